@@ -1,0 +1,26 @@
+"""adtransform: source-to-source automatic differentiation for Python and NumPy.
+
+    import adtransform as ad
+
+    @ad.grad
+    def dloss(W, x, y):
+        return np.mean((np.tanh(x @ W) - y) ** 2)
+
+    print(dloss.source)   # the generated gradient, as readable Python
+"""
+
+from .api import grad, source, value_and_grad
+from .errors import (
+    AdtransformError, NameResolutionError, NoAdjointRuleError, NonDifferentiableInputError,
+    NonScalarOutputError, RuleDefinitionError, SourceUnavailableError, TransformError,
+    UnsupportedSyntaxError, WrtError,
+)
+from .rules.notation import adjoint, d, nondifferentiable
+
+__all__ = [
+    "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
+    "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
+    "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable", "source",
+    "value_and_grad",
+]
+__version__ = "0.1.0"

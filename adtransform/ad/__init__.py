@@ -1,0 +1,1 @@
+"""Automatic differentiation of IR: the rule registry, rule templates, and the reverse-mode pass."""

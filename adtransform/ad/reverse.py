@@ -1,0 +1,174 @@
+"""Reverse mode: turn a primal IR function into one that also computes adjoints.
+
+Walks the primal body backwards; for every active operation it instantiates
+the primitive's rule template, renaming the template's values to fresh names
+(`h_bar` for the adjoint of `h`). The machinery, not the rules, accumulates
+fan-out (`x_bar_2 = x_bar + x_bar_1`), unbroadcasts contributions of
+elementwise primitives (unless rank analysis proves both sides are scalars),
+and skips inactive inputs. Adjoints start as symbolic zeros: an adjoint that
+never receives a contribution is never built, except where the caller must
+receive an array (`zeros_like` at the return).
+
+Requires: a verified primal Function. Guarantees: a verified Function whose
+body is the primal ops, the run-time checks, then the backward sweep.
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+
+from ..analysis import activity as activity_analysis
+from ..analysis import rank as rank_analysis
+from ..errors import Location, NoAdjointRuleError
+from ..ir.nodes import Callee, Const, Function, Layout, Op, Operand, Style, Sweep, Var, substitute
+from ..ir.printer import format_op
+from ..syntax.naming import Namer
+from . import runtime_refs
+from .registry import Kind, cached_template, lookup_adjoint
+from .template import Template, compile_template
+
+_ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+
+
+def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
+            wrt_is_tuple: bool, with_value: bool, fn_label: str) -> Function:
+    params = primal.param_vars()
+    wrt_vars = [params[i] for i in wrt]
+    output = primal.returns[0]
+    active = activity_analysis.analyze(primal, wrt_vars)
+    ranks = rank_analysis.analyze(primal, scalar_output=True)
+    builder = _Backward(namer, ranks, filename, primal.readable)
+    body: list[Op] = []
+    for var in dict.fromkeys(wrt_vars):
+        body.append(runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None))
+    body.extend(primal.body)
+    body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
+    if isinstance(output, Var) and active.is_active(output):
+        builder.adjoints[output] = Const(1.0)
+        for op in reversed(primal.body):
+            if op.result is not None and active.is_active(op.result):
+                builder.differentiate(op, active)
+    body.extend(builder.ops)
+    gradients: list[Operand] = []
+    for var in wrt_vars:
+        gradients.append(builder.finish(var))
+    returns = ([output] if with_value else []) + gradients
+    first = len(returns) - len(gradients)
+    layout: Layout = tuple(range(first, len(returns))) if wrt_is_tuple else first
+    if with_value:
+        layout = (0, layout)
+    return Function(primal.name, primal.params, body, returns, layout=layout,
+                    gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
+                    readable=primal.readable | builder.readable)
+
+
+class _Backward:
+    def __init__(self, namer: Namer, ranks: dict[Var, int | None], filename: str, user_vars: set[Var]):
+        self.user_vars = user_vars
+        self.readable: set[Var] = set()
+        self.namer = namer
+        self.ranks = ranks
+        self.filename = filename
+        self.adjoints: dict[Var, Operand] = {}
+        self.ops: list[Op] = []
+
+    def differentiate(self, op: Op, active: activity_analysis.Activity) -> None:
+        active_inputs = [a for a in op.args + list(op.kwargs.values()) if active.is_active(a)]
+        if not active_inputs:
+            return
+        if op.callee.style is Style.COPY:
+            self.accumulate(op.args[0], self.adjoints[op.result], op.line)
+            return
+        rule = lookup_adjoint(op.callee.key)
+        if rule is None:
+            raise self.no_rule(op)
+        template = cached_template(rule, compile_template)
+        try:
+            bound = rule.bind(op.args, op.kwargs)
+        except TypeError as exc:
+            raise NoAdjointRuleError(
+                f"the derivative rule for `{op.callee}` does not accept this call ({exc})",
+                self.location(op), f"call of `{op.callee}`") from None
+        wanted = {name for name, operand in bound.items() if active.is_active(operand)}
+        for name in sorted(wanted - set(template.contributions)):
+            if name not in rule.nondiff:
+                raise NoAdjointRuleError(
+                    f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
+                    f"argument `{name}`, which depends on the differentiated input",
+                    self.location(op), f"argument `{name}` of `{op.callee}`")
+        contributions = self.instantiate(template, op, bound, wanted)
+        for name, contribution in contributions.items():
+            operand = bound[name]
+            if rule.kind is Kind.ELEMENTWISE and not self.same_shape(operand, op):
+                contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
+                                         operand, op.line)
+            self.accumulate(operand, contribution, op.line)
+
+    def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
+                    wanted: set[str]) -> dict[str, Operand]:
+        """Copy the template ops that compute the wanted contributions, renamed for this op."""
+        mapping: dict[Var, Operand] = {template.output: op.result, template.adjoint: self.adjoints[op.result]}
+        for name, var in template.inputs.items():
+            mapping[var] = bound[name] if name in bound else Const(None)
+        contributions = {n: v for n, v in template.contributions.items() if n in wanted}
+        needed = {v for v in contributions.values() if isinstance(v, Var)}
+        ops = []
+        for t_op in reversed(template.body.body):
+            if t_op.result in needed:
+                needed.update(t_op.uses())
+                ops.append(t_op)
+        contributed = {id(v): name for name, v in contributions.items()}
+        for t_op in reversed(ops):
+            input_var = bound.get(contributed.get(id(t_op.result)))
+            hint = f"{input_var.name}_bar" if isinstance(input_var, Var) else t_op.result.name
+            new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
+                     line=op.line, sweep=Sweep.ADJOINT)
+            new.replace_uses(mapping)
+            mapping[t_op.result] = new.result
+            if isinstance(input_var, Var) and input_var in self.user_vars:
+                self.readable.add(new.result)
+            self.ops.append(new)
+        return {name: substitute(v, mapping) for name, v in contributions.items()}
+
+    def same_shape(self, operand: Var, op: Op) -> bool:
+        """Proven: the contribution already has `operand`'s shape, so no unbroadcast."""
+        if self.ranks.get(operand) == 0 and self.ranks.get(op.result) == 0:
+            return True
+        others = [a for a in (*op.args, *op.kwargs.values()) if a is not operand]
+        return all(rank_analysis.rank_of(a, self.ranks) == 0 for a in others)
+
+    def emit(self, callee: Callee, args: list[Operand], adjoint_of: Var, line: int | None) -> Var:
+        result = Var(self.namer.fresh(f"{adjoint_of.name}_bar"))
+        if adjoint_of in self.user_vars:
+            self.readable.add(result)
+        self.ops.append(Op(result, callee, args, line=line, sweep=Sweep.ADJOINT))
+        return result
+
+    def accumulate(self, var: Var, contribution: Operand, line: int | None) -> None:
+        previous = self.adjoints.get(var)
+        if previous is None:
+            self.adjoints[var] = contribution
+        else:
+            self.adjoints[var] = self.emit(_ADD, [previous, contribution], var, line)
+
+    def finish(self, var: Var) -> Operand:
+        adjoint = self.adjoints.get(var)
+        if adjoint is None:
+            return self.emit(runtime_refs.callee("zeros_like"), [var], var, None)
+        return adjoint
+
+    def location(self, op: Op) -> Location:
+        return Location(self.filename, op.line or 0, 0)
+
+    def no_rule(self, op: Op) -> NoAdjointRuleError:
+        callee = op.callee
+        if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
+            msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
+                   "or register its derivative with @adtransform.adjoint")
+        elif callee.style in (Style.TUPLE, Style.LIST):
+            msg = "tuples and lists of differentiated values are not supported yet"
+        else:
+            msg = (f"no derivative rule is registered for `{callee}`; register one with "
+                   f"@adtransform.adjoint({callee})")
+        return NoAdjointRuleError(msg, self.location(op), f"`{format_op(op).split('    #')[0]}`")

@@ -1,0 +1,1 @@
+"""Analyses over the IR: which values need adjoints, what shapes we can prove."""

@@ -1,0 +1,168 @@
+"""A-normal form: one operation per statement.
+
+Post-condition: every statement is `name = atom`, `name = op(atom, ...)`,
+`op(atom, ...)` (a call kept for its effect) or `return atom`. An atom is a
+name, a constant (`-2.0` and tuples of constants included) or a reference
+into a module (`np.pi`). Docstrings are dropped.
+Requires: unpacking (single-name targets).
+Why: SSA lowering maps one statement to one IR operation, and every
+intermediate then has a name its adjoint can be named after. Temporaries are
+named after their operation (`sqrt`, `matmul`), so `matmul_bar` reads as
+"the adjoint of the matmul".
+
+>>> from adtransform.canonicalize.testing import run_pass
+>>> import numpy
+>>> print(run_pass(transform, "def f(x, W):\\n    return np.tanh(x @ W).sum()", {"np": numpy}))
+def f(x, W):
+    matmul = x @ W
+    tanh = np.tanh(matmul)
+    sum_1 = tanh.sum()
+    return sum_1
+"""
+
+from __future__ import annotations
+
+import types
+
+import gast
+
+from ..context import Context
+from ..syntax import build
+
+_OP_NAMES = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.FloorDiv: "floordiv",
+    gast.Mod: "mod", gast.Pow: "pow", gast.MatMult: "matmul", gast.USub: "neg", gast.UAdd: "pos",
+    gast.Not: "not_", gast.Invert: "invert",
+}
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> bool:
+    normalizer = _Normalizer(ctx)
+    body: list[gast.stmt] = []
+    for stmt in node.body:
+        if _is_docstring(stmt):
+            continue
+        body.extend(gast.copy_location(s, stmt) for s in normalizer.statement(stmt))
+    changed = len(body) != len(node.body) or any(a is not b for a, b in zip(body, node.body))
+    node.body = body
+    return changed
+
+
+def _is_docstring(stmt: gast.stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, str)
+
+
+def is_constant(node: gast.expr) -> bool:
+    if isinstance(node, gast.Constant):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex))
+    if isinstance(node, gast.Tuple):
+        return all(is_constant(e) for e in node.elts)
+    return False
+
+
+def static_path(node: gast.expr, ctx: Context) -> tuple[str, ...] | None:
+    """`np.linalg.norm` -> ('np', 'linalg', 'norm') when it names something in a module."""
+    parts: list[str] = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name) or node.id in ctx.locals:
+        return None
+    path = (node.id, *reversed(parts))
+    ref = ctx.namespace.resolve(path)
+    return path if len(ref.path) == len(path) and (len(path) == 1 or _is_module_chain(path, ctx)) else None
+
+
+def _is_module_chain(path: tuple[str, ...], ctx: Context) -> bool:
+    return isinstance(ctx.namespace.resolve(path[:-1]).obj, types.ModuleType)
+
+
+class _Normalizer:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.out: list[gast.stmt] = []
+
+    def statement(self, stmt: gast.stmt) -> list[gast.stmt]:
+        self.out = []
+        if isinstance(stmt, gast.Assign):
+            self.out.append(build.assign(stmt.targets[0].id, self.operation(stmt.value)))
+        elif isinstance(stmt, gast.Return):
+            self.out.append(build.return_(self.atom(stmt.value)))
+        elif isinstance(stmt, gast.Expr):
+            self.out.append(build.expr_stmt(self.operation(stmt.value)))
+        elif not isinstance(stmt, gast.Pass):
+            self.out.append(stmt)
+        return self.out
+
+    def atom(self, node: gast.expr) -> gast.expr:
+        if isinstance(node, gast.Name) or is_constant(node):
+            return node
+        if isinstance(node, gast.Attribute) and static_path(node, self.ctx):
+            return node
+        value = self.operation(node)
+        temp = self.ctx.namer.fresh(_hint(node))
+        self.out.append(build.assign(temp, value))
+        return build.name(temp)
+
+    def operation(self, node: gast.expr) -> gast.expr:
+        """Rewrite `node` so that its operands are atoms (the node itself may be an operation)."""
+        if isinstance(node, gast.BinOp):
+            return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+        if isinstance(node, gast.UnaryOp):
+            if is_constant(node):
+                return node
+            return gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+        if isinstance(node, gast.Compare):
+            return gast.Compare(left=self.atom(node.left), ops=node.ops,
+                                comparators=[self.atom(c) for c in node.comparators])
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Attribute):
+            if static_path(node, self.ctx):
+                return node
+            return build.attribute(self.atom(node.value), node.attr)
+        if isinstance(node, gast.Subscript):
+            return build.subscript(self.atom(node.value), self.index(node.slice))
+        if isinstance(node, (gast.Tuple, gast.List)):
+            if is_constant(node):
+                return node
+            elts = [self.atom(e) for e in node.elts]
+            return build.tuple_(elts) if isinstance(node, gast.Tuple) else build.list_(elts)
+        return node
+
+    def call(self, node: gast.Call) -> gast.Call:
+        func = node.func
+        if isinstance(func, gast.Attribute) and not static_path(func, self.ctx):
+            func = build.attribute(self.atom(func.value), func.attr)
+        elif not (isinstance(func, gast.Name) or static_path(func, self.ctx)):
+            func = self.atom(func)
+        args = [self.atom(a) for a in node.args]
+        kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
+        return build.call(func, args, kwargs)
+
+    def index(self, node: gast.expr) -> gast.expr:
+        if isinstance(node, gast.Slice):
+            return gast.Slice(*(None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)))
+        if isinstance(node, gast.Tuple):
+            return build.tuple_([self.index(e) for e in node.elts])
+        return self.atom(node)
+
+
+def _hint(node: gast.expr) -> str:
+    if isinstance(node, gast.BinOp | gast.UnaryOp):
+        return _OP_NAMES.get(type(node.op), "t")
+    if isinstance(node, gast.Call):
+        func = node.func
+        return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+    if isinstance(node, gast.Attribute):
+        base = node.value.id if isinstance(node.value, gast.Name) else "t"
+        return f"{base}_{node.attr}"
+    if isinstance(node, gast.Subscript):
+        base = node.value.id if isinstance(node.value, gast.Name) else "t"
+        return f"{base}_item"
+    if isinstance(node, gast.Compare):
+        return "cond"
+    return "t"

@@ -1,0 +1,81 @@
+"""Split tuple assignment into one assignment per name.
+
+Post-condition: every Assign has a single Name target.
+Requires: aug_assign (no AugAssign left).
+Why: SSA gives each name one definition. `a, b = b, a` must read both sides
+before writing, so when a target is read on the right, the values go through
+temporaries first; otherwise each element is assigned directly.
+A non-literal right side is bound once and indexed (`t = e; a = t[0]; ...`).
+
+>>> from adtransform.canonicalize.testing import run_pass
+>>> print(run_pass(transform, "def f(x, y):\\n    a, b = y, x\\n    x, y = y, x\\n    return a"))
+def f(x, y):
+    a = y
+    b = x
+    x_1 = y
+    y_1 = x
+    x = x_1
+    y = y_1
+    return a
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..context import Context
+from ..syntax import build
+
+
+def transform(node: gast.FunctionDef, ctx: Context) -> bool:
+    changed = False
+    body: list[gast.stmt] = []
+    for stmt in node.body:
+        if isinstance(stmt, gast.Assign) and (
+            len(stmt.targets) > 1 or not isinstance(stmt.targets[0], gast.Name)
+        ):
+            body.extend(gast.copy_location(s, stmt) for s in _split(stmt, ctx))
+            changed = True
+        else:
+            body.append(stmt)
+    node.body = body
+    return changed
+
+
+def _split(stmt: gast.Assign, ctx: Context) -> list[gast.stmt]:
+    out: list[gast.stmt] = []
+    value = stmt.value
+    if len(stmt.targets) > 1:
+        # a = b = e: evaluate e once.
+        first = ctx.namer.fresh("_".join(_names(stmt.targets[-1])))
+        out.append(build.assign(first, value))
+        value = build.name(first)
+    for target in stmt.targets:
+        if isinstance(target, gast.Name):
+            out.append(build.assign(target.id, value))
+        else:
+            out.extend(_unpack(target, value, ctx))
+    return out
+
+
+def _names(target: gast.expr) -> list[str]:
+    if isinstance(target, gast.Name):
+        return [target.id]
+    return [n for elt in target.elts for n in _names(elt)]
+
+
+def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> list[gast.stmt]:
+    names = [elt.id for elt in target.elts]
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(names):
+        read = {n.id for elt in value.elts for n in gast.walk(elt) if isinstance(n, gast.Name)}
+        if not read & set(names):
+            return [build.assign(n, v) for n, v in zip(names, value.elts)]
+        temps = [ctx.namer.fresh(n) for n in names]
+        return [build.assign(t, v) for t, v in zip(temps, value.elts)] + [
+            build.assign(n, build.name(t)) for n, t in zip(names, temps)
+        ]
+    whole = ctx.namer.fresh("_".join(names))
+    out: list[gast.stmt] = [build.assign(whole, value)]
+    for i, n in enumerate(names):
+        out.append(build.assign(n, build.subscript(build.name(whole), build.constant(i))))
+    return out

@@ -1,0 +1,1 @@
+"""Code generation: IR -> gast -> ast -> text (ast.unparse) -> compiled function."""

@@ -1,0 +1,177 @@
+"""Turn an IR function into readable Python source text.
+
+Guarantees: one statement per line, the user's names, a comment before each
+group of statements naming the user's source line it comes from (`# line 9:`
+in the forward sweep, `# adjoint of line 9:` in the backward sweep).
+Each statement is built as gast (syntax/build.py) and printed with
+`ast.unparse`; comments are placed between the printed statements because
+the ast module has no comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from ..frontend.resolve import Ref, Scope
+from ..ir.nodes import (
+    Const, Function, Global, Index, Op, Operand, ParamKind, SliceItem, Style, Sweep, Var,
+)
+from ..syntax import build
+from ..syntax.naming import Namer
+from ..syntax.parse import to_source
+
+INDENT = "    "
+
+
+@dataclass
+class Emitted:
+    text: str
+    injected: dict[str, Any] = field(default_factory=dict)  # closure name -> object
+
+
+class _Names:
+    """Chooses how generated code spells each injected reference (a runtime helper, `np` in a rule)."""
+
+    def __init__(self, namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str]):
+        self.namer = namer
+        self.user_lookup = user_lookup
+        self.user_locals = user_locals
+        self.by_root: dict[int, str] = {}
+        self.injected: dict[str, Any] = {}
+
+    def root_name(self, ref: Ref) -> str:
+        if ref.scope is Scope.USER:
+            return ref.path[0]
+        key = id(ref.root)
+        if key not in self.by_root:
+            preferred = ref.path[0]
+            if preferred not in self.user_locals and self.user_lookup(preferred) is ref.root:
+                # The user's function sees the same object under this name: share it.
+                self.by_root[key] = preferred
+            else:
+                name = self.namer.fresh(preferred)
+                self.by_root[key] = name
+                self.injected[name] = ref.root
+        return self.by_root[key]
+
+    def spell(self, ref: Ref) -> gast.expr:
+        return build.dotted((self.root_name(ref), *ref.path[1:]))
+
+
+def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], str],
+         namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str]) -> Emitted:
+    names = _Names(namer, user_lookup, user_locals)
+    lines = [_signature(fn, name), _docstring(docstring)]
+    group: tuple[Sweep, int | None] | None = None
+    for op in fn.body:
+        key = (op.sweep, op.line)
+        if key != group and op.line is not None and op.sweep is not Sweep.CHECK:
+            where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
+            lines.append(f"{INDENT}# {where} {op.line}: {line_text(op.line)}")
+        group = key
+        lines.append(INDENT + to_source(_statement(op, names)))
+    returns = [_operand(r, names) for r in fn.returns]
+
+    def pack(layout: Any) -> gast.expr:
+        return returns[layout] if isinstance(layout, int) else build.tuple_([pack(x) for x in layout])
+
+    lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
+    return Emitted("\n".join(lines) + "\n", names.injected)
+
+
+def _signature(fn: Function, name: str) -> str:
+    parts: list[str] = []
+    kinds = [p.kind for p in fn.params]
+    for i, p in enumerate(fn.params):
+        if p.kind is ParamKind.KEYWORD_ONLY and (i == 0 or kinds[i - 1] is not ParamKind.KEYWORD_ONLY):
+            parts.append("*")
+        parts.append(p.var.name + (f"={p.default_source}" if p.default_source is not None else ""))
+        if p.kind is ParamKind.POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] is not ParamKind.POSITIONAL_ONLY):
+            parts.append("/")
+    return f"def {name}({', '.join(parts)}):"
+
+
+def _docstring(text: str) -> str:
+    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return f'{INDENT}"""{body}"""'
+
+
+def _statement(op: Op, names: _Names) -> gast.stmt:
+    value = _expression(op, names)
+    if op.result is None:
+        return build.expr_stmt(value)
+    return build.assign(op.result.name, value)
+
+
+def _expression(op: Op, names: _Names) -> gast.expr:
+    callee, style = op.callee, op.callee.style
+    args = [_operand(a, names) for a in op.args]
+    kwargs = [(k, _operand(v, names)) for k, v in op.kwargs.items()]
+    if style is Style.COPY:
+        return args[0]
+    if style is Style.OPERATOR:
+        if len(args) == 1:
+            return build.unaryop(callee.symbol, args[0])
+        if callee.symbol in build.COMPAREOPS:
+            return build.compare(callee.symbol, args[0], args[1])
+        return build.binop(callee.symbol, args[0], args[1])
+    if style is Style.FUNCTION:
+        return build.call(names.spell(callee.ref), args, kwargs)
+    if style is Style.METHOD:
+        return build.call(build.attribute(args[0], callee.symbol), args[1:], kwargs)
+    if style is Style.ATTRIBUTE:
+        return build.attribute(args[0], callee.symbol)
+    if style is Style.SUBSCRIPT:
+        return build.subscript(args[0], _index(op.args[1], names))
+    if style is Style.TUPLE:
+        return build.tuple_(args)
+    if style is Style.LIST:
+        return build.list_(args)
+    if style is Style.CALL_VALUE:
+        return build.call(args[0], args[1:], kwargs)
+    raise AssertionError(f"no emitter for {style}")
+
+
+def _operand(operand: Operand, names: _Names) -> gast.expr:
+    """An operand outside of `[...]`: slices are written as `slice(...)` calls."""
+    if isinstance(operand, Var):
+        return build.name(operand.name)
+    if isinstance(operand, Global):
+        return names.spell(operand.ref)
+    if isinstance(operand, Const):
+        return _constant(operand.value)
+    if isinstance(operand, Index):
+        items = [_slice_call(i, names) if isinstance(i, SliceItem) else _operand(i, names) for i in operand.items]
+        return build.tuple_(items) if operand.is_tuple else items[0]
+    raise AssertionError(f"cannot emit operand {operand!r}")
+
+
+def _constant(value: Any) -> gast.expr:
+    if isinstance(value, slice):
+        return build.call(build.name("slice"), [_constant(value.start), _constant(value.stop), _constant(value.step)])
+    if isinstance(value, tuple) and any(isinstance(v, slice) for v in value):
+        return build.tuple_([_constant(v) for v in value])
+    return build.constant(value)
+
+
+def _slice_call(item: SliceItem, names: _Names) -> gast.expr:
+    parts = [build.constant(None) if p is None else _operand(p, names) for p in (item.lower, item.upper, item.step)]
+    return build.call(build.name("slice"), parts)
+
+
+def _index(operand: Operand, names: _Names) -> gast.expr:
+    """The inside of `x[...]`, with slice syntax."""
+    if isinstance(operand, Const):
+        return build.constant(operand.value)
+    if isinstance(operand, Index):
+        def item(i: Operand | SliceItem) -> gast.expr:
+            if isinstance(i, SliceItem):
+                return gast.Slice(*(None if p is None else _operand(p, names) for p in (i.lower, i.upper, i.step)))
+            return _operand(i, names)
+        items = [item(i) for i in operand.items]
+        return build.tuple_(items) if operand.is_tuple else items[0]
+    return _operand(operand, names)

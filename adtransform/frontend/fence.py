@@ -1,0 +1,126 @@
+"""Reject what the compiler does not handle, with a located, actionable error.
+
+Runs on the parsed function before any transformation, so every message
+points at the user's own code. Everything not listed in `_ALLOWED` is refused:
+new syntax in a future Python cannot slip through silently.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from .source import SourceInfo
+
+_CONTROL_FLOW = "control flow is not supported yet; only straight-line code can be differentiated"
+
+# Construct -> (name shown to the user, what to do instead).
+_REFUSED: dict[type, tuple[str, str]] = {
+    gast.If: ("`if` statement", _CONTROL_FLOW + " (use np.where for elementwise choices)"),
+    gast.For: ("`for` loop", _CONTROL_FLOW),
+    gast.While: ("`while` loop", _CONTROL_FLOW),
+    gast.Break: ("`break`", _CONTROL_FLOW),
+    gast.Continue: ("`continue`", _CONTROL_FLOW),
+    gast.IfExp: ("conditional expression", _CONTROL_FLOW + " (use np.where)"),
+    gast.BoolOp: ("`and`/`or`", _CONTROL_FLOW),
+    gast.Try: ("`try` statement", "exception handling cannot be differentiated"),
+    gast.With: ("`with` statement", "context managers are not supported"),
+    gast.Raise: ("`raise` statement", _CONTROL_FLOW),
+    gast.Assert: ("`assert` statement", "move the check outside the differentiated function"),
+    gast.Lambda: ("nested lambda", "nested functions are not supported; define it at module level"),
+    gast.FunctionDef: ("nested function", "nested functions are not supported; define it at module level"),
+    gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
+    gast.ListComp: ("list comprehension", _CONTROL_FLOW),
+    gast.SetComp: ("set comprehension", _CONTROL_FLOW),
+    gast.DictComp: ("dict comprehension", _CONTROL_FLOW),
+    gast.GeneratorExp: ("generator expression", _CONTROL_FLOW),
+    gast.Yield: ("`yield`", "generators cannot be differentiated"),
+    gast.YieldFrom: ("`yield from`", "generators cannot be differentiated"),
+    gast.Await: ("`await`", "coroutines cannot be differentiated"),
+    gast.Global: ("`global` statement", "differentiated functions cannot rebind globals"),
+    gast.Nonlocal: ("`nonlocal` statement", "differentiated functions cannot rebind closure variables"),
+    gast.Delete: ("`del` statement", "remove the `del`; variables are freed automatically"),
+    gast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
+    gast.Starred: ("starred expression", "pass arguments explicitly"),
+    gast.JoinedStr: ("f-string", "strings have no derivative; build them outside the function"),
+    gast.Import: ("`import` statement", "import at module level"),
+    gast.ImportFrom: ("`import` statement", "import at module level"),
+    gast.Dict: ("dict literal", "dictionaries are not supported yet"),
+    gast.Set: ("set literal", "sets are not supported"),
+}
+
+_ALLOWED = (
+    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
+    gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
+    gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
+)
+
+
+def check(node: gast.FunctionDef, info: SourceInfo) -> None:
+    """Raise UnsupportedSyntaxError for the first construct we cannot differentiate."""
+    _check_signature(node, info)
+    for stmt in node.body:
+        for child in gast.walk(stmt):
+            _check_node(child, info)
+    _check_returns(node, info)
+
+
+def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:
+    raise UnsupportedSyntaxError(advice, info.location(node), construct)
+
+
+def _check_signature(node: gast.FunctionDef, info: SourceInfo) -> None:
+    args = node.args
+    if args.vararg is not None:
+        _fail(node, info, f"`*{args.vararg.id}` parameter", "variadic parameters are not supported; name each parameter")
+    if args.kwarg is not None:
+        _fail(node, info, f"`**{args.kwarg.id}` parameter", "variadic keyword parameters are not supported; name each parameter")
+
+
+def _check_node(node: gast.AST, info: SourceInfo) -> None:
+    if type(node) in _REFUSED:
+        construct, advice = _REFUSED[type(node)]
+        _fail(node, info, construct, advice)
+    if not isinstance(node, _ALLOWED):
+        _fail(node, info, type(node).__name__, "this construct is not supported")
+    if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+        for target in targets:
+            _check_target(target, info, top=True)
+        if isinstance(node, gast.AnnAssign) and node.value is None:
+            _fail(node, info, "annotation without value", "assign a value or remove the line")
+    if isinstance(node, gast.Compare) and len(node.ops) > 1:
+        _fail(node, info, "chained comparison", "compare two values at a time")
+    if isinstance(node, gast.Call):
+        for kw in node.keywords:
+            if kw.arg is None:
+                _fail(kw.value, info, "`**` argument unpacking", "pass keyword arguments explicitly")
+
+
+def _check_target(target: gast.AST, info: SourceInfo, top: bool) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, (gast.Tuple, gast.List)) and top:
+        for elt in target.elts:
+            _check_target(elt, info, top=False)
+        return
+    if isinstance(target, gast.Subscript):
+        _fail(target, info, "assignment to a subscript",
+              "in-place writes into arrays are not supported yet; build a new array "
+              "(np.where, np.concatenate) instead")
+    if isinstance(target, gast.Attribute):
+        _fail(target, info, "assignment to an attribute",
+              "differentiated functions cannot mutate objects")
+    _fail(target, info, "nested unpacking", "unpack one level at a time")
+
+
+def _check_returns(node: gast.FunctionDef, info: SourceInfo) -> None:
+    returns = [n for stmt in node.body for n in gast.walk(stmt) if isinstance(n, gast.Return)]
+    last = node.body[-1] if node.body else None
+    for ret in returns:
+        if ret is not last:
+            _fail(ret, info, "early `return`", _CONTROL_FLOW + "; return once, at the end")
+    if not isinstance(last, gast.Return) or last.value is None:
+        _fail(last or node, info, "missing `return`",
+              "the function must end with `return <value>` to have a gradient")

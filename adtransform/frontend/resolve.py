@@ -1,0 +1,77 @@
+"""Resolve free names against the function's closure, globals and builtins.
+
+Why at transform time: whether `np.exp(x)` has a derivative rule, or `f(x)`
+is a user function, depends on what the names are bound to *now*. Values
+(arrays, numbers) are still read at run time by the generated code, which
+shares the user's globals and closure cells, so rebinding data is seen.
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import types
+from dataclasses import dataclass
+from typing import Any
+
+
+class Scope(enum.Enum):
+    """Where the generated code finds a name at run time."""
+
+    USER = "the user's globals, closure cells or builtins, exactly as the original function"
+    INJECTED = "a closure variable codegen adds (runtime helpers and names rules use)"
+
+
+class _Unbound:
+    def __repr__(self) -> str:
+        return "<unbound>"
+
+
+UNBOUND: Any = _Unbound()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to something outside the function, e.g. `np.exp`."""
+
+    path: tuple[str, ...]
+    obj: Any
+    scope: Scope = Scope.USER
+    # For an INJECTED reference, the object bound to path[0].
+    root: Any = None
+
+    @property
+    def spelling(self) -> str:
+        return ".".join(self.path)
+
+
+class Namespace:
+    """The names a function can see besides its own locals."""
+
+    def __init__(self, fn: types.FunctionType, scope: Scope = Scope.USER):
+        self.globals = fn.__globals__
+        self.scope = scope
+        cells = fn.__closure__ or ()
+        self.closure = dict(zip(fn.__code__.co_freevars, cells))
+        b = self.globals.get("__builtins__", builtins)
+        self.builtins = b if isinstance(b, dict) else vars(b)
+
+    def lookup(self, identifier: str) -> Any:
+        if identifier in self.closure:
+            try:
+                return self.closure[identifier].cell_contents
+            except ValueError:
+                return UNBOUND
+        if identifier in self.globals:
+            return self.globals[identifier]
+        return self.builtins.get(identifier, UNBOUND)
+
+    def resolve(self, path: tuple[str, ...]) -> Ref:
+        """Follow `a.b.c` through modules; stop before the first non-module object."""
+        obj = self.lookup(path[0])
+        taken = 1
+        while taken < len(path) and isinstance(obj, types.ModuleType) and hasattr(obj, path[taken]):
+            obj = getattr(obj, path[taken])
+            taken += 1
+        root = self.lookup(path[0])
+        return Ref(path[:taken], obj, self.scope, root if self.scope is Scope.INJECTED else None)

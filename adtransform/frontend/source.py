@@ -1,0 +1,120 @@
+"""Read a Python function's source and parse it into a gast FunctionDef.
+
+Guarantees: the returned node is a FunctionDef without decorators (a lambda
+is turned into `def <name>(...): return <body>`), and `SourceInfo` maps any
+node back to its file, line and column.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass
+
+import gast
+
+from ..errors import Location, SourceUnavailableError
+from ..syntax import build
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a parsed function lives, to locate errors and comment generated code."""
+
+    filename: str
+    line_offset: int  # file line = parsed node line + line_offset
+    col_offset: int   # indentation removed by dedent
+
+    def location(self, node: gast.AST | None) -> Location:
+        line = getattr(node, "lineno", None) or 1
+        col = getattr(node, "col_offset", 0) or 0
+        return Location(self.filename, line + self.line_offset, col + self.col_offset)
+
+    def file_line(self, node: gast.AST) -> int | None:
+        line = getattr(node, "lineno", None)
+        return None if line is None else line + self.line_offset
+
+    def line_text(self, file_line: int) -> str:
+        return linecache.getline(self.filename, file_line).strip()
+
+
+@dataclass(frozen=True)
+class ParsedFunction:
+    fn: types.FunctionType
+    node: gast.FunctionDef
+    info: SourceInfo
+
+
+def parse_function(fn: object) -> ParsedFunction:
+    if not isinstance(fn, types.FunctionType):
+        kind = type(fn).__name__
+        raise SourceUnavailableError(
+            f"adtransform differentiates Python functions defined with `def` or `lambda`; "
+            f"got {fn!r} of type {kind}. Builtins and C functions (NumPy ufuncs, math) "
+            f"have no Python source: register their derivative with @adtransform.adjoint."
+        )
+    code = fn.__code__
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of {fn.__qualname__} (defined in {code.co_filename}): {exc}. "
+            f"Functions typed at an interactive prompt or built with exec() have no source "
+            f"file; put the function in a .py file (or a notebook cell) and try again."
+        ) from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    info = SourceInfo(code.co_filename, first - 1, indent)
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError:
+        module = None
+    if fn.__name__ == "<lambda>":
+        node = _lambda_as_def(fn, module, info)
+    else:
+        node = _find_def(fn, module, info)
+    return ParsedFunction(fn, node, info)
+
+
+def _find_def(fn: types.FunctionType, module: gast.Module | None, info: SourceInfo) -> gast.FunctionDef:
+    if module is not None:
+        for stmt in module.body:
+            if isinstance(stmt, gast.FunctionDef) and stmt.name == fn.__name__:
+                stmt.decorator_list = []
+                return stmt
+            if isinstance(stmt, gast.AsyncFunctionDef):
+                break
+    raise SourceUnavailableError(
+        f"{info.filename}:{info.line_offset + 1}: could not isolate the definition of "
+        f"{fn.__qualname__} in its source (async functions are not supported)."
+    )
+
+
+def _lambda_as_def(fn: types.FunctionType, module: gast.Module | None, info: SourceInfo) -> gast.FunctionDef:
+    where = f"{info.filename}:{info.line_offset + 1}"
+    if module is None:
+        raise SourceUnavailableError(
+            f"{where}: cannot isolate the source of this lambda (it is part of a larger "
+            f"expression); define it with `def` instead."
+        )
+    params = list(fn.__code__.co_varnames[: fn.__code__.co_argcount])
+    found = [
+        node for node in gast.walk(module)
+        if isinstance(node, gast.Lambda)
+        and [a.id for a in node.args.args] == params
+        and node.lineno + info.line_offset == fn.__code__.co_firstlineno
+    ]
+    if len(found) != 1:
+        raise SourceUnavailableError(
+            f"{where}: {'several lambdas' if found else 'no lambda'} with parameters "
+            f"({', '.join(params)}) on this line; define the function with `def` instead."
+        )
+    lam = found[0]
+    ret = build.return_(lam.body)
+    gast.copy_location(ret, lam.body)
+    node = build.function_def("<lambda>", lam.args, [ret])
+    gast.copy_location(node, lam)
+    return node

@@ -1,0 +1,1 @@
+"""The SSA intermediate representation: values defined once, operations one per line."""

@@ -1,0 +1,205 @@
+"""Lower a canonical (A-normal form) gast function to SSA IR.
+
+Requires: canonicalize (one operation per statement, single-name targets).
+Guarantees: a verified `Function`; each user variable's first definition keeps
+its name, later ones are `h_1`, `h_2` (from the namer, so never a collision);
+free names become `Global` references resolved now, read at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import gast
+import numpy as np
+
+from ..context import Context
+from ..errors import NameResolutionError, UnsupportedSyntaxError
+from ..frontend.resolve import UNBOUND
+from ..syntax.parse import to_source
+from .nodes import (
+    Callee, Const, Function, Global, Index, Op, Operand, Param, ParamKind, SliceItem, Style, Var,
+)
+from .operators import BINARY, COMPARE, UNARY
+
+
+def lower(node: gast.FunctionDef, ctx: Context, name: str | None = None) -> Function:
+    return _Lowerer(ctx).function(node, name or node.name)
+
+
+def lower_with_env(node: gast.FunctionDef, ctx: Context) -> tuple[Function, dict[str, Var]]:
+    """Also return the final Var of each name (rule templates read their outputs from it)."""
+    lowerer = _Lowerer(ctx)
+    fn = lowerer.function(node, node.name)
+    return fn, dict(lowerer.env)
+
+
+class _Lowerer:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.env: dict[str, Var] = {}
+        self.defined: set[str] = set()
+        self.line: int | None = None
+        self.readable: set[Var] = set()
+
+    def function(self, node: gast.FunctionDef, name: str) -> Function:
+        args = node.args
+        params: list[Param] = []
+        defaults = [None] * (len(args.posonlyargs) + len(args.args) - len(args.defaults)) + list(args.defaults)
+        positional = [(a, ParamKind.POSITIONAL_ONLY) for a in args.posonlyargs]
+        positional += [(a, ParamKind.POSITIONAL_OR_KEYWORD) for a in args.args]
+        for (arg, kind), default in zip(positional, defaults):
+            params.append(Param(self.define(arg.id), kind, _text(default)))
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            params.append(Param(self.define(arg.id), ParamKind.KEYWORD_ONLY, _text(default)))
+        body: list[Op] = []
+        returns: list[Operand] = []
+        for stmt in node.body:
+            self.line = self.ctx.info.file_line(stmt)
+            self.stmt_node = stmt
+            if isinstance(stmt, gast.Assign):
+                op = self.operation(stmt.value)
+                target = stmt.targets[0].id
+                op.result = self.define(target)
+                if target in self.ctx.locals:
+                    self.readable.add(op.result)
+                body.append(op)
+            elif isinstance(stmt, gast.Expr):
+                body.append(self.operation(stmt.value))
+            elif isinstance(stmt, gast.Return):
+                returns = [self.operand(stmt.value)]
+            else:
+                raise UnsupportedSyntaxError("cannot lower this statement", self.ctx.info.location(stmt),
+                                             type(stmt).__name__)
+        self.readable.update(p.var for p in params)
+        return Function(name, params, body, returns, readable=self.readable)
+
+    def define(self, user_name: str) -> Var:
+        name = user_name if user_name not in self.defined else self.ctx.namer.fresh(user_name)
+        self.defined.add(user_name)
+        self.defined.add(name)
+        var = Var(name)
+        self.env[user_name] = var
+        return var
+
+    def op(self, callee: Callee, args: list[Operand], kwargs: dict[str, Operand] | None = None) -> Op:
+        return Op(None, callee, args, kwargs or {}, line=self.line)
+
+    def operation(self, node: gast.expr) -> Op:
+        if isinstance(node, gast.BinOp):
+            fn, sym = BINARY[type(node.op)]
+            return self.op(Callee(fn, Style.OPERATOR, symbol=sym), [self.operand(node.left), self.operand(node.right)])
+        if isinstance(node, gast.UnaryOp) and not _is_literal(node):
+            fn, sym = UNARY[type(node.op)]
+            return self.op(Callee(fn, Style.OPERATOR, symbol=sym), [self.operand(node.operand)])
+        if isinstance(node, gast.Compare):
+            fn, sym = COMPARE[type(node.ops[0])]
+            if sym in ("in", "not in"):
+                raise UnsupportedSyntaxError("membership tests are not supported", self.location(node), f"`{sym}`")
+            return self.op(Callee(fn, Style.OPERATOR, symbol=sym),
+                           [self.operand(node.left), self.operand(node.comparators[0])])
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Attribute) and not self.is_static(node):
+            key = getattr(np.ndarray, node.attr, ("attribute", node.attr))
+            return self.op(Callee(key, Style.ATTRIBUTE, symbol=node.attr), [self.operand(node.value)])
+        if isinstance(node, gast.Subscript):
+            import operator
+            return self.op(Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]"),
+                           [self.operand(node.value), self.index(node.slice)])
+        if isinstance(node, (gast.Tuple, gast.List)) and not _is_literal(node):
+            kind = (tuple, Style.TUPLE) if isinstance(node, gast.Tuple) else (list, Style.LIST)
+            return self.op(Callee(kind[0], kind[1]), [self.operand(e) for e in node.elts])
+        return self.op(Callee(None, Style.COPY), [self.operand(node)])
+
+    def call(self, node: gast.Call) -> Op:
+        func = node.func
+        args = [self.operand(a) for a in node.args]
+        kwargs = {k.arg: self.operand(k.value) for k in node.keywords}
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.env:
+            key = getattr(np.ndarray, func.attr, ("method", func.attr))
+            return self.op(Callee(key, Style.METHOD, symbol=func.attr), [self.operand(func.value), *args], kwargs)
+        if isinstance(func, gast.Name) and func.id in self.env:
+            return self.op(Callee(None, Style.CALL_VALUE, symbol=func.id), [self.env[func.id], *args], kwargs)
+        path = _path(func)
+        if path is None:
+            # A method of a global value (`X.sum()`): the receiver is read at run time.
+            receiver = self.operand(func.value)
+            key = getattr(np.ndarray, func.attr, ("method", func.attr))
+            return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
+        ref = self.ctx.namespace.resolve(path)
+        if ref.obj is UNBOUND:
+            raise NameResolutionError(
+                f"`{'.'.join(path)}` is not defined when the function is transformed; define it "
+                f"before calling grad()", self.location(func), f"call of `{'.'.join(path)}`")
+        if len(ref.path) < len(path):
+            receiver = self.operand(func.value)
+            key = getattr(np.ndarray, func.attr, ("method", func.attr))
+            return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
+        return self.op(Callee(ref.obj, Style.FUNCTION, ref=ref), args, kwargs)
+
+    def operand(self, node: gast.expr) -> Operand:
+        if isinstance(node, gast.Name):
+            if node.id in self.env:
+                return self.env[node.id]
+            if node.id in self.ctx.locals:
+                raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
+                                             self.location(node), f"name `{node.id}`")
+            return Global(self.ctx.namespace.resolve((node.id,)))
+        if _is_literal(node):
+            return Const(ast.literal_eval(to_source(node)))
+        if self.is_static(node):
+            return Global(self.ctx.namespace.resolve(_path(node)))
+        raise UnsupportedSyntaxError("expected a name or constant (internal: canonicalization missed this)",
+                                     self.location(node), type(node).__name__)
+
+    def index(self, node: gast.expr) -> Operand:
+        items: list[Operand | SliceItem]
+        if isinstance(node, gast.Tuple):
+            items, is_tuple = [self.index_item(e) for e in node.elts], True
+        else:
+            items, is_tuple = [self.index_item(node)], False
+        if all(isinstance(i, Const) or (isinstance(i, SliceItem) and _const_slice(i)) for i in items):
+            values = [i.value if isinstance(i, Const) else slice(*(p and p.value for p in (i.lower, i.upper, i.step)))
+                      for i in items]
+            return Const(tuple(values) if is_tuple else values[0])
+        return Index(tuple(items), is_tuple)
+
+    def index_item(self, node: gast.expr) -> Operand | SliceItem:
+        if isinstance(node, gast.Slice):
+            return SliceItem(*(None if p is None else self.operand(p) for p in (node.lower, node.upper, node.step)))
+        return self.operand(node)
+
+    def is_static(self, node: gast.expr) -> bool:
+        """`np.pi` names something in a module; `x.T` and `X.T` (X a global array) do not."""
+        path = _path(node)
+        if path is None or path[0] in self.env:
+            return False
+        return len(self.ctx.namespace.resolve(path).path) == len(path)
+
+    def location(self, node: gast.AST):
+        located = node if getattr(node, "lineno", None) else self.stmt_node
+        return self.ctx.info.location(located)
+
+
+def _const_slice(item: SliceItem) -> bool:
+    return all(p is None or isinstance(p, Const) for p in (item.lower, item.upper, item.step))
+
+
+def _is_literal(node: gast.expr) -> bool:
+    from ..canonicalize.anf import is_constant
+    return is_constant(node)
+
+
+def _path(node: gast.expr) -> tuple[str, ...] | None:
+    parts: list[str] = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, gast.Name):
+        return (node.id, *reversed(parts))
+    return None
+
+
+def _text(node: gast.expr | None) -> str | None:
+    return None if node is None else to_source(node)

@@ -1,0 +1,171 @@
+"""IR node classes.
+
+A `Function` is parameters, a list of `Op`s and the operands it returns. Each
+`Op` defines at most one `Var` (SSA: a Var is defined once). Operands are a
+`Var`, a `Const` (a Python literal), a `Global` (something read from outside
+the function, like `np.pi` or a user's global array) or an `Index` (the inside
+of `x[...]`). Control-flow regions (If/For/While with explicit merged and
+loop-carried values, as in MLIR's scf dialect) are the next extension; the
+passes walk `Function.body` through `Op` only, so they slot in here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from ..frontend.resolve import Ref
+
+
+class Var:
+    """An SSA value. Compared by identity; `name` is what the generated code calls it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"%{self.name}"
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Global:
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class SliceItem:
+    lower: Operand | None
+    upper: Operand | None
+    step: Operand | None
+
+
+@dataclass(frozen=True)
+class Index:
+    """`x[a, 1:n]` with non-constant parts; all-constant indices are `Const`s."""
+
+    items: tuple[Operand | SliceItem, ...]
+    is_tuple: bool
+
+
+Operand = Union[Var, Const, Global, Index]
+Layout = Union[int, tuple["Layout", ...]]
+
+
+class Style(enum.Enum):
+    """How an operation is written in Python (and so in generated code)."""
+
+    OPERATOR = "infix or prefix operator: a + b, -a, a < b"
+    FUNCTION = "call of a referenced function: np.exp(a)"
+    METHOD = "method call on the first argument: a.sum(axis=0)"
+    ATTRIBUTE = "attribute of the first argument: a.T"
+    SUBSCRIPT = "indexing: a[i]"
+    COPY = "plain copy: a = b"
+    TUPLE = "tuple display: (a, b)"
+    LIST = "list display: [a, b]"
+    CALL_VALUE = "call of a value computed in the function: f(a)"
+
+
+@dataclass(frozen=True)
+class Callee:
+    """What an operation computes. `key` is what derivative rules are registered on."""
+
+    key: Any
+    style: Style
+    ref: Ref | None = None  # FUNCTION: how to spell the function
+    symbol: str = ""        # OPERATOR symbol, METHOD/ATTRIBUTE name
+
+    def __str__(self) -> str:
+        if self.style is Style.FUNCTION and self.ref is not None:
+            return self.ref.spelling
+        return self.symbol or self.style.name.lower()
+
+
+class Sweep(enum.Enum):
+    """Which part of a generated function an operation belongs to (for comments and order)."""
+
+    PRIMAL = "the user's computation"
+    CHECK = "run-time checks of the inputs and the output"
+    ADJOINT = "the backward sweep"
+
+
+@dataclass(eq=False)
+class Op:
+    result: Var | None
+    callee: Callee
+    args: list[Operand]
+    kwargs: dict[str, Operand] = field(default_factory=dict)
+    line: int | None = None  # the user's source line this operation comes from
+    sweep: Sweep = Sweep.PRIMAL
+
+    def operands(self) -> Iterator[Operand]:
+        for operand in (*self.args, *self.kwargs.values()):
+            yield from _flatten(operand)
+
+    def uses(self) -> Iterator[Var]:
+        return (o for o in self.operands() if isinstance(o, Var))
+
+    def replace_uses(self, mapping: dict[Var, Operand]) -> None:
+        self.args = [substitute(a, mapping) for a in self.args]
+        self.kwargs = {k: substitute(v, mapping) for k, v in self.kwargs.items()}
+
+
+def _flatten(operand: Operand | SliceItem | None) -> Iterator[Operand]:
+    if operand is None:
+        return
+    if isinstance(operand, Index):
+        for item in operand.items:
+            yield from _flatten(item)
+    elif isinstance(operand, SliceItem):
+        for part in (operand.lower, operand.upper, operand.step):
+            yield from _flatten(part)
+    else:
+        yield operand
+
+
+def substitute(operand: Any, mapping: dict[Var, Operand]) -> Any:
+    if isinstance(operand, Var):
+        return mapping.get(operand, operand)
+    if isinstance(operand, Index):
+        return Index(tuple(substitute(i, mapping) for i in operand.items), operand.is_tuple)
+    if isinstance(operand, SliceItem):
+        return SliceItem(*(substitute(p, mapping) for p in (operand.lower, operand.upper, operand.step)))
+    return operand
+
+
+class ParamKind(enum.Enum):
+    POSITIONAL_ONLY = "before `/`"
+    POSITIONAL_OR_KEYWORD = "an ordinary parameter"
+    KEYWORD_ONLY = "after `*`"
+
+
+@dataclass(eq=False)
+class Param:
+    var: Var
+    kind: ParamKind
+    default_source: str | None = None  # the user's default expression, shown in generated code
+
+
+@dataclass(eq=False)
+class Function:
+    name: str
+    params: list[Param]
+    body: list[Op]
+    returns: list[Operand]
+    # How `returns` is packed: an index into it, or a (nested) tuple of layouts.
+    layout: Layout = 0
+    # Return position -> the parameter whose gradient it is (gradients must match its shape and dtype).
+    gradient_of: dict[int, Var] = field(default_factory=dict)
+    # Values named after the user's variables (and their adjoints): copies into them are kept.
+    readable: set[Var] = field(default_factory=set)
+
+    def param_vars(self) -> list[Var]:
+        return [p.var for p in self.params]

@@ -1,0 +1,37 @@
+"""Run the optimization passes until none of them changes anything.
+
+Order within a round: folding and algebra create copies, copy propagation
+removes them, CSE then sees identical operands, and DCE last removes what the
+others orphaned. `fresh_returns` runs once at the end because the others can
+turn a fresh gradient into an alias of an input (`1.0 * W` -> `W`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..ir.nodes import Function
+from ..ir.printer import format_function
+from ..ir.verify import verify
+from ..syntax.naming import Namer
+from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns
+
+PASSES = (constant_fold, algebra, copy_prop, cse, dce)
+_MAX_ROUNDS = 20
+
+
+def optimize(fn: Function, namer: Namer) -> Function:
+    trace = os.environ.get("ADTRANSFORM_TRACE", "")
+    for _ in range(_MAX_ROUNDS):
+        changed = False
+        for p in PASSES:
+            if p.transform(fn):
+                changed = True
+                if os.environ.get("ADTRANSFORM_VERIFY"):
+                    verify(fn)
+                if p.__name__.rsplit(".", 1)[-1] in trace:
+                    print(f"--- after {p.__name__}\n{format_function(fn)}")
+        if not changed:
+            break
+    fresh_returns.transform(fn, namer)
+    return fn

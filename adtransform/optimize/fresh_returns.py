@@ -1,0 +1,53 @@
+"""Make returned gradients safe to hand to the caller.
+
+Guarantees: no returned gradient is (a view of) a parameter or a global, so a
+caller may update it in place without changing its inputs; a constant
+gradient is returned with its parameter's shape and dtype.
+Requires: runs after copy propagation and algebra, which can turn
+`x_bar = 1.0 * W` into `x_bar = W`.
+"""
+
+from __future__ import annotations
+
+from ..ad import runtime_refs
+from ..ir.nodes import Const, Function, Global, Op, Operand, Style, Sweep, Var
+from ..syntax.naming import Namer
+
+_VIEW_METHODS = {"T", "reshape", "transpose", "ravel", "view", "swapaxes"}
+
+
+def transform(fn: Function, namer: Namer) -> bool:
+    producers = {op.result: op for op in fn.body if op.result is not None}
+    params = set(fn.param_vars())
+    changed = False
+    for position, param in fn.gradient_of.items():
+        ret = fn.returns[position]
+        if isinstance(ret, Const):
+            fn.returns[position] = _emit(fn, namer, "full_like", [param, ret], param)
+            changed = True
+        elif _may_alias_input(ret, producers, params):
+            fn.returns[position] = _emit(fn, namer, "copy_gradient", [ret], param)
+            changed = True
+    return changed
+
+
+def _may_alias_input(value: Operand, producers: dict[Var, Op], params: set[Var]) -> bool:
+    while True:
+        if isinstance(value, Global) or value in params:
+            return True
+        op = producers.get(value) if isinstance(value, Var) else None
+        if op is None:
+            return False
+        style = op.callee.style
+        is_view = style in (Style.COPY, Style.SUBSCRIPT) or (
+            style in (Style.ATTRIBUTE, Style.METHOD) and op.callee.symbol in _VIEW_METHODS
+        ) or getattr(op.callee.key, "__name__", "") in ("reshape", "transpose", "ravel")
+        if not is_view:
+            return False
+        value = op.args[0]
+
+
+def _emit(fn: Function, namer: Namer, helper: str, args: list[Operand], param: Var) -> Var:
+    result = Var(namer.fresh(f"{param.name}_grad"))
+    fn.body.append(Op(result, runtime_refs.callee(helper), args, sweep=Sweep.ADJOINT))
+    return result

@@ -1,0 +1,39 @@
+"""Which operations may be removed or merged: those with no side effects."""
+
+from __future__ import annotations
+
+import math
+import operator
+
+from ..ad.registry import is_nondifferentiable, lookup_adjoint
+from ..ir.nodes import Op, Style, Sweep
+
+_PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
+
+
+def is_pure(op: Op) -> bool:
+    """Known primitives (with a rule, or registered non-differentiable) and operators are pure.
+
+    Calls of anything else (print, np.random.*) are kept even if their result is unused.
+    """
+    if op.sweep is Sweep.CHECK:
+        return False
+    if op.callee.style in _PURE_STYLES:
+        return True
+    key = op.callee.key
+    return lookup_adjoint(key) is not None or is_nondifferentiable(key) or _is_runtime(key)
+
+
+def _is_runtime(key: object) -> bool:
+    from .. import runtime
+    return getattr(key, "__module__", "").startswith(runtime.__name__) and key not in (
+        runtime.ensure_scalar, runtime.ensure_differentiable)
+
+
+def is_foldable(op: Op) -> bool:
+    """Safe to evaluate at transform time when every argument is a constant."""
+    key = op.callee.key
+    if op.callee.style is Style.OPERATOR:
+        return key in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+                       operator.neg, operator.pos)
+    return op.callee.style is Style.FUNCTION and getattr(key, "__module__", None) == math.__name__

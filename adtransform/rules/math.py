@@ -1,0 +1,151 @@
+"""Reverse rules for the `math` module (Python floats in, Python floats out).
+
+Contract: see rules/notation.py. `y` is the output, `x` the input.
+"""
+
+import math
+
+from ..ad.registry import Kind
+from .notation import adjoint, d, nondifferentiable
+
+scalar = Kind.SCALAR
+
+
+@adjoint(math.exp, kind=scalar)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@adjoint(math.expm1, kind=scalar)
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@adjoint(math.log, kind=scalar)
+def log(y, x, base=math.e):
+    d[x] = d[y] / (x * math.log(base))
+    d[base] = -d[y] * y / (base * math.log(base))
+
+
+@adjoint(math.log2, kind=scalar)
+def log2(y, x):
+    d[x] = d[y] / (x * math.log(2.0))
+
+
+@adjoint(math.log10, kind=scalar)
+def log10(y, x):
+    d[x] = d[y] / (x * math.log(10.0))
+
+
+@adjoint(math.log1p, kind=scalar)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@adjoint(math.sqrt, kind=scalar)
+def sqrt(y, x):
+    d[x] = d[y] * 0.5 / y
+
+
+@adjoint(math.sin, kind=scalar)
+def sin(y, x):
+    d[x] = d[y] * math.cos(x)
+
+
+@adjoint(math.cos, kind=scalar)
+def cos(y, x):
+    d[x] = -d[y] * math.sin(x)
+
+
+@adjoint(math.tan, kind=scalar)
+def tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@adjoint(math.asin, kind=scalar)
+def asin(y, x):
+    d[x] = d[y] / math.sqrt(1.0 - x * x)
+
+
+@adjoint(math.acos, kind=scalar)
+def acos(y, x):
+    d[x] = -d[y] / math.sqrt(1.0 - x * x)
+
+
+@adjoint(math.atan, kind=scalar)
+def atan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@adjoint(math.atan2, kind=scalar)
+def atan2(z, y, x):
+    d[y] = d[z] * x / (x * x + y * y)
+    d[x] = -d[z] * y / (x * x + y * y)
+
+
+@adjoint(math.sinh, kind=scalar)
+def sinh(y, x):
+    d[x] = d[y] * math.cosh(x)
+
+
+@adjoint(math.cosh, kind=scalar)
+def cosh(y, x):
+    d[x] = d[y] * math.sinh(x)
+
+
+@adjoint(math.tanh, kind=scalar)
+def tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@adjoint(math.asinh, kind=scalar)
+def asinh(y, x):
+    d[x] = d[y] / math.sqrt(x * x + 1.0)
+
+
+@adjoint(math.acosh, kind=scalar)
+def acosh(y, x):
+    d[x] = d[y] / math.sqrt(x * x - 1.0)
+
+
+@adjoint(math.atanh, kind=scalar)
+def atanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@adjoint(math.hypot, kind=scalar)
+def hypot(z, x, y):
+    d[x] = d[z] * x / z
+    d[y] = d[z] * y / z
+
+
+@adjoint(math.pow, kind=scalar)
+def pow(z, x, y):
+    d[x] = d[z] * y * math.pow(x, y - 1.0)
+    d[y] = d[z] * z * math.log(x)
+
+
+@adjoint(math.fabs, kind=scalar)
+def fabs(y, x):
+    d[x] = d[y] * math.copysign(1.0, x)
+
+
+@adjoint(math.erf, kind=scalar)
+def erf(y, x):
+    d[x] = d[y] * 1.1283791670955126 * math.exp(-x * x)
+
+
+@adjoint(math.erfc, kind=scalar)
+def erfc(y, x):
+    d[x] = -d[y] * 1.1283791670955126 * math.exp(-x * x)
+
+
+@adjoint(float, kind=scalar)
+def to_float(y, x):
+    d[x] = d[y]
+
+
+nondifferentiable(
+    math.floor, math.ceil, math.trunc, math.copysign, math.isnan, math.isinf, math.isfinite,
+    int, bool, round, len, math.factorial,
+)

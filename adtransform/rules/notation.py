@@ -1,0 +1,57 @@
+"""The notation rules are written in, and the public decorators that register them.
+
+A reverse rule is a Python function: its first parameter is the primitive's
+output, the others mirror the primitive's own parameters (same names, same
+defaults, so calls bind the same way). `d[v]` means "the adjoint of v": the
+body reads `d[y]` and assigns each input's contribution to `d[x]`. The
+compiler accumulates contributions, undoes broadcasting for elementwise
+primitives and skips inputs that need no adjoint. Rules stay free of
+bookkeeping. The body is a template: it is never called, it is compiled
+into the generated code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from ..ad.registry import Kind, register_adjoint, register_nondifferentiable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _AdjointNotation:
+    """`d[x]`: the adjoint of `x` inside a rule template. Never evaluated."""
+
+    def __getitem__(self, key: object) -> Any:
+        raise RuntimeError("`d[...]` is notation for derivative rules; rules are compiled, not called")
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self.__getitem__(key)
+
+
+d = _AdjointNotation()
+
+
+def adjoint(*primitives: Any, elementwise: bool = False, kind: Kind | None = None,
+            nondiff: Iterable[str] = ()) -> Callable[[F], F]:
+    """Register a reverse-mode rule for one or more primitives (functions, ufuncs, methods).
+
+    `elementwise=True` declares that the primitive broadcasts its inputs, so the
+    compiler unbroadcasts each contribution to its input's shape. `nondiff`
+    names parameters that carry no derivative (a `where` condition): any other
+    parameter the rule does not assign is an error if a derivative flows into it.
+    """
+    chosen = kind or (Kind.ELEMENTWISE if elementwise else Kind.OTHER)
+
+    def register(fn: F) -> F:
+        for primitive in primitives:
+            register_adjoint(primitive, fn, chosen, nondiff)
+        return fn
+
+    return register
+
+
+def nondifferentiable(*primitives: Any) -> None:
+    """Declare primitives whose outputs carry no derivative (comparisons, shapes, signs)."""
+    register_nondifferentiable(*primitives)

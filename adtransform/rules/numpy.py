@@ -1,0 +1,241 @@
+"""Reverse rules for NumPy functions, ufuncs and ndarray methods.
+
+Contract: see rules/notation.py. Parameter names mirror NumPy's, so keyword
+calls (`np.sum(x, axis=0)`) bind to the rule as they bind to NumPy.
+Elementwise rules declare it; the compiler then unbroadcasts contributions.
+"""
+
+import operator
+
+import numpy as np
+
+from ..ad.registry import Kind
+from ..runtime import (
+    dot_lhs_adjoint, dot_rhs_adjoint, extremum_adjoint, getitem_adjoint, matmul_lhs_adjoint,
+    matmul_rhs_adjoint, reduced_size, tie_share, unreduce,
+)
+from ..runtime import transpose_adjoint
+from .notation import adjoint, d, nondifferentiable
+
+# --- elementwise functions of one argument -------------------------------------------------
+
+
+@adjoint(np.exp, elementwise=True)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@adjoint(np.exp2, elementwise=True)
+def exp2(y, x):
+    d[x] = d[y] * y * 0.6931471805599453
+
+
+@adjoint(np.expm1, elementwise=True)
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@adjoint(np.log, elementwise=True)
+def log(y, x):
+    d[x] = d[y] / x
+
+
+@adjoint(np.log2, elementwise=True)
+def log2(y, x):
+    d[x] = d[y] / (x * 0.6931471805599453)
+
+
+@adjoint(np.log10, elementwise=True)
+def log10(y, x):
+    d[x] = d[y] / (x * 2.302585092994046)
+
+
+@adjoint(np.log1p, elementwise=True)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@adjoint(np.sqrt, elementwise=True)
+def sqrt(y, x):
+    d[x] = d[y] * 0.5 / y
+
+
+@adjoint(np.cbrt, elementwise=True)
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@adjoint(np.square, elementwise=True)
+def square(y, x):
+    d[x] = d[y] * 2.0 * x
+
+
+@adjoint(np.reciprocal, elementwise=True)
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@adjoint(np.abs, np.absolute, abs, elementwise=True)
+def absolute(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(np.sin, elementwise=True)
+def sin(y, x):
+    d[x] = d[y] * np.cos(x)
+
+
+@adjoint(np.cos, elementwise=True)
+def cos(y, x):
+    d[x] = -d[y] * np.sin(x)
+
+
+@adjoint(np.tan, elementwise=True)
+def tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@adjoint(np.arcsin, elementwise=True)
+def arcsin(y, x):
+    d[x] = d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos, elementwise=True)
+def arccos(y, x):
+    d[x] = -d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan, elementwise=True)
+def arctan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@adjoint(np.sinh, elementwise=True)
+def sinh(y, x):
+    d[x] = d[y] * np.cosh(x)
+
+
+@adjoint(np.cosh, elementwise=True)
+def cosh(y, x):
+    d[x] = d[y] * np.sinh(x)
+
+
+@adjoint(np.tanh, elementwise=True)
+def tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@adjoint(np.arcsinh, elementwise=True)
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arctanh, elementwise=True)
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+# --- elementwise functions of two or three arguments ----------------------------------------
+
+
+@adjoint(np.maximum, np.fmax, elementwise=True)
+def maximum(z, x1, x2):
+    d[x1] = d[z] * tie_share(x1, x2)
+    d[x2] = d[z] * tie_share(x2, x1)
+
+
+@adjoint(np.minimum, np.fmin, elementwise=True)
+def minimum(z, x1, x2):
+    d[x1] = d[z] * tie_share(x2, x1)
+    d[x2] = d[z] * tie_share(x1, x2)
+
+
+@adjoint(np.arctan2, elementwise=True)
+def arctan2(z, x1, x2):
+    d[x1] = d[z] * x2 / (x1 * x1 + x2 * x2)
+    d[x2] = -d[z] * x1 / (x1 * x1 + x2 * x2)
+
+
+@adjoint(np.hypot, elementwise=True)
+def hypot(z, x1, x2):
+    d[x1] = d[z] * x1 / z
+    d[x2] = d[z] * x2 / z
+
+
+@adjoint(np.where, elementwise=True, nondiff=("condition",))
+def where(z, condition, x, y):
+    d[x] = np.where(condition, d[z], 0.0)
+    d[y] = np.where(condition, 0.0, d[z])
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+
+@adjoint(np.sum, np.ndarray.sum, kind=Kind.REDUCTION)
+def sum(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims)
+
+
+@adjoint(np.mean, np.ndarray.mean, kind=Kind.REDUCTION)
+def mean(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y] / reduced_size(a, axis), a, axis, keepdims)
+
+
+@adjoint(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, kind=Kind.REDUCTION)
+def extremum(y, a, axis=None, out=None, keepdims=False):
+    d[a] = extremum_adjoint(d[y], a, y, axis, keepdims)
+
+
+# --- linear algebra and shapes -----------------------------------------------------------------
+
+
+@adjoint(np.dot, np.ndarray.dot)
+def dot(y, a, b):
+    d[a] = dot_lhs_adjoint(d[y], a, b)
+    d[b] = dot_rhs_adjoint(d[y], a, b)
+
+
+@adjoint(np.matmul)
+def matmul(y, x1, x2):
+    d[x1] = matmul_lhs_adjoint(d[y], x1, x2)
+    d[x2] = matmul_rhs_adjoint(d[y], x1, x2)
+
+
+@adjoint(np.ndarray.T)
+def transposed(y, a):
+    d[a] = d[y].T
+
+
+@adjoint(np.transpose, np.ndarray.transpose)
+def transpose(y, a, axes=None):
+    d[a] = transpose_adjoint(d[y], axes)
+
+
+@adjoint(np.reshape)
+def reshape(y, a, shape=None, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@adjoint(np.ndarray.reshape)
+def reshape_method(y, a, *shape, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+def ravel(y, a, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@adjoint(operator.getitem)
+def getitem(y, a, index):
+    d[a] = getitem_adjoint(d[y], a, index)
+
+
+nondifferentiable(
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin, np.argsort,
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones,
+    np.empty, np.full, np.arange, np.linspace, np.eye, np.isnan, np.isfinite, np.isinf,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.ndarray.argmax, np.ndarray.argmin,
+    np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
+)

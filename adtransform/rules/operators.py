@@ -1,0 +1,65 @@
+"""Reverse rules for Python's arithmetic operators (also used by NumPy arrays).
+
+Contract: see rules/notation.py. `z` is the output, `x`, `y` the operands.
+"""
+
+import operator
+
+import numpy as np
+
+from ..ad.registry import Kind
+from ..runtime import matmul_lhs_adjoint, matmul_rhs_adjoint
+from .notation import adjoint, d, nondifferentiable
+
+
+@adjoint(operator.add, np.add, elementwise=True)
+def add(z, x, y):
+    d[x] = d[z]
+    d[y] = d[z]
+
+
+@adjoint(operator.sub, np.subtract, elementwise=True)
+def sub(z, x, y):
+    d[x] = d[z]
+    d[y] = -d[z]
+
+
+@adjoint(operator.mul, np.multiply, elementwise=True)
+def mul(z, x, y):
+    d[x] = d[z] * y
+    d[y] = d[z] * x
+
+
+@adjoint(operator.truediv, np.divide, np.true_divide, elementwise=True)
+def truediv(z, x, y):
+    d[x] = d[z] / y
+    d[y] = -d[z] * z / y
+
+
+@adjoint(operator.pow, np.power, elementwise=True)
+def pow(z, x, y):
+    d[x] = d[z] * y * x ** (y - 1)
+    d[y] = d[z] * z * np.log(x)
+
+
+@adjoint(operator.neg, np.negative, elementwise=True)
+def neg(y, x):
+    d[x] = -d[y]
+
+
+@adjoint(operator.pos, np.positive, elementwise=True)
+def pos(y, x):
+    d[x] = d[y]
+
+
+@adjoint(operator.matmul, kind=Kind.OTHER)
+def matmul(z, x, y):
+    d[x] = matmul_lhs_adjoint(d[z], x, y)
+    d[y] = matmul_rhs_adjoint(d[z], x, y)
+
+
+nondifferentiable(
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.floordiv, operator.mod, operator.and_, operator.or_, operator.xor,
+    operator.invert, operator.lshift, operator.rshift, operator.is_, operator.is_not,
+)

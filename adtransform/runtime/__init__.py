@@ -1,0 +1,18 @@
+"""Everything generated code may import from adtransform, and nothing else.
+
+Kept small and dependency-free (NumPy only) so that generated source can be
+saved and run on its own with `from adtransform.runtime import *`.
+"""
+
+from .broadcast import unbroadcast, unreduce, reduced_size
+from .checks import ensure_differentiable, ensure_scalar
+from .helpers import (
+    copy_gradient, full_like, matmul_lhs_adjoint, matmul_rhs_adjoint, dot_lhs_adjoint,
+    dot_rhs_adjoint, extremum_adjoint, getitem_adjoint, tie_share, transpose_adjoint, zeros_like,
+)
+
+__all__ = [
+    "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_differentiable", "ensure_scalar",
+    "extremum_adjoint", "full_like", "getitem_adjoint", "matmul_lhs_adjoint", "matmul_rhs_adjoint",
+    "reduced_size", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
+]

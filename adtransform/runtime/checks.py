@@ -1,0 +1,46 @@
+"""Run-time checks generated code performs on its inputs and output.
+
+Types are only known at call time, so these run once per call; the common
+case (a float array or a Python float) returns after one type test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import NonDifferentiableInputError, NonScalarOutputError
+
+_FLOAT_KINDS = "fc"
+
+
+def ensure_differentiable(x: Any, name: str) -> None:
+    kind = type(x)
+    if kind is float or (kind is np.ndarray and x.dtype.kind in _FLOAT_KINDS):
+        return
+    if isinstance(x, (float, complex, np.floating, np.complexfloating)):
+        return
+    if isinstance(x, np.ndarray) and x.dtype.kind in _FLOAT_KINDS:
+        return
+    if isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype.kind == "b"):
+        what = "booleans"
+    elif isinstance(x, (int, np.integer)) or (isinstance(x, np.ndarray) and x.dtype.kind in "iu"):
+        what = "integers"
+    else:
+        what = f"a {type(x).__name__}"
+    raise NonDifferentiableInputError(
+        f"cannot differentiate with respect to `{name}`: it holds {what}. Gradients are defined "
+        f"for floating-point inputs; pass a float or a float array (e.g. np.asarray({name}, dtype=float)), "
+        f"or leave `{name}` out of `wrt`."
+    )
+
+
+def ensure_scalar(y: Any, function: str) -> None:
+    if type(y) is float or np.ndim(y) == 0:
+        return
+    raise NonScalarOutputError(
+        f"grad({function}) needs a function that returns a scalar, but it returned a value of shape "
+        f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product) or "
+        f"adtransform.jacobian, or reduce the output (e.g. np.sum) inside the function."
+    )

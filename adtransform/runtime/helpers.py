@@ -1,0 +1,134 @@
+"""Adjoint helpers whose shape logic is too branchy to write as a rule expression.
+
+Each has a fast path for the common shapes (2-D matrices, matching shapes,
+Python scalars) and is exact for the rest of NumPy's semantics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .broadcast import _filled, _shape, unbroadcast
+
+_SCALARS = (float, int, np.floating, np.integer)
+
+
+def zeros_like(x: Any) -> Any:
+    """The zero gradient with `x`'s shape and dtype (built only when a caller must receive it)."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    return type(x)(0) if isinstance(x, _SCALARS) else np.zeros_like(x)
+
+
+def full_like(x: Any, value: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return np.full_like(x, value)
+    return type(x)(value) if isinstance(x, _SCALARS) else np.full_like(x, value)
+
+
+def copy_gradient(g: Any) -> Any:
+    """A gradient that would alias an input (or a global) is copied, so callers may mutate it."""
+    return g.copy() if isinstance(g, np.ndarray) else g
+
+
+def tie_share(a: Any, b: Any) -> Any:
+    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does)."""
+    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+        return 1.0 if a > b else (0.5 if a == b else 0.0)
+    dtype = np.result_type(a, b)
+    if dtype.kind != "f":
+        dtype = np.float64
+    wins = np.greater(a, b)
+    share = wins.astype(dtype)
+    ties = np.equal(a, b)
+    if ties.any():
+        share[ties] = 0.5
+    return share
+
+
+def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of max/min reductions: split equally among the elements that attain the extremum."""
+    shape = _shape(x)
+    if not shape:
+        return g
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        y = np.expand_dims(y, axis)
+    mask = x == y
+    count = np.sum(mask, axis=axis, keepdims=True)
+    return _filled(np.where(mask, g / count, 0), x, shape)
+
+
+def matmul_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
+    """d(a @ b)/da applied to g, for every combination of 1-D, 2-D and batched operands."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return g @ b.T
+    if a_nd == 1 and b_nd == 1:
+        return g * b
+    a2 = a if a_nd >= 2 else np.reshape(a, (1, -1))
+    b2 = b if b_nd >= 2 else np.reshape(b, (-1, 1))
+    g2 = g if a_nd >= 2 else np.expand_dims(g, -2)
+    g2 = g2 if b_nd >= 2 else np.expand_dims(g2, -1)
+    da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2)
+    return np.reshape(da, _shape(a))
+
+
+def matmul_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
+    """d(a @ b)/db applied to g."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return a.T @ g
+    if a_nd == 1 and b_nd == 1:
+        return g * a
+    a2 = a if a_nd >= 2 else np.reshape(a, (1, -1))
+    b2 = b if b_nd >= 2 else np.reshape(b, (-1, 1))
+    g2 = g if a_nd >= 2 else np.expand_dims(g, -2)
+    g2 = g2 if b_nd >= 2 else np.expand_dims(g2, -1)
+    db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2)
+    return np.reshape(db, _shape(b))
+
+
+def _check_dot(a: Any, b: Any) -> None:
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise NotImplementedError("the adjoint of np.dot is implemented for operands of up to 2 "
+                                  "dimensions; use np.matmul (@) or np.tensordot for batched products")
+
+
+def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
+    """d np.dot(a, b)/da applied to g; a 0-d operand makes dot a product."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    _check_dot(a, b)
+    return matmul_lhs_adjoint(g, a, b)
+
+
+def dot_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    _check_dot(a, b)
+    return matmul_rhs_adjoint(g, a, b)
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
+    """Scatter the adjoint of `x[index]` into zeros shaped like `x` (repeated indices add up)."""
+    out = np.zeros(_shape(x), dtype=np.result_type(g, x))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def transpose_adjoint(g: Any, axes: Any = None) -> Any:
+    """Undo `np.transpose(a, axes)`: transpose back with the inverse permutation."""
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))

@@ -1,0 +1,1 @@
+"""The only code that touches raw gast: builders, the namer, and parsing helpers."""

@@ -1,0 +1,137 @@
+"""Builders for gast nodes.
+
+Why: gast's node fields change between releases (the reason Tangent and
+AutoGraph broke for their users). Every gast node the project creates is made
+here, so a gast upgrade is a change to this file only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+
+BINOPS: dict[str, type] = {
+    "+": gast.Add, "-": gast.Sub, "*": gast.Mult, "/": gast.Div, "//": gast.FloorDiv,
+    "%": gast.Mod, "**": gast.Pow, "@": gast.MatMult,
+}
+UNARYOPS: dict[str, type] = {"-": gast.USub, "+": gast.UAdd, "not": gast.Not, "~": gast.Invert}
+COMPAREOPS: dict[str, type] = {
+    "==": gast.Eq, "!=": gast.NotEq, "<": gast.Lt, "<=": gast.LtE, ">": gast.Gt, ">=": gast.GtE,
+}
+SYMBOL_OF = {cls: sym for table in (BINOPS, UNARYOPS, COMPAREOPS) for sym, cls in table.items()}
+
+
+def name(id_: str, ctx: str = "load") -> gast.Name:
+    kind = {"load": gast.Load, "store": gast.Store, "param": gast.Param}[ctx]()
+    return gast.Name(id=id_, ctx=kind, annotation=None, type_comment=None)
+
+
+def constant(value: Any) -> gast.expr:
+    if isinstance(value, tuple):
+        return gast.Tuple(elts=[constant(v) for v in value], ctx=gast.Load())
+    if isinstance(value, slice):
+        return gast.Slice(
+            lower=_opt(value.start), upper=_opt(value.stop), step=_opt(value.step)
+        )
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        # Emit -2.0 as the unary minus it is in source, so unparse round-trips.
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
+
+
+def _opt(value: Any) -> gast.expr | None:
+    return None if value is None else constant(value)
+
+
+def attribute(value: gast.expr, attr: str) -> gast.Attribute:
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def dotted(path: tuple[str, ...]) -> gast.expr:
+    node: gast.expr = name(path[0])
+    for part in path[1:]:
+        node = attribute(node, part)
+    return node
+
+
+def call(func: gast.expr, args: list[gast.expr], kwargs: list[tuple[str, gast.expr]] = ()) -> gast.Call:
+    keywords = [gast.keyword(arg=k, value=v) for k, v in kwargs]
+    return gast.Call(func=func, args=list(args), keywords=keywords)
+
+
+def binop(symbol: str, left: gast.expr, right: gast.expr) -> gast.BinOp:
+    return gast.BinOp(left=left, op=BINOPS[symbol](), right=right)
+
+
+def unaryop(symbol: str, operand: gast.expr) -> gast.UnaryOp:
+    return gast.UnaryOp(op=UNARYOPS[symbol](), operand=operand)
+
+
+def compare(symbol: str, left: gast.expr, right: gast.expr) -> gast.Compare:
+    return gast.Compare(left=left, ops=[COMPAREOPS[symbol]()], comparators=[right])
+
+
+def subscript(value: gast.expr, index: gast.expr) -> gast.Subscript:
+    return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+
+def tuple_(elts: list[gast.expr]) -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=gast.Load())
+
+
+def list_(elts: list[gast.expr]) -> gast.List:
+    return gast.List(elts=list(elts), ctx=gast.Load())
+
+
+def assign(target: str, value: gast.expr, lineno: int | None = None) -> gast.Assign:
+    node = gast.Assign(targets=[name(target, "store")], value=value, type_comment=None)
+    if lineno is not None:
+        node.lineno = lineno
+    return node
+
+
+def expr_stmt(value: gast.expr) -> gast.Expr:
+    return gast.Expr(value=value)
+
+
+def return_(value: gast.expr | None) -> gast.Return:
+    return gast.Return(value=value)
+
+
+def raise_(exc: gast.expr) -> gast.Raise:
+    return gast.Raise(exc=exc, cause=None)
+
+
+def if_(test: gast.expr, body: list[gast.stmt]) -> gast.If:
+    return gast.If(test=test, body=list(body), orelse=[])
+
+
+def docstring(text: str) -> gast.Expr:
+    return gast.Expr(value=gast.Constant(value=text, kind=None))
+
+
+def arguments(
+    posonly: list[str], args: list[str], kwonly: list[str]
+) -> gast.arguments:
+    """Parameters without defaults: codegen attaches the user's default objects itself."""
+    return gast.arguments(
+        args=[name(a, "param") for a in args],
+        posonlyargs=[name(a, "param") for a in posonly],
+        vararg=None,
+        kwonlyargs=[name(a, "param") for a in kwonly],
+        kw_defaults=[None for _ in kwonly],
+        kwarg=None,
+        defaults=[],
+    )
+
+
+def function_def(fn_name: str, args: gast.arguments, body: list[gast.stmt]) -> gast.FunctionDef:
+    return gast.FunctionDef(
+        name=fn_name, args=args, body=list(body), decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+
+
+def module(body: list[gast.stmt]) -> gast.Module:
+    return gast.Module(body=list(body), type_ignores=[])
