@@ -11,9 +11,16 @@
 
 from .api import grad, source, value_and_grad
 from .errors import (
-    AdtransformError, NameResolutionError, NoAdjointRuleError, NonDifferentiableInputError,
-    NonScalarOutputError, RuleDefinitionError, SourceUnavailableError, TransformError,
-    UnsupportedSyntaxError, WrtError,
+    AdtransformError,
+    NameResolutionError,
+    NoAdjointRuleError,
+    NonDifferentiableInputError,
+    NonScalarOutputError,
+    RuleDefinitionError,
+    SourceUnavailableError,
+    TransformError,
+    UnsupportedSyntaxError,
+    WrtError,
 )
 from .rules.notation import adjoint, d, nondifferentiable
 

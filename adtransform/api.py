@@ -13,7 +13,6 @@ import inspect
 import threading
 import types
 from collections.abc import Callable
-from typing import Any, Union
 
 from . import pipeline
 from .ad.registry import registry_version
@@ -21,7 +20,7 @@ from .codegen import load
 from .errors import SourceUnavailableError, WrtError
 from .frontend.resolve import Namespace
 
-Wrt = Union[int, str, tuple[Union[int, str], ...]]
+Wrt = int | str | tuple[int | str, ...]
 
 _cache: dict[tuple, pipeline.Transformed] = {}
 _cache_lock = threading.RLock()

@@ -16,7 +16,7 @@ from .ad import reverse
 from .canonicalize import anf, aug_assign, unpacking
 from .codegen import emit, load
 from .context import Context
-from .frontend import fence, source
+from .frontend import fence, resolve, source
 from .frontend.resolve import Namespace
 from .ir import lower
 from .ir.printer import format_function
@@ -37,7 +37,7 @@ def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     fence.check(node, info)                              # refuse early, while nodes point at user code
-    local_names = _locals(node)
+    local_names = resolve.local_names(node)
     namer = Namer({n.id for n in gast.walk(node) if isinstance(n, gast.Name)})
     ctx = Context(info, Namespace(fn), namer, local_names)
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
@@ -63,13 +63,6 @@ def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool
                         user_lookup=ctx.namespace.lookup, user_locals=local_names)
     loaded = load.compile_source(emitted.text, name, emitted.injected, fn.__code__.co_freevars)
     return Transformed(loaded, name, _callee_roots(primal, ctx))
-
-
-def _locals(node: gast.FunctionDef) -> set[str]:
-    args = node.args
-    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
-    names |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    return names
 
 
 def _callee_roots(primal, ctx: Context) -> tuple[tuple[str, int], ...]:

@@ -36,9 +36,13 @@ class AdjointRule:
 
     def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Map a call's arguments to the rule's parameter names (defaults filled in)."""
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return dict(bound.arguments)
+        from ..ir.nodes import Const
+
+        arguments = dict(self.signature.bind(*args, **kwargs).arguments)
+        for name, param in self.signature.parameters.items():
+            if name not in arguments and param.default is not param.empty:
+                arguments[name] = Const(param.default)
+        return arguments
 
 
 class _Registry:

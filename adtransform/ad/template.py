@@ -83,7 +83,8 @@ def compile_template(rule: AdjointRule) -> Template:
     synthetic = build.function_def(node.name, fn_args, [*body, build.return_(build.constant(None))])
     ctx = Context(parsed.info, Namespace(rule.fn, Scope.INJECTED), namer,
                   {*arg_names, adjoint_name, *out_names.values()})
-    ctx.locals |= {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    ctx.locals |= {n.id for s in body for n in gast.walk(s)
+                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     anf.transform(synthetic, ctx)
     fn, env = lower_with_env(synthetic, ctx)
     params = fn.param_vars()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import gast
 
 from ..context import Context
-from ..frontend.resolve import Namespace
+from ..frontend.resolve import Namespace, local_names
 from ..frontend.source import SourceInfo
 from ..syntax.naming import Namer
 from ..syntax.parse import to_source
@@ -22,22 +22,11 @@ def run_pass(transform: Callable[[gast.FunctionDef, Context], bool], text: str,
              namespace: dict | None = None) -> str:
     node = gast.parse(textwrap.dedent(text)).body[0]
     names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
-    names |= {a.id for a in node.args.args}
     fn = _namespace_fn
     if namespace is not None:
         import types
         fn = types.FunctionType(_namespace_fn.__code__, namespace)
-    ctx = Context(SourceInfo("<test>", 0, 0), Namespace(fn), Namer(names), locals=set())
-    ctx.locals = local_names(node)
+    ctx = Context(SourceInfo("<test>", 0, 0), Namespace(fn), Namer(names), local_names(node))
     transform(node, ctx)
     return to_source(node)
 
-
-def local_names(node: gast.FunctionDef) -> set[str]:
-    """Parameters and every name the function assigns."""
-    args = node.args
-    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
-    for child in gast.walk(node):
-        if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Store):
-            names.add(child.id)
-    return names

@@ -18,7 +18,17 @@ import gast
 
 from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import (
-    Const, Function, Global, Index, Op, Operand, ParamKind, SliceItem, Style, Sweep, Var,
+    Const,
+    Function,
+    Global,
+    Index,
+    Op,
+    Operand,
+    ParamKind,
+    SliceItem,
+    Style,
+    Sweep,
+    Var,
 )
 from ..syntax import build
 from ..syntax.naming import Namer
@@ -90,7 +100,8 @@ def _signature(fn: Function, name: str) -> str:
         if p.kind is ParamKind.KEYWORD_ONLY and (i == 0 or kinds[i - 1] is not ParamKind.KEYWORD_ONLY):
             parts.append("*")
         parts.append(p.var.name + (f"={p.default_source}" if p.default_source is not None else ""))
-        if p.kind is ParamKind.POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] is not ParamKind.POSITIONAL_ONLY):
+        last_positional_only = i + 1 == len(kinds) or kinds[i + 1] is not ParamKind.POSITIONAL_ONLY
+        if p.kind is ParamKind.POSITIONAL_ONLY and last_positional_only:
             parts.append("/")
     return f"def {name}({', '.join(parts)}):"
 

@@ -73,9 +73,11 @@ def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None
 def _check_signature(node: gast.FunctionDef, info: SourceInfo) -> None:
     args = node.args
     if args.vararg is not None:
-        _fail(node, info, f"`*{args.vararg.id}` parameter", "variadic parameters are not supported; name each parameter")
+        _fail(node, info, f"`*{args.vararg.id}` parameter",
+              "variadic parameters are not supported; name each parameter")
     if args.kwarg is not None:
-        _fail(node, info, f"`**{args.kwarg.id}` parameter", "variadic keyword parameters are not supported; name each parameter")
+        _fail(node, info, f"`**{args.kwarg.id}` parameter",
+              "variadic keyword parameters are not supported; name each parameter")
 
 
 def _check_node(node: gast.AST, info: SourceInfo) -> None:

@@ -14,6 +14,8 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
+import gast
+
 
 class Scope(enum.Enum):
     """Where the generated code finds a name at run time."""
@@ -75,3 +77,11 @@ class Namespace:
             taken += 1
         root = self.lookup(path[0])
         return Ref(path[:taken], obj, self.scope, root if self.scope is Scope.INJECTED else None)
+
+
+def local_names(node: gast.FunctionDef) -> set[str]:
+    """Parameters and every name the function assigns: all other names are free."""
+    args = node.args
+    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
+    names |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return names

@@ -72,10 +72,7 @@ def parse_function(fn: object) -> ParsedFunction:
         module = gast.parse(dedented)
     except SyntaxError:
         module = None
-    if fn.__name__ == "<lambda>":
-        node = _lambda_as_def(fn, module, info)
-    else:
-        node = _find_def(fn, module, info)
+    node = _lambda_as_def(fn, module, info) if fn.__name__ == "<lambda>" else _find_def(fn, module, info)
     return ParsedFunction(fn, node, info)
 
 

@@ -18,7 +18,18 @@ from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..frontend.resolve import UNBOUND
 from ..syntax.parse import to_source
 from .nodes import (
-    Callee, Const, Function, Global, Index, Op, Operand, Param, ParamKind, SliceItem, Style, Var,
+    Callee,
+    Const,
+    Function,
+    Global,
+    Index,
+    Op,
+    Operand,
+    Param,
+    ParamKind,
+    SliceItem,
+    Style,
+    Var,
 )
 from .operators import BINARY, COMPARE, UNARY
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ..frontend.resolve import Ref
 
@@ -56,8 +56,8 @@ class Index:
     is_tuple: bool
 
 
-Operand = Union[Var, Const, Global, Index]
-Layout = Union[int, tuple["Layout", ...]]
+Operand = Var | Const | Global | Index
+Layout = int | tuple  # an index into `returns`, or a tuple of layouts
 
 
 class Style(enum.Enum):

@@ -7,6 +7,8 @@ Why: rule templates are general (`x ** (y - 1)`); instantiated with a constant
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.nodes import Const, Function, Operand, Var
 from .purity import is_foldable
 
@@ -22,6 +24,9 @@ def transform(fn: Function) -> bool:
                 value = op.callee.key(*(a.value for a in op.args))
             except (ArithmeticError, ValueError, TypeError):
                 value = None
+            if isinstance(value, np.floating | np.integer):
+                # A Python scalar stays "weak" under NumPy promotion: float32 arrays stay float32.
+                value = value.item()
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 mapping[op.result] = Const(value)
                 continue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import operator
 
+import numpy as np
+
 from ..ad.registry import is_nondifferentiable, lookup_adjoint
 from ..ir.nodes import Op, Style, Sweep
 
@@ -36,4 +38,6 @@ def is_foldable(op: Op) -> bool:
     if op.callee.style is Style.OPERATOR:
         return key in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                        operator.neg, operator.pos)
-    return op.callee.style is Style.FUNCTION and getattr(key, "__module__", None) == math.__name__
+    if op.callee.style is not Style.FUNCTION:
+        return False
+    return getattr(key, "__module__", None) == math.__name__ or isinstance(key, np.ufunc)

@@ -11,10 +11,17 @@ import numpy as np
 
 from ..ad.registry import Kind
 from ..runtime import (
-    dot_lhs_adjoint, dot_rhs_adjoint, extremum_adjoint, getitem_adjoint, matmul_lhs_adjoint,
-    matmul_rhs_adjoint, reduced_size, tie_share, unreduce,
+    dot_lhs_adjoint,
+    dot_rhs_adjoint,
+    extremum_adjoint,
+    getitem_adjoint,
+    matmul_lhs_adjoint,
+    matmul_rhs_adjoint,
+    reduced_size,
+    tie_share,
+    transpose_adjoint,
+    unreduce,
 )
-from ..runtime import transpose_adjoint
 from .notation import adjoint, d, nondifferentiable
 
 # --- elementwise functions of one argument -------------------------------------------------

@@ -4,11 +4,20 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
-from .broadcast import unbroadcast, unreduce, reduced_size
+from .broadcast import reduced_size, unbroadcast, unreduce
 from .checks import ensure_differentiable, ensure_scalar
 from .helpers import (
-    copy_gradient, full_like, matmul_lhs_adjoint, matmul_rhs_adjoint, dot_lhs_adjoint,
-    dot_rhs_adjoint, extremum_adjoint, getitem_adjoint, tie_share, transpose_adjoint, zeros_like,
+    copy_gradient,
+    dot_lhs_adjoint,
+    dot_rhs_adjoint,
+    extremum_adjoint,
+    full_like,
+    getitem_adjoint,
+    matmul_lhs_adjoint,
+    matmul_rhs_adjoint,
+    tie_share,
+    transpose_adjoint,
+    zeros_like,
 )
 
 __all__ = [

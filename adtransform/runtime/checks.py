@@ -27,8 +27,10 @@ def ensure_differentiable(x: Any, name: str) -> None:
         what = "booleans"
     elif isinstance(x, (int, np.integer)) or (isinstance(x, np.ndarray) and x.dtype.kind in "iu"):
         what = "integers"
+    elif isinstance(x, np.ndarray):
+        what = f"an array of dtype {x.dtype}"
     else:
-        what = f"a {type(x).__name__}"
+        what = f"a value of type {type(x).__name__}"
     raise NonDifferentiableInputError(
         f"cannot differentiate with respect to `{name}`: it holds {what}. Gradients are defined "
         f"for floating-point inputs; pass a float or a float array (e.g. np.asarray({name}, dtype=float)), "

@@ -57,8 +57,9 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
         g = np.expand_dims(g, axis)
         y = np.expand_dims(y, axis)
     mask = x == y
-    count = np.sum(mask, axis=axis, keepdims=True)
-    return _filled(np.where(mask, g / count, 0), x, shape)
+    dtype = np.result_type(g, x)
+    count = np.sum(mask, axis=axis, keepdims=True).astype(dtype)
+    return _filled(mask * (g / count), x, shape)
 
 
 def matmul_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
