@@ -22,7 +22,6 @@ from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
 from ..ir.nodes import Callee, Const, Function, Layout, Op, Operand, Style, Sweep, Var, substitute
-from ..ir.printer import format_op
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .registry import Kind, cached_template, lookup_adjoint
@@ -49,10 +48,8 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         for op in reversed(primal.body):
             if op.result is not None and active.is_active(op.result):
                 builder.differentiate(op, active)
+    gradients = [builder.finish(var) for var in wrt_vars]
     body.extend(builder.ops)
-    gradients: list[Operand] = []
-    for var in wrt_vars:
-        gradients.append(builder.finish(var))
     returns = ([output] if with_value else []) + gradients
     first = len(returns) - len(gradients)
     layout: Layout = tuple(range(first, len(returns))) if wrt_is_tuple else first
@@ -97,17 +94,23 @@ class _Backward:
                     f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
                     f"argument `{name}`, which depends on the differentiated input",
                     self.location(op), f"argument `{name}` of `{op.callee}`")
-        contributions = self.instantiate(template, op, bound, wanted)
+        broadcast = {name for name in wanted
+                     if rule.kind is Kind.ELEMENTWISE and not self.same_shape(bound[name], op)}
+        contributions = self.instantiate(template, op, bound, wanted, broadcast)
         for name, contribution in contributions.items():
             operand = bound[name]
-            if rule.kind is Kind.ELEMENTWISE and not self.same_shape(operand, op):
+            if name in broadcast:
                 contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
                                          operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
-                    wanted: set[str]) -> dict[str, Operand]:
-        """Copy the template ops that compute the wanted contributions, renamed for this op."""
+                    wanted: set[str], broadcast: set[str]) -> dict[str, Operand]:
+        """Copy the template ops that compute the wanted contributions, renamed for this op.
+
+        A contribution is named after its input (`x_bar`) unless it is still to be
+        unbroadcast, in which case the unbroadcast result takes that name.
+        """
         mapping: dict[Var, Operand] = {template.output: op.result, template.adjoint: self.adjoints[op.result]}
         for name, var in template.inputs.items():
             mapping[var] = bound[name] if name in bound else Const(None)
@@ -120,7 +123,8 @@ class _Backward:
                 ops.append(t_op)
         contributed = {id(v): name for name, v in contributions.items()}
         for t_op in reversed(ops):
-            input_var = bound.get(contributed.get(id(t_op.result)))
+            target = contributed.get(id(t_op.result))
+            input_var = bound.get(target) if target not in broadcast else None
             hint = f"{input_var.name}_bar" if isinstance(input_var, Var) else t_op.result.name
             new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
                      line=op.line, sweep=Sweep.ADJOINT)
@@ -159,7 +163,7 @@ class _Backward:
         return adjoint
 
     def location(self, op: Op) -> Location:
-        return Location(self.filename, op.line or 0, 0)
+        return Location(self.filename, op.line or 0, op.col)
 
     def no_rule(self, op: Op) -> NoAdjointRuleError:
         callee = op.callee
@@ -171,4 +175,6 @@ class _Backward:
         else:
             msg = (f"no derivative rule is registered for `{callee}`; register one with "
                    f"@adtransform.adjoint({callee})")
-        return NoAdjointRuleError(msg, self.location(op), f"`{format_op(op).split('    #')[0]}`")
+        what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+            else f"`{callee}`"
+        return NoAdjointRuleError(msg, self.location(op), what)

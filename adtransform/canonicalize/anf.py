@@ -109,6 +109,10 @@ class _Normalizer:
 
     def operation(self, node: gast.expr) -> gast.expr:
         """Rewrite `node` so that its operands are atoms (the node itself may be an operation)."""
+        new = self._operation(node)
+        return gast.copy_location(new, node) if new is not node else node
+
+    def _operation(self, node: gast.expr) -> gast.expr:
         if isinstance(node, gast.BinOp):
             return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
         if isinstance(node, gast.UnaryOp):

@@ -72,7 +72,13 @@ def parse_function(fn: object) -> ParsedFunction:
         module = gast.parse(dedented)
     except SyntaxError:
         module = None
-    node = _lambda_as_def(fn, module, info) if fn.__name__ == "<lambda>" else _find_def(fn, module, info)
+    if fn.__name__ == "<lambda>":
+        if module is None:
+            # `try: grad(lambda x: ...)` is not a statement on its own: parse the lambda alone.
+            module = _parse_lambdas(dedented)
+        node = _lambda_as_def(fn, module, info)
+    else:
+        node = _find_def(fn, module, info)
     return ParsedFunction(fn, node, info)
 
 
@@ -88,6 +94,27 @@ def _find_def(fn: types.FunctionType, module: gast.Module | None, info: SourceIn
         f"{info.filename}:{info.line_offset + 1}: could not isolate the definition of "
         f"{fn.__qualname__} in its source (async functions are not supported)."
     )
+
+
+def _parse_lambdas(text: str) -> gast.Module | None:
+    """Parse each `lambda ...` expression in `text`, taking the longest span that parses."""
+    found: list[gast.stmt] = []
+    start = text.find("lambda")
+    while start != -1:
+        line_offset = text.count("\n", 0, start)
+        for end in range(len(text), start, -1):
+            try:
+                expr = gast.parse(text[start:end].replace("\n", " "), mode="eval").body
+            except SyntaxError:
+                continue
+            if isinstance(expr, gast.Lambda):
+                for node in gast.walk(expr):
+                    if hasattr(node, "lineno"):
+                        node.lineno += line_offset
+                found.append(gast.Expr(value=expr))
+            break
+        start = text.find("lambda", start + 1)
+    return gast.Module(body=found, type_ignores=[]) if found else None
 
 
 def _lambda_as_def(fn: types.FunctionType, module: gast.Module | None, info: SourceInfo) -> gast.FunctionDef:

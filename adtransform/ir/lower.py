@@ -51,6 +51,7 @@ class _Lowerer:
         self.env: dict[str, Var] = {}
         self.defined: set[str] = set()
         self.line: int | None = None
+        self.col = 0
         self.readable: set[Var] = set()
 
     def function(self, node: gast.FunctionDef, name: str) -> Function:
@@ -94,9 +95,10 @@ class _Lowerer:
         return var
 
     def op(self, callee: Callee, args: list[Operand], kwargs: dict[str, Operand] | None = None) -> Op:
-        return Op(None, callee, args, kwargs or {}, line=self.line)
+        return Op(None, callee, args, kwargs or {}, line=self.line, col=self.col)
 
     def operation(self, node: gast.expr) -> Op:
+        self.col = self.ctx.info.location(node if getattr(node, "lineno", None) else self.stmt_node).col
         if isinstance(node, gast.BinOp):
             fn, sym = BINARY[type(node.op)]
             return self.op(Callee(fn, Style.OPERATOR, symbol=sym), [self.operand(node.left), self.operand(node.right)])

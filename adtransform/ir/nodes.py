@@ -104,6 +104,7 @@ class Op:
     args: list[Operand]
     kwargs: dict[str, Operand] = field(default_factory=dict)
     line: int | None = None  # the user's source line this operation comes from
+    col: int = 0
     sweep: Sweep = Sweep.PRIMAL
 
     def operands(self) -> Iterator[Operand]:

@@ -92,25 +92,26 @@ def matmul_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     return np.reshape(db, _shape(b))
 
 
-def _check_dot(a: Any, b: Any) -> None:
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise NotImplementedError("the adjoint of np.dot is implemented for operands of up to 2 "
-                                  "dimensions; use np.matmul (@) or np.tensordot for batched products")
-
-
 def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d np.dot(a, b)/da applied to g; a 0-d operand makes dot a product."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
-    _check_dot(a, b)
-    return matmul_lhs_adjoint(g, a, b)
+    if b_nd == 1 or (a_nd <= 2 and b_nd == 2):
+        return matmul_lhs_adjoint(g, a, b)
+    # N-D: dot contracts a's last axis with b's second-to-last; the others of b come last in g.
+    b_free = [*range(b_nd - 2), b_nd - 1]
+    return np.tensordot(g, b, axes=(list(range(a_nd - 1, g.ndim)), b_free))
 
 
 def dot_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
-    _check_dot(a, b)
-    return matmul_rhs_adjoint(g, a, b)
+    if b_nd == 1 or (a_nd <= 2 and b_nd == 2):
+        return matmul_rhs_adjoint(g, a, b)
+    contracted = np.tensordot(a, g, axes=(list(range(a_nd - 1)), list(range(a_nd - 1))))
+    return np.moveaxis(contracted, 0, b_nd - 2)
 
 
 def _is_basic(index: Any) -> bool:

@@ -1,0 +1,26 @@
+"""Canonical functions whose generated gradients are kept as golden files in tests/golden/.
+
+Line numbers matter (the generated code cites them): add new functions at the end.
+"""
+
+import numpy as np
+
+
+def lecture(x):
+    z2 = 3 * np.sqrt(x)
+    z3 = np.log(x)
+    z4 = 1 / x
+    z1 = z4**2 + z3
+    y = z1 * z2
+    return y
+
+
+def sigmoid_mlp_loss(W1, b1, W2, b2, x, y):
+    h = 1.0 / (1.0 + np.exp(-(x @ W1 + b1)))
+    out = h @ W2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def logistic_bce(a, b, x, y):
+    p = 1.0 / (1.0 + np.exp(-(a * x + b)))
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))

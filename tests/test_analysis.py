@@ -1,0 +1,62 @@
+"""Activity and rank analyses on lowered IR."""
+
+import math
+
+import numpy as np
+
+from adtransform.analysis import activity, rank
+from adtransform.pipeline import primal_ir
+
+
+def branchy(x, y, n):
+    a = x * y          # varied and useful
+    b = y * 2.0        # useful, not varied (y is not wrt)
+    c = x * 3.0        # varied, not useful (unused)
+    s = np.sign(x)     # blocks the derivative
+    m = x.shape        # blocks the derivative
+    return a + b + s
+
+
+def _vars(fn):
+    return {op.result.name: op.result for op in fn.body if op.result is not None} | {
+        p.var.name: p.var for p in fn.params}
+
+
+def test_activity_is_varied_and_useful():
+    fn, _ = primal_ir(branchy)
+    v = _vars(fn)
+    act = activity.analyze(fn, [v["x"]])
+    active = {name for name, var in v.items() if act.is_active(var)}
+    assert active == {"x", "a", "add", "add_1"}
+    assert v["c"] in act.varied and v["c"] not in act.useful
+    assert v["b"] in act.useful and v["b"] not in act.varied
+    assert v["s"] not in act.varied and v["m"] not in act.varied
+
+
+def scalars(x, W):
+    a = math.sin(x)
+    b = a * 2.0 + 1.0
+    c = W * b
+    d = np.sum(c)
+    e = np.sum(c, axis=0)
+    return d * x
+
+
+def test_rank_forward_and_backward():
+    fn, _ = primal_ir(scalars)
+    v = _vars(fn)
+    ranks = rank.analyze(fn, scalar_output=True)
+    assert ranks[v["a"]] == 0          # math functions return scalars
+    assert ranks[v["b"]] == 0          # elementwise of scalars
+    assert ranks[v["c"]] is None       # W's rank is unknown
+    assert ranks[v["d"]] == 0          # full reduction
+    assert ranks[v["e"]] is None       # axis reduction of unknown rank
+    assert ranks[v["x"]] == 0          # backward: d * x is the scalar output
+    assert ranks[v["W"]] is None
+
+
+def test_rank_without_scalar_output_assumption():
+    fn, _ = primal_ir(scalars)
+    v = _vars(fn)
+    ranks = rank.analyze(fn, scalar_output=False)
+    assert ranks[v["x"]] is None

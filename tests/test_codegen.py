@@ -1,0 +1,128 @@
+"""Codegen and loading: generated code is debuggable and shares the user's globals and cells."""
+
+import inspect
+import linecache
+import pdb
+import sys
+import traceback
+
+import numpy as np
+import pytest
+
+import adtransform as ad
+
+SCALE = 2.0
+
+
+def uses_global(x):
+    return np.sum(x * SCALE)
+
+
+def test_generated_code_reads_globals_at_call_time():
+    global SCALE
+    df = ad.grad(uses_global)
+    x = np.ones(3)
+    np.testing.assert_allclose(df(x), 2.0)
+    SCALE = 5.0
+    try:
+        np.testing.assert_allclose(df(x), 5.0)
+    finally:
+        SCALE = 2.0
+
+
+def test_generated_code_shares_closure_cells():
+    def make(scale):
+        def f(x):
+            return x * scale * x
+
+        def rebind(value):
+            nonlocal scale
+            scale = value
+
+        return f, rebind
+
+    f, rebind = make(3.0)
+    df = ad.grad(f)
+    assert df(2.0) == pytest.approx(12.0)
+    rebind(10.0)
+    assert df(2.0) == pytest.approx(40.0)
+
+
+def test_injected_names_do_not_collide_with_user_names():
+    def f(x, unbroadcast, ensure_scalar):
+        return np.sum(x * unbroadcast + ensure_scalar)
+
+    x, u, e = np.ones((2, 3)), np.arange(3.0), np.ones((2, 1))
+    gx, gu, ge = ad.grad(f, wrt=(0, 1, 2))(x, u, e)
+    np.testing.assert_allclose(gx, np.broadcast_to(u, (2, 3)))
+    np.testing.assert_allclose(gu, [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(ge, [[3.0], [3.0]])
+    assert "unbroadcast_1(" in ad.source(ad.grad(f, wrt=(0, 1, 2)))
+
+
+def test_source_registered_in_linecache_and_inspect():
+    df = ad.grad(uses_global)
+    filename = df.__code__.co_filename
+    assert filename.startswith("<adtransform: duses_global_dx")
+    assert "".join(linecache.getlines(filename)) == df.source
+    assert inspect.getsource(df) == df.source
+
+
+def nonscalar(x):
+    y = np.sin(x)
+    return y
+
+
+def test_traceback_shows_generated_lines():
+    df = ad.grad(nonscalar)
+    with pytest.raises(ad.NonScalarOutputError) as info:
+        df(np.ones(3))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    generated = [f for f in frames if f.filename.startswith("<adtransform")]
+    assert generated and generated[0].line == "ensure_scalar(y, 'nonscalar')"
+    assert "vjp" in str(info.value)
+
+
+def test_pdb_can_step_into_generated_code(monkeypatch, capsys):
+    df = ad.grad(uses_global)
+    commands = iter(["step", "step", "list", "continue"])
+    monkeypatch.setattr("sys.stdin", _Lines(commands))
+    debugger = pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout)
+    debugger.runcall(df, np.ones(2))
+    out = capsys.readouterr().out
+    assert "ensure_differentiable(x, 'x')" in out
+
+
+class _Lines:
+    def __init__(self, lines):
+        self.lines = lines
+
+    def readline(self):
+        return next(self.lines, "continue") + "\n"
+
+
+def test_each_block_is_commented_with_its_source_line():
+    src = ad.grad(uses_global).source
+    line = uses_global.__code__.co_firstlineno + 1
+    assert f"# line {line}: return np.sum(x * SCALE)" in src
+    assert f"# adjoint of line {line}: return np.sum(x * SCALE)" in src
+
+
+def test_signature_defaults_and_keywords_pass_through():
+    def f(x, y=2.0, *, power=3):
+        return np.sum(x ** power) * y
+
+    df = ad.grad(f)
+    assert inspect.signature(df) == inspect.signature(f)
+    assert "def df_dx(x, y=2.0, *, power=3):" in df.source
+    np.testing.assert_allclose(df(np.ones(2)), [6.0, 6.0])
+    np.testing.assert_allclose(df(np.ones(2), power=2, y=1.0), [2.0, 2.0])
+
+
+def test_positional_only_parameters():
+    def f(x, /, y):
+        return x * y
+
+    df = ad.grad(f)
+    assert "def df_dx(x, /, y):" in df.source
+    assert df(2.0, 3.0) == 3.0

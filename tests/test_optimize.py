@@ -1,0 +1,129 @@
+"""Optimization passes, each on its own, then the fixed point on real gradients."""
+
+import operator
+
+import numpy as np
+
+import adtransform as ad
+from adtransform.ir.nodes import Callee, Const, Function, Op, Param, ParamKind, Style, Sweep, Var
+from adtransform.ir.printer import format_function
+from adtransform.optimize import algebra, constant_fold, copy_prop, cse, dce, fresh_returns
+from adtransform.syntax.naming import Namer
+
+ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+MUL = Callee(operator.mul, Style.OPERATOR, symbol="*")
+SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
+NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
+COPY = Callee(None, Style.COPY)
+PRINT = Callee(print, Style.FUNCTION)
+
+
+def _fn(body, returns, params=("x",), readable=()):
+    ps = [Param(Var(p) if isinstance(p, str) else p, ParamKind.POSITIONAL_OR_KEYWORD) for p in params]
+    return Function("f", ps, body, returns, readable=set(readable))
+
+
+def test_constant_fold():
+    t, u = Var("t"), Var("u")
+    x = Var("x")
+    fn = _fn([Op(t, SUB, [Const(2), Const(1)]), Op(u, MUL, [x, t])], [u], params=[x])
+    assert constant_fold.transform(fn)
+    assert format_function(fn).splitlines()[1] == "  %u = *(%x, 1)"
+    assert not constant_fold.transform(fn)
+
+
+def test_constant_fold_keeps_numpy_results_weak():
+    t = Var("t")
+    log = Callee(np.log, Style.FUNCTION)
+    fn = _fn([Op(t, log, [Const(2.0)])], [t])
+    constant_fold.transform(fn)
+    assert type(fn.returns[0].value) is float
+
+
+def test_algebra_only_touches_the_backward_sweep():
+    x, a, b = Var("x"), Var("a"), Var("b")
+    fn = _fn([Op(a, MUL, [Const(1.0), x]), Op(b, MUL, [Const(1.0), x], sweep=Sweep.ADJOINT)], [b], params=[x])
+    assert algebra.transform(fn)
+    assert fn.body[0].callee == MUL          # the user's `1.0 * x` keeps its semantics
+    assert fn.body[1].callee == COPY and fn.body[1].args == [x]
+
+
+def test_algebra_double_negation_and_zero_minus():
+    x, a, b, c = Var("x"), Var("a"), Var("b"), Var("c")
+    fn = _fn([Op(a, NEG, [x], sweep=Sweep.ADJOINT), Op(b, NEG, [a], sweep=Sweep.ADJOINT),
+              Op(c, SUB, [Const(0), b], sweep=Sweep.ADJOINT)], [c], params=[x])
+    algebra.transform(fn)
+    assert fn.body[1].callee == COPY and fn.body[1].args == [x]
+    assert fn.body[2].callee == NEG
+
+
+def test_copy_prop_keeps_readable_names():
+    x, t, z_bar, u = Var("x"), Var("t"), Var("z_bar"), Var("u")
+    fn = _fn([Op(t, COPY, [x]), Op(z_bar, COPY, [t]), Op(u, MUL, [z_bar, t])], [u], params=[x],
+             readable=[z_bar])
+    assert copy_prop.transform(fn)
+    assert [op.result for op in fn.body] == [z_bar, u]
+    assert fn.body[0].args == [x] and fn.body[1].args == [z_bar, x]
+
+
+def test_cse_merges_pure_ops_only():
+    x, a, b, c, p1, p2 = (Var(n) for n in ["x", "a", "b", "c", "p1", "p2"])
+    cos = Callee(np.cos, Style.FUNCTION)
+    fn = _fn([Op(a, cos, [x]), Op(b, cos, [x]), Op(c, ADD, [a, b]),
+              Op(p1, PRINT, [x]), Op(p2, PRINT, [x])], [c], params=[x])
+    assert cse.transform(fn)
+    assert [op.result for op in fn.body] == [a, c, p1, p2]
+    assert fn.body[1].args == [a, a]
+
+
+def test_dce_keeps_effects():
+    x, a, b = Var("x"), Var("a"), Var("b")
+    fn = _fn([Op(a, MUL, [x, x]), Op(None, PRINT, [x]), Op(b, PRINT, [x])], [x], params=[x])
+    assert dce.transform(fn)
+    assert [op.callee for op in fn.body] == [PRINT, PRINT]
+
+
+def test_fresh_returns_copies_aliases_and_fills_constants():
+    x, W, t = Var("x"), Var("W"), Var("t")
+    fn = _fn([Op(t, Callee(np.ndarray.T, Style.ATTRIBUTE, symbol="T"), [W])], [t, Const(1.0)], params=[x, W])
+    fn.gradient_of = {0: x, 1: W}
+    fn.layout = (0, 1)
+    assert fresh_returns.transform(fn, Namer({"x", "W", "t"}))
+    helpers = [op.callee.ref.path[0] for op in fn.body[1:]]
+    assert helpers == ["copy_gradient", "full_like"]
+
+
+def scale_and_sum(x, W):
+    return np.sum(x * W)
+
+
+def test_gradient_never_aliases_an_input():
+    x, W = np.ones(3), np.arange(3.0)
+    g = ad.grad(scale_and_sum)(x, W)
+    assert g is not W and not np.shares_memory(g, W)
+    np.testing.assert_array_equal(g, W)
+
+
+def linear(x):
+    return 3.0 * x
+
+
+def test_constant_gradient_has_the_input_dtype():
+    g = ad.grad(linear)(np.float32(2.0))
+    assert g == 3.0 and g.dtype == np.float32
+
+
+def lecture(x):
+    z2 = 3 * np.sqrt(x)
+    z3 = np.log(x)
+    z4 = 1 / x
+    z1 = z4 ** 2 + z3
+    y = z1 * z2
+    return y
+
+
+def test_fixed_point_leaves_no_dead_or_trivial_code():
+    src = ad.grad(lecture).source
+    assert "1.0 *" not in src and "* 1.0" not in src and "** 1" not in src
+    assert "0 +" not in src and "zeros" not in src and "unbroadcast" not in src
+    assert "d[" not in src

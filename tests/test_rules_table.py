@@ -1,0 +1,1177 @@
+"""Table-driven gradient tests: one spec row per differentiation rule.
+
+Every row names a module-level test function (adtransform reads sources with
+``inspect``, so they cannot be lambdas or closures), one input domain per
+argument, the input shapes to run it on and what to differentiate. Non-scalar
+results are reduced with ``np.sum(np.sin(y))`` (or a weighted sum with a
+position-dependent weight argument for pure data-movement ops such as
+transpose/reshape) so the adjoint seed is never all ones.
+
+Each (row, shape-set) pair is one pytest case with an id like
+``np.sum(axis=0,keepdims)-mat``; every case is checked with
+:func:`gradcheck.check_grad` against float64 finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from gradcheck import check_grad, directional_fd, numeric_grad
+
+F64 = np.float64
+F32 = np.float32
+
+
+# ==========================================================================
+# input domains: rng, shape -> float64 array
+# ==========================================================================
+
+
+def real(rng, shape):
+    return rng.uniform(-1.5, 1.5, shape)
+
+
+def small(rng, shape):  # tan, exp-like fast growing functions
+    return rng.uniform(-1.1, 1.1, shape)
+
+
+def pos(rng, shape):  # log, sqrt, x ** y base, fractional powers
+    return rng.uniform(0.3, 2.5, shape)
+
+
+def gt_m1(rng, shape):  # log1p
+    return rng.uniform(-0.6, 2.0, shape)
+
+
+def unit(rng, shape):  # arcsin, arccos: strictly inside (-1, 1)
+    return rng.uniform(-0.85, 0.85, shape)
+
+
+def nonzero(rng, shape):  # divisors, abs, reciprocal, where(x > 0): |x| >= 0.3
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 2.0, shape)
+
+
+def distinct(rng, shape):
+    """All entries distinct with gaps >= 0.1 (no ties for max/min reductions)."""
+    n = int(np.prod(shape, dtype=int))
+    vals = (rng.permutation(n) - n / 2.0) * 0.15 + rng.uniform(-0.02, 0.02, n)
+    return vals.reshape(shape)
+
+
+def grid_a(rng, shape):
+    """Together with grid_b: |a - b| >= 0.08 for every pair (maximum/minimum/where)."""
+    return 0.2 * rng.integers(-8, 9, shape) + 0.05 + rng.uniform(-0.01, 0.01, shape)
+
+
+def grid_b(rng, shape):
+    return 0.2 * rng.integers(-8, 9, shape) - 0.05 + rng.uniform(-0.01, 0.01, shape)
+
+
+# ==========================================================================
+# shape sets: (id, [shape per argument], dtype); shape None = Python float
+# ==========================================================================
+
+SCALAR = [("scalar", [None], F64)]
+ARRAYS1 = [
+    ("vec", [(5,)], F64),
+    ("mat", [(3, 4)], F64),
+    ("big", [(5, 6)], F64),  # > 20 elements: directional test
+    ("f32", [(3, 4)], F32),
+]
+UNARY = SCALAR + ARRAYS1
+
+SCALAR2 = [("scalar,scalar", [None, None], F64)]
+BINARY = [
+    *SCALAR2,
+    ("vec,vec", [(5,), (5,)], F64),
+    ("mat,mat", [(3, 4), (3, 4)], F64),
+    ("mat,row", [(3, 4), (4,)], F64),
+    ("row,mat", [(4,), (3, 4)], F64),
+    ("col,row", [(3, 1), (1, 4)], F64),
+    ("scalar,mat", [None, (3, 4)], F64),
+    ("mat,scalar", [(3, 4), None], F64),
+    ("big,big", [(5, 6), (5, 6)], F64),
+    ("f32 mat,mat", [(3, 4), (3, 4)], F32),
+    ("f32 mat,row", [(3, 4), (4,)], F32),
+]
+
+MATMUL = [
+    ("mat@mat", [(3, 4), (4, 2)], F64),
+    ("mat@vec", [(3, 4), (4,)], F64),
+    ("vec@mat", [(3,), (3, 4)], F64),
+    ("vec@vec", [(5,), (5,)], F64),
+    ("batch3d@mat", [(2, 3, 4), (4, 5)], F64),
+    ("batch3d@batch3d", [(2, 3, 4), (2, 4, 5)], F64),
+    ("mat@batch3d", [(3, 4), (2, 4, 5)], F64),
+    ("bcast-batch@batch3d", [(1, 3, 4), (2, 4, 5)], F64),
+    ("vec@batch3d", [(4,), (2, 4, 5)], F64),
+    ("big mat@mat", [(6, 5), (5, 7)], F64),
+    ("f32 mat@mat", [(3, 4), (4, 2)], F32),
+]
+
+DOT = [
+    ("vec.vec", [(5,), (5,)], F64),
+    ("mat.vec", [(3, 4), (4,)], F64),
+    ("mat.mat", [(3, 4), (4, 2)], F64),
+    ("3d.mat", [(2, 3, 4), (4, 5)], F64),
+    ("scalar.mat", [None, (3, 4)], F64),
+    ("mat.scalar", [(3, 4), None], F64),
+    ("big mat.mat", [(6, 5), (5, 7)], F64),
+    ("f32 mat.mat", [(3, 4), (4, 2)], F32),
+]
+
+RED2 = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32)]
+RED3 = [("3d", [(2, 3, 4)], F64)]
+RED_ANY = [("vec", [(5,)], F64), *RED2, *RED3, ("big", [(5, 6)], F64)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    fn: Callable
+    domains: tuple  # one per argument
+    shapes: list
+    wrt: object = None  # None: all arguments (int 0 when there is one)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    rule: Rule
+    shapes: tuple
+    dtype: type
+
+
+# ==========================================================================
+# Python operators
+# ==========================================================================
+
+
+def op_add(x, y):
+    return np.sum(np.sin(x + y))
+
+
+def op_sub(x, y):
+    return np.sum(np.sin(x - y))
+
+
+def op_mul(x, y):
+    return np.sum(np.sin(x * y))
+
+
+def op_div(x, y):
+    return np.sum(np.sin(x / y))
+
+
+def op_pow(x, y):
+    return np.sum(np.sin(x**y))
+
+
+def op_neg(x):
+    return np.sum(np.sin(-x))
+
+
+def op_neg_mul(x):
+    return np.sum(np.sin(-x * x))
+
+
+def op_add_int_r(x):
+    return np.sum(np.sin(x + 2))
+
+
+def op_add_int_l(x):
+    return np.sum(np.sin(2 + x))
+
+
+def op_add_float_r(x):
+    return np.sum(np.sin(x + 1.5))
+
+
+def op_add_float_l(x):
+    return np.sum(np.sin(1.5 + x))
+
+
+def op_sub_int_r(x):
+    return np.sum(np.sin(x - 2))
+
+
+def op_sub_int_l(x):
+    return np.sum(np.sin(2 - x))
+
+
+def op_sub_float_r(x):
+    return np.sum(np.sin(x - 0.5))
+
+
+def op_sub_float_l(x):
+    return np.sum(np.sin(0.5 - x))
+
+
+def op_mul_int_r(x):
+    return np.sum(np.sin(x * 3))
+
+
+def op_mul_int_l(x):
+    return np.sum(np.sin(3 * x))
+
+
+def op_mul_float_r(x):
+    return np.sum(np.sin(x * 2.5))
+
+
+def op_mul_float_l(x):
+    return np.sum(np.sin(2.5 * x))
+
+
+def op_div_int_r(x):
+    return np.sum(np.sin(x / 3))
+
+
+def op_div_int_l(x):
+    return np.sum(np.sin(3 / x))
+
+
+def op_div_float_r(x):
+    return np.sum(np.sin(x / 2.5))
+
+
+def op_div_float_l(x):
+    return np.sum(np.sin(2.5 / x))
+
+
+def op_pow_2(x):
+    return np.sum(np.sin(x**2))
+
+
+def op_pow_3(x):
+    return np.sum(np.sin(x**3))
+
+
+def op_pow_m1(x):
+    return np.sum(np.sin(x**-1))
+
+
+def op_pow_half(x):
+    return np.sum(np.sin(x**0.5))
+
+
+def op_pow_float2(x):
+    return np.sum(np.sin(x**2.0))
+
+
+def op_pow_1p5(x):
+    return np.sum(np.sin(x**1.5))
+
+
+def op_int_pow_x(x):
+    return np.sum(np.sin(2**x))
+
+
+def op_float_pow_x(x):
+    return np.sum(np.sin(1.5**x))
+
+
+def op_matmul(x, y):
+    return np.sum(np.sin(x @ y))
+
+
+def op_fanout_square(x):
+    return np.sum(np.sin(x * x))
+
+
+def op_fanout_chain(x):
+    y = 2.0 * x
+    z = y * y + y
+    return np.sum(np.sin(z - x))
+
+
+def op_fanout_two_inputs(x, y):
+    a = x * y
+    b = a + x
+    c = b * y - a
+    return np.sum(np.sin(c))
+
+
+def op_rebind(x):
+    y = x * 2.0
+    y = y * y + x
+    x = np.sin(y) * x
+    return np.sum(x)
+
+
+OPERATORS = [
+    Rule("x+y", op_add, (real, real), BINARY),
+    Rule("x-y", op_sub, (real, real), BINARY),
+    Rule("x*y", op_mul, (real, real), BINARY),
+    Rule("x/y", op_div, (real, nonzero), BINARY),
+    Rule("x**y", op_pow, (pos, real), BINARY),
+    Rule("-x", op_neg, (real,), UNARY),
+    Rule("-x*x", op_neg_mul, (real,), UNARY),
+    Rule("x+2", op_add_int_r, (real,), UNARY),
+    Rule("2+x", op_add_int_l, (real,), UNARY),
+    Rule("x+1.5", op_add_float_r, (real,), UNARY),
+    Rule("1.5+x", op_add_float_l, (real,), UNARY),
+    Rule("x-2", op_sub_int_r, (real,), UNARY),
+    Rule("2-x", op_sub_int_l, (real,), UNARY),
+    Rule("x-0.5", op_sub_float_r, (real,), UNARY),
+    Rule("0.5-x", op_sub_float_l, (real,), UNARY),
+    Rule("x*3", op_mul_int_r, (real,), UNARY),
+    Rule("3*x", op_mul_int_l, (real,), UNARY),
+    Rule("x*2.5", op_mul_float_r, (real,), UNARY),
+    Rule("2.5*x", op_mul_float_l, (real,), UNARY),
+    Rule("x/3", op_div_int_r, (real,), UNARY),
+    Rule("3/x", op_div_int_l, (nonzero,), UNARY),
+    Rule("x/2.5", op_div_float_r, (real,), UNARY),
+    Rule("2.5/x", op_div_float_l, (nonzero,), UNARY),
+    Rule("x**2", op_pow_2, (real,), UNARY),
+    Rule("x**3", op_pow_3, (real,), UNARY),
+    Rule("x**-1", op_pow_m1, (nonzero,), UNARY),
+    Rule("x**0.5", op_pow_half, (pos,), UNARY),
+    Rule("x**2.0", op_pow_float2, (real,), UNARY),
+    Rule("x**1.5", op_pow_1p5, (pos,), UNARY),
+    Rule("2**x", op_int_pow_x, (real,), UNARY),
+    Rule("1.5**x", op_float_pow_x, (real,), UNARY),
+    Rule("x@y", op_matmul, (real, real), MATMUL),
+    Rule("fanout:x*x", op_fanout_square, (real,), UNARY),
+    Rule("fanout:chain", op_fanout_chain, (real,), UNARY),
+    Rule("fanout:two-inputs", op_fanout_two_inputs, (real, real), BINARY),
+    Rule("rebind-names", op_rebind, (real,), UNARY),
+]
+
+
+# ==========================================================================
+# math module (Python float scalars only)
+# ==========================================================================
+
+
+def m_exp(x):
+    return math.sin(math.exp(x))
+
+
+def m_log(x):
+    return math.sin(math.log(x))
+
+
+def m_log1p(x):
+    return math.sin(math.log1p(x))
+
+
+def m_expm1(x):
+    return math.sin(math.expm1(x))
+
+
+def m_sqrt(x):
+    return math.sin(math.sqrt(x))
+
+
+def m_sin(x):
+    return math.sin(math.sin(x))
+
+
+def m_cos(x):
+    return math.sin(math.cos(x))
+
+
+def m_tan(x):
+    return math.sin(math.tan(x))
+
+
+def m_tanh(x):
+    return math.sin(math.tanh(x))
+
+
+def m_sinh(x):
+    return math.sin(math.sinh(x))
+
+
+def m_cosh(x):
+    return math.sin(math.cosh(x))
+
+
+def m_asin(x):
+    return math.sin(math.asin(x))
+
+
+def m_acos(x):
+    return math.sin(math.acos(x))
+
+
+def m_atan(x):
+    return math.sin(math.atan(x))
+
+
+def m_fabs(x):
+    return math.sin(math.fabs(x))
+
+
+def m_erf(x):
+    return math.sin(math.erf(x))
+
+
+def m_atan2(y, x):
+    return math.sin(math.atan2(y, x))
+
+
+def m_hypot(x, y):
+    return math.sin(math.hypot(x, y))
+
+
+def m_pow(x, y):
+    return math.sin(math.pow(x, y))
+
+
+def m_pow_const(x):
+    return math.sin(math.pow(x, 3))
+
+
+def m_const_pow(x):
+    return math.sin(math.pow(2.0, x))
+
+
+def m_sin_plain(x):
+    return math.sin(x)
+
+
+MATH = [
+    Rule("math.sin(plain)", m_sin_plain, (real,), SCALAR),
+    Rule("math.exp", m_exp, (small,), SCALAR),
+    Rule("math.log", m_log, (pos,), SCALAR),
+    Rule("math.log1p", m_log1p, (gt_m1,), SCALAR),
+    Rule("math.expm1", m_expm1, (small,), SCALAR),
+    Rule("math.sqrt", m_sqrt, (pos,), SCALAR),
+    Rule("math.sin", m_sin, (real,), SCALAR),
+    Rule("math.cos", m_cos, (real,), SCALAR),
+    Rule("math.tan", m_tan, (small,), SCALAR),
+    Rule("math.tanh", m_tanh, (real,), SCALAR),
+    Rule("math.sinh", m_sinh, (real,), SCALAR),
+    Rule("math.cosh", m_cosh, (real,), SCALAR),
+    Rule("math.asin", m_asin, (unit,), SCALAR),
+    Rule("math.acos", m_acos, (unit,), SCALAR),
+    Rule("math.atan", m_atan, (real,), SCALAR),
+    Rule("math.fabs", m_fabs, (nonzero,), SCALAR),
+    Rule("math.erf", m_erf, (real,), SCALAR),
+    Rule("math.atan2", m_atan2, (real, nonzero), SCALAR2),
+    Rule("math.hypot", m_hypot, (nonzero, nonzero), SCALAR2),
+    Rule("math.pow", m_pow, (pos, real), SCALAR2),
+    Rule("math.pow(x,3)", m_pow_const, (real,), SCALAR),
+    Rule("math.pow(2.0,x)", m_const_pow, (real,), SCALAR),
+]
+
+
+# ==========================================================================
+# numpy elementwise
+# ==========================================================================
+
+
+def base_sum(x):
+    return np.sum(x)
+
+
+def base_sin(x):
+    return np.sum(np.sin(x))
+
+
+def n_exp(x):
+    return np.sum(np.sin(np.exp(x)))
+
+
+def n_log(x):
+    return np.sum(np.sin(np.log(x)))
+
+
+def n_log1p(x):
+    return np.sum(np.sin(np.log1p(x)))
+
+
+def n_expm1(x):
+    return np.sum(np.sin(np.expm1(x)))
+
+
+def n_log2(x):
+    return np.sum(np.sin(np.log2(x)))
+
+
+def n_log10(x):
+    return np.sum(np.sin(np.log10(x)))
+
+
+def n_sin(x):
+    return np.sum(np.sin(np.sin(x)))
+
+
+def n_cos(x):
+    return np.sum(np.sin(np.cos(x)))
+
+
+def n_tan(x):
+    return np.sum(np.sin(np.tan(x)))
+
+
+def n_arcsin(x):
+    return np.sum(np.sin(np.arcsin(x)))
+
+
+def n_arccos(x):
+    return np.sum(np.sin(np.arccos(x)))
+
+
+def n_arctan(x):
+    return np.sum(np.sin(np.arctan(x)))
+
+
+def n_sinh(x):
+    return np.sum(np.sin(np.sinh(x)))
+
+
+def n_cosh(x):
+    return np.sum(np.sin(np.cosh(x)))
+
+
+def n_tanh(x):
+    return np.sum(np.sin(np.tanh(x)))
+
+
+def n_sqrt(x):
+    return np.sum(np.sin(np.sqrt(x)))
+
+
+def n_abs(x):
+    return np.sum(np.sin(np.abs(x)))
+
+
+def n_absolute(x):
+    return np.sum(np.sin(np.absolute(x)))
+
+
+def n_square(x):
+    return np.sum(np.sin(np.square(x)))
+
+
+def n_negative(x):
+    return np.sum(np.sin(np.negative(x)))
+
+
+def n_reciprocal(x):
+    return np.sum(np.sin(np.reciprocal(x)))
+
+
+def n_power(x, y):
+    return np.sum(np.sin(np.power(x, y)))
+
+
+def n_power_const(x):
+    return np.sum(np.sin(np.power(x, 3)))
+
+
+def n_power_half(x):
+    return np.sum(np.sin(np.power(x, 0.5)))
+
+
+def n_const_power(x):
+    return np.sum(np.sin(np.power(2.0, x)))
+
+
+def n_add(x, y):
+    return np.sum(np.sin(np.add(x, y)))
+
+
+def n_subtract(x, y):
+    return np.sum(np.sin(np.subtract(x, y)))
+
+
+def n_multiply(x, y):
+    return np.sum(np.sin(np.multiply(x, y)))
+
+
+def n_divide(x, y):
+    return np.sum(np.sin(np.divide(x, y)))
+
+
+def n_maximum(x, y):
+    return np.sum(np.sin(np.maximum(x, y)))
+
+
+def n_minimum(x, y):
+    return np.sum(np.sin(np.minimum(x, y)))
+
+
+def n_maximum_const(x):
+    return np.sum(np.sin(np.maximum(x, 0.0)))
+
+
+def n_where_xy(x, y):
+    return np.sum(np.sin(np.where(x > y, x, y)))
+
+
+def n_where_relu(x):
+    return np.sum(np.sin(np.where(x > 0, x, 0.0)))
+
+
+def n_where_branches(x):
+    return np.sum(np.sin(np.where(x < 0.5, x * x, 3.0 * x)))
+
+
+NUMPY_ELEMENTWISE = [
+    Rule("np.sum(plain)", base_sum, (real,), ARRAYS1),
+    Rule("np.sin(plain)", base_sin, (real,), UNARY),
+    Rule("np.exp", n_exp, (small,), UNARY),
+    Rule("np.log", n_log, (pos,), UNARY),
+    Rule("np.log1p", n_log1p, (gt_m1,), UNARY),
+    Rule("np.expm1", n_expm1, (small,), UNARY),
+    Rule("np.log2", n_log2, (pos,), UNARY),
+    Rule("np.log10", n_log10, (pos,), UNARY),
+    Rule("np.sin", n_sin, (real,), UNARY),
+    Rule("np.cos", n_cos, (real,), UNARY),
+    Rule("np.tan", n_tan, (small,), UNARY),
+    Rule("np.arcsin", n_arcsin, (unit,), UNARY),
+    Rule("np.arccos", n_arccos, (unit,), UNARY),
+    Rule("np.arctan", n_arctan, (real,), UNARY),
+    Rule("np.sinh", n_sinh, (real,), UNARY),
+    Rule("np.cosh", n_cosh, (real,), UNARY),
+    Rule("np.tanh", n_tanh, (real,), UNARY),
+    Rule("np.sqrt", n_sqrt, (pos,), UNARY),
+    Rule("np.abs", n_abs, (nonzero,), UNARY),
+    Rule("np.absolute", n_absolute, (nonzero,), UNARY),
+    Rule("np.square", n_square, (real,), UNARY),
+    Rule("np.negative", n_negative, (real,), UNARY),
+    Rule("np.reciprocal", n_reciprocal, (nonzero,), UNARY),
+    Rule("np.power(x,y)", n_power, (pos, real), BINARY),
+    Rule("np.power(x,3)", n_power_const, (real,), UNARY),
+    Rule("np.power(x,0.5)", n_power_half, (pos,), UNARY),
+    Rule("np.power(2.0,x)", n_const_power, (real,), UNARY),
+    Rule("np.add", n_add, (real, real), BINARY),
+    Rule("np.subtract", n_subtract, (real, real), BINARY),
+    Rule("np.multiply", n_multiply, (real, real), BINARY),
+    Rule("np.divide", n_divide, (real, nonzero), BINARY),
+    Rule("np.maximum", n_maximum, (grid_a, grid_b), BINARY),
+    Rule("np.minimum", n_minimum, (grid_a, grid_b), BINARY),
+    Rule("np.maximum(x,0.0)", n_maximum_const, (nonzero,), UNARY),
+    Rule("np.where(x>y,x,y)", n_where_xy, (grid_a, grid_b), BINARY),
+    Rule("np.where(x>0,x,0.0)", n_where_relu, (nonzero,), UNARY),
+    Rule("np.where(x<0.5,x*x,3*x)", n_where_branches, (grid_a,), UNARY),
+]
+
+
+# ==========================================================================
+# reductions: sum / mean / max / min
+# ==========================================================================
+
+
+def s_sum_all(x):
+    return np.sum(np.sin(np.sum(x)))
+
+
+def s_sum_all_kd(x):
+    return np.sum(np.sin(np.sum(x, keepdims=True)))
+
+
+def s_sum_ax0(x):
+    return np.sum(np.sin(np.sum(x, axis=0)))
+
+
+def s_sum_ax0_kd(x):
+    return np.sum(np.sin(np.sum(x, axis=0, keepdims=True)))
+
+
+def s_sum_ax1(x):
+    return np.sum(np.sin(np.sum(x, axis=1)))
+
+
+def s_sum_ax1_kd(x):
+    return np.sum(np.sin(np.sum(x, axis=1, keepdims=True)))
+
+
+def s_sum_axm1(x):
+    return np.sum(np.sin(np.sum(x, axis=-1)))
+
+
+def s_sum_axm1_kd(x):
+    return np.sum(np.sin(np.sum(x, axis=-1, keepdims=True)))
+
+
+def s_sum_axt(x):
+    return np.sum(np.sin(np.sum(x, axis=(0, 2))))
+
+
+def s_sum_axt_kd(x):
+    return np.sum(np.sin(np.sum(x, axis=(0, 2), keepdims=True)))
+
+
+def s_sum_pos_axis(x):
+    return np.sum(np.sin(np.sum(x, 1)))
+
+
+def s_mean_all(x):
+    return np.sum(np.sin(np.mean(x)))
+
+
+def s_mean_all_kd(x):
+    return np.sum(np.sin(np.mean(x, keepdims=True)))
+
+
+def s_mean_ax0(x):
+    return np.sum(np.sin(np.mean(x, axis=0)))
+
+
+def s_mean_ax0_kd(x):
+    return np.sum(np.sin(np.mean(x, axis=0, keepdims=True)))
+
+
+def s_mean_ax1(x):
+    return np.sum(np.sin(np.mean(x, axis=1)))
+
+
+def s_mean_ax1_kd(x):
+    return np.sum(np.sin(np.mean(x, axis=1, keepdims=True)))
+
+
+def s_mean_axm1(x):
+    return np.sum(np.sin(np.mean(x, axis=-1)))
+
+
+def s_mean_axm1_kd(x):
+    return np.sum(np.sin(np.mean(x, axis=-1, keepdims=True)))
+
+
+def s_mean_axt(x):
+    return np.sum(np.sin(np.mean(x, axis=(0, 2))))
+
+
+def s_mean_axt_kd(x):
+    return np.sum(np.sin(np.mean(x, axis=(0, 2), keepdims=True)))
+
+
+def s_max_all(x):
+    return np.sum(np.sin(np.max(x)))
+
+
+def s_max_all_kd(x):
+    return np.sum(np.sin(np.max(x, keepdims=True)))
+
+
+def s_max_ax0(x):
+    return np.sum(np.sin(np.max(x, axis=0)))
+
+
+def s_max_ax0_kd(x):
+    return np.sum(np.sin(np.max(x, axis=0, keepdims=True)))
+
+
+def s_max_ax1(x):
+    return np.sum(np.sin(np.max(x, axis=1)))
+
+
+def s_max_ax1_kd(x):
+    return np.sum(np.sin(np.max(x, axis=1, keepdims=True)))
+
+
+def s_max_axm1(x):
+    return np.sum(np.sin(np.max(x, axis=-1)))
+
+
+def s_max_axt(x):
+    return np.sum(np.sin(np.max(x, axis=(0, 2))))
+
+
+def s_min_all(x):
+    return np.sum(np.sin(np.min(x)))
+
+
+def s_min_all_kd(x):
+    return np.sum(np.sin(np.min(x, keepdims=True)))
+
+
+def s_min_ax0(x):
+    return np.sum(np.sin(np.min(x, axis=0)))
+
+
+def s_min_ax0_kd(x):
+    return np.sum(np.sin(np.min(x, axis=0, keepdims=True)))
+
+
+def s_min_ax1(x):
+    return np.sum(np.sin(np.min(x, axis=1)))
+
+
+def s_min_ax1_kd(x):
+    return np.sum(np.sin(np.min(x, axis=1, keepdims=True)))
+
+
+def s_min_axm1(x):
+    return np.sum(np.sin(np.min(x, axis=-1)))
+
+
+def s_min_axt(x):
+    return np.sum(np.sin(np.min(x, axis=(0, 2))))
+
+
+R_AX0 = [("vec", [(5,)], F64), *RED2, *RED3]
+R_AX1 = RED2 + RED3
+
+REDUCTIONS = [
+    Rule("np.sum()", s_sum_all, (real,), RED_ANY),
+    Rule("np.sum(keepdims)", s_sum_all_kd, (real,), RED_ANY),
+    Rule("np.sum(axis=0)", s_sum_ax0, (real,), R_AX0),
+    Rule("np.sum(axis=0,keepdims)", s_sum_ax0_kd, (real,), R_AX0),
+    Rule("np.sum(axis=1)", s_sum_ax1, (real,), R_AX1),
+    Rule("np.sum(axis=1,keepdims)", s_sum_ax1_kd, (real,), R_AX1),
+    Rule("np.sum(axis=-1)", s_sum_axm1, (real,), R_AX0),
+    Rule("np.sum(axis=-1,keepdims)", s_sum_axm1_kd, (real,), R_AX0),
+    Rule("np.sum(axis=(0,2))", s_sum_axt, (real,), RED3),
+    Rule("np.sum(axis=(0,2),keepdims)", s_sum_axt_kd, (real,), RED3),
+    Rule("np.sum(x,1)", s_sum_pos_axis, (real,), R_AX1),
+    Rule("np.mean()", s_mean_all, (real,), RED_ANY),
+    Rule("np.mean(keepdims)", s_mean_all_kd, (real,), RED_ANY),
+    Rule("np.mean(axis=0)", s_mean_ax0, (real,), R_AX0),
+    Rule("np.mean(axis=0,keepdims)", s_mean_ax0_kd, (real,), R_AX0),
+    Rule("np.mean(axis=1)", s_mean_ax1, (real,), R_AX1),
+    Rule("np.mean(axis=1,keepdims)", s_mean_ax1_kd, (real,), R_AX1),
+    Rule("np.mean(axis=-1)", s_mean_axm1, (real,), R_AX0),
+    Rule("np.mean(axis=-1,keepdims)", s_mean_axm1_kd, (real,), R_AX0),
+    Rule("np.mean(axis=(0,2))", s_mean_axt, (real,), RED3),
+    Rule("np.mean(axis=(0,2),keepdims)", s_mean_axt_kd, (real,), RED3),
+    Rule("np.max()", s_max_all, (distinct,), RED_ANY),
+    Rule("np.max(keepdims)", s_max_all_kd, (distinct,), RED2),
+    Rule("np.max(axis=0)", s_max_ax0, (distinct,), R_AX0),
+    Rule("np.max(axis=0,keepdims)", s_max_ax0_kd, (distinct,), R_AX0),
+    Rule("np.max(axis=1)", s_max_ax1, (distinct,), R_AX1),
+    Rule("np.max(axis=1,keepdims)", s_max_ax1_kd, (distinct,), R_AX1),
+    Rule("np.max(axis=-1)", s_max_axm1, (distinct,), R_AX0),
+    Rule("np.max(axis=(0,2))", s_max_axt, (distinct,), RED3),
+    Rule("np.min()", s_min_all, (distinct,), RED_ANY),
+    Rule("np.min(keepdims)", s_min_all_kd, (distinct,), RED2),
+    Rule("np.min(axis=0)", s_min_ax0, (distinct,), R_AX0),
+    Rule("np.min(axis=0,keepdims)", s_min_ax0_kd, (distinct,), R_AX0),
+    Rule("np.min(axis=1)", s_min_ax1, (distinct,), R_AX1),
+    Rule("np.min(axis=1,keepdims)", s_min_ax1_kd, (distinct,), R_AX1),
+    Rule("np.min(axis=-1)", s_min_axm1, (distinct,), R_AX0),
+    Rule("np.min(axis=(0,2))", s_min_axt, (distinct,), RED3),
+]
+
+
+# ==========================================================================
+# linear algebra
+# ==========================================================================
+
+
+def la_dot(x, y):
+    return np.sum(np.sin(np.dot(x, y)))
+
+
+def la_matmul(x, y):
+    return np.sum(np.sin(np.matmul(x, y)))
+
+
+def la_dot_method(x, y):
+    return np.sum(np.sin(x.dot(y)))
+
+
+LINALG = [
+    Rule("np.dot", la_dot, (real, real), DOT),
+    Rule("np.matmul", la_matmul, (real, real), MATMUL),
+    Rule(".dot()", la_dot_method, (real, real), [*DOT[:4], *DOT[6:]]),
+]
+
+
+# ==========================================================================
+# data movement: transpose / reshape (weighted sums; w is not differentiated)
+# ==========================================================================
+
+
+def t_np_transpose(x, w):
+    return np.sum(np.transpose(x) * w)
+
+
+def t_np_transpose_axes(x, w):
+    return np.sum(np.transpose(x, (2, 0, 1)) * w)
+
+
+def t_dot_T(x, w):
+    return np.sum(x.T * w)
+
+
+def t_T_chain(x, w):
+    return np.sum(np.sin(x.T @ w))
+
+
+def r_np_reshape(x, w):
+    return np.sum(np.reshape(x, (4, 3)) * w)
+
+
+def r_np_reshape_flat(x, w):
+    return np.sum(np.reshape(x, (-1,)) * w)
+
+
+def r_np_reshape_m1(x, w):
+    return np.sum(np.reshape(x, (2, -1)) * w)
+
+
+def r_method_args(x, w):
+    return np.sum(x.reshape(4, 3) * w)
+
+
+def r_method_tuple(x, w):
+    return np.sum(x.reshape((6, -1)) * w)
+
+
+def r_method_flat(x, w):
+    return np.sum(x.reshape(-1) * w)
+
+
+SHAPING = [
+    Rule(
+        "np.transpose(x)",
+        t_np_transpose,
+        (real, real),
+        [
+            ("mat", [(3, 4), (4, 3)], F64),
+            ("square", [(4, 4), (4, 4)], F64),
+            ("3d", [(2, 3, 4), (4, 3, 2)], F64),
+            ("f32", [(3, 4), (4, 3)], F32),
+        ],
+        wrt=0,
+    ),
+    Rule(
+        "np.transpose(x,axes)",
+        t_np_transpose_axes,
+        (real, real),
+        [("3d", [(2, 3, 4), (4, 2, 3)], F64), ("3d-cube", [(3, 3, 3), (3, 3, 3)], F64)],
+        wrt=0,
+    ),
+    Rule(
+        "x.T",
+        t_dot_T,
+        (real, real),
+        [
+            ("mat", [(3, 4), (4, 3)], F64),
+            ("square", [(4, 4), (4, 4)], F64),
+            ("vec", [(5,), (5,)], F64),
+            ("3d", [(2, 3, 4), (4, 3, 2)], F64),
+            ("f32", [(3, 4), (4, 3)], F32),
+        ],
+        wrt=0,
+    ),
+    Rule(
+        "x.T@w",
+        t_T_chain,
+        (real, real),
+        [("mat", [(3, 4), (3, 2)], F64), ("square", [(4, 4), (4, 4)], F64)],
+        wrt=(0, 1),
+    ),
+    Rule(
+        "np.reshape(x,(4,3))",
+        r_np_reshape,
+        (real, real),
+        [
+            ("mat", [(3, 4), (4, 3)], F64),
+            ("vec", [(12,), (4, 3)], F64),
+            ("3d", [(2, 2, 3), (4, 3)], F64),
+            ("f32", [(3, 4), (4, 3)], F32),
+        ],
+        wrt=0,
+    ),
+    Rule(
+        "np.reshape(x,(-1,))",
+        r_np_reshape_flat,
+        (real, real),
+        [("mat", [(3, 4), (12,)], F64), ("3d", [(2, 2, 3), (12,)], F64)],
+        wrt=0,
+    ),
+    Rule(
+        "np.reshape(x,(2,-1))",
+        r_np_reshape_m1,
+        (real, real),
+        [("mat", [(3, 4), (2, 6)], F64), ("vec", [(12,), (2, 6)], F64)],
+        wrt=0,
+    ),
+    Rule(
+        "x.reshape(4,3)",
+        r_method_args,
+        (real, real),
+        [("mat", [(3, 4), (4, 3)], F64), ("f32", [(3, 4), (4, 3)], F32)],
+        wrt=0,
+    ),
+    Rule(
+        "x.reshape((6,-1))",
+        r_method_tuple,
+        (real, real),
+        [("mat", [(3, 4), (6, 2)], F64), ("vec", [(12,), (6, 2)], F64)],
+        wrt=0,
+    ),
+    Rule(
+        "x.reshape(-1)",
+        r_method_flat,
+        (real, real),
+        [("mat", [(3, 4), (12,)], F64), ("3d", [(2, 2, 3), (12,)], F64)],
+        wrt=0,
+    ),
+]
+
+
+# ==========================================================================
+# ndarray methods
+# ==========================================================================
+
+
+def me_sum(x):
+    return np.sum(np.sin(x.sum()))
+
+
+def me_sum_ax0(x):
+    return np.sum(np.sin(x.sum(axis=0)))
+
+
+def me_sum_ax1_kd(x):
+    return np.sum(np.sin(x.sum(axis=1, keepdims=True)))
+
+
+def me_mean(x):
+    return np.sum(np.sin(x.mean()))
+
+
+def me_mean_ax0(x):
+    return np.sum(np.sin(x.mean(axis=0)))
+
+
+def me_max(x):
+    return np.sum(np.sin(x.max()))
+
+
+def me_max_ax1(x):
+    return np.sum(np.sin(x.max(axis=1)))
+
+
+def me_min(x):
+    return np.sum(np.sin(x.min()))
+
+
+def me_min_ax0(x):
+    return np.sum(np.sin(x.min(axis=0)))
+
+
+METHODS = [
+    Rule("x.sum()", me_sum, (real,), ARRAYS1),
+    Rule("x.sum(axis=0)", me_sum_ax0, (real,), R_AX0),
+    Rule("x.sum(axis=1,keepdims)", me_sum_ax1_kd, (real,), R_AX1),
+    Rule("x.mean()", me_mean, (real,), ARRAYS1),
+    Rule("x.mean(axis=0)", me_mean_ax0, (real,), R_AX0),
+    Rule("x.max()", me_max, (distinct,), ARRAYS1),
+    Rule("x.max(axis=1)", me_max_ax1, (distinct,), R_AX1),
+    Rule("x.min()", me_min, (distinct,), ARRAYS1),
+    Rule("x.min(axis=0)", me_min_ax0, (distinct,), R_AX0),
+]
+
+
+RULES = OPERATORS + MATH + NUMPY_ELEMENTWISE + REDUCTIONS + LINALG + SHAPING + METHODS
+
+
+# ==========================================================================
+# case expansion and the test
+# ==========================================================================
+
+
+def _expand(rules):
+    cases = []
+    for rule in rules:
+        for shape_id, shapes, dtype in rule.shapes:
+            assert len(shapes) == len(rule.domains), rule.name
+            cases.append(Case(f"{rule.name}-{shape_id}", rule, tuple(shapes), dtype))
+    ids = [c.id for c in cases]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    assert not dupes, f"duplicate case ids: {sorted(dupes)}"
+    return cases
+
+
+CASES = _expand(RULES)
+
+
+def make_arg(rng, domain, shape, dtype):
+    if shape is None:
+        return float(domain(rng, ()))
+    return np.asarray(domain(rng, shape), dtype=np.float64).astype(dtype)
+
+
+def make_args(case: Case):
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
+    return tuple(
+        make_arg(rng, dom, shape, case.dtype) for dom, shape in zip(case.rule.domains, case.shapes, strict=True)
+    )
+
+
+def _wrt(rule: Rule):
+    if rule.wrt is not None:
+        return rule.wrt
+    n = len(rule.domains)
+    return 0 if n == 1 else tuple(range(n))
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_rule(case: Case):
+    args = make_args(case)
+    # the test function itself must run on these inputs (guards the table)
+    value = case.rule.fn(*args)
+    assert np.ndim(value) == 0 and np.isfinite(value)
+    check_grad(case.rule.fn, args, wrt=_wrt(case.rule), seed=zlib.crc32(case.id.encode()))
+
+
+# ==========================================================================
+# self-tests of the checker (no adtransform needed: analytic gradients)
+# ==========================================================================
+
+
+@pytest.mark.parametrize("shape,dtype", [(None, F64), ((4,), F64), ((6, 7), F64), ((3, 4), F32), ((6, 7), F32)])
+def test_checker_accepts_exact_gradient(shape, dtype):
+    x = make_arg(np.random.default_rng(1), real, shape, dtype)
+    cos = np.cos(x) if shape is None else np.cos(x).astype(dtype)
+    check_grad(base_sin, (x,), grad_fn=lambda x: float(cos) if shape is None else cos)
+
+
+@pytest.mark.parametrize("shape", [None, (4,), (6, 7)])
+def test_checker_rejects_wrong_gradient(shape):
+    x = make_arg(np.random.default_rng(2), real, shape, F64)
+    bad = np.cos(x) * 1.0001 + 1e-5
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_grad(base_sin, (x,), grad_fn=lambda x: float(bad) if shape is None else bad)
+
+
+def test_checker_rejects_wrong_dtype_shape_and_structure():
+    x = np.linspace(-1, 1, 6).reshape(2, 3)
+    g = np.cos(x)
+    with pytest.raises(AssertionError, match="expected float32"):
+        check_grad(base_sin, (x.astype(F32),), grad_fn=lambda x: g)
+    with pytest.raises(AssertionError, match="shape"):
+        check_grad(base_sin, (x,), grad_fn=lambda x: g.ravel())
+    with pytest.raises(AssertionError, match="dtype"):
+        check_grad(base_sin, (0.5,), grad_fn=lambda x: np.float32(np.cos(x)))
+    with pytest.raises(AssertionError, match="tuple"):
+        check_grad(op_mul, (x, x), wrt=(0, 1), grad_fn=lambda x, y: np.cos(x * y) * y)
+    with pytest.raises(AssertionError, match="single"):
+        check_grad(op_mul, (x, x), wrt=0, grad_fn=lambda x, y: (np.cos(x * y) * y,))
+
+
+def test_checker_rejects_mutating_gradient():
+    def mutating(x):
+        g = np.cos(x)
+        x += 1.0
+        return g
+
+    with pytest.raises(AssertionError, match="mutated"):
+        check_grad(base_sin, (np.linspace(-1, 1, 5),), grad_fn=mutating)
+
+
+def test_checker_tuple_wrt_by_name_and_fd_accuracy():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(2, 3, 4))
+    c = np.cos(x * y)
+    check_grad(op_mul, (x, y), wrt=("y", 0), grad_fn=lambda x, y: (c * x, c * y))
+
+    fx, fy = numeric_grad(op_mul, (x, y), wrt=(0, "y"))
+    np.testing.assert_allclose(fx, c * y, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(fy, c * x, rtol=1e-9, atol=1e-11)
+    d = rng.normal(size=x.shape)
+    assert abs(directional_fd(op_mul, (x, y), d) - np.sum(c * y * d)) < 1e-9
