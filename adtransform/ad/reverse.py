@@ -124,8 +124,13 @@ class _Backward:
         contributed = {id(v): name for name, v in contributions.items()}
         for t_op in reversed(ops):
             target = contributed.get(id(t_op.result))
-            input_var = bound.get(target) if target not in broadcast else None
-            hint = f"{input_var.name}_bar" if isinstance(input_var, Var) else t_op.result.name
+            input_var = bound.get(target)
+            if not isinstance(input_var, Var):
+                hint = t_op.result.name
+            elif target in broadcast:
+                hint, input_var = f"{input_var.name}_contrib", None
+            else:
+                hint = f"{input_var.name}_bar"
             new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
                      line=op.line, sweep=Sweep.ADJOINT)
             new.replace_uses(mapping)
