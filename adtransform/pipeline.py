@@ -9,8 +9,6 @@ import os
 import types
 from dataclasses import dataclass
 
-import gast
-
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
 from .canonicalize import anf, aug_assign, unpacking
@@ -38,8 +36,8 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     fence.check(node, info)                              # refuse early, while nodes point at user code
-    namer = Namer({n.id for n in gast.walk(node) if isinstance(n, gast.Name)})
-    ctx = Context(info, Namespace(fn), namer, resolve.local_names(node))
+    local_names, all_names = resolve.scan_names(node)
+    ctx = Context(info, Namespace(fn), Namer(all_names), local_names)
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
     anf.transform(node, ctx)                             # one operation per statement

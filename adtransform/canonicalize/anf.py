@@ -63,6 +63,16 @@ def is_constant(node: gast.expr) -> bool:
     return False
 
 
+def literal_value(node: gast.expr) -> object:
+    """The value of a node for which `is_constant` holds."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp):
+        value = node.operand.value
+        return -value if isinstance(node.op, gast.USub) else +value
+    return tuple(literal_value(e) for e in node.elts)
+
+
 def static_path(node: gast.expr, ctx: Context) -> tuple[str, ...] | None:
     """`np.linalg.norm` -> ('np', 'linalg', 'norm') when it names something in a module."""
     parts: list[str] = []

@@ -60,10 +60,13 @@ _ALLOWED = (
 def check(node: gast.FunctionDef, info: SourceInfo) -> None:
     """Raise UnsupportedSyntaxError for the first construct we cannot differentiate."""
     _check_signature(node, info)
+    returns = []
     for stmt in node.body:
         for child in gast.walk(stmt):
             _check_node(child, info)
-    _check_returns(node, info)
+            if isinstance(child, gast.Return):
+                returns.append(child)
+    _check_returns(node, returns, info)
 
 
 def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:
@@ -117,8 +120,7 @@ def _check_target(target: gast.AST, info: SourceInfo, top: bool) -> None:
     _fail(target, info, "nested unpacking", "unpack one level at a time")
 
 
-def _check_returns(node: gast.FunctionDef, info: SourceInfo) -> None:
-    returns = [n for stmt in node.body for n in gast.walk(stmt) if isinstance(n, gast.Return)]
+def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: SourceInfo) -> None:
     last = node.body[-1] if node.body else None
     for ret in returns:
         if ret is not last:

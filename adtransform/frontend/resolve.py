@@ -81,7 +81,17 @@ class Namespace:
 
 def local_names(node: gast.FunctionDef) -> set[str]:
     """Parameters and every name the function assigns: all other names are free."""
+    return scan_names(node)[0]
+
+
+def scan_names(node: gast.FunctionDef) -> tuple[set[str], set[str]]:
+    """(local names, every name) of a function, in one walk."""
     args = node.args
-    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
-    names |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    return names
+    local = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
+    every = set(local)
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name):
+            every.add(n.id)
+            if isinstance(n.ctx, gast.Store):
+                local.add(n.id)
+    return local, every

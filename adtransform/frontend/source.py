@@ -56,22 +56,19 @@ def parse_function(fn: object) -> ParsedFunction:
             f"have no Python source: register their derivative with @adtransform.adjoint."
         )
     code = fn.__code__
-    try:
-        lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
-        raise SourceUnavailableError(
-            f"cannot read the source of {fn.__qualname__} (defined in {code.co_filename}): {exc}. "
-            f"Functions typed at an interactive prompt or built with exec() have no source "
-            f"file; put the function in a .py file (or a notebook cell) and try again."
-        ) from None
-    text = "".join(lines)
-    dedented = textwrap.dedent(text)
-    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    fast = _fast_source_lines(code)
+    parsed = _parse_lines(*fast) if fast else None
+    if parsed is None or parsed[0] is None:
+        try:
+            parsed = _parse_lines(*inspect.getsourcelines(fn))
+        except (OSError, TypeError) as exc:
+            raise SourceUnavailableError(
+                f"cannot read the source of {fn.__qualname__} (defined in {code.co_filename}): {exc}. "
+                f"Functions typed at an interactive prompt or built with exec() have no source "
+                f"file; put the function in a .py file (or a notebook cell) and try again."
+            ) from None
+    module, dedented, indent, first = parsed
     info = SourceInfo(code.co_filename, first - 1, indent)
-    try:
-        module = gast.parse(dedented)
-    except SyntaxError:
-        module = None
     if fn.__name__ == "<lambda>":
         if module is None:
             # `try: grad(lambda x: ...)` is not a statement on its own: parse the lambda alone.
@@ -80,6 +77,46 @@ def parse_function(fn: object) -> ParsedFunction:
     else:
         node = _find_def(fn, module, info)
     return ParsedFunction(fn, node, info)
+
+
+def _parse_lines(lines: list[str], first: int) -> tuple[gast.Module | None, str, int, int]:
+    dedented = textwrap.dedent("".join(lines))
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    try:
+        return gast.parse(dedented), dedented, indent, first
+    except SyntaxError:
+        return None, dedented, indent, first
+
+
+def _fast_source_lines(code: types.CodeType) -> tuple[list[str], int] | None:
+    """The function's lines, ended by the last position its bytecode covers.
+
+    Much cheaper than inspect's tokenizer; None (use inspect) for lambdas and
+    when the file is not in linecache. The caller falls back to inspect too
+    when these lines do not parse.
+    """
+    lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    if not lines or first > len(lines) or code.co_name == "<lambda>":
+        return None
+    last = first
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        for _, end_line, _, _ in c.co_positions():
+            if end_line is not None and end_line > last:
+                last = end_line
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip())
+
+    header = indent(lines[first - 1])
+    for line in lines[last:]:
+        if line.strip() and not line.lstrip().startswith("#"):
+            if indent(line) > header:
+                return None  # the body goes on (unreachable code the compiler dropped)
+            break
+    return lines[first - 1:last], first
 
 
 def _find_def(fn: types.FunctionType, module: gast.Module | None, info: SourceInfo) -> gast.FunctionDef:

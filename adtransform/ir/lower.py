@@ -8,11 +8,10 @@ free names become `Global` references resolved now, read at run time.
 
 from __future__ import annotations
 
-import ast
-
 import gast
 import numpy as np
 
+from ..canonicalize.anf import is_constant, literal_value
 from ..context import Context
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..frontend.resolve import UNBOUND
@@ -102,7 +101,7 @@ class _Lowerer:
         if isinstance(node, gast.BinOp):
             fn, sym = BINARY[type(node.op)]
             return self.op(Callee(fn, Style.OPERATOR, symbol=sym), [self.operand(node.left), self.operand(node.right)])
-        if isinstance(node, gast.UnaryOp) and not _is_literal(node):
+        if isinstance(node, gast.UnaryOp) and not is_constant(node):
             fn, sym = UNARY[type(node.op)]
             return self.op(Callee(fn, Style.OPERATOR, symbol=sym), [self.operand(node.operand)])
         if isinstance(node, gast.Compare):
@@ -120,7 +119,7 @@ class _Lowerer:
             import operator
             return self.op(Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]"),
                            [self.operand(node.value), self.index(node.slice)])
-        if isinstance(node, (gast.Tuple, gast.List)) and not _is_literal(node):
+        if isinstance(node, (gast.Tuple, gast.List)) and not is_constant(node):
             kind = (tuple, Style.TUPLE) if isinstance(node, gast.Tuple) else (list, Style.LIST)
             return self.op(Callee(kind[0], kind[1]), [self.operand(e) for e in node.elts])
         return self.op(Callee(None, Style.COPY), [self.operand(node)])
@@ -159,8 +158,8 @@ class _Lowerer:
                 raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
                                              self.location(node), f"name `{node.id}`")
             return Global(self.ctx.namespace.resolve((node.id,)))
-        if _is_literal(node):
-            return Const(ast.literal_eval(to_source(node)))
+        if is_constant(node):
+            return Const(literal_value(node))
         if self.is_static(node):
             return Global(self.ctx.namespace.resolve(_path(node)))
         raise UnsupportedSyntaxError("expected a name or constant (internal: canonicalization missed this)",
@@ -197,11 +196,6 @@ class _Lowerer:
 
 def _const_slice(item: SliceItem) -> bool:
     return all(p is None or isinstance(p, Const) for p in (item.lower, item.upper, item.step))
-
-
-def _is_literal(node: gast.expr) -> bool:
-    from ..canonicalize.anf import is_constant
-    return is_constant(node)
 
 
 def _path(node: gast.expr) -> tuple[str, ...] | None:
