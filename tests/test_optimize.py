@@ -127,3 +127,18 @@ def test_fixed_point_leaves_no_dead_or_trivial_code():
     assert "1.0 *" not in src and "* 1.0" not in src and "** 1" not in src
     assert "0 +" not in src and "zeros" not in src and "unbroadcast" not in src
     assert "d[" not in src
+
+
+def squared_error(out, y):
+    sub = out - y
+    return np.mean(sub ** 2)
+
+
+def test_shape_witness_frees_values_read_only_for_their_shape():
+    src = ad.grad(squared_error).source
+    assert "sub ** 2" not in src                      # the square is never computed
+    assert "unreduce(div, sub, None, False)" in src   # its shape is read from `sub`
+    out, y = np.array([1.0, 2.0, 4.0], dtype=np.float32), np.zeros(3, dtype=np.float32)
+    g = ad.grad(squared_error)(out, y)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, 2 * out / 3, rtol=1e-6)

@@ -37,12 +37,16 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     output = primal.returns[0]
     active = activity_analysis.analyze(primal, wrt_vars)
     ranks = rank_analysis.analyze(primal, scalar_output=True)
+    # A scalar output proven without assuming it (a full reduction) needs no run-time check,
+    # so the computation of the output value itself is dead code unless a rule reads it.
+    proven_scalar = rank_analysis.rank_of(output, rank_analysis.analyze(primal, scalar_output=False)) == 0
     builder = _Backward(namer, ranks, filename, primal.readable)
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
         body.append(runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None))
     body.extend(primal.body)
-    body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
+    if not proven_scalar:
+        body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = Const(1.0)
         for op in reversed(primal.body):

@@ -1,8 +1,8 @@
 """Run the optimization passes until none of them changes anything.
 
 Order within a round: folding and algebra create copies, copy propagation
-removes them, CSE then sees identical operands, and DCE last removes what the
-others orphaned. `fresh_returns` runs once at the end because the others can
+removes them, CSE then sees identical operands, shape_witness frees values
+read only for their shape, and DCE last removes what the others orphaned. `fresh_returns` runs once at the end because the others can
 turn a fresh gradient into an alias of an input (`1.0 * W` -> `W`).
 """
 
@@ -14,9 +14,9 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns
+from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, shape_witness
 
-PASSES = (constant_fold, algebra, copy_prop, cse, dce)
+PASSES = (constant_fold, algebra, copy_prop, cse, shape_witness, dce)
 _MAX_ROUNDS = 20
 
 

@@ -7,6 +7,7 @@ already match) returns at once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,17 +24,16 @@ def unbroadcast(g: Any, x: Any) -> Any:
     g_shape = getattr(g, "shape", ())
     if g_shape == shape:
         return g
+    if not shape:
+        return g.sum()                      # to a scalar: the common case of a scalar parameter
     lead = len(g_shape) - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g_shape[lead:])):
         # g is smaller than x (a scalar contribution): spread it over x.
         return _filled(g, x, shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
-    )
-    summed = np.sum(g, axis=axes) if axes else g
-    if not shape:
-        return summed
-    return np.reshape(summed, shape)
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
+    if kept:
+        g = g.sum(axis=kept, keepdims=True)
+    return g.sum(axis=tuple(range(lead))) if lead else g
 
 
 def _filled(g: Any, x: Any, shape: tuple[int, ...]) -> Any:
@@ -56,8 +56,8 @@ def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def reduced_size(x: Any, axis: Any = None) -> int:
     """How many elements of `x` each output of a reduction over `axis` summarizes."""
-    shape = _shape(x)
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
+        return getattr(x, "size", 1)
+    shape = _shape(x)
     axes = axis if isinstance(axis, tuple) else (axis,)
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return math.prod(shape[a] for a in axes)

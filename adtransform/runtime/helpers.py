@@ -37,15 +37,8 @@ def tie_share(a: Any, b: Any) -> Any:
     """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does)."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return 1.0 if a > b else (0.5 if a == b else 0.0)
-    dtype = np.result_type(a, b)
-    if dtype.kind != "f":
-        dtype = np.float64
-    wins = np.greater(a, b)
-    share = wins.astype(dtype)
-    ties = np.equal(a, b)
-    if ties.any():
-        share[ties] = 0.5
-    return share
+    # heaviside(a - b, 1/2): two passes, and float32 stays float32.
+    return np.heaviside(np.subtract(a, b), 0.5)
 
 
 def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -65,10 +58,12 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
 def matmul_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/da applied to g, for every combination of 1-D, 2-D and batched operands."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
-    if a_nd == 2 and b_nd == 2:
-        return g @ b.T
+    if b_nd == 2 and a_nd <= 2:
+        return g @ b.T                      # (m,k)@(k,n) and (k,)@(k,n)
     if a_nd == 1 and b_nd == 1:
         return g * b
+    if a_nd == 2 and b_nd == 1:
+        return np.multiply.outer(g, b)
     a2 = a if a_nd >= 2 else np.reshape(a, (1, -1))
     b2 = b if b_nd >= 2 else np.reshape(b, (-1, 1))
     g2 = g if a_nd >= 2 else np.expand_dims(g, -2)
@@ -80,10 +75,12 @@ def matmul_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
 def matmul_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/db applied to g."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
-    if a_nd == 2 and b_nd == 2:
-        return a.T @ g
+    if a_nd == 2 and b_nd <= 2:
+        return a.T @ g                      # (m,k)@(k,n) and (m,k)@(k,)
     if a_nd == 1 and b_nd == 1:
         return g * a
+    if a_nd == 1 and b_nd == 2:
+        return np.multiply.outer(a, g)
     a2 = a if a_nd >= 2 else np.reshape(a, (1, -1))
     b2 = b if b_nd >= 2 else np.reshape(b, (-1, 1))
     g2 = g if a_nd >= 2 else np.expand_dims(g, -2)

@@ -1,0 +1,45 @@
+"""Let shape-only arguments read the cheapest value of the same shape and dtype.
+
+`unreduce(g, pow_1)` reads only `pow_1`'s shape and dtype; if `pow_1 = sub ** 2`
+then `sub` answers the same question, and `pow_1` may become dead code (a
+whole pass over the array saved in `np.mean((out - y) ** 2)`).
+Equivalence used: an elementwise primitive whose other operands are Python
+scalar constants (weak under NumPy promotion) keeps its array operand's shape
+and floating dtype. Only float values carry adjoints, so only those are asked.
+Requires: nothing. Guarantees: shape-only arguments name the earliest equivalent value.
+"""
+
+from __future__ import annotations
+
+from ..ad.registry import Kind, lookup_adjoint
+from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
+from ..ir.nodes import Const, Function, Op, Style, Var
+
+
+def _same_shape_source(op: Op) -> Var | None:
+    rule = lookup_adjoint(op.callee.key) if op.callee.style is not Style.COPY else None
+    if op.callee.style is not Style.COPY and (rule is None or rule.kind is not Kind.ELEMENTWISE):
+        return None
+    if op.kwargs:
+        return None
+    values = [a for a in op.args if not (isinstance(a, Const) and type(a.value) in (int, float))]
+    if len(values) == 1 and isinstance(values[0], Var):
+        return values[0]
+    return None
+
+
+def transform(fn: Function) -> bool:
+    witness: dict[Var, Var] = {}
+    for op in fn.body:
+        source = _same_shape_source(op) if op.result is not None else None
+        if source is not None:
+            witness[op.result] = witness.get(source, source)
+    changed = False
+    for op in fn.body:
+        positions = SHAPE_ONLY_ARGUMENTS.get(op.callee.key) if op.callee.style is Style.FUNCTION else None
+        for i in positions or ():
+            arg = op.args[i] if i < len(op.args) else None
+            if isinstance(arg, Var) and arg in witness:
+                op.args[i] = witness[arg]
+                changed = True
+    return changed
