@@ -224,3 +224,35 @@ def test_inactive_unknown_calls_are_fine():
         return np.sum(x * noise)
 
     np.testing.assert_allclose(ad.grad(g)(np.ones(3), 3), np.random.default_rng(0).normal(size=3))
+
+
+def layer(W, x, n):
+    h = np.tanh(x @ W)
+    return h * n
+
+
+def test_vjp_matches_the_transposed_jacobian_product():
+    rng = np.random.default_rng(3)
+    W, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+    y, pullback = ad.vjp(layer, W, x, 3)
+    np.testing.assert_allclose(y, layer(W, x, 3))
+    ct = rng.normal(size=y.shape)
+    dW, dx, dn = pullback(ct)
+    assert dn is None                                      # an int argument is not differentiated
+    g = ct * 3 * (1 - np.tanh(x @ W) ** 2)
+    np.testing.assert_allclose(dW, x.T @ g)
+    np.testing.assert_allclose(dx, g @ W.T)
+    # The pullback can be called again with another cotangent.
+    dW2, _, _ = pullback(2 * ct)
+    np.testing.assert_allclose(dW2, 2 * dW)
+
+
+def test_vjp_checks_the_cotangent_shape():
+    _, pullback = ad.vjp(layer, np.ones((3, 2)), np.ones((4, 3)), 1)
+    with pytest.raises(ValueError, match="cotangent"):
+        pullback(np.ones(2))
+
+
+def test_vjp_source_is_a_closure():
+    src = ad.api._differentiate(layer, (0, 1), ad.api.Mode.VJP).source
+    assert "    def pullback(mul_bar):" in src and src.rstrip().endswith("return (mul, pullback)")

@@ -15,6 +15,7 @@ body is the primal ops, the run-time checks, then the backward sweep.
 
 from __future__ import annotations
 
+import enum
 import operator
 import types
 
@@ -30,30 +31,46 @@ from .template import Template, compile_template
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 
 
+class Mode(enum.Enum):
+    """What the generated function returns."""
+
+    GRAD = "the gradient of a scalar output (seeded with 1.0)"
+    VALUE_AND_GRAD = "the output and its gradient"
+    VJP = "the output and a pullback closure taking the output's cotangent"
+
+
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
-            wrt_is_tuple: bool, with_value: bool, fn_label: str) -> Function:
+            mode: Mode, wrt_is_tuple: bool, fn_label: str) -> Function:
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
     active = activity_analysis.analyze(primal, wrt_vars)
-    ranks = rank_analysis.analyze(primal, scalar_output=True)
-    # A scalar output proven without assuming it (a full reduction) needs no run-time check,
-    # so the computation of the output value itself is dead code unless a rule reads it.
-    proven_scalar = rank_analysis.rank_of(output, rank_analysis.analyze(primal, scalar_output=False)) == 0
+    scalar = mode is not Mode.VJP
+    ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
         body.append(runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None))
     body.extend(primal.body)
-    if not proven_scalar:
+    seed: Operand = Const(1.0)
+    pullback_param = None
+    if mode is Mode.VJP:
+        pullback_param = Var(namer.fresh(f"{getattr(output, 'name', 'out')}_bar"))
+        seed = pullback_param
+        builder.ops.append(runtime_refs.check_op("ensure_cotangent", [seed, output], line=None))
+        builder.ops[-1].sweep = Sweep.ADJOINT
+    elif rank_analysis.rank_of(output, rank_analysis.analyze(primal, scalar_output=False)) != 0:
+        # A scalar output proven without assuming it (a full reduction) needs no run-time check,
+        # so computing the output value itself is dead code unless a rule reads it.
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
-        builder.adjoints[output] = Const(1.0)
+        builder.adjoints[output] = seed
         for op in reversed(primal.body):
             if op.result is not None and active.is_active(op.result):
                 builder.differentiate(op, active)
     gradients = [builder.finish(var) for var in wrt_vars]
     body.extend(builder.ops)
+    with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients
     first = len(returns) - len(gradients)
     layout: Layout = tuple(range(first, len(returns))) if wrt_is_tuple else first
@@ -61,7 +78,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         layout = (0, layout)
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
-                    readable=primal.readable | builder.readable)
+                    readable=primal.readable | builder.readable, pullback_param=pullback_param)
 
 
 class _Backward:

@@ -6,7 +6,6 @@ from .. import runtime
 from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import Callee, Op, Operand, Style, Sweep
 
-
 # Helper -> positions of arguments it reads only for their shape and dtype.
 SHAPE_ONLY_ARGUMENTS = {
     runtime.unbroadcast: (1,),

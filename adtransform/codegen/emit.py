@@ -76,21 +76,39 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
          namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str]) -> Emitted:
     names = _Names(namer, user_lookup, user_locals)
     lines = [_signature(fn, name), _docstring(docstring)]
-    group: tuple[Sweep, int | None] | None = None
-    for op in fn.body:
-        key = (op.sweep, op.line)
-        if key != group and op.line is not None and op.sweep is not Sweep.CHECK:
-            where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
-            lines.append(f"{INDENT}# {where} {op.line}: {line_text(op.line)}")
-        group = key
-        lines.append(INDENT + to_source(_statement(op, names)))
     returns = [_operand(r, names) for r in fn.returns]
 
     def pack(layout: Any) -> gast.expr:
         return returns[layout] if isinstance(layout, int) else build.tuple_([pack(x) for x in layout])
 
-    lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
+    if fn.pullback_param is None:
+        lines += _block(fn.body, names, line_text, INDENT)
+        lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
+    else:
+        # VJP: the backward sweep becomes a closure over the forward values.
+        forward = [op for op in fn.body if op.sweep is not Sweep.ADJOINT]
+        backward = [op for op in fn.body if op.sweep is Sweep.ADJOINT]
+        pullback = namer.fresh("pullback")
+        lines += _block(forward, names, line_text, INDENT)
+        lines.append(f"{INDENT}def {pullback}({fn.pullback_param.name}):")
+        lines += _block(backward, names, line_text, INDENT * 2)
+        output, gradients = fn.layout
+        lines.append(INDENT * 2 + to_source(build.return_(pack(gradients))))
+        lines.append(INDENT + to_source(build.return_(build.tuple_([pack(output), build.name(pullback)]))))
     return Emitted("\n".join(lines) + "\n", names.injected)
+
+
+def _block(ops: list[Op], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
+    lines = []
+    group: tuple[Sweep, int | None] | None = None
+    for op in ops:
+        key = (op.sweep, op.line)
+        if key != group and op.line is not None and op.sweep is not Sweep.CHECK:
+            where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
+            lines.append(f"{indent}# {where} {op.line}: {line_text(op.line)}")
+        group = key
+        lines.append(indent + to_source(_statement(op, names)))
+    return lines
 
 
 def _signature(fn: Function, name: str) -> str:

@@ -167,6 +167,9 @@ class Function:
     gradient_of: dict[int, Var] = field(default_factory=dict)
     # Values named after the user's variables (and their adjoints): copies into them are kept.
     readable: set[Var] = field(default_factory=set)
+    # VJP: the backward sweep is emitted as a closure `pullback(<this>)`; the function
+    # returns (output, pullback) and the closure returns the gradients.
+    pullback_param: Var | None = None
 
     def param_vars(self) -> list[Var]:
         return [p.var for p in self.params]

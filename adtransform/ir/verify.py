@@ -16,7 +16,9 @@ class IRVerificationError(AssertionError):
 
 def verify(fn: Function) -> None:
     defined: set[Var] = set(fn.param_vars())
-    if len(defined) != len(fn.params):
+    if fn.pullback_param is not None:
+        defined.add(fn.pullback_param)
+    if len(defined) != len(fn.params) + (fn.pullback_param is not None):
         raise IRVerificationError(f"{fn.name}: duplicate parameter")
     names = {v.name for v in defined}
     for op in fn.body:

@@ -2,8 +2,9 @@
 
 Order within a round: folding and algebra create copies, copy propagation
 removes them, CSE then sees identical operands, shape_witness frees values
-read only for their shape, and DCE last removes what the others orphaned. `fresh_returns` runs once at the end because the others can
-turn a fresh gradient into an alias of an input (`1.0 * W` -> `W`).
+read only for their shape, and DCE last removes what the others orphaned.
+`fresh_returns` runs once at the end because the others can turn a fresh
+gradient into an alias of an input (`1.0 * W` -> `W`).
 """
 
 from __future__ import annotations

@@ -38,11 +38,18 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def ensure_cotangent(ct: Any, y: Any) -> None:
+    """A pullback's cotangent must have the output's shape (it would broadcast silently otherwise)."""
+    if np.shape(ct) != np.shape(y):
+        raise ValueError(f"the cotangent passed to the pullback has shape {np.shape(ct)}, but the "
+                         f"function's output has shape {np.shape(y)}")
+
+
 def ensure_scalar(y: Any, function: str) -> None:
     if type(y) is float or np.ndim(y) == 0:
         return
     raise NonScalarOutputError(
         f"grad({function}) needs a function that returns a scalar, but it returned a value of shape "
-        f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product) or "
-        f"adtransform.jacobian, or reduce the output (e.g. np.sum) inside the function."
+        f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product), "
+        f"or reduce the output (e.g. np.sum) inside the function."
     )
