@@ -46,7 +46,7 @@ def ensure_cotangent(ct: Any, y: Any) -> None:
 
 
 def ensure_scalar(y: Any, function: str) -> None:
-    if type(y) is float or np.ndim(y) == 0:
+    if isinstance(y, (float, int, np.generic)) or np.ndim(y) == 0:
         return
     raise NonScalarOutputError(
         f"grad({function}) needs a function that returns a scalar, but it returned a value of shape "
