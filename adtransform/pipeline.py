@@ -17,7 +17,7 @@ from .context import Context
 from .frontend import fence, resolve, source
 from .frontend.resolve import Namespace
 from .ir import lower
-from .ir.nodes import Function
+from .ir.nodes import Function, Op, walk
 from .ir.printer import format_function
 from .ir.verify import verify
 from .optimize.fixed_point import optimize
@@ -76,7 +76,7 @@ def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool
 
 
 def _callee_roots(primal: Function, ctx: Context) -> tuple[tuple[str, int], ...]:
-    roots = {op.callee.ref.path[0] for op in primal.body if op.callee.ref is not None}
+    roots = {op.callee.ref.path[0] for op in walk(primal.body) if isinstance(op, Op) and op.callee.ref is not None}
     return tuple(sorted((r, id(ctx.namespace.lookup(r))) for r in roots))
 
 

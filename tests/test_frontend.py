@@ -127,9 +127,9 @@ def with_for(x):
     return x
 
 
-def with_if(x):
+def with_if_return(x):
     if x > 0:
-        x = -x
+        return -x
     return x
 
 
@@ -174,7 +174,7 @@ def with_nested_def(x):
 
 @pytest.mark.parametrize("fn, construct, offset, col", [
     (with_for, "`for` loop", 1, 4),
-    (with_if, "`if` statement", 1, 4),
+    (with_if_return, "early `return`", 2, 8),
     (with_while, "`while` loop", 1, 4),
     (with_ifexp, "conditional expression", 1, 11),
     (with_subscript_write, "assignment to a subscript", 1, 4),

@@ -22,7 +22,21 @@ import types
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
-from ..ir.nodes import Callee, Const, Function, Layout, Op, Operand, Style, Sweep, Var, substitute
+from ..ir.nodes import (
+    Callee,
+    Const,
+    Function,
+    If,
+    Layout,
+    Op,
+    Operand,
+    Stmt,
+    Style,
+    Sweep,
+    Var,
+    defined_in,
+    substitute,
+)
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .registry import Kind, cached_template, lookup_adjoint
@@ -65,9 +79,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
-        for op in reversed(primal.body):
-            if op.result is not None and active.is_active(op.result):
-                builder.differentiate(op, active)
+        builder.sweep(primal.body, active)
     gradients = [builder.finish(var) for var in wrt_vars]
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
@@ -90,6 +102,52 @@ class _Backward:
         self.filename = filename
         self.adjoints: dict[Var, Operand] = {}
         self.ops: list[Op] = []
+
+    def child(self) -> _Backward:
+        """A builder for one branch: its own ops, adjoints starting from the current ones."""
+        branch = _Backward(self.namer, self.ranks, self.filename, self.user_vars)
+        branch.readable = self.readable
+        branch.adjoints = dict(self.adjoints)
+        return branch
+
+    def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
+        for stmt in reversed(body):
+            if isinstance(stmt, If):
+                if any(active.is_active(r) and r in self.adjoints for r in stmt.results):
+                    self.differentiate_branch(stmt, active)
+            elif stmt.result is not None and active.is_active(stmt.result) and stmt.result in self.adjoints:
+                self.differentiate(stmt, active)
+
+    def differentiate_branch(self, region: If, active: activity_analysis.Activity) -> None:
+        """The adjoint of an `if` is an `if` on the same condition; adjoints of outer values merge after it."""
+        branches = []
+        for body, values in ((region.then_body, region.then_values), (region.else_body, region.else_values)):
+            branch = self.child()
+            for result, value in zip(region.results, values):
+                if result in self.adjoints and active.is_active(value):
+                    branch.accumulate(value, self.adjoints[result], region.line)
+            branch.sweep(body, active)
+            branches.append(branch)
+        then, other = branches
+        inside = defined_in(region.then_body) | defined_in(region.else_body) | set(region.results)
+        adjoint = If(region.cond, then.ops, other.ops, line=region.line, col=region.col,
+                     sweep=Sweep.ADJOINT, mirror=region)
+        for var in dict.fromkeys([*then.adjoints, *other.adjoints]):
+            before = self.adjoints.get(var)
+            if var in inside or (then.adjoints.get(var) is before and other.adjoints.get(var) is before):
+                continue
+            adjoint.then_values.append(then.adjoints.get(var) or then.zero(var))
+            adjoint.else_values.append(other.adjoints.get(var) or other.zero(var))
+            merged = Var(self.namer.fresh(f"{var.name}_bar"))
+            if var in self.user_vars:
+                self.readable.add(merged)
+            adjoint.results.append(merged)
+            self.adjoints[var] = merged
+        self.ops.append(adjoint)
+
+    def zero(self, var: Var) -> Var:
+        """A branch that gives `var` no contribution, merged with one that does, yields a real zero."""
+        return self.emit(runtime_refs.callee("zeros_like"), [var], var, None)
 
     def differentiate(self, op: Op, active: activity_analysis.Activity) -> None:
         active_inputs = [a for a in op.args + list(op.kwargs.values()) if active.is_active(a)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ad.registry import is_nondifferentiable
-from ..ir.nodes import Function, Op, Style, Var
+from ..ir.nodes import Function, If, Op, Stmt, Style, Var
 from ..ir.operators import COMPARE
 
 
@@ -39,11 +39,32 @@ def blocks_derivative(op: Op) -> bool:
 
 def analyze(fn: Function, wrt: list[Var]) -> Activity:
     varied: set[Var] = set(wrt)
-    for op in fn.body:
-        if op.result is not None and not blocks_derivative(op) and any(u in varied for u in op.uses()):
-            varied.add(op.result)
+    _forward(fn.body, varied)
     useful: set[Var] = {r for r in fn.returns if isinstance(r, Var)}
-    for op in reversed(fn.body):
-        if op.result in useful and not blocks_derivative(op):
-            useful.update(op.uses())
+    _backward(fn.body, useful)
     return Activity(varied, useful)
+
+
+def _forward(body: list[Stmt], varied: set[Var]) -> None:
+    for stmt in body:
+        if isinstance(stmt, If):
+            # The condition selects, it carries no derivative: only the yielded values flow.
+            _forward(stmt.then_body, varied)
+            _forward(stmt.else_body, varied)
+            for result, a, b in zip(stmt.results, stmt.then_values, stmt.else_values):
+                if a in varied or b in varied:
+                    varied.add(result)
+        elif stmt.result is not None and not blocks_derivative(stmt) and any(u in varied for u in stmt.uses()):
+            varied.add(stmt.result)
+
+
+def _backward(body: list[Stmt], useful: set[Var]) -> None:
+    for stmt in reversed(body):
+        if isinstance(stmt, If):
+            for result, a, b in zip(stmt.results, stmt.then_values, stmt.else_values):
+                if result in useful:
+                    useful.update(v for v in (a, b) if isinstance(v, Var))
+            _backward(stmt.then_body, useful)
+            _backward(stmt.else_body, useful)
+        elif stmt.result in useful and not blocks_derivative(stmt):
+            useful.update(stmt.uses())

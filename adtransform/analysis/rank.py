@@ -11,14 +11,13 @@ two directions are iterated to a fixed point. Unknown ranks stay `None`.
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.nodes import Const, Function, Op, Operand, Style, Var
+from ..ir.nodes import Const, Function, If, Op, Operand, Style, Var, defined_in, walk
 
 
 def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
     ranks: dict[Var, int | None] = {v: None for v in fn.param_vars()}
-    for op in fn.body:
-        if op.result is not None:
-            ranks[op.result] = None
+    for var in defined_in(fn.body):
+        ranks[var] = None
     if scalar_output:
         for r in fn.returns:
             if isinstance(r, Var):
@@ -26,11 +25,33 @@ def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
     changed = True
     while changed:
         changed = False
-        for op in fn.body:
-            changed |= _forward(op, ranks)
-        for op in reversed(fn.body):
-            changed |= _backward(op, ranks)
+        for stmt in walk(fn.body):
+            changed |= _forward(stmt, ranks) if isinstance(stmt, Op) else _merge(stmt, ranks)
+        for stmt in reversed(list(walk(fn.body))):
+            changed |= _backward(stmt, ranks) if isinstance(stmt, Op) else _unmerge(stmt, ranks)
     return ranks
+
+
+def _merge(region: If, ranks: dict[Var, int | None]) -> bool:
+    changed = False
+    for result, a, b in zip(region.results, region.then_values, region.else_values):
+        rank = rank_of(a, ranks)
+        if ranks.get(result) is None and rank is not None and rank == rank_of(b, ranks):
+            ranks[result] = rank
+            changed = True
+    return changed
+
+
+def _unmerge(region: If, ranks: dict[Var, int | None]) -> bool:
+    """A scalar result is a scalar on whichever path computed it."""
+    changed = False
+    for result, a, b in zip(region.results, region.then_values, region.else_values):
+        if ranks.get(result) == 0:
+            for v in (a, b):
+                if isinstance(v, Var) and ranks.get(v) is None:
+                    ranks[v] = 0
+                    changed = True
+    return changed
 
 
 def rank_of(operand: Operand, ranks: dict[Var, int | None]) -> int | None:

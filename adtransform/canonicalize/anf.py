@@ -28,6 +28,7 @@ import gast
 
 from ..context import Context
 from ..syntax import build
+from .blocks import rewrite_blocks
 
 _OP_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.FloorDiv: "floordiv",
@@ -38,14 +39,14 @@ _OP_NAMES = {
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
     normalizer = _Normalizer(ctx)
-    body: list[gast.stmt] = []
-    for stmt in node.body:
+
+    def rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
         if _is_docstring(stmt):
-            continue
-        body.extend(gast.copy_location(s, stmt) for s in normalizer.statement(stmt))
-    changed = len(body) != len(node.body) or any(a is not b for a, b in zip(body, node.body))
-    node.body = body
-    return changed
+            return []
+        out = normalizer.statement(stmt)
+        return None if out == [stmt] else out
+
+    return rewrite_blocks(node, rewrite)
 
 
 def _is_docstring(stmt: gast.stmt) -> bool:
@@ -103,6 +104,10 @@ class _Normalizer:
             self.out.append(build.return_(self.atom(stmt.value)))
         elif isinstance(stmt, gast.Expr):
             self.out.append(build.expr_stmt(self.operation(stmt.value)))
+        elif isinstance(stmt, gast.If):
+            test = self.atom(stmt.test)
+            self.out.append(stmt if test is stmt.test else gast.copy_location(
+                gast.If(test=test, body=stmt.body, orelse=stmt.orelse), stmt))
         elif not isinstance(stmt, gast.Pass):
             self.out.append(stmt)
         return self.out

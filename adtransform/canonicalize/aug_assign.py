@@ -19,18 +19,17 @@ import gast
 
 from ..context import Context
 from ..syntax import build
+from .blocks import rewrite_blocks
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
-    changed = False
-    for i, stmt in enumerate(node.body):
-        if isinstance(stmt, gast.AugAssign):
-            value = gast.BinOp(left=build.name(stmt.target.id), op=stmt.op, right=stmt.value)
-            new = build.assign(stmt.target.id, value)
-        elif isinstance(stmt, gast.AnnAssign):
-            new = build.assign(stmt.target.id, stmt.value)
-        else:
-            continue
-        node.body[i] = gast.copy_location(new, stmt)
-        changed = True
-    return changed
+    return rewrite_blocks(node, _rewrite)
+
+
+def _rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
+    if isinstance(stmt, gast.AugAssign):
+        value = gast.BinOp(left=build.name(stmt.target.id), op=stmt.op, right=stmt.value)
+        return [build.assign(stmt.target.id, value)]
+    if isinstance(stmt, gast.AnnAssign):
+        return [build.assign(stmt.target.id, stmt.value)]
+    return None

@@ -25,21 +25,16 @@ import gast
 
 from ..context import Context
 from ..syntax import build
+from .blocks import rewrite_blocks
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
-    changed = False
-    body: list[gast.stmt] = []
-    for stmt in node.body:
-        if isinstance(stmt, gast.Assign) and (
-            len(stmt.targets) > 1 or not isinstance(stmt.targets[0], gast.Name)
-        ):
-            body.extend(gast.copy_location(s, stmt) for s in _split(stmt, ctx))
-            changed = True
-        else:
-            body.append(stmt)
-    node.body = body
-    return changed
+    def rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
+        if isinstance(stmt, gast.Assign) and (len(stmt.targets) > 1 or not isinstance(stmt.targets[0], gast.Name)):
+            return _split(stmt, ctx)
+        return None
+
+    return rewrite_blocks(node, rewrite)
 
 
 def _split(stmt: gast.Assign, ctx: Context) -> list[gast.stmt]:

@@ -21,11 +21,13 @@ from ..ir.nodes import (
     Const,
     Function,
     Global,
+    If,
     Index,
     Op,
     Operand,
     ParamKind,
     SliceItem,
+    Stmt,
     Style,
     Sweep,
     Var,
@@ -52,6 +54,10 @@ class _Names:
         self.user_locals = user_locals
         self.by_root: dict[int, str] = {}
         self.injected: dict[str, Any] = {}
+        self.renamed: dict[Var, str] = {}  # branch values written straight into their `if`'s result
+
+    def var(self, var: Var) -> str:
+        return self.renamed.get(var, var.name)
 
     def root_name(self, ref: Ref) -> str:
         if ref.scope is Scope.USER:
@@ -98,7 +104,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     return Emitted("\n".join(lines) + "\n", names.injected)
 
 
-def _block(ops: list[Op], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
+def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
     lines = []
     group: tuple[Sweep, int | None] | None = None
     for op in ops:
@@ -107,7 +113,32 @@ def _block(ops: list[Op], names: _Names, line_text: Callable[[int], str], indent
             where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
             lines.append(f"{indent}# {where} {op.line}: {line_text(op.line)}")
         group = key
-        lines.append(indent + to_source(_statement(op, names)))
+        if isinstance(op, If):
+            lines += _branch(op, names, line_text, indent)
+            group = None
+        else:
+            lines.append(indent + to_source(_statement(op, names)))
+    return lines
+
+
+def _branch(region: If, names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
+    """`if c:` with each yielded value assigned to its result, written in place where possible."""
+    lines = [f"{indent}if {to_source(_operand(region.cond, names))}:"]
+    for body, values in ((region.then_body, region.then_values), (region.else_body, region.else_values)):
+        local = {s.result for s in body if isinstance(s, Op) and s.result is not None}
+        copies = []
+        for result, value in zip(region.results, values):
+            if value in local and value not in names.renamed:
+                names.renamed[value] = names.var(result)
+            else:
+                copies.append(build.assign(names.var(result), _operand(value, names)))
+        block = _block(body, names, line_text, indent + INDENT)
+        block += [indent + INDENT + to_source(c) for c in copies]
+        if body is region.else_body:
+            if not block:
+                break
+            lines.append(f"{indent}else:")
+        lines += block or [indent + INDENT + "pass"]
     return lines
 
 
@@ -133,7 +164,7 @@ def _statement(op: Op, names: _Names) -> gast.stmt:
     value = _expression(op, names)
     if op.result is None:
         return build.expr_stmt(value)
-    return build.assign(op.result.name, value)
+    return build.assign(names.var(op.result), value)
 
 
 def _expression(op: Op, names: _Names) -> gast.expr:
@@ -168,7 +199,7 @@ def _expression(op: Op, names: _Names) -> gast.expr:
 def _operand(operand: Operand, names: _Names) -> gast.expr:
     """An operand outside of `[...]`: slices are written as `slice(...)` calls."""
     if isinstance(operand, Var):
-        return build.name(operand.name)
+        return build.name(names.var(operand))
     if isinstance(operand, Global):
         return names.spell(operand.ref)
     if isinstance(operand, Const):

@@ -16,7 +16,6 @@ _CONTROL_FLOW = "control flow is not supported yet; only straight-line code can 
 
 # Construct -> (name shown to the user, what to do instead).
 _REFUSED: dict[type, tuple[str, str]] = {
-    gast.If: ("`if` statement", _CONTROL_FLOW + " (use np.where for elementwise choices)"),
     gast.For: ("`for` loop", _CONTROL_FLOW),
     gast.While: ("`while` loop", _CONTROL_FLOW),
     gast.Break: ("`break`", _CONTROL_FLOW),
@@ -50,7 +49,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
 }
 
 _ALLOWED = (
-    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass, gast.If,
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,

@@ -21,12 +21,14 @@ from .nodes import (
     Const,
     Function,
     Global,
+    If,
     Index,
     Op,
     Operand,
     Param,
     ParamKind,
     SliceItem,
+    Stmt,
     Style,
     Var,
 )
@@ -52,6 +54,7 @@ class _Lowerer:
         self.line: int | None = None
         self.col = 0
         self.readable: set[Var] = set()
+        self.conditional: set[str] = set()  # names bound on one branch only
 
     def function(self, node: gast.FunctionDef, name: str) -> Function:
         args = node.args
@@ -63,9 +66,14 @@ class _Lowerer:
             params.append(Param(self.define(arg.id), kind, _text(default)))
         for arg, default in zip(args.kwonlyargs, args.kw_defaults):
             params.append(Param(self.define(arg.id), ParamKind.KEYWORD_ONLY, _text(default)))
-        body: list[Op] = []
-        returns: list[Operand] = []
-        for stmt in node.body:
+        self.returns: list[Operand] = []
+        body = self.block(node.body)
+        self.readable.update(p.var for p in params)
+        return Function(name, params, body, self.returns, readable=self.readable)
+
+    def block(self, stmts: list[gast.stmt]) -> list[Stmt]:
+        body: list[Stmt] = []
+        for stmt in stmts:
             self.line = self.ctx.info.file_line(stmt)
             self.stmt_node = stmt
             if isinstance(stmt, gast.Assign):
@@ -77,13 +85,41 @@ class _Lowerer:
                 body.append(op)
             elif isinstance(stmt, gast.Expr):
                 body.append(self.operation(stmt.value))
+            elif isinstance(stmt, gast.If):
+                body.append(self.branch(stmt))
             elif isinstance(stmt, gast.Return):
-                returns = [self.operand(stmt.value)]
+                self.returns = [self.operand(stmt.value)]
             else:
                 raise UnsupportedSyntaxError("cannot lower this statement", self.ctx.info.location(stmt),
                                              type(stmt).__name__)
-        self.readable.update(p.var for p in params)
-        return Function(name, params, body, returns, readable=self.readable)
+        return body
+
+    def branch(self, stmt: gast.If) -> If:
+        """Lower both branches from the same environment; names either branch rebinds become results."""
+        line, col = self.line, self.ctx.info.location(stmt).col
+        cond = self.operand(stmt.test)
+        before = dict(self.env)
+        then_body = self.block(stmt.body)
+        then_env, self.env = self.env, dict(before)
+        else_body = self.block(stmt.orelse)
+        else_env, self.env = self.env, dict(before)
+        region = If(cond, then_body, else_body, line=line, col=col)
+        for name in dict.fromkeys([*then_env, *else_env]):
+            then_var, else_var = then_env.get(name), else_env.get(name)
+            if then_var is before.get(name) and else_var is before.get(name):
+                continue
+            if then_var is None or else_var is None:
+                # Bound on one path only: using it after the `if` is an error (as Python's UnboundLocalError).
+                self.env.pop(name, None)
+                self.conditional.add(name)
+                continue
+            result = self.define(name)
+            if name in self.ctx.locals:
+                self.readable.add(result)
+            region.results.append(result)
+            region.then_values.append(then_var)
+            region.else_values.append(else_var)
+        return region
 
     def define(self, user_name: str) -> Var:
         name = user_name if user_name not in self.defined else self.ctx.namer.fresh(user_name)
@@ -154,6 +190,10 @@ class _Lowerer:
         if isinstance(node, gast.Name):
             if node.id in self.env:
                 return self.env[node.id]
+            if node.id in self.conditional:
+                raise UnsupportedSyntaxError(f"`{node.id}` is assigned on only one branch of an `if` before this "
+                                             f"use; assign it on both branches (or before the `if`)",
+                                             self.location(node), f"name `{node.id}`")
             if node.id in self.ctx.locals:
                 raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
                                              self.location(node), f"name `{node.id}`")

@@ -118,6 +118,9 @@ class Op:
         self.args = [substitute(a, mapping) for a in self.args]
         self.kwargs = {k: substitute(v, mapping) for k, v in self.kwargs.items()}
 
+    def defines(self) -> list[Var]:
+        return [self.result] if self.result is not None else []
+
 
 def _flatten(operand: Operand | SliceItem | None) -> Iterator[Operand]:
     if operand is None:
@@ -142,6 +145,71 @@ def substitute(operand: Any, mapping: dict[Var, Operand]) -> Any:
     return operand
 
 
+@dataclass(eq=False)
+class If:
+    """A structured branch: `results[i]` is `then_values[i]` or `else_values[i]` (a phi).
+
+    Values defined inside a branch are visible only inside it; what flows out
+    flows through `results`, so no analysis has to rebuild control flow.
+    """
+
+    cond: Operand
+    then_body: list[Stmt]
+    else_body: list[Stmt]
+    results: list[Var] = field(default_factory=list)
+    then_values: list[Operand] = field(default_factory=list)
+    else_values: list[Operand] = field(default_factory=list)
+    line: int | None = None
+    col: int = 0
+    sweep: Sweep = Sweep.PRIMAL
+    # The backward sweep of a branch runs under the same condition as the primal branch, so it
+    # reads the values that branch defined: `mirror` is that primal region.
+    mirror: If | None = None
+
+    def operands(self) -> Iterator[Operand]:
+        yield from _flatten(self.cond)
+        for stmt in (*self.then_body, *self.else_body):
+            yield from stmt.operands()
+        yield from self.then_values
+        yield from self.else_values
+
+    def uses(self) -> Iterator[Var]:
+        return (o for o in self.operands() if isinstance(o, Var))
+
+    def replace_uses(self, mapping: dict[Var, Operand]) -> None:
+        self.cond = substitute(self.cond, mapping)
+        for stmt in (*self.then_body, *self.else_body):
+            stmt.replace_uses(mapping)
+        self.then_values = [substitute(v, mapping) for v in self.then_values]
+        self.else_values = [substitute(v, mapping) for v in self.else_values]
+
+    def defines(self) -> list[Var]:
+        return list(self.results)
+
+
+Stmt = Op | If
+
+
+def walk(body: list[Stmt]) -> Iterator[Stmt]:
+    """Every statement of a body, entering regions (a region comes before its contents)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, If):
+            yield from walk(stmt.then_body)
+            yield from walk(stmt.else_body)
+
+
+def defined_in(body: list[Stmt]) -> set[Var]:
+    """Every value a body defines, at any depth."""
+    out: set[Var] = set()
+    for stmt in walk(body):
+        if isinstance(stmt, Op) and stmt.result is not None:
+            out.add(stmt.result)
+        elif isinstance(stmt, If):
+            out.update(stmt.results)
+    return out
+
+
 class ParamKind(enum.Enum):
     POSITIONAL_ONLY = "before `/`"
     POSITIONAL_OR_KEYWORD = "an ordinary parameter"
@@ -159,7 +227,7 @@ class Param:
 class Function:
     name: str
     params: list[Param]
-    body: list[Op]
+    body: list[Stmt]
     returns: list[Operand]
     # How `returns` is packed: an index into it, or a (nested) tuple of layouts.
     layout: Layout = 0

@@ -13,7 +13,7 @@ func f(%x):
 
 from __future__ import annotations
 
-from .nodes import Const, Function, Global, Index, Op, Operand, SliceItem, Sweep, Var
+from .nodes import Const, Function, Global, If, Index, Op, Operand, SliceItem, Stmt, Sweep, Var
 
 
 def format_operand(operand: Operand | SliceItem | None) -> str:
@@ -44,9 +44,27 @@ def format_op(op: Op) -> str:
     return text
 
 
+def format_block(body: list[Stmt], indent: str) -> list[str]:
+    lines: list[str] = []
+    for stmt in body:
+        if isinstance(stmt, If):
+            results = ", ".join(repr(r) for r in stmt.results)
+            lhs = f"{results} = " if results else ""
+            line = f"    # line {stmt.line}" if stmt.line is not None else ""
+            lines.append(f"{indent}{lhs}if {format_operand(stmt.cond)}:{line}")
+            lines += format_block(stmt.then_body, indent + "  ")
+            lines.append(f"{indent}  yield " + ", ".join(format_operand(v) for v in stmt.then_values))
+            lines.append(f"{indent}else:")
+            lines += format_block(stmt.else_body, indent + "  ")
+            lines.append(f"{indent}  yield " + ", ".join(format_operand(v) for v in stmt.else_values))
+        else:
+            lines.append(indent + format_op(stmt))
+    return lines
+
+
 def format_function(fn: Function) -> str:
     params = ", ".join(repr(p.var) for p in fn.params)
     lines = [f"func {fn.name}({params}):"]
-    lines += ["  " + format_op(op) for op in fn.body]
+    lines += format_block(fn.body, "  ")
     lines.append("  return " + ", ".join(format_operand(r) for r in fn.returns))
     return "\n".join(lines)

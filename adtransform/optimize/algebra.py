@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 
-from ..ir.nodes import Callee, Const, Function, Op, Style, Sweep
+from ..ir.nodes import Callee, Const, Function, Op, Style, Sweep, walk
 
 _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
@@ -48,8 +48,9 @@ def _simplify(op: Op) -> bool:
 
 def transform(fn: Function) -> bool:
     changed = False
-    producers = {op.result: op for op in fn.body if op.result is not None}
-    for op in fn.body:
+    ops = [s for s in walk(fn.body) if isinstance(s, Op)]
+    producers = {op.result: op for op in ops if op.result is not None}
+    for op in ops:
         changed |= _simplify(op)
         # -(-g) -> g
         if op.callee == _NEG and op.sweep is Sweep.ADJOINT and op.args[0] in producers:

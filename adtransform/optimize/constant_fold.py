@@ -9,30 +9,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Const, Function, Operand, Var
+from ..ir.nodes import Const, Function, If, Op, Operand, Stmt, Var, substitute
 from .purity import is_foldable
 
 
 def transform(fn: Function) -> bool:
     mapping: dict[Var, Operand] = {}
-    kept = []
-    for op in fn.body:
-        op.replace_uses(mapping)
-        if op.result is not None and is_foldable(op) and all(isinstance(a, Const) for a in op.args) \
-                and not op.kwargs:
-            try:
-                value = op.callee.key(*(a.value for a in op.args))
-            except (ArithmeticError, ValueError, TypeError):
-                value = None
-            if isinstance(value, np.floating | np.integer):
-                # A Python scalar stays "weak" under NumPy promotion: float32 arrays stay float32.
-                value = value.item()
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                mapping[op.result] = Const(value)
-                continue
-        kept.append(op)
+    fn.body = _fold(fn.body, mapping)
     if not mapping:
         return False
-    fn.body = kept
-    fn.returns = [mapping.get(r, r) if isinstance(r, Var) else r for r in fn.returns]
+    fn.returns = [substitute(r, mapping) for r in fn.returns]
     return True
+
+
+def _fold(body: list[Stmt], mapping: dict[Var, Operand]) -> list[Stmt]:
+    kept: list[Stmt] = []
+    for stmt in body:
+        if isinstance(stmt, If):
+            stmt.cond = substitute(stmt.cond, mapping)
+            stmt.then_body = _fold(stmt.then_body, mapping)
+            stmt.else_body = _fold(stmt.else_body, mapping)
+            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
+            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        else:
+            stmt.replace_uses(mapping)
+            value = _evaluate(stmt)
+            if value is not None:
+                mapping[stmt.result] = Const(value)
+                continue
+        kept.append(stmt)
+    return kept
+
+
+def _evaluate(op: Op) -> int | float | None:
+    if op.result is None or not is_foldable(op) or op.kwargs or not all(isinstance(a, Const) for a in op.args):
+        return None
+    try:
+        value = op.callee.key(*(a.value for a in op.args))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if isinstance(value, np.floating | np.integer):
+        # A Python scalar stays "weak" under NumPy promotion: float32 arrays stay float32.
+        value = value.item()
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None

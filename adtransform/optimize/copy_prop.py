@@ -8,20 +8,31 @@ and a name binding costs nothing measurable.
 
 from __future__ import annotations
 
-from ..ir.nodes import Function, Operand, Style, Var
+from ..ir.nodes import Function, If, Operand, Stmt, Style, Var, substitute
 
 
 def transform(fn: Function) -> bool:
     mapping: dict[Var, Operand] = {}
-    kept = []
-    for op in fn.body:
-        op.replace_uses(mapping)
-        if op.callee.style is Style.COPY and op.result is not None and op.result not in fn.readable:
-            mapping[op.result] = op.args[0]
-            continue
-        kept.append(op)
+    fn.body = _propagate(fn.body, mapping, fn.readable)
     if not mapping:
         return False
-    fn.body = kept
-    fn.returns = [mapping.get(r, r) if isinstance(r, Var) else r for r in fn.returns]
+    fn.returns = [substitute(r, mapping) for r in fn.returns]
     return True
+
+
+def _propagate(body: list[Stmt], mapping: dict[Var, Operand], readable: set[Var]) -> list[Stmt]:
+    kept: list[Stmt] = []
+    for stmt in body:
+        if isinstance(stmt, If):
+            stmt.cond = substitute(stmt.cond, mapping)
+            stmt.then_body = _propagate(stmt.then_body, mapping, readable)
+            stmt.else_body = _propagate(stmt.else_body, mapping, readable)
+            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
+            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        else:
+            stmt.replace_uses(mapping)
+            if stmt.callee.style is Style.COPY and stmt.result is not None and stmt.result not in readable:
+                mapping[stmt.result] = stmt.args[0]
+                continue
+        kept.append(stmt)
+    return kept

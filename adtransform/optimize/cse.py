@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir.nodes import Const, Function, Global, Index, Op, Operand, SliceItem, Style, Var
+from ..ir.nodes import Const, Function, Global, If, Index, Op, Operand, SliceItem, Stmt, Style, Var, substitute
 from .purity import is_pure
 
 
@@ -35,20 +35,31 @@ def _op_key(op: Op) -> Any:
 
 
 def transform(fn: Function) -> bool:
-    seen: dict[Any, Var] = {}
     mapping: dict[Var, Operand] = {}
-    kept = []
-    for op in fn.body:
-        op.replace_uses(mapping)
-        if op.result is not None and op.callee.style is not Style.COPY and is_pure(op):
-            key = _op_key(op)
-            if key in seen:
-                mapping[op.result] = seen[key]
-                continue
-            seen[key] = op.result
-        kept.append(op)
+    fn.body = _eliminate(fn.body, {}, mapping)
     if not mapping:
         return False
-    fn.body = kept
-    fn.returns = [mapping.get(r, r) if isinstance(r, Var) else r for r in fn.returns]
+    fn.returns = [substitute(r, mapping) for r in fn.returns]
     return True
+
+
+def _eliminate(body: list[Stmt], seen: dict[Any, Var], mapping: dict[Var, Operand]) -> list[Stmt]:
+    """`seen` holds what is computed on every path to here; a branch may reuse it, not add to it."""
+    kept: list[Stmt] = []
+    for stmt in body:
+        if isinstance(stmt, If):
+            stmt.cond = substitute(stmt.cond, mapping)
+            stmt.then_body = _eliminate(stmt.then_body, dict(seen), mapping)
+            stmt.else_body = _eliminate(stmt.else_body, dict(seen), mapping)
+            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
+            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        else:
+            stmt.replace_uses(mapping)
+            if stmt.result is not None and stmt.callee.style is not Style.COPY and is_pure(stmt):
+                key = _op_key(stmt)
+                if key in seen:
+                    mapping[stmt.result] = seen[key]
+                    continue
+                seen[key] = stmt.result
+        kept.append(stmt)
+    return kept

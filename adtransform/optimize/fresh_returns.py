@@ -10,14 +10,17 @@ Requires: runs after copy propagation and algebra, which can turn
 from __future__ import annotations
 
 from ..ad import runtime_refs
-from ..ir.nodes import Const, Function, Global, Op, Operand, Style, Sweep, Var
+from ..ir.nodes import Const, Function, Global, If, Op, Operand, Style, Sweep, Var, walk
 from ..syntax.naming import Namer
 
 _VIEW_METHODS = {"T", "reshape", "transpose", "ravel", "view", "swapaxes"}
 
 
 def transform(fn: Function, namer: Namer) -> bool:
-    producers = {op.result: op for op in fn.body if op.result is not None}
+    producers: dict[Var, Op | If] = {}
+    for stmt in walk(fn.body):
+        for var in stmt.defines():
+            producers[var] = stmt
     params = set(fn.param_vars())
     changed = False
     for position, param in fn.gradient_of.items():
@@ -31,8 +34,12 @@ def transform(fn: Function, namer: Namer) -> bool:
     return changed
 
 
-def _may_alias_input(value: Operand, producers: dict[Var, Op], params: set[Var]) -> bool:
+def _may_alias_input(value: Operand, producers: dict[Var, Op | If], params: set[Var]) -> bool:
     while True:
+        region = producers.get(value) if isinstance(value, Var) else None
+        if isinstance(region, If):
+            i = region.results.index(value)
+            return any(_may_alias_input(v, producers, params) for v in (region.then_values[i], region.else_values[i]))
         if isinstance(value, Global) or value in params:
             return True
         op = producers.get(value) if isinstance(value, Var) else None

@@ -8,16 +8,19 @@ import operator
 import numpy as np
 
 from ..ad.registry import is_nondifferentiable, lookup_adjoint
-from ..ir.nodes import Op, Style, Sweep
+from ..ir.nodes import If, Op, Style, Sweep, walk
 
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 
 
-def is_pure(op: Op) -> bool:
+def is_pure(op: Op | If) -> bool:
     """Known primitives (with a rule, or registered non-differentiable) and operators are pure.
 
     Calls of anything else (print, np.random.*) are kept even if their result is unused.
+    A branch is pure when everything in it is.
     """
+    if isinstance(op, If):
+        return all(is_pure(s) for s in walk(op.then_body + op.else_body) if isinstance(s, Op))
     if op.sweep is Sweep.CHECK:
         return False
     if op.callee.style in _PURE_STYLES:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
 from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
-from ..ir.nodes import Const, Function, Op, Style, Var
+from ..ir.nodes import Const, Function, Op, Style, Var, walk
 
 
 def _same_shape_source(op: Op) -> Var | None:
@@ -29,13 +29,14 @@ def _same_shape_source(op: Op) -> Var | None:
 
 
 def transform(fn: Function) -> bool:
+    ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     witness: dict[Var, Var] = {}
-    for op in fn.body:
+    for op in ops:
         source = _same_shape_source(op) if op.result is not None else None
         if source is not None:
             witness[op.result] = witness.get(source, source)
     changed = False
-    for op in fn.body:
+    for op in ops:
         positions = SHAPE_ONLY_ARGUMENTS.get(op.callee.key) if op.callee.style is Style.FUNCTION else None
         for i in positions or ():
             arg = op.args[i] if i < len(op.args) else None
