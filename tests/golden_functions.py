@@ -24,3 +24,16 @@ def sigmoid_mlp_loss(W1, b1, W2, b2, x, y):
 def logistic_bce(a, b, x, y):
     p = 1.0 / (1.0 + np.exp(-(a * x + b)))
     return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+def rnn(W, U, x, h):
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + U @ x[t])
+    return np.sum(h**2)
+
+
+def newton_sqrt(a):
+    x = a
+    while np.abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x

@@ -28,11 +28,11 @@ def test_wrt_names_and_value():
 
 
 def test_errors_are_reported_not_raised(tmp_path):
-    source = tmp_path / "loopy.py"
-    source.write_text("def f(x):\n    for i in range(2):\n        x = x * x\n    return x\n")
+    source = tmp_path / "tried.py"
+    source.write_text("def f(x):\n    try:\n        x = x * x\n    finally:\n        pass\n    return x\n")
     result = _run(f"{source}:f")
     assert result.returncode == 1
-    assert f"{source}:2:4: `for` loop" in result.stderr
+    assert f"{source}:2:4: `try` statement" in result.stderr
 
 
 def test_bad_target():

@@ -121,9 +121,9 @@ def _fence_error(fn):
     return info.value
 
 
-def with_for(x):
+def with_break(x):
     for _ in range(3):
-        x = x * 2.0
+        break
     return x
 
 
@@ -133,9 +133,11 @@ def with_if_return(x):
     return x
 
 
-def with_while(x):
-    while x > 1.0:
+def with_try(x):
+    try:
         x = x / 2.0
+    finally:
+        pass
     return x
 
 
@@ -173,9 +175,9 @@ def with_nested_def(x):
 
 
 @pytest.mark.parametrize("fn, construct, offset, col", [
-    (with_for, "`for` loop", 1, 4),
+    (with_break, "`break`", 2, 8),
     (with_if_return, "early `return`", 2, 8),
-    (with_while, "`while` loop", 1, 4),
+    (with_try, "`try` statement", 1, 4),
     (with_ifexp, "conditional expression", 1, 11),
     (with_subscript_write, "assignment to a subscript", 1, 4),
     (with_early_return, "early `return`", 1, 4),
@@ -195,7 +197,7 @@ def test_fence_names_file_line_column_and_construct(fn, construct, offset, col):
 
 def test_grad_raises_the_fence_error_at_transform_time():
     with pytest.raises(ad.UnsupportedSyntaxError, match="not supported yet"):
-        ad.grad(with_for)
+        ad.grad(with_break)
 
 
 def test_unresolvable_callee_is_a_located_error():

@@ -28,6 +28,7 @@ from ..ir.nodes import (
     Function,
     If,
     Layout,
+    Loop,
     Op,
     Operand,
     Stmt,
@@ -39,6 +40,7 @@ from ..ir.nodes import (
 )
 from ..syntax.naming import Namer
 from . import runtime_refs
+from .loops import differentiate_loop
 from .registry import Kind, cached_template, lookup_adjoint
 from .template import Template, compile_template
 
@@ -79,7 +81,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
-        builder.sweep(primal.body, active)
+        builder.sweep(body, active)
     gradients = [builder.finish(var) for var in wrt_vars]
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
@@ -101,7 +103,7 @@ class _Backward:
         self.ranks = ranks
         self.filename = filename
         self.adjoints: dict[Var, Operand] = {}
-        self.ops: list[Op] = []
+        self.ops: list[Stmt] = []
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -111,8 +113,11 @@ class _Backward:
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
-        for stmt in reversed(body):
-            if isinstance(stmt, If):
+        for stmt in reversed(list(body)):
+            if isinstance(stmt, Loop):
+                if any(active.is_active(c.result) and c.result in self.adjoints for c in stmt.carried):
+                    differentiate_loop(self, stmt, active, body)
+            elif isinstance(stmt, If):
                 if any(active.is_active(r) and r in self.adjoints for r in stmt.results):
                     self.differentiate_branch(stmt, active)
             elif stmt.result is not None and active.is_active(stmt.result) and stmt.result in self.adjoints:
@@ -192,7 +197,8 @@ class _Backward:
         """
         mapping: dict[Var, Operand] = {template.output: op.result, template.adjoint: self.adjoints[op.result]}
         for name, var in template.inputs.items():
-            mapping[var] = bound[name] if name in bound else Const(None)
+            value = bound.get(name, Const(None))
+            mapping[var] = self.pack(value, op.line) if isinstance(value, tuple) else value
         contributions = {n: v for n, v in template.contributions.items() if n in wanted}
         needed = {v for v in contributions.values() if isinstance(v, Var)}
         ops = []
@@ -218,6 +224,14 @@ class _Backward:
                 self.readable.add(new.result)
             self.ops.append(new)
         return {name: substitute(v, mapping) for name, v in contributions.items()}
+
+    def pack(self, values: tuple[Operand, ...], line: int | None) -> Operand:
+        """The arguments a rule's `*args` parameter collected, as one operand."""
+        if all(isinstance(v, Const) for v in values):
+            return Const(tuple(v.value for v in values))
+        result = Var(self.namer.fresh("args"))
+        self.ops.append(Op(result, Callee(tuple, Style.TUPLE), list(values), line=line, sweep=Sweep.ADJOINT))
+        return result
 
     def same_shape(self, operand: Var, op: Op) -> bool:
         """Proven: the contribution already has `operand`'s shape, so no unbroadcast."""

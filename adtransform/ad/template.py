@@ -39,6 +39,8 @@ def compile_template(rule: AdjointRule) -> Template:
     parsed = parse_function(rule.fn)
     node = parsed.node
     arg_names = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+    if node.args.vararg is not None:  # `*shape`: the rule reads the tuple of those arguments
+        arg_names.append(node.args.vararg.id)
     output_name, input_names = arg_names[0], arg_names[1:]
     taken = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
     namer = Namer(taken | {"d"})

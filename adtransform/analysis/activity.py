@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ad.registry import is_nondifferentiable
-from ..ir.nodes import Function, If, Op, Stmt, Style, Var
+from ..ir.nodes import Function, If, Loop, Op, Stmt, Style, Var
 from ..ir.operators import COMPARE
 
 
@@ -47,6 +47,18 @@ def analyze(fn: Function, wrt: list[Var]) -> Activity:
 
 def _forward(body: list[Stmt], varied: set[Var]) -> None:
     for stmt in body:
+        if isinstance(stmt, Loop):
+            while True:  # a value varied at the end of an iteration is varied at the top of the next
+                size = len(varied)
+                for c in stmt.carried:
+                    if c.init in varied or c.next in varied:
+                        varied.add(c.param)
+                _forward(stmt.cond_body, varied)
+                _forward(stmt.body, varied)
+                if len(varied) == size:
+                    break
+            varied.update(c.result for c in stmt.carried if c.param in varied)
+            continue
         if isinstance(stmt, If):
             # The condition selects, it carries no derivative: only the yielded values flow.
             _forward(stmt.then_body, varied)
@@ -60,6 +72,16 @@ def _forward(body: list[Stmt], varied: set[Var]) -> None:
 
 def _backward(body: list[Stmt], useful: set[Var]) -> None:
     for stmt in reversed(body):
+        if isinstance(stmt, Loop):
+            while True:  # a param useful at the top of an iteration makes the previous `next` useful
+                size = len(useful)
+                for c in stmt.carried:
+                    if c.result in useful or c.param in useful:
+                        useful.update(v for v in (c.init, c.next, c.param) if isinstance(v, Var))
+                _backward(stmt.body, useful)
+                if len(useful) == size:
+                    break
+            continue
         if isinstance(stmt, If):
             for result, a, b in zip(stmt.results, stmt.then_values, stmt.else_values):
                 if result in useful:

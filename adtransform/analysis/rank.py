@@ -11,7 +11,7 @@ two directions are iterated to a fixed point. Unknown ranks stay `None`.
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.nodes import Const, Function, If, Op, Operand, Style, Var, defined_in, walk
+from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
 
 
 def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
@@ -26,10 +26,32 @@ def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
     while changed:
         changed = False
         for stmt in walk(fn.body):
-            changed |= _forward(stmt, ranks) if isinstance(stmt, Op) else _merge(stmt, ranks)
+            if isinstance(stmt, Op):
+                changed |= _forward(stmt, ranks)
+            elif isinstance(stmt, If):
+                changed |= _merge(stmt, ranks)
+            else:
+                changed |= _carry(stmt, ranks)
         for stmt in reversed(list(walk(fn.body))):
-            changed |= _backward(stmt, ranks) if isinstance(stmt, Op) else _unmerge(stmt, ranks)
+            if isinstance(stmt, Op):
+                changed |= _backward(stmt, ranks)
+            elif isinstance(stmt, If):
+                changed |= _unmerge(stmt, ranks)
     return ranks
+
+
+def _carry(loop: Loop, ranks: dict[Var, int | None]) -> bool:
+    """A carried value keeps its rank if it enters and leaves every iteration with it."""
+    changed = False
+    for c in loop.carried:
+        rank = rank_of(c.init, ranks)
+        if ranks.get(c.param) is None and rank is not None and rank == rank_of(c.next, ranks):
+            ranks[c.param] = ranks[c.result] = rank
+            changed = True
+    if loop.target is not None and loop.kind is LoopKind.RANGE and ranks.get(loop.target) is None:
+        ranks[loop.target] = 0
+        changed = True
+    return changed
 
 
 def _merge(region: If, ranks: dict[Var, int | None]) -> bool:

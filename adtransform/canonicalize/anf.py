@@ -22,6 +22,7 @@ def f(x, W):
 
 from __future__ import annotations
 
+import copy
 import types
 
 import gast
@@ -108,9 +109,29 @@ class _Normalizer:
             test = self.atom(stmt.test)
             self.out.append(stmt if test is stmt.test else gast.copy_location(
                 gast.If(test=test, body=stmt.body, orelse=stmt.orelse), stmt))
+        elif isinstance(stmt, gast.For):
+            # `range(n - 1)`: the call stays (it is the loop's shape), its arguments become atoms.
+            if isinstance(stmt.iter, gast.Call):
+                stmt.iter = self.call(stmt.iter)
+            else:
+                stmt.iter = self.atom(stmt.iter)
+            self.out.append(stmt)
+        elif isinstance(stmt, gast.While):
+            self.out.append(self.while_(stmt))
         elif not isinstance(stmt, gast.Pass):
             self.out.append(stmt)
         return self.out
+
+    def while_(self, stmt: gast.While) -> gast.While:
+        """`while x > 1:` -> `cond = x > 1` before the loop and again at the end of its body."""
+        if isinstance(stmt.test, gast.Name):
+            return stmt
+        name = self.ctx.namer.fresh("cond")
+        again = copy.deepcopy(stmt.test)  # normalized with the body, which is entered next
+        self.out.append(build.assign(name, self.operation(stmt.test)))
+        recompute = gast.copy_location(build.assign(name, again), stmt)
+        loop = gast.While(test=build.name(name), body=[*stmt.body, recompute], orelse=stmt.orelse)
+        return gast.copy_location(loop, stmt)
 
     def atom(self, node: gast.expr) -> gast.expr:
         if isinstance(node, gast.Name) or is_constant(node):

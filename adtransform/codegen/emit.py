@@ -18,11 +18,14 @@ import gast
 
 from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import (
+    Carried,
     Const,
     Function,
     Global,
     If,
     Index,
+    Loop,
+    LoopKind,
     Op,
     Operand,
     ParamKind,
@@ -82,10 +85,12 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
          namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str]) -> Emitted:
     names = _Names(namer, user_lookup, user_locals)
     lines = [_signature(fn, name), _docstring(docstring)]
-    returns = [_operand(r, names) for r in fn.returns]
 
     def pack(layout: Any) -> gast.expr:
-        return returns[layout] if isinstance(layout, int) else build.tuple_([pack(x) for x in layout])
+        # Read names only now: emitting the body decides how loop results are spelled.
+        if isinstance(layout, int):
+            return _operand(fn.returns[layout], names)
+        return build.tuple_([pack(x) for x in layout])
 
     if fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
@@ -116,9 +121,60 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
         if isinstance(op, If):
             lines += _branch(op, names, line_text, indent)
             group = None
+        elif isinstance(op, Loop):
+            lines += _loop(op, names, line_text, indent)
+            group = None
         else:
             lines.append(indent + to_source(_statement(op, names)))
     return lines
+
+
+def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
+    """A Python loop; each carried value lives in one variable (its param's name) across iterations."""
+    lines = []
+    for c in loop.carried:
+        names.renamed.setdefault(c.result, names.var(c.param))
+        if names.var(c.param) != _name_of(c.init, names):
+            lines.append(indent + to_source(build.assign(names.var(c.param), _operand(c.init, names))))
+    for c in loop.carried:
+        if _can_write_in_place(loop, c):
+            names.renamed[c.next] = names.var(c.param)
+    if loop.kind is LoopKind.RANGE:
+        start, stop, step = loop.iter_args
+        args = [stop] if start == Const(0) and step == Const(1) else [start, stop] if step == Const(1) else [
+            start, stop, step]
+        target = names.var(loop.target) if loop.target is not None else "_"
+        head = f"for {target} in {_range_call(loop, args, names)}:"
+    else:
+        assert not loop.cond_body, "while loops compute their condition in the body"
+        head = f"while {to_source(_operand(loop.cond, names))}:"
+    lines.append(indent + head)
+    body = _block(loop.body, names, line_text, indent + INDENT)
+    for c in loop.carried:
+        if names.var(c.param) != _name_of(c.next, names):
+            body.append(indent + INDENT + to_source(build.assign(names.var(c.param), _operand(c.next, names))))
+    return lines + (body or [indent + INDENT + "pass"])
+
+
+def _range_call(loop: Loop, args: list[Operand], names: _Names) -> str:
+    call = f"range({', '.join(to_source(_operand(a, names)) for a in args)})"
+    return f"reversed({call})" if loop.sweep is Sweep.ADJOINT else call
+
+
+def _name_of(operand: Operand, names: _Names) -> str | None:
+    return names.var(operand) if isinstance(operand, Var) else None
+
+
+def _can_write_in_place(loop: Loop, carried: Carried) -> bool:
+    """`next` may be computed straight into the param's variable if nothing reads the param afterwards."""
+    nxt = carried.next
+    position = next((i for i, s in enumerate(loop.body) if isinstance(s, Op) and s.result is nxt), None)
+    if position is None:
+        return False
+    later = [*loop.body[position + 1:]]
+    reads = {u for s in later for u in s.uses()}
+    reads |= {c.next for c in loop.carried if c is not carried and isinstance(c.next, Var)}
+    return carried.param not in reads and nxt not in {c.next for c in loop.carried if c is not carried}
 
 
 def _branch(region: If, names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
@@ -131,9 +187,10 @@ def _branch(region: If, names: _Names, line_text: Callable[[int], str], indent: 
             if value in local and value not in names.renamed:
                 names.renamed[value] = names.var(result)
             else:
-                copies.append(build.assign(names.var(result), _operand(value, names)))
+                copies.append((result, value))
         block = _block(body, names, line_text, indent + INDENT)
-        block += [indent + INDENT + to_source(c) for c in copies]
+        # Spelled after the block: a loop in it decides how its results are named.
+        block += [indent + INDENT + to_source(build.assign(names.var(r), _operand(v, names))) for r, v in copies]
         if body is region.else_body:
             if not block:
                 break

@@ -12,12 +12,10 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from .source import SourceInfo
 
-_CONTROL_FLOW = "control flow is not supported yet; only straight-line code can be differentiated"
+_CONTROL_FLOW = "this control flow is not supported yet (if/elif/else, `for` over range() and `while` are)"
 
 # Construct -> (name shown to the user, what to do instead).
 _REFUSED: dict[type, tuple[str, str]] = {
-    gast.For: ("`for` loop", _CONTROL_FLOW),
-    gast.While: ("`while` loop", _CONTROL_FLOW),
     gast.Break: ("`break`", _CONTROL_FLOW),
     gast.Continue: ("`continue`", _CONTROL_FLOW),
     gast.IfExp: ("conditional expression", _CONTROL_FLOW + " (use np.where)"),
@@ -49,7 +47,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
 }
 
 _ALLOWED = (
-    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass, gast.If,
+    gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For, gast.While,
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,

@@ -18,11 +18,14 @@ from ..frontend.resolve import UNBOUND
 from ..syntax.parse import to_source
 from .nodes import (
     Callee,
+    Carried,
     Const,
     Function,
     Global,
     If,
     Index,
+    Loop,
+    LoopKind,
     Op,
     Operand,
     Param,
@@ -87,12 +90,69 @@ class _Lowerer:
                 body.append(self.operation(stmt.value))
             elif isinstance(stmt, gast.If):
                 body.append(self.branch(stmt))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                body.append(self.loop(stmt))
             elif isinstance(stmt, gast.Return):
                 self.returns = [self.operand(stmt.value)]
             else:
                 raise UnsupportedSyntaxError("cannot lower this statement", self.ctx.info.location(stmt),
                                              type(stmt).__name__)
         return body
+
+    def loop(self, stmt: gast.For | gast.While) -> Loop:
+        """Names the body rebinds that exist before the loop are carried; the others stay inside it."""
+        line, col = self.line, self.ctx.info.location(stmt).col
+        if isinstance(stmt, gast.For):
+            kind, iter_args = LoopKind.RANGE, self.range_args(stmt)
+            target_name = stmt.target.id
+        else:
+            kind, iter_args, target_name = LoopKind.WHILE, [], None
+        assigned = dict.fromkeys(n.id for s in stmt.body for n in gast.walk(s)
+                                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+        carried_names = [n for n in assigned if n in self.env and n != target_name]
+        before = dict(self.env)
+        carried = []
+        for name in carried_names:
+            param = self.define(name)
+            if name in self.ctx.locals:
+                self.readable.add(param)
+            carried.append(Carried(before[name], param, param, param))
+        cond = None
+        if kind is LoopKind.WHILE:
+            if not isinstance(stmt.test, gast.Name):
+                raise UnsupportedSyntaxError("internal: the loop test should be a name after canonicalization",
+                                             self.ctx.info.location(stmt), "`while` loop")
+            cond = self.operand(stmt.test)
+        target = self.define(target_name) if target_name is not None else None
+        if target is not None:
+            self.readable.add(target)
+        body = self.block(stmt.body)
+        for c, name in zip(carried, carried_names):
+            c.next = self.env[name]
+            c.result = self.define(name)
+            if name in self.ctx.locals:
+                self.readable.add(c.result)
+        for name in [*assigned, *([target_name] if target_name else [])]:
+            if name not in carried_names:
+                # Bound only inside the loop: not visible after it (zero iterations would leave it unbound).
+                self.env.pop(name, None)
+                self.conditional.add(name)
+        if stmt.orelse:
+            raise UnsupportedSyntaxError("`else` blocks of loops are not supported yet", self.ctx.info.location(stmt),
+                                         "loop `else`")
+        return Loop(kind, iter_args, target, carried, body, cond=cond, line=line, col=col)
+
+    def range_args(self, stmt: gast.For) -> list[Operand]:
+        it = stmt.iter
+        if not (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and _path(it.func)
+                and self.ctx.namespace.resolve(_path(it.func)).obj is range and not it.keywords
+                and 1 <= len(it.args) <= 3):
+            raise UnsupportedSyntaxError("only `for <name> in range(...)` loops are supported yet",
+                                         self.ctx.info.location(stmt), "`for` loop")
+        args = [self.operand(a) for a in it.args]
+        if len(args) == 1:
+            return [Const(0), args[0], Const(1)]
+        return args + [Const(1)] * (3 - len(args))
 
     def branch(self, stmt: gast.If) -> If:
         """Lower both branches from the same environment; names either branch rebinds become results."""
@@ -125,6 +185,7 @@ class _Lowerer:
         name = user_name if user_name not in self.defined else self.ctx.namer.fresh(user_name)
         self.defined.add(user_name)
         self.defined.add(name)
+        self.conditional.discard(user_name)
         var = Var(name)
         self.env[user_name] = var
         return var
@@ -191,8 +252,8 @@ class _Lowerer:
             if node.id in self.env:
                 return self.env[node.id]
             if node.id in self.conditional:
-                raise UnsupportedSyntaxError(f"`{node.id}` is assigned on only one branch of an `if` before this "
-                                             f"use; assign it on both branches (or before the `if`)",
+                raise UnsupportedSyntaxError(f"`{node.id}` is assigned only on some paths (one branch of an `if`, "
+                                             f"or inside a loop) before this use; assign it before the `if` or loop",
                                              self.location(node), f"name `{node.id}`")
             if node.id in self.ctx.locals:
                 raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",

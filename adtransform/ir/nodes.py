@@ -12,7 +12,7 @@ passes walk `Function.body` through `Op` only, so they slot in here.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,7 +187,92 @@ class If:
         return list(self.results)
 
 
-Stmt = Op | If
+class LoopKind(enum.Enum):
+    RANGE = "for target in range(start, stop, step): iter_args are start, stop, step"
+    WHILE = "while cond: cond_body computes cond at the top of every iteration"
+
+
+@dataclass(eq=False)
+class Carried:
+    """A value a loop updates: `init` enters, `param` is it at the top of an iteration,
+    `next` at the end of one (the next iteration's `param`), `result` after the loop."""
+
+    init: Operand
+    param: Var
+    next: Operand
+    result: Var
+
+
+@dataclass(eq=False)
+class Loop:
+    """A structured loop whose loop-carried values are explicit (as MLIR's scf.for / scf.while)."""
+
+    kind: LoopKind
+    iter_args: list[Operand]
+    target: Var | None
+    carried: list[Carried]
+    body: list[Stmt]
+    cond_body: list[Stmt] = field(default_factory=list)
+    cond: Operand | None = None
+    line: int | None = None
+    col: int = 0
+    sweep: Sweep = Sweep.PRIMAL
+
+    def operands(self) -> Iterator[Operand]:
+        for a in self.iter_args:
+            yield from _flatten(a)
+        for c in self.carried:
+            yield from _flatten(c.init)
+            yield from _flatten(c.next)
+        for stmt in (*self.cond_body, *self.body):
+            yield from stmt.operands()
+        if self.cond is not None:
+            yield from _flatten(self.cond)
+
+    def uses(self) -> Iterator[Var]:
+        return (o for o in self.operands() if isinstance(o, Var))
+
+    def replace_uses(self, mapping: dict[Var, Operand]) -> None:
+        self.iter_args = [substitute(a, mapping) for a in self.iter_args]
+        for c in self.carried:
+            c.init = substitute(c.init, mapping)
+            c.next = substitute(c.next, mapping)
+        for stmt in (*self.cond_body, *self.body):
+            stmt.replace_uses(mapping)
+        self.cond = substitute(self.cond, mapping)
+
+    def defines(self) -> list[Var]:
+        return [c.result for c in self.carried]
+
+    def inner(self) -> set[Var]:
+        """Values visible only inside the loop: the target, the params, the bodies' definitions."""
+        out = {c.param for c in self.carried} | defined_in(self.body) | defined_in(self.cond_body)
+        if self.target is not None:
+            out.add(self.target)
+        return out
+
+
+Stmt = Op | If | Loop
+
+
+def rewrite_region(stmt: If | Loop, mapping: dict[Var, Operand],
+                   rewrite_block: Callable[[list[Stmt]], list[Stmt]]) -> None:
+    """Substitute `mapping` in a region's own operands and rewrite its blocks, in execution order."""
+    if isinstance(stmt, If):
+        stmt.cond = substitute(stmt.cond, mapping)
+        stmt.then_body = rewrite_block(stmt.then_body)
+        stmt.else_body = rewrite_block(stmt.else_body)
+        stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
+        stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        return
+    stmt.iter_args = [substitute(a, mapping) for a in stmt.iter_args]
+    for c in stmt.carried:
+        c.init = substitute(c.init, mapping)
+    stmt.cond_body = rewrite_block(stmt.cond_body)
+    stmt.cond = substitute(stmt.cond, mapping)
+    stmt.body = rewrite_block(stmt.body)
+    for c in stmt.carried:
+        c.next = substitute(c.next, mapping)
 
 
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
@@ -197,16 +282,24 @@ def walk(body: list[Stmt]) -> Iterator[Stmt]:
         if isinstance(stmt, If):
             yield from walk(stmt.then_body)
             yield from walk(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield from walk(stmt.cond_body)
+            yield from walk(stmt.body)
 
 
 def defined_in(body: list[Stmt]) -> set[Var]:
-    """Every value a body defines, at any depth."""
+    """Every value a body defines, at any depth (loop params and targets included)."""
     out: set[Var] = set()
     for stmt in walk(body):
         if isinstance(stmt, Op) and stmt.result is not None:
             out.add(stmt.result)
         elif isinstance(stmt, If):
             out.update(stmt.results)
+        elif isinstance(stmt, Loop):
+            out.update(stmt.defines())
+            out.update(c.param for c in stmt.carried)
+            if stmt.target is not None:
+                out.add(stmt.target)
     return out
 
 

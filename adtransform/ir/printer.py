@@ -13,7 +13,7 @@ func f(%x):
 
 from __future__ import annotations
 
-from .nodes import Const, Function, Global, If, Index, Op, Operand, SliceItem, Stmt, Sweep, Var
+from .nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, SliceItem, Stmt, Sweep, Var
 
 
 def format_operand(operand: Operand | SliceItem | None) -> str:
@@ -57,6 +57,17 @@ def format_block(body: list[Stmt], indent: str) -> list[str]:
             lines.append(f"{indent}else:")
             lines += format_block(stmt.else_body, indent + "  ")
             lines.append(f"{indent}  yield " + ", ".join(format_operand(v) for v in stmt.else_values))
+        elif isinstance(stmt, Loop):
+            results = ", ".join(repr(c.result) for c in stmt.carried)
+            lhs = f"{results} = " if results else ""
+            head = (f"for {stmt.target!r} in range({', '.join(format_operand(a) for a in stmt.iter_args)})"
+                    if stmt.kind is LoopKind.RANGE else f"while {format_operand(stmt.cond)}")
+            carried = ", ".join(f"{c.param!r}={format_operand(c.init)}" for c in stmt.carried)
+            line = f"    # line {stmt.line}" if stmt.line is not None else ""
+            lines.append(f"{indent}{lhs}{head} carrying ({carried}):{line}")
+            lines += format_block(stmt.cond_body, indent + "  ")
+            lines += format_block(stmt.body, indent + "  ")
+            lines.append(f"{indent}  next " + ", ".join(format_operand(c.next) for c in stmt.carried))
         else:
             lines.append(indent + format_op(stmt))
     return lines

@@ -8,7 +8,7 @@ yielded values); after the `If`, only its results are.
 
 from __future__ import annotations
 
-from .nodes import Function, If, Operand, Stmt, Var, defined_in
+from .nodes import Function, If, Loop, Operand, Stmt, Var, defined_in
 from .printer import format_op
 
 
@@ -58,6 +58,19 @@ def _block(fn: Function, body: list[Stmt], visible: set[Var], names: set[str], e
                                               f"{len(stmt.results)} results")
             for r in stmt.results:
                 _define(fn, r, visible, names, everywhere)
+            continue
+        if isinstance(stmt, Loop):
+            _check_uses(fn, stmt.iter_args + [c.init for c in stmt.carried], visible, "a loop's inputs")
+            inner = set(visible)
+            for var in [c.param for c in stmt.carried] + ([stmt.target] if stmt.target else []):
+                _define(fn, var, inner, names, everywhere)
+            _block(fn, stmt.cond_body, inner, names, everywhere)
+            if stmt.cond is not None:
+                _check_uses(fn, [stmt.cond], inner, "a loop condition")
+            _block(fn, stmt.body, inner, names, everywhere)
+            _check_uses(fn, [c.next for c in stmt.carried], inner, "a loop's carried values")
+            for c in stmt.carried:
+                _define(fn, c.result, visible, names, everywhere)
             continue
         _check_uses(fn, list(stmt.uses()), visible, f"`{format_op(stmt)}`")
         if stmt.result is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Const, Function, If, Op, Operand, Stmt, Var, substitute
+from ..ir.nodes import Const, Function, If, Loop, Op, Operand, Stmt, Var, rewrite_region, substitute
 from .purity import is_foldable
 
 
@@ -25,12 +25,8 @@ def transform(fn: Function) -> bool:
 def _fold(body: list[Stmt], mapping: dict[Var, Operand]) -> list[Stmt]:
     kept: list[Stmt] = []
     for stmt in body:
-        if isinstance(stmt, If):
-            stmt.cond = substitute(stmt.cond, mapping)
-            stmt.then_body = _fold(stmt.then_body, mapping)
-            stmt.else_body = _fold(stmt.else_body, mapping)
-            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
-            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        if isinstance(stmt, (If, Loop)):
+            rewrite_region(stmt, mapping, lambda block: _fold(block, mapping))
         else:
             stmt.replace_uses(mapping)
             value = _evaluate(stmt)

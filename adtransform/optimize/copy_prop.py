@@ -8,7 +8,7 @@ and a name binding costs nothing measurable.
 
 from __future__ import annotations
 
-from ..ir.nodes import Function, If, Operand, Stmt, Style, Var, substitute
+from ..ir.nodes import Function, If, Loop, Operand, Stmt, Style, Var, rewrite_region, substitute
 
 
 def transform(fn: Function) -> bool:
@@ -23,12 +23,8 @@ def transform(fn: Function) -> bool:
 def _propagate(body: list[Stmt], mapping: dict[Var, Operand], readable: set[Var]) -> list[Stmt]:
     kept: list[Stmt] = []
     for stmt in body:
-        if isinstance(stmt, If):
-            stmt.cond = substitute(stmt.cond, mapping)
-            stmt.then_body = _propagate(stmt.then_body, mapping, readable)
-            stmt.else_body = _propagate(stmt.else_body, mapping, readable)
-            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
-            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        if isinstance(stmt, (If, Loop)):
+            rewrite_region(stmt, mapping, lambda block: _propagate(block, mapping, readable))
         else:
             stmt.replace_uses(mapping)
             if stmt.callee.style is Style.COPY and stmt.result is not None and stmt.result not in readable:

@@ -9,7 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir.nodes import Const, Function, Global, If, Index, Op, Operand, SliceItem, Stmt, Style, Var, substitute
+from ..ir.nodes import (
+    Const,
+    Function,
+    Global,
+    If,
+    Index,
+    Loop,
+    Op,
+    Operand,
+    SliceItem,
+    Stmt,
+    Style,
+    Var,
+    rewrite_region,
+    substitute,
+)
 from .purity import is_pure
 
 
@@ -47,15 +62,11 @@ def _eliminate(body: list[Stmt], seen: dict[Any, Var], mapping: dict[Var, Operan
     """`seen` holds what is computed on every path to here; a branch may reuse it, not add to it."""
     kept: list[Stmt] = []
     for stmt in body:
-        if isinstance(stmt, If):
-            stmt.cond = substitute(stmt.cond, mapping)
-            stmt.then_body = _eliminate(stmt.then_body, dict(seen), mapping)
-            stmt.else_body = _eliminate(stmt.else_body, dict(seen), mapping)
-            stmt.then_values = [substitute(v, mapping) for v in stmt.then_values]
-            stmt.else_values = [substitute(v, mapping) for v in stmt.else_values]
+        if isinstance(stmt, (If, Loop)):
+            rewrite_region(stmt, mapping, lambda block: _eliminate(block, dict(seen), mapping))
         else:
             stmt.replace_uses(mapping)
-            if stmt.result is not None and stmt.callee.style is not Style.COPY and is_pure(stmt):
+            if stmt.result is not None and stmt.callee.style not in (Style.COPY, Style.LIST) and is_pure(stmt):
                 key = _op_key(stmt)
                 if key in seen:
                     mapping[stmt.result] = seen[key]

@@ -1,14 +1,16 @@
 """Dead code elimination: drop pure operations whose results nobody reads.
 
 Requires: nothing. Guarantees: every remaining pure op's result is used by a
-later op or returned; an `if` keeps only the results someone reads and
-disappears when nothing in it is needed. Calls of unknown functions stay
-(they may print or draw random numbers, as the user's function did).
+later op or returned; an `if` keeps only the results someone reads, a loop
+only the carried values someone reads (after the loop, or in a later
+iteration), and either disappears when nothing in it is needed. Calls of
+unknown functions stay (they may print or draw random numbers, as the
+user's function did).
 """
 
 from __future__ import annotations
 
-from ..ir.nodes import Function, If, Stmt, Var
+from ..ir.nodes import Function, If, Loop, Stmt, Var
 from .purity import is_pure
 
 
@@ -17,37 +19,85 @@ def transform(fn: Function) -> bool:
     if fn.pullback_param is not None:
         live.add(fn.pullback_param)
     before = _count(fn.body)
-    fn.body = _sweep(fn.body, live)
+    fn.body = _sweep(fn.body, live, mutate=True)
     return _count(fn.body) != before
 
 
 def _count(body: list[Stmt]) -> int:
-    return sum(1 + (_count(s.then_body) + _count(s.else_body) + len(s.results) if isinstance(s, If) else 0)
-               for s in body)
+    total = 0
+    for s in body:
+        total += 1
+        if isinstance(s, If):
+            total += _count(s.then_body) + _count(s.else_body) + len(s.results)
+        elif isinstance(s, Loop):
+            total += _count(s.cond_body) + _count(s.body) + len(s.carried)
+    return total
 
 
-def _sweep(body: list[Stmt], live: set[Var]) -> list[Stmt]:
+def _sweep(body: list[Stmt], live: set[Var], mutate: bool) -> list[Stmt]:
+    """Walk backwards adding what is read to `live`; with `mutate`, drop what is dead."""
     kept: list[Stmt] = []
     for stmt in reversed(body):
         if isinstance(stmt, If):
-            needed = [i for i, r in enumerate(stmt.results) if r in live]
-            stmt.results = [stmt.results[i] for i in needed]
-            stmt.then_values = [stmt.then_values[i] for i in needed]
-            stmt.else_values = [stmt.else_values[i] for i in needed]
-            branch_lives = []
-            for values, attr in ((stmt.then_values, "then_body"), (stmt.else_values, "else_body")):
-                inner = set(live) | {v for v in values if isinstance(v, Var)}
-                setattr(stmt, attr, _sweep(getattr(stmt, attr), inner))
-                branch_lives.append(inner)
-            if not stmt.results and not stmt.then_body and not stmt.else_body:
+            if not _branch(stmt, live, mutate):
                 continue
-            for inner in branch_lives:
-                live.update(inner)
-            live.update(v for v in [stmt.cond] if isinstance(v, Var))
+        elif isinstance(stmt, Loop):
+            if not _loop(stmt, live, mutate):
+                continue
         else:
             if stmt.result is not None and stmt.result not in live and is_pure(stmt):
                 continue
             live.update(stmt.uses())
         kept.append(stmt)
     kept.reverse()
-    return kept
+    return kept if mutate else body
+
+
+def _branch(stmt: If, live: set[Var], mutate: bool) -> bool:
+    needed = [i for i, r in enumerate(stmt.results) if r in live]
+    lives = []
+    for values, attr in ((stmt.then_values, "then_body"), (stmt.else_values, "else_body")):
+        inner = set(live) | {values[i] for i in needed if isinstance(values[i], Var)}
+        new = _sweep(getattr(stmt, attr), inner, mutate)
+        if mutate:
+            setattr(stmt, attr, new)
+        lives.append(inner)
+    if mutate:
+        stmt.results = [stmt.results[i] for i in needed]
+        stmt.then_values = [stmt.then_values[i] for i in needed]
+        stmt.else_values = [stmt.else_values[i] for i in needed]
+        if not stmt.results and not stmt.then_body and not stmt.else_body:
+            return False
+    for inner in lives:
+        live.update(inner)
+    if isinstance(stmt.cond, Var):
+        live.add(stmt.cond)
+    return True
+
+
+def _loop(stmt: Loop, live: set[Var], mutate: bool) -> bool:
+    # Fixed point: a carried value is needed if read after the loop or by a needed part of an iteration.
+    needed = {id(c) for c in stmt.carried if c.result in live}
+    while True:
+        inner = set(live) | {c.next for c in stmt.carried if id(c) in needed and isinstance(c.next, Var)}
+        if isinstance(stmt.cond, Var):
+            inner.add(stmt.cond)
+        _sweep(stmt.body, inner, mutate=False)
+        _sweep(stmt.cond_body, inner, mutate=False)
+        more = {id(c) for c in stmt.carried if c.param in inner} - needed
+        if not more:
+            break
+        needed |= more
+    if mutate:
+        stmt.carried = [c for c in stmt.carried if id(c) in needed]
+        inner = set(live) | {c.next for c in stmt.carried if isinstance(c.next, Var)}
+        if isinstance(stmt.cond, Var):
+            inner.add(stmt.cond)
+        stmt.body = _sweep(stmt.body, inner, mutate=True)
+        stmt.cond_body = _sweep(stmt.cond_body, inner, mutate=True)
+        if not stmt.carried and not stmt.body and not stmt.cond_body and stmt.kind.name == "RANGE":
+            return False
+    live.update(inner)
+    live.update(v for v in stmt.iter_args if isinstance(v, Var))
+    live.update(c.init for c in stmt.carried if isinstance(c.init, Var))
+    return True

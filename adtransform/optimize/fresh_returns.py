@@ -10,7 +10,7 @@ Requires: runs after copy propagation and algebra, which can turn
 from __future__ import annotations
 
 from ..ad import runtime_refs
-from ..ir.nodes import Const, Function, Global, If, Op, Operand, Style, Sweep, Var, walk
+from ..ir.nodes import Const, Function, Global, If, Loop, Op, Operand, Style, Sweep, Var, walk
 from ..syntax.naming import Namer
 
 _VIEW_METHODS = {"T", "reshape", "transpose", "ravel", "view", "swapaxes"}
@@ -40,6 +40,9 @@ def _may_alias_input(value: Operand, producers: dict[Var, Op | If], params: set[
         if isinstance(region, If):
             i = region.results.index(value)
             return any(_may_alias_input(v, producers, params) for v in (region.then_values[i], region.else_values[i]))
+        if isinstance(region, Loop):
+            c = next(c for c in region.carried if c.result is value)
+            return any(_may_alias_input(v, producers, params) for v in (c.init, c.next) if v is not c.param)
         if isinstance(value, Global) or value in params:
             return True
         op = producers.get(value) if isinstance(value, Var) else None

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..ad.registry import is_nondifferentiable, lookup_adjoint
-from ..ir.nodes import If, Op, Style, Sweep, walk
+from ..ir.nodes import If, Loop, Op, Style, Sweep, walk
 
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 
@@ -21,6 +21,8 @@ def is_pure(op: Op | If) -> bool:
     """
     if isinstance(op, If):
         return all(is_pure(s) for s in walk(op.then_body + op.else_body) if isinstance(s, Op))
+    if isinstance(op, Loop):
+        return all(is_pure(s) for s in walk(op.cond_body + op.body) if isinstance(s, Op))
     if op.sweep is Sweep.CHECK:
         return False
     if op.callee.style in _PURE_STYLES:

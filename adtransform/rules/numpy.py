@@ -213,8 +213,13 @@ def transposed(y, a):
     d[a] = d[y].T
 
 
-@adjoint(np.transpose, np.ndarray.transpose)
+@adjoint(np.transpose)
 def transpose(y, a, axes=None):
+    d[a] = transpose_adjoint(d[y], axes)
+
+
+@adjoint(np.ndarray.transpose)
+def transpose_method(y, a, *axes):
     d[a] = transpose_adjoint(d[y], axes)
 
 

@@ -128,6 +128,8 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
 
 def transpose_adjoint(g: Any, axes: Any = None) -> Any:
     """Undo `np.transpose(a, axes)`: transpose back with the inverse permutation."""
-    if axes is None:
+    if axes is not None and len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
+    if axes is None or len(axes) == 0:
         return np.transpose(g)
     return np.transpose(g, np.argsort(axes))

@@ -91,6 +91,11 @@ def assign(target: str, value: gast.expr, lineno: int | None = None) -> gast.Ass
     return node
 
 
+def assign_to(target: gast.expr, value: gast.expr) -> gast.Assign:
+    """Assignment to an existing target node (a name or a tuple of names, ctx Store)."""
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
 def expr_stmt(value: gast.expr) -> gast.Expr:
     return gast.Expr(value=value)
 
@@ -105,6 +110,29 @@ def raise_(exc: gast.expr) -> gast.Raise:
 
 def if_(test: gast.expr, body: list[gast.stmt]) -> gast.If:
     return gast.If(test=test, body=list(body), orelse=[])
+
+
+def if_else(test: gast.expr, body: list[gast.stmt], orelse: list[gast.stmt]) -> gast.If:
+    return gast.If(test=test, body=list(body), orelse=list(orelse))
+
+
+def bool_op(symbol: str, values: list[gast.expr]) -> gast.BoolOp:
+    """`a and b` (symbol "and") or `a or b` (symbol "or")."""
+    op = {"and": gast.And, "or": gast.Or}[symbol]()
+    return gast.BoolOp(op=op, values=list(values))
+
+
+def compare_op(op: gast.cmpop, left: gast.expr, right: gast.expr) -> gast.Compare:
+    """One comparison with an operator node taken from existing code (`is`, `in`, ... included)."""
+    return gast.Compare(left=left, ops=[op], comparators=[right])
+
+
+def break_() -> gast.Break:
+    return gast.Break()
+
+
+def pass_() -> gast.Pass:
+    return gast.Pass()
 
 
 def docstring(text: str) -> gast.Expr:

@@ -1,0 +1,163 @@
+"""Reverse mode for loops: record in the forward sweep, replay backwards.
+
+The forward loop runs as written, plus one push per iteration of exactly the
+values its backward sweep reads that a later iteration overwrites (the
+to-be-recorded set: values defined in the body, carried params), as one tuple
+on a list. Loop-invariant values are read where they are; a `range` loop
+variable is recomputed by iterating the range reversed; a `while` loop counts
+its iterations. The backward loop pops each iteration's tuple and runs the
+body's adjoint. Adjoints of carried values are carried backwards, and
+adjoints of loop-invariant values accumulate across iterations as carried
+values of the backward loop (so `W_bar` starts from zero once, as a person
+writing backprop through time would do).
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING
+
+from ..analysis.activity import Activity
+from ..errors import Location, UnsupportedSyntaxError
+from ..ir.nodes import (
+    Callee,
+    Carried,
+    Const,
+    If,
+    Loop,
+    LoopKind,
+    Op,
+    Operand,
+    Stmt,
+    Style,
+    Sweep,
+    Var,
+    defined_in,
+    substitute,
+    walk,
+)
+
+if TYPE_CHECKING:
+    from .reverse import _Backward
+
+_ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+_NEW_LIST = Callee(list, Style.LIST)
+_APPEND = Callee(list.append, Style.METHOD, symbol="append")
+_POP = Callee(list.pop, Style.METHOD, symbol="pop")
+_TUPLE = Callee(tuple, Style.TUPLE)
+_GETITEM = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
+
+
+def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container: list[Stmt]) -> None:
+    """`container` is the forward block holding `loop`: the list it records on is created there."""
+    carried = [c for c in loop.carried if active.is_active(c.param)]
+    body = outer.child()
+    # Adjoints flowing into an iteration from the one after it (or from after the loop).
+    backward: list[Carried] = []
+    for c in carried:
+        param = Var(outer.namer.fresh(f"{c.param.name}_bar"))
+        init = outer.adjoints.get(c.result) or outer.zero(c.result)
+        backward.append(Carried(init, param, param, param))
+        body.adjoints = {k: v for k, v in body.adjoints.items()}
+        if isinstance(c.next, Var) and active.is_active(c.next):
+            body.adjoints.pop(c.next, None)
+            body.accumulate(c.next, param, loop.line)
+    # Values from outside the loop that receive contributions in every iteration.
+    inner_vars = loop.inner()
+    outside = [v for v in dict.fromkeys([*loop.uses(), *(c.next for c in loop.carried)])
+               if isinstance(v, Var) and v not in inner_vars and active.is_active(v)]
+    accumulators: dict[Var, Carried] = {}
+    for v in outside:
+        param = Var(outer.namer.fresh(f"{v.name}_bar"))
+        accumulators[v] = Carried(outer.adjoints.get(v), param, param, param)
+        body.adjoints[v] = param
+    target = Var(outer.namer.fresh(loop.target.name)) if loop.target is not None else None
+    body.sweep(loop.body, active)
+    for c, b in zip(carried, backward):
+        b.next = body.adjoints.get(c.param) or body.zero(c.param)
+    for v, acc in list(accumulators.items()):
+        if body.adjoints.get(v) is acc.param:
+            del accumulators[v]  # nothing flowed into it
+            continue
+        acc.next = body.adjoints[v]
+        if acc.init is None:
+            acc.init = outer.zero(v)
+    backward += accumulators.values()
+    # The to-be-recorded set: what the backward body reads of this iteration's values
+    # (inner loops differentiated above have added the lists they record on to the body).
+    inner_vars = loop.inner()
+    reads = [v for stmt in body.ops for v in stmt.uses()] + [b.next for b in backward]
+    record = [v for v in dict.fromkeys(reads) if isinstance(v, Var) and v in inner_vars and v is not loop.target]
+    _refuse_branch_local(loop, record, outer)
+    restore = _record(outer, loop, record, container)
+    mapping: dict[Var, Operand] = {**restore.mapping}
+    if target is not None:
+        mapping[loop.target] = target
+    for stmt in body.ops:
+        stmt.replace_uses(mapping)
+    for b in backward:
+        b.next = substitute(b.next, mapping)
+        b.result = Var(outer.namer.fresh(b.param.name))
+    iter_args = loop.iter_args if loop.kind is LoopKind.RANGE else [Const(0), restore.trips, Const(1)]
+    reverse = Loop(LoopKind.RANGE, iter_args, target, backward, restore.pops + body.ops,
+                   line=loop.line, col=loop.col, sweep=Sweep.ADJOINT)
+    outer.ops.append(reverse)
+    for c, b in zip(carried, backward):
+        if isinstance(c.init, Var) and active.is_active(c.init):
+            outer.accumulate(c.init, b.result, loop.line)
+    for v, acc in accumulators.items():
+        outer.adjoints[v] = acc.result
+        if v in outer.user_vars:
+            outer.readable.add(acc.result)
+
+
+class _Restore:
+    def __init__(self) -> None:
+        self.pops: list[Op] = []
+        self.mapping: dict[Var, Var] = {}
+        self.trips: Operand | None = None
+
+
+def _record(outer: _Backward, loop: Loop, record: list[Var], container: list[Stmt]) -> _Restore:
+    """Make the forward loop push `record` each iteration; return the pops for the backward loop."""
+    restore = _Restore()
+    if loop.kind is LoopKind.WHILE:
+        count = Var(outer.namer.fresh("trips"))
+        step = Var(outer.namer.fresh("trips"))
+        after = Var(outer.namer.fresh("trips"))
+        loop.body.append(Op(step, _ADD, [count, Const(1)], line=loop.line, sweep=Sweep.PRIMAL))
+        loop.carried.append(Carried(Const(0), count, step, after))
+        restore.trips = after
+    if not record:
+        return restore
+    stack = Var(outer.namer.fresh("stack"))
+    container.insert(container.index(loop), Op(stack, _NEW_LIST, [], line=loop.line))
+    if len(record) == 1:
+        pushed: Operand = record[0]
+    else:
+        pushed = Var(outer.namer.fresh("saved"))
+        loop.body.append(Op(pushed, _TUPLE, list(record), line=loop.line))
+    loop.body.append(Op(None, _APPEND, [stack, pushed], line=loop.line))
+    popped = Var(outer.namer.fresh("saved")) if len(record) > 1 else None
+    restored = [Var(outer.namer.fresh(v.name)) for v in record]
+    if popped is None:
+        restore.pops.append(Op(restored[0], _POP, [stack], line=loop.line, sweep=Sweep.ADJOINT))
+    else:
+        restore.pops.append(Op(popped, _POP, [stack], line=loop.line, sweep=Sweep.ADJOINT))
+        for i, var in enumerate(restored):
+            restore.pops.append(Op(var, _GETITEM, [popped, Const(i)], line=loop.line, sweep=Sweep.ADJOINT))
+    restore.mapping = dict(zip(record, restored))
+    return restore
+
+
+def _refuse_branch_local(loop: Loop, record: list[Var], outer: _Backward) -> None:
+    local = set()
+    for stmt in walk(loop.body):
+        if isinstance(stmt, If):
+            local |= defined_in(stmt.then_body) | defined_in(stmt.else_body)
+        elif isinstance(stmt, Loop) and stmt is not loop:
+            local |= stmt.inner()
+    if any(v in local for v in record):
+        raise UnsupportedSyntaxError(
+            "the backward sweep of this loop needs values computed inside an `if` (or inner loop) in its body; "
+            "that is not supported yet", Location(outer.filename, loop.line or 0, loop.col), "`if` inside a loop")

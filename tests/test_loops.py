@@ -1,0 +1,217 @@
+"""`for ... in range(...)` and `while` loops: recorded forward sweep, reversed backward sweep."""
+
+import math
+
+import numpy as np
+import pytest
+from gradcheck import check_grad
+
+import adtransform as ad
+
+
+def rnn(W, U, x, h):
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + U @ x[t])
+    return np.sum(h ** 2)
+
+
+def euler(k, x0):
+    x = x0
+    dt = 0.01
+    for i in range(200):
+        x = x + dt * (-k * x + np.sin(x))
+    return x
+
+
+def newton_sqrt(a):
+    x = a
+    while np.abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def accumulate(x, w):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x * w) * (i + 1)
+    return s
+
+
+def running_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i]
+    return s * s
+
+
+def uses_the_index(x, start, stop, step):
+    s = x * 0.0
+    for i in range(start, stop * 2 - 1, step):
+        s = s + np.sin(x * i)
+    return np.sum(s)
+
+
+def nested(x, n):
+    s = 0.0
+    for i in range(n):
+        y = x
+        for j in range(i + 1):
+            y = np.cos(y) * 0.9 + x
+        s = s + np.sum(y)
+    return s
+
+
+def swap(a, b):
+    for i in range(4):
+        a, b = b, a * b + 0.5
+    return a + 2.0 * b
+
+
+def loop_in_branch(x):
+    if np.sum(x) > 0:
+        for i in range(3):
+            x = x * np.tanh(x)
+    else:
+        x = x * 2.0
+    return np.sum(x)
+
+
+def branch_in_loop_on_carried_only(x):
+    for i in range(4):
+        if i % 2 == 0:
+            x = x * 1.5
+        else:
+            x = x - 0.25
+    return np.sum(x * x)
+
+
+def branch_in_loop_on_data(x):
+    for i in range(3):
+        if np.sum(x) > 0:
+            x = np.sin(x)
+    return np.sum(x)
+
+
+def branch_local_values_in_loop(x):
+    for i in range(3):
+        if np.sum(x) > 0:
+            y = np.sin(x)
+            x = y * y
+    return np.sum(x)
+
+
+def math_loop(x):
+    for i in range(5):
+        x = math.sin(x) + 0.5 * x
+    return x
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+def test_rnn(rng):
+    W, U = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(4, 3))
+    x, h = rng.normal(size=(6, 3)), rng.normal(size=4)
+    check_grad(rnn, (W, U, x, h), wrt=(0, 1, 2, 3))
+
+
+def test_rnn_float32(rng):
+    W, U = (rng.normal(size=(4, 4)) * 0.5).astype(np.float32), rng.normal(size=(4, 3)).astype(np.float32)
+    x, h = rng.normal(size=(6, 3)).astype(np.float32), rng.normal(size=4).astype(np.float32)
+    check_grad(rnn, (W, U, x, h), wrt=(0, 1))
+
+
+def test_zero_iterations(rng):
+    W, U, h = rng.normal(size=(2, 2)), rng.normal(size=(2, 3)), rng.normal(size=2)
+    gW, gh = ad.grad(rnn, wrt=(0, 3))(W, U, np.zeros((0, 3)), h)
+    assert not gW.any()
+    np.testing.assert_allclose(gh, 2 * h)
+
+
+def test_euler_scalar_loop():
+    check_grad(euler, (0.5, 1.0), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("a", [2.0, 0.3, 10.0])
+def test_while_with_data_dependent_trip_count(a):
+    assert ad.grad(newton_sqrt)(a) == pytest.approx(0.5 / math.sqrt(a), rel=1e-9)
+
+
+def test_loop_invariant_accumulates(rng):
+    check_grad(accumulate, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("start, stop, step", [(0, 3, 1), (1, 4, 2), (5, 2, -1), (2, 1, 1)])
+def test_range_arguments_and_loop_index(start, stop, step):
+    check_grad(uses_the_index, (np.array([0.3, -0.2]), start, stop, step))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_nested_loops(n):
+    check_grad(nested, (np.array([0.3, 1.2]), n))
+
+
+def test_carried_values_swapped():
+    check_grad(swap, (0.7, -0.4), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_loop_inside_a_branch(sign):
+    check_grad(loop_in_branch, (sign * np.array([0.5, 0.8]),))
+
+
+def test_branch_inside_a_loop_on_carried_values():
+    check_grad(branch_in_loop_on_carried_only, (np.array([0.5, -0.8]),))
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_branch_inside_a_loop_on_data(sign):
+    check_grad(branch_in_loop_on_data, (sign * np.array([0.5, 0.8]),))
+
+
+def test_branch_local_values_needed_backwards_are_refused_clearly():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="inside an `if`") as info:
+        ad.grad(branch_local_values_in_loop)
+    assert info.value.location.line == branch_local_values_in_loop.__code__.co_firstlineno + 1
+
+
+def test_math_module_loop():
+    check_grad(math_loop, (0.4,))
+
+
+def test_value_and_grad_and_vjp_through_a_loop(rng):
+    W, U, x, h = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), rng.normal(size=3)
+    v, g = ad.value_and_grad(rnn)(W, U, x, h)
+    assert v == pytest.approx(rnn(W, U, x, h))
+    out, pullback = ad.vjp(euler, 0.5, 1.0)
+    assert out == pytest.approx(euler(0.5, 1.0))
+    dk, dx0 = pullback(1.0)
+    gk, gx0 = ad.grad(euler, wrt=(0, 1))(0.5, 1.0)
+    assert dk == pytest.approx(gk) and dx0 == pytest.approx(gx0)
+
+
+def test_running_sum():
+    check_grad(running_sum, (np.array([0.5, -1.0, 2.0]),))
+
+
+def test_rnn_records_once_per_step_and_replays_reversed():
+    src = ad.grad(rnn, wrt=0).source
+    assert src.count("stack.append(") == 1 and src.count("stack.pop()") == 1
+    assert "for t_1 in reversed(range(t_item)):" in src
+
+
+def test_while_loop_counts_its_trips():
+    src = ad.grad(newton_sqrt).source
+    assert "trips = trips + 1" in src and "for _ in reversed(range(trips)):" in src
+
+
+def test_a_name_bound_only_inside_a_loop_is_not_visible_after_it():
+    def f(x):
+        for i in range(3):
+            y = x * i
+        return y
+
+    with pytest.raises(ad.UnsupportedSyntaxError, match="only on some paths"):
+        ad.grad(f)
