@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
-from .canonicalize import anf, aug_assign, unpacking
+from .canonicalize import anf, aug_assign, iterables, unpacking
 from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
@@ -38,6 +38,7 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     fence.check(node, info)                              # refuse early, while nodes point at user code
     local_names, all_names = resolve.scan_names(node)
     ctx = Context(info, Namespace(fn), Namer(all_names), local_names)
+    iterables.transform(node, ctx)                       # first: it writes tuple targets and subscripts
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
     anf.transform(node, ctx)                             # one operation per statement

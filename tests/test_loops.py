@@ -215,3 +215,56 @@ def test_a_name_bound_only_inside_a_loop_is_not_visible_after_it():
 
     with pytest.raises(ad.UnsupportedSyntaxError, match="only on some paths"):
         ad.grad(f)
+
+
+def over_rows(X, w):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(np.tanh(row * w))
+    return s
+
+
+def with_enumerate(X, w):
+    s = 0.0
+    for i, row in enumerate(X):
+        s = s + np.sum(row * w) * (i + 1)
+    return s
+
+
+def with_enumerate_start(X, w):
+    s = 0.0
+    for i, row in enumerate(X, 1):
+        s = s + np.sum(row * w) * i
+    return s
+
+
+def with_zip(xs, ys, w):
+    s = 0.0
+    for x, y in zip(xs, ys):
+        s = s + (x * w - y) ** 2
+    return s
+
+
+def over_a_list(a, b):
+    total = 0.0
+    for v in [a, b, a * b]:
+        total = total + v * 2.0
+    return total
+
+
+def test_iterating_over_array_rows(rng):
+    check_grad(over_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("fn", [with_enumerate, with_enumerate_start])
+def test_enumerate(rng, fn):
+    check_grad(fn, (rng.normal(size=(3, 2)), rng.normal(size=2)), wrt=(0, 1))
+
+
+def test_zip_of_arrays(rng):
+    check_grad(with_zip, (rng.normal(size=4), rng.normal(size=4), 0.7), wrt=(0, 1, 2))
+
+
+def test_iterating_over_a_list_of_differentiated_values_is_refused():
+    with pytest.raises(ad.NoAdjointRuleError, match="lists"):
+        ad.grad(over_a_list)(0.5, 2.0)
