@@ -9,7 +9,8 @@ they can replay backwards; the adjoint of `X[i]` then scatters each row's
 adjoint back into `X`'s, so no special rule for iteration is needed.
 
 >>> from adtransform.canonicalize.testing import run_pass
->>> print(run_pass(transform, "def f(X, w):\\n    for i, row in enumerate(X):\\n        w = w + row * i\\n    return w"))
+>>> src = "def f(X, w):\\n    for i, row in enumerate(X):\\n        w = w + row * i\\n    return w"
+>>> print(run_pass(transform, src))
 def f(X, w):
     for i in range(len(X)):
         row = X[i]
