@@ -9,7 +9,7 @@
     print(dloss.source)   # the generated gradient, as readable Python
 """
 
-from .api import grad, source, value_and_grad, vjp
+from .api import grad, source, stop_gradient, value_and_grad, vjp
 from .errors import (
     AdtransformError,
     NameResolutionError,
@@ -28,6 +28,6 @@ __all__ = [
     "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
     "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
     "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable", "source",
-    "value_and_grad", "vjp",
+    "stop_gradient", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

@@ -256,3 +256,16 @@ def test_vjp_checks_the_cotangent_shape():
 def test_vjp_source_is_a_closure():
     src = ad.api._differentiate(layer, (0, 1), ad.api.Mode.VJP).source
     assert "    def pullback(mul_bar):" in src and src.rstrip().endswith("return (mul, pullback)")
+
+
+def softmax_xent(z, y):
+    m = ad.stop_gradient(np.max(z))
+    e = np.exp(z - m)
+    return np.log(np.sum(e)) + m - np.sum(z * y)
+
+
+def test_stop_gradient_blocks_the_adjoint_only():
+    z, y = np.array([0.5, 2.0, -1.0]), np.array([0.0, 1.0, 0.0])
+    check_grad(softmax_xent, (z, y))      # the max-subtraction is exact: the gradient is unchanged
+    assert "extremum_adjoint" not in ad.grad(softmax_xent).source
+    assert ad.stop_gradient(3.0) == 3.0

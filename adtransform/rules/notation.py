@@ -55,3 +55,12 @@ def adjoint(*primitives: Any, elementwise: bool = False, kind: Kind | None = Non
 def nondifferentiable(*primitives: Any) -> None:
     """Declare primitives whose outputs carry no derivative (comparisons, shapes, signs)."""
     register_nondifferentiable(*primitives)
+
+
+def _register_stop_gradient() -> None:
+    from ..api import stop_gradient
+
+    nondifferentiable(stop_gradient)
+
+
+_register_stop_gradient()
