@@ -9,7 +9,7 @@
     print(dloss.source)   # the generated gradient, as readable Python
 """
 
-from .api import grad, source, stop_gradient, value_and_grad, vjp
+from .api import grad, source, value_and_grad, vjp
 from .errors import (
     AdtransformError,
     NameResolutionError,
@@ -22,7 +22,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .rules.notation import adjoint, d, nondifferentiable
+from .rules.notation import adjoint, d, nondifferentiable, stop_gradient
 
 __all__ = [
     "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",

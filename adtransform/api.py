@@ -46,11 +46,6 @@ def value_and_grad(fn: Callable | None = None, wrt: Wrt = 0) -> Callable:
     return _differentiate(fn, wrt, Mode.VALUE_AND_GRAD)
 
 
-def stop_gradient(x: Any) -> Any:
-    """Return `x` unchanged; no derivative flows through it (registered non-differentiable)."""
-    return x
-
-
 def source(fn: Callable) -> str:
     """The generated Python source of a function made by adtransform."""
     try:

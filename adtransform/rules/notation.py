@@ -57,10 +57,9 @@ def nondifferentiable(*primitives: Any) -> None:
     register_nondifferentiable(*primitives)
 
 
-def _register_stop_gradient() -> None:
-    from ..api import stop_gradient
+def stop_gradient(x: Any) -> Any:
+    """Return `x` unchanged; no derivative flows through it (it is registered non-differentiable)."""
+    return x
 
-    nondifferentiable(stop_gradient)
 
-
-_register_stop_gradient()
+nondifferentiable(stop_gradient)
