@@ -171,10 +171,28 @@ def test_branch_inside_a_loop_on_data(sign):
     check_grad(branch_in_loop_on_data, (sign * np.array([0.5, 0.8]),))
 
 
-def test_branch_local_values_needed_backwards_are_refused_clearly():
-    with pytest.raises(ad.UnsupportedSyntaxError, match="inside an `if`") as info:
-        ad.grad(branch_local_values_in_loop)
-    assert info.value.location.line == branch_local_values_in_loop.__code__.co_firstlineno + 1
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_values_computed_inside_a_branch_inside_a_loop(sign):
+    check_grad(branch_local_values_in_loop, (sign * np.array([0.5, 0.8]),))
+
+
+def nested_branches_in_loop(x, w):
+    for i in range(4):
+        if i % 2 == 0:
+            if np.sum(x) > 0:
+                y = np.tanh(x * w)
+                x = y * y + x
+            else:
+                x = x * 0.5
+        else:
+            z = np.cos(x)
+            x = z * w
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_nested_branches_inside_a_loop(sign):
+    check_grad(nested_branches_in_loop, (sign * np.array([0.5, 0.8]), np.array([0.3, -0.7])), wrt=(0, 1))
 
 
 def test_math_module_loop():

@@ -18,7 +18,6 @@ import operator
 from typing import TYPE_CHECKING
 
 from ..analysis.activity import Activity
-from ..errors import Location, UnsupportedSyntaxError
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -34,7 +33,6 @@ from ..ir.nodes import (
     Var,
     defined_in,
     substitute,
-    walk,
 )
 
 if TYPE_CHECKING:
@@ -88,9 +86,11 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     inner_vars = loop.inner()
     reads = [v for stmt in body.ops for v in stmt.uses()] + [b.next for b in backward]
     record = [v for v in dict.fromkeys(reads) if isinstance(v, Var) and v in inner_vars and v is not loop.target]
-    _refuse_branch_local(loop, record, outer)
-    restore = _record(outer, loop, record, container)
-    mapping: dict[Var, Operand] = {**restore.mapping}
+    # A value defined inside an `if` of the body leaves it as an extra result (None on the other path),
+    # so it can be recorded at the end of the iteration; the backward branch only reads it on its path.
+    hoisted = {v: _hoist(outer, loop.body, v) for v in record}
+    restore = _record(outer, loop, list(dict.fromkeys(hoisted.values())), container)
+    mapping: dict[Var, Operand] = {v: restore.mapping[h] for v, h in hoisted.items()}
     if target is not None:
         mapping[loop.target] = target
     for stmt in body.ops:
@@ -150,14 +150,17 @@ def _record(outer: _Backward, loop: Loop, record: list[Var], container: list[Stm
     return restore
 
 
-def _refuse_branch_local(loop: Loop, record: list[Var], outer: _Backward) -> None:
-    local = set()
-    for stmt in walk(loop.body):
-        if isinstance(stmt, If):
-            local |= defined_in(stmt.then_body) | defined_in(stmt.else_body)
-        elif isinstance(stmt, Loop) and stmt is not loop:
-            local |= stmt.inner()
-    if any(v in local for v in record):
-        raise UnsupportedSyntaxError(
-            "the backward sweep of this loop needs values computed inside an `if` (or inner loop) in its body; "
-            "that is not supported yet", Location(outer.filename, loop.line or 0, loop.col), "`if` inside a loop")
+def _hoist(outer: _Backward, body: list[Stmt], var: Var) -> Var:
+    """`var` itself if `body` defines it at its top level, else the result it leaves its `if`s by."""
+    if any(var in stmt.defines() for stmt in body) or not any(var in defined_in([s]) for s in body):
+        return var
+    region = next(s for s in body if isinstance(s, (If, Loop)) and var in defined_in([s]))
+    if isinstance(region, Loop):
+        raise AssertionError(f"internal: {var!r} belongs to an inner loop, which records it itself")
+    in_then = var in defined_in(region.then_body)
+    inner = _hoist(outer, region.then_body if in_then else region.else_body, var)
+    result = Var(outer.namer.fresh(var.name))
+    region.results.append(result)
+    region.then_values.append(inner if in_then else Const(None))
+    region.else_values.append(Const(None) if in_then else inner)
+    return result
