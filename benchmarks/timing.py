@@ -37,7 +37,9 @@ __all__ = [
     "call_overhead_ns",
     "format_ns",
     "interleaved",
+    "load_average",
     "machine_facts",
+    "set_blas_threads",
     "time_sample",
 ]
 
@@ -160,8 +162,11 @@ _ENV_VARS = (
 )
 
 
-def _openblas_ctypes() -> dict | None:
-    """Query the OpenBLAS bundled with numpy directly (no threadpoolctl)."""
+_OPENBLAS_SYMBOLS = (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", ""), ("scipy_openblas", ""))
+
+
+def _numpy_openblas():
+    """(ctypes library, symbol prefix, symbol suffix, file name) of numpy's bundled OpenBLAS, or None."""
     import ctypes
     import glob
 
@@ -173,28 +178,45 @@ def _openblas_ctypes() -> dict | None:
             lib = ctypes.CDLL(path)  # already loaded by numpy: same handle
         except OSError:
             continue
-        info = {"library": os.path.basename(path)}
-        for prefix, suffix in (
-            ("scipy_openblas", "64_"),
-            ("openblas", "64_"),
-            ("openblas", ""),
-            ("scipy_openblas", ""),
-        ):
-            getn = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            if getn is None:
-                continue
-            getn.restype = ctypes.c_int
-            info["num_threads"] = getn()
-            core = getattr(lib, f"{prefix}_get_corename{suffix}", None)
-            if core is not None:
-                core.restype = ctypes.c_char_p
-                info["corename"] = core().decode()
-            cfg = getattr(lib, f"{prefix}_get_config{suffix}", None)
-            if cfg is not None:
-                cfg.restype = ctypes.c_char_p
-                info["config"] = cfg().decode().strip()
-            return info
+        for prefix, suffix in _OPENBLAS_SYMBOLS:
+            if hasattr(lib, f"{prefix}_get_num_threads{suffix}"):
+                return lib, prefix, suffix, os.path.basename(path)
     return None
+
+
+def _openblas_ctypes() -> dict | None:
+    """Query the OpenBLAS bundled with numpy directly (no threadpoolctl)."""
+    import ctypes
+
+    found = _numpy_openblas()
+    if found is None:
+        return None
+    lib, prefix, suffix, name = found
+    info = {"library": name}
+    getn = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+    getn.restype = ctypes.c_int
+    info["num_threads"] = getn()
+    core = getattr(lib, f"{prefix}_get_corename{suffix}", None)
+    if core is not None:
+        core.restype = ctypes.c_char_p
+        info["corename"] = core().decode()
+    cfg = getattr(lib, f"{prefix}_get_config{suffix}", None)
+    if cfg is not None:
+        cfg.restype = ctypes.c_char_p
+        info["config"] = cfg().decode().strip()
+    return info
+
+
+def _numpy_blas_entry(entries: list[dict]) -> dict:
+    """Among threadpoolctl's BLAS entries (torch brings MKL), the one numpy loaded."""
+    import numpy as np
+
+    root = os.path.dirname(os.path.dirname(np.__file__))
+    for d in entries:
+        path = d.get("filepath") or ""
+        if path.startswith(os.path.join(root, "numpy.libs")) or path.startswith(os.path.dirname(np.__file__)):
+            return d
+    return entries[0]
 
 
 def blas_info() -> dict:
@@ -212,7 +234,7 @@ def blas_info() -> dict:
     if threadpool_info is not None:
         blas = [d for d in threadpool_info() if d.get("user_api") == "blas"]
         if blas:
-            d = blas[0]
+            d = _numpy_blas_entry(blas)
             return {
                 "source": "threadpoolctl",
                 "num_threads": d.get("num_threads"),
@@ -225,6 +247,47 @@ def blas_info() -> dict:
         info["source"] = "ctypes (threadpoolctl not installed)"
         return info
     return {"source": "unknown (no threadpoolctl, no OpenBLAS found)", "num_threads": None}
+
+
+_limiter = None  # keeps a threadpoolctl limit alive for the whole process
+
+
+def set_blas_threads(n: int) -> bool:
+    """Set numpy's BLAS thread count for the rest of the process; True when it worked.
+
+    Uses threadpoolctl when installed, else numpy's bundled OpenBLAS via ctypes.
+    """
+    global _limiter
+    import ctypes
+
+    import numpy as np  # noqa: F401
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        _limiter = threadpool_limits(limits=n, user_api="blas")
+        return True
+    found = _numpy_openblas()
+    if found is None:
+        return False
+    lib, prefix, suffix, _ = found
+    setn = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+    if setn is None:
+        return False
+    setn.argtypes = [ctypes.c_int]
+    setn(int(n))
+    return True
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, or '?' where the OS does not say."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except (AttributeError, OSError):
+        return "?"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
 def _cpu_model() -> str:
@@ -243,14 +306,9 @@ def machine_facts(extra_modules: Sequence[str] = ()) -> list[str]:
     import numpy as np
 
     lines = [
-        f"python {platform.python_version()} ({sys.implementation.name}) "
-        f"on {platform.system()} {platform.machine()}",
+        f"python {platform.python_version()} ({sys.implementation.name}) on {platform.system()} {platform.machine()}",
         f"cpu: {_cpu_model()}, os.cpu_count() = {os.cpu_count()}"
-        + (
-            f", affinity = {len(os.sched_getaffinity(0))} CPUs"
-            if hasattr(os, "sched_getaffinity")
-            else ""
-        ),
+        + (f", affinity = {len(os.sched_getaffinity(0))} CPUs" if hasattr(os, "sched_getaffinity") else ""),
         f"numpy {np.__version__}",
     ]
     b = blas_info()
@@ -274,8 +332,10 @@ def machine_facts(extra_modules: Sequence[str] = ()) -> list[str]:
                 ver = "(version unknown)"
         where = os.path.dirname(getattr(m, "__file__", None) or "?")
         lines.append(f"{mod} {ver} ({where})" if mod == "adtransform" else f"{mod} {ver}")
-    env = ", ".join(
-        f"{k}={os.environ[k]!r}" if k in os.environ else f"{k} unset" for k in _ENV_VARS
-    )
+    env = ", ".join(f"{k}={os.environ[k]!r}" if k in os.environ else f"{k} unset" for k in _ENV_VARS)
     lines.append(f"env: {env}")
+    lines.append(
+        f"load average (1/5/15 min) at start: {load_average()} "
+        "(near or above the CPU count means other processes compete for the CPUs)"
+    )
     return lines
