@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
-from .canonicalize import anf, aug_assign, iterables, unpacking
+from .canonicalize import anf, aug_assign, conditionals, iterables, loop_exits, returns, unpacking
 from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
@@ -38,7 +38,11 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     fence.check(node, info)                              # refuse early, while nodes point at user code
     local_names, all_names = resolve.scan_names(node)
     ctx = Context(info, Namespace(fn), Namer(all_names), local_names)
-    iterables.transform(node, ctx)                       # first: it writes tuple targets and subscripts
+    iterables.transform(node, ctx)                       # loops over sequences -> loops over range()
+    returns.transform(node, ctx)                         # one `return`, last; may add `break` to loops
+    loop_exits.transform(node, ctx)                      # after returns: removes every break/continue
+    conditionals.transform(node, ctx)                    # a if c else b, and/or, a < b < c -> statements
+    ctx.locals = resolve.local_names(node)               # the passes above add flags and results
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
     anf.transform(node, ctx)                             # one operation per statement

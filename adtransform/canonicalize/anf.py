@@ -118,8 +118,8 @@ class _Normalizer:
             self.out.append(stmt)
         elif isinstance(stmt, gast.While):
             self.out.append(self.while_(stmt))
-        elif not isinstance(stmt, gast.Pass):
-            self.out.append(stmt)
+        else:
+            self.out.append(stmt)  # `pass` stays: a loop body may consist of nothing else
         return self.out
 
     def while_(self, stmt: gast.While) -> gast.While:

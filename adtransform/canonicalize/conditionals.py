@@ -9,11 +9,14 @@ operator remains (`not x` does: it is a unary operation).
   `x` is falsy).
 - `t = a < b < c` becomes `t = a < b` / `if t: t = b < c`, with `b` bound to a
   temporary first unless it is a name or a constant, so it is evaluated once.
+  When a later operand reads `t` itself (`x = y and x`), the partial results
+  go to a temporary that is assigned to `t` at the end.
 Nested in a larger expression, each construct is computed into a temporary
 (`choice`, `both`, `either`, `cond`) that the expression then reads. The
 operands evaluated before it in the same statement are bound to temporaries
-first (unless they are names, constants or module references like `np.pi`,
-which cannot change meanwhile), so evaluation order is kept.
+first (unless they are names, constants or module references like `np.pi`:
+nothing evaluated meanwhile can rebind a local; rebinding a global in the
+middle of an expression is not supported), so evaluation order is kept.
 The test of an `if` is lowered before the `if`. The test of a `while` must be
 evaluated again before every iteration: it is computed into a flag before the
 loop and again at the end of the body (`cond = <test>` / `while cond:` /
@@ -121,7 +124,7 @@ class _Lowering:
             self.assign_to(target, node.body, body)
             self.assign_to(target, node.orelse, orelse)
             out.extend(make_if(test, body, orelse))
-        elif isinstance(node, gast.BoolOp) or _is_choice(node):
+        elif _is_choice(node):  # a BoolOp or a chained comparison
             # `target` holds a partial result while later operands are evaluated: they must not read it.
             later = node.values[1:] if isinstance(node, gast.BoolOp) else node.comparators
             if any(isinstance(n, gast.Name) and n.id == target for v in later for n in gast.walk(v)):

@@ -43,10 +43,12 @@ def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
             and ctx.namespace.lookup(node.func.id) is getattr(builtins, name))
 
 
-def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context) -> gast.expr:
-    """A name for `expr`, evaluated once before the loop."""
-    if isinstance(expr, gast.Name):
+def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
+    """A name for `expr`, evaluated once before the loop (iterators such as reversed() become lists)."""
+    if isinstance(expr, gast.Name) and expr.id not in rebound:
         return expr
+    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx) for b in ("reversed", "iter", "map", "filter")):
+        expr = build.call(build.name("list"), [expr])
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
     return build.name(name)
@@ -54,11 +56,14 @@ def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context)
 
 def _by_index(stmt: gast.For, ctx: Context) -> list[gast.stmt]:
     before: list[gast.stmt] = []
+    # Python iterates over the object the loop started with, even if the body rebinds its name.
+    rebound = {n.id for s in stmt.body for n in gast.walk(s)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     target, it = stmt.target, stmt.iter
     simple_names = isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts)
     if _builtin(it, "enumerate", ctx) and simple_names and len(target.elts) == 2 and not it.keywords:
         counter, item = target.elts
-        seq = _sequence(it.args[0], "seq", before, ctx)
+        seq = _sequence(it.args[0], "seq", before, ctx, rebound)
         index = ctx.namer.fresh("i")
         start = it.args[1] if len(it.args) > 1 else None
         count = build.name(index) if start is None else build.binop("+", build.name(index), start)
@@ -68,13 +73,13 @@ def _by_index(stmt: gast.For, ctx: Context) -> list[gast.stmt]:
             index = counter.id
             head = [build.assign(item.id, build.subscript(seq, build.name(index)))]
     elif _builtin(it, "zip", ctx) and simple_names and len(target.elts) == len(it.args) and not it.keywords:
-        seqs = [_sequence(a, "seq", before, ctx) for a in it.args]
+        seqs = [_sequence(a, "seq", before, ctx, rebound) for a in it.args]
         index = ctx.namer.fresh("i")
         length = build.call(build.name("min"), [build.call(build.name("len"), [s]) for s in seqs]) \
             if len(seqs) > 1 else build.call(build.name("len"), seqs)
         head = [build.assign(t.id, build.subscript(s, build.name(index))) for t, s in zip(target.elts, seqs)]
     else:
-        seq = _sequence(it, "seq", before, ctx)
+        seq = _sequence(it, "seq", before, ctx, rebound)
         index = ctx.namer.fresh("i")
         length = build.call(build.name("len"), [seq])
         item = build.subscript(seq, build.name(index))

@@ -11,7 +11,10 @@ Post-condition: no `break` or `continue` remains, and no loop has an `else`.
   for the conditionals pass. A `for` loop keeps iterating with its whole body
   under `if not broke:`: keeping the `for` keeps its trip count known to SSA
   lowering, where a `while` over an iterator would hide it. The price is that
-  the iterable is walked to its end (an infinite iterator never ends).
+  the iterable is walked to its end (an infinite iterator never ends). When
+  code outside the loop mentions the loop variable, the loop iterates over a
+  fresh name that is assigned to the variable under the guard, so the value
+  it had at the `break` survives (`for i_x in ...: if not broke: i, x = i_x`).
 - `for/else` and `while/else`: the `else` block runs when no `break` happened,
   so it becomes `if not broke: <else>` after the loop (plainly after the loop
   when the loop has no `break`).

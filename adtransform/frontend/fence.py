@@ -16,10 +16,6 @@ _CONTROL_FLOW = "this control flow is not supported yet (if/elif/else, `for` ove
 
 # Construct -> (name shown to the user, what to do instead).
 _REFUSED: dict[type, tuple[str, str]] = {
-    gast.Break: ("`break`", _CONTROL_FLOW),
-    gast.Continue: ("`continue`", _CONTROL_FLOW),
-    gast.IfExp: ("conditional expression", _CONTROL_FLOW + " (use np.where)"),
-    gast.BoolOp: ("`and`/`or`", _CONTROL_FLOW),
     gast.Try: ("`try` statement", "exception handling cannot be differentiated"),
     gast.With: ("`with` statement", "context managers are not supported"),
     gast.Raise: ("`raise` statement", _CONTROL_FLOW),
@@ -48,6 +44,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
 
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For, gast.While,
+    gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
@@ -92,8 +89,6 @@ def _check_node(node: gast.AST, info: SourceInfo) -> None:
             _check_target(target, info, top=True)
         if isinstance(node, gast.AnnAssign) and node.value is None:
             _fail(node, info, "annotation without value", "assign a value or remove the line")
-    if isinstance(node, gast.Compare) and len(node.ops) > 1:
-        _fail(node, info, "chained comparison", "compare two values at a time")
     if isinstance(node, gast.Call):
         for kw in node.keywords:
             if kw.arg is None:
@@ -118,10 +113,8 @@ def _check_target(target: gast.AST, info: SourceInfo, top: bool) -> None:
 
 
 def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: SourceInfo) -> None:
-    last = node.body[-1] if node.body else None
-    for ret in returns:
-        if ret is not last:
-            _fail(ret, info, "early `return`", _CONTROL_FLOW + "; return once, at the end")
-    if not isinstance(last, gast.Return) or last.value is None:
-        _fail(last or node, info, "missing `return`",
-              "the function must end with `return <value>` to have a gradient")
+    valued = [r for r in returns if r.value is not None
+              and not (isinstance(r.value, gast.Constant) and r.value.value is None)]
+    if not valued:
+        last = node.body[-1] if node.body else node
+        _fail(last, info, "missing `return`", "the function must return a value to have a gradient")

@@ -94,6 +94,8 @@ class _Lowerer:
                 body.append(self.loop(stmt))
             elif isinstance(stmt, gast.Return):
                 self.returns = [self.operand(stmt.value)]
+            elif isinstance(stmt, gast.Pass):
+                continue
             else:
                 raise UnsupportedSyntaxError("cannot lower this statement", self.ctx.info.location(stmt),
                                              type(stmt).__name__)
@@ -109,22 +111,28 @@ class _Lowerer:
             kind, iter_args, target_name = LoopKind.WHILE, [], None
         assigned = dict.fromkeys(n.id for s in stmt.body for n in gast.walk(s)
                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-        carried_names = [n for n in assigned if n in self.env and n != target_name]
+        # Carried: what the body rebinds and exists before the loop, and every variable of the
+        # function (not a temporary) the body binds, which code after the loop may read; one bound
+        # only inside the loop enters it as None (read after zero iterations it fails loudly).
+        carried_names = [n for n in assigned if n != target_name and (n in self.env or n in self.ctx.locals)]
+        if target_name is not None and target_name in self.ctx.locals:
+            carried_names.append(target_name)  # Python keeps the loop variable's last value
         before = dict(self.env)
+        target = self.define(target_name) if target_name is not None else None  # the user's name: first
         carried = []
         for name in carried_names:
             param = self.define(name)
             if name in self.ctx.locals:
                 self.readable.add(param)
-            carried.append(Carried(before[name], param, param, param))
+            carried.append(Carried(before.get(name, Const(None)), param, param, param))
         cond = None
         if kind is LoopKind.WHILE:
             if not isinstance(stmt.test, gast.Name):
                 raise UnsupportedSyntaxError("internal: the loop test should be a name after canonicalization",
                                              self.ctx.info.location(stmt), "`while` loop")
             cond = self.operand(stmt.test)
-        target = self.define(target_name) if target_name is not None else None
         if target is not None:
+            self.env[target_name] = target
             self.readable.add(target)
         body = self.block(stmt.body)
         for c, name in zip(carried, carried_names):
@@ -169,10 +177,11 @@ class _Lowerer:
             if then_var is before.get(name) and else_var is before.get(name):
                 continue
             if then_var is None or else_var is None:
-                # Bound on one path only: using it after the `if` is an error (as Python's UnboundLocalError).
-                self.env.pop(name, None)
-                self.conditional.add(name)
-                continue
+                if name not in self.ctx.locals:
+                    self.env.pop(name, None)  # a temporary of one branch
+                    continue
+                # Bound on one path only: None on the other, as reading it there fails in Python too.
+                then_var, else_var = then_var or Const(None), else_var or Const(None)
             result = self.define(name)
             if name in self.ctx.locals:
                 self.readable.add(result)

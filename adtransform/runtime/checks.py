@@ -46,7 +46,12 @@ def ensure_cotangent(ct: Any, y: Any) -> None:
 
 
 def ensure_scalar(y: Any, function: str) -> None:
-    if isinstance(y, (float, int, np.generic)) or np.ndim(y) == 0:
+    if isinstance(y, (float, int, np.generic)):
+        return
+    if y is None:
+        raise NonScalarOutputError(f"{function} returned None on this call (a path without `return <value>`), "
+                                   f"so it has no gradient")
+    if np.ndim(y) == 0:
         return
     raise NonScalarOutputError(
         f"grad({function}) needs a function that returns a scalar, but it returned a value of shape "
