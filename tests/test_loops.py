@@ -288,3 +288,20 @@ def test_zip_of_arrays(rng):
 def test_iterating_over_a_list_of_differentiated_values_is_refused():
     with pytest.raises(ad.NoAdjointRuleError, match="lists"):
         ad.grad(over_a_list)(0.5, 2.0)
+
+
+def scaled(k, x0):
+    x = x0
+    for i in range(3):
+        x = x * k + 0.1
+    return np.sum(x)
+
+
+def test_scalar_code_skips_unbroadcast_after_one_check():
+    src = ad.grad(euler, wrt=(0, 1)).source
+    assert "scalars = all_scalars(k, x0)" in src
+    assert src.count("unbroadcast(") == src.count("if scalars else unbroadcast(")
+    # The same gradient function handles arrays too: the check fails and unbroadcast runs.
+    check_grad(scaled, (0.7, 1.5), wrt=(0, 1))
+    check_grad(scaled, (np.array([0.5, 0.6]), 1.5), wrt=(0, 1))
+    check_grad(scaled, (0.7, np.array([[1.0], [2.0]])), wrt=(0, 1))

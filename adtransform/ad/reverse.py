@@ -39,6 +39,7 @@ from ..ir.nodes import (
     substitute,
 )
 from ..syntax.naming import Namer
+from .. import runtime
 from . import runtime_refs
 from .loops import differentiate_loop
 from .registry import Kind, cached_template, lookup_adjoint
@@ -64,6 +65,12 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
+    # Scalar code (Python floats in) needs no unbroadcast at all; when that is only provable
+    # assuming every parameter is a scalar, one run-time check decides for the whole call.
+    # Only for code that is scalar throughout under that assumption: array code keeps plain unbroadcasts.
+    scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
+    scalar_code = all(scalar_ranks.get(v) == 0 for v in active.varied & active.useful)
+    builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
         body.append(runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None))
@@ -83,6 +90,10 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         builder.adjoints[output] = seed
         builder.sweep(body, active)
     gradients = [builder.finish(var) for var in wrt_vars]
+    if builder.hypothesis.used:
+        checks = len(dict.fromkeys(wrt_vars))
+        body.insert(checks, Op(builder.hypothesis.var, runtime_refs.callee("all_scalars"), list(params),
+                               sweep=Sweep.CHECK))
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients
@@ -93,6 +104,15 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
                     readable=primal.readable | builder.readable, pullback_param=pullback_param)
+
+
+class _Hypothesis:
+    """Ranks that hold when every parameter is a scalar, and the value that checks it at run time."""
+
+    def __init__(self, ranks: dict[Var, int | None], var: Var):
+        self.ranks = ranks
+        self.var = var
+        self.used = False
 
 
 class _Backward:
@@ -109,6 +129,7 @@ class _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
         branch = _Backward(self.namer, self.ranks, self.filename, self.user_vars)
         branch.readable = self.readable
+        branch.hypothesis = self.hypothesis
         branch.adjoints = dict(self.adjoints)
         return branch
 
@@ -179,13 +200,18 @@ class _Backward:
                     f"argument `{name}`, which depends on the differentiated input",
                     self.location(op), f"argument `{name}` of `{op.callee}`")
         broadcast = {name for name in wanted
-                     if rule.kind is Kind.ELEMENTWISE and not self.same_shape(bound[name], op)}
+                     if rule.kind is Kind.ELEMENTWISE and not self.same_shape(bound[name], op, self.ranks)}
         contributions = self.instantiate(template, op, bound, wanted, broadcast)
         for name, contribution in contributions.items():
             operand = bound[name]
             if name in broadcast:
-                contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
-                                         operand, op.line)
+                if self.same_shape(operand, op, self.hypothesis.ranks):
+                    self.hypothesis.used = True
+                    guarded = Callee(runtime.unbroadcast, Style.UNLESS, ref=runtime_refs.callee("unbroadcast").ref)
+                    contribution = self.emit(guarded, [self.hypothesis.var, contribution, operand], operand, op.line)
+                else:
+                    contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
+                                             operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
@@ -233,12 +259,13 @@ class _Backward:
         self.ops.append(Op(result, Callee(tuple, Style.TUPLE), list(values), line=line, sweep=Sweep.ADJOINT))
         return result
 
-    def same_shape(self, operand: Var, op: Op) -> bool:
-        """Proven: the contribution already has `operand`'s shape, so no unbroadcast."""
-        if self.ranks.get(operand) == 0 and self.ranks.get(op.result) == 0:
+    @staticmethod
+    def same_shape(operand: Var, op: Op, ranks: dict[Var, int | None]) -> bool:
+        """Proven by `ranks`: the contribution already has `operand`'s shape, so no unbroadcast."""
+        if ranks.get(operand) == 0 and ranks.get(op.result) == 0:
             return True
         others = [a for a in (*op.args, *op.kwargs.values()) if a is not operand]
-        return all(rank_analysis.rank_of(a, self.ranks) == 0 for a in others)
+        return all(rank_analysis.rank_of(a, ranks) == 0 for a in others)
 
     def emit(self, callee: Callee, args: list[Operand], adjoint_of: Var, line: int | None) -> Var:
         result = Var(self.namer.fresh(f"{adjoint_of.name}_bar"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..ad.registry import is_nondifferentiable
 from ..ir.nodes import Function, If, Loop, Op, Stmt, Style, Var
-from ..ir.operators import COMPARE
+from ..ir.operators import COMPARISONS
 
 
 @dataclass
@@ -26,13 +26,12 @@ class Activity:
         return isinstance(value, Var) and value in self.varied and value in self.useful
 
 
-_COMPARISONS = {fn for fn, _ in COMPARE.values()}
 
 
 def blocks_derivative(op: Op) -> bool:
     """True when the op's output carries no derivative of its inputs."""
     key = op.callee.key
-    if op.callee.style is Style.OPERATOR and key in _COMPARISONS:
+    if op.callee.style is Style.OPERATOR and key in COMPARISONS:
         return True
     return op.callee.style is not Style.COPY and is_nondifferentiable(key)
 

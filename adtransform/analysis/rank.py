@@ -6,16 +6,35 @@ inputs. Backward: an elementwise op whose result is rank 0 had rank-0 inputs
 (broadcasting never lowers rank), and `grad` checks at run time that the
 output is a scalar before the backward sweep, so the output is rank 0. The
 two directions are iterated to a fixed point. Unknown ranks stay `None`.
+
+Loops: a carried value is assumed to keep the rank it enters with; the
+assumption stands if the value leaving an iteration has that rank (then, by
+induction, every iteration has it), and is withdrawn and the analysis rerun
+otherwise. With `scalar_params`, every parameter is taken to be a scalar: the
+ranks then hold on calls where a run-time check (`all_scalars`) confirms it.
 """
 
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
+from ..ir.operators import COMPARISONS
+from ..ir.nodes import Carried, Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
 
 
-def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
-    ranks: dict[Var, int | None] = {v: None for v in fn.param_vars()}
+def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> dict[Var, int | None]:
+    refuted: set[Var] = set()
+    while True:
+        ranks, assumed = _solve(fn, scalar_output, scalar_params, refuted)
+        wrong = {p for p, c in assumed.items() if rank_of(c.next, ranks) != ranks.get(p)}
+        if not wrong:
+            return ranks
+        refuted |= wrong
+
+
+def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
+           refuted: set[Var]) -> tuple[dict[Var, int | None], dict[Var, Carried]]:
+    ranks: dict[Var, int | None] = {v: 0 if scalar_params else None for v in fn.param_vars()}
+    assumed: dict[Var, Carried] = {}
     for var in defined_in(fn.body):
         ranks[var] = None
     if scalar_output:
@@ -31,22 +50,23 @@ def analyze(fn: Function, scalar_output: bool) -> dict[Var, int | None]:
             elif isinstance(stmt, If):
                 changed |= _merge(stmt, ranks)
             else:
-                changed |= _carry(stmt, ranks)
+                changed |= _carry(stmt, ranks, assumed, refuted)
         for stmt in reversed(list(walk(fn.body))):
             if isinstance(stmt, Op):
                 changed |= _backward(stmt, ranks)
             elif isinstance(stmt, If):
                 changed |= _unmerge(stmt, ranks)
-    return ranks
+    return ranks, assumed
 
 
-def _carry(loop: Loop, ranks: dict[Var, int | None]) -> bool:
-    """A carried value keeps its rank if it enters and leaves every iteration with it."""
+def _carry(loop: Loop, ranks: dict[Var, int | None], assumed: dict[Var, Carried], refuted: set[Var]) -> bool:
+    """Assume a carried value keeps the rank it enters with (checked by `analyze`)."""
     changed = False
     for c in loop.carried:
         rank = rank_of(c.init, ranks)
-        if ranks.get(c.param) is None and rank is not None and rank == rank_of(c.next, ranks):
+        if ranks.get(c.param) is None and rank is not None and c.param not in refuted:
             ranks[c.param] = ranks[c.result] = rank
+            assumed[c.param] = c
             changed = True
     if loop.target is not None and loop.kind is LoopKind.RANGE and ranks.get(loop.target) is None:
         ranks[loop.target] = 0
@@ -85,7 +105,7 @@ def rank_of(operand: Operand, ranks: dict[Var, int | None]) -> int | None:
 
 
 def _kind(op: Op) -> Kind | None:
-    if op.callee.style is Style.COPY:
+    if op.callee.style is Style.COPY or (op.callee.style is Style.OPERATOR and op.callee.key in COMPARISONS):
         return Kind.ELEMENTWISE
     rule = lookup_adjoint(op.callee.key)
     return rule.kind if rule else None

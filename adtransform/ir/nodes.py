@@ -72,6 +72,7 @@ class Style(enum.Enum):
     TUPLE = "tuple display: (a, b)"
     LIST = "list display: [a, b]"
     CALL_VALUE = "call of a value computed in the function: f(a)"
+    UNLESS = "a call skipped when a run-time fact holds: g if scalars else unbroadcast(g, x)"
 
 
 @dataclass(frozen=True)

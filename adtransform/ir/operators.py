@@ -26,3 +26,4 @@ COMPARE = {
 }
 SYMBOLS = {fn: sym for table in (BINARY, UNARY, COMPARE) for fn, sym in table.values()}
 UNARY_FUNCTIONS = {fn for fn, _ in UNARY.values()}
+COMPARISONS = {fn for fn, _ in COMPARE.values()}

@@ -38,6 +38,21 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def all_scalars(*values: Any) -> bool:
+    """True when every argument is a scalar (Python number or 0-d): then no adjoint needs unbroadcasting."""
+    for v in values:
+        kind = type(v)
+        if kind is float or kind is int or kind is bool or kind is np.float64:
+            continue
+        if kind is np.ndarray:
+            if v.ndim:
+                return False
+            continue
+        if np.ndim(v) != 0:
+            return False
+    return True
+
+
 def ensure_cotangent(ct: Any, y: Any) -> None:
     """A pullback's cotangent must have the output's shape (it would broadcast silently otherwise)."""
     if np.shape(ct) != np.shape(y):
