@@ -19,6 +19,7 @@ import enum
 import operator
 import types
 
+from .. import runtime
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
@@ -39,7 +40,6 @@ from ..ir.nodes import (
     substitute,
 )
 from ..syntax.naming import Namer
-from .. import runtime
 from . import runtime_refs
 from .loops import differentiate_loop
 from .registry import Kind, cached_template, lookup_adjoint

@@ -17,8 +17,8 @@ ranks then hold on calls where a run-time check (`all_scalars`) confirms it.
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.operators import COMPARISONS
 from ..ir.nodes import Carried, Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
+from ..ir.operators import COMPARISONS
 
 
 def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> dict[Var, int | None]:
