@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from gradcheck import check_grad
 
 import adtransform as ad
-
-from gradcheck import check_grad
 
 
 def early_return(x):
