@@ -305,3 +305,16 @@ def test_scalar_code_skips_unbroadcast_after_one_check():
     check_grad(scaled, (0.7, 1.5), wrt=(0, 1))
     check_grad(scaled, (np.array([0.5, 0.6]), 1.5), wrt=(0, 1))
     check_grad(scaled, (0.7, np.array([[1.0], [2.0]])), wrt=(0, 1))
+
+
+def swap_through_identity(x, n):
+    s = 0.0
+    a = 0.5
+    for i in range(2):
+        s, a = a, x * 2.0
+    return np.sum(s)
+
+
+def test_carried_adjoints_are_updated_in_parallel():
+    # The adjoint carried for `a` is the one carried for `s` a moment before: a parallel assignment.
+    check_grad(swap_through_identity, (np.array([0.3, 1.0]), 2))

@@ -150,9 +150,15 @@ def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: st
         head = f"while {to_source(_operand(loop.cond, names))}:"
     lines.append(indent + head)
     body = _block(loop.body, names, line_text, indent + INDENT)
-    for c in loop.carried:
-        if names.var(c.param) != _name_of(c.next, names):
-            body.append(indent + INDENT + to_source(build.assign(names.var(c.param), _operand(c.next, names))))
+    copies = [(names.var(c.param), c.next) for c in loop.carried if names.var(c.param) != _name_of(c.next, names)]
+    targets = {name for name, _ in copies}
+    if len(copies) > 1 and any(_name_of(value, names) in targets for _, value in copies):
+        # `a, b = b, a`: one parallel assignment, so no copy reads a variable another just overwrote.
+        lhs = ", ".join(name for name, _ in copies)
+        rhs = ", ".join(to_source(_operand(value, names)) for _, value in copies)
+        body.append(f"{indent}{INDENT}{lhs} = {rhs}")
+    else:
+        body += [indent + INDENT + to_source(build.assign(name, _operand(value, names))) for name, value in copies]
     return lines + (body or [indent + INDENT + "pass"])
 
 
