@@ -269,3 +269,33 @@ def test_stop_gradient_blocks_the_adjoint_only():
     check_grad(softmax_xent, (z, y))      # the max-subtraction is exact: the gradient is unchanged
     assert "extremum_adjoint" not in ad.grad(softmax_xent).source
     assert ad.stop_gradient(3.0) == 3.0
+
+
+def aliased_update(x):
+    y = x
+    y += 1.0
+    return np.sum(x * x)
+
+
+def view_update(x):
+    y = x[0]
+    y *= 3.0
+    return np.sum(x * x)
+
+
+def unaliased_update(x0, v):
+    x = x0
+    x += 0.5 * v
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("fn", [aliased_update, view_update])
+def test_in_place_update_of_an_alias_is_refused(fn):
+    # NumPy would change `x` through `y`; rewriting `y += e` as `y = y + e` would be silently wrong.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="may share memory with `x`") as info:
+        ad.grad(fn)
+    assert info.value.location.line == fn.__code__.co_firstlineno + 2
+
+
+def test_in_place_update_without_a_later_read_of_the_alias_is_fine():
+    check_grad(unaliased_update, (np.array([0.5, -1.0]), np.array([1.0, 2.0])), wrt=(0, 1))
