@@ -13,7 +13,7 @@ from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from .source import SourceInfo
 
-_CONTROL_FLOW = "this control flow is not supported yet (if/elif/else, `for` over range() and `while` are)"
+_CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` statement"
 
 # Construct -> (name shown to the user, what to do instead).
 _REFUSED: dict[type, tuple[str, str]] = {
