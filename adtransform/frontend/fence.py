@@ -10,7 +10,7 @@ from __future__ import annotations
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..syntax import build
+from .aliases import refuse_aliased_updates
 from .source import SourceInfo
 
 _CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` statement"
@@ -62,7 +62,7 @@ def check(node: gast.FunctionDef, info: SourceInfo) -> None:
             if isinstance(child, gast.Return):
                 returns.append(child)
     _check_returns(node, returns, info)
-    _refuse_aliased_updates(node, info)
+    refuse_aliased_updates(node, info)
 
 
 def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:
@@ -120,57 +120,3 @@ def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: Sou
     if not valued:
         last = node.body[-1] if node.body else node
         _fail(last, info, "missing `return`", "the function must return a value to have a gradient")
-
-
-_VIEWS = {"T", "reshape", "transpose", "ravel", "view", "swapaxes", "squeeze"}
-
-
-def _viewed_name(value: gast.expr) -> str | None:
-    """`b` when `value` may share memory with `b`: `b`, `b[i]`, `b.T`, `b.reshape(...)`."""
-    if isinstance(value, gast.Call):
-        value = value.func if isinstance(value.func, gast.Attribute) and value.func.attr in _VIEWS else value
-    while isinstance(value, (gast.Subscript, gast.Attribute)):
-        if isinstance(value, gast.Attribute) and value.attr not in _VIEWS:
-            return None
-        value = value.value
-    return value.id if isinstance(value, gast.Name) else None
-
-
-def _refuse_aliased_updates(node: gast.FunctionDef, info: SourceInfo) -> None:
-    """NumPy's `y += e` writes into y's buffer; if another name that is read shares it, refuse.
-
-    After `y = x`, `y += 1.0` changes `x` too; as `y = y + 1.0` it would not, and a gradient
-    through a later read of `x` would be silently wrong.
-    """
-    aliases: dict[str, set[str]] = {}
-    alias_stmts: set[int] = set()
-    for stmt in gast.walk(node):
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
-            source = _viewed_name(stmt.value)
-            if source is not None and source != stmt.targets[0].id:
-                target = stmt.targets[0].id
-                aliases.setdefault(target, set()).add((source, stmt.lineno))
-                aliases.setdefault(source, set()).add((target, stmt.lineno))
-                alias_stmts.update(id(n) for n in gast.walk(stmt.value))
-    reads: dict[str, list[int]] = {}
-    for name in gast.walk(node):
-        if isinstance(name, gast.Name) and isinstance(name.ctx, gast.Load) and id(name) not in alias_stmts:
-            reads.setdefault(name.id, []).append(getattr(name, "lineno", 0))
-    in_loop = {id(n) for loop in gast.walk(node) if isinstance(loop, (gast.For, gast.While))
-               for n in gast.walk(loop)}
-    for stmt in gast.walk(node):
-        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
-            name = stmt.target.id
-            looped = id(stmt) in in_loop
-            for partner, since in sorted(aliases.get(name, ())):
-                if since > stmt.lineno and not looped:
-                    continue  # the names share memory only after the update
-                # A read after the update (or anywhere, when the update is in a loop) sees the change.
-                later = [line for line in reads.get(partner, ()) if line > stmt.lineno or looped]
-                if later:
-                    symbol = build.SYMBOL_OF.get(type(stmt.op), "op")
-                    raise UnsupportedSyntaxError(
-                        f"`{name}` may share memory with `{partner}` (assigned from it), so NumPy's in-place "
-                        f"update would change `{partner}` too; write `{name} = {name} {symbol} ...` "
-                        f"for a new array, or copy first (`{name} = {partner}.copy()`)",
-                        info.location(stmt), "in-place update of an alias")
