@@ -129,8 +129,8 @@ def with_try(x):
     return x
 
 
-def with_subscript_write(x):
-    x[0] = 1.0
+def with_nested_subscript_write(x):
+    x[0][1] = 1.0
     return np.sum(x)
 
 
@@ -155,7 +155,7 @@ def with_nested_def(x):
 
 @pytest.mark.parametrize("fn, construct, offset, col", [
     (with_try, "`try` statement", 1, 4),
-    (with_subscript_write, "assignment to a subscript", 1, 4),
+    (with_nested_subscript_write, "assignment into a nested subscript or attribute", 1, 4),
     (without_return, "missing `return`", 1, 4),
     (with_star_args, "`*xs` parameter", 0, 0),
     (with_comprehension, "list comprehension", 1, 15),

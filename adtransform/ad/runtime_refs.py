@@ -12,6 +12,8 @@ SHAPE_ONLY_ARGUMENTS = {
     runtime.unreduce: (1,),
     runtime.reduced_size: (0,),
     runtime.zeros_like: (0,),
+    runtime.getitem_adjoint: (1,),
+    runtime.slot_adjoint: (2,),
 }
 
 

@@ -1,6 +1,6 @@
 """A-normal form: one operation per statement.
 
-Post-condition: every statement is `name = atom`, `name = op(atom, ...)`,
+Post-condition: every statement is `name = atom`, `name = op(atom, ...)`, `name[atom] = atom`,
 `op(atom, ...)` (a call kept for its effect) or `return atom`. An atom is a
 name, a constant (`-2.0` and tuples of constants included) or a reference
 into a module (`np.pi`). Docstrings are dropped.
@@ -99,7 +99,13 @@ class _Normalizer:
 
     def statement(self, stmt: gast.stmt) -> list[gast.stmt]:
         self.out = []
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            # `y[i] = e`: the index and the value become atoms; the write is one operation.
+            target = stmt.targets[0]
+            value = self.atom(stmt.value)
+            store = build.subscript(target.value, self.index(target.slice), ctx="store")
+            self.out.append(gast.copy_location(build.assign_to(store, value), stmt))
+        elif isinstance(stmt, gast.Assign):
             self.out.append(build.assign(stmt.targets[0].id, self.operation(stmt.value)))
         elif isinstance(stmt, gast.Return):
             self.out.append(build.return_(self.atom(stmt.value)))

@@ -1,7 +1,7 @@
 """Lower `x op= e` to `x = x op e`.
 
 Post-condition: no AugAssign remains; annotated assignments are plain ones.
-Requires: the fence (targets are plain names).
+Requires: the fence (targets are names, or subscripts of a name: `y[i] += e` -> `y[i] = y[i] + e`).
 Why: SSA lowering handles plain assignment only. NumPy's in-place `+=`
 mutates an array the caller may hold; as `x = x + e` it does not, which is the
 semantics a gradient can be defined for.
@@ -14,6 +14,8 @@ def f(x):
 """
 
 from __future__ import annotations
+
+import copy
 
 import gast
 
@@ -28,8 +30,14 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
 def _rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
     if isinstance(stmt, gast.AugAssign):
-        value = gast.BinOp(left=build.name(stmt.target.id), op=stmt.op, right=stmt.value)
-        return [build.assign(stmt.target.id, value)]
+        target = stmt.target
+        if isinstance(target, gast.Subscript):
+            # `y[i] += e` -> `y[i] = y[i] + e`: a read of the slot, then a write into it.
+            read = build.subscript(build.name(target.value.id), copy.deepcopy(target.slice))
+            value = gast.BinOp(left=read, op=stmt.op, right=stmt.value)
+            return [gast.copy_location(build.assign_to(target, value), stmt)]
+        value = gast.BinOp(left=build.name(target.id), op=stmt.op, right=stmt.value)
+        return [build.assign(target.id, value)]
     if isinstance(stmt, gast.AnnAssign):
-        return [build.assign(stmt.target.id, stmt.value)]
+        return [gast.copy_location(build.assign_to(stmt.target, stmt.value), stmt)]
     return None

@@ -1,6 +1,6 @@
 """Split tuple assignment into one assignment per name.
 
-Post-condition: every Assign has a single Name target.
+Post-condition: every Assign has a single target: a name, or a subscript of a name.
 Requires: aug_assign (no AugAssign left).
 Why: SSA gives each name one definition. `a, b = b, a` must read both sides
 before writing, so when a target is read on the right, the values go through
@@ -30,7 +30,8 @@ from .blocks import rewrite_blocks
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
     def rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
-        if isinstance(stmt, gast.Assign) and (len(stmt.targets) > 1 or not isinstance(stmt.targets[0], gast.Name)):
+        if isinstance(stmt, gast.Assign) and (len(stmt.targets) > 1
+                                              or not isinstance(stmt.targets[0], (gast.Name, gast.Subscript))):
             return _split(stmt, ctx)
         return None
 
@@ -48,6 +49,8 @@ def _split(stmt: gast.Assign, ctx: Context) -> list[gast.stmt]:
     for target in stmt.targets:
         if isinstance(target, gast.Name):
             out.append(build.assign(target.id, value))
+        elif isinstance(target, gast.Subscript):
+            out.append(gast.copy_location(build.assign_to(target, value), stmt))
         else:
             out.extend(_unpack(target, value, ctx))
     return out

@@ -124,8 +124,23 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
         elif isinstance(op, Loop):
             lines += _loop(op, names, line_text, indent)
             group = None
+        elif op.callee.style is Style.STORE:
+            lines += [indent + line for line in _store(op, names)]
         else:
             lines.append(indent + to_source(_statement(op, names)))
+    return lines
+
+
+def _store(op: Op, names: _Names) -> list[str]:
+    """`a[i] = v`; the new version of `a` is `a`'s own variable, unless a loop already named it."""
+    array, index, value = op.args
+    base = names.var(array)
+    target = build.subscript(build.name(base), _index(index, names), ctx="store")
+    lines = [to_source(build.assign_to(target, _operand(value, names)))]
+    if op.result in names.renamed and names.renamed[op.result] != base:
+        lines.append(to_source(build.assign(names.var(op.result), build.name(base))))
+    else:
+        names.renamed[op.result] = base
     return lines
 
 

@@ -115,11 +115,16 @@ class _Interpreter:
             self.read(stmt.value, state)
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
-                self.bind(target, stmt.value, state, stmt)
+                if isinstance(target, gast.Subscript):
+                    self.write_into(target, stmt, state)
+                else:
+                    self.bind(target, stmt.value, state, stmt)
             return state
         if isinstance(stmt, gast.AugAssign):
             self.read(stmt.value, state)
-            if isinstance(stmt.target, gast.Name):
+            if isinstance(stmt.target, gast.Subscript):
+                self.write_into(stmt.target, stmt, state)
+            elif isinstance(stmt.target, gast.Name):
                 self.refuse_stale(stmt.target, state)
                 self.update(stmt.target.id, stmt, state)
             return state
@@ -158,13 +163,31 @@ class _Interpreter:
         update = state.stale.get(node.id)
         if update is None:
             return
-        name = update.target.id
-        symbol = build.SYMBOL_OF.get(type(update.op), "op")
+        targets = update.targets if isinstance(update, gast.Assign) else [update.target]
+        target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
+        if isinstance(target, gast.Name):
+            name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
+            instead = f"write `{name} = {name} {symbol} ...` for a new array, or copy first (`{name} = {name}.copy()`)"
+        else:
+            name = target.value.id
+            instead = f"copy first (`{name} = {name}.copy()`) so that the write changes `{name}` only"
         raise UnsupportedSyntaxError(
             f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), "
-            f"so NumPy's in-place update would change `{node.id}` too; write `{name} = {name} {symbol} ...` "
-            f"for a new array, or copy first (`{name} = {name}.copy()`)",
+            f"so NumPy's in-place update would change `{node.id}` too; {instead}",
             self.info.location(update), "in-place update of an alias")
+
+    def write_into(self, target: gast.Subscript, stmt: gast.stmt, state: _State) -> None:
+        """`a[i] = v` changes a's buffer: every other name sharing it sees the write."""
+        self.read(target.slice, state)
+        base = target.value
+        if isinstance(base, gast.Name):
+            self.refuse_stale(base, state)
+            changed = state.sites.get(base.id, frozenset())
+            for other, where in state.sites.items():
+                if other != base.id and any(_overlap(a, b) for a in where for b in changed):
+                    state.stale[other] = stmt
+            # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
+            state.sites[base.id] = frozenset({id(stmt)})
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
         changed = state.sites.get(name, frozenset())

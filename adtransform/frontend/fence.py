@@ -105,9 +105,12 @@ def _check_target(target: gast.AST, info: SourceInfo, top: bool) -> None:
             _check_target(elt, info, top=False)
         return
     if isinstance(target, gast.Subscript):
-        _fail(target, info, "assignment to a subscript",
-              "in-place writes into arrays are not supported yet; build a new array "
-              "(np.where, np.concatenate) instead")
+        if not top:
+            _fail(target, info, "subscript in a tuple target", "assign each element in its own statement")
+        if not isinstance(target.value, gast.Name):
+            _fail(target, info, "assignment into a nested subscript or attribute",
+                  "write into a named array with one index, `a[i, j] = v` rather than `a[i][j] = v`")
+        return
     if isinstance(target, gast.Attribute):
         _fail(target, info, "assignment to an attribute",
               "differentiated functions cannot mutate objects")

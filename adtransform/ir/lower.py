@@ -1,6 +1,6 @@
 """Lower a canonical (A-normal form) gast function to SSA IR.
 
-Requires: canonicalize (one operation per statement, single-name targets).
+Requires: canonicalize (one operation per statement, single targets: a name or `name[atoms]`).
 Guarantees: a verified `Function`; each user variable's first definition keeps
 its name, later ones are `h_1`, `h_2` (from the namer, so never a collision);
 free names become `Global` references resolved now, read at run time.
@@ -35,7 +35,7 @@ from .nodes import (
     Style,
     Var,
 )
-from .operators import BINARY, COMPARE, UNARY
+from .operators import BINARY, COMPARE, INDEX_UPDATE, UNARY
 
 
 def lower(node: gast.FunctionDef, ctx: Context, name: str | None = None) -> Function:
@@ -79,7 +79,9 @@ class _Lowerer:
         for stmt in stmts:
             self.line = self.ctx.info.file_line(stmt)
             self.stmt_node = stmt
-            if isinstance(stmt, gast.Assign):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                body.append(self.write_into(stmt.targets[0], stmt.value))
+            elif isinstance(stmt, gast.Assign):
                 op = self.operation(stmt.value)
                 target = stmt.targets[0].id
                 op.result = self.define(target)
@@ -109,8 +111,7 @@ class _Lowerer:
             target_name = stmt.target.id
         else:
             kind, iter_args, target_name = LoopKind.WHILE, [], None
-        assigned = dict.fromkeys(n.id for s in stmt.body for n in gast.walk(s)
-                                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+        assigned = dict.fromkeys(name for s in stmt.body for name in _bound_names(s))
         # Carried: what the body rebinds and exists before the loop, and every variable of the
         # function (not a temporary) the body binds, which code after the loop may read; one bound
         # only inside the loop enters it as None (read after zero iterations it fails loudly).
@@ -198,6 +199,21 @@ class _Lowerer:
         var = Var(name)
         self.env[user_name] = var
         return var
+
+    def write_into(self, target: gast.Subscript, value: gast.expr) -> Op:
+        """`y[i] = v` is `y = index_update(y, i, v)`: a new version of `y` (written in place when safe)."""
+        name = target.value.id
+        if name not in self.env:
+            raise UnsupportedSyntaxError(
+                f"`{name}` is not a local array: writing into a global or closure array would change it for "
+                f"every caller; copy it into a local first (`{name}_local = {name}.copy()`)",
+                self.location(target), "assignment into a global")
+        self.col = self.ctx.info.location(target).col
+        op = self.op(INDEX_UPDATE, [self.env[name], self.index(target.slice), self.operand(value)])
+        op.result = self.define(name)
+        if name in self.ctx.locals:
+            self.readable.add(op.result)
+        return op
 
     def op(self, callee: Callee, args: list[Operand], kwargs: dict[str, Operand] | None = None) -> Op:
         return Op(None, callee, args, kwargs or {}, line=self.line, col=self.col)
@@ -302,6 +318,17 @@ class _Lowerer:
     def location(self, node: gast.AST):
         located = node if getattr(node, "lineno", None) else self.stmt_node
         return self.ctx.info.location(located)
+
+
+def _bound_names(stmt: gast.stmt) -> list[str]:
+    """The names a statement binds: `y = ...`, and `y[i] = ...` (a new version of `y`)."""
+    names = []
+    for n in gast.walk(stmt):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            names.append(n.id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+            names.append(n.value.id)
+    return names
 
 
 def _const_slice(item: SliceItem) -> bool:

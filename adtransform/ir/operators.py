@@ -1,10 +1,14 @@
-"""Python operators as the functions derivative rules are registered on."""
+"""Python operators (and subscript writes) as the functions derivative rules are registered on."""
 
 from __future__ import annotations
 
 import operator
 
 import gast
+
+from .. import runtime
+from ..frontend.resolve import Ref, Scope
+from .nodes import Callee, Style
 
 # gast operator class -> (function, symbol)
 BINARY = {
@@ -27,3 +31,7 @@ COMPARE = {
 SYMBOLS = {fn: sym for table in (BINARY, UNARY, COMPARE) for fn, sym in table.values()}
 UNARY_FUNCTIONS = {fn for fn, _ in UNARY.values()}
 COMPARISONS = {fn for fn, _ in COMPARE.values()}
+
+# `y[i] = v` as a value: the new version of `y` (a copy, or `y` itself written in place when safe).
+INDEX_UPDATE = Callee(runtime.index_update, Style.FUNCTION,
+                      ref=Ref(("index_update",), runtime.index_update, Scope.INJECTED, runtime.index_update))

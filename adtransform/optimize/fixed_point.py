@@ -4,7 +4,8 @@ Order within a round: folding and algebra create copies, copy propagation
 removes them, CSE then sees identical operands, shape_witness frees values
 read only for their shape, and DCE last removes what the others orphaned.
 `fresh_returns` runs once at the end because the others can turn a fresh
-gradient into an alias of an input (`1.0 * W` -> `W`).
+gradient into an alias of an input (`1.0 * W` -> `W`). `in_place` runs last of
+all: it reasons about buffers, which the value-level passes are free to rearrange.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, shape_witness
+from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, in_place, shape_witness
 
 PASSES = (constant_fold, algebra, copy_prop, cse, shape_witness, dce)
 _MAX_ROUNDS = 20
@@ -35,4 +36,5 @@ def optimize(fn: Function, namer: Namer) -> Function:
         if not changed:
             break
     fresh_returns.transform(fn, namer)
+    in_place.transform(fn)
     return fn

@@ -15,9 +15,11 @@ from ..runtime import (
     dot_rhs_adjoint,
     extremum_adjoint,
     getitem_adjoint,
+    index_update,
     matmul_lhs_adjoint,
     matmul_rhs_adjoint,
     reduced_size,
+    slot_adjoint,
     tie_share,
     transpose_adjoint,
     unreduce,
@@ -233,6 +235,11 @@ def reshape_method(y, a, *shape, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
 
 
+@adjoint(np.copy, np.ndarray.copy, elementwise=True)
+def copy(y, a, order="K"):
+    d[a] = d[y]
+
+
 @adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
 def ravel(y, a, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
@@ -241,6 +248,14 @@ def ravel(y, a, order="C"):
 @adjoint(operator.getitem)
 def getitem(y, a, index):
     d[a] = getitem_adjoint(d[y], a, index)
+
+
+@adjoint(index_update)
+def index_update_rule(y, a, index, value):
+    # `y[index] = value`: the slot's adjoint goes to `value` (read first: the slot is then zeroed),
+    # the rest to the old `y`, whose slot was overwritten.
+    d[value] = slot_adjoint(d[y], index, value)
+    d[a] = index_update(d[y], index, 0.0)
 
 
 nondifferentiable(

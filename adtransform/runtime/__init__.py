@@ -13,8 +13,10 @@ from .helpers import (
     extremum_adjoint,
     full_like,
     getitem_adjoint,
+    index_update,
     matmul_lhs_adjoint,
     matmul_rhs_adjoint,
+    slot_adjoint,
     tie_share,
     transpose_adjoint,
     zeros_like,
@@ -23,6 +25,6 @@ from .helpers import (
 __all__ = [
     "all_scalars",
     "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_cotangent", "ensure_differentiable", "ensure_scalar",
-    "extremum_adjoint", "full_like", "getitem_adjoint", "matmul_lhs_adjoint", "matmul_rhs_adjoint",
-    "reduced_size", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
+    "extremum_adjoint", "full_like", "getitem_adjoint", "index_update", "matmul_lhs_adjoint", "matmul_rhs_adjoint",
+    "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
 ]

@@ -133,3 +133,42 @@ def transpose_adjoint(g: Any, axes: Any = None) -> Any:
     if axes is None or len(axes) == 0:
         return np.transpose(g)
     return np.transpose(g, np.argsort(axes))
+
+
+def _check_writable_index(index: Any) -> None:
+    """An index array naming a position twice makes `a[index] = v` keep only the last write:
+    the earlier elements of `v` would get adjoints they do not have."""
+    if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
+        return
+    if isinstance(index, (list, np.ndarray)) and np.asarray(index).ndim == 1 \
+            and np.asarray(index).dtype.kind in "iu":
+        flat = np.asarray(index)
+        if np.unique(flat).size == flat.size:
+            return
+        raise ValueError("adtransform: `a[index] = v` with an index array that repeats a position has no "
+                         "well-defined gradient; use distinct indices")
+    raise ValueError("adtransform: `a[index] = v` supports integers, slices, boolean masks and 1-D arrays of "
+                     "distinct integers as the index")
+
+
+def index_update(a: Any, index: Any, value: Any) -> Any:
+    """`a[index] = value` without changing `a`: the functional form the compiler differentiates.
+
+    Generated code writes in place instead wherever nothing else reads `a` afterwards
+    (see optimize/in_place.py); this copy is what remains where something does.
+    """
+    out = a.copy() if isinstance(a, list) else np.array(a, copy=True)
+    out[index] = value
+    return out
+
+
+def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
+    """The adjoint of `value` in `a[index] = value`: the slot of `g` it went to, summed to its shape.
+
+    A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
+    """
+    _check_writable_index(index)
+    slot = g[index]
+    if isinstance(slot, np.ndarray):
+        slot = slot.copy()
+    return unbroadcast(slot, value)

@@ -72,8 +72,8 @@ def compare(symbol: str, left: gast.expr, right: gast.expr) -> gast.Compare:
     return gast.Compare(left=left, ops=[COMPAREOPS[symbol]()], comparators=[right])
 
 
-def subscript(value: gast.expr, index: gast.expr) -> gast.Subscript:
-    return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+def subscript(value: gast.expr, index: gast.expr, ctx: str = "load") -> gast.Subscript:
+    return gast.Subscript(value=value, slice=index, ctx=gast.Store() if ctx == "store" else gast.Load())
 
 
 def tuple_(elts: list[gast.expr]) -> gast.Tuple:
@@ -92,7 +92,7 @@ def assign(target: str, value: gast.expr, lineno: int | None = None) -> gast.Ass
 
 
 def assign_to(target: gast.expr, value: gast.expr) -> gast.Assign:
-    """Assignment to an existing target node (a name or a tuple of names, ctx Store)."""
+    """Assignment to an existing target node (a name, a tuple of names or a subscript, ctx Store)."""
     return gast.Assign(targets=[target], value=value, type_comment=None)
 
 

@@ -993,6 +993,15 @@ def f(x, n):
     g = lambda v: v * 2.0  # <-
     return np.sum(g(x))
 """),
+]
+
+#: Subscript writes, break, continue, early return, conditional expressions, and/or, loops over
+#: other iterables than range(), and loops whose backward sweep needs values computed inside an
+#: `if` (or an inner loop) of their body were refused when this test was written; later commits
+#: wire them in. Each must be refused with the file and the marked line, or differentiated right:
+#: the value and the gradient against finite differences at several points. A crash of the
+#: gradient is a failure.
+REFUSED_OR_RIGHT = [
     ("assignment into an array", """
 def f(x, n):
     y = x * 1.0
@@ -1020,14 +1029,6 @@ def f(x, n):
         y[1:] = np.sin(x[1:])  # <-
     return np.sum(y)
 """),
-]
-
-#: break, continue, early return, conditional expressions, and/or, loops over other iterables than
-#: range(), and loops whose backward sweep needs values computed inside an `if` (or an inner loop) of
-#: their body were refused when this test was written; commits acec888, b2f7439 and 221b54a wire them
-#: in. Each must be refused with the file and the marked line, or differentiated right: the value and
-#: the gradient against finite differences at several points. A crash of the gradient is a failure.
-REFUSED_OR_RIGHT = [
     ("break", """
 def f(x, n):
     s = 0.0

@@ -1,0 +1,255 @@
+"""Write `y[i] = v` into y's own buffer when nothing can tell the difference.
+
+The IR's `index_update(y, i, v)` is functional: a new version of `y`, which is what
+reverse mode differentiates. Copying on every write would make a loop that fills an
+array quadratic, so a write becomes in place (`y[i] = v`, and the new version is `y`)
+when the old version is provably dead:
+
+* it owns its buffer: made in this function by an operation that allocates (never a
+  parameter, a global or a view of one), or a loop-carried array whose entering value
+  owns its buffer (otherwise that value is copied once, before the loop);
+* every other read of it is over before the write: an operation earlier in the same
+  block whose result is new (`np.sin(y)`, `y[k] * 2`), or a view consumed the same
+  way; a read of its shape only may come anywhere. Anything that may keep a reference
+  (a stack push, a tuple, a branch or loop yielding it, a return) keeps the copy.
+
+Runs once, last: every other pass reasons about values, this one about buffers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import runtime
+from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
+from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Var
+from ..ir.operators import INDEX_UPDATE
+
+STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")
+_COPY = Callee(np.ndarray.copy, Style.METHOD, symbol="copy")
+
+# Operations whose result is a new object: reading an array through them finishes the read.
+_FRESH_FUNCTIONS = {
+    np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.dot, np.matmul, np.outer, np.where, np.copy,
+    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array,
+    np.concatenate, np.stack, np.hstack, np.vstack, np.arange, np.linspace, np.eye, np.linalg.norm, np.clip,
+    runtime.slot_adjoint, runtime.getitem_adjoint, runtime.zeros_like, runtime.full_like, runtime.copy_gradient,
+    runtime.matmul_lhs_adjoint, runtime.matmul_rhs_adjoint, runtime.dot_lhs_adjoint, runtime.dot_rhs_adjoint,
+    runtime.index_update, runtime.reduced_size, len, float, int, abs,
+}
+_FRESH_METHODS = {"sum", "mean", "prod", "max", "min", "dot", "copy", "astype", "std", "var", "item", "clip"}
+_FRESH_STYLES = {Style.OPERATOR}
+
+
+@dataclass
+class _Use:
+    stmt: Stmt | None        # the statement of `block` that reads the value (None: the function's returns)
+    block: list[Stmt] | None
+    op: Op | None             # the operation reading it, when it is an operation (not a region's bookkeeping)
+    position: int             # argument position in `op`
+
+
+class _Uses:
+    """Every read of every value, with the block statement it happens in."""
+
+    def __init__(self, fn: Function) -> None:
+        self.of: dict[Var, list[_Use]] = {}
+        self.defined_by: dict[Var, tuple[Op, list[Stmt]]] = {}
+        self.carried_by: dict[Var, tuple[Carried, Loop, list[Stmt]]] = {}
+        self._block(fn.body)
+        for value in fn.returns:
+            if isinstance(value, Var):
+                self.of.setdefault(value, []).append(_Use(None, None, None, -1))
+
+    def _add(self, var: object, use: _Use) -> None:
+        if isinstance(var, Var):
+            self.of.setdefault(var, []).append(use)
+
+    def _block(self, block: list[Stmt]) -> None:
+        for stmt in block:
+            if isinstance(stmt, Op):
+                if stmt.result is not None:
+                    self.defined_by[stmt.result] = (stmt, block)
+                for position, arg in enumerate([*stmt.args, *stmt.kwargs.values()]):
+                    for var in _vars(arg):
+                        self._add(var, _Use(stmt, block, stmt, position))
+                continue
+            # A region: its own reads (condition, yields, carried values) may keep a reference.
+            for var in _region_reads(stmt):
+                self._add(var, _Use(stmt, block, None, -1))
+            if isinstance(stmt, If):
+                self._block(stmt.then_body)
+                self._block(stmt.else_body)
+            else:
+                for c in stmt.carried:
+                    self.carried_by[c.param] = (c, stmt, block)
+                self._block(stmt.cond_body)
+                self._block(stmt.body)
+
+
+def _vars(operand: object) -> list[Var]:
+    from ..ir.nodes import _flatten
+    return [v for v in _flatten(operand) if isinstance(v, Var)]
+
+
+def _region_reads(stmt: If | Loop) -> list[Var]:
+    if isinstance(stmt, If):
+        return [v for o in (stmt.cond, *stmt.then_values, *stmt.else_values) for v in _vars(o)]
+    reads = [v for o in (*stmt.iter_args, stmt.cond) for v in _vars(o)]
+    return reads + [v for c in stmt.carried for o in (c.init, c.next) for v in _vars(o)]
+
+
+def _shape_only(use: _Use) -> bool:
+    op = use.op
+    if op is None or op.callee.style is not Style.FUNCTION:
+        return False
+    return use.position in SHAPE_ONLY_ARGUMENTS.get(op.callee.key, ())
+
+
+def _is_fresh(op: Op) -> bool:
+    """Whether the operation's result is a new object (never its argument or a view of it)."""
+    callee = op.callee
+    if callee.style in _FRESH_STYLES or (callee.style is Style.FUNCTION and isinstance(callee.key, np.ufunc)):
+        return True
+    if callee.style is Style.FUNCTION and callee.key is not INDEX_UPDATE.key:
+        try:
+            return callee.key in _FRESH_FUNCTIONS
+        except TypeError:  # unhashable
+            return False
+    return callee.style is Style.METHOD and callee.symbol in _FRESH_METHODS
+
+
+def _keeps_no_reference(op: Op) -> bool:
+    """Operations that read their arguments and return; a view-like result is then checked in turn."""
+    return op.callee.style in (Style.FUNCTION, Style.METHOD, Style.OPERATOR, Style.SUBSCRIPT, Style.ATTRIBUTE,
+                               Style.COPY, Style.UNLESS) and op.callee.key not in (list.append,)
+
+
+class _InPlace:
+    def __init__(self, fn: Function) -> None:
+        self.fn = fn
+        self.uses = _Uses(fn)
+
+    def run(self) -> bool:
+        changed = False
+        for op, block in list(self._writes(self.fn.body)):
+            if self._may_overwrite(op, block):
+                op.callee = STORE
+                changed = True
+        return changed
+
+    def _writes(self, block: list[Stmt]):
+        for stmt in block:
+            if isinstance(stmt, Op):
+                if stmt.callee == INDEX_UPDATE or (stmt.callee.key is INDEX_UPDATE.key
+                                                   and stmt.callee.style is Style.FUNCTION):
+                    yield stmt, block
+            elif isinstance(stmt, If):
+                yield from self._writes(stmt.then_body)
+                yield from self._writes(stmt.else_body)
+            else:
+                yield from self._writes(stmt.cond_body)
+                yield from self._writes(stmt.body)
+
+    def _may_overwrite(self, write: Op, block: list[Stmt]) -> bool:
+        old = write.args[0]
+        if not isinstance(old, Var) or len(write.args) != 3 or write.kwargs:
+            return False
+        index = next(i for i, s in enumerate(block) if s is write)
+        if not self._reads_done(old, block, index, exempt=write):
+            return False
+        if old in self.uses.defined_by:
+            definer, _ = self.uses.defined_by[old]
+            return self._owns(definer)
+        if old in self.uses.carried_by:
+            return self._carried_owns(old)
+        return False  # a parameter of the function, or a branch's result
+
+    def _reads_done(self, var: Var, block: list[Stmt], index: int, exempt: Op | None = None,
+                    seen: frozenset[int] = frozenset()) -> bool:
+        """Whether every read of `var` (and of views of it) is over before `block[index]` runs."""
+        if id(var) in seen:
+            return True
+        seen = seen | {id(var)}
+        for use in self.uses.of.get(var, ()):
+            if use.op is exempt and exempt is not None:
+                continue
+            if _shape_only(use):
+                continue
+            if use.op is None or use.block is not block:
+                return False
+            position = next(i for i, s in enumerate(block) if s is use.stmt)
+            if position >= index or not _keeps_no_reference(use.op):
+                return False
+            if _is_fresh(use.op) or use.op.result is None:
+                continue
+            if not self._reads_done(use.op.result, block, index, seen=seen):
+                return False
+        return True
+
+    def _owns(self, definer: Op) -> bool:
+        return _is_fresh(definer) or definer.callee.key is INDEX_UPDATE.key
+
+    def _carried_owns(self, param: Var) -> bool:
+        carried, loop, outer = self.uses.carried_by[param]
+        # The previous iteration's value becomes this param: nothing may still hold it.
+        nxt = carried.next
+        if not isinstance(nxt, Var) or nxt not in self.uses.defined_by:
+            return False
+        definer, _ = self.uses.defined_by[nxt]
+        if not self._owns(definer) or not self._only_carried(nxt, loop):
+            return False
+        if not self._init_owned(carried, loop, outer):
+            self._copy_init(carried, loop, outer)
+        return True
+
+    def _only_carried(self, var: Var, loop: Loop) -> bool:
+        """`var` is read only as the loop's `next` (once), for its shape, or consumed at once."""
+        for use in self.uses.of.get(var, ()):
+            if _shape_only(use):
+                continue
+            if use.op is None:
+                if use.stmt is not loop:
+                    return False
+                continue
+            if not _keeps_no_reference(use.op) or not (_is_fresh(use.op) or use.op.result is None):
+                return False
+        bookkeeping = [c.init for c in loop.carried] + [c.next for c in loop.carried] + [loop.cond, *loop.iter_args]
+        return sum(1 for o in bookkeeping for v in _vars(o) if v is var) == 1
+
+    def _init_owned(self, carried: Carried, loop: Loop, outer: list[Stmt]) -> bool:
+        init = carried.init
+        if not isinstance(init, Var) or init not in self.uses.defined_by:
+            return False
+        definer, block = self.uses.defined_by[init]
+        if block is not outer or not self._owns(definer):
+            return False
+        index = next(i for i, s in enumerate(outer) if s is loop)
+        reads = [u for u in self.uses.of.get(init, ()) if not _shape_only(u) and u.stmt is not loop]
+        if any(c.init is init for c in loop.carried if c is not carried):
+            return False
+        return self._reads_done_list(reads, outer, index)
+
+    def _reads_done_list(self, reads: list[_Use], block: list[Stmt], index: int) -> bool:
+        for use in reads:
+            if use.op is None or use.block is not block or not _keeps_no_reference(use.op):
+                return False
+            position = next(i for i, s in enumerate(block) if s is use.stmt)
+            if position >= index or not (_is_fresh(use.op) or use.op.result is None):
+                return False
+        return True
+
+    def _copy_init(self, carried: Carried, loop: Loop, outer: list[Stmt]) -> None:
+        """The loop writes into the array it starts from: give it its own copy, once."""
+        fresh = Var(f"{carried.param.name}_own")
+        copy = Op(fresh, _COPY, [carried.init], line=loop.line, sweep=loop.sweep)
+        outer.insert(next(i for i, s in enumerate(outer) if s is loop), copy)
+        carried.init = fresh
+
+
+def transform(fn: Function) -> bool:
+    """Turn each `index_update` whose old version is dead into an in-place write."""
+    return _InPlace(fn).run()
+

@@ -1,0 +1,152 @@
+"""Writes into arrays: `out[i] = v`, `y[k] = f(y[k])`, `y[i] += e`, slices, masks, 2-D.
+
+Each gradient is checked against central finite differences. The compiler treats a
+write as a new version of the array (`index_update`) and writes in place only when
+the old version is dead (optimize/in_place.py); the generated code is checked for
+which one it chose, and the caller's arrays must be unchanged by the gradient.
+"""
+
+import numpy as np
+import pytest
+from gradcheck import check_grad
+
+import adtransform as ad
+
+
+def build_in_loop(x):
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = np.sin(x[i]) * x[0]
+    return np.sum(out * out)
+
+
+def update_own_slots(x):
+    y = x.copy()
+    for k in range(x.shape[0]):
+        y[k] = np.tanh(y[k]) + 0.5 * y[k - 1]
+    return np.sum(y ** 2)
+
+
+def accumulate_repeated_slot(x):
+    y = x * 1.0
+    for i in range(5):
+        y[i % 3] += x[0] * y[(i + 1) % 3]
+    return np.sum(y * y)
+
+
+def slice_write_in_branch(x):
+    y = x * 1.0
+    if x[0] > 0:
+        y[1:] = np.sin(x[1:]) * y[:2]
+    else:
+        y[:2] = 2.0
+    return np.sum(y * x)
+
+
+def write_into_parameter(x):
+    x[0] = 2.0 * x[1]
+    x[1:] += np.sin(x[:2])
+    return np.sum(x * x)
+
+
+def matrix_writes(x):
+    M = np.zeros((3, 3))
+    for i in range(3):
+        M[i, i] = x[i]
+        M[:, (i + 1) % 3] += x * x[i]
+    return np.sum(M @ M)
+
+
+def relu_by_mask(x):
+    y = x * 2.0
+    y[y < 0] = 0.0
+    return np.sum(y * y * x)
+
+
+def old_version_read_later(x):
+    y = x * 1.0
+    z = y * y           # its adjoint reads the old `y`: the write must not change it
+    y[0] = 5.0 * x[1]
+    return np.sum(z) + np.sum(y * x)
+
+
+def pushed_every_iteration(x):
+    out = np.zeros(3)
+    s = 0.0
+    for i in range(3):
+        out[i] = x[i] ** 2
+        s = s + np.sum(out * out)   # the backward reads each iteration's `out`
+    return s
+
+
+def scalar_slot_from_scalar_param(a, x):
+    y = x * 1.0
+    y[1] = a * a
+    return np.sum(np.sin(y))
+
+
+@pytest.mark.parametrize("fn", [build_in_loop, update_own_slots, accumulate_repeated_slot, slice_write_in_branch,
+                                write_into_parameter, matrix_writes, relu_by_mask, old_version_read_later,
+                                pushed_every_iteration])
+@pytest.mark.parametrize("x", [np.array([0.3, -0.7, 0.5]), np.array([-0.4, 1.2, 0.9])])
+def test_gradient_of_writes_matches_finite_differences(fn, x):
+    before = x.copy()
+    check_grad(fn, (x.copy(),))
+    ad.grad(fn)(x)
+    np.testing.assert_array_equal(x, before)  # the gradient never writes into the caller's array
+
+
+def test_scalar_written_into_a_slot_gets_its_gradient():
+    a, x = 0.7, np.array([0.3, -0.7, 0.5])
+    check_grad(scalar_slot_from_scalar_param, (a, x), wrt=(0, 1))
+
+
+def test_filling_an_array_in_a_loop_writes_in_place():
+    source = ad.grad(build_in_loop).source
+    assert "out_1[i] = mul" in source or "out[i] = mul" in source, source
+    assert "index_update" not in source, source   # neither sweep copies the array per iteration
+
+
+def test_a_write_whose_old_value_is_still_needed_copies():
+    source = ad.grad(old_version_read_later).source
+    assert "index_update(y" in source, source
+
+
+def test_a_write_into_a_parameter_copies():
+    source = ad.grad(write_into_parameter).source
+    assert "index_update(x," in source, source
+
+
+def test_a_repeated_position_in_an_index_array_is_a_clear_error():
+    def scatter(x):
+        y = np.zeros(3)
+        y[np.array([0, 0])] = x[:2]
+        return np.sum(y)
+
+    with pytest.raises(ValueError, match="repeats a position"):
+        ad.grad(scatter)(np.array([1.0, 2.0, 3.0]))
+
+
+WEIGHTS = np.ones(3)
+
+
+def write_into_global(x):
+    WEIGHTS[0] = x[0]
+    return np.sum(WEIGHTS * x)
+
+
+def test_a_write_into_a_global_array_is_refused_with_its_location():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="assignment into a global") as info:
+        ad.grad(write_into_global)
+    assert info.value.location.line == write_into_global.__code__.co_firstlineno + 1
+
+
+def test_a_write_seen_through_an_alias_is_refused():
+    def through_alias(x):
+        y = x * 1.0
+        t = y[0:2]
+        y[0] = 5.0
+        return np.sum(t)
+
+    with pytest.raises(ad.UnsupportedSyntaxError, match="may share memory with `t`"):
+        ad.grad(through_alias)
