@@ -871,10 +871,22 @@ def la_dot_method(x, y):
     return np.sum(np.sin(x.dot(y)))
 
 
+def la_outer(x, y):
+    return np.sum(np.sin(np.outer(x, y)))
+
+
+OUTER = [
+    ("vec,vec", [(3,), (4,)], F64),
+    ("mat,vec (flattened)", [(2, 3), (4,)], F64),
+    ("scalar,vec", [None, (3,)], F64),
+]
+
+
 LINALG = [
     Rule("np.dot", la_dot, (real, real), DOT),
     Rule("np.matmul", la_matmul, (real, real), MATMUL),
     Rule(".dot()", la_dot_method, (real, real), [*DOT[:4], *DOT[6:]]),
+    Rule("np.outer", la_outer, (real, real), OUTER),
 ]
 
 

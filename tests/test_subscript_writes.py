@@ -85,9 +85,71 @@ def scalar_slot_from_scalar_param(a, x):
     return np.sum(np.sin(y))
 
 
+def nested(x):
+    M = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            M[i, j] = x[i] * x[j] + M[i - 1, j]
+    return np.sum(np.sin(M))
+
+
+def while_write(x):
+    y = np.zeros(3)
+    k = 0
+    s = x[0]
+    while k < 3:
+        s = np.sin(s) + x[k]
+        y[k] = s * s
+        k = k + 1
+    return np.sum(y * x)
+
+
+def branch_in_loop(x):
+    out = x * 0.5
+    for i in range(3):
+        if x[i] > 0:
+            out[i] = x[i] ** 3
+        else:
+            out[(i + 1) % 3] = out[i] * 2.0
+    return np.sum(out * out)
+
+
+def prefix(x):
+    c = np.zeros(4)
+    for i in range(3):
+        c[i + 1] = c[i] + x[i] * x[i]
+    return np.sum(c * c)
+
+
+def read_then_write_row(x):
+    M = np.outer(x, x)
+    for i in range(3):
+        r = M[i] * 2.0
+        M[i] = np.tanh(r)
+    return np.sum(M)
+
+
+def two_writes(x):
+    y = np.zeros(3)
+    y[0] = x[0]
+    y[1] = y[0] * x[1]
+    y[2] = y[1] * y[0] * x[2]
+    return np.sum(y ** 2)
+
+
+def write_after_loop_use(x):
+    out = np.zeros(3)
+    for i in range(3):
+        out[i] = x[i] * 2.0
+    z = out * out
+    out[0] = 10.0 * x[2]
+    return np.sum(z) + np.sum(out)
+
+
 @pytest.mark.parametrize("fn", [build_in_loop, update_own_slots, accumulate_repeated_slot, slice_write_in_branch,
                                 write_into_parameter, matrix_writes, relu_by_mask, old_version_read_later,
-                                pushed_every_iteration])
+                                pushed_every_iteration, nested, while_write, branch_in_loop, prefix,
+                                read_then_write_row, two_writes, write_after_loop_use])
 @pytest.mark.parametrize("x", [np.array([0.3, -0.7, 0.5]), np.array([-0.4, 1.2, 0.9])])
 def test_gradient_of_writes_matches_finite_differences(fn, x):
     before = x.copy()

@@ -235,6 +235,13 @@ def reshape_method(y, a, *shape, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
 
 
+@adjoint(np.outer)
+def outer(y, a, b, out=None):
+    # np.outer flattens both inputs: y[i, j] = ravel(a)[i] * ravel(b)[j].
+    d[a] = np.reshape(d[y] @ np.ravel(b), np.shape(a))
+    d[b] = np.reshape(np.ravel(a) @ d[y], np.shape(b))
+
+
 @adjoint(np.copy, np.ndarray.copy, elementwise=True)
 def copy(y, a, order="K"):
     d[a] = d[y]
