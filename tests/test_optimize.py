@@ -142,3 +142,51 @@ def test_shape_witness_frees_values_read_only_for_their_shape():
     g = ad.grad(squared_error)(out, y)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, 2 * out / 3, rtol=1e-6)
+
+
+# --- in_place: `index_update` becomes a write into the old buffer only when that buffer is dead ---
+
+ZEROS = Callee(np.zeros, Style.FUNCTION)
+TUPLE = Callee(tuple, Style.TUPLE)
+
+
+def _write(result, old, index, value):
+    from adtransform.ir.operators import INDEX_UPDATE
+    return Op(result, INDEX_UPDATE, [old, Const(index), value])
+
+
+def test_in_place_writes_into_a_fresh_dead_array():
+    from adtransform.optimize import in_place
+    x, y, y1 = Var("x"), Var("y"), Var("y_1")
+    fn = _fn([Op(y, ZEROS, [Const(3)]), _write(y1, y, 0, x)], [y1], params=[x])
+    assert in_place.transform(fn)
+    assert fn.body[1].callee.style is Style.STORE
+
+
+def test_in_place_copies_a_parameter():
+    from adtransform.optimize import in_place
+    x, v, x1 = Var("x"), Var("v"), Var("x_1")
+    fn = _fn([_write(x1, x, 0, v)], [x1], params=[x, v])
+    assert not in_place.transform(fn)        # the caller's array must not change
+
+
+def test_in_place_copies_when_the_old_version_is_read_after_the_write():
+    from adtransform.optimize import in_place
+    x, y, y1, z = Var("x"), Var("y"), Var("y_1"), Var("z")
+    fn = _fn([Op(y, ZEROS, [Const(3)]), _write(y1, y, 0, x), Op(z, MUL, [y, y1])], [z], params=[x])
+    assert not in_place.transform(fn)
+
+
+def test_in_place_accepts_reads_finished_before_the_write():
+    from adtransform.optimize import in_place
+    x, y, y1, z, w = Var("x"), Var("y"), Var("y_1"), Var("z"), Var("w")
+    fn = _fn([Op(y, ZEROS, [Const(3)]), Op(z, MUL, [y, x]), _write(y1, y, 0, x), Op(w, MUL, [z, y1])], [w],
+             params=[x])
+    assert in_place.transform(fn)
+
+
+def test_in_place_copies_an_array_kept_in_a_tuple():
+    from adtransform.optimize import in_place
+    x, y, y1, t = Var("x"), Var("y"), Var("y_1"), Var("t")
+    fn = _fn([Op(y, ZEROS, [Const(3)]), Op(t, TUPLE, [y]), _write(y1, y, 0, x)], [y1, t], params=[x])
+    assert not in_place.transform(fn)        # a stack push would see the write
