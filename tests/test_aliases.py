@@ -166,3 +166,44 @@ def test_accumulator_copied_before_its_update_is_refused():
     # `total = s` binds the same object; for a scalar `s *= 2.0` rebinds, for an array it writes in place.
     with pytest.raises(ad.UnsupportedSyntaxError, match="may share memory with `total`"):
         ad.grad(accumulator)
+
+
+# Calls made for what they change are invisible to SSA: refused when they touch a differentiated value.
+
+def appended(x):
+    lst = []
+    lst.append(x * 2.0)
+    return np.sum(lst[0] * x)
+
+
+def sorted_in_place(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def written_through_out(x):
+    y = np.zeros(3)
+    np.sin(x, out=y)
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("fn, construct", [(appended, "call of `append` for its effect"),
+                                           (sorted_in_place, "call of `sort` for its effect"),
+                                           (written_through_out, "`out=`")])
+def test_calls_that_change_a_differentiated_value_are_refused(fn, construct):
+    with pytest.raises(ad.NoAdjointRuleError, match="changes its argument in place") as info:
+        ad.grad(fn)
+    assert info.value.construct == construct
+    assert info.value.location.line == fn.__code__.co_firstlineno + 2
+
+
+def printed(x):
+    y = np.tanh(x)
+    print("y is", y)
+    return np.sum(y)
+
+
+def test_printing_a_differentiated_value_is_fine(capsys):
+    x = np.array([0.2, -0.4, 0.9])
+    check_grad(printed, (x,))

@@ -38,12 +38,16 @@ from ..ir.nodes import (
     Var,
     defined_in,
     substitute,
+    walk,
 )
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .loops import differentiate_loop
 from .registry import Kind, cached_template, lookup_adjoint
 from .template import Template, compile_template
+
+# Calls kept only for what they do besides returning a value, and known to change nothing.
+_HARMLESS_EFFECTS = (print,)
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 
@@ -62,6 +66,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
     active = activity_analysis.analyze(primal, wrt_vars)
+    _refuse_untracked_effects(primal, active.varied, filename)
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
@@ -303,3 +308,22 @@ class _Backward:
         what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
             else f"`{callee}`"
         return NoAdjointRuleError(msg, self.location(op), what)
+
+
+def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
+    """A call made for what it changes (`lst.append(v)`, `y.sort()`, `np.sin(x, out=y)`) is
+    invisible to SSA: the values it changes would carry a silently wrong derivative."""
+    from ..optimize.purity import is_pure
+    for op in walk(fn.body):
+        if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
+            continue
+        if not any(isinstance(a, Var) and a in varied for a in op.operands()):
+            continue
+        writes_out = op.kwargs.get("out", Const(None)) != Const(None)
+        if writes_out or (op.result is None and op.callee.key not in _HARMLESS_EFFECTS and not is_pure(op)):
+            what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
+            raise NoAdjointRuleError(
+                f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
+                f"value that depends on the differentiated input; compute a new value instead "
+                f"(`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col), what)
+

@@ -24,8 +24,9 @@ import numpy as np
 
 from .. import runtime
 from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
-from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Var
+from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Sweep, Var
 from ..ir.operators import INDEX_UPDATE
+from .purity import is_pure
 
 STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")
 _COPY = Callee(np.ndarray.copy, Style.METHOD, symbol="copy")
@@ -122,9 +123,15 @@ def _is_fresh(op: Op) -> bool:
 
 
 def _keeps_no_reference(op: Op) -> bool:
-    """Operations that read their arguments and return; a view-like result is then checked in turn."""
-    return op.callee.style in (Style.FUNCTION, Style.METHOD, Style.OPERATOR, Style.SUBSCRIPT, Style.ATTRIBUTE,
-                               Style.COPY, Style.UNLESS) and op.callee.key not in (list.append,)
+    """Operations that read their arguments and return; a view-like result is then checked in turn.
+
+    Calls qualify only when known (a rule, a runtime helper): `lst.append(y)` keeps `y`.
+    """
+    if op.callee.style in (Style.OPERATOR, Style.SUBSCRIPT, Style.ATTRIBUTE, Style.COPY, Style.UNLESS):
+        return True
+    if op.callee.style in (Style.FUNCTION, Style.METHOD):
+        return op.sweep is Sweep.CHECK or is_pure(op)
+    return False
 
 
 class _InPlace:
