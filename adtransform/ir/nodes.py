@@ -111,7 +111,7 @@ class Op:
 
     def operands(self) -> Iterator[Operand]:
         for operand in (*self.args, *self.kwargs.values()):
-            yield from _flatten(operand)
+            yield from flatten(operand)
 
     def uses(self) -> Iterator[Var]:
         return (o for o in self.operands() if isinstance(o, Var))
@@ -124,15 +124,16 @@ class Op:
         return [self.result] if self.result is not None else []
 
 
-def _flatten(operand: Operand | SliceItem | None) -> Iterator[Operand]:
+def flatten(operand: Operand | SliceItem | None) -> Iterator[Operand]:
+    """The plain operands inside an operand (an `Index` holds several)."""
     if operand is None:
         return
     if isinstance(operand, Index):
         for item in operand.items:
-            yield from _flatten(item)
+            yield from flatten(item)
     elif isinstance(operand, SliceItem):
         for part in (operand.lower, operand.upper, operand.step):
-            yield from _flatten(part)
+            yield from flatten(part)
     else:
         yield operand
 
@@ -169,7 +170,7 @@ class If:
     mirror: If | None = None
 
     def operands(self) -> Iterator[Operand]:
-        yield from _flatten(self.cond)
+        yield from flatten(self.cond)
         for stmt in (*self.then_body, *self.else_body):
             yield from stmt.operands()
         yield from self.then_values
@@ -222,14 +223,14 @@ class Loop:
 
     def operands(self) -> Iterator[Operand]:
         for a in self.iter_args:
-            yield from _flatten(a)
+            yield from flatten(a)
         for c in self.carried:
-            yield from _flatten(c.init)
-            yield from _flatten(c.next)
+            yield from flatten(c.init)
+            yield from flatten(c.next)
         for stmt in (*self.cond_body, *self.body):
             yield from stmt.operands()
         if self.cond is not None:
-            yield from _flatten(self.cond)
+            yield from flatten(self.cond)
 
     def uses(self) -> Iterator[Var]:
         return (o for o in self.operands() if isinstance(o, Var))

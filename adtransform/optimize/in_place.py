@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import runtime
 from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
-from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Sweep, Var
+from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Sweep, Var, flatten
 from ..ir.operators import INDEX_UPDATE
 from .purity import is_pure
 
@@ -34,11 +34,11 @@ _COPY = Callee(np.ndarray.copy, Style.METHOD, symbol="copy")
 # Operations whose result is a new object: reading an array through them finishes the read.
 _FRESH_FUNCTIONS = {
     np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.dot, np.matmul, np.outer, np.where, np.copy,
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array,
+    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.concatenate, np.stack, np.hstack, np.vstack, np.arange, np.linspace, np.eye, np.linalg.norm, np.clip,
     runtime.slot_adjoint, runtime.getitem_adjoint, runtime.zeros_like, runtime.full_like, runtime.copy_gradient,
     runtime.matmul_lhs_adjoint, runtime.matmul_rhs_adjoint, runtime.dot_lhs_adjoint, runtime.dot_rhs_adjoint,
-    runtime.index_update, runtime.reduced_size, len, float, int, abs,
+    runtime.reduced_size, len, float, int, abs,
 }
 _FRESH_METHODS = {"sum", "mean", "prod", "max", "min", "dot", "copy", "astype", "std", "var", "item", "clip"}
 _FRESH_STYLES = {Style.OPERATOR}
@@ -91,8 +91,7 @@ class _Uses:
 
 
 def _vars(operand: object) -> list[Var]:
-    from ..ir.nodes import _flatten
-    return [v for v in _flatten(operand) if isinstance(v, Var)]
+    return [v for v in flatten(operand) if isinstance(v, Var)]
 
 
 def _region_reads(stmt: If | Loop) -> list[Var]:
@@ -114,12 +113,17 @@ def _is_fresh(op: Op) -> bool:
     callee = op.callee
     if callee.style in _FRESH_STYLES or (callee.style is Style.FUNCTION and isinstance(callee.key, np.ufunc)):
         return True
-    if callee.style is Style.FUNCTION and callee.key is not INDEX_UPDATE.key:
+    if callee.style is Style.FUNCTION:
         try:
             return callee.key in _FRESH_FUNCTIONS
         except TypeError:  # unhashable
             return False
     return callee.style is Style.METHOD and callee.symbol in _FRESH_METHODS
+
+
+def _is_write(op: Op) -> bool:
+    """A functional `index_update` (the IR's `y[i] = v`) or one already made in place."""
+    return op.callee.key is INDEX_UPDATE.key and op.callee.style in (Style.FUNCTION, Style.STORE)
 
 
 def _keeps_no_reference(op: Op) -> bool:
@@ -150,8 +154,7 @@ class _InPlace:
     def _writes(self, block: list[Stmt]):
         for stmt in block:
             if isinstance(stmt, Op):
-                if stmt.callee == INDEX_UPDATE or (stmt.callee.key is INDEX_UPDATE.key
-                                                   and stmt.callee.style is Style.FUNCTION):
+                if _is_write(stmt):
                     yield stmt, block
             elif isinstance(stmt, If):
                 yield from self._writes(stmt.then_body)
@@ -197,10 +200,12 @@ class _InPlace:
         return True
 
     def _owns(self, definer: Op) -> bool:
-        return _is_fresh(definer) or definer.callee.key is INDEX_UPDATE.key
+        return _is_fresh(definer) or _is_write(definer)
 
     def _carried_owns(self, param: Var) -> bool:
         carried, loop, outer = self.uses.carried_by[param]
+        if not isinstance(carried.init, Var):
+            return False  # `None`: bound only inside the loop
         # The previous iteration's value becomes this param: nothing may still hold it.
         nxt = carried.next
         if not isinstance(nxt, Var) or nxt not in self.uses.defined_by:
