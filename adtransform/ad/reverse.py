@@ -67,6 +67,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     output = primal.returns[0]
     active = activity_analysis.analyze(primal, wrt_vars)
     _refuse_untracked_effects(primal, active.varied, filename)
+    _check_write_targets(primal.body, active.varied, [])
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
@@ -326,4 +327,32 @@ def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> 
                 f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
                 f"value that depends on the differentiated input; compute a new value instead "
                 f"(`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col), what)
+
+
+def _check_write_targets(block: list[Stmt], varied: set[Var], loops: list[tuple[Loop, list[Stmt]]]) -> None:
+    """Before `a[i] = v` with `v` varied, check once that `a` holds floats (an integer array would
+    truncate `v`: its derivative would be silently lost). Loops do not change an array's dtype, so
+    the check of a loop-carried array goes before the outermost loop, on the array it starts from."""
+    from ..ir.operators import INDEX_UPDATE
+    checks: list[tuple[Op, Stmt, list[Stmt]]] = []
+    for stmt in block:
+        if isinstance(stmt, If):
+            _check_write_targets(stmt.then_body, varied, loops)
+            _check_write_targets(stmt.else_body, varied, loops)
+        elif isinstance(stmt, Loop):
+            _check_write_targets(stmt.body, varied, [*loops, (stmt, block)])
+        elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied:
+            root, level, before, where = stmt.args[0], len(loops), stmt, block
+            while level and isinstance(root, Var):
+                loop, outer = loops[level - 1]
+                carried = next((c for c in loop.carried if c.param is root), None)
+                if carried is None:
+                    break
+                root, level, before, where = carried.init, level - 1, loop, outer
+            if isinstance(root, Var):
+                check = runtime_refs.check_op("ensure_float_target", [root, Const(root.name)], line=stmt.line)
+                checks.append((check, before, where))
+    for check, before, where in checks:
+        if not any(isinstance(s, Op) and s.callee == check.callee and s.args == check.args for s in where):
+            where.insert(next(i for i, s in enumerate(where) if s is before), check)
 

@@ -13,7 +13,7 @@ SHAPE_ONLY_ARGUMENTS = {
     runtime.reduced_size: (0,),
     runtime.zeros_like: (0,),
     runtime.getitem_adjoint: (1,),
-    runtime.slot_adjoint: (2, 3),
+    runtime.slot_adjoint: (2,),
 }
 
 

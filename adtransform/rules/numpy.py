@@ -261,7 +261,7 @@ def getitem(y, a, index):
 def index_update_rule(y, a, index, value):
     # `y[index] = value`: the slot's adjoint goes to `value` (read first: the slot is then zeroed),
     # the rest to the old `y`, whose slot was overwritten.
-    d[value] = slot_adjoint(d[y], index, value, a)
+    d[value] = slot_adjoint(d[y], index, value)
     d[a] = index_update(d[y], index, 0.0)
 
 

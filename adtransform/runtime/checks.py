@@ -38,6 +38,14 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def ensure_float_target(a: Any, name: str) -> None:
+    """`a[i] = v` with `v` depending on the differentiated input: an integer `a` would truncate `v`."""
+    if isinstance(a, np.ndarray) and a.dtype.kind not in _FLOAT_KINDS:
+        raise NonDifferentiableInputError(
+            f"`{name}` holds {a.dtype} values, so writing a differentiated value into it truncates it and "
+            f"its derivative is lost; create `{name}` with a float dtype (e.g. np.zeros(n))")
+
+
 def all_scalars(*values: Any) -> bool:
     """True when every argument is a scalar (Python number or 0-d): then no adjoint needs unbroadcasting."""
     for v in values:

@@ -162,15 +162,13 @@ def index_update(a: Any, index: Any, value: Any) -> Any:
     return out
 
 
-def slot_adjoint(g: Any, index: Any, value: Any, array: Any) -> Any:
-    """The adjoint of `value` in `array[index] = value`: the slot of `g` it went to, summed to its shape.
+def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
+    """The adjoint of `value` in `a[index] = value`: the slot of `g` it went to, summed to its shape.
 
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
-    An integer or boolean `array` truncates what is written into it: no derivative gets through.
+    (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
     _check_writable_index(index)
-    if np.asarray(array).dtype.kind in "biu":
-        return zeros_like(value)
     slot = g[index]
     if isinstance(slot, np.ndarray):
         slot = slot.copy()
