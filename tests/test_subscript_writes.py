@@ -146,10 +146,53 @@ def write_after_loop_use(x):
     return np.sum(z) + np.sum(out)
 
 
+def cond_fill(x):
+    out = np.zeros(3)
+    for i in range(3):
+        if x[i] > 0:
+            out[i] = x[i] ** 2
+    return np.sum(out * x)
+
+def cond_fill_else(x):
+    out = x * 1.0
+    for i in range(3):
+        if x[i] > 0:
+            out[i] = x[i] ** 2
+        else:
+            out[i] = np.sin(out[i - 1])
+    return np.sum(out * x)
+
+def cond_read_after(x):
+    out = np.zeros(3)
+    s = 0.0
+    for i in range(3):
+        t = out * 2.0
+        if x[i] > 0:
+            out[i] = x[i] ** 2
+        s = s + np.sum(t * out)
+    return s
+
+def cond_view_after(x):
+    out = np.ones(3)
+    s = 0.0
+    for i in range(3):
+        if x[i] > -5:
+            out[i] = x[i] * out[i - 1]
+        s = s + out[i] * x[i]
+    return s + np.sum(out)
+
+def straight_cond(x):
+    y = x * 2.0
+    if x[0] > 0:
+        y[1] = y[0] * x[2]
+    return np.sum(y * y)
+
+
 @pytest.mark.parametrize("fn", [build_in_loop, update_own_slots, accumulate_repeated_slot, slice_write_in_branch,
                                 write_into_parameter, matrix_writes, relu_by_mask, old_version_read_later,
                                 pushed_every_iteration, nested, while_write, branch_in_loop, prefix,
-                                read_then_write_row, two_writes, write_after_loop_use])
+                                read_then_write_row, two_writes, write_after_loop_use, cond_fill, cond_fill_else,
+                                cond_read_after, cond_view_after, straight_cond])
 @pytest.mark.parametrize("x", [np.array([0.3, -0.7, 0.5]), np.array([-0.4, 1.2, 0.9])])
 def test_gradient_of_writes_matches_finite_differences(fn, x):
     before = x.copy()
@@ -167,6 +210,11 @@ def test_filling_an_array_in_a_loop_writes_in_place():
     source = ad.grad(build_in_loop).source
     assert "out_1[i] = mul" in source or "out[i] = mul" in source, source
     assert "index_update" not in source, source   # neither sweep copies the array per iteration
+
+
+def test_a_conditional_write_in_a_loop_writes_in_place():
+    source = ad.grad(cond_fill).source
+    assert "index_update" not in source, source
 
 
 def test_a_write_whose_old_value_is_still_needed_copies():

@@ -59,6 +59,8 @@ class _Uses:
         self.of: dict[Var, list[_Use]] = {}
         self.defined_by: dict[Var, tuple[Op, list[Stmt]]] = {}
         self.carried_by: dict[Var, tuple[Carried, Loop, list[Stmt]]] = {}
+        self.merged_by: dict[Var, tuple[If, int]] = {}           # an `if`'s result -> (region, position)
+        self.parent: dict[int, tuple[If | Loop, list[Stmt]]] = {}  # id(inner block) -> (region, outer block)
         self._block(fn.body)
         for value in fn.returns:
             if isinstance(value, Var):
@@ -81,13 +83,16 @@ class _Uses:
             for var in _region_reads(stmt):
                 self._add(var, _Use(stmt, block, None, -1))
             if isinstance(stmt, If):
-                self._block(stmt.then_body)
-                self._block(stmt.else_body)
+                for position, result in enumerate(stmt.results):
+                    self.merged_by[result] = (stmt, position)
+                inner = [stmt.then_body, stmt.else_body]
             else:
                 for c in stmt.carried:
                     self.carried_by[c.param] = (c, stmt, block)
-                self._block(stmt.cond_body)
-                self._block(stmt.body)
+                inner = [stmt.cond_body, stmt.body]
+            for body in inner:
+                self.parent[id(body)] = (stmt, block)
+                self._block(body)
 
 
 def _vars(operand: object) -> list[Var]:
@@ -119,6 +124,10 @@ def _is_fresh(op: Op) -> bool:
         except TypeError:  # unhashable
             return False
     return callee.style is Style.METHOD and callee.symbol in _FRESH_METHODS
+
+
+def _position(block: list[Stmt], stmt: Stmt) -> int:
+    return next(i for i, s in enumerate(block) if s is stmt)
 
 
 def _is_write(op: Op) -> bool:
@@ -167,35 +176,72 @@ class _InPlace:
         old = write.args[0]
         if not isinstance(old, Var) or len(write.args) != 3 or write.kwargs:
             return False
-        index = next(i for i, s in enumerate(block) if s is write)
-        if not self._reads_done(old, block, index, exempt=write):
-            return False
-        if old in self.uses.defined_by:
-            definer, _ = self.uses.defined_by[old]
-            return self._owns(definer)
-        if old in self.uses.carried_by:
-            return self._carried_owns(old)
-        return False  # a parameter of the function, or a branch's result
+        index = _position(block, write)
+        region: If | None = None
+        if not self._born_in(old, block):
+            # One `if` between the write and where `old` is born: `if c: out[i] = v` in a loop.
+            region, home = self.uses.parent.get(id(block), (None, None))
+            if not isinstance(region, If) or not self._born_in(old, home) or region.cond is old:
+                return False
+            if any(v is old for v in (region.then_values if block is region.then_body else region.else_values)):
+                return False  # the branch that writes would hand on the old version
+            other = region.else_body if block is region.then_body else region.then_body
+            at = _position(home, region)
+        for use in self.uses.of.get(old, ()):
+            if use.op is write or _shape_only(use):
+                continue
+            if use.block is block:
+                done = _position(block, use.stmt) < index and self._consumed(use, block, index)
+            elif region is None:
+                done = False
+            elif use.stmt is region:
+                done = True  # yielded by the other branch, where nothing was written
+            elif use.block is other:
+                done = use.op is not None and _keeps_no_reference(use.op) \
+                    and (_is_fresh(use.op) or use.op.result is None)
+            else:
+                done = use.block is home and _position(home, use.stmt) < at and self._consumed(use, home, at)
+            if not done:
+                return False
+        return self._owned(old)
 
-    def _reads_done(self, var: Var, block: list[Stmt], index: int, exempt: Op | None = None,
-                    seen: frozenset[int] = frozenset()) -> bool:
-        """Whether every read of `var` (and of views of it) is over before `block[index]` runs."""
+    def _born_in(self, var: Var, block: list[Stmt]) -> bool:
+        """Defined in `block`, or a param of the loop whose body `block` is."""
+        if var in self.uses.defined_by:
+            return self.uses.defined_by[var][1] is block
+        if var in self.uses.carried_by:
+            _, loop, _ = self.uses.carried_by[var]
+            return loop.body is block
+        return False
+
+    def _owned(self, var: Var) -> bool:
+        if var in self.uses.defined_by:
+            return self._owns(self.uses.defined_by[var][0])
+        if var in self.uses.carried_by:
+            return self._carried_owns(var)
+        return False  # a parameter of the function
+
+    def _consumed(self, use: _Use, block: list[Stmt], index: int) -> bool:
+        """The read keeps no reference, or what it returns (a view) is itself read only before `index`."""
+        if use.op is None or not _keeps_no_reference(use.op):
+            return False
+        if _is_fresh(use.op) or use.op.result is None:
+            return True
+        return self._reads_done(use.op.result, block, index)
+
+    def _reads_done(self, var: Var, block: list[Stmt], index: int, seen: frozenset[int] = frozenset()) -> bool:
+        """Whether every read of `var` (a view of an array about to be written) is over before `block[index]`."""
         if id(var) in seen:
             return True
-        seen = seen | {id(var)}
         for use in self.uses.of.get(var, ()):
-            if use.op is exempt and exempt is not None:
-                continue
             if _shape_only(use):
                 continue
-            if use.op is None or use.block is not block:
+            if use.op is None or use.block is not block or _position(block, use.stmt) >= index:
                 return False
-            position = next(i for i, s in enumerate(block) if s is use.stmt)
-            if position >= index or not _keeps_no_reference(use.op):
+            if not _keeps_no_reference(use.op):
                 return False
-            if _is_fresh(use.op) or use.op.result is None:
-                continue
-            if not self._reads_done(use.op.result, block, index, seen=seen):
+            if not (_is_fresh(use.op) or use.op.result is None) \
+                    and not self._reads_done(use.op.result, block, index, seen | {id(var)}):
                 return False
         return True
 
@@ -206,16 +252,41 @@ class _InPlace:
         carried, loop, outer = self.uses.carried_by[param]
         if not isinstance(carried.init, Var):
             return False  # `None`: bound only inside the loop
-        # The previous iteration's value becomes this param: nothing may still hold it.
+        # The previous iteration's value becomes this param: nothing else may still hold it.
         nxt = carried.next
-        if not isinstance(nxt, Var) or nxt not in self.uses.defined_by:
-            return False
-        definer, _ = self.uses.defined_by[nxt]
-        if not self._owns(definer) or not self._only_carried(nxt, loop):
+        if not isinstance(nxt, Var) or not self._owned_value(nxt, param) or not self._only_carried(nxt, loop):
             return False
         if not self._init_owned(carried, loop, outer):
             self._copy_init(carried, loop, outer)
         return True
+
+    def _owned_value(self, var: Var, param: Var) -> bool:
+        """`var` is a buffer of its own: written or allocated here, or an `if` choosing between such
+        buffers (`param` itself counts: the loop owns it if its other sources are owned)."""
+        if var is param:
+            return True
+        if var in self.uses.defined_by:
+            return self._owns(self.uses.defined_by[var][0])
+        if var in self.uses.merged_by:
+            region, position = self.uses.merged_by[var]
+            branches = (region.then_values[position], region.else_values[position])
+            return all(isinstance(v, Var) and self._owned_value(v, param)
+                       and (v is param or self._only_yielded(v, region)) for v in branches)
+        return False
+
+    def _only_yielded(self, var: Var, region: If) -> bool:
+        """`var` is read only as one of `region`'s yields, for its shape, or consumed at once."""
+        yields = 0
+        for use in self.uses.of.get(var, ()):
+            if _shape_only(use):
+                continue
+            if use.op is None:
+                if use.stmt is not region:
+                    return False
+                yields += 1
+            elif not _keeps_no_reference(use.op) or not (_is_fresh(use.op) or use.op.result is None):
+                return False
+        return yields == 1
 
     def _only_carried(self, var: Var, loop: Loop) -> bool:
         """`var` is read only as the loop's `next` (once), for its shape, or consumed at once."""
@@ -238,26 +309,21 @@ class _InPlace:
         definer, block = self.uses.defined_by[init]
         if block is not outer or not self._owns(definer):
             return False
-        index = next(i for i, s in enumerate(outer) if s is loop)
+        index = _position(outer, loop)
         reads = [u for u in self.uses.of.get(init, ()) if not _shape_only(u) and u.stmt is not loop]
         if any(c.init is init for c in loop.carried if c is not carried):
             return False
         return self._reads_done_list(reads, outer, index)
 
     def _reads_done_list(self, reads: list[_Use], block: list[Stmt], index: int) -> bool:
-        for use in reads:
-            if use.op is None or use.block is not block or not _keeps_no_reference(use.op):
-                return False
-            position = next(i for i, s in enumerate(block) if s is use.stmt)
-            if position >= index or not (_is_fresh(use.op) or use.op.result is None):
-                return False
-        return True
+        return all(use.block is block and _position(block, use.stmt) < index and self._consumed(use, block, index)
+                   for use in reads)
 
     def _copy_init(self, carried: Carried, loop: Loop, outer: list[Stmt]) -> None:
         """The loop writes into the array it starts from: give it its own copy, once."""
         fresh = Var(f"{carried.param.name}_own")
         copy = Op(fresh, _COPY, [carried.init], line=loop.line, sweep=loop.sweep)
-        outer.insert(next(i for i, s in enumerate(outer) if s is loop), copy)
+        outer.insert(_position(outer, loop), copy)
         carried.init = fresh
 
 
