@@ -37,3 +37,11 @@ def newton_sqrt(a):
     while np.abs(x * x - a) > 1e-12:
         x = 0.5 * (x + a / x)
     return x
+
+
+def prefix_energy(x):
+    # an output array built in a loop: written in place, slot by slot, in both sweeps
+    c = np.zeros(x.shape[0] + 1)
+    for i in range(x.shape[0]):
+        c[i + 1] = c[i] + x[i] * x[i]
+    return np.sum(c * c)

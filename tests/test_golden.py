@@ -22,6 +22,7 @@ CASES = {
     "logistic_bce": (g.logistic_bce, (0, 1)),
     "rnn": (g.rnn, (0, 1, 3)),
     "newton_sqrt": (g.newton_sqrt, 0),
+    "prefix_energy": (g.prefix_energy, 0),
 }
 
 
@@ -61,6 +62,16 @@ def test_lecture_values_through_the_generated_code():
     analytic = (-2 / x**3 + 1 / x) * 3 * np.sqrt(x) + (1 / x**2 + np.log(x)) * 1.5 / np.sqrt(x)
     assert df(x) == pytest.approx(analytic, rel=1e-14)
     assert round(df(x), 2) == 0.14
+
+
+def test_prefix_energy_gradient_and_in_place_writes():
+    x = np.array([0.5, -1.0, 2.0])
+    c = np.concatenate([[0.0], np.cumsum(x * x)])
+    # d/dx_k sum_j c_j^2 = sum_{j > k} 2 c_j * 2 x_k
+    expected = np.array([4 * x[k] * c[k + 1:].sum() for k in range(3)])
+    np.testing.assert_allclose(ad.grad(g.prefix_energy)(x), expected)
+    backward = (GOLDEN / "prefix_energy.py.txt").read_text().split("reversed(")[1]
+    assert "index_update" not in backward  # the backward zeroes each slot of c_bar in place
 
 
 def test_golden_sources_have_no_dead_code_or_zeros():
