@@ -40,6 +40,8 @@ from ..ir.nodes import (
     substitute,
     walk,
 )
+from ..ir.operators import INDEX_UPDATE
+from ..optimize.purity import is_pure
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .loops import differentiate_loop
@@ -314,7 +316,6 @@ class _Backward:
 def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
     """A call made for what it changes (`lst.append(v)`, `y.sort()`, `np.sin(x, out=y)`) is
     invisible to SSA: the values it changes would carry a silently wrong derivative."""
-    from ..optimize.purity import is_pure
     for op in walk(fn.body):
         if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
             continue
@@ -333,7 +334,6 @@ def _check_write_targets(block: list[Stmt], varied: set[Var], loops: list[tuple[
     """Before `a[i] = v` with `v` varied, check once that `a` holds floats (an integer array would
     truncate `v`: its derivative would be silently lost). Loops do not change an array's dtype, so
     the check of a loop-carried array goes before the outermost loop, on the array it starts from."""
-    from ..ir.operators import INDEX_UPDATE
     checks: list[tuple[Op, Stmt, list[Stmt]]] = []
     for stmt in block:
         if isinstance(stmt, If):
