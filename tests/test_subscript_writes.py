@@ -153,6 +153,7 @@ def cond_fill(x):
             out[i] = x[i] ** 2
     return np.sum(out * x)
 
+
 def cond_fill_else(x):
     out = x * 1.0
     for i in range(3):
@@ -161,6 +162,7 @@ def cond_fill_else(x):
         else:
             out[i] = np.sin(out[i - 1])
     return np.sum(out * x)
+
 
 def cond_read_after(x):
     out = np.zeros(3)
@@ -172,6 +174,7 @@ def cond_read_after(x):
         s = s + np.sum(t * out)
     return s
 
+
 def cond_view_after(x):
     out = np.ones(3)
     s = 0.0
@@ -180,6 +183,7 @@ def cond_view_after(x):
             out[i] = x[i] * out[i - 1]
         s = s + out[i] * x[i]
     return s + np.sum(out)
+
 
 def straight_cond(x):
     y = x * 2.0

@@ -99,11 +99,15 @@ def _vars(operand: object) -> list[Var]:
     return [v for v in flatten(operand) if isinstance(v, Var)]
 
 
-def _region_reads(stmt: If | Loop) -> list[Var]:
+def _region_operands(stmt: If | Loop) -> list[object]:
+    """What a region reads itself: a condition, yields, a loop's bounds and carried values."""
     if isinstance(stmt, If):
-        return [v for o in (stmt.cond, *stmt.then_values, *stmt.else_values) for v in _vars(o)]
-    reads = [v for o in (*stmt.iter_args, stmt.cond) for v in _vars(o)]
-    return reads + [v for c in stmt.carried for o in (c.init, c.next) for v in _vars(o)]
+        return [stmt.cond, *stmt.then_values, *stmt.else_values]
+    return [*stmt.iter_args, stmt.cond, *(o for c in stmt.carried for o in (c.init, c.next))]
+
+
+def _region_reads(stmt: If | Loop) -> list[Var]:
+    return [v for o in _region_operands(stmt) for v in _vars(o)]
 
 
 def _shape_only(use: _Use) -> bool:
@@ -254,7 +258,7 @@ class _InPlace:
             return False  # `None`: bound only inside the loop
         # The previous iteration's value becomes this param: nothing else may still hold it.
         nxt = carried.next
-        if not isinstance(nxt, Var) or not self._owned_value(nxt, param) or not self._only_carried(nxt, loop):
+        if not isinstance(nxt, Var) or not self._owned_value(nxt, param) or not self._only_handed_on(nxt, loop):
             return False
         if not self._init_owned(carried, loop, outer):
             self._copy_init(carried, loop, outer)
@@ -271,36 +275,21 @@ class _InPlace:
             region, position = self.uses.merged_by[var]
             branches = (region.then_values[position], region.else_values[position])
             return all(isinstance(v, Var) and self._owned_value(v, param)
-                       and (v is param or self._only_yielded(v, region)) for v in branches)
+                       and (v is param or self._only_handed_on(v, region)) for v in branches)
         return False
 
-    def _only_yielded(self, var: Var, region: If) -> bool:
-        """`var` is read only as one of `region`'s yields, for its shape, or consumed at once."""
-        yields = 0
+    def _only_handed_on(self, var: Var, region: If | Loop) -> bool:
+        """`var` is read only by `region`'s bookkeeping (a yield, a loop's `next`), for its shape,
+        or by operations that keep no reference to it; and it is handed on once."""
         for use in self.uses.of.get(var, ()):
             if _shape_only(use):
                 continue
             if use.op is None:
                 if use.stmt is not region:
                     return False
-                yields += 1
             elif not _keeps_no_reference(use.op) or not (_is_fresh(use.op) or use.op.result is None):
                 return False
-        return yields == 1
-
-    def _only_carried(self, var: Var, loop: Loop) -> bool:
-        """`var` is read only as the loop's `next` (once), for its shape, or consumed at once."""
-        for use in self.uses.of.get(var, ()):
-            if _shape_only(use):
-                continue
-            if use.op is None:
-                if use.stmt is not loop:
-                    return False
-                continue
-            if not _keeps_no_reference(use.op) or not (_is_fresh(use.op) or use.op.result is None):
-                return False
-        bookkeeping = [c.init for c in loop.carried] + [c.next for c in loop.carried] + [loop.cond, *loop.iter_args]
-        return sum(1 for o in bookkeeping for v in _vars(o) if v is var) == 1
+        return sum(1 for o in _region_operands(region) for v in _vars(o) if v is var) == 1
 
     def _init_owned(self, carried: Carried, loop: Loop, outer: list[Stmt]) -> bool:
         init = carried.init
