@@ -207,3 +207,55 @@ def printed(x):
 def test_printing_a_differentiated_value_is_fine(capsys):
     x = np.array([0.2, -0.4, 0.9])
     check_grad(printed, (x,))
+
+
+# Found by the in-place property test: loops over an array that the body updates, and parts of
+# one array reached through different routes (unpacking, loop rows, reversed views).
+
+def updates_the_iterated_array(x):
+    s = 0.0
+    for e in x:
+        s = s + e * e
+        x += 1.0
+    return s
+
+
+def updates_the_iterated_rows(x):
+    M = x * np.ones((2, 3))
+    s = 0.0
+    for row in M:
+        s = s + np.sum(row * row)
+        M += 1.0
+    return s
+
+
+def loop_row_meets_unpacked_row(x):
+    M = x * np.ones((2, 3))
+    a, b = M
+    for row in M:
+        row *= 2.0
+    return np.sum(a * a)
+
+
+def reversed_view_meets_unpacked_row(x):
+    M = x * np.ones((2, 3))
+    a, b = M
+    c, d = M[::-1]
+    c *= 2.0
+    return np.sum(b * b)
+
+
+def reversed_view_write(x):
+    M = x * np.ones((2, 3))
+    a, b = M
+    c, d = M[::-1]
+    c[1] = 5.0 * x[0]
+    return np.sum(b * b)
+
+
+@pytest.mark.parametrize("fn", [updates_the_iterated_array, updates_the_iterated_rows, loop_row_meets_unpacked_row,
+                                reversed_view_meets_unpacked_row, reversed_view_write])
+def test_parts_of_one_array_reached_two_ways_are_refused(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an (alias|iterated array)") as info:
+        ad.grad(fn)
+    assert info.value.location.filename == __file__

@@ -22,6 +22,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
+from ..syntax.parse import to_source
 from .source import SourceInfo
 
 # Attributes and methods of an array that return a view of it.
@@ -66,22 +67,49 @@ class _State:
 
 @dataclass(frozen=True)
 class _Part:
-    """A part of what `whole` points to: a row handed out by a loop, an element unpacked."""
+    """A part of what `whole` points to: an element unpacked (`index` its position), the element a
+    loop hands out (`("element", loop)`), or the elements that loop has yet to hand out (`("rest", loop)`)."""
 
     whole: object
     index: object
 
 
+@dataclass(frozen=True)
+class _View:
+    """Memory reached from `whole` through an indexing, attribute or call expression: it may be any
+    part of `whole`, in any order (`M[::-1]`, `M.T`), so positions inside it say nothing about `whole`'s."""
+
+    whole: object
+    expression: int
+
+
 def _enclosing(site: object) -> list[object]:
     chain = [site]
-    while isinstance(chain[-1], _Part):
+    while isinstance(chain[-1], (_Part, _View)):
         chain.append(chain[-1].whole)
     return chain
 
 
+def _disjoint(a: object, b: object) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a != b
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return {a[0], b[0]} == {"element", "rest"} and a[1] == b[1]  # this loop's element and its rest
+    return False
+
+
 def _overlap(a: object, b: object) -> bool:
-    """Whether memory at site `a` and at site `b` may overlap: one encloses the other."""
-    return a in _enclosing(b) or b in _enclosing(a)
+    """Whether memory at site `a` and at site `b` may overlap: they come from a common site and do not
+    split off it as two disjoint parts."""
+    chain_a, chain_b = _enclosing(a), _enclosing(b)
+    common = next((site for site in chain_a if site in chain_b), None)
+    if common is None:
+        return False
+    below_a = chain_a[chain_a.index(common) - 1] if chain_a[0] != common else None
+    below_b = chain_b[chain_b.index(common) - 1] if chain_b[0] != common else None
+    if isinstance(below_a, _Part) and isinstance(below_b, _Part):
+        return not _disjoint(below_a.index, below_b.index)
+    return True
 
 
 def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo) -> None:
@@ -134,14 +162,28 @@ class _Interpreter:
         return state
 
     def loop(self, loop: gast.For | gast.While, entry: _State) -> _State:
+        rest = f"<elements left by the loop on line {loop.lineno}>"
         if isinstance(loop, gast.For):
             self.read(loop.iter, entry)  # evaluated once; its rows are then handed out one by one
+            # A hidden name for what the loop has yet to hand out: an update of the whole array
+            # makes it stale, an update of the element just handed out does not.
+            entry = entry.copy()
+            entry.sites[rest] = frozenset(_Part(site, ("rest", id(loop)))
+                                          for iterated in _iterated(loop.iter)
+                                          for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
         while True:
             self.loop_exits.append([])
             body = head.copy()
             if isinstance(loop, gast.For):
-                self.bind_iteration(loop.target, loop.iter, body, loop)
+                if rest in body.stale:
+                    update = body.stale[rest]
+                    raise UnsupportedSyntaxError(
+                        f"this update changes the array the loop on line {self.info.file_line(loop)} iterates "
+                        f"over, whose later elements NumPy would then read; iterate over a copy "
+                        f"(`for ... in {to_source(loop.iter)}.copy()`) or update a new array",
+                        self.info.location(update), "in-place update of an iterated array")
+                self.bind_iteration(loop.target, loop.iter, body, id(loop))
             else:
                 self.read(loop.test, body)
             end = self.block(loop.body, body)
@@ -152,6 +194,8 @@ class _Interpreter:
             if new_head == head:
                 break
             head = new_head
+        head.sites.pop(rest, None)
+        head.stale.pop(rest, None)
         return self.block(loop.orelse, head.copy())
 
     def read(self, expr: gast.AST | None, state: _State) -> None:
@@ -212,26 +256,26 @@ class _Interpreter:
             return
         self.assign(target, sites, state)
 
-    def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: _State, site: gast.AST) -> None:
+    def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: _State, loop: int) -> None:
         """`for target in iterable`: each element may be a view of the iterated array or list."""
         if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
-                self.assign(target, frozenset({id(site)}), state)
+                self.assign(target, frozenset({id(iterable)}), state)
                 return
             if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                self.assign(target.elts[0], frozenset({id(site)}), state)
-                self.bind_iteration(target.elts[1], args[0], state, site)
+                self.assign(target.elts[0], frozenset({id(iterable)}), state)
+                self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
                 for elt, arg in zip(target.elts, args):
-                    self.bind_iteration(elt, arg, state, arg)
+                    self.bind_iteration(elt, arg, state, loop)
                 return
             if kind in _ITERATION_WRAPPERS and len(args) == 1:
-                self.bind_iteration(target, args[0], state, site)
+                self.bind_iteration(target, args[0], state, loop)
                 return
-        sites = self.sources(iterable, state) or frozenset({id(site)})
-        self.assign(target, frozenset(_Part(where, "element") for where in sites), state)
+        sites = self.sources(iterable, state) or frozenset({id(iterable)})
+        self.assign(target, frozenset(_Part(where, ("element", loop)) for where in sites), state)
 
     def assign(self, target: gast.AST, sites: frozenset[object], state: _State) -> None:
         for node in gast.walk(target):
@@ -240,9 +284,40 @@ class _Interpreter:
                 state.stale.pop(node.id, None)
 
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
-        """The allocation sites `value` may share memory with (empty: a new object)."""
-        return frozenset().union(*(state.sites.get(name, frozenset({("global", name)}))
-                                   for name in _flowing_names(value)))
+        """The allocation sites `value` may share memory with (empty: a new object); through an
+        indexing, attribute or call, a view of them."""
+        sites: set[object] = set()
+        for name, exact in _flowing(value):
+            found = state.sites.get(name, frozenset({("global", name)}))
+            sites |= found if exact else {_View(site, id(value)) for site in found}
+        return frozenset(sites)
+
+
+def _iterated(iterable: gast.expr) -> list[gast.expr]:
+    """The arrays or lists a `for` loop hands out elements of (none for `range`)."""
+    if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
+        kind = iterable.func.id
+        if kind == "range":
+            return []
+        if kind in ("enumerate", "zip", *_ITERATION_WRAPPERS):
+            return [part for arg in iterable.args for part in _iterated(arg)]
+    return [iterable]
+
+
+def _flowing(value: gast.AST) -> list[tuple[str, bool]]:
+    """Names whose memory the value of `value` may share, and whether it is the name's whole object."""
+    exact = _bare(value)
+    return [(name, exact) for name in _flowing_names(value)]
+
+
+def _bare(value: gast.AST) -> bool:
+    if isinstance(value, gast.Name):
+        return True
+    if isinstance(value, gast.IfExp):
+        return _bare(value.body) and _bare(value.orelse)
+    if isinstance(value, gast.BoolOp):
+        return all(_bare(v) for v in value.values)
+    return False
 
 
 def _flowing_names(value: gast.AST) -> list[str]:
