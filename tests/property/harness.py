@@ -33,6 +33,7 @@ class Program:
     shapes: tuple  # () for a Python float, a shape for an array, None for the int argument n
     wrt: object
     kwargs: dict = field(default_factory=dict)
+    tags: frozenset = frozenset()  # what the generator put in, for the statistics
 
     def wrt_names(self):
         items = self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
