@@ -228,15 +228,16 @@ def check_gradients(program, args, grad_fn, vg_fn, ref, context, atol, others=()
     value, fds = ref
     names = program.wrt_names()
     gen = f"\n--- generated gradient ---\n{grad_fn.source}"
-    passed = fresh(args)
+    passed, vg_passed = fresh(args), fresh(args)
     try:
         grads = grad_fn(*passed, **program.kwargs)
-        vg_value, vg_grads = vg_fn(*fresh(args), **program.kwargs)
+        vg_value, vg_grads = vg_fn(*vg_passed, **program.kwargs)
     except Exception as exc:
         raise AssertionError(f"the gradient function raised {type(exc).__name__}: {exc}{context}{gen}") from exc
-    for name, before, after in zip(program.params, args, passed):
-        assert np.array_equal(before, after), (
-            f"the gradient function modified its argument {name}:\nbefore {before!r}\nafter {after!r}{context}{gen}")
+    for fn, after_call in (("grad", passed), ("value_and_grad", vg_passed)):
+        for name, before, after in zip(program.params, args, after_call):
+            assert np.array_equal(before, after), (
+                f"the {fn} function modified its argument {name}:\nbefore {before!r}\nafter {after!r}{context}{gen}")
 
     assert isinstance(vg_value, (float, np.floating, np.ndarray)) and np.shape(vg_value) == (), (
         f"value_and_grad returned the value {vg_value!r}{context}")

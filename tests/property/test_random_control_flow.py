@@ -61,6 +61,15 @@ allowed but counted (``event``; run with ``--hypothesis-show-statistics``). The 
 its own may-share model (``Gen.ptr``) to keep in-place updates away from the value a ``while``
 loop tests (termination) and from KNOWN_BUGS.
 
+Subscript writes (``test_random_subscript_writes``): ``out = np.zeros(3); for i in range(3):
+out[i] = g(x[i], ...)``, ``y = x.copy()`` (or ``x * 1.0``, or ``y = x``) then ``y[k] = e``,
+``y[k] = g(y[k])``, ``y[k] += e``, slice writes ``y[1:] = g(y[:2])``, ``y[:] = e``, rows and
+elements of ``M``, in branches and loops, into a parameter directly and through aliases. They are
+being implemented: the oracle accepts a refusal located at a line of ``f`` (the program must then
+still run, a check of the generator), or wants the right gradient and the caller's arrays unchanged
+by ``grad``'s and ``value_and_grad``'s functions. ``ndarray.copy`` has no derivative rule: a
+located ``NoAdjointRuleError`` for it is counted as a refusal.
+
 The deterministic tests at the end check that what the README lists as not supported
 yet is refused with the file and the line; that the constructs which were refused when
 this test was written (break, continue, early return, conditional expressions,
@@ -265,9 +274,10 @@ class Gen:
     """Builds one program from hypothesis draws (index 0 of each choice is the simplest
     option, so hypothesis shrinks towards small programs)."""
 
-    def __init__(self, draw, inplace=None):
+    def __init__(self, draw, inplace=None, writes=False):
         self.draw = draw
         self.force_inplace = inplace  # True: always update arrays in place
+        self.writes = writes  # subscript writes: `y[i] = e`, `y[i] += e`, `y[1:] = e`, fill loops
         self.floats = {}  # visible float names -> kind ("s", "v", "m")
         self.ints = {}  # visible int names -> (lowest, highest) value they can take
         self.protected = set()  # names that drive a `while` test: only its own update writes them
@@ -586,7 +596,85 @@ class Gen:
                 return [stmt, self.bind(OBSERVED, f"{OBSERVED} + {read}")]
         return [stmt]
 
+    # -- subscript writes -----------------------------------------------------------------------
+    def written(self, target, line, src):
+        """``line`` writes into ``target``'s memory a value computed by ``src``."""
+        self.deps[target] = self.deps.get(target, set()) | self.uses(src)
+        self.assigned.append(target)
+        self.tags.add("subscript write")
+        return Assign(target, src, line=line)
+
+    def write(self):
+        """``y[i] = e``, ``y[i] += e``, ``y[k] = f(y[k])``, slice writes, rows and elements of a matrix:
+        into a new array, a copy, a parameter or an alias of any of them."""
+        vecs = [n for n in self.names("v") if self.may_update(n)]
+        mats = [n for n in self.names("m") if self.may_update(n)]
+        if (not vecs and not mats) or self.maybe(25):
+            if not self.names("v") or self.loops:  # a new array (outside loops: its value stays bounded)
+                return None
+            y, src = self.fresh("y"), self.pick(self.names("v"))
+            init = self.pick((f"{src} * 1.0", f"{src}.copy()", "np.zeros(3)", f"np.sin({src})", src))
+            self.floats[y] = "v"
+            return [self.bind(y, init), *self.write_into(y)]
+        if mats and (not vecs or self.maybe(25)):
+            m = self.pick(mats)
+            i, j = self.index(2), self.index(3)
+            form = self.pick(("elem", "row", "elem_aug"))
+            if form == "elem":
+                e = self.bounded("s", 2)
+                return [self.written(m, f"{m}[{i}, {j}] = {e}", e)]
+            if form == "elem_aug":
+                e = self.bounded("s", 1)
+                return [self.written(m, f"{m}[{i}, {j}] += {e}", e)]
+            e = self.bounded("v", 1)
+            return [self.written(m, f"{m}[{i}] = {e}", e)]
+        return self.write_into(self.pick(vecs))
+
+    def write_into(self, y):
+        k = self.index(3)
+        form = self.pick(("set", "aug", "self", "slice", "slice", "all"))
+        if form == "set":
+            e = self.bounded("s", 2)
+            return [self.written(y, f"{y}[{k}] = {e}", e)]
+        if form == "aug":
+            op = self.pick(("+=", "-=", "*="))
+            e = self.bounded("s", 1, at_most_one=op == "*=")
+            return [self.written(y, f"{y}[{k}] {op} {e}", e)]
+        if form == "self":  # y[k] = f(y[k])
+            e = self.pick((f"np.sin({y}[{k}])", f"np.tanh({y}[{k}] * {self.leaf('s')})",
+                           f"{y}[{k}] * 0.5 + {self.bounded('s', 1)}"))
+            return [self.written(y, f"{y}[{k}] = {e}", e)]
+        if form == "slice":
+            dst, src = self.pick((("1:", ":2"), (":2", "1:"), ("::2", "::2"), ("1:", "1:"), ("-2:", ":2")))
+            e = self.pick((f"np.tanh({y}[{src}])", f"0.5 * {y}[{src}]", f"np.sin({y}[{src}]) + {self.bounded('s', 1)}"))
+            return [self.written(y, f"{y}[{dst}] = {e}", e)]
+        e = self.bounded("v", 1)
+        return [self.written(y, f"{y}[:] = {e}", e)]
+
+    def fill(self):
+        """``out = np.zeros(3)`` then ``for i in range(3): out[i] = f(x[i], ...)`` (maybe more in the body)."""
+        vecs = self.names("v")
+        if not vecs:
+            return self.for_()
+        out, i, x = self.fresh("out"), self.fresh("i"), self.pick(vecs)
+        pre = self.bind(out, self.pick(("np.zeros(3)", f"{x} * 0.0", "np.ones(3)")))
+        self.floats[out] = "v"
+        src = self.pick(("range(3)", f"range(len({x}))", "range(2, -1, -1)"))
+        with self.scope(), self.loop("for"):
+            self.ints[i] = (0, 2)
+            e = self.pick((f"np.sin({x}[{i}])", f"{x}[{i}] * {x}[{i}]", f"np.tanh({x}[{i}] * {self.leaf('s')})",
+                           f"{x}[{i}] * {i}", f"np.cos({x}[{i}]) + {self.bounded('s', 1)}"))
+            op = self.pick(("=", "=", "+="))
+            body = [self.written(out, f"{out}[{i}] {op} {e}", e)]
+            if self.maybe(40):
+                body = self.block(1, 2) + body if self.maybe(50) else body + self.block(1, 2)
+        return [pre, For(i, src, body)]
+
     def assign(self):
+        if self.writes and self.maybe(45):
+            made = self.write()
+            if made:
+                return made
         if self.inplace and self.maybe(85 if self.force_inplace else 60):
             made = self.alias() if self.maybe(40) else self.inplace_update()
             if made:
@@ -664,14 +752,14 @@ class Gen:
         if self.level < MAX_LEVEL and (compound or self.budget > 0):
             kinds.append("if")
             if self.loops < MAX_LOOPS:
-                kinds += ["for", "for", "while_count", "while_data", "for_seq"]
+                kinds += ["for", "for", "while_count", "while_data", "for_seq"] + ["fill"] * 2 * self.writes
             if self.exits() and not compound:
                 kinds.append("guard")
         if not kinds:
             kinds = ["assign"]
         kind = self.pick(kinds)
         return {"assign": self.assign, "if": self.if_, "for": self.for_, "while_count": self.while_count,
-                "while_data": self.while_data, "for_seq": self.for_seq, "guard": self.guard}[kind]()
+                "while_data": self.while_data, "for_seq": self.for_seq, "guard": self.guard, "fill": self.fill}[kind]()
 
     def exits(self):
         """The ways out of the current block: ``continue`` only out of ``for`` loops (a ``while``
@@ -890,6 +978,8 @@ class Gen:
             body.append(self.bind(OBSERVED, "0.0"))
         if self.force_inplace and self.maybe(50):
             body += self.alias()
+        if self.writes and self.maybe(60):
+            body += (self.write() or []) if self.maybe(50) else self.fill()
         body += self.block(0, 2)
         body.extend(self.stmt(compound=True))
         body.extend(self.block(0, 2))
@@ -920,8 +1010,8 @@ class Gen:
 
 
 @st.composite
-def programs(draw, inplace=None):
-    return Gen(draw, inplace).program()
+def programs(draw, inplace=None, writes=False):
+    return Gen(draw, inplace, writes).program()
 
 
 # --------------------------------------------------------------------------------------------
@@ -988,6 +1078,29 @@ def test_random_in_place_updates(program, seed, n, module_dir):
         _check(program, args, module, path)
 
 
+@settings(max_examples=200, deadline=None, derandomize=True, phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(program=programs(inplace=True, writes=True), seed=st.integers(0, 2**32 - 1), n=st.integers(0, MAX_N))
+def test_random_subscript_writes(program, seed, n, module_dir):
+    """Programs that write into arrays (`y[i] = e`, `y[i] += e`, `y[1:] = e`, fill loops, writes in
+    branches, into parameters and through aliases): refused with the location, or differentiated right
+    and the caller's arrays unchanged by the gradient function."""
+    args = harness.random_args(program, seed, n)
+    with harness.loaded(program.source, module_dir, "random_writes") as (path, module):
+        _check(program, args, module, path)
+
+
+def _runs(program, args, module, context):
+    """A refused program must still run (and its probe twin): the generator's own invariant, so that the
+    programs are valid once adtransform accepts them."""
+    try:
+        with np.errstate(all="ignore"):
+            harness.scalar(module.f, args)
+            harness.call(lambda *a: module.probe(*a, Recorder()), args)
+    except Exception as exc:
+        raise AssertionError(f"generator bug: the program raised {type(exc).__name__}: {exc}{context}") from exc
+
+
 def _numpy_differs(module, args):
     """Whether NumPy's in-place updates give another value than ``functional`` (each ``t op= e`` spelled
     ``t = t op e``) at ``args``: then a name sharing memory with an updated one was read after the update."""
@@ -1015,12 +1128,24 @@ def _check(program, args, module, path):
             event("refused: in-place update of an alias" + (" (needed here)" if differs else
                                                             " (NumPy's value equals the functional one here)"))
             return
+        if "subscript write" in program.tags:  # not supported yet (being implemented): refused with the location
+            harness.assert_located(exc, path, program.source, context)
+            event(f"refused: {exc.construct}")
+            _runs(program, args, module, context)
+            return
         if INSIDE_IF not in str(exc):
             raise AssertionError(f"adtransform refused a supported program: {exc}{context}") from exc
         # the documented limitation: still, the error must say where
         harness.assert_located(exc, path, program.source, context)
         event("refused: loop needs values computed inside an `if` (known limitation)")
         assume(False)
+    except ad.NoAdjointRuleError as exc:
+        if ".copy()" not in program.source.split("def probe")[0] or "`copy`" not in str(exc):
+            raise AssertionError(f"adtransform refused a supported program: {type(exc).__name__}: {exc}"
+                                 f"{context}") from exc
+        harness.assert_located(exc, path, program.source, context)  # ndarray.copy has no rule (yet)
+        event("refused: no derivative rule for `copy`")
+        return
     except ad.AdtransformError as exc:
         raise AssertionError(f"adtransform refused a supported program: {type(exc).__name__}: {exc}"
                              f"{context}") from exc
