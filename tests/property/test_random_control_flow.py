@@ -1517,6 +1517,42 @@ def f(x, n):
     c *= 2.0  # <-
     return np.sum(b * b)
 """),
+    ("a NumPy call writing its result into an array (`out=`) is read as a pure call: gradient 0 "
+     "instead of 8 * x", """
+def f(x, n):
+    y = np.zeros(3)
+    np.multiply(x, 2.0, out=y)  # <-
+    return np.sum(y * y)
+"""),
+    ("`out=` into a parameter: a wrong gradient, and the gradient function changes the caller's array", """
+def f(x, n):
+    np.sin(x, out=x)  # <-
+    return np.sum(x * x)
+"""),
+    ("`ndarray.fill` on a parameter: gradient 2 instead of 2 * x, and the caller's array is changed", """
+def f(x, n):
+    s = np.sum(x * x)
+    x.fill(0.5)  # <-
+    return s + np.sum(x)
+"""),
+    ("`np.copyto` into a new array: gradient 0 instead of 2 * x", """
+def f(x, n):
+    y = np.zeros(3)
+    np.copyto(y, x)  # <-
+    return np.sum(y * y)
+"""),
+    ("`ndarray.sort` in place: the gradient ignores the permutation", """
+def f(x, n):
+    y = x * 1.0
+    y.sort()  # <-
+    return np.sum(y * np.arange(3.0))
+"""),
+    ("`y.__imul__(3.0)` (what `y *= 3.0` calls) is read as a pure call: gradient 2 * x instead of 18 * x", """
+def f(x, n):
+    y = x * 1.0
+    y.__imul__(3.0)  # <-
+    return np.sum(y * y)
+"""),
     ("refusal of a tuple in a conditional expression is located at line 0", """
 def f(x, n):
     t, u = (x, x) if n > 1 else (x, 2.0 * x)  # <-
@@ -1581,12 +1617,15 @@ def _refused_or_right(source, tmp_path, may_refuse, any_line=False):
             if not harness.close(fd2, fd1, scale, ATOL):
                 continue  # near a kink
             checked += 1
+            passed, vg_passed = x.copy(), x.copy()
             try:
-                g = grad_fn(x.copy(), n)
-                vg_value, vg = vg_fn(x.copy(), n)
+                g = grad_fn(passed, n)
+                vg_value, vg = vg_fn(vg_passed, n)
             except Exception as exc:
                 raise AssertionError(f"accepted, then the gradient raised {type(exc).__name__}: {exc}\n"
                                      f"at x = {x!r}, n = {n}{gen}") from exc
+            assert np.array_equal(passed, x) and np.array_equal(vg_passed, x), (
+                f"at x = {x!r}, n = {n}: the gradient function changed its argument to {passed!r}{gen}")
             assert np.shape(g) == x.shape and np.asarray(g).dtype == np.float64, f"{g!r}{gen}"
             assert harness.close(np.asarray(g), fd1, scale, ATOL), f"at x = {x!r}, n = {n}: {g!r}, FD {fd1!r}{gen}"
             assert abs(float(vg_value) - value) <= 1e-12 * scale, (
