@@ -1152,6 +1152,8 @@ def _check(program, args, module, path):
 
     if inplace:
         event("in-place array updates: differentiated")
+    if "subscript write" in program.tags:
+        event("subscript writes: differentiated")
     rec = Recorder()
     ref = harness.usable_reference(program, args, module, rec, ATOL)
     if rec.conditions:
