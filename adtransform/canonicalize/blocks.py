@@ -31,7 +31,10 @@ def rewrite_blocks(node: gast.AST, rewrite: Callable[[gast.stmt], list[gast.stmt
                 replaced = [stmt]
             else:
                 changed = True
-                replaced = [gast.copy_location(s, stmt) if not hasattr(s, "lineno") else s for s in replaced]
+                for s in replaced:  # new statements, nested ones too, point at the statement they replace
+                    for part in gast.walk(s):
+                        if isinstance(part, gast.stmt) and getattr(part, "lineno", None) is None:
+                            gast.copy_location(part, stmt)
             for new in replaced:
                 changed |= rewrite_blocks(new, rewrite) if _is_compound(new) else False
             new_block.extend(replaced)

@@ -90,6 +90,16 @@ def _enclosing(site: object) -> list[object]:
     return chain
 
 
+_MAX_DEPTH = 4
+
+
+def _bounded(site: object) -> object:
+    """Widening: a view of a view of ... (`t = t[1:]` in a loop) collapses to the site it comes from,
+    which overlaps everything the chain could, so loops reach a fixed point."""
+    chain = _enclosing(site)
+    return chain[-1] if len(chain) > _MAX_DEPTH else site
+
+
 def _disjoint(a: object, b: object) -> bool:
     if isinstance(a, int) and isinstance(b, int):
         return a != b
@@ -168,7 +178,7 @@ class _Interpreter:
             # A hidden name for what the loop has yet to hand out: an update of the whole array
             # makes it stale, an update of the element just handed out does not.
             entry = entry.copy()
-            entry.sites[rest] = frozenset(_Part(site, ("rest", id(loop)))
+            entry.sites[rest] = frozenset(_bounded(_Part(site, ("rest", id(loop))))
                                           for iterated in _iterated(loop.iter)
                                           for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
@@ -252,7 +262,7 @@ class _Interpreter:
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
             for index, elt in enumerate(target.elts):
-                self.assign(elt, frozenset(_Part(where, index) for where in sites), state)
+                self.assign(elt, frozenset(_bounded(_Part(where, index)) for where in sites), state)
             return
         self.assign(target, sites, state)
 
@@ -275,7 +285,7 @@ class _Interpreter:
                 self.bind_iteration(target, args[0], state, loop)
                 return
         sites = self.sources(iterable, state) or frozenset({id(iterable)})
-        self.assign(target, frozenset(_Part(where, ("element", loop)) for where in sites), state)
+        self.assign(target, frozenset(_bounded(_Part(where, ("element", loop))) for where in sites), state)
 
     def assign(self, target: gast.AST, sites: frozenset[object], state: _State) -> None:
         for node in gast.walk(target):
@@ -289,7 +299,7 @@ class _Interpreter:
         sites: set[object] = set()
         for name, exact in _flowing(value):
             found = state.sites.get(name, frozenset({("global", name)}))
-            sites |= found if exact else {_View(site, id(value)) for site in found}
+            sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
 
 

@@ -46,14 +46,13 @@ generated gradient's source; hypothesis also prints the (shrunk) program.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
-import math
-import sys
 from dataclasses import dataclass, field
 
+import harness
 import numpy as np
 import pytest
+from harness import KINK_MARGIN, Program
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -103,10 +102,7 @@ CONST_EXPRS = ("(2 * 3)", "(1 / 4)", "(2 ** -1)", "math.sqrt(2.0)", "np.sin(1.0)
                "(7 // 2)", "(7 % 3)", "float(2)", "(3 - 1.5)", "np.exp(0.5)", "math.log(3.0)")
 FLOAT_CONSTS = (0.5, 2.0, 1.5, -0.5, 3.0, 0.25, -2.0)
 
-KINK_MARGIN = 1e-3  # minimum distance to a kink at the evaluation point
-MAX_MAGNITUDE = 1e4  # larger intermediate values make the FD reference too noisy
-FD_STEPS = (1e-6, 1e-5)  # relative to max(1, |x_i|); the first one is the reference
-RTOL, ATOL = 1e-5, 1e-6
+ATOL = 1e-6  # with harness.RTOL
 
 
 def _bcast(*shapes):
@@ -665,22 +661,6 @@ class Gen:
         return Program(source, tuple(params), tuple(shapes), wrt, kwargs)
 
 
-@dataclass(frozen=True)
-class Program:
-    source: str
-    params: tuple
-    shapes: tuple
-    wrt: object
-    kwargs: dict = field(default_factory=dict)
-
-    def wrt_names(self):
-        items = self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
-        return [self.params[i] if isinstance(i, int) else i for i in items]
-
-    def __repr__(self):
-        return f"Program(wrt={self.wrt!r}, shapes={self.shapes!r}, kwargs={self.kwargs!r}, source=\n{self.source})"
-
-
 @st.composite
 def programs(draw):
     return Gen(draw).program()
@@ -691,7 +671,7 @@ def programs(draw):
 # --------------------------------------------------------------------------------------------
 
 
-class Recorder:
+class Recorder(harness.Recorder):
     """What the probe twin measures at the evaluation point.
 
     A kink argument pair that is *exactly* tied (up to rounding) is allowed for ``maximum``,
@@ -704,10 +684,8 @@ class Recorder:
     """
 
     def __init__(self):
-        self.near_kink = False
+        super().__init__()
         self.ties = set()  # kinds of kinks seen exactly tied
-        self.max_abs = 0.0
-        self.finite = True
 
     def _classify(self, kind, diff, scale, self_ties=0):
         diff = np.abs(diff)
@@ -738,131 +716,32 @@ class Recorder:
         # the extremum ties with itself
         self._classify("max/min reduction", best - arr, np.abs(arr), self_ties=best.size)
 
-    def val(self, v):
-        arr = np.asarray(v, dtype=np.float64)
-        if not np.all(np.isfinite(arr)):
-            self.finite = False
-        elif arr.size:
-            self.max_abs = max(self.max_abs, float(np.max(np.abs(arr))))
-
-
-_counter = itertools.count()
-
 
 @pytest.fixture(scope="module")
 def module_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("random_programs")
 
 
-def _load(source, directory):
-    name = f"_adt_random_program_{next(_counter)}"
-    path = directory / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return name, module
-
-
-def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-
-
-def _call(fn, args):
-    return fn(*_copy(args))
-
-
-def _scalar(fn, args):
-    out = np.asarray(_call(fn, args))
-    assert out.shape == (), f"the generated program returned shape {out.shape}"  # generator bug
-    return float(out)
-
-
-def _fd(fn, args, i, step):
-    """Central differences of ``fn`` with respect to ``args[i]`` (float64, elementwise)."""
-    x = np.asarray(args[i], dtype=np.float64)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        h = step * max(1.0, abs(float(x[idx])))
-        vals = []
-        for sign in (1.0, -1.0):
-            xp = x.copy()
-            xp[idx] += sign * h
-            new = list(args)
-            new[i] = float(xp) if isinstance(args[i], float) else xp
-            vals.append(_scalar(fn, new))
-        grad[idx] = (vals[0] - vals[1]) / (2 * h)
-    return grad
-
-
-def _close(a, b, scale):
-    return np.all(np.abs(a - b) <= ATOL * scale + RTOL * np.abs(b))
-
-
-def _fmt_args(program, args):
-    return "\n".join(f"{p} = {np.array2string(np.asarray(a), precision=17, separator=', ')}"
-                     + ("  # a Python float" if isinstance(a, float) else "")
-                     for p, a in zip(program.params, args))
-
-
-def _make_args(program, seed):
-    rng = np.random.default_rng(seed)
-    args = []
-    for shape in program.shapes:
-        if shape == ():
-            args.append(float(rng.uniform(-1.5, 1.5)))
-        else:
-            args.append(rng.uniform(-1.5, 1.5, size=shape))
-    return args
-
-
 @settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(program=programs(), seed=st.integers(0, 2**32 - 1))
 def test_random_program_gradients(program, seed, module_dir):
-    args = _make_args(program, seed)
-    modname, module = _load(program.source, module_dir)
-    try:
+    args = harness.random_args(program, seed)
+    with harness.loaded(program.source, module_dir, "random_program") as (_, module):
         _check(program, args, module)
-    finally:
-        sys.modules.pop(modname, None)
 
 
 def _reference(program, args, module):
-    """The value and the finite-difference gradients at ``args``: ``(value, [(fd, scale), ...])``,
-    or a string saying why this point is unsuitable for a finite-difference check."""
     rec = Recorder()
-    with np.errstate(all="ignore"):
-        _call(lambda *a: module.probe(*a, rec, **program.kwargs), args)
-    if not rec.finite:
-        return "non-finite intermediate value"
-    if rec.max_abs >= MAX_MAGNITUDE:
-        return "huge intermediate value"
-    if rec.near_kink:
-        return "too close to a kink"
-    for kind in sorted(rec.ties):
-        event(f"exact tie at a kink of {kind}")
-    f = functools.partial(module.f, **program.kwargs)
-    value = _scalar(f, args)
-    fds = []
-    for name in program.wrt_names():
-        i = program.params.index(name)
-        with np.errstate(all="ignore"):
-            fd1, fd2 = (_fd(f, args, i, step) for step in FD_STEPS)
-        if not (np.all(np.isfinite(fd1)) and np.all(np.isfinite(fd2))):
-            return "non-finite FD"
-        scale = max(1.0, abs(value), float(np.max(np.abs(fd1))))
-        if not _close(fd2, fd1, scale):
-            return "FD with two steps disagree"  # a kink the probe missed, or round-off
-        fds.append((fd1, scale))
-    return value, fds
+    ref = harness.reference(program, args, module, rec, ATOL)
+    if not isinstance(ref, str):
+        for kind in sorted(rec.ties):
+            event(f"exact tie at a kink of {kind}")
+    return ref
 
 
 def _check(program, args, module):
-    call = f"f(*args, **{program.kwargs!r})" if program.kwargs else "f(*args)"
-    context = (f"\n--- program (wrt={program.wrt!r}, called as {call}) ---\n{program.source}"
-               f"\n--- arguments ---\n{_fmt_args(program, args)}")
+    context = harness.describe(program, args)
     note(context)
     ref = _reference(program, args, module)
     if isinstance(ref, str):
@@ -891,48 +770,5 @@ def _check(program, args, module):
 
 
 def _compare(program, args, module, grad_fn, vg_fn, ref, context):
-    value, fds = ref
-    names = program.wrt_names()
-    gen = f"\n--- generated gradient ---\n{grad_fn.source}"
-    passed = _copy(args)
-    try:
-        grads = grad_fn(*passed, **program.kwargs)
-        vg_value, vg_grads = _call(functools.partial(vg_fn, **program.kwargs), args)
-    except Exception as exc:
-        raise AssertionError(f"the gradient function raised {type(exc).__name__}: {exc}{context}{gen}") from exc
-    if isinstance(program.wrt, tuple):
-        assert isinstance(grads, tuple) and len(grads) == len(names), (
-            f"expected a tuple of {len(names)} gradients, got {type(grads).__name__}{context}{gen}")
-        assert isinstance(vg_grads, tuple) and len(vg_grads) == len(names), (
-            f"value_and_grad: expected a tuple of {len(names)} gradients{context}")
-    else:
-        grads, vg_grads = (grads,), (vg_grads,)
-
-    for name, before, after in zip(program.params, args, passed):
-        assert np.array_equal(before, after), f"the gradient function modified its argument {name}{context}{gen}"
-    # gradients are fresh arrays (the caller may update them in place): no aliasing of inputs or globals
-    shared = [(p, a) for p, a in zip(program.params, passed) if isinstance(a, np.ndarray)]
-    shared += [(n, v) for n, v in vars(module).items() if isinstance(v, np.ndarray)]
-    for name, g in zip(names, grads):
-        for other, arr in shared:
-            assert not (isinstance(g, np.ndarray) and np.shares_memory(g, arr)), (
-                f"d/d{name} shares memory with {other}{context}{gen}")
-
-    assert isinstance(vg_value, (float, np.floating, np.ndarray)) and np.shape(vg_value) == (), (
-        f"value_and_grad returned value {vg_value!r}{context}")
-    assert math.isclose(float(vg_value), value, rel_tol=1e-12, abs_tol=1e-12), (
-        f"value_and_grad returned value {float(vg_value)!r}, the function returns {value!r}{context}"
-        f"\n--- generated ---\n{vg_fn.source}")
-
-    for name, g, vg, (fd, scale) in zip(names, grads, vg_grads, fds):
-        x = args[program.params.index(name)]
-        want_shape = np.shape(x)
-        assert isinstance(g, (float, np.floating, np.ndarray)), f"d/d{name} has type {type(g).__name__}{context}{gen}"
-        garr = np.asarray(g)
-        assert garr.shape == want_shape, f"d/d{name} has shape {garr.shape}, expected {want_shape}{context}{gen}"
-        assert garr.dtype == np.float64, f"d/d{name} has dtype {garr.dtype}, expected float64{context}{gen}"
-        assert _close(garr, fd, scale), (
-            f"d/d{name} does not match finite differences\ngot:\n{garr!r}\nFD:\n{fd!r}{context}{gen}")
-        assert np.allclose(np.asarray(vg), garr, rtol=1e-12, atol=1e-14), (
-            f"value_and_grad's d/d{name} differs from grad's\n{np.asarray(vg)!r}\n{garr!r}{context}"
-            f"\n--- generated ---\n{vg_fn.source}")
+    arrays = [(n, v) for n, v in vars(module).items() if isinstance(v, np.ndarray)]  # module globals
+    harness.check_gradients(program, args, grad_fn, vg_fn, ref, context, ATOL, others=arrays)
