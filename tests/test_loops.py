@@ -318,3 +318,31 @@ def swap_through_identity(x, n):
 def test_carried_adjoints_are_updated_in_parallel():
     # The adjoint carried for `a` is the one carried for `s` a moment before: a parallel assignment.
     check_grad(swap_through_identity, (np.array([0.3, 1.0]), 2))
+
+
+RATE = 0.5
+
+
+def with_globals(k, x0):
+    x = x0
+    for i in range(3):
+        x = x * k * math.pi + RATE
+    return np.sum(x)
+
+
+def test_scalar_code_reading_number_globals_is_scalar_code():
+    # Globals holding numbers join the run-time check, so they cannot break the hypothesis.
+    global RATE
+    df = ad.grad(with_globals, wrt=(0, 1))
+    assert "scalars = all_scalars(k, x0, math.pi, RATE)" in df.source
+    assert df.source.count("unbroadcast(") == df.source.count("if scalars else unbroadcast(")
+    check_grad(with_globals, (0.7, 1.5), wrt=(0, 1))
+    check_grad(with_globals, (np.array([0.5, 0.6]), 1.5), wrt=(0, 1))
+    try:
+        RATE = np.array([0.5, 0.25])  # rebound to an array: the same gradient must unbroadcast
+        k_bar, x0_bar = df(0.7, 1.5)
+        assert np.shape(k_bar) == () and np.shape(x0_bar) == ()
+        assert np.isclose(x0_bar, 2 * (0.7 * math.pi) ** 3)
+        check_grad(with_globals, (0.7, 1.5), wrt=(0, 1))
+    finally:
+        RATE = 0.5

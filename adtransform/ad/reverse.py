@@ -92,7 +92,8 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     gradients = [builder.finish(var) for var in wrt_vars]
     if builder.hypothesis.used:
         checks = len(dict.fromkeys(wrt_vars))
-        body.insert(checks, Op(builder.hypothesis.var, runtime_refs.callee("all_scalars"), list(params),
+        assumed = [*params, *rank_analysis.scalar_globals(builder.hypothesis.ranks)]
+        body.insert(checks, Op(builder.hypothesis.var, runtime_refs.callee("all_scalars"), assumed,
                                sweep=Sweep.CHECK))
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
@@ -109,14 +110,14 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
 class _Hypothesis:
     """Ranks that hold when every parameter is a scalar, and the value that checks it at run time."""
 
-    def __init__(self, ranks: dict[Var, int | None], var: Var):
+    def __init__(self, ranks: rank_analysis.Ranks, var: Var):
         self.ranks = ranks
         self.var = var
         self.used = False
 
 
 class _Backward:
-    def __init__(self, namer: Namer, ranks: dict[Var, int | None], filename: str, user_vars: set[Var]):
+    def __init__(self, namer: Namer, ranks: rank_analysis.Ranks, filename: str, user_vars: set[Var]):
         self.user_vars = user_vars
         self.readable: set[Var] = set()
         self.namer = namer
@@ -260,7 +261,7 @@ class _Backward:
         return result
 
     @staticmethod
-    def same_shape(operand: Var, op: Op, ranks: dict[Var, int | None]) -> bool:
+    def same_shape(operand: Var, op: Op, ranks: rank_analysis.Ranks) -> bool:
         """Proven by `ranks`: the contribution already has `operand`'s shape, so no unbroadcast."""
         if ranks.get(operand) == 0 and ranks.get(op.result) == 0:
             return True

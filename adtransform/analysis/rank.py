@@ -10,18 +10,24 @@ two directions are iterated to a fixed point. Unknown ranks stay `None`.
 Loops: a carried value is assumed to keep the rank it enters with; the
 assumption stands if the value leaving an iteration has that rank (then, by
 induction, every iteration has it), and is withdrawn and the analysis rerun
-otherwise. With `scalar_params`, every parameter is taken to be a scalar: the
-ranks then hold on calls where a run-time check (`all_scalars`) confirms it.
+otherwise. With `scalar_params`, every parameter is taken to be a scalar, and so
+is every global the function reads as a number (`math.pi`, a module-level
+constant): the ranks then hold on calls where a run-time check (`all_scalars`
+of the parameters and of those globals, see `scalar_globals`) confirms it.
+Such globals are keys of the result too.
 """
 
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.nodes import Carried, Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
+from ..ir.nodes import Carried, Const, Function, Global, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
 from ..ir.operators import COMPARISONS
 
+Ranks = dict[Var | Global, int | None]
+_NUMBERS = (int, float, complex)
 
-def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> dict[Var, int | None]:
+
+def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> Ranks:
     refuted: set[Var] = set()
     while True:
         ranks, assumed = _solve(fn, scalar_output, scalar_params, refuted)
@@ -32,8 +38,10 @@ def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> d
 
 
 def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
-           refuted: set[Var]) -> tuple[dict[Var, int | None], dict[Var, Carried]]:
-    ranks: dict[Var, int | None] = {v: 0 if scalar_params else None for v in fn.param_vars()}
+           refuted: set[Var]) -> tuple[Ranks, dict[Var, Carried]]:
+    ranks: Ranks = {v: 0 if scalar_params else None for v in fn.param_vars()}
+    if scalar_params:
+        ranks.update(dict.fromkeys(_number_globals(fn), 0))
     assumed: dict[Var, Carried] = {}
     for var in defined_in(fn.body):
         ranks[var] = None
@@ -59,7 +67,7 @@ def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
     return ranks, assumed
 
 
-def _carry(loop: Loop, ranks: dict[Var, int | None], assumed: dict[Var, Carried], refuted: set[Var]) -> bool:
+def _carry(loop: Loop, ranks: Ranks, assumed: dict[Var, Carried], refuted: set[Var]) -> bool:
     """Assume a carried value keeps the rank it enters with (checked by `analyze`)."""
     changed = False
     for c in loop.carried:
@@ -74,7 +82,7 @@ def _carry(loop: Loop, ranks: dict[Var, int | None], assumed: dict[Var, Carried]
     return changed
 
 
-def _merge(region: If, ranks: dict[Var, int | None]) -> bool:
+def _merge(region: If, ranks: Ranks) -> bool:
     changed = False
     for result, a, b in zip(region.results, region.then_values, region.else_values):
         rank = rank_of(a, ranks)
@@ -84,7 +92,7 @@ def _merge(region: If, ranks: dict[Var, int | None]) -> bool:
     return changed
 
 
-def _unmerge(region: If, ranks: dict[Var, int | None]) -> bool:
+def _unmerge(region: If, ranks: Ranks) -> bool:
     """A scalar result is a scalar on whichever path computed it."""
     changed = False
     for result, a, b in zip(region.results, region.then_values, region.else_values):
@@ -96,8 +104,22 @@ def _unmerge(region: If, ranks: dict[Var, int | None]) -> bool:
     return changed
 
 
-def rank_of(operand: Operand, ranks: dict[Var, int | None]) -> int | None:
+def _number_globals(fn: Function) -> list[Global]:
+    """Globals read as operands that hold a number now (hashable, so usable as keys)."""
+    found = [a for s in walk(fn.body) if isinstance(s, Op) for a in s.operands()
+             if isinstance(a, Global) and type(a.ref.obj) in _NUMBERS]
+    return list(dict.fromkeys(found))
+
+
+def scalar_globals(ranks: Ranks) -> list[Global]:
+    """The globals `ranks` assumed to be scalars: the run-time check must test them too."""
+    return [k for k, r in ranks.items() if isinstance(k, Global) and r == 0]
+
+
+def rank_of(operand: Operand, ranks: Ranks) -> int | None:
     if isinstance(operand, Var):
+        return ranks.get(operand)
+    if isinstance(operand, Global) and type(operand.ref.obj) in _NUMBERS:
         return ranks.get(operand)
     if isinstance(operand, Const) and isinstance(operand.value, (int, float, complex)):
         return 0
@@ -111,7 +133,7 @@ def _kind(op: Op) -> Kind | None:
     return rule.kind if rule else None
 
 
-def _forward(op: Op, ranks: dict[Var, int | None]) -> bool:
+def _forward(op: Op, ranks: Ranks) -> bool:
     if op.result is None or ranks.get(op.result) is not None:
         return False
     kind = _kind(op)
@@ -132,7 +154,7 @@ def _forward(op: Op, ranks: dict[Var, int | None]) -> bool:
     return True
 
 
-def _backward(op: Op, ranks: dict[Var, int | None]) -> bool:
+def _backward(op: Op, ranks: Ranks) -> bool:
     if op.result is None or ranks.get(op.result) != 0 or _kind(op) is not Kind.ELEMENTWISE:
         return False
     changed = False
