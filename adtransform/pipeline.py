@@ -20,7 +20,7 @@ from .ir import lower
 from .ir.nodes import Function, Op, walk
 from .ir.printer import format_function
 from .ir.verify import verify
-from .optimize.fixed_point import optimize
+from .optimize.fixed_point import optimize, optimize_primal
 from .syntax.naming import Namer
 
 
@@ -58,6 +58,9 @@ def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
     label = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+    optimize_primal(primal)                              # before AD: fewer values to record and differentiate
+    verify(primal)
+    _debug("optimize_primal", primal)
     adjoint = reverse.reverse(primal, list(wrt), namer, info.filename,  # reverse mode
                               mode=mode, wrt_is_tuple=wrt_is_tuple, fn_label=label)
     verify(adjoint)

@@ -15,10 +15,22 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, shape_witness
+from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, licm, shape_witness
 
-PASSES = (constant_fold, algebra, copy_prop, cse, shape_witness, dce)
+PASSES = (constant_fold, algebra, copy_prop, cse, licm, shape_witness, dce)
+# Before reverse mode: no dead values (DCE: loops stop carrying them, so LICM may move their
+# next values), each value computed once (CSE) and invariants out of loops (LICM), so the forward
+# loop records less and the backward loop accumulates invariants' adjoints instead of recomputing
+# their rules every iteration.
+PRIMAL_PASSES = (dce, cse, licm)
 _MAX_ROUNDS = 20
+
+
+def optimize_primal(fn: Function) -> Function:
+    """The passes that pay off before differentiation (they never touch the user's effects)."""
+    while any([p.transform(fn) for p in PRIMAL_PASSES]):
+        pass
+    return fn
 
 
 def optimize(fn: Function, namer: Namer) -> Function:
