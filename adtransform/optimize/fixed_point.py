@@ -1,8 +1,11 @@
 """Run the optimization passes until none of them changes anything.
 
 Order within a round: folding and algebra create copies, copy propagation
-removes them, CSE then sees identical operands, shape_witness frees values
-read only for their shape, and DCE last removes what the others orphaned.
+removes them, CSE then sees identical operands, LICM moves invariants out of loops,
+shape_witness frees values read only for their shape, and DCE last removes
+what the others orphaned. `scatter_in_place` runs once after the fixed
+point: it writes into buffers nobody else reads, and a later simplification
+(`a * 1.0` -> `a`) could make another value share such a buffer.
 `fresh_returns` runs once at the end because the others can turn a fresh
 gradient into an alias of an input (`1.0 * W` -> `W`).
 """
@@ -15,7 +18,7 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, licm, shape_witness
+from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, licm, scatter_in_place, shape_witness
 
 PASSES = (constant_fold, algebra, copy_prop, cse, licm, shape_witness, dce)
 # Before reverse mode: no dead values (DCE: loops stop carrying them, so LICM may move their
@@ -46,5 +49,7 @@ def optimize(fn: Function, namer: Namer) -> Function:
                     print(f"--- after {p.__name__}\n{format_function(fn)}")
         if not changed:
             break
+    if scatter_in_place.transform(fn):
+        dce.transform(fn)
     fresh_returns.transform(fn, namer)
     return fn

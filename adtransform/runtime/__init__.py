@@ -12,6 +12,7 @@ from .helpers import (
     dot_rhs_adjoint,
     extremum_adjoint,
     full_like,
+    getitem_accumulate,
     getitem_adjoint,
     matmul_lhs_adjoint,
     matmul_rhs_adjoint,
@@ -23,6 +24,7 @@ from .helpers import (
 __all__ = [
     "all_scalars",
     "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_cotangent", "ensure_differentiable", "ensure_scalar",
-    "extremum_adjoint", "full_like", "getitem_adjoint", "matmul_lhs_adjoint", "matmul_rhs_adjoint",
+    "extremum_adjoint", "full_like", "getitem_accumulate", "getitem_adjoint",
+    "matmul_lhs_adjoint", "matmul_rhs_adjoint",
     "reduced_size", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
 ]
