@@ -44,3 +44,29 @@ def test_shifted_values_of_several_carried_states():
     rng = np.random.default_rng(1)
     check_grad(two_states, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
     check_grad(two_states, (0.3, 0.7), wrt=(0, 1))
+
+
+def running_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i]
+    return s
+
+
+def test_indexed_reads_are_not_recorded():
+    # The adjoint of x[i] needs x (invariant) and i (the reversed range gives it back): x[i] itself
+    # was read only for its shape, which the scatter knows. The carried sum is still recorded: its
+    # shape may change in the first iteration (s = 0.0 + a row of a matrix), and unbroadcast needs it.
+    src = ad.grad(running_sum).source
+    assert _pushes(src) == ["s_1"]
+    assert "stack.append(s_1)" in src and "s_4 = stack.pop()" in src
+    rng = np.random.default_rng(2)
+    check_grad(running_sum, (rng.normal(size=5),))
+    check_grad(running_row_sum, (rng.normal(size=(4, 3)),))
+
+
+def running_row_sum(X):
+    s = 0.0
+    for i in range(X.shape[0]):
+        s = s + X[i] * (i + 1.0)
+    return np.sum(s * s)

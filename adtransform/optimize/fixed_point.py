@@ -18,7 +18,18 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, licm, scatter_in_place, shape_witness
+from . import (
+    algebra,
+    constant_fold,
+    copy_prop,
+    cse,
+    dce,
+    dead_records,
+    fresh_returns,
+    licm,
+    scatter_in_place,
+    shape_witness,
+)
 
 PASSES = (constant_fold, algebra, copy_prop, cse, licm, shape_witness, dce)
 # Before reverse mode: no dead values (DCE: loops stop carrying them, so LICM may move their
@@ -50,6 +61,8 @@ def optimize(fn: Function, namer: Namer) -> Function:
         if not changed:
             break
     if scatter_in_place.transform(fn):
+        dce.transform(fn)
+    if dead_records.transform(fn):                      # after DCE dropped the unpacking nobody reads
         dce.transform(fn)
     fresh_returns.transform(fn, namer)
     return fn
