@@ -346,3 +346,38 @@ def test_scalar_code_reading_number_globals_is_scalar_code():
         check_grad(with_globals, (0.7, 1.5), wrt=(0, 1))
     finally:
         RATE = 0.5
+
+
+def schedule(u, T_out, T0, a):
+    T = T0
+    cost = 0.0
+    for t in range(4):
+        T = T + a * (T_out[t] - T + u[t])
+        cost = cost + u[t] * u[t] + (T - 20.0) ** 2
+    return cost
+
+
+def test_vectors_read_element_by_element_are_scalar_code():
+    # Indexed parameters are assumed to be vectors, the others scalars: one check, then no unbroadcast.
+    src = ad.grad(schedule, wrt=(0, 1, 2, 3)).source
+    assert "scalars = has_ranks((1, 1, 0, 0), u, T_out, T0, a)" in src
+    assert src.count("unbroadcast(") == src.count("if scalars else unbroadcast(")
+    rng = np.random.default_rng(3)
+    check_grad(schedule, (rng.normal(size=4), rng.normal(size=4), 18.0, 0.3), wrt=(0, 1, 2, 3))
+    # 0-d arrays pass the check too.
+    check_grad(schedule, (rng.normal(size=4), rng.normal(size=4), np.array(18.0), np.array(0.3)), wrt=(0, 1, 2, 3))
+
+
+def schedule_rows(U, T0):
+    T = T0
+    for t in range(3):
+        T = T * 0.5 + U[t]
+    return np.sum(T * T)
+
+
+def test_failed_rank_check_falls_back_to_unbroadcast():
+    assert "has_ranks((1, 0), U, T0)" in ad.grad(schedule_rows, wrt=(0, 1)).source
+    rng = np.random.default_rng(4)
+    check_grad(schedule_rows, (rng.normal(size=3), 1.5), wrt=(0, 1))
+    check_grad(schedule_rows, (rng.normal(size=(3, 2)), 1.5), wrt=(0, 1))
+    check_grad(schedule_rows, (rng.normal(size=(3, 2)), rng.normal(size=(4, 1))), wrt=(0, 1))

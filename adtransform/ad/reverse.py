@@ -65,11 +65,12 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
-    # Scalar code (Python floats in) needs no unbroadcast at all; when that is only provable
-    # assuming every parameter is a scalar, one run-time check decides for the whole call.
-    # Only for code that is scalar throughout under that assumption: array code keeps plain unbroadcasts.
+    # Scalar code (Python floats in, or vectors read element by element) needs no unbroadcast at
+    # all; when that is only provable assuming every parameter is a scalar (a vector if indexed),
+    # one run-time check decides for the whole call. Only for code whose ranks are all known under
+    # that assumption: array code keeps plain unbroadcasts.
     scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
-    scalar_code = all(scalar_ranks.get(v) == 0 for v in active.varied & active.useful)
+    scalar_code = all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
@@ -92,9 +93,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     gradients = [builder.finish(var) for var in wrt_vars]
     if builder.hypothesis.used:
         checks = len(dict.fromkeys(wrt_vars))
-        assumed = [*params, *rank_analysis.scalar_globals(builder.hypothesis.ranks)]
-        body.insert(checks, Op(builder.hypothesis.var, runtime_refs.callee("all_scalars"), assumed,
-                               sweep=Sweep.CHECK))
+        body.insert(checks, _hypothesis_check(primal, builder.hypothesis))
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients
@@ -105,6 +104,16 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
                     readable=primal.readable | builder.readable, pullback_param=pullback_param)
+
+
+def _hypothesis_check(primal: Function, hypothesis: _Hypothesis) -> Op:
+    """`scalars = all_scalars(k, x0, math.pi)`, or with vectors `has_ranks((1, 0), heating, T0)`."""
+    assumed = {p: r for p, r in rank_analysis.hypothesis(primal).items() if r is not None}
+    values = [*assumed, *rank_analysis.scalar_globals(hypothesis.ranks)]
+    if not any(assumed.values()) and len(assumed) == len(primal.params):
+        return Op(hypothesis.var, runtime_refs.callee("all_scalars"), values, sweep=Sweep.CHECK)
+    ranks = Const((*assumed.values(), *(0 for _ in values[len(assumed):])))
+    return Op(hypothesis.var, runtime_refs.callee("has_ranks"), [ranks, *values], sweep=Sweep.CHECK)
 
 
 class _Hypothesis:
