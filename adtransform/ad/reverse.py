@@ -19,7 +19,6 @@ import enum
 import operator
 import types
 
-from .. import runtime
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
@@ -57,7 +56,7 @@ class Mode(enum.Enum):
 
 
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
-            mode: Mode, wrt_is_tuple: bool, fn_label: str) -> Function:
+            mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True) -> Function:
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
@@ -69,8 +68,10 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     # all; when that is only provable assuming every parameter is a scalar (a vector if indexed),
     # one run-time check decides for the whole call. Only for code whose ranks are all known under
     # that assumption: array code keeps plain unbroadcasts.
+    # The generated function checks the assumption first and hands calls that break it to a
+    # general version of itself (`versioned=False`: no assumption, every unbroadcast kept).
     scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
-    scalar_code = all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
+    scalar_code = versioned and all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
@@ -103,7 +104,8 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         layout = (0, layout)
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
-                    readable=primal.readable | builder.readable, pullback_param=pullback_param)
+                    readable=primal.readable | builder.readable, pullback_param=pullback_param,
+                    guard=builder.hypothesis.var if builder.hypothesis.used else None)
 
 
 def _hypothesis_check(primal: Function, hypothesis: _Hypothesis) -> Op:
@@ -209,19 +211,16 @@ class _Backward:
                     f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
                     f"argument `{name}`, which depends on the differentiated input",
                     self.location(op), f"argument `{name}` of `{op.callee}`")
-        broadcast = {name for name in wanted
-                     if rule.kind is Kind.ELEMENTWISE and not self.same_shape(bound[name], op, self.ranks)}
+        elementwise = {name for name in wanted if rule.kind is Kind.ELEMENTWISE}
+        broadcast = {name for name in elementwise if not self.same_shape(bound[name], op, self.hypothesis.ranks)}
+        if any(not self.same_shape(bound[name], op, self.ranks) for name in elementwise - broadcast):
+            self.hypothesis.used = True  # an unbroadcast only the hypothesis removes
         contributions = self.instantiate(template, op, bound, wanted, broadcast)
         for name, contribution in contributions.items():
             operand = bound[name]
             if name in broadcast:
-                if self.same_shape(operand, op, self.hypothesis.ranks):
-                    self.hypothesis.used = True
-                    guarded = Callee(runtime.unbroadcast, Style.UNLESS, ref=runtime_refs.callee("unbroadcast").ref)
-                    contribution = self.emit(guarded, [self.hypothesis.var, contribution, operand], operand, op.line)
-                else:
-                    contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
-                                             operand, op.line)
+                contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
+                                         operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
