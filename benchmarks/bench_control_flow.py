@@ -66,9 +66,7 @@ except ImportError as exc:  # only ImportError is tolerated
     ad = None
     AD_IMPORT_ERROR = "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
-RTOL, ATOL = 1e-7, 1e-10  # gradient agreement between tools (float64 everywhere)
 TARGET_RATIO = 1.5  # adtransform / hand-written, on every problem
-NOISY_IQR = 0.10  # warn when a tool's IQR/median exceeds this
 
 
 # ===========================================================================
@@ -744,99 +742,6 @@ PROBLEMS = {
 # ===========================================================================
 
 
-class BenchmarkAbort(SystemExit):
-    """A wrong gradient or a failing tool: the run stops with this message."""
-
-
-def _as_tuple(g, n):
-    if n == 1 and not isinstance(g, (tuple, list)):
-        return (g,)
-    return tuple(g)
-
-
-def _wrt_tuple(wrt):
-    return (wrt,) if isinstance(wrt, int) else tuple(wrt)
-
-
-def _shift(args, idx, dirs, t):
-    a = list(args)
-    for i, d in zip(idx, dirs, strict=True):
-        if np.ndim(args[i]):
-            a[i] = np.asarray(args[i], dtype=np.float64) + t * d
-        else:
-            a[i] = float(args[i]) + t * float(d)
-    return a
-
-
-def check_hand_against_fd(prob):
-    """Central finite differences of the primal must agree with the hand-written
-    gradient: along a random direction (each entry scaled by its parameter's
-    magnitude, so parameters of very different sizes are perturbed alike), and
-    entry by entry for every parameter entry when there are at most 40."""
-    f, args = prob["primal"], prob["args"]
-    idx = _wrt_tuple(prob["wrt"])
-    eps = prob.get("fd_eps", 1e-6)
-    hand = _as_tuple(prob["hand"](), len(idx))
-    rng = np.random.default_rng(123)
-    scales = [np.maximum(np.abs(np.asarray(args[i], dtype=np.float64)), 1e-3) for i in idx]
-    dirs = [rng.standard_normal(np.shape(args[i])) * s for i, s in zip(idx, scales, strict=True)]
-    worst = 0.0
-
-    def compare(what, dirs_):
-        nonlocal worst
-        fd = (f(*_shift(args, idx, dirs_, eps)) - f(*_shift(args, idx, dirs_, -eps))) / (2 * eps)
-        an = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(hand, dirs_, strict=True))
-        scale = max(abs(an), abs(fd), 1e-300)
-        tol = 1e-5 * scale + 1e-9 * max(abs(float(f(*args))), 1.0)
-        if abs(fd - an) > tol:
-            raise BenchmarkAbort(
-                f"ABORT [{prob['key']}]: hand-written gradient disagrees with central finite differences "
-                f"({what}): analytic {an!r} vs FD {fd!r}"
-            )
-        worst = max(worst, abs(fd - an) / scale)
-
-    compare("random direction", dirs)
-    total = sum(int(np.size(args[i])) for i in idx)
-    if total <= 40:
-        for j, i in enumerate(idx):
-            for flat in range(int(np.size(args[i]))):
-                d = [np.zeros(np.shape(args[ii])) for ii in idx]
-                if np.ndim(args[i]):
-                    d[j].flat[flat] = scales[j].flat[flat]
-                else:
-                    d[j] = np.float64(scales[j])
-                name = prob["names"][j] + (f"[{flat}]" if np.ndim(args[i]) else "")
-                compare(f"entry {name}", d)
-    return worst, total <= 40
-
-
-def compare_gradients(prob, tool, got, want, rtol=RTOL, atol=ATOL):
-    """Raise BenchmarkAbort unless `got` matches `want`; return the worst relative error."""
-    n = len(want)
-    got = _as_tuple(got, n)
-    if len(got) != n:
-        raise BenchmarkAbort(f"ABORT [{prob['key']}]: {tool} returned {len(got)} gradients, expected {n}")
-    worst = 0.0
-    for name, g, h in zip(prob["names"], got, want, strict=True):
-        g = np.asarray(g, dtype=np.float64)
-        h = np.asarray(h, dtype=np.float64)
-        if g.shape != h.shape:
-            raise BenchmarkAbort(
-                f"ABORT [{prob['key']}]: {tool} gradient for {name} has shape {g.shape}, reference has {h.shape}"
-            )
-        if not np.allclose(g, h, rtol=rtol, atol=atol):
-            err = np.max(np.abs(g - h))
-            raise BenchmarkAbort(
-                f"ABORT [{prob['key']}]: {tool} gradient for {name} does not match the reference "
-                f"(max abs diff {err:.3e}, rtol={rtol}, atol={atol})\n"
-                f"  {tool}: {np.array2string(g.ravel()[:6], precision=12)} ...\n"
-                f"  reference: {np.array2string(h.ravel()[:6], precision=12)} ..."
-            )
-        if h.size:
-            worst = max(worst, float(np.max(np.abs(g - h) / np.maximum(np.abs(h), 1e-12))))
-    return worst
-
-
 # ===========================================================================
 # Line profile of the generated gradient
 # ===========================================================================
@@ -1030,9 +935,9 @@ def profile_generated(df, prob, per_call_ns, samples, target_ms, out=print):
     ns2, name2, code2 = _compile_variant(df, tree2)
     exec(code2, ns2)
     fn2 = ns2[name2]
-    want = _as_tuple(df(*args), len(prob["names"]))
+    want = timing.as_tuple(df(*args), len(prob["names"]))
     try:
-        compare_gradients(prob, "without unbroadcast", fn2(*args), want, rtol=0.0, atol=0.0)
+        timing.compare_gradients(prob, "without unbroadcast", fn2(*args), want, rtol=0.0, atol=0.0)
     except Exception as exc:  # a what-if only: any failure means not comparable
         out(f"\nWhat-if without the {drop.count} unbroadcast() calls: not comparable ({type(exc).__name__}).")
         return
@@ -1067,13 +972,13 @@ def _ad_failure(prob, df, what):
 def run_problem(prob, a, log):
     print(f"\n### {prob['title']}\n")
     callables = {"primal": (lambda f=prob["primal"], args=prob["args"]: f(*args))}
-    fd_err, per_entry = check_hand_against_fd(prob)
+    fd_err, per_entry = timing.check_hand_against_fd(prob)
     where = "random direction and every entry" if per_entry else "random direction"
     checks = [f"hand-written vs central finite differences ({where}): rel. err {fd_err:.1e}"]
-    want = _as_tuple(prob["hand"](), len(prob["names"]))
+    want = timing.as_tuple(prob["hand"](), len(prob["names"]))
     if "reference" in prob:
         ref_name, ref = prob["reference"]
-        err = compare_gradients(prob, "hand-written", want, _as_tuple(ref(), len(want)))
+        err = timing.compare_gradients(prob, "hand-written", want, timing.as_tuple(ref(), len(want)))
         checks.append(f"hand-written vs {ref_name}: rel. err {err:.1e}")
 
     df = None
@@ -1081,7 +986,7 @@ def run_problem(prob, a, log):
         try:
             df = ad.grad(prob["primal"], wrt=prob["wrt"])
         except Exception as exc:
-            raise BenchmarkAbort(
+            raise timing.BenchmarkAbort(
                 f"ABORT [{prob['key']}]: adtransform.grad raised:\n" + "".join(traceback.format_exception(exc))
             ) from exc
         args = prob["args"]
@@ -1104,110 +1009,43 @@ def run_problem(prob, a, log):
         except Exception as exc:
             msg = f"raised while computing the gradient:\n{''.join(traceback.format_exception(exc))}"
             if tool == "adtransform":
-                raise BenchmarkAbort(_ad_failure(prob, df, msg)) from exc
-            raise BenchmarkAbort(f"ABORT [{prob['key']}]: {tool} {msg}") from exc
+                raise timing.BenchmarkAbort(_ad_failure(prob, df, msg)) from exc
+            raise timing.BenchmarkAbort(f"ABORT [{prob['key']}]: {tool} {msg}") from exc
         try:
-            err = compare_gradients(prob, tool, got, want)
+            err = timing.compare_gradients(prob, tool, got, want)
             if "reference" in prob and tool != "hand-written":
-                compare_gradients(prob, tool, got, _as_tuple(prob["reference"][1](), len(want)))
-        except BenchmarkAbort as exc:
+                timing.compare_gradients(prob, tool, got, timing.as_tuple(prob["reference"][1](), len(want)))
+        except timing.BenchmarkAbort as exc:
             if tool == "adtransform":
-                raise BenchmarkAbort(_ad_failure(prob, df, f"gives a wrong gradient:\n{exc}")) from exc
+                raise timing.BenchmarkAbort(_ad_failure(prob, df, f"gives a wrong gradient:\n{exc}")) from exc
             raise
         if tool != "hand-written":
             checks.append(f"{tool}: max rel. err {err:.1e}")
-    print(f"Gradient check (rtol={RTOL}, atol={ATOL}) OK - " + "; ".join(checks))
+    print(f"Gradient check (rtol={timing.RTOL}, atol={timing.ATOL}) OK - " + "; ".join(checks))
     print()
 
     res = timing.interleaved(callables, samples=a.samples, target_ms=a.target_ms, progress=log)
-    prim = res["primal"].median
-    hand = res["hand-written"].median
-    hand_min = res["hand-written"].minimum
-    print(
-        "| tool | median time | min time | IQR/median | calls/sample "
-        "| / hand-written | / primal | / hand-written (min) |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name in ("primal", *TOOLS, *extra):
-        if name not in res:
-            print(f"| {name} | skipped | | | | | | |")
-            continue
-        r = res[name]
-        print(
-            f"| {name} | {timing.format_ns(r.median)} | {timing.format_ns(r.minimum)} "
-            f"| {100 * r.iqr_rel:.1f}% | {r.inner} "
-            f"| {r.median / hand:.2f}x | {r.median / prim:.2f}x | {r.minimum / hand_min:.2f}x |"
-        )
-    noisy = [f"{k} ({100 * v.iqr_rel:.0f}%)" for k, v in res.items() if v.iqr_rel > NOISY_IQR]
-    if noisy:
-        print(
-            f"\nWARNING: noisy samples (IQR/median > {100 * NOISY_IQR:.0f}%): {', '.join(noisy)}; "
-            "other load on the machine? Compare the min-based ratio, or rerun."
-        )
+    medians = timing.print_table(res, ("primal", *TOOLS, *extra))
     if a.profile and df is not None:
         profile_generated(df, prob, res["adtransform"].median, a.samples, a.target_ms)
-    medians = {k: v.median for k, v in res.items()}
-    medians["_noisy"] = {k for k, v in res.items() if v.iqr_rel > NOISY_IQR}
     return medians
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run: 3 samples of ~5 ms per tool")
-    p.add_argument("--samples", type=int, default=None, help="samples per tool (default 15, or 3 with --quick)")
-    p.add_argument(
-        "--target-ms", type=float, default=None, help="duration of one sample (default 20, or 5 with --quick)"
-    )
+    timing.add_common_arguments(p)
     p.add_argument("--problems", default=",".join(PROBLEMS), help="comma-separated subset of: " + ",".join(PROBLEMS))
     p.add_argument("--show-source", action="store_true", help="print adtransform's generated gradient per problem")
     p.add_argument(
         "--profile", action="store_true", help="time every line of adtransform's generated gradient per problem"
     )
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="set numpy's BLAS threads (and torch's) to N; default: leave numpy's own count",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="print calibration")
     a = p.parse_args(argv)
-    if a.samples is None:
-        a.samples = 3 if a.quick else 15
-    if a.target_ms is None:
-        a.target_ms = 5.0 if a.quick else 20.0
-    log = (lambda s: print(s, file=sys.stderr)) if a.verbose else None
     wanted = [s.strip() for s in a.problems.split(",") if s.strip()]
     unknown = [s for s in wanted if s not in PROBLEMS]
     if unknown:
         p.error(f"unknown problem(s): {unknown}")
-
-    threads_note = "numpy's default"
-    if a.threads is not None:
-        ok = timing.set_blas_threads(a.threads)
-        threads_note = f"set by --threads {a.threads}" if ok else f"--threads {a.threads} FAILED, numpy's default"
-    blas = timing.blas_info()
-    nthreads = blas.get("num_threads")
-    if nthreads:
-        torch.set_num_threads(int(nthreads))
-
-    print("## adtransform control-flow benchmark\n")
-    print("Machine facts:")
-    for line in timing.machine_facts(("autograd", "torch") + (("adtransform",) if ad is not None else ())):
-        print(f"- {line}")
-    print(f"- BLAS thread count: {threads_note}")
-    print(
-        f"- torch.set_num_threads({nthreads}) -> torch intra-op threads = "
-        f"{torch.get_num_threads()}, inter-op threads = {torch.get_num_interop_threads()}"
-        if nthreads
-        else f"- BLAS thread count unknown: torch left at {torch.get_num_threads()} threads"
-    )
-    overhead = timing.call_overhead_ns(samples=min(a.samples, 7), target_ms=a.target_ms)
-    print(
-        f"- timing: median of {a.samples} interleaved samples per tool, ~{a.target_ms:g} ms "
-        f"per sample, harness overhead {overhead:.0f} ns/call (not subtracted)"
-    )
-    if ad is None:
-        print(f"- adtransform column SKIPPED: `import adtransform` failed: {AD_IMPORT_ERROR}")
+    modules = ("autograd", "torch") + (("adtransform",) if ad is not None else ())
+    log = timing.setup("adtransform control-flow benchmark", a, torch, modules, AD_IMPORT_ERROR)
 
     summary = {}
     for key in wanted:
@@ -1254,6 +1092,6 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except BenchmarkAbort as exc:
+    except timing.BenchmarkAbort as exc:
         print(f"\n{exc.code}", file=sys.stderr)
         sys.exit(1)

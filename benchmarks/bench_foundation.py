@@ -48,9 +48,7 @@ except ImportError as exc:  # only ImportError is tolerated
     ad = None
     AD_IMPORT_ERROR = "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
-RTOL, ATOL = 1e-7, 1e-10  # gradient agreement (float64 everywhere)
 TARGET_RATIO = 1.3  # adtransform / hand-written
-NOISY_IQR = 0.10  # warn when a tool's IQR/median exceeds this
 
 
 # ===========================================================================
@@ -285,68 +283,6 @@ PROBLEMS = {"scalar": scalar_problem, "logreg": logreg_problem, "mlp": mlp_probl
 # ===========================================================================
 
 
-class GradientMismatch(SystemExit):
-    pass
-
-
-def _as_tuple(g, n):
-    if n == 1 and not isinstance(g, (tuple, list)):
-        return (g,)
-    return tuple(g)
-
-
-def check_hand_against_fd(prob, eps=1e-6):
-    """Central finite differences along a random direction (and per scalar
-    entry for small problems) must agree with the hand-written gradient."""
-    f, args, wrt = prob["primal"], prob["args"], prob["wrt"]
-    idx = (wrt,) if isinstance(wrt, int) else tuple(wrt)
-    hand = prob["hand"]()
-    rng = np.random.default_rng(123)
-    dirs = [rng.standard_normal(np.shape(args[i])) for i in idx]
-
-    def shifted(t):
-        a = list(args)
-        for i, d in zip(idx, dirs, strict=True):
-            a[i] = np.asarray(args[i], dtype=np.float64) + t * d if np.ndim(args[i]) else float(args[i]) + t * float(d)
-        return a
-
-    fd = (f(*shifted(eps)) - f(*shifted(-eps))) / (2 * eps)
-    an = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(hand, dirs, strict=True))
-    if not np.isclose(fd, an, rtol=1e-5, atol=1e-8):
-        raise GradientMismatch(
-            f"ABORT [{prob['key']}]: hand-written gradient disagrees with finite "
-            f"differences: directional derivative {an!r} vs FD {fd!r}"
-        )
-    return abs(fd - an) / max(abs(an), 1e-300)
-
-
-def check_against_hand(prob, tool, got):
-    want = prob["hand"]()
-    n = len(want)
-    got = _as_tuple(got, n)
-    if len(got) != n:
-        raise GradientMismatch(f"ABORT [{prob['key']}]: {tool} returned {len(got)} gradients, expected {n}")
-    worst = 0.0
-    for name, g, h in zip(prob["names"], got, want, strict=True):
-        g = np.asarray(g)
-        h = np.asarray(h)
-        if g.shape != h.shape:
-            raise GradientMismatch(
-                f"ABORT [{prob['key']}]: {tool} gradient for {name} has shape {g.shape}, hand-written has {h.shape}"
-            )
-        if not np.allclose(g, h, rtol=RTOL, atol=ATOL):
-            err = np.max(np.abs(g - h))
-            raise GradientMismatch(
-                f"ABORT [{prob['key']}]: {tool} gradient for {name} does not match the "
-                f"hand-written one (max abs diff {err:.3e}, rtol={RTOL}, atol={ATOL})\n"
-                f"  {tool}: {np.array2string(g.ravel()[:6], precision=10)} ...\n"
-                f"  hand: {np.array2string(h.ravel()[:6], precision=10)} ..."
-            )
-        denom = np.maximum(np.abs(h), 1e-12)
-        worst = max(worst, float(np.max(np.abs(g - h) / denom)) if h.size else 0.0)
-    return worst
-
-
 # ===========================================================================
 # Main
 # ===========================================================================
@@ -357,8 +293,9 @@ TOOLS = ("adtransform", "hand-written", "autograd", "torch")
 def run_problem(prob, args_ns, log):
     print(f"\n### {prob['title']}\n")
     callables = {"primal": (lambda f=prob["primal"], a=prob["args"]: f(*a))}
-    fd_err = check_hand_against_fd(prob)
+    fd_err, _ = timing.check_hand_against_fd(prob)
     checks = [f"hand-written vs finite differences: rel. err {fd_err:.1e}"]
+    want = timing.as_tuple(prob["hand"](), len(prob["names"]))
 
     df = None
     if ad is not None:
@@ -375,51 +312,19 @@ def run_problem(prob, args_ns, log):
 
     for tool in TOOLS:
         if tool in callables:
-            err = check_against_hand(prob, tool, callables[tool]())
+            err = timing.compare_gradients(prob, tool, callables[tool](), want)
             checks.append(f"{tool}: max rel. err {err:.1e}")
-    print(f"Gradient check (rtol={RTOL}, atol={ATOL}) OK - " + "; ".join(checks))
+    print(f"Gradient check (rtol={timing.RTOL}, atol={timing.ATOL}) OK - " + "; ".join(checks))
     print()
 
     res = timing.interleaved(callables, samples=args_ns.samples, target_ms=args_ns.target_ms, progress=log)
-    prim = res["primal"].median
-    hand = res["hand-written"].median
-    hand_min = res["hand-written"].minimum
-    print(
-        "| tool | median time | min time | IQR/median | calls/sample "
-        "| / hand-written | / primal | / hand-written (min) |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name in ("primal", *TOOLS):
-        if name not in res:
-            print(f"| {name} | skipped | | | | | | |")
-            continue
-        r = res[name]
-        print(
-            f"| {name} | {timing.format_ns(r.median)} | {timing.format_ns(r.minimum)} "
-            f"| {100 * r.iqr_rel:.1f}% | {r.inner} "
-            f"| {r.median / hand:.2f}x | {r.median / prim:.2f}x | {r.minimum / hand_min:.2f}x |"
-        )
-    noisy = [f"{k} ({100 * v.iqr_rel:.0f}%)" for k, v in res.items() if v.iqr_rel > NOISY_IQR]
-    if noisy:
-        print(
-            f"\nWARNING: noisy samples (IQR/median > {100 * NOISY_IQR:.0f}%): {', '.join(noisy)}; "
-            "other load on the machine? Compare the min-based ratio, or rerun."
-        )
-    medians = {k: v.median for k, v in res.items()}
-    medians["_noisy"] = {k for k, v in res.items() if v.iqr_rel > NOISY_IQR}
+    medians = timing.print_table(res, ("primal", *TOOLS))
     return medians, df
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run: 3 samples of ~5 ms per tool")
-    p.add_argument("--samples", type=int, default=None, help="samples per tool (default 15, or 3 with --quick)")
-    p.add_argument(
-        "--target-ms",
-        type=float,
-        default=None,
-        help="duration of one sample (default 20, or 5 with --quick)",
-    )
+    timing.add_common_arguments(p)
     p.add_argument(
         "--problems",
         default="scalar,logreg,mlp",
@@ -430,52 +335,13 @@ def main(argv=None):
         action="store_true",
         help="print adtransform's generated gradient source per problem",
     )
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="set numpy's BLAS threads (and torch's) to N; default: leave numpy's own count",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="print calibration")
     a = p.parse_args(argv)
-    if a.samples is None:
-        a.samples = 3 if a.quick else 15
-    if a.target_ms is None:
-        a.target_ms = 5.0 if a.quick else 20.0
-    log = (lambda s: print(s, file=sys.stderr)) if a.verbose else None
-
-    threads_note = "numpy's default"
-    if a.threads is not None:
-        ok = timing.set_blas_threads(a.threads)
-        threads_note = f"set by --threads {a.threads}" if ok else f"--threads {a.threads} FAILED, numpy's default"
-    blas = timing.blas_info()
-    nthreads = blas.get("num_threads")
-    if nthreads:
-        torch.set_num_threads(int(nthreads))
-
-    print("## adtransform foundation benchmark\n")
-    print("Machine facts:")
-    for line in timing.machine_facts(("autograd", "torch") + (("adtransform",) if ad is not None else ())):
-        print(f"- {line}")
-    print(f"- BLAS thread count: {threads_note}")
-    print(
-        f"- torch.set_num_threads({nthreads}) -> torch intra-op threads = "
-        f"{torch.get_num_threads()}, inter-op threads = {torch.get_num_interop_threads()}"
-        if nthreads
-        else f"- BLAS thread count unknown: torch left at {torch.get_num_threads()} threads"
-    )
-    overhead = timing.call_overhead_ns(samples=min(a.samples, 7), target_ms=a.target_ms)
-    print(
-        f"- timing: median of {a.samples} interleaved samples per tool, ~{a.target_ms:g} ms "
-        f"per sample, harness overhead {overhead:.0f} ns/call (not subtracted)"
-    )
-    if ad is None:
-        print(f"- adtransform column SKIPPED: `import adtransform` failed: {AD_IMPORT_ERROR}")
-
     wanted = [s.strip() for s in a.problems.split(",") if s.strip()]
     unknown = [s for s in wanted if s not in PROBLEMS]
     if unknown:
         p.error(f"unknown problem(s): {unknown}")
+    modules = ("autograd", "torch") + (("adtransform",) if ad is not None else ())
+    log = timing.setup("adtransform foundation benchmark", a, torch, modules, AD_IMPORT_ERROR)
 
     summary = {}
     for key in wanted:

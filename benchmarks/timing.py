@@ -30,17 +30,29 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 __all__ = [
+    "ATOL",
+    "RTOL",
+    "BenchmarkAbort",
     "Result",
+    "add_common_arguments",
+    "as_tuple",
     "blas_info",
     "calibrate",
     "call_overhead_ns",
+    "check_hand_against_fd",
+    "compare_gradients",
     "format_ns",
     "interleaved",
     "load_average",
     "machine_facts",
+    "print_table",
     "set_blas_threads",
+    "setup",
     "time_sample",
+    "wrt_tuple",
 ]
 
 
@@ -339,3 +351,187 @@ def machine_facts(extra_modules: Sequence[str] = ()) -> list[str]:
         "(near or above the CPU count means other processes compete for the CPUs)"
     )
     return lines
+
+
+# ---------------------------------------------------------------------------
+# Gradient checks and reports shared by the benchmark scripts
+# ---------------------------------------------------------------------------
+
+RTOL, ATOL = 1e-7, 1e-10  # gradient agreement between tools (float64 everywhere)
+NOISY_IQR = 0.10  # warn when a tool's IQR/median exceeds this
+
+
+class BenchmarkAbort(SystemExit):
+    """A wrong gradient or a failing tool: the run stops with this message."""
+
+
+def as_tuple(g, n):
+    if n == 1 and not isinstance(g, (tuple, list)):
+        return (g,)
+    return tuple(g)
+
+
+def wrt_tuple(wrt):
+    return (wrt,) if isinstance(wrt, int) else tuple(wrt)
+
+
+def _shift(args, idx, dirs, t):
+    a = list(args)
+    for i, d in zip(idx, dirs, strict=True):
+        if np.ndim(args[i]):
+            a[i] = np.asarray(args[i], dtype=np.float64) + t * d
+        else:
+            a[i] = float(args[i]) + t * float(d)
+    return a
+
+
+def check_hand_against_fd(prob):
+    """Central finite differences of the primal must agree with the hand-written
+    gradient: along a random direction (each entry scaled by its parameter's
+    magnitude, so parameters of very different sizes are perturbed alike), and
+    entry by entry for every parameter entry when there are at most 40."""
+    f, args = prob["primal"], prob["args"]
+    idx = wrt_tuple(prob["wrt"])
+    eps = prob.get("fd_eps", 1e-6)
+    hand = as_tuple(prob["hand"](), len(idx))
+    rng = np.random.default_rng(123)
+    scales = [np.maximum(np.abs(np.asarray(args[i], dtype=np.float64)), 1e-3) for i in idx]
+    dirs = [rng.standard_normal(np.shape(args[i])) * s for i, s in zip(idx, scales, strict=True)]
+    worst = 0.0
+
+    def compare(what, dirs_):
+        nonlocal worst
+        fd = (f(*_shift(args, idx, dirs_, eps)) - f(*_shift(args, idx, dirs_, -eps))) / (2 * eps)
+        an = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(hand, dirs_, strict=True))
+        scale = max(abs(an), abs(fd), 1e-300)
+        tol = 1e-5 * scale + 1e-9 * max(abs(float(f(*args))), 1.0)
+        if abs(fd - an) > tol:
+            raise BenchmarkAbort(
+                f"ABORT [{prob['key']}]: hand-written gradient disagrees with central finite differences "
+                f"({what}): analytic {an!r} vs FD {fd!r}"
+            )
+        worst = max(worst, abs(fd - an) / scale)
+
+    compare("random direction", dirs)
+    total = sum(int(np.size(args[i])) for i in idx)
+    if total <= 40:
+        for j, i in enumerate(idx):
+            for flat in range(int(np.size(args[i]))):
+                d = [np.zeros(np.shape(args[ii])) for ii in idx]
+                if np.ndim(args[i]):
+                    d[j].flat[flat] = scales[j].flat[flat]
+                else:
+                    d[j] = np.float64(scales[j])
+                name = prob["names"][j] + (f"[{flat}]" if np.ndim(args[i]) else "")
+                compare(f"entry {name}", d)
+    return worst, total <= 40
+
+
+def compare_gradients(prob, tool, got, want, rtol=RTOL, atol=ATOL):
+    """Raise BenchmarkAbort unless `got` matches `want`; return the worst relative error."""
+    n = len(want)
+    got = as_tuple(got, n)
+    if len(got) != n:
+        raise BenchmarkAbort(f"ABORT [{prob['key']}]: {tool} returned {len(got)} gradients, expected {n}")
+    worst = 0.0
+    for name, g, h in zip(prob["names"], got, want, strict=True):
+        g = np.asarray(g, dtype=np.float64)
+        h = np.asarray(h, dtype=np.float64)
+        if g.shape != h.shape:
+            raise BenchmarkAbort(
+                f"ABORT [{prob['key']}]: {tool} gradient for {name} has shape {g.shape}, reference has {h.shape}"
+            )
+        if not np.allclose(g, h, rtol=rtol, atol=atol):
+            err = np.max(np.abs(g - h))
+            raise BenchmarkAbort(
+                f"ABORT [{prob['key']}]: {tool} gradient for {name} does not match the reference "
+                f"(max abs diff {err:.3e}, rtol={rtol}, atol={atol})\n"
+                f"  {tool}: {np.array2string(g.ravel()[:6], precision=12)} ...\n"
+                f"  reference: {np.array2string(h.ravel()[:6], precision=12)} ..."
+            )
+        if h.size:
+            worst = max(worst, float(np.max(np.abs(g - h) / np.maximum(np.abs(h), 1e-12))))
+    return worst
+
+
+def print_table(res: dict, names: Sequence[str]) -> dict:
+    """The markdown table of one problem (ratios to the hand-written gradient and to the primal);
+    returns each tool's median and, under "_noisy", the tools whose samples were noisy."""
+    prim = res["primal"].median
+    hand = res["hand-written"].median
+    hand_min = res["hand-written"].minimum
+    print(
+        "| tool | median time | min time | IQR/median | calls/sample "
+        "| / hand-written | / primal | / hand-written (min) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in names:
+        if name not in res:
+            print(f"| {name} | skipped | | | | | | |")
+            continue
+        r = res[name]
+        print(
+            f"| {name} | {format_ns(r.median)} | {format_ns(r.minimum)} "
+            f"| {100 * r.iqr_rel:.1f}% | {r.inner} "
+            f"| {r.median / hand:.2f}x | {r.median / prim:.2f}x | {r.minimum / hand_min:.2f}x |"
+        )
+    noisy = [f"{k} ({100 * v.iqr_rel:.0f}%)" for k, v in res.items() if v.iqr_rel > NOISY_IQR]
+    if noisy:
+        print(
+            f"\nWARNING: noisy samples (IQR/median > {100 * NOISY_IQR:.0f}%): {', '.join(noisy)}; "
+            "other load on the machine? Compare the min-based ratio, or rerun."
+        )
+    medians = {k: v.median for k, v in res.items()}
+    medians["_noisy"] = {k for k, v in res.items() if v.iqr_rel > NOISY_IQR}
+    return medians
+
+
+def add_common_arguments(p) -> None:
+    """--quick, --samples, --target-ms, --threads, -v (every script has them)."""
+    p.add_argument("--quick", action="store_true", help="smoke run: 3 samples of ~5 ms per tool")
+    p.add_argument("--samples", type=int, default=None, help="samples per tool (default 15, or 3 with --quick)")
+    p.add_argument(
+        "--target-ms", type=float, default=None, help="duration of one sample (default 20, or 5 with --quick)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="set numpy's BLAS threads (and torch's) to N; default: leave numpy's own count",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="print calibration")
+
+
+def setup(title: str, a, torch, modules: Sequence[str], import_error: str | None):
+    """Fill the defaults of the common arguments, set the thread counts, print the machine facts;
+    returns the progress logger (or None)."""
+    if a.samples is None:
+        a.samples = 3 if a.quick else 15
+    if a.target_ms is None:
+        a.target_ms = 5.0 if a.quick else 20.0
+    threads_note = "numpy's default"
+    if a.threads is not None:
+        ok = set_blas_threads(a.threads)
+        threads_note = f"set by --threads {a.threads}" if ok else f"--threads {a.threads} FAILED, numpy's default"
+    nthreads = blas_info().get("num_threads")
+    if nthreads:
+        torch.set_num_threads(int(nthreads))
+    print(f"## {title}\n")
+    print("Machine facts:")
+    for line in machine_facts(modules):
+        print(f"- {line}")
+    print(f"- BLAS thread count: {threads_note}")
+    print(
+        f"- torch.set_num_threads({nthreads}) -> torch intra-op threads = "
+        f"{torch.get_num_threads()}, inter-op threads = {torch.get_num_interop_threads()}"
+        if nthreads
+        else f"- BLAS thread count unknown: torch left at {torch.get_num_threads()} threads"
+    )
+    overhead = call_overhead_ns(samples=min(a.samples, 7), target_ms=a.target_ms)
+    print(
+        f"- timing: median of {a.samples} interleaved samples per tool, ~{a.target_ms:g} ms "
+        f"per sample, harness overhead {overhead:.0f} ns/call (not subtracted)"
+    )
+    if import_error is not None:
+        print(f"- adtransform column SKIPPED: `import adtransform` failed: {import_error}")
+    return (lambda s: print(s, file=sys.stderr)) if a.verbose else None

@@ -60,3 +60,29 @@ def test_rank_without_scalar_output_assumption():
     v = _vars(fn)
     ranks = rank.analyze(fn, scalar_output=False)
     assert ranks[v["x"]] is None
+
+
+def indexed(x, M, s, y, n):
+    a = y[n]           # n is not known to be an integer: no assumption about y
+    total = 0.0
+    for i in range(3):
+        total = total + x[i] * s + M[i, i + 1] + M[i, 0]
+    return total + a
+
+
+def test_rank_of_integer_indexing_and_the_hypothesis():
+    fn, _ = primal_ir(indexed)
+    x, M, s, y, n = fn.param_vars()
+    assert rank.hypothesis(fn) == {x: 1, M: 2, s: 0, y: None, n: 0}
+    ranks = rank.analyze(fn, scalar_output=False, scalar_params=True)
+    by_name = {v.name: r for v, r in ranks.items() if hasattr(v, "name")}
+    assert by_name["x_item"] == 0 and by_name["M_item"] == 0 and by_name["a"] is None
+    assert rank.analyze(fn, scalar_output=False)[s] is None  # without the hypothesis nothing is known
+
+
+def test_has_ranks():
+    from adtransform.runtime import has_ranks
+    assert has_ranks((1, 0, 0), np.zeros(3), 2.0, np.float32(1.0))
+    assert not has_ranks((1, 0), np.zeros((3, 2)), 2.0)
+    assert not has_ranks((0,), np.zeros(3))
+    assert not has_ranks((1,), 2.0)

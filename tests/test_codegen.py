@@ -50,7 +50,7 @@ def test_generated_code_shares_closure_cells():
 
 def test_injected_names_do_not_collide_with_user_names():
     def f(x, unbroadcast, ensure_scalar):
-        return np.sum(x * unbroadcast + ensure_scalar)
+        return np.sum(x.T.T * unbroadcast + ensure_scalar)  # ranks unknown: unbroadcast is called
 
     x, u, e = np.ones((2, 3)), np.arange(3.0), np.ones((2, 1))
     gx, gu, ge = ad.grad(f, wrt=(0, 1, 2))(x, u, e)

@@ -86,6 +86,8 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     inner_vars = loop.inner()
     reads = [v for stmt in body.ops for v in stmt.uses()] + [b.next for b in backward]
     record = [v for v in dict.fromkeys(reads) if isinstance(v, Var) and v in inner_vars and v is not loop.target]
+    shifted = _shifted(loop, record)
+    record = [v for v in record if v not in shifted]
     # A value defined inside an `if` of the body leaves it as an extra result (None on the other path),
     # so it can be recorded at the end of the iteration; the backward branch only reads it on its path.
     hoisted = {v: _hoist(outer, loop.body, v) for v in record}
@@ -93,6 +95,12 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     mapping: dict[Var, Operand] = {v: restore.mapping[h] for v, h in hoisted.items()}
     if target is not None:
         mapping[loop.target] = target
+    for nxt, c in shifted.items():
+        # The value leaving iteration t is the one entering iteration t + 1, which the backward loop
+        # popped just before: it passes that down, starting from the value after the loop.
+        param = Var(outer.namer.fresh(nxt.name))
+        backward.append(Carried(c.result, param, mapping[c.param], param))
+        mapping[nxt] = param
     for stmt in body.ops:
         stmt.replace_uses(mapping)
     for b in backward:
@@ -109,6 +117,17 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
         outer.adjoints[v] = acc.result
         if v in outer.user_vars:
             outer.readable.add(acc.result)
+
+
+def _shifted(loop: Loop, record: list[Var]) -> dict[Var, Carried]:
+    """Recorded next values of carried values whose param is recorded too (`h_2` of `h = tanh(W @ h)`)."""
+    recorded = set(record)
+    top = {v for stmt in loop.body for v in stmt.defines()}
+    out: dict[Var, Carried] = {}
+    for c in loop.carried:
+        if c.next in recorded and c.param in recorded and c.next in top and c.next not in out:
+            out[c.next] = c
+    return out
 
 
 class _Restore:

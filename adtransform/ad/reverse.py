@@ -19,7 +19,6 @@ import enum
 import operator
 import types
 
-from .. import runtime
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
@@ -63,7 +62,7 @@ class Mode(enum.Enum):
 
 
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
-            mode: Mode, wrt_is_tuple: bool, fn_label: str) -> Function:
+            mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True) -> Function:
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
@@ -73,11 +72,14 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
-    # Scalar code (Python floats in) needs no unbroadcast at all; when that is only provable
-    # assuming every parameter is a scalar, one run-time check decides for the whole call.
-    # Only for code that is scalar throughout under that assumption: array code keeps plain unbroadcasts.
+    # Scalar code (Python floats in, or vectors read element by element) needs no unbroadcast at
+    # all; when that is only provable assuming every parameter is a scalar (a vector if indexed),
+    # one run-time check decides for the whole call. Only for code whose ranks are all known under
+    # that assumption: array code keeps plain unbroadcasts.
+    # The generated function checks the assumption first and hands calls that break it to a
+    # general version of itself (`versioned=False`: no assumption, every unbroadcast kept).
     scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
-    scalar_code = all(scalar_ranks.get(v) == 0 for v in active.varied & active.useful)
+    scalar_code = versioned and all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
     body: list[Op] = []
     for var in dict.fromkeys(wrt_vars):
@@ -100,8 +102,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     gradients = [builder.finish(var) for var in wrt_vars]
     if builder.hypothesis.used:
         checks = len(dict.fromkeys(wrt_vars))
-        body.insert(checks, Op(builder.hypothesis.var, runtime_refs.callee("all_scalars"), list(params),
-                               sweep=Sweep.CHECK))
+        body.insert(checks, _hypothesis_check(primal, builder.hypothesis))
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients
@@ -111,20 +112,31 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         layout = (0, layout)
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
-                    readable=primal.readable | builder.readable, pullback_param=pullback_param)
+                    readable=primal.readable | builder.readable, pullback_param=pullback_param,
+                    guard=builder.hypothesis.var if builder.hypothesis.used else None)
+
+
+def _hypothesis_check(primal: Function, hypothesis: _Hypothesis) -> Op:
+    """`scalars = all_scalars(k, x0, math.pi)`, or with vectors `has_ranks((1, 0), heating, T0)`."""
+    assumed = {p: r for p, r in rank_analysis.hypothesis(primal).items() if r is not None}
+    values = [*assumed, *rank_analysis.scalar_globals(hypothesis.ranks)]
+    if not any(assumed.values()) and len(assumed) == len(primal.params):
+        return Op(hypothesis.var, runtime_refs.callee("all_scalars"), values, sweep=Sweep.CHECK)
+    ranks = Const((*assumed.values(), *(0 for _ in values[len(assumed):])))
+    return Op(hypothesis.var, runtime_refs.callee("has_ranks"), [ranks, *values], sweep=Sweep.CHECK)
 
 
 class _Hypothesis:
     """Ranks that hold when every parameter is a scalar, and the value that checks it at run time."""
 
-    def __init__(self, ranks: dict[Var, int | None], var: Var):
+    def __init__(self, ranks: rank_analysis.Ranks, var: Var):
         self.ranks = ranks
         self.var = var
         self.used = False
 
 
 class _Backward:
-    def __init__(self, namer: Namer, ranks: dict[Var, int | None], filename: str, user_vars: set[Var]):
+    def __init__(self, namer: Namer, ranks: rank_analysis.Ranks, filename: str, user_vars: set[Var]):
         self.user_vars = user_vars
         self.readable: set[Var] = set()
         self.namer = namer
@@ -207,19 +219,16 @@ class _Backward:
                     f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
                     f"argument `{name}`, which depends on the differentiated input",
                     self.location(op), f"argument `{name}` of `{op.callee}`")
-        broadcast = {name for name in wanted
-                     if rule.kind is Kind.ELEMENTWISE and not self.same_shape(bound[name], op, self.ranks)}
+        elementwise = {name for name in wanted if rule.kind is Kind.ELEMENTWISE}
+        broadcast = {name for name in elementwise if not self.same_shape(bound[name], op, self.hypothesis.ranks)}
+        if any(not self.same_shape(bound[name], op, self.ranks) for name in elementwise - broadcast):
+            self.hypothesis.used = True  # an unbroadcast only the hypothesis removes
         contributions = self.instantiate(template, op, bound, wanted, broadcast)
         for name, contribution in contributions.items():
             operand = bound[name]
             if name in broadcast:
-                if self.same_shape(operand, op, self.hypothesis.ranks):
-                    self.hypothesis.used = True
-                    guarded = Callee(runtime.unbroadcast, Style.UNLESS, ref=runtime_refs.callee("unbroadcast").ref)
-                    contribution = self.emit(guarded, [self.hypothesis.var, contribution, operand], operand, op.line)
-                else:
-                    contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
-                                             operand, op.line)
+                contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
+                                         operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
@@ -268,7 +277,7 @@ class _Backward:
         return result
 
     @staticmethod
-    def same_shape(operand: Var, op: Op, ranks: dict[Var, int | None]) -> bool:
+    def same_shape(operand: Var, op: Op, ranks: rank_analysis.Ranks) -> bool:
         """Proven by `ranks`: the contribution already has `operand`'s shape, so no unbroadcast."""
         if ranks.get(operand) == 0 and ranks.get(op.result) == 0:
             return True

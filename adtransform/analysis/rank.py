@@ -10,18 +10,46 @@ two directions are iterated to a fixed point. Unknown ranks stay `None`.
 Loops: a carried value is assumed to keep the rank it enters with; the
 assumption stands if the value leaving an iteration has that rank (then, by
 induction, every iteration has it), and is withdrawn and the analysis rerun
-otherwise. With `scalar_params`, every parameter is taken to be a scalar: the
-ranks then hold on calls where a run-time check (`all_scalars`) confirms it.
+otherwise. Indexing with integers (`x[i]`, `x[i, j + 1]`: constants, `range`
+loop variables and integer arithmetic on them) lowers the rank by one per index.
+
+With `scalar_params`, every parameter is taken to be a scalar, except those
+indexed with integers, taken to have one axis per index (`heating[t]`: a
+vector), and every global the function reads as a number (`math.pi`, a
+module-level constant) is taken to be a scalar: the ranks then hold on calls
+where a run-time check (`hypothesis` gives the ranks to check, `scalar_globals`
+the globals) confirms it. Such globals are keys of the result too.
 """
 
 from __future__ import annotations
 
+import operator
+
 from ..ad.registry import Kind, lookup_adjoint
-from ..ir.nodes import Carried, Const, Function, If, Loop, LoopKind, Op, Operand, Style, Var, defined_in, walk
+from ..ir.nodes import (
+    Carried,
+    Const,
+    Function,
+    Global,
+    If,
+    Index,
+    Loop,
+    LoopKind,
+    Op,
+    Operand,
+    Style,
+    Var,
+    defined_in,
+    walk,
+)
 from ..ir.operators import COMPARISONS
 
+Ranks = dict[Var | Global, int | None]
+_NUMBERS = (int, float, complex)
+_INT_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.neg)
 
-def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> dict[Var, int | None]:
+
+def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> Ranks:
     refuted: set[Var] = set()
     while True:
         ranks, assumed = _solve(fn, scalar_output, scalar_params, refuted)
@@ -32,8 +60,11 @@ def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> d
 
 
 def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
-           refuted: set[Var]) -> tuple[dict[Var, int | None], dict[Var, Carried]]:
-    ranks: dict[Var, int | None] = {v: 0 if scalar_params else None for v in fn.param_vars()}
+           refuted: set[Var]) -> tuple[Ranks, dict[Var, Carried]]:
+    ranks: Ranks = dict(hypothesis(fn)) if scalar_params else dict.fromkeys(fn.param_vars())
+    if scalar_params:
+        ranks.update(dict.fromkeys(_number_globals(fn), 0))
+    ints = _integers(fn)
     assumed: dict[Var, Carried] = {}
     for var in defined_in(fn.body):
         ranks[var] = None
@@ -46,7 +77,7 @@ def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
         changed = False
         for stmt in walk(fn.body):
             if isinstance(stmt, Op):
-                changed |= _forward(stmt, ranks)
+                changed |= _forward(stmt, ranks, ints)
             elif isinstance(stmt, If):
                 changed |= _merge(stmt, ranks)
             else:
@@ -59,7 +90,7 @@ def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
     return ranks, assumed
 
 
-def _carry(loop: Loop, ranks: dict[Var, int | None], assumed: dict[Var, Carried], refuted: set[Var]) -> bool:
+def _carry(loop: Loop, ranks: Ranks, assumed: dict[Var, Carried], refuted: set[Var]) -> bool:
     """Assume a carried value keeps the rank it enters with (checked by `analyze`)."""
     changed = False
     for c in loop.carried:
@@ -74,7 +105,7 @@ def _carry(loop: Loop, ranks: dict[Var, int | None], assumed: dict[Var, Carried]
     return changed
 
 
-def _merge(region: If, ranks: dict[Var, int | None]) -> bool:
+def _merge(region: If, ranks: Ranks) -> bool:
     changed = False
     for result, a, b in zip(region.results, region.then_values, region.else_values):
         rank = rank_of(a, ranks)
@@ -84,7 +115,7 @@ def _merge(region: If, ranks: dict[Var, int | None]) -> bool:
     return changed
 
 
-def _unmerge(region: If, ranks: dict[Var, int | None]) -> bool:
+def _unmerge(region: If, ranks: Ranks) -> bool:
     """A scalar result is a scalar on whichever path computed it."""
     changed = False
     for result, a, b in zip(region.results, region.then_values, region.else_values):
@@ -96,8 +127,68 @@ def _unmerge(region: If, ranks: dict[Var, int | None]) -> bool:
     return changed
 
 
-def rank_of(operand: Operand, ranks: dict[Var, int | None]) -> int | None:
+def hypothesis(fn: Function) -> dict[Var, int | None]:
+    """The rank each parameter is assumed to have under `scalar_params` (0 unless indexed)."""
+    ints = _integers(fn)
+    indexed: dict[Var, set[int]] = {}
+    for op in walk(fn.body):
+        if isinstance(op, Op) and _is_getitem(op) and isinstance(op.args[0], Var):
+            count = _integer_indices(op.args[1], ints)
+            indexed.setdefault(op.args[0], set()).add(-1 if count is None else count)
+    out: dict[Var, int | None] = {}
+    for p in fn.param_vars():
+        counts = indexed.get(p, {0})
+        # Indexed with slices, or with different numbers of integers: no assumption.
+        out[p] = counts.pop() if len(counts) == 1 and -1 not in counts else None
+    return out
+
+
+def _is_getitem(op: Op) -> bool:
+    return op.callee.style is Style.SUBSCRIPT and op.callee.key is operator.getitem and len(op.args) == 2
+
+
+def _integers(fn: Function) -> set[Var]:
+    """Values that are Python integers: `range` loop variables and integer arithmetic on them."""
+    out: set[Var] = set()
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Loop) and stmt.kind is LoopKind.RANGE and stmt.target is not None:
+            out.add(stmt.target)
+        elif isinstance(stmt, Op) and stmt.result is not None and stmt.callee.style is Style.OPERATOR \
+                and stmt.callee.key in _INT_ARITHMETIC and all(_is_int(a, out) for a in stmt.args):
+            out.add(stmt.result)
+    return out
+
+
+def _is_int(operand: object, ints: set[Var]) -> bool:
+    if isinstance(operand, Const):
+        return type(operand.value) is int
+    return isinstance(operand, Var) and operand in ints
+
+
+def _integer_indices(index: Operand, ints: set[Var]) -> int | None:
+    """How many axes `x[index]` removes when every item is an integer, else None."""
+    if isinstance(index, Const) and isinstance(index.value, tuple):
+        return len(index.value) if all(type(v) is int for v in index.value) else None
+    items = index.items if isinstance(index, Index) else (index,)
+    return len(items) if all(_is_int(i, ints) for i in items) else None
+
+
+def _number_globals(fn: Function) -> list[Global]:
+    """Globals read as operands that hold a number now (hashable, so usable as keys)."""
+    found = [a for s in walk(fn.body) if isinstance(s, Op) for a in s.operands()
+             if isinstance(a, Global) and type(a.ref.obj) in _NUMBERS]
+    return list(dict.fromkeys(found))
+
+
+def scalar_globals(ranks: Ranks) -> list[Global]:
+    """The globals `ranks` assumed to be scalars: the run-time check must test them too."""
+    return [k for k, r in ranks.items() if isinstance(k, Global) and r == 0]
+
+
+def rank_of(operand: Operand, ranks: Ranks) -> int | None:
     if isinstance(operand, Var):
+        return ranks.get(operand)
+    if isinstance(operand, Global) and type(operand.ref.obj) in _NUMBERS:
         return ranks.get(operand)
     if isinstance(operand, Const) and isinstance(operand.value, (int, float, complex)):
         return 0
@@ -111,12 +202,16 @@ def _kind(op: Op) -> Kind | None:
     return rule.kind if rule else None
 
 
-def _forward(op: Op, ranks: dict[Var, int | None]) -> bool:
+def _forward(op: Op, ranks: Ranks, ints: set[Var]) -> bool:
     if op.result is None or ranks.get(op.result) is not None:
         return False
     kind = _kind(op)
     rank: int | None = None
-    if kind is Kind.SCALAR:
+    if _is_getitem(op):
+        count, base = _integer_indices(op.args[1], ints), rank_of(op.args[0], ranks)
+        if count is not None and base is not None and base >= count:
+            rank = base - count
+    elif kind is Kind.SCALAR:
         rank = 0
     elif kind is Kind.ELEMENTWISE:
         inputs = [rank_of(a, ranks) for a in op.args]
@@ -132,7 +227,7 @@ def _forward(op: Op, ranks: dict[Var, int | None]) -> bool:
     return True
 
 
-def _backward(op: Op, ranks: dict[Var, int | None]) -> bool:
+def _backward(op: Op, ranks: Ranks) -> bool:
     if op.result is None or ranks.get(op.result) != 0 or _kind(op) is not Kind.ELEMENTWISE:
         return False
     changed = False

@@ -58,6 +58,7 @@ class _Names:
         self.by_root: dict[int, str] = {}
         self.injected: dict[str, Any] = {}
         self.renamed: dict[Var, str] = {}  # branch values written straight into their `if`'s result
+        self.guard: tuple[Var, str] | None = None  # the versioning check, and the call it falls back to
 
     def var(self, var: Var) -> str:
         return self.renamed.get(var, var.name)
@@ -82,8 +83,13 @@ class _Names:
 
 
 def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], str],
-         namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str]) -> Emitted:
+         namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str],
+         fallback: tuple[str, Any] | None = None) -> Emitted:
+    """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
     names = _Names(namer, user_lookup, user_locals)
+    if fn.guard is not None and fallback is not None:
+        names.injected[fallback[0]] = fallback[1]
+        names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
     lines = [_signature(fn, name), _docstring(docstring)]
 
     def pack(layout: Any) -> gast.expr:
@@ -126,6 +132,9 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
             group = None
         elif op.callee.style is Style.STORE:
             lines += [indent + line for line in _store(op, names)]
+        elif names.guard is not None and op.result is names.guard[0]:
+            lines.append(f"{indent}if not {to_source(_expression(op, names))}:")
+            lines.append(f"{indent}{INDENT}return {names.guard[1]}")
         else:
             lines.append(indent + to_source(_statement(op, names)))
     return lines
@@ -142,6 +151,13 @@ def _store(op: Op, names: _Names) -> list[str]:
     else:
         names.renamed[op.result] = base
     return lines
+
+
+def _fallback_call(fn: Function, callee: str) -> str:
+    """`general(a, b, c=c)`: every parameter passed on as it came (keyword-only ones by name)."""
+    args = [p.var.name if p.kind is not ParamKind.KEYWORD_ONLY else f"{p.var.name}={p.var.name}"
+            for p in fn.params]
+    return f"{callee}({', '.join(args)})"
 
 
 def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:

@@ -62,7 +62,9 @@ def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
     cells = []
     for free in loaded.code.co_freevars:
         if free in loaded.injected:
-            cells.append(types.CellType(loaded.injected[free]))
+            value = loaded.injected[free]
+            # Another generated function (a general version this one falls back to): bound alike.
+            cells.append(types.CellType(bind(value, fn) if isinstance(value, Loaded) else value))
         else:
             cells.append(user_cells[free])
     out = types.FunctionType(loaded.code, fn.__globals__, loaded.code.co_name, fn.__defaults__, tuple(cells))

@@ -334,6 +334,9 @@ class Function:
     # VJP: the backward sweep is emitted as a closure `pullback(<this>)`; the function
     # returns (output, pullback) and the closure returns the gradients.
     pullback_param: Var | None = None
+    # Versioning: the value of this run-time check (a CHECK op) decides whether the body's
+    # assumptions hold; when it is false the call goes to a general version of the function.
+    guard: Var | None = None
 
     def param_vars(self) -> list[Var]:
         return [p.var for p in self.params]

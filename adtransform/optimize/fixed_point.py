@@ -1,8 +1,11 @@
 """Run the optimization passes until none of them changes anything.
 
 Order within a round: folding and algebra create copies, copy propagation
-removes them, CSE then sees identical operands, shape_witness frees values
-read only for their shape, and DCE last removes what the others orphaned.
+removes them, CSE then sees identical operands, LICM moves invariants out of loops,
+shape_witness frees values read only for their shape, and DCE last removes
+what the others orphaned. `scatter_in_place` runs once after the fixed
+point: it writes into buffers nobody else reads, and a later simplification
+(`a * 1.0` -> `a`) could make another value share such a buffer.
 `fresh_returns` runs once at the end because the others can turn a fresh
 gradient into an alias of an input (`1.0 * W` -> `W`). `in_place` runs last of
 all: it reasons about buffers, which the value-level passes are free to rearrange.
@@ -16,10 +19,34 @@ from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..syntax.naming import Namer
-from . import algebra, constant_fold, copy_prop, cse, dce, fresh_returns, in_place, shape_witness
+from . import (
+    algebra,
+    constant_fold,
+    copy_prop,
+    cse,
+    dce,
+    dead_records,
+    fresh_returns,
+    in_place,
+    licm,
+    scatter_in_place,
+    shape_witness,
+)
 
-PASSES = (constant_fold, algebra, copy_prop, cse, shape_witness, dce)
+PASSES = (constant_fold, algebra, copy_prop, cse, licm, shape_witness, dce)
+# Before reverse mode: no dead values (DCE: loops stop carrying them, so LICM may move their
+# next values), each value computed once (CSE) and invariants out of loops (LICM), so the forward
+# loop records less and the backward loop accumulates invariants' adjoints instead of recomputing
+# their rules every iteration.
+PRIMAL_PASSES = (dce, cse, licm)
 _MAX_ROUNDS = 20
+
+
+def optimize_primal(fn: Function) -> Function:
+    """The passes that pay off before differentiation (they never touch the user's effects)."""
+    while any([p.transform(fn) for p in PRIMAL_PASSES]):
+        pass
+    return fn
 
 
 def optimize(fn: Function, namer: Namer) -> Function:
@@ -35,6 +62,10 @@ def optimize(fn: Function, namer: Namer) -> Function:
                     print(f"--- after {p.__name__}\n{format_function(fn)}")
         if not changed:
             break
+    if scatter_in_place.transform(fn):
+        dce.transform(fn)
+    if dead_records.transform(fn):                      # after DCE dropped the unpacking nobody reads
+        dce.transform(fn)
     fresh_returns.transform(fn, namer)
     in_place.transform(fn)
     return fn

@@ -5,13 +5,21 @@ saved and run on its own with `from adtransform.runtime import *`.
 """
 
 from .broadcast import reduced_size, unbroadcast, unreduce
-from .checks import all_scalars, ensure_cotangent, ensure_differentiable, ensure_float_target, ensure_scalar
+from .checks import (
+    all_scalars,
+    ensure_cotangent,
+    ensure_differentiable,
+    ensure_float_target,
+    ensure_scalar,
+    has_ranks,
+)
 from .helpers import (
     copy_gradient,
     dot_lhs_adjoint,
     dot_rhs_adjoint,
     extremum_adjoint,
     full_like,
+    getitem_accumulate,
     getitem_adjoint,
     index_update,
     matmul_lhs_adjoint,
@@ -25,6 +33,7 @@ from .helpers import (
 __all__ = [
     "all_scalars", "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_cotangent",
     "ensure_differentiable", "ensure_float_target", "ensure_scalar", "extremum_adjoint", "full_like",
-    "getitem_adjoint", "index_update", "matmul_lhs_adjoint", "matmul_rhs_adjoint", "reduced_size", "slot_adjoint",
-    "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
+    "getitem_accumulate", "getitem_adjoint", "has_ranks", "index_update", "matmul_lhs_adjoint",
+    "matmul_rhs_adjoint", "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast",
+    "unreduce", "zeros_like",
 ]

@@ -61,6 +61,21 @@ def all_scalars(*values: Any) -> bool:
     return True
 
 
+def has_ranks(ranks: tuple[int, ...], *values: Any) -> bool:
+    """True when each value has the number of axes given for it (a Python number has none)."""
+    for rank, v in zip(ranks, values):
+        kind = type(v)
+        if kind is np.ndarray:
+            if v.ndim != rank:
+                return False
+        elif kind is float or kind is int or kind is np.float64:
+            if rank:
+                return False
+        elif np.ndim(v) != rank:
+            return False
+    return True
+
+
 def ensure_cotangent(ct: Any, y: Any) -> None:
     """A pullback's cotangent must have the output's shape (it would broadcast silently otherwise)."""
     if np.shape(ct) != np.shape(y):

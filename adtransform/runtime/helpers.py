@@ -117,12 +117,36 @@ def _is_basic(index: Any) -> bool:
 
 
 def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
-    """Scatter the adjoint of `x[index]` into zeros shaped like `x` (repeated indices add up)."""
+    """Scatter the adjoint of `x[index]` into zeros shaped like `x` (repeated indices add up).
+
+    `g` may still carry the axes along which `x[index]` was broadcast: they are summed here.
+    """
     out = np.zeros(_shape(x), dtype=np.result_type(g, x))
+    return _scatter_add(out, g, x, index)
+
+
+def getitem_accumulate(acc: Any, g: Any, x: Any, index: Any) -> Any:
+    """`acc + getitem_adjoint(g, x, index)`, added into `acc` in place when it is an array of `x`'s shape.
+
+    Generated code calls it only on an accumulator no other value shares (its own zeros), so a
+    loop reading `x[i]` updates one adjoint buffer instead of building a zero array per read.
+    """
+    if type(acc) is not np.ndarray or acc.shape != _shape(x) or getattr(g, "dtype", acc.dtype) != acc.dtype:
+        return acc + getitem_adjoint(g, x, index)
+    if type(index) is int and acc.ndim == 1 and (type(g) is float or type(g) is np.float64):
+        acc[index] += g  # the common case: one element of a vector, read in a loop
+        return acc
+    return _scatter_add(acc, g, x, index)
+
+
+def _scatter_add(out: np.ndarray, g: Any, x: Any, index: Any) -> np.ndarray:
     if _is_basic(index):
-        out[index] = g
+        part = out[index]
+        if getattr(g, "shape", ()) != getattr(part, "shape", ()):
+            g = unbroadcast(g, part)
+        out[index] += g
     else:
-        np.add.at(out, index, g)
+        np.add.at(out, index, unbroadcast(g, np.asarray(x)[index]))
     return out
 
 

@@ -1,0 +1,81 @@
+"""Loop-invariant code motion: pure operations that read nothing the loop changes move before it.
+
+    for i in range(20):                    mass = area * density
+        mass = area * density      ->      for i in range(20):
+        T = T + p / mass                       T = T + p / mass
+
+Why: users write invariants inside loops (helper formulas inlined in a time
+step). Before the loop they run once instead of every iteration; run on the
+primal before reverse mode, their values are no longer recorded per
+iteration and their adjoints accumulate across the backward loop and flow
+back once after it, as in a gradient written by hand.
+
+Requires: nothing. Guarantees: in a loop that runs at least once, no pure
+top-level operation of the body reads only values defined outside the loop.
+Only such loops (`range` with constant bounds and at least one iteration)
+lose operations: moved out of a loop that does not run, `1.0 / r` could raise
+where the user's code does not. Operations inside branches stay (they may
+not run), and so do list displays (a fresh list each iteration); a loop
+calling anything with effects (other than its recording stack) keeps all.
+"""
+
+from __future__ import annotations
+
+from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Stmt, Style, walk
+from .purity import is_pure
+
+# The compiler's own recording stacks: pushing and popping them changes nothing a user value reads.
+_STACK_TRAFFIC = (list.append, list.pop)
+
+
+def transform(fn: Function) -> bool:
+    fn.body, changed = _block(fn.body)
+    return changed
+
+
+def _block(body: list[Stmt]) -> tuple[list[Stmt], bool]:
+    out: list[Stmt] = []
+    changed = False
+    for stmt in body:
+        if isinstance(stmt, If):
+            stmt.then_body, a = _block(stmt.then_body)
+            stmt.else_body, b = _block(stmt.else_body)
+            changed |= a or b
+        elif isinstance(stmt, Loop):
+            stmt.body, inner = _block(stmt.body)  # inner loops first: what leaves them may leave this one too
+            hoisted = _hoist(stmt) if _runs_at_least_once(stmt) else []
+            out += hoisted
+            changed |= inner or bool(hoisted)
+        out.append(stmt)
+    return out, changed
+
+
+def _runs_at_least_once(loop: Loop) -> bool:
+    if loop.kind is not LoopKind.RANGE or not all(isinstance(a, Const) for a in loop.iter_args):
+        return False
+    start, stop, step = (a.value for a in loop.iter_args)
+    return all(type(v) is int for v in (start, stop, step)) and step != 0 and len(range(start, stop, step)) > 0
+
+
+def _hoist(loop: Loop) -> list[Op]:
+    """Remove the invariant operations from `loop.body` and return them in their order."""
+    if any(isinstance(s, Op) and not is_pure(s) and s.callee.key not in _STACK_TRAFFIC for s in walk(loop.body)):
+        return []  # a call with effects may change what an invariant-looking operation reads
+    changing = {c.param for c in loop.carried} | ({loop.target} if loop.target is not None else set())
+    # A carried value's next value stays in the body: reverse mode reads it there.
+    nexts = {c.next for c in loop.carried}
+    hoisted: list[Op] = []
+    kept: list[Stmt] = []
+    for stmt in loop.body:
+        if isinstance(stmt, Op) and _movable(stmt) and stmt.result not in nexts \
+                and not any(u in changing for u in stmt.uses()):
+            hoisted.append(stmt)
+            continue
+        changing.update(stmt.defines())
+        kept.append(stmt)
+    loop.body = kept
+    return hoisted
+
+
+def _movable(op: Op) -> bool:
+    return op.result is not None and op.callee.style is not Style.LIST and is_pure(op)
