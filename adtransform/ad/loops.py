@@ -33,7 +33,10 @@ from ..ir.nodes import (
     Var,
     defined_in,
     substitute,
+    walk,
 )
+from ..ir.operators import INDEX_UPDATE
+from .runtime_refs import SHAPE_ONLY_ARGUMENTS
 
 if TYPE_CHECKING:
     from .reverse import _Backward
@@ -81,6 +84,7 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
         if acc.init is None:
             acc.init = outer.zero(v)
     backward += accumulators.values()
+    _read_shapes_from_init(loop, body.ops)
     # The to-be-recorded set: what the backward body reads of this iteration's values
     # (inner loops differentiated above have added the lists they record on to the body).
     inner_vars = loop.inner()
@@ -183,3 +187,26 @@ def _hoist(outer: _Backward, body: list[Stmt], var: Var) -> Var:
     region.then_values.append(inner if in_then else Const(None))
     region.else_values.append(Const(None) if in_then else inner)
     return result
+
+
+def _read_shapes_from_init(loop: Loop, backward: list[Stmt]) -> None:
+    """A carried array the body only writes into (`out[i] = v`) keeps the shape and dtype it entered
+    with: the backward sweep's shape-only reads of it read the array the loop started from, which is
+    there after the loop, instead of a recorded copy per iteration."""
+    defined = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    steady: dict[Var, Var] = {}
+    for c in loop.carried:
+        value = c.next
+        while value is not c.param and isinstance(value, Var) and value in defined \
+                and defined[value].callee.key is INDEX_UPDATE.key:
+            value = defined[value].args[0]
+        if value is c.param and isinstance(c.init, Var):
+            steady[c.param] = c.init
+    if not steady:
+        return
+    for op in walk(backward):
+        if isinstance(op, Op) and op.callee.style is Style.FUNCTION:
+            for position in SHAPE_ONLY_ARGUMENTS.get(op.callee.key, ()):
+                if position < len(op.args) and op.args[position] in steady:
+                    op.args[position] = steady[op.args[position]]
+
