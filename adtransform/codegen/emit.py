@@ -285,9 +285,6 @@ def _expression(op: Op, names: _Names) -> gast.expr:
         return build.tuple_(args)
     if style is Style.LIST:
         return build.list_(args)
-    if style is Style.UNLESS:
-        call = build.call(names.spell(callee.ref), args[1:], kwargs)
-        return gast.IfExp(test=args[0], body=args[1], orelse=call)
     if style is Style.CALL_VALUE:
         return build.call(args[0], args[1:], kwargs)
     raise AssertionError(f"no emitter for {style}")

@@ -72,7 +72,6 @@ class Style(enum.Enum):
     TUPLE = "tuple display: (a, b)"
     LIST = "list display: [a, b]"
     CALL_VALUE = "call of a value computed in the function: f(a)"
-    UNLESS = "a call skipped when a run-time fact holds: g if scalars else unbroadcast(g, x)"
     STORE = "a write into the first argument's buffer: a[i] = v (the result is `a` itself)"
 
 

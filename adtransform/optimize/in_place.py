@@ -144,7 +144,7 @@ def _keeps_no_reference(op: Op) -> bool:
 
     Calls qualify only when known (a rule, a runtime helper): `lst.append(y)` keeps `y`.
     """
-    if op.callee.style in (Style.OPERATOR, Style.SUBSCRIPT, Style.ATTRIBUTE, Style.COPY, Style.UNLESS):
+    if op.callee.style in (Style.OPERATOR, Style.SUBSCRIPT, Style.ATTRIBUTE, Style.COPY):
         return True
     if op.callee.style in (Style.FUNCTION, Style.METHOD):
         return op.sweep is Sweep.CHECK or is_pure(op)

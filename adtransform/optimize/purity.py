@@ -10,7 +10,7 @@ import numpy as np
 from ..ad.registry import is_nondifferentiable, lookup_adjoint
 from ..ir.nodes import If, Loop, Op, Style, Sweep, walk
 
-_PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST, Style.UNLESS}
+_PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 
 
 def is_pure(op: Op | If) -> bool:

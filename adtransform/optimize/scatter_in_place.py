@@ -64,12 +64,9 @@ def _fold_unbroadcast(op: Op, producers: dict, uses: Counter) -> bool:
     reduce = producers.get(g) if isinstance(g, Var) else None
     if not isinstance(reduce, Op) or uses[g] != 1:
         return False
-    if reduce.callee.key is runtime.unbroadcast and reduce.callee.style is Style.FUNCTION:
-        op.args[position] = reduce.args[0]
-    elif reduce.callee.style is Style.UNLESS and reduce.callee.key is runtime.unbroadcast:
-        op.args[position] = reduce.args[1]
-    else:
+    if reduce.callee.key is not runtime.unbroadcast or reduce.callee.style is not Style.FUNCTION:
         return False
+    op.args[position] = reduce.args[0]
     return True
 
 
