@@ -57,14 +57,7 @@ import numpy as np  # noqa: E402
 import timing  # noqa: E402
 import torch  # noqa: E402
 
-try:
-    import adtransform as ad
-    from adtransform import grad as _ad_grad  # noqa: F401
-
-    AD_IMPORT_ERROR = None
-except ImportError as exc:  # only ImportError is tolerated
-    ad = None
-    AD_IMPORT_ERROR = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+ad, AD_IMPORT_ERROR = timing.import_adtransform()
 
 TARGET_RATIO = 1.5  # adtransform / hand-written, on every problem
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -37,16 +36,7 @@ import numpy as np  # noqa: E402
 import timing  # noqa: E402
 import torch  # noqa: E402
 
-try:
-    # `from ... import grad` also turns a half-written package (a namespace
-    # package without __init__.py, or one without `grad` yet) into ImportError.
-    import adtransform as ad
-    from adtransform import grad as _ad_grad  # noqa: F401
-
-    AD_IMPORT_ERROR = None
-except ImportError as exc:  # only ImportError is tolerated
-    ad = None
-    AD_IMPORT_ERROR = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+ad, AD_IMPORT_ERROR = timing.import_adtransform()
 
 TARGET_RATIO = 1.3  # adtransform / hand-written
 

@@ -27,6 +27,7 @@ import platform
 import statistics
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -535,3 +536,18 @@ def setup(title: str, a, torch, modules: Sequence[str], import_error: str | None
     if import_error is not None:
         print(f"- adtransform column SKIPPED: `import adtransform` failed: {import_error}")
     return (lambda s: print(s, file=sys.stderr)) if a.verbose else None
+
+
+def import_adtransform():
+    """`(module, None)`, or `(None, the error)` when the package does not import: the scripts then
+    report the error in their table instead of failing before any baseline is timed."""
+    try:
+        # `from ... import grad` also turns a half-written package (a namespace package without
+        # __init__.py, or one without `grad` yet) into ImportError.
+        import adtransform
+        from adtransform import grad  # noqa: F401
+
+        return adtransform, None
+    except ImportError as exc:  # only ImportError is tolerated
+        return None, "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
