@@ -29,7 +29,8 @@ from .source import SourceInfo
 _VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat"})
 _VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "view", "swapaxes", "squeeze", "diagonal"})
 # Array methods known to return a new object (anything else may return the receiver or an argument).
-_FRESH_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "dot", "copy", "astype",
+# (`astype` is not: `astype(t, copy=False)` may return the receiver.)
+FRESH_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "dot", "copy",
                             "cumsum", "cumprod", "round", "clip", "any", "all", "argmax", "argmin", "trace",
                             "item", "tolist", "conj", "conjugate", "flatten", "ptp"})
 # NumPy functions that may return (a view of) their arguments; the rest of NumPy builds new arrays.
@@ -357,7 +358,7 @@ def _call_flowing_names(call: gast.Call) -> list[str]:
             return arguments if func.attr in _NUMPY_VIEWS else []
         if func.attr in _VIEW_METHODS:
             return _flowing_names(func.value)
-        if func.attr in _FRESH_METHODS:
+        if func.attr in FRESH_METHODS:
             return []
         return _flowing_names(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:

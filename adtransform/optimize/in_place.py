@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import runtime
 from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
+from ..frontend.aliases import FRESH_METHODS
 from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Sweep, Var, flatten
 from ..ir.operators import INDEX_UPDATE
 from .purity import is_pure
@@ -40,7 +41,6 @@ _FRESH_FUNCTIONS = {
     runtime.matmul_lhs_adjoint, runtime.matmul_rhs_adjoint, runtime.dot_lhs_adjoint, runtime.dot_rhs_adjoint,
     runtime.reduced_size, len, float, int, abs,
 }
-_FRESH_METHODS = {"sum", "mean", "prod", "max", "min", "dot", "copy", "astype", "std", "var", "item", "clip"}
 _FRESH_STYLES = {Style.OPERATOR}
 
 
@@ -127,7 +127,7 @@ def _is_fresh(op: Op) -> bool:
             return callee.key in _FRESH_FUNCTIONS
         except TypeError:  # unhashable
             return False
-    return callee.style is Style.METHOD and callee.symbol in _FRESH_METHODS
+    return callee.style is Style.METHOD and callee.symbol in FRESH_METHODS
 
 
 def _position(block: list[Stmt], stmt: Stmt) -> int:
