@@ -72,7 +72,7 @@ def test_prefix_energy_gradient_and_in_place_writes():
     np.testing.assert_allclose(ad.grad(g.prefix_energy)(x), expected)
     source = (GOLDEN / "prefix_energy.py.txt").read_text()
     assert "index_update" not in source  # both sweeps write slot by slot into one array
-    assert "saved = (add_2, add_1, mul, x_item)" in source  # c itself is not recorded
+    assert "stack.append((add_2, add_1, mul, x_item))" in source  # c itself is not recorded
 
 
 def test_golden_sources_have_no_dead_code_or_zeros():

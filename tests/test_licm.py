@@ -125,3 +125,41 @@ def swap_in_loop(x):
 
 def test_next_values_of_carried_stay_in_the_loop():
     check_grad(swap_in_loop, (np.array([0.3, 1.0]),))
+
+
+def running_cost(p, w):
+    cost = 0.0
+    T = 1.0
+    for t in range(6):
+        T = T * 0.5 + p
+        cost = cost + w * T**2
+    return cost
+
+
+def test_a_value_handed_on_unchanged_is_no_longer_carried():
+    # The backward loop's adjoint of `cost` is the same every iteration (cost is a sum).
+    src = ad.grad(running_cost, wrt=(0, 1)).source
+    backward = src.partition("reversed(range(6)):")[2]
+    assert "cost_1_bar = " not in backward  # not carried: the rule reading it runs before the loop
+    check_grad(running_cost, (0.3, 1.7), wrt=(0, 1))
+
+
+def unchanged_while(x, n):
+    y = x
+    z = x * 2.0
+    i = 0
+    while i < n:
+        y = y * z
+        z = z
+        i = i + 1
+    return y
+
+
+def test_unchanged_values_of_while_and_nested_loops():
+    fn = _primal(unchanged_while)
+    licm.transform(fn)
+    loop = _loop(fn)
+    assert [c.param.name.rstrip("_0123456789") for c in loop.carried if c.param.name.startswith("z")] == []
+    for n in (0, 1, 3):
+        check_grad(unchanged_while, (0.7, n))
+    check_grad(nested, (np.array([0.3, -0.2]), np.array([0.5, 1.5])), wrt=(0, 1))

@@ -10,6 +10,7 @@ the ast module has no comments.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ from ..ir.nodes import (
     Style,
     Sweep,
     Var,
+    flatten,
+    walk,
 )
 from ..syntax import build
 from ..syntax.naming import Namer
@@ -59,6 +62,8 @@ class _Names:
         self.injected: dict[str, Any] = {}
         self.renamed: dict[Var, str] = {}  # branch values written straight into their `if`'s result
         self.guard: tuple[Var, str] | None = None  # the versioning check, and the call it falls back to
+        self.reads: Counter[Var] = Counter()  # how often each value is read, for the recording peepholes
+        self.widths: dict[Var, int] = {}  # a recording stack -> the length of the tuples pushed onto it
 
     def var(self, var: Var) -> str:
         return self.renamed.get(var, var.name)
@@ -87,6 +92,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
          fallback: tuple[str, Any] | None = None) -> Emitted:
     """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
     names = _Names(namer, user_lookup, user_locals)
+    names.reads, names.widths = _count_reads(fn), _record_widths(fn)
     if fn.guard is not None and fallback is not None:
         names.injected[fallback[0]] = fallback[1]
         names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
@@ -118,7 +124,11 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
 def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
     lines = []
     group: tuple[Sweep, int | None] | None = None
-    for op in ops:
+    skip = 0
+    for at, op in enumerate(ops):
+        if skip:
+            skip -= 1
+            continue
         key = (op.sweep, op.line)
         if key != group and op.line is not None and op.sweep is not Sweep.CHECK:
             where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
@@ -132,12 +142,73 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
             group = None
         elif op.callee.style is Style.STORE:
             lines += [indent + line for line in _store(op, names)]
+        elif (record := _record_traffic(ops, at, names)) is not None:
+            text, skip = record
+            lines.append(indent + text)
         elif names.guard is not None and op.result is names.guard[0]:
             lines.append(f"{indent}if not {to_source(_expression(op, names))}:")
             lines.append(f"{indent}{INDENT}return {names.guard[1]}")
         else:
             lines.append(indent + to_source(_statement(op, names)))
     return lines
+
+
+def _count_reads(fn: Function) -> Counter[Var]:
+    reads: Counter[Var] = Counter(v for r in fn.returns for v in flatten(r) if isinstance(v, Var))
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op):
+            reads.update(stmt.uses())
+        elif isinstance(stmt, If):
+            reads.update(v for o in (stmt.cond, *stmt.then_values, *stmt.else_values)
+                         for v in flatten(o) if isinstance(v, Var))
+        else:
+            reads.update(v for o in (*stmt.iter_args, stmt.cond, *(x for c in stmt.carried for x in (c.init, c.next)))
+                         for v in flatten(o) if isinstance(v, Var))
+    return reads
+
+
+def _record_widths(fn: Function) -> dict[Var, int]:
+    """Stacks every push of which is a tuple of a known length (a pop may then be unpacked)."""
+    tuples = {s.result: len(s.args) for s in walk(fn.body) if isinstance(s, Op) and s.callee.style is Style.TUPLE}
+    widths: dict[Var, int | None] = {}
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.callee.key is list.append and s.callee.style is Style.METHOD:
+            stack, item = s.args[0], s.args[1] if len(s.args) == 2 else None
+            width = tuples.get(item) if isinstance(item, Var) else None
+            if isinstance(stack, Var):
+                widths[stack] = width if widths.get(stack, width) == width else None
+    return {stack: width for stack, width in widths.items() if width is not None}
+
+
+def _record_traffic(ops: list[Stmt], at: int, names: _Names) -> tuple[str, int] | None:
+    """A loop's record written as one statement: `stack.append((a, b))` and `a, b = stack.pop()`.
+
+    Why: the tuple built only to be pushed, and a popped tuple read only item by item, cost
+    a name binding and one subscript per item every iteration; the packed forms do not.
+    Returns the line and how many of the following operations it also covers.
+    """
+    op = ops[at]
+    if not isinstance(op, Op) or op.result is None or names.reads[op.result] == 0:
+        return None
+    following = [s for s in ops[at + 1:]]
+    if op.callee.style is Style.TUPLE and following and names.reads[op.result] == 1:
+        push = following[0]
+        if isinstance(push, Op) and push.callee.key is list.append and push.callee.style is Style.METHOD \
+                and len(push.args) == 2 and push.args[1] is op.result and push.result is None:
+            call = build.call(build.attribute(_operand(push.args[0], names), "append"), [_expression(op, names)])
+            return to_source(build.expr_stmt(call)), 1
+    if op.callee.style is Style.METHOD and op.callee.key is list.pop and len(op.args) == 1:
+        count = names.reads[op.result]
+        items = following[:count]
+        if count < 2 or names.widths.get(op.args[0]) != count or len(items) != count or not all(
+                isinstance(s, Op) and s.callee.style is Style.SUBSCRIPT and s.result is not None
+                and s.args[0] is op.result and isinstance(s.args[1], Const) and s.args[1].value == i
+                for i, s in enumerate(items)):
+            return None
+        targets = build.tuple_([build.name(names.var(s.result), "store") for s in items])
+        targets.ctx = gast.Store()
+        return to_source(build.assign_to(targets, _expression(op, names))), count
+    return None
 
 
 def _store(op: Op, names: _Names) -> list[str]:

@@ -10,6 +10,12 @@ primal before reverse mode, their values are no longer recorded per
 iteration and their adjoints accumulate across the backward loop and flow
 back once after it, as in a gradient written by hand.
 
+A carried value that an iteration hands on unchanged (`next` is the param, or a
+copy of it) is no value of the loop at all: its uses read the entering value,
+and the carried slot goes. Reverse mode makes such values (the adjoint of an
+accumulator `cost = cost + ...` is the same in every backward iteration), and
+only then do the rules reading them become invariants that move.
+
 Requires: nothing. Guarantees: in a loop that runs at least once, no pure
 top-level operation of the body reads only values defined outside the loop.
 Only such loops (`range` with constant bounds and at least one iteration)
@@ -21,7 +27,7 @@ calling anything with effects (other than its recording stack) keeps all.
 
 from __future__ import annotations
 
-from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Stmt, Style, walk
+from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Operand, Stmt, Style, Var, substitute, walk
 from .purity import is_pure
 
 # The compiler's own recording stacks: pushing and popping them changes nothing a user value reads.
@@ -29,8 +35,40 @@ _STACK_TRAFFIC = (list.append, list.pop)
 
 
 def transform(fn: Function) -> bool:
+    mapping: dict[Var, Operand] = {}
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Loop):
+            _drop_unchanged(stmt, mapping)
+    if mapping:
+        _substitute(fn, mapping)
     fn.body, changed = _block(fn.body)
-    return changed
+    return changed or bool(mapping)
+
+
+def _drop_unchanged(loop: Loop, mapping: dict[Var, Operand]) -> None:
+    copies = {s.result: s.args[0] for s in loop.body if isinstance(s, Op) and s.callee.style is Style.COPY}
+    kept = []
+    for c in loop.carried:
+        value = c.next
+        while isinstance(value, Var) and value in copies and value is not c.param:
+            value = copies[value]
+        if value is c.param:
+            # Every iteration hands on what it got: the param and the result are the entering value.
+            mapping[c.param] = mapping[c.result] = c.init
+        else:
+            kept.append(c)
+    loop.carried = kept
+
+
+def _substitute(fn: Function, mapping: dict[Var, Operand]) -> None:
+    # An init may itself be a dropped value of an enclosing loop: resolve chains first.
+    for var, value in list(mapping.items()):
+        while isinstance(value, Var) and value in mapping:
+            value = mapping[value]
+        mapping[var] = value
+    for stmt in fn.body:
+        stmt.replace_uses(mapping)
+    fn.returns = [substitute(r, mapping) for r in fn.returns]
 
 
 def _block(body: list[Stmt]) -> tuple[list[Stmt], bool]:
