@@ -64,7 +64,7 @@ def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
     ranks: Ranks = dict(hypothesis(fn)) if scalar_params else dict.fromkeys(fn.param_vars())
     if scalar_params:
         ranks.update(dict.fromkeys(_number_globals(fn), 0))
-    ints = _integers(fn)
+    ints = integers(fn)
     assumed: dict[Var, Carried] = {}
     for var in defined_in(fn.body):
         ranks[var] = None
@@ -129,7 +129,7 @@ def _unmerge(region: If, ranks: Ranks) -> bool:
 
 def hypothesis(fn: Function) -> dict[Var, int | None]:
     """The rank each parameter is assumed to have under `scalar_params` (0 unless indexed)."""
-    ints = _integers(fn)
+    ints = integers(fn)
     indexed: dict[Var, set[int]] = {}
     for op in walk(fn.body):
         if isinstance(op, Op) and _is_getitem(op) and isinstance(op.args[0], Var):
@@ -147,7 +147,7 @@ def _is_getitem(op: Op) -> bool:
     return op.callee.style is Style.SUBSCRIPT and op.callee.key is operator.getitem and len(op.args) == 2
 
 
-def _integers(fn: Function) -> set[Var]:
+def integers(fn: Function) -> set[Var]:
     """Values that are Python integers: `range` loop variables and integer arithmetic on them."""
     out: set[Var] = set()
     for stmt in walk(fn.body):

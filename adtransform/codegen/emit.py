@@ -140,7 +140,7 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
         elif isinstance(op, Loop):
             lines += _loop(op, names, line_text, indent)
             group = None
-        elif op.callee.style is Style.STORE:
+        elif op.callee.style in (Style.STORE, Style.ADD_INTO):
             lines += [indent + line for line in _store(op, names)]
         elif (record := _record_traffic(ops, at, names)) is not None:
             text, skip = record
@@ -212,11 +212,15 @@ def _record_traffic(ops: list[Stmt], at: int, names: _Names) -> tuple[str, int] 
 
 
 def _store(op: Op, names: _Names) -> list[str]:
-    """`a[i] = v`; the new version of `a` is `a`'s own variable, unless a loop already named it."""
-    array, index, value = op.args
+    """`a[i] = v` (or `a[i] += g`); the new version of `a` is `a`'s own variable, unless a loop already named it."""
+    if op.callee.style is Style.ADD_INTO:
+        array, value, _, index = op.args
+    else:
+        array, index, value = op.args
     base = names.var(array)
     target = build.subscript(build.name(base), _index(index, names), ctx="store")
-    lines = [to_source(build.assign_to(target, _operand(value, names)))]
+    write = build.add_into if op.callee.style is Style.ADD_INTO else build.assign_to
+    lines = [to_source(write(target, _operand(value, names)))]
     if op.result in names.renamed and names.renamed[op.result] != base:
         lines.append(to_source(build.assign(names.var(op.result), build.name(base))))
     else:

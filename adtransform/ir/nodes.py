@@ -73,6 +73,7 @@ class Style(enum.Enum):
     LIST = "list display: [a, b]"
     CALL_VALUE = "call of a value computed in the function: f(a)"
     STORE = "a write into the first argument's buffer: a[i] = v (the result is `a` itself)"
+    ADD_INTO = "an addition into the first argument's buffer: a[i] += g (args a, g, x, i; the result is `a`)"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,12 @@ a loop-carried value that starts as one and stays one) and be read by this
 addition alone. The helper checks shape and dtype at run time and falls back
 to the plain sum otherwise.
 
+Where the run-time check of the function's version (`has_ranks`) proves the accumulator
+is a float array (the zeros of a parameter checked differentiable and of rank >= 1) and
+the index is made of Python integers, the addition is written as it is by hand,
+`x_bar[t] += g`: the helper's checks cost more than the addition (a loop reading
+`heating[t]`).
+
 Also: the contribution `unbroadcast(g, y)` of `y = x[i]`, read only by that
 scatter, becomes `g` (the helpers sum broadcast axes themselves), so `y` is
 no longer read for its shape, and a loop need not record it.
@@ -27,10 +33,12 @@ from collections import Counter
 
 from .. import runtime
 from ..ad import runtime_refs
-from ..ir.nodes import Function, If, Loop, Op, Operand, Style, Sweep, Var, walk
+from ..analysis.rank import integers
+from ..ir.nodes import Callee, Const, Function, If, Index, Loop, Op, Operand, Style, Sweep, Var, walk
 
 _FRESH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg)
 _SCATTERS = {runtime.getitem_adjoint: 0, runtime.getitem_accumulate: 1}  # helper -> position of `g`
+ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
 
 
 def transform(fn: Function) -> bool:
@@ -41,8 +49,13 @@ def transform(fn: Function) -> bool:
         if isinstance(s, Loop):
             params.update({c.param: (s, i) for i, c in enumerate(s.carried)})
     changed = False
+    folded: set[int] = set()  # scatters whose `g` may now need a reduction (the helper does it)
+    arrays = _float_arrays(fn)
+    ints = integers(fn)
     for op in [s for s in walk(fn.body) if isinstance(s, Op)]:
-        changed |= _fold_unbroadcast(op, producers, uses)
+        if _fold_unbroadcast(op, producers, uses):
+            folded.add(id(op))
+            changed = True
         if op.sweep is not Sweep.ADJOINT or op.callee.style is not Style.OPERATOR or op.callee.key is not operator.add:
             continue
         for acc, part in ((op.args[0], op.args[1]), (op.args[1], op.args[0])):
@@ -51,9 +64,55 @@ def transform(fn: Function) -> bool:
                     and uses[acc] == 1 and _owned(acc, producers, params, uses)):
                 op.callee = runtime_refs.callee("getitem_accumulate")
                 op.args = [acc, *scatter.args]
+                if id(scatter) not in folded and _plain_slot(op, arrays, ints, producers, params):
+                    op.callee = ADD_INTO
                 changed = True
                 break
     return changed
+
+
+def _float_arrays(fn: Function) -> dict[Var, int]:
+    """Parameters the version check proves to be float arrays: checked differentiable, of rank >= 1."""
+    checked = {s.args[0] for s in fn.body if isinstance(s, Op) and s.sweep is Sweep.CHECK
+               and s.callee.key is runtime.ensure_differentiable}
+    guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
+    if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
+        return {}
+    return {v: r for r, v in zip(guard.args[0].value, guard.args[1:]) if v in checked and r >= 1}
+
+
+def _plain_slot(op: Op, arrays: dict[Var, int], ints: set[Var], producers: dict, params: dict) -> bool:
+    """`acc[index] += g` is exact: `acc` is a float array's own zeros, `index` picks whole slots."""
+    acc, _, x, index = op.args
+    if x not in arrays:
+        return False
+    items = index.items if isinstance(index, Index) else (index,)
+    if len(items) > arrays[x] or not all(
+            (isinstance(i, Const) and type(i.value) is int) or (isinstance(i, Var) and i in ints) for i in items):
+        return False
+    return _zeros_of(acc, x, producers, params)
+
+
+def _zeros_of(value: Operand, x: Var, producers: dict, params: dict, depth: int = 0) -> bool:
+    """`value` is `zeros_like(x)`, or accumulations into it (through a loop's carried value)."""
+    if not isinstance(value, Var) or depth > 8:
+        return False
+    if value in params:
+        loop, i = params[value]
+        return _zeros_of(loop.carried[i].init, x, producers, params, depth + 1)
+    op = producers.get(value)
+    if isinstance(op, Loop):
+        c = next(c for c in op.carried if c.result is value)
+        return _zeros_of(c.init, x, producers, params, depth + 1)
+    if not isinstance(op, Op):
+        return False
+    if op.callee.style is Style.COPY:
+        return _zeros_of(op.args[0], x, producers, params, depth + 1)
+    if op.callee.key is runtime.zeros_like and op.callee.style is Style.FUNCTION:
+        return op.args[0] is x
+    if op.callee.key is runtime.getitem_accumulate:
+        return op.args[2] is x and _zeros_of(op.args[0], x, producers, params, depth + 1)
+    return False
 
 
 def _fold_unbroadcast(op: Op, producers: dict, uses: Counter) -> bool:
@@ -70,15 +129,30 @@ def _fold_unbroadcast(op: Op, producers: dict, uses: Counter) -> bool:
     return True
 
 
-def _owned(value: Operand, producers: dict, params: dict[Var, tuple[Loop, int]], uses: Counter) -> bool:
-    """A value only this gradient holds: made fresh here, and its sources read by nobody else."""
-    if not isinstance(value, Var):
+def _owned(value: Operand, producers: dict, params: dict[Var, tuple[Loop, int]], uses: Counter,
+           assumed: frozenset[Var] = frozenset()) -> bool:
+    """A value only this gradient holds: made fresh here, and its sources read by nobody else.
+
+    Follows copies and loops (an accumulator of an inner loop starts from the outer loop's);
+    a loop's param is assumed owned while its next value is examined (induction over iterations).
+    """
+    if not isinstance(value, Var) or len(assumed) > 16:
         return False
+    if value in assumed:
+        return True
     if value in params:
         loop, i = params[value]
         c = loop.carried[i]
-        return isinstance(c.init, Var) and uses[c.init] == 1 and _fresh(c.init, producers) \
-            and (c.next is value or _fresh(c.next, producers))
+        inner = assumed | {value}
+        return isinstance(c.init, Var) and uses[c.init] == 1 and _owned(c.init, producers, params, uses, inner) \
+            and (c.next is value or (uses[c.next] == 1 and _owned(c.next, producers, params, uses, inner)))
+    made = producers.get(value)
+    if isinstance(made, Loop):
+        c = next(c for c in made.carried if c.result is value)
+        return _owned(c.param, producers, params, uses, assumed)
+    if isinstance(made, Op) and made.callee.style is Style.COPY:
+        source = made.args[0]
+        return isinstance(source, Var) and uses[source] == 1 and _owned(source, producers, params, uses, assumed)
     return _fresh(value, producers)
 
 
@@ -88,7 +162,7 @@ def _fresh(value: Operand, producers: dict) -> bool:
         return False
     if op.callee.style is Style.OPERATOR:
         return op.callee.key in _FRESH
-    return op.callee.style is Style.FUNCTION and op.callee.key in (
+    return op.callee.style in (Style.FUNCTION, Style.ADD_INTO) and op.callee.key in (
         runtime.zeros_like, runtime.getitem_adjoint, runtime.getitem_accumulate)
 
 

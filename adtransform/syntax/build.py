@@ -96,6 +96,11 @@ def assign_to(target: gast.expr, value: gast.expr) -> gast.Assign:
     return gast.Assign(targets=[target], value=value, type_comment=None)
 
 
+def add_into(target: gast.expr, value: gast.expr) -> gast.AugAssign:
+    """`target += value` (the target node has ctx Store)."""
+    return gast.AugAssign(target=target, op=gast.Add(), value=value)
+
+
 def expr_stmt(value: gast.expr) -> gast.Expr:
     return gast.Expr(value=value)
 
