@@ -6,6 +6,7 @@ shape_witness frees values read only for their shape, and DCE last removes
 what the others orphaned. `scatter_in_place` runs once after the fixed
 point: it writes into buffers nobody else reads, and a later simplification
 (`a * 1.0` -> `a`) could make another value share such a buffer.
+`scalar_reads` then has the scalar version read vectors as lists of floats.
 `fresh_returns` runs once at the end because the others can turn a fresh
 gradient into an alias of an input (`1.0 * W` -> `W`). `in_place` runs last of
 all: it reasons about buffers, which the value-level passes are free to rearrange.
@@ -29,6 +30,7 @@ from . import (
     fresh_returns,
     in_place,
     licm,
+    scalar_reads,
     scatter_in_place,
     shape_witness,
 )
@@ -66,6 +68,7 @@ def optimize(fn: Function, namer: Namer) -> Function:
         dce.transform(fn)
     if dead_records.transform(fn):                      # after DCE dropped the unpacking nobody reads
         dce.transform(fn)
+    scalar_reads.transform(fn, namer)                   # after the passes that read `x[i]` as an array read
     fresh_returns.transform(fn, namer)
     in_place.transform(fn)
     return fn

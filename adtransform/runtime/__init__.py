@@ -18,6 +18,7 @@ from .helpers import (
     dot_lhs_adjoint,
     dot_rhs_adjoint,
     extremum_adjoint,
+    float_items,
     full_like,
     getitem_accumulate,
     getitem_adjoint,
@@ -32,7 +33,7 @@ from .helpers import (
 
 __all__ = [
     "all_scalars", "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_cotangent",
-    "ensure_differentiable", "ensure_float_target", "ensure_scalar", "extremum_adjoint", "full_like",
+    "ensure_differentiable", "ensure_float_target", "ensure_scalar", "extremum_adjoint", "float_items", "full_like",
     "getitem_accumulate", "getitem_adjoint", "has_ranks", "index_update", "matmul_lhs_adjoint",
     "matmul_rhs_adjoint", "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast",
     "unreduce", "zeros_like",

@@ -125,6 +125,21 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
     return _scatter_add(out, g, x, index)
 
 
+_ITEMS_LIMIT = 1 << 16  # beyond this, converting may cost more than reading a few items saves
+
+
+def float_items(x: Any) -> Any:
+    """A float64 vector's items as Python floats, for code that reads it one element at a time.
+
+    Arithmetic on Python floats costs a fraction of NumPy scalars' (and gives the same IEEE
+    doubles); anything else (another dtype, a large vector) is returned as it is, and reads
+    `x[i]` of either give the same values.
+    """
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
+        return x.tolist()
+    return x
+
+
 def getitem_accumulate(acc: Any, g: Any, x: Any, index: Any) -> Any:
     """`acc + getitem_adjoint(g, x, index)`, added into `acc` in place when it is an array of `x`'s shape.
 

@@ -1,0 +1,74 @@
+"""Read a vector element by element from a list of Python floats.
+
+    heating_item = heating[t]      ->     heating_items = float_items(heating)   (once, at the top)
+                                          heating_item = heating_items[t]
+
+Why: `x[t]` of a float64 array is a NumPy scalar, and every operation on one
+costs several times an operation on a Python float (the same IEEE double).
+Scalar code reading a vector in a loop spends most of its time there; a
+hand-written gradient reads `x.tolist()` instead.
+
+Only in the version of the gradient whose run-time check (`has_ranks`) proves
+the vector has one axis, for reads with one integer index (a `range` loop
+variable, integer arithmetic on it, a constant); every other read (a slice, the
+shape, the adjoint's buffer) keeps the array. `float_items` returns anything
+but a float64 vector unchanged, so the reads mean the same for every call.
+The semantics of the arithmetic that follows are those of Python floats: as
+for the scalar parameters the user passes, `1.0 / 0.0` raises instead of
+returning inf.
+
+Requires: runs once, after the value-level passes. Guarantees: the rewritten
+reads give the same numbers.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from .. import runtime
+from ..ad import runtime_refs
+from ..analysis.rank import integers
+from ..ir.nodes import Const, Function, Index, Loop, Op, Style, Sweep, Var, walk
+from ..syntax.naming import Namer
+
+
+def transform(fn: Function, namer: Namer) -> bool:
+    guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
+    if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
+        return False
+    vectors = {v for r, v in zip(guard.args[0].value, guard.args[1:]) if r == 1 and isinstance(v, Var)}
+    vectors &= set(fn.param_vars())
+    ints = integers(fn)
+    reads: dict[Var, list[Op]] = {}
+    in_loops: set[Var] = set()
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Loop):
+            in_loops |= {op.args[0] for op in walk(stmt.body) if _element_read(op, vectors, ints)}
+        elif _element_read(stmt, vectors, ints):
+            reads.setdefault(stmt.args[0], []).append(stmt)
+    # An item whose own attributes or methods are read (`x[t].item()`) stays a NumPy scalar.
+    items = {op.result: vector for vector, ops in reads.items() for op in ops}
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op) and stmt.callee.style in (Style.ATTRIBUTE, Style.METHOD) \
+                and isinstance(stmt.args[0], Var) and stmt.args[0] in items:
+            in_loops.discard(items[stmt.args[0]])
+    at = fn.body.index(guard) + 1
+    for vector in sorted(in_loops, key=lambda v: v.name, reverse=True):
+        listed = Var(namer.fresh(f"{vector.name}_items"))
+        fn.body.insert(at, Op(listed, runtime_refs.callee("float_items"), [vector], sweep=Sweep.PRIMAL))
+        for op in reads[vector]:
+            op.args[0] = listed
+    return bool(in_loops)
+
+
+def _element_read(stmt: object, vectors: set[Var], ints: set[Var]) -> bool:
+    if not isinstance(stmt, Op) or stmt.callee.style is not Style.SUBSCRIPT or stmt.callee.key is not operator.getitem:
+        return False
+    if len(stmt.args) != 2 or stmt.args[0] not in vectors:
+        return False
+    index = stmt.args[1]
+    if isinstance(index, Index):
+        if index.is_tuple or len(index.items) != 1:
+            return False
+        index = index.items[0]
+    return (isinstance(index, Const) and type(index.value) is int) or (isinstance(index, Var) and index in ints)

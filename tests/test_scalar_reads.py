@@ -1,0 +1,65 @@
+"""Vectors read element by element as lists of Python floats (optimize/scalar_reads.py)."""
+
+import numpy as np
+import pytest
+from gradcheck import check_grad
+
+import adtransform as ad
+from adtransform.runtime import float_items
+
+
+def schedule(heating, T_out, T0):
+    T = T0
+    cost = 0.0
+    for t in range(len(heating)):
+        T = T + 0.1 * (T_out[t] - T + heating[t])
+        cost = cost + 0.3 * heating[t] + (T - 21.0) ** 2
+    return cost + heating[0] * T_out[-1]
+
+
+def first_only(x, y):
+    return x[0] * y[1] + np.sum(x[1:] * y[:-1])
+
+
+def conjugated(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i].sum() * x[i]
+    return s
+
+
+@pytest.fixture
+def args():
+    rng = np.random.default_rng(3)
+    return rng.normal(size=6) + 2.0, rng.normal(size=6), 18.0
+
+
+def test_loops_read_lists_of_floats(args):
+    src = ad.grad(schedule, wrt=(0, 1)).source
+    assert "heating_items = float_items(heating)" in src and "T_out_items = float_items(T_out)" in src
+    assert "heating_item = heating_items[t]" in src
+    code = [line for line in src.splitlines() if not line.strip().startswith("#")]
+    assert not any("heating[t]" in line for line in code)
+    check_grad(schedule, args, wrt=(0, 1))
+
+
+def test_other_dtypes_and_sequences_keep_their_reads(args):
+    heating, T_out, T0 = args
+    check_grad(schedule, (heating.astype(np.float32), T_out.astype(np.float32), T0), wrt=(0, 1))
+    expected = ad.grad(schedule)(heating, T_out, T0)
+    np.testing.assert_allclose(ad.grad(schedule)(heating, list(T_out), T0), expected, rtol=1e-15)
+    check_grad(schedule, (heating, T_out, np.array(T0)), wrt=(0, 1, 2))
+
+
+def test_reads_outside_loops_and_items_used_as_objects_stay_arrays():
+    assert "float_items" not in ad.grad(first_only, wrt=(0, 1)).source
+    check_grad(first_only, (np.array([0.5, 1.5, -2.0]), np.array([1.0, 2.0, 3.0])), wrt=(0, 1))
+    assert "float_items" not in ad.grad(conjugated).source
+    check_grad(conjugated, (np.array([0.5, 1.5, -2.0]),))
+
+
+def test_float_items():
+    x = np.array([0.1, 2.0])
+    assert float_items(x) == [0.1, 2.0] and type(float_items(x)[0]) is float
+    for other in (x.astype(np.float32), np.arange(3), np.zeros((2, 2)), np.zeros(1 << 17), [1.0, 2.0]):
+        assert float_items(other) is other
