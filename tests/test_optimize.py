@@ -57,6 +57,39 @@ def test_algebra_double_negation_and_zero_minus():
     assert fn.body[2].callee == NEG
 
 
+def test_algebra_folds_negations_into_sums():
+    x, y, g, n, p, q, r, s = (Var(v) for v in "xygnpqrs")
+    adj = {"sweep": Sweep.ADJOINT}
+    fn = _fn([Op(n, NEG, [g], **adj),
+              Op(p, ADD, [x, n], **adj),         # x + (-g)   -> x - g
+              Op(q, SUB, [y, n], **adj),         # y - (-g)   -> y + g
+              Op(r, MUL, [n, y], **adj),         # (-g) * y, read once below
+              Op(s, ADD, [r, x], **adj)],        # -> x - g * y
+             [p, q, s], params=[x, y, g])
+    while algebra.transform(fn):
+        pass
+    dce.transform(fn)
+    text = format_function(fn)
+    assert "%p = -(%x, %g)" in text and "%q = +(%y, %g)" in text
+    assert "%r = *(%g, %y)" in text and "%s = -(%x, %r)" in text
+    assert "%n" not in text
+    values = {"x": 0.7, "y": -1.3, "g": 0.1 + 0.2}
+    env = dict(values)
+    for op in fn.body:
+        env[op.result.name] = op.callee.key(*(env[a.name] for a in op.args))
+    g_, x_, y_ = values["g"], values["x"], values["y"]
+    assert (env["p"], env["q"], env["s"]) == (x_ + (-g_), y_ - (-g_), (-g_) * y_ + x_)  # bit for bit
+
+
+def test_a_product_read_twice_keeps_its_negation():
+    x, g, n, r, s, t = (Var(v) for v in "xgnrst")
+    adj = {"sweep": Sweep.ADJOINT}
+    fn = _fn([Op(n, NEG, [g], **adj), Op(r, MUL, [n, x], **adj), Op(s, ADD, [x, r], **adj),
+              Op(t, MUL, [r, x], **adj)], [s, t], params=[x, g])
+    algebra.transform(fn)
+    assert fn.body[1].args == [n, x] and fn.body[2].callee == ADD
+
+
 def test_copy_prop_keeps_readable_names():
     x, t, z_bar, u = Var("x"), Var("t"), Var("z_bar"), Var("u")
     fn = _fn([Op(t, COPY, [x]), Op(z_bar, COPY, [t]), Op(u, MUL, [z_bar, t])], [u], params=[x],

@@ -63,3 +63,20 @@ def test_float_items():
     assert float_items(x) == [0.1, 2.0] and type(float_items(x)[0]) is float
     for other in (x.astype(np.float32), np.arange(3), np.zeros((2, 2)), np.zeros(1 << 17), [1.0, 2.0]):
         assert float_items(other) is other
+
+
+def running_cost(heating, T0):
+    T = T0
+    cost = 0.0
+    for t in range(len(heating)):
+        T = 0.9 * T + heating[t]
+        cost = cost + (T - 21.0) ** 2
+    return cost
+
+
+def test_the_scalar_version_does_not_compute_the_output_it_proves_scalar(args):
+    src = ad.grad(running_cost).source
+    assert "ensure_scalar" not in src and "cost_1 = " not in src  # the cost is never summed
+    check_grad(running_cost, (args[0], 18.0))
+    with pytest.raises(ad.NonScalarOutputError, match="returned a value of shape \\(2,\\)"):
+        ad.grad(running_cost)(args[0], np.array([18.0, 19.0]))  # the general version checks

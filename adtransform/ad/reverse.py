@@ -103,6 +103,12 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     if builder.hypothesis.used:
         checks = len(dict.fromkeys(wrt_vars))
         body.insert(checks, _hypothesis_check(primal, builder.hypothesis))
+        if scalar_code and rank_analysis.rank_of(output, rank_analysis.analyze(
+                primal, scalar_output=False, scalar_params=True)) == 0:
+            # The version's check already proves the output a scalar (a running cost summed in
+            # a loop): the output's value is then dead code in `grad`, as in a hand-written gradient.
+            body = [op for op in body if not (isinstance(op, Op) and op.callee.key is runtime_refs.runtime.ensure_scalar
+                                              and op.sweep is Sweep.CHECK)]
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients

@@ -35,7 +35,7 @@ from ..ir.nodes import (
     Style,
     Sweep,
     Var,
-    flatten,
+    read_counts,
     walk,
 )
 from ..syntax import build
@@ -92,7 +92,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
          fallback: tuple[str, Any] | None = None) -> Emitted:
     """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
     names = _Names(namer, user_lookup, user_locals)
-    names.reads, names.widths = _count_reads(fn), _record_widths(fn)
+    names.reads, names.widths = read_counts(fn), _record_widths(fn)
     if fn.guard is not None and fallback is not None:
         names.injected[fallback[0]] = fallback[1]
         names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
@@ -151,20 +151,6 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
         else:
             lines.append(indent + to_source(_statement(op, names)))
     return lines
-
-
-def _count_reads(fn: Function) -> Counter[Var]:
-    reads: Counter[Var] = Counter(v for r in fn.returns for v in flatten(r) if isinstance(v, Var))
-    for stmt in walk(fn.body):
-        if isinstance(stmt, Op):
-            reads.update(stmt.uses())
-        elif isinstance(stmt, If):
-            reads.update(v for o in (stmt.cond, *stmt.then_values, *stmt.else_values)
-                         for v in flatten(o) if isinstance(v, Var))
-        else:
-            reads.update(v for o in (*stmt.iter_args, stmt.cond, *(x for c in stmt.carried for x in (c.init, c.next)))
-                         for v in flatten(o) if isinstance(v, Var))
-    return reads
 
 
 def _record_widths(fn: Function) -> dict[Var, int]:

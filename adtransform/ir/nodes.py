@@ -12,6 +12,7 @@ passes walk `Function.body` through `Op` only, so they slot in here.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -288,6 +289,22 @@ def walk(body: list[Stmt]) -> Iterator[Stmt]:
         elif isinstance(stmt, Loop):
             yield from walk(stmt.cond_body)
             yield from walk(stmt.body)
+
+
+def read_counts(fn: Function) -> Counter[Var]:
+    """How many times each value is read: by operations, by regions (conditions, yields,
+    carried values, bounds) and by the returns."""
+    reads: Counter[Var] = Counter(v for r in fn.returns for v in flatten(r) if isinstance(v, Var))
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op):
+            reads.update(stmt.uses())
+        elif isinstance(stmt, If):
+            reads.update(v for o in (stmt.cond, *stmt.then_values, *stmt.else_values)
+                         for v in flatten(o) if isinstance(v, Var))
+        else:
+            reads.update(v for o in (*stmt.iter_args, stmt.cond, *(x for c in stmt.carried for x in (c.init, c.next)))
+                         for v in flatten(o) if isinstance(v, Var))
+    return reads
 
 
 def defined_in(body: list[Stmt]) -> set[Var]:

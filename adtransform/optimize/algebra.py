@@ -1,4 +1,5 @@
-"""Algebraic simplification: `g * 1.0 -> g`, `x ** 1 -> x`, `-(-g) -> g`, `0 - g -> -g`.
+"""Algebraic simplification: `g * 1.0 -> g`, `x ** 1 -> x`, `-(-g) -> g`, `0 - g -> -g`,
+`a + (-g) -> a - g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import operator
 
-from ..ir.nodes import Callee, Const, Function, Op, Style, Sweep, walk
+from ..ir.nodes import Callee, Const, Function, Op, Style, Sweep, Var, read_counts, walk
 
 _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
+_ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+_SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
 
 
 def _is(operand: object, value: float) -> bool:
@@ -50,6 +53,7 @@ def transform(fn: Function) -> bool:
     changed = False
     ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     producers = {op.result: op for op in ops if op.result is not None}
+    uses = read_counts(fn)
     for op in ops:
         changed |= _simplify(op)
         # -(-g) -> g
@@ -58,4 +62,35 @@ def transform(fn: Function) -> bool:
             if inner.callee == _NEG:
                 op.callee, op.args = _COPY, [inner.args[0]]
                 changed = True
+        changed |= _fold_negation(op, producers, uses)
     return changed
+
+
+def _fold_negation(op: Op, producers: dict, uses: dict) -> bool:
+    """`a + (-g)` and `(-g) + a` -> `a - g`; `a - (-g)` -> `a + g` (exact: IEEE negation is exact).
+
+    The rules of `-x` and `a - b` leave such pairs in every backward loop that subtracts.
+    """
+    if op.sweep is not Sweep.ADJOINT or op.callee not in (_ADD, _SUB) or len(op.args) != 2:
+        return False
+    negated = [isinstance(a, Var) and a in producers and producers[a].callee == _NEG for a in op.args]
+    if negated[1]:
+        inner = producers[op.args[1]].args[0]
+        op.callee, op.args = (_SUB if op.callee == _ADD else _ADD), [op.args[0], inner]
+        return True
+    if negated[0] and op.callee == _ADD:
+        op.callee, op.args = _SUB, [op.args[1], producers[op.args[0]].args[0]]
+        return True
+    # a + (-g) * b -> a - g * b, when that product is read only here ((-g) * b is -(g * b) exactly).
+    for i in (1, 0) if op.callee == _ADD else (1,):
+        product = producers.get(op.args[i]) if isinstance(op.args[i], Var) else None
+        if product is None or product.callee.key is not operator.mul or product.callee.style is not Style.OPERATOR \
+                or product.sweep is not Sweep.ADJOINT or uses.get(op.args[i], 0) != 1:
+            continue
+        for j, factor in enumerate(product.args):
+            if isinstance(factor, Var) and factor in producers and producers[factor].callee == _NEG:
+                product.args = [*product.args[:j], producers[factor].args[0], *product.args[j + 1:]]
+                flipped = _SUB if op.callee == _ADD else _ADD
+                op.callee, op.args = flipped, ([op.args[1 - i], op.args[i]] if i == 0 else op.args)
+                return True
+    return False

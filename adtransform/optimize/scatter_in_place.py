@@ -34,7 +34,7 @@ from collections import Counter
 from .. import runtime
 from ..ad import runtime_refs
 from ..analysis.rank import integers
-from ..ir.nodes import Callee, Const, Function, If, Index, Loop, Op, Operand, Style, Sweep, Var, walk
+from ..ir.nodes import Callee, Const, Function, If, Index, Loop, Op, Operand, Style, Sweep, Var, read_counts, walk
 
 _FRESH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg)
 _SCATTERS = {runtime.getitem_adjoint: 0, runtime.getitem_accumulate: 1}  # helper -> position of `g`
@@ -42,7 +42,7 @@ ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
 
 
 def transform(fn: Function) -> bool:
-    uses = _count_uses(fn)
+    uses = read_counts(fn)
     producers: dict[Var, Op | If | Loop] = {v: s for s in walk(fn.body) for v in s.defines()}
     params: dict[Var, tuple[Loop, int]] = {}
     for s in walk(fn.body):
@@ -164,16 +164,3 @@ def _fresh(value: Operand, producers: dict) -> bool:
         return op.callee.key in _FRESH
     return op.callee.style in (Style.FUNCTION, Style.ADD_INTO) and op.callee.key in (
         runtime.zeros_like, runtime.getitem_adjoint, runtime.getitem_accumulate)
-
-
-def _count_uses(fn: Function) -> Counter:
-    uses: Counter = Counter(v for v in fn.returns if isinstance(v, Var))
-    for s in walk(fn.body):
-        if isinstance(s, Op):
-            uses.update(s.uses())
-        elif isinstance(s, If):
-            uses.update(v for v in [s.cond, *s.then_values, *s.else_values] if isinstance(v, Var))
-        else:
-            uses.update(v for v in [*s.iter_args, s.cond, *(x for c in s.carried for x in (c.init, c.next))]
-                        if isinstance(v, Var))
-    return uses
