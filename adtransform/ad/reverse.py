@@ -51,6 +51,7 @@ from .template import Template, compile_template
 _HARMLESS_EFFECTS = (print,)
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+_COPY = Callee(None, Style.COPY)
 
 
 class Mode(enum.Enum):
@@ -198,7 +199,14 @@ class _Backward:
         self.ops.append(adjoint)
 
     def zero(self, var: Var) -> Var:
-        """A branch that gives `var` no contribution, merged with one that does, yields a real zero."""
+        """A branch that gives `var` no contribution, merged with one that does, yields a real zero.
+
+        A proven scalar's zero is `0.0` (Python's weak float: adding it keeps any float type).
+        """
+        if self.hypothesis.ranks.get(var) == 0:
+            if self.ranks.get(var) != 0:
+                self.hypothesis.used = True
+            return self.emit(_COPY, [Const(0.0)], var, None)
         return self.emit(runtime_refs.callee("zeros_like"), [var], var, None)
 
     def differentiate(self, op: Op, active: activity_analysis.Activity) -> None:
