@@ -361,3 +361,16 @@ def test_weight_changing_in_the_loop_is_summed_per_step(rng):
     assert "matmul_lhs_adjoint(matmul_bar" in source
     assert "matmul_lhs_adjoint_sum(" in source                       # U is fixed: its steps are batched
     check_grad(rnn_decaying, _rnn_args(rng), wrt=(0, 1, 2))
+
+
+def filled_rows(W, x):
+    out = np.zeros((x.shape[0], W.shape[0]))
+    for t in range(x.shape[0]):
+        out[t] = np.tanh(W @ x[t])         # the backward loop zeroes out_bar's rows in place
+    return np.sum(out**2)
+
+
+def test_steps_next_to_writes_in_place(rng):
+    df = ad.grad(filled_rows, wrt=(0, 1))
+    assert "matmul_lhs_adjoint_sum(" in df.source
+    check_grad(filled_rows, (rng.normal(size=(4, 3)), rng.normal(size=(6, 3))), wrt=(0, 1))
