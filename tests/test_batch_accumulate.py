@@ -374,3 +374,11 @@ def test_steps_next_to_writes_in_place(rng):
     df = ad.grad(filled_rows, wrt=(0, 1))
     assert "matmul_lhs_adjoint_sum(" in df.source
     check_grad(filled_rows, (rng.normal(size=(4, 3)), rng.normal(size=(6, 3))), wrt=(0, 1))
+
+
+def test_pullback_closure_holds_the_lists(rng):
+    """vjp emits the backward sweep as a closure: the lists and the product after the loop belong to it."""
+    args = _rnn_args(rng)
+    _, pullback = ad.vjp(rnn, *args)
+    for got, want in zip(pullback(1.0)[:3], _bptt(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

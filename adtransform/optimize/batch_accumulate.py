@@ -42,6 +42,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
+from typing import NamedTuple
 
 from .. import runtime
 from ..ad import runtime_refs
@@ -70,9 +71,10 @@ def transform(fn: Function, namer: Namer) -> bool:
     return changed
 
 
-class _Match:
-    def __init__(self, carried: Carried, add: Op, step: Op) -> None:
-        self.carried, self.add, self.step = carried, add, step
+class _Match(NamedTuple):
+    carried: Carried  # the accumulator
+    add: Op           # its next value: param + step
+    step: Op          # the per-step adjoint
 
 
 def _batch(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
