@@ -3,7 +3,12 @@
 Order within a round: folding and algebra create copies, copy propagation
 removes them, CSE then sees identical operands, LICM moves invariants out of loops,
 shape_witness frees values read only for their shape, and DCE last removes
-what the others orphaned. `scatter_in_place` runs once after the fixed
+what the others orphaned. `batch_accumulate` runs once after the fixed point:
+it needs the accumulations reduced to `W_bar + step` by copy propagation and
+algebra, and what it makes (lists, appends, one product after the loop) gives
+the others nothing more to do but drop the zeros the accumulator started from.
+It goes before the passes that write into buffers, which then see the appended
+values as read. `scatter_in_place` runs once after the fixed
 point: it writes into buffers nobody else reads, and a later simplification
 (`a * 1.0` -> `a`) could make another value share such a buffer.
 `scalar_reads` then has the scalar version read vectors as lists of floats.
@@ -22,6 +27,7 @@ from ..ir.verify import verify
 from ..syntax.naming import Namer
 from . import (
     algebra,
+    batch_accumulate,
     constant_fold,
     copy_prop,
     cse,
@@ -64,6 +70,8 @@ def optimize(fn: Function, namer: Namer) -> Function:
                     print(f"--- after {p.__name__}\n{format_function(fn)}")
         if not changed:
             break
+    if batch_accumulate.transform(fn, namer):          # the zeros it no longer adds to are dead
+        dce.transform(fn)
     if scatter_in_place.transform(fn):
         dce.transform(fn)
     if dead_records.transform(fn):                      # after DCE dropped the unpacking nobody reads

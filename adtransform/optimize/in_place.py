@@ -39,6 +39,8 @@ _FRESH_FUNCTIONS = {
     np.concatenate, np.stack, np.hstack, np.vstack, np.arange, np.linspace, np.eye, np.linalg.norm, np.clip,
     runtime.slot_adjoint, runtime.getitem_adjoint, runtime.zeros_like, runtime.full_like, runtime.copy_gradient,
     runtime.matmul_lhs_adjoint, runtime.matmul_rhs_adjoint, runtime.dot_lhs_adjoint, runtime.dot_rhs_adjoint,
+    runtime.matmul_lhs_adjoint_sum, runtime.matmul_rhs_adjoint_sum, runtime.dot_lhs_adjoint_sum,
+    runtime.dot_rhs_adjoint_sum,
     runtime.reduced_size, len, float, int, abs,
 }
 _FRESH_STYLES = {Style.OPERATOR}

@@ -16,7 +16,9 @@ from .checks import (
 from .helpers import (
     copy_gradient,
     dot_lhs_adjoint,
+    dot_lhs_adjoint_sum,
     dot_rhs_adjoint,
+    dot_rhs_adjoint_sum,
     extremum_adjoint,
     float_items,
     full_like,
@@ -24,7 +26,9 @@ from .helpers import (
     getitem_adjoint,
     index_update,
     matmul_lhs_adjoint,
+    matmul_lhs_adjoint_sum,
     matmul_rhs_adjoint,
+    matmul_rhs_adjoint_sum,
     slot_adjoint,
     tie_share,
     transpose_adjoint,
@@ -32,9 +36,9 @@ from .helpers import (
 )
 
 __all__ = [
-    "all_scalars", "copy_gradient", "dot_lhs_adjoint", "dot_rhs_adjoint", "ensure_cotangent",
-    "ensure_differentiable", "ensure_float_target", "ensure_scalar", "extremum_adjoint", "float_items", "full_like",
-    "getitem_accumulate", "getitem_adjoint", "has_ranks", "index_update", "matmul_lhs_adjoint",
-    "matmul_rhs_adjoint", "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast",
-    "unreduce", "zeros_like",
+    "all_scalars", "copy_gradient", "dot_lhs_adjoint", "dot_lhs_adjoint_sum", "dot_rhs_adjoint",
+    "dot_rhs_adjoint_sum", "ensure_cotangent", "ensure_differentiable", "ensure_float_target", "ensure_scalar",
+    "extremum_adjoint", "float_items", "full_like", "getitem_accumulate", "getitem_adjoint", "has_ranks",
+    "index_update", "matmul_lhs_adjoint", "matmul_lhs_adjoint_sum", "matmul_rhs_adjoint", "matmul_rhs_adjoint_sum",
+    "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
 ]

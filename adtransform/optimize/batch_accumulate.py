@@ -1,0 +1,180 @@
+"""Accumulate a loop's matrix-product adjoints with one product after the loop.
+
+    for t in ...:                                      matmul_bar_steps = []
+        ...                                            h_steps = []
+        W_bar_1 = matmul_lhs_adjoint(matmul_bar, W, h)  for t in ...:
+        W_bar = W_bar + W_bar_1                 ->         ...
+                                                           matmul_bar_steps.append(matmul_bar)
+                                                           h_steps.append(h)
+                                                       W_bar = matmul_lhs_adjoint_sum(matmul_bar_steps, W, h_steps)
+
+Why: the backward loop of `h = tanh(W @ h + ...)` adds one outer product per
+step into `W_bar`: a fresh matrix and a pass over it per step, for a product
+of rank one. Summed after the loop, sum_t outer(g_t, h_t) is one GEMM over
+the stacked steps (G.T @ H), which is what backpropagation through time
+written by hand does. The runtime helper takes that path for the plain shapes
+(1-D steps, or 2-D steps with a batch axis) and adds the steps one by one
+otherwise, so the rewrite is exact for every shape NumPy accepts; only the
+order of the floating-point additions changes.
+
+Applies to a value `c` carried by any loop whose next value is `P + X` (or
+`X + P`) with `P` its param, where `X` is `matmul_lhs_adjoint(g, a, b)` with `a`
+defined outside the loop (or `matmul_rhs_adjoint(g, a, b)` with `b` outside;
+the `dot_*` adjoints of np.dot alike), both operations at the top level of
+the body (so they run exactly once per iteration, in step), `P` read by that
+addition alone and `X` and `P + X` by nothing but the addition and the loop.
+The loop stops carrying `c`; a list per appended value (shared by additions
+appending the same value) is made before the loop; after it, `c`'s result is
+`init + <helper>(...)`, or the helper's value alone when `init` is
+`zeros_like` of the fixed operand (the helper gives zeros of that operand's
+shape and dtype for a loop that did not run, and promotes as the addition did).
+
+Requires: copy propagation and algebra have run (they reduce the rules'
+accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
+every value the rewritten operations read is still read (now by an append),
+so what the loop records stays consistent; a value kept in a list is read by
+that append, so passes that write into buffers whose readers are done
+(scatter_in_place, in_place) never write into it.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import Counter
+from typing import NamedTuple
+
+from .. import runtime
+from ..ad import runtime_refs
+from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Operand, Stmt, Style, Var, flatten
+from ..syntax.naming import Namer
+
+# Per-step adjoint -> (helper summing the steps, position of the operand that must stay fixed).
+_BATCHED = {
+    runtime.matmul_lhs_adjoint: ("matmul_lhs_adjoint_sum", 1),
+    runtime.matmul_rhs_adjoint: ("matmul_rhs_adjoint_sum", 2),
+    runtime.dot_lhs_adjoint: ("dot_lhs_adjoint_sum", 1),
+    runtime.dot_rhs_adjoint: ("dot_rhs_adjoint_sum", 2),
+}
+_NEW_LIST = Callee(list, Style.LIST)
+_APPEND = Callee(list.append, Style.METHOD, symbol="append")
+_ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+_VERSION = re.compile(r"_\d+$")
+
+
+def transform(fn: Function, namer: Namer) -> bool:
+    uses = _count_uses(fn)
+    changed = False
+    for block in list(_blocks(fn.body)):
+        for loop in [s for s in block if isinstance(s, Loop)]:
+            changed |= _batch(loop, block, uses, namer)
+    return changed
+
+
+class _Match(NamedTuple):
+    carried: Carried  # the accumulator
+    add: Op           # its next value: param + step
+    step: Op          # the per-step adjoint
+
+
+def _batch(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
+    matches = [m for m in (_match(loop, c, uses) for c in loop.carried) if m is not None]
+    if not matches:
+        return False
+    lists: dict[Var, Var] = {}   # appended value -> its list (one list per value, appended once per step)
+    new_lists: list[Op] = []
+    after: list[Op] = []
+    for m in matches:
+        helper, fixed_at = _BATCHED[m.step.callee.key]
+        appended: list[Operand] = []
+        appends: list[Op] = []
+        for position in (0, 3 - fixed_at):  # g, then the operand that changes from step to step
+            value = m.step.args[position]
+            if isinstance(value, Var) and value in lists:
+                appended.append(lists[value])
+                continue
+            steps = Var(namer.fresh(f"{_VERSION.sub('', value.name) if isinstance(value, Var) else 'step'}_steps"))
+            new_lists.append(Op(steps, _NEW_LIST, [], line=loop.line, sweep=loop.sweep))
+            appends.append(Op(None, _APPEND, [steps, value], line=m.step.line, col=m.step.col, sweep=m.step.sweep))
+            if isinstance(value, Var):
+                lists[value] = steps
+            appended.append(steps)
+        at = _index(loop.body, m.step)
+        loop.body[at:at + 1] = appends
+        del loop.body[_index(loop.body, m.add)]
+        loop.carried = [c for c in loop.carried if c is not m.carried]
+        c = m.carried
+        fixed = m.step.args[fixed_at]
+        args = [appended[0], fixed, appended[1]] if fixed_at == 1 else [appended[0], appended[1], fixed]
+        c.result.name = c.param.name  # the loop no longer has a variable of that name: the result takes it
+        if _is_zeros_of(c.init, fixed, block, loop):
+            after.append(Op(c.result, runtime_refs.callee(helper), args, line=loop.line, sweep=loop.sweep))
+        else:
+            total = Var(namer.fresh(f"{c.param.name}_sum"))
+            after.append(Op(total, runtime_refs.callee(helper), args, line=loop.line, sweep=loop.sweep))
+            after.append(Op(c.result, _ADD, [c.init, total], line=loop.line, sweep=loop.sweep))
+    at = _index(block, loop)
+    block[at + 1:at + 1] = after
+    block[at:at] = new_lists
+    return True
+
+
+def _match(loop: Loop, c: Carried, uses: Counter) -> _Match | None:
+    top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    add = top.get(c.next) if isinstance(c.next, Var) else None
+    if add is None or add.callee.style is not Style.OPERATOR or add.callee.key is not operator.add \
+            or len(add.args) != 2 or add.kwargs or uses[c.next] != 1 or uses[c.param] != 1:
+        return None
+    if add.args[0] is c.param:
+        x = add.args[1]
+    elif add.args[1] is c.param:
+        x = add.args[0]
+    else:
+        return None
+    step = top.get(x) if isinstance(x, Var) else None
+    if step is None or step.callee.style is not Style.FUNCTION or step.callee.key not in _BATCHED \
+            or len(step.args) != 3 or step.kwargs or uses[x] != 1:
+        return None
+    fixed = step.args[_BATCHED[step.callee.key][1]]
+    if not isinstance(fixed, Var) or fixed in loop.inner():
+        return None
+    return _Match(c, add, step)
+
+
+def _is_zeros_of(init: Operand, fixed: Var, block: list[Stmt], loop: Loop) -> bool:
+    """`init` is `zeros_like(fixed)`, made in the loop's block (so it is the value the loop starts from)."""
+    maker = next((s for s in block[:_index(block, loop)] if isinstance(s, Op) and s.result is init), None)
+    return maker is not None and maker.callee.key is runtime.zeros_like \
+        and maker.callee.style is Style.FUNCTION and maker.args == [fixed] and not maker.kwargs
+
+
+def _index(block: list[Stmt], stmt: Stmt) -> int:
+    return next(i for i, s in enumerate(block) if s is stmt)
+
+
+def _blocks(body: list[Stmt]):
+    """Every block of statements, outer blocks first."""
+    yield body
+    for stmt in body:
+        if isinstance(stmt, If):
+            yield from _blocks(stmt.then_body)
+            yield from _blocks(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield from _blocks(stmt.cond_body)
+            yield from _blocks(stmt.body)
+
+
+def _count_uses(fn: Function) -> Counter:
+    """How many times each value is read: by operations, by regions' own operands, by the returns."""
+    uses: Counter = Counter(v for r in fn.returns for v in flatten(r) if isinstance(v, Var))
+    for block in _blocks(fn.body):
+        for s in block:
+            if isinstance(s, Op):
+                uses.update(s.uses())
+                continue
+            if isinstance(s, If):
+                own = [s.cond, *s.then_values, *s.else_values]
+            else:
+                own = [*s.iter_args, s.cond, *(x for c in s.carried for x in (c.init, c.next))]
+            uses.update(v for o in own for v in flatten(o) if isinstance(v, Var))
+    return uses
