@@ -382,3 +382,30 @@ def test_pullback_closure_holds_the_lists(rng):
     _, pullback = ad.vjp(rnn, *args)
     for got, want in zip(pullback(1.0)[:3], _bptt(*args)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def cooling(T0, mass, cp, k):
+    T = T0
+    for i in range(12):
+        power = k * (T - 5.0)
+        T = T - power / mass / cp + 0.01 * power / mass
+    return T * T
+
+
+def cooling_vec(T0, mass, cp, k):
+    T = T0
+    for i in range(12):
+        power = k * (T - 5.0)
+        T = T - power / mass / cp
+    return np.sum(T * T)
+
+
+def test_divisions_by_a_fixed_value_are_applied_once_after_the_loop():
+    src = ad.grad(cooling, wrt=(0, 1, 2, 3)).source
+    backward = src.partition("reversed(range(12)):")[2]
+    loop, _, after = backward.partition("\n    # adjoint of line")
+    assert "cp_bar_sum = cp_bar_sum" in loop and "/ cp" not in loop.split("cp_bar_sum =")[1].split("\n")[0]
+    assert "cp_bar_total = cp_bar_sum / cp" in backward
+    check_grad(cooling, (30.0, 2.0, 3.0, 0.4), wrt=(0, 1, 2, 3))
+    # Arrays and broadcasting: the factor may be a vector, the accumulator a scalar.
+    check_grad(cooling_vec, (np.array([30.0, 20.0]), np.array([2.0, 2.5]), 3.0, 0.4), wrt=(0, 1, 2, 3))

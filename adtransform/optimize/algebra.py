@@ -66,6 +66,22 @@ def transform(fn: Function) -> bool:
     return changed
 
 
+def _strip_sign(value: object, producers: dict, uses: dict, depth: int = 0) -> bool:
+    """Remove one negation from the single-use product or quotient `value`, which then holds -value."""
+    term = producers.get(value) if isinstance(value, Var) else None
+    if term is None or uses.get(value, 0) != 1 or term.sweep is not Sweep.ADJOINT or depth > 4 \
+            or term.callee.style is not Style.OPERATOR or term.callee.key not in (operator.mul, operator.truediv):
+        return False
+    for j in (0, 1) if term.callee.key is operator.mul else (0,):
+        factor = term.args[j]
+        if isinstance(factor, Var) and factor in producers and producers[factor].callee == _NEG:
+            term.args = [*term.args[:j], producers[factor].args[0], *term.args[j + 1:]]
+            return True
+        if _strip_sign(factor, producers, uses, depth + 1):
+            return True
+    return False
+
+
 def _fold_negation(op: Op, producers: dict, uses: dict) -> bool:
     """`a + (-g)` and `(-g) + a` -> `a - g`; `a - (-g)` -> `a + g` (exact: IEEE negation is exact).
 
@@ -81,16 +97,11 @@ def _fold_negation(op: Op, producers: dict, uses: dict) -> bool:
     if negated[0] and op.callee == _ADD:
         op.callee, op.args = _SUB, [op.args[1], producers[op.args[0]].args[0]]
         return True
-    # a + (-g) * b -> a - g * b, when that product is read only here ((-g) * b is -(g * b) exactly).
+    # a + (-g) * b -> a - g * b (and through quotients: a + ((-g) * b) / c -> a - (g * b) / c),
+    # when the terms are read only here: (-g) * b is -(g * b) exactly, and so is (-g) / c.
     for i in (1, 0) if op.callee == _ADD else (1,):
-        product = producers.get(op.args[i]) if isinstance(op.args[i], Var) else None
-        if product is None or product.callee.key is not operator.mul or product.callee.style is not Style.OPERATOR \
-                or product.sweep is not Sweep.ADJOINT or uses.get(op.args[i], 0) != 1:
-            continue
-        for j, factor in enumerate(product.args):
-            if isinstance(factor, Var) and factor in producers and producers[factor].callee == _NEG:
-                product.args = [*product.args[:j], producers[factor].args[0], *product.args[j + 1:]]
-                flipped = _SUB if op.callee == _ADD else _ADD
-                op.callee, op.args = flipped, ([op.args[1 - i], op.args[i]] if i == 0 else op.args)
-                return True
+        if _strip_sign(op.args[i], producers, uses):
+            flipped = _SUB if op.callee == _ADD else _ADD
+            op.callee, op.args = flipped, ([op.args[1 - i], op.args[i]] if i == 0 else op.args)
+            return True
     return False

@@ -29,6 +29,15 @@ appending the same value) is made before the loop; after it, `c`'s result is
 `zeros_like` of the fixed operand (the helper gives zeros of that operand's
 shape and dtype for a loop that did not run, and promotes as the addition did).
 
+The same holds for a fixed linear map of any other kind: a loop adding `X / c`,
+`X * c` or `c * X` into an accumulator, with `c` fixed (defined outside the
+loop), adds `X` into a new accumulator `s` (from 0.0) and applies the map once,
+after the loop: `init + s / c`. In the backward loop of a simulation every
+division by a parameter (`power * dt / tank_cp / tank_mass`) leaves such an
+accumulation for the parameter's adjoint; this takes two operations per step
+and division away from each (the factor's rounding is applied once instead of
+per step, like the order of the additions above).
+
 Requires: copy propagation and algebra have run (they reduce the rules'
 accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
 every value the rewritten operations read is still read (now by an append),
@@ -46,7 +55,7 @@ from typing import NamedTuple
 
 from .. import runtime
 from ..ad import runtime_refs
-from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Operand, Stmt, Style, Var, flatten
+from ..ir.nodes import Callee, Carried, Const, Function, Global, If, Loop, Op, Operand, Stmt, Style, Var, read_counts
 from ..syntax.naming import Namer
 
 # Per-step adjoint -> (helper summing the steps, position of the operand that must stay fixed).
@@ -63,12 +72,87 @@ _VERSION = re.compile(r"_\d+$")
 
 
 def transform(fn: Function, namer: Namer) -> bool:
-    uses = _count_uses(fn)
+    uses = read_counts(fn)
     changed = False
     for block in list(_blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:
             changed |= _batch(loop, block, uses, namer)
+            changed |= _factor(loop, block, uses, namer)
     return changed
+
+
+def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
+    """`A = A + X / c` in the loop -> `s = s + X` in it and `A = init + s / c` after it.
+
+    Also a chain `A = (A + X1 / c) - X2 / c` of contributions with the same fixed factor.
+    """
+    top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    after: list[Op] = []
+    for c in list(loop.carried):
+        chain = _chain(c, top, uses)
+        if not chain:
+            continue
+        scales = [top.get(term) if isinstance(term, Var) else None for _, term in chain]
+        if any(s is None or uses[t] != 1 or s.callee.style is not Style.OPERATOR or len(s.args) != 2
+               for s, (_, t) in zip(scales, chain)):
+            continue
+        first = scales[0]
+        positions = {operator.truediv: (1,), operator.mul: (1, 0)}.get(first.callee.key, ())
+        fixed_at = next((i for i in positions if _fixed(first.args[i], loop)), None)
+        if fixed_at is None or not all(
+                s.callee.key is first.callee.key and _same(s.args[fixed_at], first.args[fixed_at]) for s in scales):
+            continue
+        fixed = first.args[fixed_at]
+        name = _VERSION.sub("", c.param.name)
+        total = Carried(Const(0.0), Var(namer.fresh(f"{name}_sum")), c.next, Var(namer.fresh(f"{name}_sum")))
+        for (add, term), scale in zip(chain, scales):
+            add.args = [total.param if a is c.param else scale.args[1 - fixed_at] if a is term else a for a in add.args]
+            del loop.body[_index(loop.body, scale)]
+        loop.carried[loop.carried.index(c)] = total
+        scaled = Var(namer.fresh(f"{name}_total"))
+        after.append(Op(scaled, first.callee, [total.result, fixed] if fixed_at == 1 else [fixed, total.result],
+                        line=first.line, col=first.col, sweep=first.sweep))
+        after.append(Op(c.result, _ADD, [c.init, scaled], line=chain[0][0].line, sweep=first.sweep))
+    if not after:
+        return False
+    at = _index(block, loop)
+    block[at + 1:at + 1] = after
+    return True
+
+
+def _chain(c: Carried, top: dict[Var, Op], uses: Counter) -> list[tuple[Op, Operand]]:
+    """The additions leading from `c.param` to `c.next` (each read once), with the term each adds."""
+    chain: list[tuple[Op, Operand]] = []
+    current = c.next
+    while current is not c.param:
+        add = top.get(current) if isinstance(current, Var) else None
+        if add is None or add.callee.style is not Style.OPERATOR or add.callee.key not in (operator.add, operator.sub) \
+                or len(add.args) != 2 or uses[current] != 1 or len(chain) > 16:
+            return []
+        left, right = add.args
+        if isinstance(left, Var) and (left is c.param or left in top) and right is not c.param:
+            chain.append((add, right))
+            current = left
+        elif add.callee.key is operator.add and isinstance(right, Var) and (right is c.param or right in top):
+            chain.append((add, left))
+            current = right
+        else:
+            return []
+    if uses[c.param] != 1:
+        return []
+    return chain[::-1]
+
+
+def _same(a: Operand, b: Operand) -> bool:
+    return a is b or (isinstance(a, Const) and isinstance(b, Const) and a.value == b.value
+                      and type(a.value) is type(b.value))
+
+
+def _fixed(operand: Operand, loop: Loop) -> bool:
+    """The same value in every iteration: a constant, a global, or a value made before the loop."""
+    if isinstance(operand, Const):
+        return type(operand.value) in (int, float)
+    return isinstance(operand, Global) or (isinstance(operand, Var) and operand not in loop.inner())
 
 
 class _Match(NamedTuple):
@@ -162,19 +246,3 @@ def _blocks(body: list[Stmt]):
         elif isinstance(stmt, Loop):
             yield from _blocks(stmt.cond_body)
             yield from _blocks(stmt.body)
-
-
-def _count_uses(fn: Function) -> Counter:
-    """How many times each value is read: by operations, by regions' own operands, by the returns."""
-    uses: Counter = Counter(v for r in fn.returns for v in flatten(r) if isinstance(v, Var))
-    for block in _blocks(fn.body):
-        for s in block:
-            if isinstance(s, Op):
-                uses.update(s.uses())
-                continue
-            if isinstance(s, If):
-                own = [s.cond, *s.then_values, *s.else_values]
-            else:
-                own = [*s.iter_args, s.cond, *(x for c in s.carried for x in (c.init, c.next))]
-            uses.update(v for o in own for v in flatten(o) if isinstance(v, Var))
-    return uses

@@ -71,6 +71,8 @@ def optimize(fn: Function, namer: Namer) -> Function:
         if not changed:
             break
     if batch_accumulate.transform(fn, namer):          # the zeros it no longer adds to are dead
+        while algebra.transform(fn) | copy_prop.transform(fn):  # `s + (-g) * b` steps: sign folding
+            pass
         dce.transform(fn)
     if scatter_in_place.transform(fn):
         dce.transform(fn)
