@@ -12,10 +12,27 @@ analysis is a may-point-to abstract interpretation over the structured syntax: e
 name points to a set of allocation sites; an update makes every *other* name pointing
 to one of its sites stale, and reading a stale name is refused. Rebinding a name
 clears it. Loops iterate to a fixed point; branches join.
+
+Two refinements keep the analysis from refusing what NumPy and the compiler agree on:
+
+* Numbers are immutable. A value *proven* to be an immutable number (a literal, the result of
+  `float()`, `int()`, `len()`, a `math` function, `range`'s and `enumerate`'s counters, and
+  arithmetic on such values) points to no memory that an update could change, so `t = s; s += 1.0`
+  only rebinds `s`. Proven means resolved: the builtin or module named must be the real one
+  (never a local or a global that shadows it). The rank analysis is no help here: a rank-0 value
+  may be a 0-d array, which `+=` does change in place.
+* Recency: an expression that builds a new object each time it runs (arithmetic, NumPy
+  functions other than views, methods that copy) allocates at one site, but the object made by
+  its latest run is told apart from the older ones: running it again renames the names pointing
+  to the latest object to point to the older ones. So `prev, cur = cur, cur * 0.5` in a loop
+  leaves `prev` and `cur` apart, and `cur *= 2.0` does not change `prev`.
 """
 
 from __future__ import annotations
 
+import builtins
+import math
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -23,6 +40,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from ..syntax.parse import to_source
+from .resolve import Namespace
 from .source import SourceInfo
 
 # Attributes and methods of an array that return a view of it.
@@ -44,6 +62,28 @@ _NUMPY_MODULES = frozenset({"np", "numpy"})
 # Builtins that return a new (or immutable) object.
 _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
+# Builtins that always return an immutable number (whatever they are given).
+_NUMBER_BUILTINS = frozenset({float, int, bool, complex, len})
+# `math` functions whose result need not be a number: they multiply (`prod`, `sumprod`) or call a
+# method of the argument (`floor`, `ceil`, `trunc`), which may return anything.
+_MATH_NOT_NUMBERS = frozenset({"prod", "sumprod", "floor", "ceil", "trunc"})
+
+
+class _Number:
+    """The site of every immutable number: it overlaps nothing, itself included."""
+
+    def __repr__(self) -> str:
+        return "<number>"
+
+
+_NUMBER = _Number()
+
+
+@dataclass(frozen=True)
+class _Older:
+    """The objects built at allocation site `site` before the latest one (which `site` stands for)."""
+
+    site: object
 
 
 @dataclass
@@ -55,6 +95,12 @@ class _State:
 
     def copy(self) -> _State:
         return _State(dict(self.sites), dict(self.stale))
+
+    def allocate(self, site: object) -> None:
+        """`site` builds a new object: the one it built last becomes one of the older ones."""
+        for name, where in self.sites.items():
+            if any(site in _enclosing(s) for s in where):
+                self.sites[name] = frozenset(_aged(s, site) for s in where)
 
     def join(self, other: _State) -> _State:
         sites = dict(self.sites)
@@ -91,6 +137,29 @@ def _enclosing(site: object) -> list[object]:
     return chain
 
 
+def _join(a: _State | None, b: _State | None) -> _State | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return a.join(b)
+
+
+def _without(state: _State, name: str) -> _State:
+    out = state.copy()
+    out.sites.pop(name, None)
+    out.stale.pop(name, None)
+    return out
+
+
+def _aged(site: object, latest: object) -> object:
+    if site == latest:
+        return _Older(latest)
+    if isinstance(site, _Part):
+        return _Part(_aged(site.whole, latest), site.index)
+    if isinstance(site, _View):
+        return _View(_aged(site.whole, latest), site.expression)
+    return site
+
+
 _MAX_DEPTH = 4
 
 
@@ -114,7 +183,7 @@ def _overlap(a: object, b: object) -> bool:
     split off it as two disjoint parts."""
     chain_a, chain_b = _enclosing(a), _enclosing(b)
     common = next((site for site in chain_a if site in chain_b), None)
-    if common is None:
+    if common is None or common is _NUMBER:
         return False
     below_a = chain_a[chain_a.index(common) - 1] if chain_a[0] != common else None
     below_b = chain_b[chain_b.index(common) - 1] if chain_b[0] != common else None
@@ -123,33 +192,52 @@ def _overlap(a: object, b: object) -> bool:
     return True
 
 
-def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo) -> None:
-    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back."""
-    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in fn.args.args + fn.args.kwonlyargs})
-    _Interpreter(info).block(fn.body, state)
+def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
+    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
+
+    `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
+    to return a number."""
+    params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
+    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params})
+    _Interpreter(info, namespace, _local_names(fn)).block(fn.body, state)
+
+
+def _local_names(fn: gast.FunctionDef) -> frozenset[str]:
+    args = fn.args
+    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
+    names |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return frozenset(names)
 
 
 class _Interpreter:
-    def __init__(self, info: SourceInfo) -> None:
+    def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.info = info
-        self.loop_exits: list[list[_State]] = []
+        self.namespace = namespace
+        self.local_names = local_names
+        self.loop_exits: list[tuple[list[_State], list[_State]]] = []  # per loop: states at `break`, at `continue`
 
-    def block(self, body: list[gast.stmt], state: _State) -> _State:
+    def block(self, body: list[gast.stmt], state: _State | None) -> _State | None:
+        """The state after `body`, None where no path gets there (after `return`, `break`, `continue`)."""
         for stmt in body:
+            if state is None:
+                return None
             state = self.statement(stmt, state)
         return state
 
-    def statement(self, stmt: gast.stmt, state: _State) -> _State:
+    def statement(self, stmt: gast.stmt, state: _State) -> _State | None:
         if isinstance(stmt, gast.If):
             self.read(stmt.test, state)
-            return self.block(stmt.body, state.copy()).join(self.block(stmt.orelse, state.copy()))
+            return _join(self.block(stmt.body, state.copy()), self.block(stmt.orelse, state.copy()))
         if isinstance(stmt, gast.For):
             return self.loop(stmt, state)
         if isinstance(stmt, gast.While):
             return self.loop(stmt, state)
         if isinstance(stmt, (gast.Break, gast.Continue)):
-            self.loop_exits[-1].append(state.copy())
-            return state
+            self.loop_exits[-1][isinstance(stmt, gast.Continue)].append(state.copy())
+            return None
+        if isinstance(stmt, gast.Return):
+            self.read(stmt.value, state)
+            return None
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             self.read(stmt.value, state)
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
@@ -165,14 +253,17 @@ class _Interpreter:
                 self.write_into(stmt.target, stmt, state)
             elif isinstance(stmt.target, gast.Name):
                 self.refuse_stale(stmt.target, state)
-                self.update(stmt.target.id, stmt, state)
+                if self.number(stmt.target, state) and self.number(stmt.value, state):
+                    state.sites[stmt.target.id] = frozenset({_NUMBER})  # a new number: nothing else changes
+                else:
+                    self.update(stmt.target.id, stmt, state)
             return state
         for child in gast.iter_child_nodes(stmt):
             if isinstance(child, gast.expr):
                 self.read(child, state)
         return state
 
-    def loop(self, loop: gast.For | gast.While, entry: _State) -> _State:
+    def loop(self, loop: gast.For | gast.While, entry: _State) -> _State | None:
         rest = f"<elements left by the loop on line {loop.lineno}>"
         if isinstance(loop, gast.For):
             self.read(loop.iter, entry)  # evaluated once; its rows are then handed out one by one
@@ -184,7 +275,7 @@ class _Interpreter:
                                           for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
         while True:
-            self.loop_exits.append([])
+            self.loop_exits.append(([], []))
             body = head.copy()
             if isinstance(loop, gast.For):
                 if rest in body.stale:
@@ -198,16 +289,17 @@ class _Interpreter:
             else:
                 self.read(loop.test, body)
             end = self.block(loop.body, body)
-            exits = self.loop_exits.pop()
-            new_head = head.join(end)
-            for state in exits:
+            breaks, continues = self.loop_exits.pop()
+            new_head = _join(head, end)
+            for state in continues:  # back to the head; a `break` leaves the loop (and skips `else`)
                 new_head = new_head.join(state)
             if new_head == head:
                 break
             head = new_head
-        head.sites.pop(rest, None)
-        head.stale.pop(rest, None)
-        return self.block(loop.orelse, head.copy())
+        after = self.block(loop.orelse, _without(head, rest))
+        for state in breaks:
+            after = _join(after, _without(state, rest))
+        return after
 
     def read(self, expr: gast.AST | None, state: _State) -> None:
         for node in gast.walk(expr) if expr is not None else ():
@@ -242,6 +334,7 @@ class _Interpreter:
                 if other != base.id and any(_overlap(a, b) for a in where for b in changed):
                     state.stale[other] = stmt
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
+            state.allocate(id(stmt))
             state.sites[base.id] = frozenset({id(stmt)})
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
@@ -249,17 +342,21 @@ class _Interpreter:
         for other, where in state.sites.items():
             if other != name and any(_overlap(a, b) for a in where for b in changed):
                 state.stale[other] = update
+        state.allocate(id(update))
         state.sites[name] = frozenset({id(update)})  # as the compiler reads it: a new value
 
     def bind(self, target: gast.AST, value: gast.expr, state: _State, site: gast.AST) -> None:
         if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
                 and len(target.elts) == len(value.elts):
             # Python evaluates every value before it binds any target.
-            values = [self.sources(elt, state) or frozenset({id(elt)}) for elt in value.elts]
+            for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
+                self.allocate_if_new(elt, elt, state)
+            values = [self.value_sites(elt, elt, state) for elt in value.elts]
             for elt_target, sites in zip(target.elts, values):
                 self.assign(elt_target, sites, state)
             return
-        sites = self.sources(value, state) or frozenset({id(site)})
+        self.allocate_if_new(value, site, state)
+        sites = self.value_sites(value, site, state)
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
             for index, elt in enumerate(target.elts):
@@ -272,10 +369,12 @@ class _Interpreter:
         if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
-                self.assign(target, frozenset({id(iterable)}), state)
+                counter = _NUMBER if self.builtin(iterable.func, range) else id(iterable)
+                self.assign(target, frozenset({counter}), state)
                 return
             if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                self.assign(target.elts[0], frozenset({id(iterable)}), state)
+                counter = _NUMBER if self.builtin(iterable.func, enumerate) else id(iterable)
+                self.assign(target.elts[0], frozenset({counter}), state)
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
@@ -294,6 +393,50 @@ class _Interpreter:
                 state.sites[node.id] = sites
                 state.stale.pop(node.id, None)
 
+    def value_sites(self, value: gast.expr, site: gast.AST, state: _State) -> frozenset[object]:
+        """What a name bound to `value` (evaluated at `site`) points to."""
+        if self.number(value, state):
+            return frozenset({_NUMBER})
+        return self.sources(value, state) or frozenset({id(site)})
+
+    def allocate_if_new(self, value: gast.expr, site: gast.AST, state: _State) -> None:
+        if not self.number(value, state) and _new_each_time(value):
+            state.allocate(id(site))
+
+    def number(self, value: gast.AST, state: _State) -> bool:
+        """Whether `value` is proven to be an immutable number (or bool, string, None)."""
+        if isinstance(value, gast.Constant):
+            return True
+        if isinstance(value, gast.Name):
+            return state.sites.get(value.id) == frozenset({_NUMBER})
+        if isinstance(value, gast.UnaryOp):
+            return self.number(value.operand, state)
+        if isinstance(value, gast.BinOp):
+            return self.number(value.left, state) and self.number(value.right, state)
+        if isinstance(value, gast.Compare):
+            return all(self.number(v, state) for v in [value.left, *value.comparators])
+        if isinstance(value, gast.BoolOp):
+            return all(self.number(v, state) for v in value.values)
+        if isinstance(value, gast.IfExp):
+            return self.number(value.body, state) and self.number(value.orelse, state)
+        if isinstance(value, gast.Call):
+            func = value.func
+            if isinstance(func, gast.Name):
+                return any(self.builtin(func, b) for b in _NUMBER_BUILTINS)
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                    and func.attr not in _MATH_NOT_NUMBERS:
+                return self.resolves_to(func.value, math) and isinstance(getattr(math, func.attr, None),
+                                                                         types.BuiltinFunctionType)
+        return False
+
+    def builtin(self, name: gast.Name, obj: object) -> bool:
+        """Whether `name` is the builtin `obj` (not a local, global or closure variable shadowing it)."""
+        return getattr(builtins, name.id, None) is obj and self.resolves_to(name, obj)
+
+    def resolves_to(self, name: gast.Name, obj: object) -> bool:
+        return self.namespace is not None and name.id not in self.local_names \
+            and self.namespace.lookup(name.id) is obj
+
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
@@ -302,6 +445,25 @@ class _Interpreter:
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
+
+
+def _new_each_time(value: gast.expr) -> bool:
+    """Whether `value` builds a new object every time it runs (a call may return one it made before)."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.List)):
+        return True
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and not any(kw.arg == "out" for kw in value.keywords):
+        func = value.func
+        if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
+            return func.attr not in _NUMPY_VIEWS and not _may_not_copy(value)
+        return func.attr in FRESH_METHODS
+    return False
+
+
+def _may_not_copy(call: gast.Call) -> bool:
+    """`np.array(x, copy=False)`, `np.astype(x, t, copy=c)`: may return `x` itself."""
+    return any(kw.arg == "copy" and not (isinstance(kw.value, gast.Constant) and kw.value.value is True)
+               for kw in call.keywords)
 
 
 def _iterated(iterable: gast.expr) -> list[gast.expr]:
@@ -353,13 +515,16 @@ def _flowing_names(value: gast.AST) -> list[str]:
 def _call_flowing_names(call: gast.Call) -> list[str]:
     func = call.func
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in _flowing_names(arg)]
+    written = [name for kw in call.keywords if kw.arg == "out" for name in _flowing_names(kw.value)]
     if isinstance(func, gast.Attribute):
         if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
-            return arguments if func.attr in _NUMPY_VIEWS else []
+            if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
+                return arguments
+            return written  # `out=` is what they return
         if func.attr in _VIEW_METHODS:
             return _flowing_names(func.value)
         if func.attr in FRESH_METHODS:
-            return []
+            return written
         return _flowing_names(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
         return []
