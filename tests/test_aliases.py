@@ -469,3 +469,54 @@ def array_without_copy(x):
 def test_array_without_copy_is_its_argument():
     with pytest.raises(ad.UnsupportedSyntaxError, match="`buf` may share memory with `t`"):
         ad.grad(array_without_copy)
+
+
+# Names swapped in a loop each may point to both arrays, yet never share memory: known to be apart.
+
+def double_buffer(x):
+    cur = x * 1.0
+    nxt = np.zeros(3)
+    for i in range(3):
+        nxt[:] = np.tanh(cur) + 0.5 * cur[::-1]
+        cur, nxt = nxt, cur
+    return np.sum(cur * cur)
+
+
+def swapped_then_updated(x):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(3):
+        a, b = b, a
+        a *= 0.5 + 0.1 * i
+        b = b + 0.0 * i if i == 1 else b
+    return np.sum(a * b)
+
+
+def double_buffer_of_one_array(x):
+    cur = x * 1.0
+    nxt = cur  # one array under two names: the write changes `cur` too
+    for i in range(3):
+        nxt[:] = np.tanh(cur) + 0.5 * cur[::-1]
+        cur, nxt = nxt, cur
+    return np.sum(cur * cur)
+
+
+def swapped_views(x):
+    a = x * 1.0
+    b = a[::-1]  # a view of `a`: swapping does not make them apart
+    for i in range(3):
+        a, b = b, a
+        a *= 0.5
+    return np.sum(a * b)
+
+
+def test_swapped_arrays_are_differentiated():
+    x = np.array([0.3, -0.7, 1.1])
+    check_grad(double_buffer, (x,))
+    check_grad(swapped_then_updated, (x,))
+
+
+@pytest.mark.parametrize("fn", [double_buffer_of_one_array, swapped_views])
+def test_swapped_names_of_shared_memory_are_refused(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias"):
+        ad.grad(fn)

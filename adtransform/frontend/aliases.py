@@ -13,7 +13,7 @@ name points to a set of allocation sites; an update makes every *other* name poi
 to one of its sites stale, and reading a stale name is refused. Rebinding a name
 clears it. Loops iterate to a fixed point; branches join.
 
-Two refinements keep the analysis from refusing what NumPy and the compiler agree on:
+Refinements keep the analysis from refusing what NumPy and the compiler agree on:
 
 * Numbers are immutable. A value *proven* to be an immutable number (a literal, the result of
   `float()`, `int()`, `len()`, a `math` function, `range`'s and `enumerate`'s counters, and
@@ -24,15 +24,22 @@ Two refinements keep the analysis from refusing what NumPy and the compiler agre
 * Recency: an expression that builds a new object each time it runs (arithmetic, NumPy
   functions other than views, methods that copy) allocates at one site, but the object made by
   its latest run is told apart from the older ones: running it again renames the names pointing
-  to the latest object to point to the older ones. So `prev, cur = cur, cur * 0.5` in a loop
-  leaves `prev` and `cur` apart, and `cur *= 2.0` does not change `prev`.
+  to the latest object to point to the older ones. So `prev = cur; cur = np.tanh(cur)` in a loop
+  leaves `prev` and `cur` apart, and `prev *= 2.0` does not change `cur`.
+* Apart names: pairs of names known to share no memory on every path, kept through assignments
+  of one name to another and through joins (where the may-point-to sets lose it). Two arrays
+  swapped in a loop (`cur, nxt = nxt, cur`) each may point to both, yet stay apart.
+* `return`, `break` and `continue` end a path: an alias made just before one is not seen by the
+  statements they skip.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import gast
@@ -88,28 +95,53 @@ class _Older:
 
 @dataclass
 class _State:
-    """May-point-to sets, and the names an in-place update has made stale (with that update)."""
+    """May-point-to sets, the names an in-place update has made stale (with that update), and pairs
+    of names known to hold memory apart on every path (`a, b = b, a` swaps two arrays: each may
+    point to both, yet they never share)."""
 
     sites: dict[str, frozenset[object]] = field(default_factory=dict)
     stale: dict[str, gast.AST] = field(default_factory=dict)
+    apart: frozenset[frozenset[str]] = frozenset()
+    updated: frozenset[str] = frozenset()  # the names updated in place: only pairs with one matter
 
     def copy(self) -> _State:
-        return _State(dict(self.sites), dict(self.stale))
+        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated)
+
+    def known_apart(self, a: str, b: str) -> bool:
+        return frozenset({a, b}) in self.apart or not _sites_overlap(self.sites.get(a, ()), self.sites.get(b, ()))
+
+    def forget(self, name: str) -> None:
+        """`name` is bound again: what was known about its old value no longer holds."""
+        if any(name in pair for pair in self.apart):
+            self.apart = frozenset(pair for pair in self.apart if name not in pair)
 
     def allocate(self, site: object) -> None:
         """`site` builds a new object: the one it built last becomes one of the older ones."""
         for name, where in self.sites.items():
-            if any(site in _enclosing(s) for s in where):
+            if any(_root(s) == site for s in where):
                 self.sites[name] = frozenset(_aged(s, site) for s in where)
 
     def join(self, other: _State) -> _State:
         sites = dict(self.sites)
         for name, where in other.sites.items():
             sites[name] = sites.get(name, frozenset()) | where
-        return _State(sites, {**other.stale, **self.stale})
+        # Apart after the join: apart on both paths (a name unbound on a path is apart from all there).
+        # Only pairs whose joined sites overlap need saying so, and only those with an updated name.
+        by_root: dict[object, list[str]] = {}
+        for name in sorted(sites):
+            for root in {_root(site) for site in sites[name]} - {_NUMBER}:
+                by_root.setdefault(root, []).append(name)
+        candidates = {frozenset({a, b}) for names in by_root.values() for a in names for b in names
+                      if a < b and (a in self.updated or b in self.updated)}
+        apart = frozenset(
+            pair for pair in candidates
+            if all(not pair <= state.sites.keys() or state.known_apart(*sorted(pair)) for state in (self, other))
+            and _sites_overlap(*(sites[n] for n in sorted(pair))))
+        return _State(sites, {**other.stale, **self.stale}, apart, self.updated)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _State) and self.sites == other.sites and self.stale.keys() == other.stale.keys()
+        return isinstance(other, _State) and self.sites == other.sites \
+            and self.stale.keys() == other.stale.keys() and self.apart == other.apart
 
 
 @dataclass(frozen=True)
@@ -135,6 +167,18 @@ def _enclosing(site: object) -> list[object]:
     while isinstance(chain[-1], (_Part, _View)):
         chain.append(chain[-1].whole)
     return chain
+
+
+@functools.lru_cache(maxsize=8192)
+def _root(site: object) -> object:
+    return _enclosing(site)[-1]
+
+
+def _sites_overlap(a: Iterable[object], b: Iterable[object]) -> bool:
+    a, b = tuple(a), tuple(b)
+    if not {_root(x) for x in a} & {_root(y) for y in b} - {_NUMBER}:
+        return False  # overlapping sites share a root
+    return any(_overlap(x, y) for x in a for y in b)
 
 
 def _join(a: _State | None, b: _State | None) -> _State | None:
@@ -198,15 +242,17 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
     `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
     to return a number."""
     params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
-    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params})
-    _Interpreter(info, namespace, _local_names(fn)).block(fn.body, state)
-
-
-def _local_names(fn: gast.FunctionDef) -> frozenset[str]:
-    args = fn.args
-    names = {a.id for a in args.args + args.posonlyargs + args.kwonlyargs}
-    names |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    return frozenset(names)
+    local_names, updated = {a.id for a in params}, set()
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            local_names.add(node.id)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            updated.add(node.target.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and isinstance(node.value, gast.Name):
+            updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
+    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
+    _Interpreter(info, namespace, frozenset(local_names)).block(fn.body, state)
 
 
 class _Interpreter:
@@ -331,7 +377,8 @@ class _Interpreter:
             self.refuse_stale(base, state)
             changed = state.sites.get(base.id, frozenset())
             for other, where in state.sites.items():
-                if other != base.id and any(_overlap(a, b) for a in where for b in changed):
+                if other != base.id and _sites_overlap(where, changed) \
+                        and frozenset({other, base.id}) not in state.apart:
                     state.stale[other] = stmt
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
             state.allocate(id(stmt))
@@ -340,7 +387,8 @@ class _Interpreter:
     def update(self, name: str, update: gast.AST, state: _State) -> None:
         changed = state.sites.get(name, frozenset())
         for other, where in state.sites.items():
-            if other != name and any(_overlap(a, b) for a in where for b in changed):
+            if other != name and _sites_overlap(where, changed) \
+                    and frozenset({other, name}) not in state.apart:
                 state.stale[other] = update
         state.allocate(id(update))
         state.sites[name] = frozenset({id(update)})  # as the compiler reads it: a new value
@@ -352,11 +400,18 @@ class _Interpreter:
             for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
                 self.allocate_if_new(elt, elt, state)
             values = [self.value_sites(elt, elt, state) for elt in value.elts]
+            known = self.apart_after(target.elts, value.elts, state)
             for elt_target, sites in zip(target.elts, values):
                 self.assign(elt_target, sites, state)
+            state.apart |= known
             return
         self.allocate_if_new(value, site, state)
         sites = self.value_sites(value, site, state)
+        if isinstance(target, gast.Name):
+            known = self.apart_after([target], [value], state)
+            self.assign(target, sites, state)
+            state.apart |= known
+            return
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
             for index, elt in enumerate(target.elts):
@@ -392,6 +447,20 @@ class _Interpreter:
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.sites[node.id] = sites
                 state.stale.pop(node.id, None)
+                state.forget(node.id)
+
+    @staticmethod
+    def apart_after(targets: list[gast.AST], values: list[gast.expr], state: _State) -> frozenset[frozenset[str]]:
+        """The pairs of names apart once each `targets[i] = values[i]` is bound at once, from what is
+        known before: a name bound to another name's value is apart from whatever that name was."""
+        rebound = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+        bound = {t.id: v.id for t, v in zip(targets, values)
+                 if isinstance(t, gast.Name) and isinstance(v, gast.Name) and v.id in state.sites}
+        known = {frozenset({t, n}) for t, v in bound.items() for n in state.sites
+                 if n not in rebound and n != v and state.known_apart(v, n)}
+        known |= {frozenset({t, u}) for t, v in bound.items() for u, w in bound.items()
+                  if t < u and v != w and state.known_apart(v, w)}
+        return frozenset(known)
 
     def value_sites(self, value: gast.expr, site: gast.AST, state: _State) -> frozenset[object]:
         """What a name bound to `value` (evaluated at `site`) points to."""
