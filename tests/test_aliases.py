@@ -520,3 +520,39 @@ def test_swapped_arrays_are_differentiated():
 def test_swapped_names_of_shared_memory_are_refused(fn):
     with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias"):
         ad.grad(fn)
+
+
+# A global array changed in place would stay changed for later calls: refused, even through an alias.
+
+GLOBAL_WEIGHTS = np.array([1.0, 2.0, 3.0])
+GLOBAL_SCALE = 2.0
+
+
+def updates_a_global_through_an_alias(x):
+    w = GLOBAL_WEIGHTS
+    w += 1.0  # NumPy changes GLOBAL_WEIGHTS, for this call and the next ones
+    return np.sum(GLOBAL_WEIGHTS * x)
+
+
+def writes_a_global_row_through_an_alias(x):
+    w = GLOBAL_WEIGHTS[0:2]
+    w[0] = 5.0
+    return np.sum(GLOBAL_WEIGHTS * x)
+
+
+def updates_a_copy_of_a_global_number(x):
+    s = GLOBAL_SCALE
+    s += 1.0  # a number: rebinds `s` only
+    return np.sum(s * x * GLOBAL_SCALE)
+
+
+@pytest.mark.parametrize("fn", [updates_a_global_through_an_alias, writes_a_global_row_through_an_alias])
+def test_global_arrays_changed_through_an_alias_are_refused(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="may share memory with the global `GLOBAL_WEIGHTS`") as info:
+        ad.grad(fn)
+    assert info.value.construct == "in-place update of a global array"
+    assert info.value.location.line == fn.__code__.co_firstlineno + 2
+
+
+def test_global_number_copied_then_updated_is_differentiated():
+    check_grad(updates_a_copy_of_a_global_number, (np.array([0.3, -0.7, 1.1]),))

@@ -35,10 +35,7 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 
 from __future__ import annotations
 
-import builtins
 import functools
-import math
-import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -47,6 +44,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from ..syntax.parse import to_source
+from .numbers import Numbers
 from .resolve import Namespace
 from .source import SourceInfo
 
@@ -69,11 +67,6 @@ _NUMPY_MODULES = frozenset({"np", "numpy"})
 # Builtins that return a new (or immutable) object.
 _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
-# Builtins that always return an immutable number (whatever they are given).
-_NUMBER_BUILTINS = frozenset({float, int, bool, complex, len})
-# `math` functions whose result need not be a number: they multiply (`prod`, `sumprod`) or call a
-# method of the argument (`floor`, `ceil`, `trunc`), which may return anything.
-_MATH_NOT_NUMBERS = frozenset({"prod", "sumprod", "floor", "ceil", "trunc"})
 
 
 class _Number:
@@ -191,6 +184,7 @@ def _without(state: _State, name: str) -> _State:
     out = state.copy()
     out.sites.pop(name, None)
     out.stale.pop(name, None)
+    out.forget(name)
     return out
 
 
@@ -259,7 +253,7 @@ class _Interpreter:
     def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.info = info
         self.namespace = namespace
-        self.local_names = local_names
+        self.numbers = Numbers(namespace, local_names)
         self.loop_exits: list[tuple[list[_State], list[_State]]] = []  # per loop: states at `break`, at `continue`
 
     def block(self, body: list[gast.stmt], state: _State | None) -> _State | None:
@@ -316,6 +310,7 @@ class _Interpreter:
             # A hidden name for what the loop has yet to hand out: an update of the whole array
             # makes it stale, an update of the element just handed out does not.
             entry = entry.copy()
+            entry.forget(rest)
             entry.sites[rest] = frozenset(_bounded(_Part(site, ("rest", id(loop))))
                                           for iterated in _iterated(loop.iter)
                                           for site in self.sources(iterated, entry) or {id(iterated)})
@@ -375,23 +370,33 @@ class _Interpreter:
         base = target.value
         if isinstance(base, gast.Name):
             self.refuse_stale(base, state)
-            changed = state.sites.get(base.id, frozenset())
-            for other, where in state.sites.items():
-                if other != base.id and _sites_overlap(where, changed) \
-                        and frozenset({other, base.id}) not in state.apart:
-                    state.stale[other] = stmt
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
-            state.allocate(id(stmt))
-            state.sites[base.id] = frozenset({id(stmt)})
+            self.update(base.id, stmt, state)
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
+        """`name`'s memory is changed in place: every other name sharing it sees the change."""
         changed = state.sites.get(name, frozenset())
+        self.refuse_global_update(name, changed, update)
         for other, where in state.sites.items():
             if other != name and _sites_overlap(where, changed) \
                     and frozenset({other, name}) not in state.apart:
                 state.stale[other] = update
         state.allocate(id(update))
         state.sites[name] = frozenset({id(update)})  # as the compiler reads it: a new value
+
+    def refuse_global_update(self, name: str, changed: frozenset[object], update: gast.AST) -> None:
+        """NumPy would change a global array, for the rest of this call and for later calls: the compiler
+        reads the update as a new value, and no gradient can account for the change."""
+        for root in {_root(site) for site in changed}:
+            if not (isinstance(root, tuple) and root[0] == "global"):
+                continue
+            value = self.namespace.lookup(root[1]) if self.namespace is not None else None
+            if type(value) in (int, float, complex, bool):
+                continue  # a number: the update rebinds `name` only
+            raise UnsupportedSyntaxError(
+                f"`{name}` may share memory with the global `{root[1]}`, which NumPy's in-place update would "
+                f"change (for later calls too); copy first (`{name} = {name}.copy()`)",
+                self.info.location(update), "in-place update of a global array")
 
     def bind(self, target: gast.AST, value: gast.expr, state: _State, site: gast.AST) -> None:
         if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
@@ -424,11 +429,11 @@ class _Interpreter:
         if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
-                counter = _NUMBER if self.builtin(iterable.func, range) else id(iterable)
+                counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
                 self.assign(target, frozenset({counter}), state)
                 return
             if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                counter = _NUMBER if self.builtin(iterable.func, enumerate) else id(iterable)
+                counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
                 self.assign(target.elts[0], frozenset({counter}), state)
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
@@ -474,37 +479,7 @@ class _Interpreter:
 
     def number(self, value: gast.AST, state: _State) -> bool:
         """Whether `value` is proven to be an immutable number (or bool, string, None)."""
-        if isinstance(value, gast.Constant):
-            return True
-        if isinstance(value, gast.Name):
-            return state.sites.get(value.id) == frozenset({_NUMBER})
-        if isinstance(value, gast.UnaryOp):
-            return self.number(value.operand, state)
-        if isinstance(value, gast.BinOp):
-            return self.number(value.left, state) and self.number(value.right, state)
-        if isinstance(value, gast.Compare):
-            return all(self.number(v, state) for v in [value.left, *value.comparators])
-        if isinstance(value, gast.BoolOp):
-            return all(self.number(v, state) for v in value.values)
-        if isinstance(value, gast.IfExp):
-            return self.number(value.body, state) and self.number(value.orelse, state)
-        if isinstance(value, gast.Call):
-            func = value.func
-            if isinstance(func, gast.Name):
-                return any(self.builtin(func, b) for b in _NUMBER_BUILTINS)
-            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                    and func.attr not in _MATH_NOT_NUMBERS:
-                return self.resolves_to(func.value, math) and isinstance(getattr(math, func.attr, None),
-                                                                         types.BuiltinFunctionType)
-        return False
-
-    def builtin(self, name: gast.Name, obj: object) -> bool:
-        """Whether `name` is the builtin `obj` (not a local, global or closure variable shadowing it)."""
-        return getattr(builtins, name.id, None) is obj and self.resolves_to(name, obj)
-
-    def resolves_to(self, name: gast.Name, obj: object) -> bool:
-        return self.namespace is not None and name.id not in self.local_names \
-            and self.namespace.lookup(name.id) is obj
+        return self.numbers.proves(value, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
 
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
         """The allocation sites `value` may share memory with (empty: a new object); through an
