@@ -35,9 +35,10 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     """The stages up to SSA IR: the user's function as verified IR."""
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
-    fence.check(node, info)                              # refuse early, while nodes point at user code
+    namespace = Namespace(fn)
+    fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
     local_names, all_names = resolve.scan_names(node)
-    ctx = Context(info, Namespace(fn), Namer(all_names), local_names)
+    ctx = Context(info, namespace, Namer(all_names), local_names)
     iterables.transform(node, ctx)                       # loops over sequences -> loops over range()
     returns.transform(node, ctx)                         # one `return`, last; may add `break` to loops
     loop_exits.transform(node, ctx)                      # after returns: removes every break/continue

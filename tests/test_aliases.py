@@ -5,6 +5,8 @@ get a silently wrong gradient (found by the random-program property tests); each
 checked against finite differences.
 """
 
+import inspect
+import math
 from pathlib import Path
 
 import numpy as np
@@ -259,3 +261,298 @@ def test_parts_of_one_array_reached_two_ways_are_refused(fn):
     with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an (alias|iterated array)") as info:
         ad.grad(fn)
     assert info.value.location.filename == __file__
+
+
+# Numbers are immutable: `s += e` on a name proven to hold a number rebinds it and changes no alias.
+# Proven: literals, `float()`, `int()`, `len()`, `math` functions, `range`/`enumerate` counters and
+# arithmetic on those. Each accepted function has a close twin where the alias can really be seen.
+
+def float_copied(x):
+    s = float(np.sum(x * x))
+    t = s
+    s += 1.0
+    s *= 2.0
+    return t * np.sum(x) + s
+
+
+def math_accumulator(x):
+    s = 0.5
+    out = 0.0
+    for i in range(len(x)):
+        total = s
+        s += math.sin(float(i))  # a number plus a number
+        out = out + x[i] * total * s
+    return out
+
+
+def counter_copied(x):
+    s = 0.0
+    for i in range(3):
+        j = i
+        i += 1
+        s = s + x[j] * i
+    for k, e in enumerate(x):
+        m = k
+        k *= 2
+        s = s + e * (m + k)
+    return s
+
+
+def parameter_copied(s, x):
+    # `s` may be a 0-d array, which `+=` changes in place: `t` changes too.
+    t = s
+    s += 1.0
+    return t * np.sum(x) + s
+
+
+def became_an_array(x):
+    s = 0.0
+    s += x  # now an array: the next `+=` writes into it
+    t = s
+    s += 1.0
+    return np.sum(t * x) + np.sum(s)
+
+
+def float_shadowed(x, float):
+    s = float(x)  # not the builtin: here `np.asarray`, which returns `x` itself
+    t = s
+    s += 1.0
+    return np.sum(t * x)
+
+
+def math_prod_copied(x):
+    s = math.prod([x, x])  # multiplies arrays: an array
+    t = s
+    s += 1.0
+    return np.sum(t * x)
+
+
+@pytest.mark.parametrize("fn", [float_copied, math_accumulator, counter_copied])
+def test_numbers_copied_then_updated_are_differentiated(fn):
+    x = np.array([0.3, -0.7, 1.1])
+    check_grad(fn, (x,))
+
+
+@pytest.mark.parametrize("fn, args", [(parameter_copied, (np.array(0.5), np.ones(3))),
+                                      (became_an_array, (np.ones(3),)),
+                                      (float_shadowed, (np.ones(3), np.asarray)),
+                                      (math_prod_copied, (np.ones(3),))])
+def test_values_not_proven_numbers_are_refused(fn, args):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
+        ad.grad(fn)
+    assert info.value.location.filename == __file__
+    assert "`t`" in str(info.value)
+    # The alias is real: NumPy's value differs from the one of `t = s; s = s + 1.0`.
+    source = inspect.getsource(fn).replace("s += 1.0", "s = s + 1.0").replace(fn.__name__, "functional")
+    namespace = dict(fn.__globals__)
+    exec(compile(source, "<functional>", "exec"), namespace)
+    copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+    assert not np.allclose(fn(*args), namespace["functional"](*copies))
+
+
+# Recency: a loop that builds a new array each iteration keeps the new one apart from the old ones.
+
+def new_array_each_iteration(x):
+    cur = x * 1.0
+    s = 0.0
+    for i in range(3):
+        prev = cur
+        cur = np.tanh(cur)
+        prev *= 2.0  # the previous iteration's array: `cur` is a new one
+        s = s + np.sum(prev * cur)
+    return s
+
+
+def swapped_with_a_new_array(x):
+    a = x * 1.0
+    b = x * 2.0
+    s = 0.0
+    for i in range(3):
+        a, b = b, np.sin(a)
+        a *= 0.5
+        s = s + np.sum(a * b)
+    return s
+
+
+def view_each_iteration(x):
+    cur = x * 1.0
+    s = 0.0
+    for i in range(3):
+        prev = cur
+        cur = cur[::-1]  # a view: `prev *= 2.0` changes it
+        prev *= 2.0
+        s = s + np.sum(prev * cur)
+    return s
+
+
+def test_new_arrays_in_loops_are_differentiated():
+    x = np.array([0.3, -0.7, 1.1])
+    check_grad(new_array_each_iteration, (x,))
+    check_grad(swapped_with_a_new_array, (x,))
+
+
+def test_views_in_loops_are_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="`prev` may share memory with `cur`"):
+        ad.grad(view_each_iteration)
+
+
+def numpy_out(x):
+    buf = np.zeros(3)
+    t = np.multiply(np.ones(3), 2.0, out=buf)  # returns `buf`
+    buf += 1.0
+    return np.sum(t * x)
+
+
+def test_out_argument_is_what_a_call_returns():
+    # Was differentiated as if `t` were a new array: gradient 2 where NumPy's function has slope 3.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="`buf` may share memory with `t`"):
+        ad.grad(numpy_out)
+
+
+# Nothing runs after `return`, `break` or `continue`: an alias made just before one is not seen by
+# the statements that follow in the loop body, nor on the path that falls through the `if`.
+
+def aliased_then_returned(x, n):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(n):
+        if i == 2:
+            b = a
+            return np.sum(b * x)
+        a *= 0.5
+    return np.sum(a * b)
+
+
+def aliased_then_broke(x, n):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(n):
+        if i == 1:
+            b = a
+            break
+        a *= 0.5
+    return np.sum(a * b * x)
+
+
+def aliased_then_continued(x, n):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(n):
+        if i == 1:
+            b = a
+            continue  # the next iteration's update changes `b` too
+        a *= 0.5
+    return np.sum(a * b * x)
+
+
+@pytest.mark.parametrize("fn", [aliased_then_returned, aliased_then_broke])
+def test_alias_made_before_leaving_is_differentiated(fn):
+    x = np.array([0.3, -0.7, 1.1])
+    for n in range(5):
+        check_grad(fn, (x, n))
+
+
+def test_alias_made_before_continue_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="`a` may share memory with `b`"):
+        ad.grad(aliased_then_continued)
+    x = np.array([0.3, -0.7, 1.1])
+    assert aliased_then_continued(x.copy(), 3) != np.sum(x * 0.25 * x * x)  # what `a = a * 0.5` would give
+
+
+def array_without_copy(x):
+    buf = np.ones(3)
+    t = np.array(buf, copy=False)  # `buf` itself
+    buf += 1.0
+    return np.sum(t * x)
+
+
+def test_array_without_copy_is_its_argument():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="`buf` may share memory with `t`"):
+        ad.grad(array_without_copy)
+
+
+# Names swapped in a loop each may point to both arrays, yet never share memory: known to be apart.
+
+def double_buffer(x):
+    cur = x * 1.0
+    nxt = np.zeros(3)
+    for i in range(3):
+        nxt[:] = np.tanh(cur) + 0.5 * cur[::-1]
+        cur, nxt = nxt, cur
+    return np.sum(cur * cur)
+
+
+def swapped_then_updated(x):
+    a = x * 1.0
+    b = x * 2.0
+    for i in range(3):
+        a, b = b, a
+        a *= 0.5 + 0.1 * i
+        b = b + 0.0 * i if i == 1 else b
+    return np.sum(a * b)
+
+
+def double_buffer_of_one_array(x):
+    cur = x * 1.0
+    nxt = cur  # one array under two names: the write changes `cur` too
+    for i in range(3):
+        nxt[:] = np.tanh(cur) + 0.5 * cur[::-1]
+        cur, nxt = nxt, cur
+    return np.sum(cur * cur)
+
+
+def swapped_views(x):
+    a = x * 1.0
+    b = a[::-1]  # a view of `a`: swapping does not make them apart
+    for i in range(3):
+        a, b = b, a
+        a *= 0.5
+    return np.sum(a * b)
+
+
+def test_swapped_arrays_are_differentiated():
+    x = np.array([0.3, -0.7, 1.1])
+    check_grad(double_buffer, (x,))
+    check_grad(swapped_then_updated, (x,))
+
+
+@pytest.mark.parametrize("fn", [double_buffer_of_one_array, swapped_views])
+def test_swapped_names_of_shared_memory_are_refused(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias"):
+        ad.grad(fn)
+
+
+# A global array changed in place would stay changed for later calls: refused, even through an alias.
+
+GLOBAL_WEIGHTS = np.array([1.0, 2.0, 3.0])
+GLOBAL_SCALE = 2.0
+
+
+def updates_a_global_through_an_alias(x):
+    w = GLOBAL_WEIGHTS
+    w += 1.0  # NumPy changes GLOBAL_WEIGHTS, for this call and the next ones
+    return np.sum(GLOBAL_WEIGHTS * x)
+
+
+def writes_a_global_row_through_an_alias(x):
+    w = GLOBAL_WEIGHTS[0:2]
+    w[0] = 5.0
+    return np.sum(GLOBAL_WEIGHTS * x)
+
+
+def updates_a_copy_of_a_global_number(x):
+    s = GLOBAL_SCALE
+    s += 1.0  # a number: rebinds `s` only
+    return np.sum(s * x * GLOBAL_SCALE)
+
+
+@pytest.mark.parametrize("fn", [updates_a_global_through_an_alias, writes_a_global_row_through_an_alias])
+def test_global_arrays_changed_through_an_alias_are_refused(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="may share memory with the global `GLOBAL_WEIGHTS`") as info:
+        ad.grad(fn)
+    assert info.value.construct == "in-place update of a global array"
+    assert info.value.location.line == fn.__code__.co_firstlineno + 2
+
+
+def test_global_number_copied_then_updated_is_differentiated():
+    check_grad(updates_a_copy_of_a_global_number, (np.array([0.3, -0.7, 1.1]),))

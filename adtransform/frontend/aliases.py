@@ -12,10 +12,31 @@ analysis is a may-point-to abstract interpretation over the structured syntax: e
 name points to a set of allocation sites; an update makes every *other* name pointing
 to one of its sites stale, and reading a stale name is refused. Rebinding a name
 clears it. Loops iterate to a fixed point; branches join.
+
+Refinements keep the analysis from refusing what NumPy and the compiler agree on:
+
+* Numbers are immutable. A value *proven* to be an immutable number (a literal, the result of
+  `float()`, `int()`, `len()`, a `math` function, `range`'s and `enumerate`'s counters, and
+  arithmetic on such values) points to no memory that an update could change, so `t = s; s += 1.0`
+  only rebinds `s`. Proven means resolved: the builtin or module named must be the real one
+  (never a local or a global that shadows it). The rank analysis is no help here: a rank-0 value
+  may be a 0-d array, which `+=` does change in place.
+* Recency: an expression that builds a new object each time it runs (arithmetic, NumPy
+  functions other than views, methods that copy) allocates at one site, but the object made by
+  its latest run is told apart from the older ones: running it again renames the names pointing
+  to the latest object to point to the older ones. So `prev = cur; cur = np.tanh(cur)` in a loop
+  leaves `prev` and `cur` apart, and `prev *= 2.0` does not change `cur`.
+* Apart names: pairs of names known to share no memory on every path, kept through assignments
+  of one name to another and through joins (where the may-point-to sets lose it). Two arrays
+  swapped in a loop (`cur, nxt = nxt, cur`) each may point to both, yet stay apart.
+* `return`, `break` and `continue` end a path: an alias made just before one is not seen by the
+  statements they skip.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import gast
@@ -23,6 +44,8 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from ..syntax.parse import to_source
+from .numbers import Numbers
+from .resolve import Namespace
 from .source import SourceInfo
 
 # Attributes and methods of an array that return a view of it.
@@ -46,24 +69,72 @@ _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "ran
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
 
 
+class _Number:
+    """The site of every immutable number: it overlaps nothing, itself included."""
+
+    def __repr__(self) -> str:
+        return "<number>"
+
+
+_NUMBER = _Number()
+
+
+@dataclass(frozen=True)
+class _Older:
+    """The objects built at allocation site `site` before the latest one (which `site` stands for)."""
+
+    site: object
+
+
 @dataclass
 class _State:
-    """May-point-to sets, and the names an in-place update has made stale (with that update)."""
+    """May-point-to sets, the names an in-place update has made stale (with that update), and pairs
+    of names known to hold memory apart on every path (`a, b = b, a` swaps two arrays: each may
+    point to both, yet they never share)."""
 
     sites: dict[str, frozenset[object]] = field(default_factory=dict)
     stale: dict[str, gast.AST] = field(default_factory=dict)
+    apart: frozenset[frozenset[str]] = frozenset()
+    updated: frozenset[str] = frozenset()  # the names updated in place: only pairs with one matter
 
     def copy(self) -> _State:
-        return _State(dict(self.sites), dict(self.stale))
+        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated)
+
+    def known_apart(self, a: str, b: str) -> bool:
+        return frozenset({a, b}) in self.apart or not _sites_overlap(self.sites.get(a, ()), self.sites.get(b, ()))
+
+    def forget(self, name: str) -> None:
+        """`name` is bound again: what was known about its old value no longer holds."""
+        if any(name in pair for pair in self.apart):
+            self.apart = frozenset(pair for pair in self.apart if name not in pair)
+
+    def allocate(self, site: object) -> None:
+        """`site` builds a new object: the one it built last becomes one of the older ones."""
+        for name, where in self.sites.items():
+            if any(_root(s) == site for s in where):
+                self.sites[name] = frozenset(_aged(s, site) for s in where)
 
     def join(self, other: _State) -> _State:
         sites = dict(self.sites)
         for name, where in other.sites.items():
             sites[name] = sites.get(name, frozenset()) | where
-        return _State(sites, {**other.stale, **self.stale})
+        # Apart after the join: apart on both paths (a name unbound on a path is apart from all there).
+        # Only pairs whose joined sites overlap need saying so, and only those with an updated name.
+        by_root: dict[object, list[str]] = {}
+        for name in sorted(sites):
+            for root in {_root(site) for site in sites[name]} - {_NUMBER}:
+                by_root.setdefault(root, []).append(name)
+        candidates = {frozenset({a, b}) for names in by_root.values() for a in names for b in names
+                      if a < b and (a in self.updated or b in self.updated)}
+        apart = frozenset(
+            pair for pair in candidates
+            if all(not pair <= state.sites.keys() or state.known_apart(*sorted(pair)) for state in (self, other))
+            and _sites_overlap(*(sites[n] for n in sorted(pair))))
+        return _State(sites, {**other.stale, **self.stale}, apart, self.updated)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _State) and self.sites == other.sites and self.stale.keys() == other.stale.keys()
+        return isinstance(other, _State) and self.sites == other.sites \
+            and self.stale.keys() == other.stale.keys() and self.apart == other.apart
 
 
 @dataclass(frozen=True)
@@ -91,6 +162,42 @@ def _enclosing(site: object) -> list[object]:
     return chain
 
 
+@functools.lru_cache(maxsize=8192)
+def _root(site: object) -> object:
+    return _enclosing(site)[-1]
+
+
+def _sites_overlap(a: Iterable[object], b: Iterable[object]) -> bool:
+    a, b = tuple(a), tuple(b)
+    if not {_root(x) for x in a} & {_root(y) for y in b} - {_NUMBER}:
+        return False  # overlapping sites share a root
+    return any(_overlap(x, y) for x in a for y in b)
+
+
+def _join(a: _State | None, b: _State | None) -> _State | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return a.join(b)
+
+
+def _without(state: _State, name: str) -> _State:
+    out = state.copy()
+    out.sites.pop(name, None)
+    out.stale.pop(name, None)
+    out.forget(name)
+    return out
+
+
+def _aged(site: object, latest: object) -> object:
+    if site == latest:
+        return _Older(latest)
+    if isinstance(site, _Part):
+        return _Part(_aged(site.whole, latest), site.index)
+    if isinstance(site, _View):
+        return _View(_aged(site.whole, latest), site.expression)
+    return site
+
+
 _MAX_DEPTH = 4
 
 
@@ -114,7 +221,7 @@ def _overlap(a: object, b: object) -> bool:
     split off it as two disjoint parts."""
     chain_a, chain_b = _enclosing(a), _enclosing(b)
     common = next((site for site in chain_a if site in chain_b), None)
-    if common is None:
+    if common is None or common is _NUMBER:
         return False
     below_a = chain_a[chain_a.index(common) - 1] if chain_a[0] != common else None
     below_b = chain_b[chain_b.index(common) - 1] if chain_b[0] != common else None
@@ -123,33 +230,54 @@ def _overlap(a: object, b: object) -> bool:
     return True
 
 
-def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo) -> None:
-    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back."""
-    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in fn.args.args + fn.args.kwonlyargs})
-    _Interpreter(info).block(fn.body, state)
+def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
+    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
+
+    `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
+    to return a number."""
+    params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
+    local_names, updated = {a.id for a in params}, set()
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            local_names.add(node.id)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            updated.add(node.target.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and isinstance(node.value, gast.Name):
+            updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
+    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
+    _Interpreter(info, namespace, frozenset(local_names)).block(fn.body, state)
 
 
 class _Interpreter:
-    def __init__(self, info: SourceInfo) -> None:
+    def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.info = info
-        self.loop_exits: list[list[_State]] = []
+        self.namespace = namespace
+        self.numbers = Numbers(namespace, local_names)
+        self.loop_exits: list[tuple[list[_State], list[_State]]] = []  # per loop: states at `break`, at `continue`
 
-    def block(self, body: list[gast.stmt], state: _State) -> _State:
+    def block(self, body: list[gast.stmt], state: _State | None) -> _State | None:
+        """The state after `body`, None where no path gets there (after `return`, `break`, `continue`)."""
         for stmt in body:
+            if state is None:
+                return None
             state = self.statement(stmt, state)
         return state
 
-    def statement(self, stmt: gast.stmt, state: _State) -> _State:
+    def statement(self, stmt: gast.stmt, state: _State) -> _State | None:
         if isinstance(stmt, gast.If):
             self.read(stmt.test, state)
-            return self.block(stmt.body, state.copy()).join(self.block(stmt.orelse, state.copy()))
+            return _join(self.block(stmt.body, state.copy()), self.block(stmt.orelse, state.copy()))
         if isinstance(stmt, gast.For):
             return self.loop(stmt, state)
         if isinstance(stmt, gast.While):
             return self.loop(stmt, state)
         if isinstance(stmt, (gast.Break, gast.Continue)):
-            self.loop_exits[-1].append(state.copy())
-            return state
+            self.loop_exits[-1][isinstance(stmt, gast.Continue)].append(state.copy())
+            return None
+        if isinstance(stmt, gast.Return):
+            self.read(stmt.value, state)
+            return None
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             self.read(stmt.value, state)
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
@@ -165,26 +293,30 @@ class _Interpreter:
                 self.write_into(stmt.target, stmt, state)
             elif isinstance(stmt.target, gast.Name):
                 self.refuse_stale(stmt.target, state)
-                self.update(stmt.target.id, stmt, state)
+                if self.number(stmt.target, state) and self.number(stmt.value, state):
+                    state.sites[stmt.target.id] = frozenset({_NUMBER})  # a new number: nothing else changes
+                else:
+                    self.update(stmt.target.id, stmt, state)
             return state
         for child in gast.iter_child_nodes(stmt):
             if isinstance(child, gast.expr):
                 self.read(child, state)
         return state
 
-    def loop(self, loop: gast.For | gast.While, entry: _State) -> _State:
+    def loop(self, loop: gast.For | gast.While, entry: _State) -> _State | None:
         rest = f"<elements left by the loop on line {loop.lineno}>"
         if isinstance(loop, gast.For):
             self.read(loop.iter, entry)  # evaluated once; its rows are then handed out one by one
             # A hidden name for what the loop has yet to hand out: an update of the whole array
             # makes it stale, an update of the element just handed out does not.
             entry = entry.copy()
+            entry.forget(rest)
             entry.sites[rest] = frozenset(_bounded(_Part(site, ("rest", id(loop))))
                                           for iterated in _iterated(loop.iter)
                                           for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
         while True:
-            self.loop_exits.append([])
+            self.loop_exits.append(([], []))
             body = head.copy()
             if isinstance(loop, gast.For):
                 if rest in body.stale:
@@ -198,16 +330,17 @@ class _Interpreter:
             else:
                 self.read(loop.test, body)
             end = self.block(loop.body, body)
-            exits = self.loop_exits.pop()
-            new_head = head.join(end)
-            for state in exits:
+            breaks, continues = self.loop_exits.pop()
+            new_head = _join(head, end)
+            for state in continues:  # back to the head; a `break` leaves the loop (and skips `else`)
                 new_head = new_head.join(state)
             if new_head == head:
                 break
             head = new_head
-        head.sites.pop(rest, None)
-        head.stale.pop(rest, None)
-        return self.block(loop.orelse, head.copy())
+        after = self.block(loop.orelse, _without(head, rest))
+        for state in breaks:
+            after = _join(after, _without(state, rest))
+        return after
 
     def read(self, expr: gast.AST | None, state: _State) -> None:
         for node in gast.walk(expr) if expr is not None else ():
@@ -237,29 +370,53 @@ class _Interpreter:
         base = target.value
         if isinstance(base, gast.Name):
             self.refuse_stale(base, state)
-            changed = state.sites.get(base.id, frozenset())
-            for other, where in state.sites.items():
-                if other != base.id and any(_overlap(a, b) for a in where for b in changed):
-                    state.stale[other] = stmt
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
-            state.sites[base.id] = frozenset({id(stmt)})
+            self.update(base.id, stmt, state)
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
+        """`name`'s memory is changed in place: every other name sharing it sees the change."""
         changed = state.sites.get(name, frozenset())
+        self.refuse_global_update(name, changed, update)
         for other, where in state.sites.items():
-            if other != name and any(_overlap(a, b) for a in where for b in changed):
+            if other != name and _sites_overlap(where, changed) \
+                    and frozenset({other, name}) not in state.apart:
                 state.stale[other] = update
+        state.allocate(id(update))
         state.sites[name] = frozenset({id(update)})  # as the compiler reads it: a new value
+
+    def refuse_global_update(self, name: str, changed: frozenset[object], update: gast.AST) -> None:
+        """NumPy would change a global array, for the rest of this call and for later calls: the compiler
+        reads the update as a new value, and no gradient can account for the change."""
+        for root in {_root(site) for site in changed}:
+            if not (isinstance(root, tuple) and root[0] == "global"):
+                continue
+            value = self.namespace.lookup(root[1]) if self.namespace is not None else None
+            if type(value) in (int, float, complex, bool):
+                continue  # a number: the update rebinds `name` only
+            raise UnsupportedSyntaxError(
+                f"`{name}` may share memory with the global `{root[1]}`, which NumPy's in-place update would "
+                f"change (for later calls too); copy first (`{name} = {name}.copy()`)",
+                self.info.location(update), "in-place update of a global array")
 
     def bind(self, target: gast.AST, value: gast.expr, state: _State, site: gast.AST) -> None:
         if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
                 and len(target.elts) == len(value.elts):
             # Python evaluates every value before it binds any target.
-            values = [self.sources(elt, state) or frozenset({id(elt)}) for elt in value.elts]
+            for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
+                self.allocate_if_new(elt, elt, state)
+            values = [self.value_sites(elt, elt, state) for elt in value.elts]
+            known = self.apart_after(target.elts, value.elts, state)
             for elt_target, sites in zip(target.elts, values):
                 self.assign(elt_target, sites, state)
+            state.apart |= known
             return
-        sites = self.sources(value, state) or frozenset({id(site)})
+        self.allocate_if_new(value, site, state)
+        sites = self.value_sites(value, site, state)
+        if isinstance(target, gast.Name):
+            known = self.apart_after([target], [value], state)
+            self.assign(target, sites, state)
+            state.apart |= known
+            return
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
             for index, elt in enumerate(target.elts):
@@ -272,10 +429,12 @@ class _Interpreter:
         if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
-                self.assign(target, frozenset({id(iterable)}), state)
+                counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
+                self.assign(target, frozenset({counter}), state)
                 return
             if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                self.assign(target.elts[0], frozenset({id(iterable)}), state)
+                counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
+                self.assign(target.elts[0], frozenset({counter}), state)
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
@@ -293,6 +452,34 @@ class _Interpreter:
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.sites[node.id] = sites
                 state.stale.pop(node.id, None)
+                state.forget(node.id)
+
+    @staticmethod
+    def apart_after(targets: list[gast.AST], values: list[gast.expr], state: _State) -> frozenset[frozenset[str]]:
+        """The pairs of names apart once each `targets[i] = values[i]` is bound at once, from what is
+        known before: a name bound to another name's value is apart from whatever that name was."""
+        rebound = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+        bound = {t.id: v.id for t, v in zip(targets, values)
+                 if isinstance(t, gast.Name) and isinstance(v, gast.Name) and v.id in state.sites}
+        known = {frozenset({t, n}) for t, v in bound.items() for n in state.sites
+                 if n not in rebound and n != v and state.known_apart(v, n)}
+        known |= {frozenset({t, u}) for t, v in bound.items() for u, w in bound.items()
+                  if t < u and v != w and state.known_apart(v, w)}
+        return frozenset(known)
+
+    def value_sites(self, value: gast.expr, site: gast.AST, state: _State) -> frozenset[object]:
+        """What a name bound to `value` (evaluated at `site`) points to."""
+        if self.number(value, state):
+            return frozenset({_NUMBER})
+        return self.sources(value, state) or frozenset({id(site)})
+
+    def allocate_if_new(self, value: gast.expr, site: gast.AST, state: _State) -> None:
+        if not self.number(value, state) and _new_each_time(value):
+            state.allocate(id(site))
+
+    def number(self, value: gast.AST, state: _State) -> bool:
+        """Whether `value` is proven to be an immutable number (or bool, string, None)."""
+        return self.numbers.proves(value, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
 
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
         """The allocation sites `value` may share memory with (empty: a new object); through an
@@ -302,6 +489,25 @@ class _Interpreter:
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
+
+
+def _new_each_time(value: gast.expr) -> bool:
+    """Whether `value` builds a new object every time it runs (a call may return one it made before)."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.List)):
+        return True
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and not any(kw.arg == "out" for kw in value.keywords):
+        func = value.func
+        if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
+            return func.attr not in _NUMPY_VIEWS and not _may_not_copy(value)
+        return func.attr in FRESH_METHODS
+    return False
+
+
+def _may_not_copy(call: gast.Call) -> bool:
+    """`np.array(x, copy=False)`, `np.astype(x, t, copy=c)`: may return `x` itself."""
+    return any(kw.arg == "copy" and not (isinstance(kw.value, gast.Constant) and kw.value.value is True)
+               for kw in call.keywords)
 
 
 def _iterated(iterable: gast.expr) -> list[gast.expr]:
@@ -353,13 +559,16 @@ def _flowing_names(value: gast.AST) -> list[str]:
 def _call_flowing_names(call: gast.Call) -> list[str]:
     func = call.func
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in _flowing_names(arg)]
+    written = [name for kw in call.keywords if kw.arg == "out" for name in _flowing_names(kw.value)]
     if isinstance(func, gast.Attribute):
         if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
-            return arguments if func.attr in _NUMPY_VIEWS else []
+            if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
+                return arguments
+            return written  # `out=` is what they return
         if func.attr in _VIEW_METHODS:
             return _flowing_names(func.value)
         if func.attr in FRESH_METHODS:
-            return []
+            return written
         return _flowing_names(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
         return []

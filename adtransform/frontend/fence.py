@@ -11,6 +11,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from .aliases import refuse_aliased_updates
+from .resolve import Namespace
 from .source import SourceInfo
 
 _CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` statement"
@@ -52,8 +53,9 @@ _ALLOWED = (
 )
 
 
-def check(node: gast.FunctionDef, info: SourceInfo) -> None:
-    """Raise UnsupportedSyntaxError for the first construct we cannot differentiate."""
+def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
+    """Raise UnsupportedSyntaxError for the first construct we cannot differentiate (`namespace`, the
+    function's free names, lets the alias analysis prove that `float(...)` or `math.sin(...)` is a number)."""
     _check_signature(node, info)
     returns = []
     for stmt in node.body:
@@ -62,7 +64,7 @@ def check(node: gast.FunctionDef, info: SourceInfo) -> None:
             if isinstance(child, gast.Return):
                 returns.append(child)
     _check_returns(node, returns, info)
-    refuse_aliased_updates(node, info)
+    refuse_aliased_updates(node, info, namespace)
 
 
 def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:

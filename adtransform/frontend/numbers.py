@@ -1,0 +1,74 @@
+"""Prove that an expression's value is an immutable number, for the alias analysis.
+
+An immutable number cannot be changed in place: `s += 1.0` rebinds `s` and leaves every other name
+bound to the old value alone. Proven means: a literal; `float()`, `int()`, `bool()`, `complex()`,
+`len()`; a `math` function that converts its arguments to numbers; arithmetic, comparisons, `and`/
+`or` and conditional expressions on proven numbers; a name the caller knows holds one. A builtin or
+module counts only when the name resolves to the real one (not a local, global or closure variable
+that shadows it); the cache checks the called names again before reusing a transform.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import types
+from collections.abc import Callable
+
+import gast
+
+from .resolve import Namespace
+
+# Builtins that always return an immutable number (whatever they are given).
+_NUMBER_BUILTINS = (float, int, bool, complex, len)
+# `math` functions whose result need not be a number: they multiply (`prod`, `sumprod`) or call a
+# method of the argument (`floor`, `ceil`, `trunc`), which may return anything.
+_MATH_NOT_NUMBERS = frozenset({"prod", "sumprod", "floor", "ceil", "trunc"})
+
+
+class Numbers:
+    """Proofs about one function: `namespace` resolves its free names (None: no call is proven)."""
+
+    def __init__(self, namespace: Namespace | None, local_names: frozenset[str]) -> None:
+        self.namespace = namespace
+        self.local_names = local_names
+
+    def proves(self, value: gast.AST, holds_number: Callable[[str], bool]) -> bool:
+        """Whether `value` is an immutable number (or bool, string, None); `holds_number(name)` says
+        whether a name holds one where `value` is evaluated."""
+        def go(node: gast.AST) -> bool:
+            if isinstance(node, gast.Constant):
+                return True
+            if isinstance(node, gast.Name):
+                return holds_number(node.id)
+            if isinstance(node, gast.UnaryOp):
+                return go(node.operand)
+            if isinstance(node, gast.BinOp):
+                return go(node.left) and go(node.right)
+            if isinstance(node, gast.Compare):
+                return all(go(v) for v in [node.left, *node.comparators])
+            if isinstance(node, gast.BoolOp):
+                return all(go(v) for v in node.values)
+            if isinstance(node, gast.IfExp):
+                return go(node.body) and go(node.orelse)
+            if isinstance(node, gast.Call):
+                return self._number_call(node.func)
+            return False
+        return go(value)
+
+    def _number_call(self, func: gast.expr) -> bool:
+        if isinstance(func, gast.Name):
+            return any(self.builtin(func, b) for b in _NUMBER_BUILTINS)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.attr not in _MATH_NOT_NUMBERS:
+            return self.resolves_to(func.value, math) \
+                and isinstance(getattr(math, func.attr, None), types.BuiltinFunctionType)
+        return False
+
+    def builtin(self, name: gast.Name, obj: object) -> bool:
+        """Whether `name` is the builtin `obj` (not a local, global or closure variable shadowing it)."""
+        return getattr(builtins, name.id, None) is obj and self.resolves_to(name, obj)
+
+    def resolves_to(self, name: gast.Name, obj: object) -> bool:
+        return self.namespace is not None and name.id not in self.local_names \
+            and self.namespace.lookup(name.id) is obj
