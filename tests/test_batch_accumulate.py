@@ -409,3 +409,15 @@ def test_divisions_by_a_fixed_value_are_applied_once_after_the_loop():
     check_grad(cooling, (30.0, 2.0, 3.0, 0.4), wrt=(0, 1, 2, 3))
     # Arrays and broadcasting: the factor may be a vector, the accumulator a scalar.
     check_grad(cooling_vec, (np.array([30.0, 20.0]), np.array([2.0, 2.5]), 3.0, 0.4), wrt=(0, 1, 2, 3))
+
+
+def drain(T, p, m, n):
+    for i in range(n):
+        T = T - p / m
+    return T
+
+
+def test_a_loop_that_may_not_run_divides_only_as_it_runs():
+    # With n = 0 the function never divides by m: neither may its gradient.
+    assert ad.grad(drain, wrt=(0, 1, 2))(1.0, 2.0, 0.0, 0) == (1.0, 0.0, 0.0)
+    check_grad(drain, (1.0, 2.0, 3.0, 4), wrt=(0, 1, 2))

@@ -32,7 +32,8 @@ shape and dtype for a loop that did not run, and promotes as the addition did).
 The same holds for a fixed linear map of any other kind: a loop adding `X / c`,
 `X * c` or `c * X` into an accumulator, with `c` fixed (defined outside the
 loop), adds `X` into a new accumulator `s` (from 0.0) and applies the map once,
-after the loop: `init + s / c`. In the backward loop of a simulation every
+after the loop: `init + s / c` (for loops known to run, so the division is one
+the iterations made). In the backward loop of a simulation every
 division by a parameter (`power * dt / tank_cp / tank_mass`) leaves such an
 accumulation for the parameter's adjoint; this takes two operations per step
 and division away from each (the factor's rounding is applied once instead of
@@ -57,6 +58,7 @@ from .. import runtime
 from ..ad import runtime_refs
 from ..ir.nodes import Callee, Carried, Const, Function, Global, If, Loop, Op, Operand, Stmt, Style, Var, read_counts
 from ..syntax.naming import Namer
+from .licm import runs_at_least_once
 
 # Per-step adjoint -> (helper summing the steps, position of the operand that must stay fixed).
 _BATCHED = {
@@ -86,6 +88,8 @@ def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
 
     Also a chain `A = (A + X1 / c) - X2 / c` of contributions with the same fixed factor.
     """
+    if not runs_at_least_once(loop):
+        return False  # `init + s / c` after a loop that did not run could divide by a zero it never read
     top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
     after: list[Op] = []
     for c in list(loop.carried):

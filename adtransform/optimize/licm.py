@@ -81,14 +81,15 @@ def _block(body: list[Stmt]) -> tuple[list[Stmt], bool]:
             changed |= a or b
         elif isinstance(stmt, Loop):
             stmt.body, inner = _block(stmt.body)  # inner loops first: what leaves them may leave this one too
-            hoisted = _hoist(stmt) if _runs_at_least_once(stmt) else []
+            hoisted = _hoist(stmt) if runs_at_least_once(stmt) else []
             out += hoisted
             changed |= inner or bool(hoisted)
         out.append(stmt)
     return out, changed
 
 
-def _runs_at_least_once(loop: Loop) -> bool:
+def runs_at_least_once(loop: Loop) -> bool:
+    """A `range` loop with constant bounds and at least one iteration."""
     if loop.kind is not LoopKind.RANGE or not all(isinstance(a, Const) for a in loop.iter_args):
         return False
     start, stop, step = (a.value for a in loop.iter_args)
