@@ -382,3 +382,30 @@ def test_failed_rank_check_falls_back_to_unbroadcast():
     check_grad(schedule_rows, (rng.normal(size=3), 1.5), wrt=(0, 1))
     check_grad(schedule_rows, (rng.normal(size=(3, 2)), 1.5), wrt=(0, 1))
     check_grad(schedule_rows, (rng.normal(size=(3, 2)), rng.normal(size=(4, 1))), wrt=(0, 1))
+
+
+def start_read_inside(x, n):
+    s0 = np.sin(x)
+    s = s0
+    for i in range(n):
+        s = s * 0.5 + np.tanh(s0)
+    return np.sum(s)
+
+
+def start_read_inside_cse(x, n):
+    s = np.mean(x)
+    a = 0.0
+    k = 0
+    while k < n:
+        a, s = s, s * 0.5 + np.tanh(np.mean(x))   # np.mean(x) is `s` before the loop, after CSE
+        k = k + 1
+    return a * a + s
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_value_entering_a_loop_and_read_in_it_gets_both_adjoints(n):
+    # Found by the random-program property test: the adjoint the loop accumulated for the
+    # value read inside overwrote the one flowing back to it as the carried value's start.
+    check_grad(start_read_inside, (np.array([0.3, -1.2]), n))
+    check_grad(start_read_inside_cse, (np.array([1.3, -0.3, 1.2]), n))
+    check_grad(start_read_inside, (0.7, n))

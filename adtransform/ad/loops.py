@@ -114,13 +114,16 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     reverse = Loop(LoopKind.RANGE, iter_args, target, backward, restore.pops + body.ops,
                    line=loop.line, col=loop.col, sweep=Sweep.ADJOINT)
     outer.ops.append(reverse)
-    for c, b in zip(carried, backward):
-        if isinstance(c.init, Var) and active.is_active(c.init):
-            outer.accumulate(c.init, b.result, loop.line)
+    # Accumulators first: a value both read in the loop and entering it as a carried value
+    # (`s = np.mean(x)` before `s = s * 0.5 + np.tanh(np.mean(x))`, once CSE made both `s`)
+    # gets the carried value's adjoint added to what the iterations accumulated.
     for v, acc in accumulators.items():
         outer.adjoints[v] = acc.result
         if v in outer.user_vars:
             outer.readable.add(acc.result)
+    for c, b in zip(carried, backward):
+        if isinstance(c.init, Var) and active.is_active(c.init):
+            outer.accumulate(c.init, b.result, loop.line)
 
 
 def _shifted(loop: Loop, record: list[Var]) -> dict[Var, Carried]:
