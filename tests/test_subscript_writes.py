@@ -276,3 +276,31 @@ def test_a_differentiated_value_written_into_an_integer_array_is_a_clear_error()
     # y[0] = trunc(10 x0) would lose its derivative: refused at run time, before the loop.
     with pytest.raises(ad.NonDifferentiableInputError, match="`y` holds int64 values"):
         ad.grad(written_into_integers)(np.array([0.33, -0.7, 0.5]))
+
+
+def write_then_scale(x, n):
+    y = x * 1.0
+    for k in range(n):
+        y[0] = 0.5
+        y = y * np.tanh(np.sum(y))
+    return np.sum(y)
+
+
+def write_then_scale_in_place(x, n):
+    k = 0
+    while k < n + 1:
+        x[0] = np.sin(2.0)
+        x *= np.tanh(-np.sum(x))
+        k = k + 1
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_the_written_version_is_recorded_not_the_next_one(n):
+    # Found by the random-program property test: the write `y[0] = v` gives the new version of y
+    # the loop variable's name, and the next value `y * t` was then computed into that same
+    # variable before the iteration's record read the written version.
+    x = np.array([1.03, -1.01, 0.17])
+    check_grad(write_then_scale, (x, n))
+    check_grad(write_then_scale_in_place, (x.copy(), n))
+    assert "y_1 = y_1 * " not in ad.grad(write_then_scale).source

@@ -272,7 +272,13 @@ def _can_write_in_place(loop: Loop, carried: Carried) -> bool:
     later = [*loop.body[position + 1:]]
     reads = {u for s in later for u in s.uses()}
     reads |= {c.next for c in loop.carried if c is not carried and isinstance(c.next, Var)}
-    return carried.param not in reads and nxt not in {c.next for c in loop.carried if c is not carried}
+    # A write into the param's buffer (`x[0] = v`) names its new version after the param: reads of
+    # that version read the param's variable too.
+    spelled_as_param = {carried.param}
+    for s in loop.body:
+        if isinstance(s, Op) and s.callee.style in (Style.STORE, Style.ADD_INTO) and s.args[0] in spelled_as_param:
+            spelled_as_param.add(s.result)
+    return not spelled_as_param & reads and nxt not in {c.next for c in loop.carried if c is not carried}
 
 
 def _branch(region: If, names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
