@@ -279,6 +279,16 @@ def rewrite_region(stmt: If | Loop, mapping: dict[Var, Operand],
         c.next = substitute(c.next, mapping)
 
 
+def blocks(body: list[Stmt]) -> Iterator[list[Stmt]]:
+    """Every block of statements (a body, a branch, a loop's body), outer blocks first."""
+    yield body
+    for stmt in walk(body):
+        if isinstance(stmt, If):
+            yield from (stmt.then_body, stmt.else_body)
+        elif isinstance(stmt, Loop):
+            yield from (stmt.cond_body, stmt.body)
+
+
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
     """Every statement of a body, entering regions (a region comes before its contents)."""
     for stmt in body:

@@ -56,7 +56,21 @@ from typing import NamedTuple
 
 from .. import runtime
 from ..ad import runtime_refs
-from ..ir.nodes import Callee, Carried, Const, Function, Global, If, Loop, Op, Operand, Stmt, Style, Var, read_counts
+from ..ir.nodes import (
+    Callee,
+    Carried,
+    Const,
+    Function,
+    Global,
+    Loop,
+    Op,
+    Operand,
+    Stmt,
+    Style,
+    Var,
+    blocks,
+    read_counts,
+)
 from ..syntax.naming import Namer
 from .licm import runs_at_least_once
 
@@ -76,7 +90,7 @@ _VERSION = re.compile(r"_\d+$")
 def transform(fn: Function, namer: Namer) -> bool:
     uses = read_counts(fn)
     changed = False
-    for block in list(_blocks(fn.body)):
+    for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:
             changed |= _batch(loop, block, uses, namer)
             changed |= _factor(loop, block, uses, namer)
@@ -238,15 +252,3 @@ def _is_zeros_of(init: Operand, fixed: Var, block: list[Stmt], loop: Loop) -> bo
 
 def _index(block: list[Stmt], stmt: Stmt) -> int:
     return next(i for i, s in enumerate(block) if s is stmt)
-
-
-def _blocks(body: list[Stmt]):
-    """Every block of statements, outer blocks first."""
-    yield body
-    for stmt in body:
-        if isinstance(stmt, If):
-            yield from _blocks(stmt.then_body)
-            yield from _blocks(stmt.else_body)
-        elif isinstance(stmt, Loop):
-            yield from _blocks(stmt.cond_body)
-            yield from _blocks(stmt.body)
