@@ -80,3 +80,34 @@ def test_the_scalar_version_does_not_compute_the_output_it_proves_scalar(args):
     check_grad(running_cost, (args[0], 18.0))
     with pytest.raises(ad.NonScalarOutputError, match="returned a value of shape \\(2,\\)"):
         ad.grad(running_cost)(args[0], np.array([18.0, 19.0]))  # the general version checks
+
+
+def read_after(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] ** 2
+    return s + np.sum(x * 3.0)
+
+
+def test_element_adjoints_add_into_a_list_of_floats(args):
+    heating, T_out, T0 = args
+    src = ad.grad(running_cost).source
+    assert "= zeros_items(heating)" in src and "heating_grad = from_items(heating_bar)" in src
+    g = ad.grad(running_cost)(heating, T0)
+    assert type(g) is np.ndarray and g.dtype == np.float64
+    # float32 (and vectors too long to list) keep the array: the gradient keeps the dtype.
+    assert ad.grad(running_cost)(heating.astype(np.float32), T0).dtype == np.float32
+    check_grad(running_cost, (heating.astype(np.float32), T0))
+    long = np.linspace(0.5, 1.5, (1 << 16) + 1) * 1e-3
+    T, Ts = 18.0, []
+    for h in long:
+        T = 0.9 * T + h
+        Ts.append(T)
+    lam, expected = 0.0, np.empty_like(long)
+    for t in range(len(long) - 1, -1, -1):   # d cost / d h_t = sum over s >= t of 2 (T_s - 21) 0.9^(s - t)
+        lam = 2.0 * (Ts[t] - 21.0) + 0.9 * lam
+        expected[t] = lam
+    np.testing.assert_allclose(ad.grad(running_cost)(long, 18.0), expected, rtol=1e-12)
+    # An adjoint that also receives a whole-array contribution stays an array.
+    assert "zeros_items" not in ad.grad(read_after).source
+    check_grad(read_after, (heating,))

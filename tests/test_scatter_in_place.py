@@ -58,7 +58,7 @@ def read_after(x):
 def test_loop_reads_update_one_buffer():
     src = ad.grad(running).source
     assert "x_bar[i_3] += " in src and "getitem_adjoint(" not in src
-    assert src.count("zeros_like(x)") == 1   # allocated once, before the backward loop
+    assert src.count("zeros_items(x)") == 1   # allocated once, before the backward loop (a list of floats)
 
 
 @pytest.mark.parametrize("fn", [running, neighbours, windows, read_after])

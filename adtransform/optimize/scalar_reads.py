@@ -17,8 +17,13 @@ The semantics of the arithmetic that follows are those of Python floats: as
 for the scalar parameters the user passes, `1.0 / 0.0` raises instead of
 returning inf.
 
-Requires: runs once, after the value-level passes. Guarantees: the rewritten
-reads give the same numbers.
+The adjoint of such a vector, added into one element at a time (`x_bar[t] +=
+g`, from scatter_in_place), starts as a list of zeros too (`zeros_items`) when
+nothing but those additions and the loops carrying it reads it before it is
+returned; `from_items` makes it the float64 array returned.
+
+Requires: runs once, after the value-level passes and scatter_in_place.
+Guarantees: the rewritten reads give the same numbers, and the gradient is an array.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import operator
 from .. import runtime
 from ..ad import runtime_refs
 from ..analysis.rank import integers
-from ..ir.nodes import Const, Function, Index, Loop, Op, Style, Sweep, Var, walk
+from ..ir.nodes import Const, Function, If, Index, Loop, Op, Style, Sweep, Var, flatten, walk
 from ..syntax.naming import Namer
 
 
@@ -53,12 +58,76 @@ def transform(fn: Function, namer: Namer) -> bool:
                 and isinstance(stmt.args[0], Var) and stmt.args[0] in items:
             in_loops.discard(items[stmt.args[0]])
     at = fn.body.index(guard) + 1
+    listed_adjoints = _list_adjoints(fn, in_loops, namer)
     for vector in sorted(in_loops, key=lambda v: v.name, reverse=True):
         listed = Var(namer.fresh(f"{vector.name}_items"))
         fn.body.insert(at, Op(listed, runtime_refs.callee("float_items"), [vector], sweep=Sweep.PRIMAL))
         for op in reads[vector]:
             op.args[0] = listed
-    return bool(in_loops)
+    return bool(in_loops) or listed_adjoints
+
+
+def _list_adjoints(fn: Function, vectors: set[Var], namer: Namer) -> bool:
+    """`zeros_like(x)` -> `zeros_items(x)` for adjoints only added into element by element and returned."""
+    users: dict[Var, list[object]] = {}
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op):
+            for a in stmt.uses():
+                users.setdefault(a, []).append(stmt)
+            continue
+        own = [stmt.cond, *stmt.then_values, *stmt.else_values] if isinstance(stmt, If) \
+            else [*stmt.iter_args, stmt.cond]
+        for v in (v for o in own for v in flatten(o) if isinstance(v, Var)):
+            users.setdefault(v, []).append(None)
+        for c in stmt.carried if isinstance(stmt, Loop) else ():
+            for role, v in (("init", c.init), ("next", c.next)):
+                if isinstance(v, Var):
+                    users.setdefault(v, []).append((role, c))
+    for i, r in enumerate(fn.returns):
+        if isinstance(r, Var):
+            users.setdefault(r, []).append(("return", i))
+    changed = False
+    for op in [s for s in fn.body if isinstance(s, Op)]:
+        if op.callee.key is not runtime.zeros_like or op.callee.style is not Style.FUNCTION \
+                or op.args[0] not in vectors:
+            continue
+        end = _follow(op.result, op.args[0], users, stop=None)
+        if end is None:
+            continue
+        position = next(i for i, r in enumerate(fn.returns) if r is end)
+        op.callee = runtime_refs.callee("zeros_items")
+        array = Var(namer.fresh(f"{op.args[0].name}_grad"))
+        fn.body.append(Op(array, runtime_refs.callee("from_items"), [end], sweep=Sweep.ADJOINT))
+        fn.returns[position] = array
+        changed = True
+    return changed
+
+
+def _follow(value: Var, vector: Var, users: dict, stop: Var | None, depth: int = 0) -> Var | None:
+    """Where the accumulation starting at `value` ends: returned (or, in a loop, handed on as `stop`)."""
+    while depth < 64:
+        depth += 1
+        if value is stop:
+            return value
+        found = users.get(value, [])
+        if len(found) != 1:
+            return None
+        (user,) = found
+        if isinstance(user, Op):
+            added = user.callee.style is Style.ADD_INTO and user.args[0] is value and user.args[2] is vector
+            if not (added or user.callee.style is Style.COPY):
+                return None
+            value = user.result
+        elif isinstance(user, tuple) and user[0] == "init":
+            c = user[1]
+            if _follow(c.param, vector, users, stop=c.next, depth=depth) is None:
+                return None
+            value = c.result
+        elif isinstance(user, tuple) and user[0] == "return" and stop is None:
+            return value
+        else:
+            return None
+    return None
 
 
 def _element_read(stmt: object, vectors: set[Var], ints: set[Var]) -> bool:

@@ -21,6 +21,7 @@ from .helpers import (
     dot_rhs_adjoint_sum,
     extremum_adjoint,
     float_items,
+    from_items,
     full_like,
     getitem_accumulate,
     getitem_adjoint,
@@ -32,13 +33,15 @@ from .helpers import (
     slot_adjoint,
     tie_share,
     transpose_adjoint,
+    zeros_items,
     zeros_like,
 )
 
 __all__ = [
     "all_scalars", "copy_gradient", "dot_lhs_adjoint", "dot_lhs_adjoint_sum", "dot_rhs_adjoint",
     "dot_rhs_adjoint_sum", "ensure_cotangent", "ensure_differentiable", "ensure_float_target", "ensure_scalar",
-    "extremum_adjoint", "float_items", "full_like", "getitem_accumulate", "getitem_adjoint", "has_ranks",
+    "extremum_adjoint", "float_items", "from_items", "full_like", "getitem_accumulate", "getitem_adjoint", "has_ranks",
     "index_update", "matmul_lhs_adjoint", "matmul_lhs_adjoint_sum", "matmul_rhs_adjoint", "matmul_rhs_adjoint_sum",
-    "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_like",
+    "reduced_size", "slot_adjoint", "tie_share", "transpose_adjoint", "unbroadcast", "unreduce", "zeros_items",
+    "zeros_like",
 ]

@@ -212,6 +212,22 @@ def float_items(x: Any) -> Any:
     return x
 
 
+def zeros_items(x: Any) -> Any:
+    """The zero adjoint of a vector that `float_items` lists, as a list of Python floats (else an array).
+
+    Generated code adds into it one element at a time (`x_bar[t] += g`), which costs a
+    fraction on a list of what it costs on an array; `from_items` makes the array at the end.
+    """
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
+        return [0.0] * x.size
+    return zeros_like(x)
+
+
+def from_items(acc: Any) -> Any:
+    """The array of an adjoint `zeros_items` started as a list (float64, like the vector)."""
+    return np.array(acc, dtype=np.float64) if type(acc) is list else acc
+
+
 def getitem_accumulate(acc: Any, g: Any, x: Any, index: Any) -> Any:
     """`acc + getitem_adjoint(g, x, index)`, added into `acc` in place when it is an array of `x`'s shape.
 
