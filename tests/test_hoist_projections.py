@@ -295,3 +295,31 @@ def test_rows_of_steps_is_the_scatter_of_the_steps(rng):
     broadcast = rows_of_steps([np.ones((2, 3))] * 4, like, 0, 4, 1)   # steps broadcast to a row: summed
     np.testing.assert_array_equal(broadcast, np.full((4, 3), 2.0))
     assert rows_of_steps([], like, 0, 0, 1).shape == (4, 3)
+
+
+def test_row_accumulation_in_place_matches_the_scatter(rng):
+    """getitem_accumulate's row path (nested loops keep the scatter: their product is in another block)."""
+    from adtransform.runtime import getitem_accumulate, getitem_adjoint
+    like, g = rng.normal(size=(4, 3)), rng.normal(size=3)
+    acc = np.zeros((4, 3))
+    out = getitem_accumulate(acc, g, like, -2)
+    assert out is acc
+    np.testing.assert_array_equal(out, getitem_adjoint(g, like, -2))
+
+
+def sequences(W, U, h, xs):
+    for s in range(xs.shape[0]):
+        x = xs[s]                            # fixed for the inner loop: its product goes before it
+        for t in range(x.shape[0]):
+            h = np.tanh(W @ h + U @ x[t])
+    return np.sum(h**2)
+
+
+def test_inner_loop_of_a_nest(rng):
+    W, U, h, _ = _args(rng)
+    xs = rng.normal(size=(2, 4, 3))
+    fn, hoisted = _primal(sequences)
+    outer = _loop(fn)
+    assert "matmul_rows" in _callees(outer.body)                  # once per sequence, before the inner loop
+    np.testing.assert_allclose(hoisted(W, U, h, xs), sequences(W, U, h, xs), rtol=1e-13)
+    check_grad(sequences, (W, U, h, xs), wrt=(0, 1, 2, 3))
