@@ -64,7 +64,7 @@ def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: boo
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
     label = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
-    optimize_primal(primal)                              # before AD: fewer values to record and differentiate
+    optimize_primal(primal, namer)                       # before AD: fewer values to record and differentiate
     verify(primal)
     _debug("optimize_primal", primal)
     adjoint = reverse.reverse(primal, list(wrt), namer, info.filename,  # reverse mode

@@ -39,6 +39,19 @@ accumulation for the parameter's adjoint; this takes two operations per step
 and division away from each (the factor's rounding is applied once instead of
 per step, like the order of the additions above).
 
+The rows of a value read `P[t]` by the loop's target are collected alike: a
+backward `range` loop adding `getitem_adjoint(g, P, t)` into an accumulator that
+starts as `zeros_like(P)` (with `P` a stack of row products made before the
+loop, whose rows are arrays: a vector's elements read one by one are added in
+place by scatter_in_place, which costs one element each) appends `g` and, after
+it, `rows_of_steps(g_steps, P, start, stop, step)` stacks the steps into the
+rows they belong to: one array built from the list where, per step, the
+scatter paid a ufunc call into a row (the stacked input projections of an RNN,
+optimize/hoist_projections.py). The helper scatters the steps one by one when
+they do not fill every row with one value of the row's shape, so it is exact
+for every shape (a contribution `unbroadcast(g, y)` of `y = P[t]` is appended
+as `g`: the helper sums broadcast axes as the scatter would).
+
 Requires: copy propagation and algebra have run (they reduce the rules'
 accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
 every value the rewritten operations read is still read (now by an append),
@@ -62,11 +75,14 @@ from ..ir.nodes import (
     Const,
     Function,
     Global,
+    Index,
     Loop,
+    LoopKind,
     Op,
     Operand,
     Stmt,
     Style,
+    Sweep,
     Var,
     blocks,
     read_counts,
@@ -81,6 +97,8 @@ _BATCHED = {
     runtime.dot_lhs_adjoint: ("dot_lhs_adjoint_sum", 1),
     runtime.dot_rhs_adjoint: ("dot_rhs_adjoint_sum", 2),
 }
+# Helpers whose value is a stack of rows of rank >= 1 (optimize/hoist_projections.py).
+_STACKED_ROWS = (runtime.matmul_rows, runtime.rows_matmul)
 _NEW_LIST = Callee(list, Style.LIST)
 _APPEND = Callee(list.append, Style.METHOD, symbol="append")
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
@@ -94,7 +112,55 @@ def transform(fn: Function, namer: Namer) -> bool:
         for loop in [s for s in block if isinstance(s, Loop)]:
             changed |= _batch(loop, block, uses, namer)
             changed |= _factor(loop, block, uses, namer)
+            changed |= _rows(loop, block, uses, namer)
     return changed
+
+
+def _rows(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
+    """`A = A + getitem_adjoint(g, P, t)` in a backward range loop -> `g` appended, rows stacked after."""
+    if loop.kind is not LoopKind.RANGE or loop.sweep is not Sweep.ADJOINT or loop.target is None:
+        return False
+    top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    # Products whose rows are arrays, made before the loop (a vector's elements read one by one are
+    # scatter_in_place's: each is added into one element in place, as by hand).
+    stacked = {s.result for s in block[:_index(block, loop)] if isinstance(s, Op)
+               and s.callee.style is Style.FUNCTION and s.callee.key in _STACKED_ROWS}
+    new_lists: list[Op] = []
+    after: list[Op] = []
+    for c in list(loop.carried):
+        add = top.get(c.next) if isinstance(c.next, Var) else None
+        if add is None or add.callee.style is not Style.OPERATOR or add.callee.key is not operator.add \
+                or len(add.args) != 2 or c.param not in add.args or uses[c.next] != 1 or uses[c.param] != 1:
+            continue
+        part = add.args[1] if add.args[0] is c.param else add.args[0]
+        scatter = top.get(part) if isinstance(part, Var) else None
+        if scatter is None or scatter.callee.style is not Style.FUNCTION \
+                or scatter.callee.key is not runtime.getitem_adjoint or len(scatter.args) != 3 or uses[part] != 1:
+            continue
+        g, rows_of, index = scatter.args
+        if not (isinstance(rows_of, Var) and rows_of in stacked and index == Index((loop.target,), False)
+                and _is_zeros_of(c.init, rows_of, block, loop)):
+            continue
+        reduce = top.get(g) if isinstance(g, Var) else None
+        if reduce is not None and reduce.callee.key is runtime.unbroadcast and reduce.callee.style is Style.FUNCTION \
+                and uses[g] == 1:
+            del loop.body[_index(loop.body, reduce)]
+            g = reduce.args[0]
+        steps = Var(namer.fresh(f"{_VERSION.sub('', g.name) if isinstance(g, Var) else 'step'}_steps"))
+        new_lists.append(Op(steps, _NEW_LIST, [], line=loop.line, sweep=loop.sweep))
+        loop.body[_index(loop.body, scatter)] = Op(None, _APPEND, [steps, g], line=scatter.line, col=scatter.col,
+                                                  sweep=scatter.sweep)
+        del loop.body[_index(loop.body, add)]
+        loop.carried.remove(c)
+        c.result.name = c.param.name
+        after.append(Op(c.result, runtime_refs.callee("rows_of_steps"), [steps, rows_of, *loop.iter_args],
+                        line=scatter.line, sweep=loop.sweep))
+    if not after:
+        return False
+    at = _index(block, loop)
+    block[at + 1:at + 1] = after
+    block[at:at] = new_lists
+    return True
 
 
 def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:

@@ -34,6 +34,7 @@ from . import (
     dce,
     dead_records,
     fresh_returns,
+    hoist_projections,
     in_place,
     licm,
     scalar_reads,
@@ -50,9 +51,15 @@ PRIMAL_PASSES = (dce, cse, licm)
 _MAX_ROUNDS = 20
 
 
-def optimize_primal(fn: Function) -> Function:
-    """The passes that pay off before differentiation (they never touch the user's effects)."""
-    while any([p.transform(fn) for p in PRIMAL_PASSES]):
+def optimize_primal(fn: Function, namer: Namer) -> Function:
+    """The passes that pay off before differentiation (they never touch the user's effects).
+
+    `hoist_projections` runs in the same fixed point, after LICM: a fixed operand the user
+    computed in the body (`U = A.T` in the loop) is outside it only once LICM has moved it,
+    and CSE has merged a product written twice. What it leaves behind (a row read `x[t]`
+    nobody reads any more) is DCE's.
+    """
+    while any([p.transform(fn) for p in PRIMAL_PASSES] + [hoist_projections.transform(fn, namer)]):
         pass
     return fn
 

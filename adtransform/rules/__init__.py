@@ -1,3 +1,3 @@
 """Derivative rules, one module per library, registered through the public `adjoint` decorator."""
 
-from . import math, numpy, operators  # noqa: F401  (importing registers the rules)
+from . import math, numpy, operators, runtime  # noqa: F401  (importing registers the rules)

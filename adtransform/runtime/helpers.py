@@ -236,9 +236,13 @@ def getitem_accumulate(acc: Any, g: Any, x: Any, index: Any) -> Any:
     """
     if type(acc) is not np.ndarray or acc.shape != _shape(x) or getattr(g, "dtype", acc.dtype) != acc.dtype:
         return acc + getitem_adjoint(g, x, index)
-    if type(index) is int and acc.ndim == 1 and (type(g) is float or type(g) is np.float64):
-        acc[index] += g  # the common case: one element of a vector, read in a loop
-        return acc
+    if type(index) is int:
+        if acc.ndim == 1 and (type(g) is float or type(g) is np.float64):
+            acc[index] += g  # the common case: one element of a vector, read in a loop
+            return acc
+        if type(g) is np.ndarray and g.shape == acc.shape[1:]:
+            acc[index] += g  # one row of a matrix (a loop reading the rows of a stacked product)
+            return acc
     return _scatter_add(acc, g, x, index)
 
 
