@@ -65,27 +65,38 @@ def optimize_primal(fn: Function, namer: Namer) -> Function:
 
 
 def optimize(fn: Function, namer: Namer) -> Function:
-    trace = os.environ.get("ADTRANSFORM_TRACE", "")
     for _ in range(_MAX_ROUNDS):
         changed = False
         for p in PASSES:
             if p.transform(fn):
                 changed = True
-                if os.environ.get("ADTRANSFORM_VERIFY"):
-                    verify(fn)
-                if p.__name__.rsplit(".", 1)[-1] in trace:
-                    print(f"--- after {p.__name__}\n{format_function(fn)}")
+                _after(p, fn)
         if not changed:
             break
     if batch_accumulate.transform(fn, namer):          # the zeros it no longer adds to are dead
+        _after(batch_accumulate, fn)
         while algebra.transform(fn) | copy_prop.transform(fn):  # `s + (-g) * b` steps: sign folding
             pass
         dce.transform(fn)
     if scatter_in_place.transform(fn):
+        _after(scatter_in_place, fn)
         dce.transform(fn)
     if dead_records.transform(fn):                      # after DCE dropped the unpacking nobody reads
+        _after(dead_records, fn)
         dce.transform(fn)
-    scalar_reads.transform(fn, namer)                   # after the passes that read `x[i]` as an array read
-    fresh_returns.transform(fn, namer)
-    in_place.transform(fn)
+    if scalar_reads.transform(fn, namer):               # after the passes that read `x[i]` as an array read
+        _after(scalar_reads, fn)
+    if fresh_returns.transform(fn, namer):
+        _after(fresh_returns, fn)
+    if in_place.transform(fn):
+        _after(in_place, fn)
     return fn
+
+
+def _after(p: object, fn: Function) -> None:
+    """ADTRANSFORM_VERIFY checks the IR after every pass that changed it; ADTRANSFORM_TRACE prints it."""
+    if os.environ.get("ADTRANSFORM_VERIFY"):
+        verify(fn)
+    name = p.__name__.rsplit(".", 1)[-1]
+    if name in os.environ.get("ADTRANSFORM_TRACE", "").split(","):
+        print(f"--- after {name}\n{format_function(fn)}")
