@@ -556,3 +556,22 @@ def test_global_arrays_changed_through_an_alias_are_refused(fn):
 
 def test_global_number_copied_then_updated_is_differentiated():
     check_grad(updates_a_copy_of_a_global_number, (np.array([0.3, -0.7, 1.1]),))
+
+
+def test_numpy_functions_that_may_return_their_argument_are_views():
+    # Found in review: np.real_if_close returns a real array itself, np.trim_zeros a slice of it.
+    def through_real_if_close(x):
+        y = x * 1.0
+        z = np.real_if_close(y)
+        z *= 2.0
+        return np.sum(y * x)
+
+    def through_trim_zeros(x):
+        y = x * 1.0
+        z = np.trim_zeros(y)
+        z *= 2.0
+        return np.sum(y * x)
+
+    for f in (through_real_if_close, through_trim_zeros):
+        with pytest.raises(ad.UnsupportedSyntaxError, match="z"):
+            ad.grad(f)

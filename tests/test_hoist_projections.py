@@ -323,3 +323,24 @@ def test_inner_loop_of_a_nest(rng):
     assert "matmul_rows" in _callees(outer.body)                  # once per sequence, before the inner loop
     np.testing.assert_allclose(hoisted(W, U, h, xs), sequences(W, U, h, xs), rtol=1e-13)
     check_grad(sequences, (W, U, h, xs), wrt=(0, 1, 2, 3))
+
+
+def _sum_of_projections(h, U, x):
+    for t in range(len(x)):
+        h = h + U @ x[t]
+    return np.sum(h**2)
+
+
+def _ragged_rnn(U, h, x):
+    for t in range(len(x)):
+        h = np.tanh(h + U @ x[t])
+    return np.sum(h * h)
+
+
+def test_rows_of_different_dtypes_or_shapes_keep_each_product():
+    # Found in review: the row-by-row path stored every product with the first row's dtype and shape.
+    U = np.array([[1, 2], [3, 4]])
+    check_grad(_sum_of_projections, (np.array([0.1, 0.2]), U, [np.array([1, 1]), np.array([0.5, 0.25])]))
+    U = np.array([[0.5, 0.1], [0.2, 0.3]])
+    check_grad(_ragged_rnn, (U, np.array([0.1, 0.2]), [np.array([1.0, 2.0]), np.array([[1.0], [0.5]])]),
+               wrt=(0, 1))

@@ -62,7 +62,7 @@ _NUMPY_VIEWS = frozenset({"asarray", "asanyarray", "ascontiguousarray", "asfortr
                           "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "broadcast_arrays",
                           "swapaxes", "moveaxis", "rollaxis", "diagonal", "real", "imag", "flip", "fliplr",
                           "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
-                          "asarray_chkfinite", "nan_to_num"})
+                          "asarray_chkfinite", "nan_to_num", "real_if_close", "trim_zeros"})
 _NUMPY_MODULES = frozenset({"np", "numpy"})
 # Builtins that return a new (or immutable) object.
 _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})

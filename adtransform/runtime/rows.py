@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .broadcast import unbroadcast
 from .helpers import getitem_accumulate, matmul_lhs_adjoint, matmul_rhs_adjoint, zeros_like
 
 _NUMERIC = "biufc"
@@ -64,6 +65,13 @@ def rows_of_steps(gs: list, like: Any, start: int, stop: int, step: int) -> Any:
     shape: then the rows are the steps stacked, in one call.
     """
     rows = range(start, stop, step)
+    if type(like) is np.ndarray and like.dtype == object:
+        # Rows of different shapes (matmul_rows kept each product): each row's adjoint on its own.
+        out = np.empty(len(like), dtype=object)
+        for g, t in zip(gs, reversed(rows)):
+            part = unbroadcast(g, like[t])
+            out[t] = part if out[t] is None else out[t] + part
+        return out
     if type(like) is np.ndarray and len(gs) == len(rows) and gs and _covers(rows, len(like)) \
             and type(gs[0]) is np.ndarray:
         stacked = np.array(gs[::-1] if step == 1 else gs)
@@ -122,11 +130,16 @@ def _rows(fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
         out = np.empty((n, *part.shape[1:]), dtype=part.dtype)
         out[mask] = part
         return out
-    out = None
+    products = {}
     for t in rows:                  # as the loop computed it, raising what it raised
-        value = operator.matmul(fixed, x[t]) if fixed_left else operator.matmul(x[t], fixed)
-        if out is None:
-            out = np.empty((n, *np.shape(value)), dtype=np.result_type(value))
+        products[t] = operator.matmul(fixed, x[t]) if fixed_left else operator.matmul(x[t], fixed)
+    shapes = {(np.shape(v), np.result_type(v)) for v in products.values()}
+    if len(shapes) == 1:
+        ((shape, dtype),) = shapes
+        out = np.zeros((n, *shape), dtype=dtype)
+    else:                           # rows of different shapes or dtypes: each product kept as it is
+        out = np.empty(n, dtype=object)
+    for t, value in products.items():
         out[t] = value
     return out
 
