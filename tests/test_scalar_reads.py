@@ -111,3 +111,28 @@ def test_element_adjoints_add_into_a_list_of_floats(args):
     # An adjoint that also receives a whole-array contribution stays an array.
     assert "zeros_items" not in ad.grad(read_after).source
     check_grad(read_after, (heating,))
+
+
+def gaussian_sum(x):
+    s = 0.0
+    for t in range(x.shape[0]):
+        s = s + np.exp(-x[t] ** 2)
+    return s
+
+
+def bump_sum(x):
+    s = 0.0
+    for t in range(x.shape[0]):
+        s = s + np.exp(-1.0 / (x[t] * x[t]))
+    return s
+
+
+def test_where_python_floats_raise_the_call_computes_as_numpy_does():
+    # Found in review: x[t] ** 2 overflows (OverflowError) and 1.0 / 0.0 raises on Python floats,
+    # where the user's function, on NumPy scalars, gives inf and a finite result.
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(ad.grad(gaussian_sum)(np.array([1e200, 0.5])), [0.0, -np.exp(-0.25)])
+        g = ad.grad(bump_sum)(np.array([0.0, 0.5, 1.0]))
+    assert np.isnan(g[0])  # NumPy's 0 * inf, as in the general version
+    check_grad(bump_sum, (np.array([0.7, 0.5, 1.0]),))
+    assert "except (OverflowError, ZeroDivisionError):" in ad.grad(gaussian_sum).source

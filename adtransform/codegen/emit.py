@@ -104,7 +104,17 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             return _operand(fn.returns[layout], names)
         return build.tuple_([pack(x) for x in layout])
 
-    if fn.pullback_param is None:
+    if fn.pullback_param is None and names.guard is not None and _reads_python_floats(fn):
+        # The version reading vectors as Python floats raises where NumPy scalars give inf or nan
+        # (overflow, division by zero): such calls go to the general version, computing as NumPy does.
+        at = next(i for i, s in enumerate(fn.body) if isinstance(s, Op) and s.result is names.guard[0]) + 1
+        lines += _block(fn.body[:at], names, line_text, INDENT)
+        lines.append(f"{INDENT}try:")
+        lines += _block(fn.body[at:], names, line_text, INDENT * 2)
+        lines.append(INDENT * 2 + to_source(build.return_(pack(fn.layout))))
+        lines.append(f"{INDENT}except (OverflowError, ZeroDivisionError):")
+        lines.append(f"{INDENT * 2}return {names.guard[1]}")
+    elif fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
         lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
     else:
@@ -153,6 +163,11 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
     return lines
 
 
+def _reads_python_floats(fn: Function) -> bool:
+    return any(isinstance(s, Op) and s.callee.style is Style.FUNCTION and getattr(s.callee.ref, "path", None)
+               == ("float_items",) for s in fn.body)
+
+
 def _record_widths(fn: Function) -> dict[Var, int]:
     """Stacks every push of which is a tuple of a known length (a pop may then be unpacked)."""
     tuples = {s.result: len(s.args) for s in walk(fn.body) if isinstance(s, Op) and s.callee.style is Style.TUPLE}
@@ -176,7 +191,7 @@ def _record_traffic(ops: list[Stmt], at: int, names: _Names) -> tuple[str, int] 
     op = ops[at]
     if not isinstance(op, Op) or op.result is None or names.reads[op.result] == 0:
         return None
-    following = [s for s in ops[at + 1:]]
+    following = ops[at + 1:at + 1 + names.reads[op.result]]  # a push reads its tuple once, a pop is read per item
     if op.callee.style is Style.TUPLE and following and names.reads[op.result] == 1:
         push = following[0]
         if isinstance(push, Op) and push.callee.key is list.append and push.callee.style is Style.METHOD \

@@ -13,9 +13,9 @@ the vector has one axis, for reads with one integer index (a `range` loop
 variable, integer arithmetic on it, a constant); every other read (a slice, the
 shape, the adjoint's buffer) keeps the array. `float_items` returns anything
 but a float64 vector unchanged, so the reads mean the same for every call.
-The semantics of the arithmetic that follows are those of Python floats: as
-for the scalar parameters the user passes, `1.0 / 0.0` raises instead of
-returning inf.
+Python floats raise where NumPy scalars give inf or nan (`1.0 / 0.0`, an
+overflowing `**`): codegen wraps this version so that such a call is handed to
+the general version, which computes as the user's function does.
 
 The adjoint of such a vector, added into one element at a time (`x_bar[t] +=
 g`, from scatter_in_place), starts as a list of zeros too (`zeros_items`) when
