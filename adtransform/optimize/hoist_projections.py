@@ -53,7 +53,7 @@ from __future__ import annotations
 import operator
 
 from ..ad import runtime_refs
-from ..ir.nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, Stmt, Style, Var
+from ..ir.nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, Stmt, Style, Var, blocks
 from ..syntax.naming import Namer
 from .purity import is_pure
 
@@ -62,7 +62,7 @@ _GETITEM_KEY = operator.getitem
 
 def transform(fn: Function, namer: Namer) -> bool:
     changed = False
-    for block in list(_blocks(fn.body)):
+    for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:
             changed |= _hoist(loop, block, namer)
     return changed
@@ -117,15 +117,3 @@ def _name(operand: Operand) -> str:
     if isinstance(operand, Global):
         return operand.ref.path[-1]
     return "rows" if not isinstance(operand, Const) else "const"
-
-
-def _blocks(body: list[Stmt]):
-    """Every block of statements, outer blocks first."""
-    yield body
-    for stmt in body:
-        if isinstance(stmt, If):
-            yield from _blocks(stmt.then_body)
-            yield from _blocks(stmt.else_body)
-        elif isinstance(stmt, Loop):
-            yield from _blocks(stmt.cond_body)
-            yield from _blocks(stmt.body)
