@@ -74,7 +74,6 @@ from ..ir.nodes import (
     Carried,
     Const,
     Function,
-    Global,
     Index,
     Loop,
     LoopKind,
@@ -88,7 +87,7 @@ from ..ir.nodes import (
     read_counts,
 )
 from ..syntax.naming import Namer
-from .licm import runs_at_least_once
+from .licm import invariant, runs_at_least_once
 
 # Per-step adjoint -> (helper summing the steps, position of the operand that must stay fixed).
 _BATCHED = {
@@ -182,7 +181,7 @@ def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
             continue
         first = scales[0]
         positions = {operator.truediv: (1,), operator.mul: (1, 0)}.get(first.callee.key, ())
-        fixed_at = next((i for i in positions if _fixed(first.args[i], loop)), None)
+        fixed_at = next((i for i in positions if invariant(first.args[i], loop.inner())), None)
         if fixed_at is None or not all(
                 s.callee.key is first.callee.key and _same(s.args[fixed_at], first.args[fixed_at]) for s in scales):
             continue
@@ -232,13 +231,6 @@ def _same(a: Operand, b: Operand) -> bool:
                       and type(a.value) is type(b.value))
 
 
-def _fixed(operand: Operand, loop: Loop) -> bool:
-    """The same value in every iteration: a constant, a global, or a value made before the loop."""
-    if isinstance(operand, Const):
-        return type(operand.value) in (int, float)
-    return isinstance(operand, Global) or (isinstance(operand, Var) and operand not in loop.inner())
-
-
 class _Match(NamedTuple):
     carried: Carried  # the accumulator
     add: Op           # its next value: param + step
@@ -246,7 +238,8 @@ class _Match(NamedTuple):
 
 
 def _batch(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
-    matches = [m for m in (_match(loop, c, uses) for c in loop.carried) if m is not None]
+    top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    matches = [m for m in (_match(loop, c, uses, top) for c in loop.carried) if m is not None]
     if not matches:
         return False
     lists: dict[Var, Var] = {}   # appended value -> its list (one list per value, appended once per step)
@@ -287,8 +280,7 @@ def _batch(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
     return True
 
 
-def _match(loop: Loop, c: Carried, uses: Counter) -> _Match | None:
-    top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+def _match(loop: Loop, c: Carried, uses: Counter, top: dict[Var, Op]) -> _Match | None:
     add = top.get(c.next) if isinstance(c.next, Var) else None
     if add is None or add.callee.style is not Style.OPERATOR or add.callee.key is not operator.add \
             or len(add.args) != 2 or add.kwargs or uses[c.next] != 1 or uses[c.param] != 1:

@@ -55,6 +55,7 @@ import operator
 from ..ad import runtime_refs
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, Stmt, Style, Var, blocks
 from ..syntax.naming import Namer
+from .licm import invariant
 from .purity import is_pure
 
 _GETITEM_KEY = operator.getitem
@@ -74,16 +75,16 @@ def _hoist(loop: Loop, block: list[Stmt], namer: Namer) -> bool:
     if not all(is_pure(s) for s in loop.body if isinstance(s, (Op, If, Loop))):
         return False
     inner = loop.inner()
-    rows = {s.result: s.args[0] for s in loop.body if _is_row_read(s, loop.target) and _fixed(s.args[0], inner)}
+    rows = {s.result: s.args[0] for s in loop.body if _is_row_read(s, loop.target) and invariant(s.args[0], inner)}
     before: list[Op] = []
     for op in loop.body:
         if not (isinstance(op, Op) and op.result is not None and op.callee.style is Style.OPERATOR
                 and op.callee.key is operator.matmul and len(op.args) == 2 and not op.kwargs):
             continue
         left, right = op.args
-        if right in rows and _fixed(left, inner) and left is not rows[right]:
+        if right in rows and invariant(left, inner) and left is not rows[right]:
             helper, args = "matmul_rows", [left, rows[right]]
-        elif left in rows and _fixed(right, inner) and right is not rows[left]:
+        elif left in rows and invariant(right, inner) and right is not rows[left]:
             helper, args = "rows_matmul", [rows[left], right]
         else:
             continue
@@ -104,11 +105,6 @@ def _is_row_read(stmt: Stmt, target: Var) -> bool:
     return isinstance(stmt, Op) and stmt.result is not None and stmt.callee.style is Style.SUBSCRIPT \
         and stmt.callee.key is _GETITEM_KEY and len(stmt.args) == 2 and not stmt.kwargs \
         and stmt.args[1] == Index((target,), False)
-
-
-def _fixed(operand: Operand, inner: set[Var]) -> bool:
-    """The same array in every iteration: a value made before the loop, or a global."""
-    return isinstance(operand, Global) or (isinstance(operand, Var) and operand not in inner)
 
 
 def _name(operand: Operand) -> str:

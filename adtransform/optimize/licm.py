@@ -27,7 +27,7 @@ calling anything with effects (other than its recording stack) keeps all.
 
 from __future__ import annotations
 
-from ..ir.nodes import Const, Function, If, Loop, LoopKind, Op, Operand, Stmt, Style, Var, substitute, walk
+from ..ir.nodes import Const, Function, Global, If, Loop, LoopKind, Op, Operand, Stmt, Style, Var, substitute, walk
 from .purity import is_pure
 
 # The compiler's own recording stacks: pushing and popping them changes nothing a user value reads.
@@ -86,6 +86,14 @@ def _block(body: list[Stmt]) -> tuple[list[Stmt], bool]:
             changed |= inner or bool(hoisted)
         out.append(stmt)
     return out, changed
+
+
+def invariant(operand: Operand, inner: set[Var]) -> bool:
+    """The same value in every iteration of a loop whose values are `inner` (`loop.inner()`):
+    a number, a global, or a value made before the loop."""
+    if isinstance(operand, Const):
+        return type(operand.value) in (int, float)
+    return isinstance(operand, Global) or (isinstance(operand, Var) and operand not in inner)
 
 
 def runs_at_least_once(loop: Loop) -> bool:

@@ -167,14 +167,15 @@ def _fixed_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool) ->
 
 
 def _rows_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x) if len(rows) else np.result_type(x))
+    dtype = np.result_type(g, x) if len(rows) else np.result_type(x)
+    n = len(x)
+    if len(rows) and _plain(fixed, x, fixed_left) and _covers(rows, n):
+        step = _stacked_rows_adjoint(g, fixed, x, fixed_left)   # every row written: no zeros needed
+        return step if step.dtype == dtype else step.astype(dtype)
+    out = np.zeros(np.shape(x), dtype=dtype)
     if len(rows) == 0:
         return out
-    n = len(x)
     if _plain(fixed, x, fixed_left):
-        if _covers(rows, n):
-            step = _stacked_rows_adjoint(g, fixed, x, fixed_left)
-            return step if step.dtype == out.dtype else step.astype(out.dtype)
         mask = _visited(rows, n)
         out[mask] = _stacked_rows_adjoint(g[mask], fixed, x[mask], fixed_left)
         return out
