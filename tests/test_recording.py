@@ -69,3 +69,36 @@ def running_row_sum(X):
     for i in range(X.shape[0]):
         s = s + X[i] * (i + 1.0)
     return np.sum(s * s)
+
+
+def priced(heating, price, T0):
+    T = T0
+    cost = 0.0
+    for t in range(heating.shape[0]):
+        T = 0.9 * T + heating[t]
+        cost = cost + price[t] * heating[t] + (T - 21.0) ** 2
+    return cost
+
+
+def test_items_of_arrays_the_loop_leaves_alone_are_read_again():
+    # price[t] is read only by the backward sweep: the backward loop reads it itself, so the
+    # forward loop neither reads nor records it (the version for vectors; the general one records).
+    src = ad.grad(priced).source
+    assert "price_items[t_3]" in src and not re.search(r"\bprice_item\b", src.split("reversed(")[0])
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=7), rng.normal(size=7), 18.0)
+    check_grad(priced, args, wrt=(0, 1, 2))
+    check_grad(priced, (args[0].astype(np.float32), args[1].astype(np.float32), 18.0))  # read from the arrays
+
+
+def written_after(x):
+    c = x * 2.0
+    s = 0.0
+    for t in range(x.shape[0]):
+        s = s + c[t] * x[t] ** 2
+    c[0] = 5.0  # the backward sweep reads c[t] again: the items it had before this write
+    return s + np.sum(c * x)
+
+
+def test_items_read_again_see_the_array_as_the_loop_did():
+    check_grad(written_after, (np.random.default_rng(4).normal(size=5),))

@@ -18,11 +18,13 @@ import operator
 from typing import TYPE_CHECKING
 
 from ..analysis.activity import Activity
+from ..analysis.rank import rank_of
 from ..ir.nodes import (
     Callee,
     Carried,
     Const,
     If,
+    Index,
     Loop,
     LoopKind,
     Op,
@@ -91,7 +93,8 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     reads = [v for stmt in body.ops for v in stmt.uses()] + [b.next for b in backward]
     record = [v for v in dict.fromkeys(reads) if isinstance(v, Var) and v in inner_vars and v is not loop.target]
     shifted = _shifted(loop, record)
-    record = [v for v in record if v not in shifted]
+    reread = _reread(outer, loop, record, inner_vars) if target is not None else {}
+    record = [v for v in record if v not in shifted and v not in reread]
     # A value defined inside an `if` of the body leaves it as an extra result (None on the other path),
     # so it can be recorded at the end of the iteration; the backward branch only reads it on its path.
     hoisted = {v: _hoist(outer, loop.body, v) for v in record}
@@ -99,6 +102,11 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     mapping: dict[Var, Operand] = {v: restore.mapping[h] for v, h in hoisted.items()}
     if target is not None:
         mapping[loop.target] = target
+    rereads = []
+    for v, read in reread.items():
+        again = Var(outer.namer.fresh(v.name))
+        rereads.append(Op(again, read.callee, list(read.args), line=read.line, col=read.col, sweep=Sweep.ADJOINT))
+        mapping[v] = again
     for nxt, c in shifted.items():
         # The value leaving iteration t is the one entering iteration t + 1, which the backward loop
         # popped just before: it passes that down, starting from the value after the loop.
@@ -111,7 +119,9 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
         b.next = substitute(b.next, mapping)
         b.result = Var(outer.namer.fresh(b.param.name))
     iter_args = loop.iter_args if loop.kind is LoopKind.RANGE else [Const(0), restore.trips, Const(1)]
-    reverse = Loop(LoopKind.RANGE, iter_args, target, backward, restore.pops + body.ops,
+    for op in rereads:
+        op.replace_uses(mapping)
+    reverse = Loop(LoopKind.RANGE, iter_args, target, backward, restore.pops + rereads + body.ops,
                    line=loop.line, col=loop.col, sweep=Sweep.ADJOINT)
     outer.ops.append(reverse)
     # Accumulators first: a value both read in the loop and entering it as a carried value
@@ -124,6 +134,33 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     for c, b in zip(carried, backward):
         if isinstance(c.init, Var) and active.is_active(c.init):
             outer.accumulate(c.init, b.result, loop.line)
+
+
+def _reread(outer: _Backward, loop: Loop, record: list[Var], inner: set[Var]) -> dict[Var, Op]:
+    """Items of arrays the loop leaves alone (`price[t]`, `x[t, 0]`): the backward loop reads them again.
+
+    A record slot costs about what reading a Python list or a NumPy scalar costs, and a read only the
+    backward sweep needs leaves the forward loop altogether (with the cost it fed, in `grad`). Only
+    items proven scalars: a row would be a new view per step where recording one is cheaper. The
+    array is a value the loop does not define, so the read sees the same elements, and the passes
+    that write into arrays in place see this later read.
+    """
+    if loop.kind is not LoopKind.RANGE:
+        return {}
+    tops = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
+    out: dict[Var, Op] = {}
+    for v in record:
+        read = tops.get(v)
+        if read is None or read.callee.style is not Style.SUBSCRIPT or read.callee.key is not operator.getitem \
+                or len(read.args) != 2 or read.kwargs or rank_of(v, outer.hypothesis.ranks) != 0:
+            continue
+        array, index = read.args
+        items = index.items if isinstance(index, Index) else (index,)
+        if isinstance(array, Var) and array not in inner and all(
+                (isinstance(i, Const) and type(i.value) is int) or i is loop.target
+                or (isinstance(i, Var) and i not in inner) for i in items):
+            out[v] = read
+    return out
 
 
 def _shifted(loop: Loop, record: list[Var]) -> dict[Var, Carried]:

@@ -220,7 +220,8 @@ def _store(op: Op, names: _Names) -> list[str]:
         array, index, value = op.args
     base = names.var(array)
     target = build.subscript(build.name(base), _index(index, names), ctx="store")
-    write = build.add_into if op.callee.style is Style.ADD_INTO else build.assign_to
+    adds = op.callee.style is Style.ADD_INTO and op.callee.symbol != "[]="  # "[]=": the slot still holds zero
+    write = build.add_into if adds else build.assign_to
     lines = [to_source(write(target, _operand(value, names)))]
     if op.result in names.renamed and names.renamed[op.result] != base:
         lines.append(to_source(build.assign(names.var(op.result), build.name(base))))

@@ -17,7 +17,8 @@ Where the run-time check of the function's version (`has_ranks`) proves the accu
 is a float array (the zeros of a parameter checked differentiable and of rank >= 1) and
 the index is made of Python integers, the addition is written as it is by hand,
 `x_bar[t] += g`: the helper's checks cost more than the addition (a loop reading
-`heating[t]`).
+`heating[t]`). Where the slot still holds its zero (a `range` loop adding into
+fresh zeros once per step at the loop variable), it is `x_bar[t] = g`.
 
 Also: the contribution `unbroadcast(g, y)` of `y = x[i]`, read only by that
 scatter, becomes `g` (the helpers sum broadcast axes themselves), so `y` is
@@ -34,11 +35,28 @@ from collections import Counter
 from .. import runtime
 from ..ad import runtime_refs
 from ..analysis.rank import integers
-from ..ir.nodes import Callee, Const, Function, If, Index, Loop, Op, Operand, Style, Sweep, Var, read_counts, walk
+from ..ir.nodes import (
+    Callee,
+    Const,
+    Function,
+    If,
+    Index,
+    Loop,
+    LoopKind,
+    Op,
+    Operand,
+    Style,
+    Sweep,
+    Var,
+    read_counts,
+    walk,
+)
 
 _FRESH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg)
 _SCATTERS = {runtime.getitem_adjoint: 0, runtime.getitem_accumulate: 1}  # helper -> position of `g`
 ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
+#: An ADD_INTO whose slot still holds its zero, written `x_bar[t] = g`.
+FIRST_WRITE = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]=")
 
 
 def transform(fn: Function) -> bool:
@@ -65,7 +83,7 @@ def transform(fn: Function) -> bool:
                 op.callee = runtime_refs.callee("getitem_accumulate")
                 op.args = [acc, *scatter.args]
                 if id(scatter) not in folded and _plain_slot(op, arrays, ints, producers, params):
-                    op.callee = ADD_INTO
+                    op.callee = FIRST_WRITE if _first_write(op, producers, params) else ADD_INTO
                 changed = True
                 break
     return changed
@@ -91,6 +109,29 @@ def _plain_slot(op: Op, arrays: dict[Var, int], ints: set[Var], producers: dict,
             (isinstance(i, Const) and type(i.value) is int) or (isinstance(i, Var) and i in ints) for i in items):
         return False
     return _zeros_of(acc, x, producers, params)
+
+
+def _first_write(op: Op, producers: dict, params: dict) -> bool:
+    """Every slot the addition reaches still holds its zero, so `acc[t] = g` adds it (up to a zero's sign).
+
+    The accumulator enters a `range` loop as zeros (through copies only), this addition is its
+    one update per iteration, and the index holds the loop variable, which `range` never repeats.
+    """
+    acc, _, x, index = op.args
+    if acc not in params:
+        return False
+    loop, i = params[acc]
+    carried = loop.carried[i]
+    items = index.items if isinstance(index, Index) else (index,)
+    if loop.kind is not LoopKind.RANGE or loop.target is None or carried.next is not op.result \
+            or not any(s is op for s in loop.body) or not any(item is loop.target for item in items):
+        return False
+    init = carried.init
+    while isinstance(init, Var) and isinstance(producers.get(init), Op) and producers[init].callee.style is Style.COPY:
+        init = producers[init].args[0]
+    zeros = producers.get(init) if isinstance(init, Var) else None
+    return isinstance(zeros, Op) and zeros.callee.key is runtime.zeros_like and zeros.callee.style is Style.FUNCTION \
+        and zeros.args[0] is x
 
 
 def _zeros_of(value: Operand, x: Var, producers: dict, params: dict, depth: int = 0) -> bool:

