@@ -99,6 +99,17 @@ def test_copy_prop_keeps_readable_names():
     assert fn.body[0].args == [x] and fn.body[1].args == [z_bar, x]
 
 
+def test_copy_prop_makes_a_temporary_under_the_readable_name_it_is_copied_to():
+    x, g, t_bar, u, v, w_bar = (Var(n) for n in ["x", "g", "t_bar", "u", "v", "w_bar"])
+    fn = _fn([Op(g, MUL, [x, x]), Op(t_bar, COPY, [g]),                      # g read by the copy only
+              Op(u, ADD, [x, x]), Op(w_bar, COPY, [u]), Op(v, MUL, [u, w_bar])],  # u read twice: kept
+             [t_bar, v], params=[x], readable=[t_bar, w_bar])
+    assert copy_prop.transform(fn)
+    assert [op.result for op in fn.body] == [t_bar, u, w_bar, v]
+    assert fn.body[0].callee == MUL and fn.body[0].args == [x, x]
+    assert not copy_prop.transform(fn)  # a fixed point: nothing left to do
+
+
 def test_cse_merges_pure_ops_only():
     x, a, b, c, p1, p2 = (Var(n) for n in ["x", "a", "b", "c", "p1", "p2"])
     cos = Callee(np.cos, Style.FUNCTION)
