@@ -90,6 +90,15 @@ def test_a_product_read_twice_keeps_its_negation():
     assert fn.body[1].args == [n, x] and fn.body[2].callee == ADD
 
 
+def test_algebra_squares_by_multiplying_in_the_backward_sweep_only():
+    pow_ = Callee(operator.pow, Style.OPERATOR, symbol="**")
+    x, a, b = Var("x"), Var("a"), Var("b")
+    fn = _fn([Op(a, pow_, [x, Const(2)]), Op(b, pow_, [x, Const(2)], sweep=Sweep.ADJOINT)], [a, b], params=[x])
+    assert algebra.transform(fn)
+    assert fn.body[0].callee == pow_  # the user's `x ** 2` keeps libm's rounding
+    assert fn.body[1].callee == MUL and fn.body[1].args == [x, x]
+
+
 def test_copy_prop_keeps_readable_names():
     x, t, z_bar, u = Var("x"), Var("t"), Var("z_bar"), Var("u")
     fn = _fn([Op(t, COPY, [x]), Op(z_bar, COPY, [t]), Op(u, MUL, [z_bar, t])], [u], params=[x],

@@ -1,5 +1,5 @@
-"""Algebraic simplification: `g * 1.0 -> g`, `x ** 1 -> x`, `-(-g) -> g`, `0 - g -> -g`,
-`a + (-g) -> a - g`.
+"""Algebraic simplification: `g * 1.0 -> g`, `x ** 1 -> x`, `x ** 2 -> x * x`, `-(-g) -> g`,
+`0 - g -> -g`, `a + (-g) -> a - g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
@@ -18,6 +18,7 @@ _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
+_MUL = Callee(operator.mul, Style.OPERATOR, symbol="*")
 
 
 def _is(operand: object, value: float) -> bool:
@@ -39,6 +40,11 @@ def _simplify(op: Op) -> bool:
                 return True
     if key in (operator.truediv, operator.pow) and _is(args[1], 1):
         op.callee, op.args = _COPY, [args[0]]
+        return True
+    if key is operator.pow and _is(args[1], 2) and isinstance(args[0], Var):
+        # `3 * x ** 2` of the rule for `x ** 3`: one rounding (libm's pow may be an ulp off) and a
+        # fraction of the cost; NumPy computes `x ** 2` as `x * x` already.
+        op.callee, op.args = _MUL, [args[0], args[0]]
         return True
     if key is operator.sub and _is(args[0], 0) and not _is(args[1], 0):
         op.callee, op.args = _NEG, [args[1]]
