@@ -699,8 +699,8 @@ class _Instrument(ast.NodeTransformer):
     Each statement S becomes ``t0 = pc(); t1 = pc(); S; t2 = pc()``; the
     sample ``t2 - t1`` is kept per line and ``t1 - t0`` (a bare timer call)
     in one pool, whose low percentile is the timer cost subtracted (see
-    profile_generated).  ``for`` / ``while`` headers and ``return`` are not
-    timed.
+    profile_generated).  ``for`` / ``while`` / ``try`` headers and ``return``
+    are not timed.
     """
 
     def __init__(self):
@@ -709,7 +709,7 @@ class _Instrument(ast.NodeTransformer):
     def _wrap(self, stmts):
         out = []
         for s in stmts:
-            if isinstance(s, (ast.For, ast.While, ast.If)):
+            if isinstance(s, (ast.For, ast.While, ast.If, ast.Try)):
                 out.append(self.visit(s))
                 continue
             if isinstance(s, ast.Return) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)):
@@ -734,6 +734,12 @@ class _Instrument(ast.NodeTransformer):
 
     visit_While = visit_For
     visit_If = visit_For
+
+    def visit_Try(self, node):  # the version reading vectors as Python floats runs inside `try`
+        node.body = self._wrap(node.body)
+        for handler in node.handlers:
+            handler.body = self._wrap(handler.body)
+        return node
 
 
 def _statement_kind(text):
