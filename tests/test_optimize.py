@@ -148,6 +148,19 @@ def test_algebra_keeps_other_zeros_in_sums():
     assert Const(0.0) != AdjointZero(0.0)  # CSE never merges the two
 
 
+def test_copy_prop_names_an_operation_after_the_copy_it_feeds():
+    s, c, t, u, k_bar, w_bar = (Var(v) for v in ("s", "c", "t", "u", "k_bar", "w_bar"))
+    adj = {"sweep": Sweep.ADJOINT}
+    fn = _fn([Op(t, Callee(operator.truediv, Style.OPERATOR, symbol="/"), [s, c], **adj),
+              Op(k_bar, COPY, [t], **adj),
+              Op(u, MUL, [s, c], **adj), Op(w_bar, COPY, [u], **adj)],
+             [k_bar, w_bar, u], params=[s, c], readable=[k_bar, w_bar])
+    assert copy_prop.transform(fn)
+    assert [op.result for op in fn.body] == [k_bar, u, w_bar]  # `u` is read twice: its copy stays
+    assert fn.body[0].args == [s, c]
+    assert not copy_prop.transform(fn)
+
+
 def tanks(a, b, k, c):
     for i in range(6):
         flow = k * (a - b)

@@ -1,7 +1,9 @@
 """Copy propagation: uses of `a` where `a = b` read `b` instead, and the copy goes.
 
-Requires: nothing. Guarantees: no copies into compiler temporaries remain, and
-no copy of a constant in the backward sweep.
+Requires: nothing. Guarantees: no copies into compiler temporaries remain, no
+copy of a constant in the backward sweep, and no copy into a readable name of
+a temporary read by that copy alone (the operation takes the name instead:
+`x_bar_total = s / c; x_bar = x_bar_total` -> `x_bar = s / c`).
 Copies into values named after the user's variables (`z1_bar = z2`) are kept
 on purpose: the generated code shows every adjoint the user may look for,
 and a name binding costs nothing measurable. A constant adjoint is the
@@ -24,6 +26,8 @@ from ..ir.nodes import (
     Style,
     Sweep,
     Var,
+    blocks,
+    read_counts,
     rewrite_region,
     substitute,
 )
@@ -34,7 +38,7 @@ def transform(fn: Function) -> bool:
     fn.body = _propagate(fn.body, mapping, fn.readable)
     if mapping:
         fn.returns = [substitute(r, mapping) for r in fn.returns]
-    return bool(mapping)
+    return bool(mapping) | _coalesce(fn)
 
 
 def _propagate(body: list[Stmt], mapping: dict[Var, Operand], readable: set[Var]) -> list[Stmt]:
@@ -56,3 +60,26 @@ def _propagates(op: Op, readable: set[Var]) -> bool:
         return False
     return op.result not in readable or (op.sweep is Sweep.ADJOINT and isinstance(op.args[0], Const))
 
+
+def _coalesce(fn: Function) -> bool:
+    """`t = a / c; x_bar = t` with `t` a temporary read by that copy alone -> `x_bar = a / c`.
+
+    The copy into the readable name stays, so the operation takes that name instead of the
+    temporary (one SSA value renamed: `x_bar` is then defined earlier, in the same block).
+    """
+    reads = read_counts(fn)
+    changed = False
+    for block in blocks(fn.body):
+        producers = {s.result: s for s in block if isinstance(s, Op) and s.result is not None
+                     and s.callee.style not in (Style.STORE, Style.ADD_INTO)}  # their result is a buffer
+        kept: list[Stmt] = []
+        for stmt in block:
+            source = stmt.args[0] if isinstance(stmt, Op) and stmt.callee.style is Style.COPY else None
+            if isinstance(source, Var) and source in producers and source not in fn.readable \
+                    and reads[source] == 1 and stmt.result is not None:
+                producers.pop(source).result = stmt.result
+                changed = True
+                continue
+            kept.append(stmt)
+        block[:] = kept
+    return changed
