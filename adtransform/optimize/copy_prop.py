@@ -64,22 +64,30 @@ def _propagates(op: Op, readable: set[Var]) -> bool:
 def _coalesce(fn: Function) -> bool:
     """`t = a / c; x_bar = t` with `t` a temporary read by that copy alone -> `x_bar = a / c`.
 
-    The copy into the readable name stays, so the operation takes that name instead of the
-    temporary (one SSA value renamed: `x_bar` is then defined earlier, in the same block).
+    The readable name stays and the temporary goes: the operation defines `x_bar` itself
+    (one SSA value renamed; `x_bar` is then defined earlier, in the same block).
     """
     reads = read_counts(fn)
     changed = False
     for block in blocks(fn.body):
-        producers = {s.result: s for s in block if isinstance(s, Op) and s.result is not None
-                     and s.callee.style not in (Style.STORE, Style.ADD_INTO)}  # their result is a buffer
+        # A buffer write's result is the buffer it writes into: that stays as it is.
+        producers = {s.result: s for s in block if isinstance(s, Op) and s.result is not None}
+        producers = {v: s for v, s in producers.items() if s.callee.style not in (Style.STORE, Style.ADD_INTO)}
         kept: list[Stmt] = []
         for stmt in block:
-            source = stmt.args[0] if isinstance(stmt, Op) and stmt.callee.style is Style.COPY else None
-            if isinstance(source, Var) and source in producers and source not in fn.readable \
-                    and reads[source] == 1 and stmt.result is not None:
+            source = _copied_temporary(stmt, fn.readable)
+            if source in producers and reads[source] == 1:
                 producers.pop(source).result = stmt.result
                 changed = True
                 continue
             kept.append(stmt)
         block[:] = kept
     return changed
+
+
+def _copied_temporary(stmt: Stmt, readable: set[Var]) -> Var | None:
+    """The temporary `t` that `stmt` copies (`x_bar = t`), if it is one."""
+    if not isinstance(stmt, Op) or stmt.callee.style is not Style.COPY or stmt.result is None:
+        return None
+    source = stmt.args[0]
+    return source if isinstance(source, Var) and source not in readable else None
