@@ -408,7 +408,7 @@ def test_divisions_by_a_fixed_value_are_applied_once_after_the_loop():
     backward = src.partition("reversed(range(12)):")[2]
     loop, _, after = backward.partition("\n    # adjoint of line")
     assert "cp_bar_sum = cp_bar_sum" in loop and "/ cp" not in loop.split("cp_bar_sum =")[1].split("\n")[0]
-    assert "cp_bar_total = cp_bar_sum / cp" in backward
+    assert "cp_bar_4 = cp_bar_sum / cp" in after  # the loop started from zero: nothing added to it
     check_grad(cooling, (30.0, 2.0, 3.0, 0.4), wrt=(0, 1, 2, 3))
     # Arrays and broadcasting: the factor may be a vector, the accumulator a scalar.
     check_grad(cooling_vec, (np.array([30.0, 20.0]), np.array([2.0, 2.5]), 3.0, 0.4), wrt=(0, 1, 2, 3))

@@ -3,9 +3,24 @@
 import operator
 
 import numpy as np
+from gradcheck import check_grad
 
 import adtransform as ad
-from adtransform.ir.nodes import Callee, Const, Function, Op, Param, ParamKind, Style, Sweep, Var
+from adtransform.ir.nodes import (
+    AdjointZero,
+    Callee,
+    Carried,
+    Const,
+    Function,
+    Loop,
+    LoopKind,
+    Op,
+    Param,
+    ParamKind,
+    Style,
+    Sweep,
+    Var,
+)
 from adtransform.ir.printer import format_function
 from adtransform.optimize import algebra, constant_fold, copy_prop, cse, dce, fresh_returns
 from adtransform.syntax.naming import Namer
@@ -119,6 +134,87 @@ def test_copy_prop_makes_a_temporary_under_the_readable_name_it_is_copied_to():
     assert not copy_prop.transform(fn)  # a fixed point: nothing left to do
 
 
+def test_copy_prop_reads_a_constant_adjoint_itself():
+    """`h_bar = 0.0; h_1_bar = h_bar` entering a loop: the loop starts from `0.0` (readable names
+    or not); the user's own `x = 1.0` stays as written."""
+    g, x, y, h_bar, p, q, r = (Var(v) for v in ("g", "x", "y", "h_bar", "h_1_bar", "h_2_bar", "h_3_bar"))
+    adj = {"sweep": Sweep.ADJOINT}
+    loop = Loop(LoopKind.RANGE, [Const(0), Const(3), Const(1)], Var("i"), [Carried(h_bar, p, q, r)],
+                [Op(q, ADD, [p, g], **adj)], sweep=Sweep.ADJOINT)
+    fn = _fn([Op(x, COPY, [Const(1.0)]), Op(y, MUL, [x, g]), Op(h_bar, COPY, [AdjointZero(0.0)], **adj), loop],
+             [y, r], params=[g], readable=[x, h_bar, p, q, r])
+    assert copy_prop.transform(fn)
+    assert [s.result for s in fn.body[:2]] == [x, y] and fn.body[1].args == [x, g]
+    assert isinstance(loop.carried[0].init, AdjointZero)
+    assert "%h_bar" not in format_function(fn)
+
+
+def test_algebra_drops_an_adjoints_zero_from_sums():
+    g, a, b, c, d = (Var(v) for v in "gabcd")
+    adj = {"sweep": Sweep.ADJOINT}
+    zero = AdjointZero(0.0)
+    fn = _fn([Op(a, ADD, [zero, g], **adj), Op(b, ADD, [g, zero], **adj), Op(c, SUB, [g, zero], **adj),
+              Op(d, SUB, [zero, g], **adj)], [a, b, c, d], params=[g])
+    assert algebra.transform(fn)
+    assert [(op.callee, op.args) for op in fn.body] == [(COPY, [g]), (COPY, [g]), (COPY, [g]), (NEG, [g])]
+
+
+def test_algebra_keeps_other_zeros_in_sums():
+    """`0.0 + x` is `+0.0` where `x` is `-0.0`: only an adjoint's zero may go (a rule's or the user's stays)."""
+    g, a, b = Var("g"), Var("a"), Var("b")
+    fn = _fn([Op(a, ADD, [Const(0.0), g], sweep=Sweep.ADJOINT), Op(b, ADD, [AdjointZero(0.0), g])], [a, b],
+             params=[g])
+    assert not algebra.transform(fn)
+    assert Const(0.0) != AdjointZero(0.0)  # CSE never merges the two
+
+
+def test_copy_prop_names_an_operation_after_the_copy_it_feeds():
+    s, c, t, u, k_bar, w_bar = (Var(v) for v in ("s", "c", "t", "u", "k_bar", "w_bar"))
+    adj = {"sweep": Sweep.ADJOINT}
+    fn = _fn([Op(t, Callee(operator.truediv, Style.OPERATOR, symbol="/"), [s, c], **adj),
+              Op(k_bar, COPY, [t], **adj),
+              Op(u, MUL, [s, c], **adj), Op(w_bar, COPY, [u], **adj)],
+             [k_bar, w_bar, u], params=[s, c], readable=[k_bar, w_bar])
+    assert copy_prop.transform(fn)
+    assert [op.result for op in fn.body] == [k_bar, u, w_bar]  # `u` is read twice: its copy stays
+    assert fn.body[0].args == [s, c]
+    assert not copy_prop.transform(fn)
+
+
+def tanks(a, b, k, c):
+    for i in range(6):
+        flow = k * (a - b)
+        a = a - flow / c
+        b = b + flow * 0.5
+    return b * b
+
+
+def tanks_vec(a, b, k, c):
+    for i in range(6):
+        flow = k * (a - b)
+        a = a - flow / c
+        b = b + flow * 0.5
+    return np.sum(b * b)
+
+
+def test_loops_whose_carried_adjoint_starts_at_zero():
+    """`a` leaves the loop unread: its adjoint enters the backward loop as zero, and so do the
+    accumulated adjoints of `k` and `c`."""
+    src = ad.grad(tanks, wrt=(0, 1, 2, 3)).source
+    code = src.split("reversed(range(6))")[0].rsplit("stack.append", 1)[1]
+    assert "a_1_bar = 0.0" in code and "k_bar = 0.0" in code
+    assert "0.0 +" not in src and "+ 0.0" not in src and "- 0.0" not in src
+    check_grad(tanks, (1.5, 0.3, 0.4, 2.0), wrt=(0, 1, 2, 3))
+    check_grad(tanks, (-0.0, 0.0, 0.4, 2.0), wrt=(0, 1, 2, 3))
+    check_grad(tanks, (np.float32(1.5), np.float32(0.3), np.float32(0.4), np.float32(2.0)), wrt=(0, 1, 2, 3))
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=3), rng.normal(size=3)
+    check_grad(tanks_vec, (a, b, 0.4, 2.0), wrt=(0, 1, 2, 3))  # the general version: zeros are arrays
+    check_grad(tanks_vec, (a, b, rng.uniform(0.1, 0.5, size=3), 2.0), wrt=(0, 1, 2, 3))
+    f32 = (a.astype(np.float32), b.astype(np.float32), np.float32(0.4), np.float32(2.0))
+    check_grad(tanks_vec, f32, wrt=(0, 1, 2, 3))
+
+
 def test_cse_merges_pure_ops_only():
     x, a, b, c, p1, p2 = (Var(n) for n in ["x", "a", "b", "c", "p1", "p2"])
     cos = Callee(np.cos, Style.FUNCTION)
@@ -176,7 +272,7 @@ def lecture(x):
 
 
 def test_fixed_point_leaves_no_dead_or_trivial_code():
-    src = ad.grad(lecture).source
+    src = ad.grad(lecture).source.split('"""')[2]  # the code, not the docstring naming this file's path
     assert "1.0 *" not in src and "* 1.0" not in src and "** 1" not in src
     assert "0 +" not in src and "zeros" not in src and "unbroadcast" not in src
     assert "d[" not in src

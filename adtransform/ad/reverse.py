@@ -23,6 +23,7 @@ from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
 from ..errors import Location, NoAdjointRuleError
 from ..ir.nodes import (
+    AdjointZero,
     Callee,
     Const,
     Function,
@@ -201,12 +202,13 @@ class _Backward:
     def zero(self, var: Var) -> Var:
         """A branch that gives `var` no contribution, merged with one that does, yields a real zero.
 
-        A proven scalar's zero is `0.0` (Python's weak float: adding it keeps any float type).
+        A proven scalar's zero is `0.0` (Python's weak float: adding it keeps any float type),
+        marked as an adjoint's zero so that the optimizer may drop it from the sums it enters.
         """
         if self.hypothesis.ranks.get(var) == 0:
             if self.ranks.get(var) != 0:
                 self.hypothesis.used = True
-            return self.emit(_COPY, [Const(0.0)], var, None)
+            return self.emit(_COPY, [AdjointZero(0.0)], var, None)
         return self.emit(runtime_refs.callee("zeros_like"), [var], var, None)
 
     def differentiate(self, op: Op, active: activity_analysis.Activity) -> None:

@@ -38,6 +38,19 @@ class Const:
 
 
 @dataclass(frozen=True)
+class AdjointZero(Const):
+    """The `0.0` an adjoint starts from when nothing has flowed into it yet (a symbolic zero
+    made concrete), emitted by reverse mode only for values proven to be scalars.
+
+    It is written as `0.0`, and it is a `Const` everywhere; it differs from a constant the
+    user or a rule wrote in one way only: the optimizer may drop it from a sum
+    (`AdjointZero + g -> g`), because an adjoint's value is a real number whose sign of zero
+    nobody observes, while the user's arithmetic keeps its exact IEEE results
+    (`-0.0 + 0.0` is `0.0`). Not equal to `Const(0.0)`, so CSE never merges the two.
+    """
+
+
+@dataclass(frozen=True)
 class Global:
     ref: Ref
 

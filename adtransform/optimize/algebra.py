@@ -1,18 +1,28 @@
 """Algebraic simplification: `g * 1.0 -> g`, `x ** 1 -> x`, `x ** 2 -> x * x`, `-(-g) -> g`,
-`0 - g -> -g`, `a + (-g) -> a - g`.
+`0 - g -> -g`, `a + (-g) -> a - g`, and an adjoint's zero dropped from a sum: `0.0 + g -> g`,
+`g - 0.0 -> g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
 general, so products with one and powers of one are common after instantiation.
 Only identities exact in floating point (and dtype-preserving for float
-operands, the only ones that carry adjoints) are applied.
+operands, the only ones that carry adjoints) are applied, with one exception
+about the sign of zero: `0.0 + g` is `+0.0` where `g` is `-0.0`. That is why a
+zero is dropped from a sum only when it is an `AdjointZero` (the zero an
+adjoint starts from, never the user's `0.0` nor a rule's): a gradient is a
+real number and its sign of zero means nothing, while the user's arithmetic
+and the values rules compute from it (`1.0 / (0.0 + x)` is `inf` or `-inf`)
+keep their exact IEEE results. Reverse mode makes an `AdjointZero` only for a
+proven scalar, and it is the Python float `0.0`: adding it to `g` gives `g`'s
+shape, and (weak Python float) `g`'s float dtype, so the fold changes neither;
+arrays' zeros are `zeros_like` calls, which broadcast and are never dropped.
 """
 
 from __future__ import annotations
 
 import operator
 
-from ..ir.nodes import Callee, Const, Function, Op, Style, Sweep, Var, read_counts, walk
+from ..ir.nodes import AdjointZero, Callee, Const, Function, Op, Style, Sweep, Var, read_counts, walk
 
 _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
@@ -46,6 +56,11 @@ def _simplify(op: Op) -> bool:
         # fraction of the cost; NumPy computes `x ** 2` as `x * x` already.
         op.callee, op.args = _MUL, [args[0], args[0]]
         return True
+    if key in (operator.add, operator.sub) and len(args) == 2:
+        kept = _drop_adjoint_zero(key, args)
+        if kept is not None:
+            op.callee, op.args = _COPY, [kept]
+            return True
     if key is operator.sub and _is(args[0], 0) and not _is(args[1], 0):
         op.callee, op.args = _NEG, [args[1]]
         return True
@@ -53,6 +68,15 @@ def _simplify(op: Op) -> bool:
         op.callee, op.args = _COPY, [Const(-args[0].value)]
         return True
     return False
+
+
+def _drop_adjoint_zero(key: object, args: list) -> object | None:
+    """`AdjointZero + g` and `g + AdjointZero` and `g - AdjointZero` are `g` (see the module's docstring)."""
+    if isinstance(args[1], AdjointZero):
+        return args[0]
+    if key is operator.add and isinstance(args[0], AdjointZero):
+        return args[1]
+    return None
 
 
 def transform(fn: Function) -> bool:
