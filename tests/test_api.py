@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 import pytest
-from gradcheck import check_grad
+from gradcheck import check_grad, numeric_grad
 
 import adtransform as ad
 from adtransform import pipeline
@@ -246,6 +246,33 @@ def test_vjp_matches_the_transposed_jacobian_product():
     # The pullback can be called again with another cotangent.
     dW2, _, _ = pullback(2 * ct)
     np.testing.assert_allclose(dW2, 2 * dW)
+
+
+def nested_steps(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(2):
+            s = s + np.sin(x * s + x * j)
+    return s
+
+
+def while_steps(x):
+    s, k = 0.0, 0
+    while k < 3:
+        s = s * np.cos(x + s) + 1.0
+        k = k + 1
+    return s
+
+
+@pytest.mark.parametrize("fn", [nested_steps, while_steps])
+def test_vjp_of_loops_can_be_pulled_back_again(fn):
+    # The pullback pops copies of the loops' records (inner loops' records too), not the records.
+    x = np.array([0.3, 0.5])
+    y, pullback = ad.vjp(fn, x)
+    expected = numeric_grad(lambda v: np.sum(fn(v)), (x,))
+    for ct in (np.ones(2), np.ones(2), np.array([2.0, -1.0])):
+        (dx,) = pullback(ct)
+        np.testing.assert_allclose(dx, ct * expected, rtol=1e-6, atol=1e-9)
 
 
 def test_vjp_checks_the_cotangent_shape():

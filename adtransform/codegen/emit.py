@@ -17,6 +17,7 @@ from typing import Any
 
 import gast
 
+from .. import runtime
 from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import (
     Carried,
@@ -124,11 +125,32 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
         pullback = namer.fresh("pullback")
         lines += _block(forward, names, line_text, INDENT)
         lines.append(f"{INDENT}def {pullback}({fn.pullback_param.name}):")
+        lines += _replay_records(forward, backward, names, namer)
         lines += _block(backward, names, line_text, INDENT * 2)
         output, gradients = fn.layout
         lines.append(INDENT * 2 + to_source(build.return_(pack(gradients))))
         lines.append(INDENT + to_source(build.return_(build.tuple_([pack(output), build.name(pullback)]))))
     return Emitted("\n".join(lines) + "\n", names.injected)
+
+
+def _replay_records(forward: list[Stmt], backward: list[Stmt], names: _Names, namer: Namer) -> list[str]:
+    """A pullback pops copies of the forward sweep's records, so that it can be called again.
+
+    A record holding inner loops' records (lists popped in turn) is copied with them.
+    """
+    read = {v for stmt in walk(backward) if isinstance(stmt, Op) for v in stmt.uses()}
+    stacks = [op.result for op in forward if isinstance(op, Op) and op.callee.style is Style.LIST
+              and not op.args and op.result in read]
+    popped = {s.args[0] for s in walk(backward) if isinstance(s, Op) and s.callee.key is list.pop}
+    nested = bool(popped - set(stacks))
+    lines = []
+    for stack in stacks:
+        recorded = names.var(stack)
+        names.renamed[stack] = namer.fresh(f"{recorded}_replay")
+        ref = Ref(("replay_record",), runtime.replay_record, Scope.INJECTED, runtime.replay_record)
+        copy = f"{to_source(names.spell(ref))}({recorded})" if nested else f"{recorded}.copy()"
+        lines.append(f"{INDENT * 2}{names.renamed[stack]} = {copy}  # the pullback may be called again")
+    return lines
 
 
 def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:

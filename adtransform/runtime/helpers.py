@@ -306,3 +306,17 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     if isinstance(slot, np.ndarray):
         slot = slot.copy()
     return unbroadcast(slot, value)
+
+
+def replay_record(record: list) -> list:
+    """A copy of a loop's record for a pullback to pop, with the records of inner loops (lists
+    in it) copied too: `vjp`'s pullback may be called more than once. Values are shared."""
+    return [_replayed(item) for item in record]
+
+
+def _replayed(item: Any) -> Any:
+    if type(item) is list:
+        return replay_record(item)
+    if type(item) is tuple:
+        return tuple(_replayed(x) for x in item)
+    return item
