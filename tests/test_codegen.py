@@ -8,6 +8,7 @@ import traceback
 
 import numpy as np
 import pytest
+from gradcheck import check_grad
 
 import adtransform as ad
 
@@ -126,3 +127,34 @@ def test_positional_only_parameters():
     df = ad.grad(f)
     assert "def df_dx(x, /, y):" in df.source
     assert df(2.0, 3.0) == 3.0
+
+
+def cooling(heat, T_out, T0):
+    T = T0
+    cost = 0.0
+    for t in range(heat.shape[0]):
+        T = T + 0.1 * ((T_out[t] - T) / 2.0 + heat[t])
+        cost = cost + (T - 21.0) ** 2
+    return cost
+
+
+def parallel(x, n):
+    s, w = x, 0.5 * x
+    for _ in range(n):
+        s, w = s * np.cos(w) + 0.5, w + s * x  # the new w reads the old s
+        w, s = s - w * 0.1, w * s  # and a swap, each side reading the old values
+    return np.sum(s * w)
+
+
+def test_a_source_line_is_written_as_one_expression():
+    # Temporaries read once, on the same line, are written inside their reader: the loop's
+    # statement reads as the user's, and each binding saved is saved per iteration.
+    src = ad.grad(cooling).source
+    assert "T_1 = T_1 + 0.1 * ((T_out_items[t] - T_1) / 2.0 + heat_items[t])" in src, src
+    rng = np.random.default_rng(0)
+    check_grad(cooling, (rng.normal(size=5), rng.normal(size=5), 18.0))
+
+
+@pytest.mark.parametrize("x", [0.3, np.array([0.2, -0.4, 0.7])])
+def test_expressions_are_not_moved_past_the_rebinding_of_a_name_they_read(x):
+    check_grad(parallel, (x, 3))

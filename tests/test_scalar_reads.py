@@ -37,7 +37,7 @@ def args():
 def test_loops_read_lists_of_floats(args):
     src = ad.grad(schedule, wrt=(0, 1)).source
     assert "heating_items = float_items(heating)" in src and "T_out_items = float_items(T_out)" in src
-    assert "heating_item = heating_items[t]" in src
+    assert "heating_items[t]" in src
     code = [line for line in src.splitlines() if not line.strip().startswith("#")]
     assert not any("heating[t]" in line for line in code)
     check_grad(schedule, args, wrt=(0, 1))

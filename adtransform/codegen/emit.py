@@ -36,9 +36,11 @@ from ..ir.nodes import (
     Style,
     Sweep,
     Var,
+    flatten,
     read_counts,
     walk,
 )
+from ..optimize.purity import is_pure
 from ..syntax import build
 from ..syntax.naming import Namer
 from ..syntax.parse import to_source
@@ -65,6 +67,8 @@ class _Names:
         self.guard: tuple[Var, str] | None = None  # the versioning check, and the call it falls back to
         self.reads: Counter[Var] = Counter()  # how often each value is read, for the recording peepholes
         self.widths: dict[Var, int] = {}  # a recording stack -> the length of the tuples pushed onto it
+        self.readable: set[Var] = set()  # values named after the user's variables: always spelled out
+        self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
 
     def var(self, var: Var) -> str:
         return self.renamed.get(var, var.name)
@@ -93,7 +97,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
          fallback: tuple[str, Any] | None = None) -> Emitted:
     """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
     names = _Names(namer, user_lookup, user_locals)
-    names.reads, names.widths = read_counts(fn), _record_widths(fn)
+    names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
     if fn.guard is not None and fallback is not None:
         names.injected[fallback[0]] = fallback[1]
         names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
@@ -154,6 +158,8 @@ def _replay_records(forward: list[Stmt], backward: list[Stmt], names: _Names, na
 
 
 def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], indent: str) -> list[str]:
+    _fuse(ops, names)
+    ops = [op for op in ops if not (isinstance(op, Op) and op.result in names.fused)]
     lines = []
     group: tuple[Sweep, int | None] | None = None
     skip = 0
@@ -183,6 +189,54 @@ def _block(ops: list[Stmt], names: _Names, line_text: Callable[[int], str], inde
         else:
             lines.append(indent + to_source(_statement(op, names)))
     return lines
+
+
+_FUSIBLE = (Style.OPERATOR, Style.SUBSCRIPT, Style.FUNCTION)
+_PLAIN = (*_FUSIBLE, Style.ATTRIBUTE, Style.COPY, Style.TUPLE)
+
+
+def _fuse(ops: list[Stmt], names: _Names) -> None:
+    """Write temporaries inside the expression of their only reader, within one source line.
+
+    `sub = T_out_item - T; div_1 = sub / R; T_1 = T + div * (div_1 + h)` reads as the user's
+    `T = T + dt / C * ((T_out[t] - T) / R + h)` again, and each name binding it saves is paid
+    per iteration in a loop. Only pure operations move, and only past pure operations that
+    bind their own names: an effect (a push, a write into an array, a loop) or a rebinding of
+    a name (a loop's next value spelled as its parameter) in between could change what the
+    moved expression reads.
+    """
+    pending: dict[Var, Op] = {}
+    popped: set[Var] = set()
+    for op in ops:
+        if not isinstance(op, Op):
+            pending.clear()
+            continue
+        for v in _fusable_reads(op):
+            candidate = pending.pop(v, None) if isinstance(v, Var) else None
+            if candidate is not None and candidate.line == op.line and candidate.sweep is op.sweep:
+                names.fused[v] = candidate
+        if op.callee.key is list.pop:
+            popped.add(op.result)
+        plain = op.callee.style in _PLAIN and op.sweep is not Sweep.CHECK and is_pure(op) \
+            and (op.result is None or op.result not in names.renamed)
+        if not plain:
+            pending.clear()
+        elif op.callee.style in _FUSIBLE and op.result is not None and op.line is not None \
+                and names.reads[op.result] == 1 and op.result not in names.readable \
+                and not (op.callee.style is Style.SUBSCRIPT and op.args[0] in popped) \
+                and not (op.callee.style is Style.FUNCTION and op.callee.ref.scope is Scope.INJECTED):
+            pending[op.result] = op  # adtransform's own helpers keep a line each: they are steps to see
+
+
+def _fusable_reads(op: Op) -> list[Operand]:
+    """The operands of `op` that its emitted form spells with `_operand` (a written array is named)."""
+    if op.callee.style is Style.STORE:
+        return [op.args[2]]
+    if op.callee.style is Style.ADD_INTO:
+        return [op.args[1]]
+    if op.sweep is Sweep.CHECK:
+        return []
+    return [v for a in (*op.args, *op.kwargs.values()) for v in flatten(a)]
 
 
 def _reads_python_floats(fn: Function) -> bool:
@@ -398,7 +452,8 @@ def _expression(op: Op, names: _Names) -> gast.expr:
 def _operand(operand: Operand, names: _Names) -> gast.expr:
     """An operand outside of `[...]`: slices are written as `slice(...)` calls."""
     if isinstance(operand, Var):
-        return build.name(names.var(operand))
+        fused = names.fused.get(operand)
+        return _expression(fused, names) if fused is not None else build.name(names.var(operand))
     if isinstance(operand, Global):
         return names.spell(operand.ref)
     if isinstance(operand, Const):

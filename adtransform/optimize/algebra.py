@@ -86,11 +86,16 @@ def transform(fn: Function) -> bool:
     uses = read_counts(fn)
     for op in ops:
         changed |= _simplify(op)
-        # -(-g) -> g
+        # -(-g) -> g, and -((-g) * b / c) -> g * b / c when the product is read only here
         if op.callee == _NEG and op.sweep is Sweep.ADJOINT and op.args[0] in producers:
             inner = producers[op.args[0]]
             if inner.callee == _NEG:
                 op.callee, op.args = _COPY, [inner.args[0]]
+                changed = True
+            elif _strip_sign(op.args[0], producers, uses):
+                if op.result not in fn.readable:  # (a readable one takes the product's place in copy_prop)
+                    op.args[0].name = op.result.name  # it holds this value now: `neg_bar` would mislead
+                op.callee = _COPY
                 changed = True
         changed |= _fold_negation(op, producers, uses)
     return changed
