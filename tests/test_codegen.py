@@ -158,3 +158,35 @@ def test_a_source_line_is_written_as_one_expression():
 @pytest.mark.parametrize("x", [0.3, np.array([0.2, -0.4, 0.7])])
 def test_expressions_are_not_moved_past_the_rebinding_of_a_name_they_read(x):
     check_grad(parallel, (x, 3))
+
+
+def scaled_steps(k, x0):
+    x = x0
+    for _ in range(4):
+        x = x - 0.1 * k * x
+    return np.sum(x)
+
+
+def test_the_general_version_is_built_by_the_first_call_that_needs_it(monkeypatch):
+    from adtransform import pipeline
+
+    built = []
+    real = pipeline._gradient
+
+    def counting(fn, wrt, **kwargs):
+        built.append(kwargs["versioned"])
+        return real(fn, wrt, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_gradient", counting)
+    df = ad.grad(scaled_steps, wrt=(0, 1))
+    check_grad(scaled_steps, (0.5, 2.0), wrt=(0, 1))
+    assert False not in built  # Python floats: the version for scalars only
+    ad.api._cache.clear()
+    built.clear()
+    df = ad.grad(scaled_steps, wrt=(0, 1))
+    df(0.5, 2.0)
+    assert built == [True]
+    df(0.5, np.array([2.0, -1.0]))  # breaks the scalar assumption: the general version, built now
+    df(0.5, np.array([1.0, 3.0]))
+    assert built == [True, False]
+    check_grad(scaled_steps, (0.5, np.array([2.0, -1.0])), wrt=(0, 1))

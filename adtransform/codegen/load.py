@@ -15,6 +15,7 @@ import itertools
 import linecache
 import threading
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,37 @@ def compile_source(text: str, name: str, injected: dict[str, Any], user_freevars
     return Loaded(inner_code, text, filename, dict(injected))
 
 
+class Deferred:
+    """A generated function compiled the first time it is called.
+
+    For the general version a fast version falls back to: most programs never call it, and
+    building it costs as much as the rest of the transform (it is the same transform again).
+    """
+
+    def __init__(self, build: Callable[[], Loaded]):
+        self._build = build
+        self._loaded: Loaded | None = None
+        self._lock = threading.Lock()
+
+    def loaded(self) -> Loaded:
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._build()
+            return self._loaded
+
+
+def _bind_deferred(deferred: Deferred, fn: types.FunctionType) -> Callable[..., Any]:
+    bound: types.FunctionType | None = None
+
+    def general(*args: Any, **kwargs: Any) -> Any:
+        nonlocal bound
+        if bound is None:
+            bound = bind(deferred.loaded(), fn)
+        return bound(*args, **kwargs)
+
+    return general
+
+
 def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
     """Make the generated function for this particular `fn` (its globals, cells and defaults)."""
     user_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
@@ -64,7 +96,11 @@ def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
         if free in loaded.injected:
             value = loaded.injected[free]
             # Another generated function (a general version this one falls back to): bound alike.
-            cells.append(types.CellType(bind(value, fn) if isinstance(value, Loaded) else value))
+            if isinstance(value, Loaded):
+                value = bind(value, fn)
+            elif isinstance(value, Deferred):
+                value = _bind_deferred(value, fn)
+            cells.append(types.CellType(value))
         else:
             cells.append(user_cells[free])
     out = types.FunctionType(loaded.code, fn.__globals__, loaded.code.co_name, fn.__defaults__, tuple(cells))
