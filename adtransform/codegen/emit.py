@@ -10,6 +10,7 @@ the ast module has no comments.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -203,7 +204,9 @@ def _fuse(ops: list[Stmt], names: _Names) -> None:
     per iteration in a loop. Only pure operations move, and only past pure operations that
     bind their own names: an effect (a push, a write into an array, a loop) or a rebinding of
     a name (a loop's next value spelled as its parameter) in between could change what the
-    moved expression reads.
+    moved expression reads. Values named after the user's variables stay, but for a partial
+    adjoint read only by the sum that accumulates it (`c_bar = c_bar - a_bar * v`): the sum
+    is the adjoint the user looks for.
     """
     pending: dict[Var, Op] = {}
     popped: set[Var] = set()
@@ -213,19 +216,39 @@ def _fuse(ops: list[Stmt], names: _Names) -> None:
             continue
         for v in _fusable_reads(op):
             candidate = pending.pop(v, None) if isinstance(v, Var) else None
-            if candidate is not None and candidate.line == op.line and candidate.sweep is op.sweep:
+            if candidate is not None and _joins(candidate, op, names):
                 names.fused[v] = candidate
         if op.callee.key is list.pop:
             popped.add(op.result)
-        plain = op.callee.style in _PLAIN and op.sweep is not Sweep.CHECK and is_pure(op) \
-            and (op.result is None or op.result not in names.renamed)
-        if not plain:
+        if op.callee.style not in _PLAIN or op.sweep is Sweep.CHECK or not is_pure(op):
             pending.clear()
-        elif op.callee.style in _FUSIBLE and op.result is not None and op.line is not None \
-                and names.reads[op.result] == 1 and op.result not in names.readable \
+        elif op.result in names.renamed:  # rebinds a name: what reads it cannot move past
+            rebound = names.renamed[op.result]
+            pending = {v: c for v, c in pending.items() if rebound not in _spelled_reads(c, names)}
+        elif op.result is not None and op.line is not None and names.reads[op.result] == 1 \
+                and (op.callee.style in _FUSIBLE or (op.callee.style is Style.COPY and op.result in names.readable)) \
                 and not (op.callee.style is Style.SUBSCRIPT and op.args[0] in popped) \
                 and not (op.callee.style is Style.FUNCTION and op.callee.ref.scope is Scope.INJECTED):
             pending[op.result] = op  # adtransform's own helpers keep a line each: they are steps to see
+
+
+def _spelled_reads(op: Op, names: _Names) -> set[str]:
+    """The names the expression of `op` reads, with the expressions written inside it."""
+    out: set[str] = set()
+    for v in _fusable_reads(op):
+        if isinstance(v, Var):
+            out |= _spelled_reads(names.fused[v], names) if v in names.fused else {names.var(v)}
+    return out
+
+
+def _joins(candidate: Op, reader: Op, names: _Names) -> bool:
+    if candidate.sweep is not reader.sweep:
+        return False
+    if candidate.result not in names.readable:
+        return candidate.line == reader.line
+    accumulates = reader.callee.style is Style.OPERATOR and reader.callee.key in (operator.add, operator.sub) \
+        and reader.result in names.readable
+    return accumulates and (candidate.line == reader.line or candidate.callee.style is Style.COPY)
 
 
 def _fusable_reads(op: Op) -> list[Operand]:
