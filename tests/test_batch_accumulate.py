@@ -318,14 +318,15 @@ def _bptt(W, U, h0, x):
     return dW, dU, dh
 
 
-# In `rnn` the input projections `U @ x[t]` are one product before the loop (hoist_projections.py):
-# only W's steps are summed here. `np.dot` and a `while` loop keep theirs per step.
-@pytest.mark.parametrize("f, helper, count", [(rnn, "matmul_lhs_adjoint_sum", 1), (rnn_dot, "dot_lhs_adjoint_sum", 2),
-                                              (rnn_while, "matmul_lhs_adjoint_sum", 2)])
-def test_rnn_gradients(rng, f, helper, count):
+# In `rnn` and `rnn_dot` the input projections `U @ x[t]` are one product before the loop
+# (hoist_projections.py): only W's steps are summed here. A `while` loop keeps its per step.
+@pytest.mark.parametrize("f, helper, count, rows", [(rnn, "matmul_lhs_adjoint_sum", 1, "matmul_rows"),
+                                                    (rnn_dot, "dot_lhs_adjoint_sum", 1, "dot_rows"),
+                                                    (rnn_while, "matmul_lhs_adjoint_sum", 2, None)])
+def test_rnn_gradients(rng, f, helper, count, rows):
     df = ad.grad(f, wrt=(0, 1, 2))
     assert df.source.count(f"{helper}(") == count and "_lhs_adjoint(matmul_bar" not in df.source
-    assert ("matmul_rows_lhs_adjoint(" in df.source) == (count == 1)
+    assert "_rows_lhs_adjoint(" not in df.source if rows is None else f"{rows}_lhs_adjoint(" in df.source
     args = _rnn_args(rng)
     check_grad(f, args, wrt=(0, 1, 2))
     for got, want in zip(df(*args), _bptt(*args)):

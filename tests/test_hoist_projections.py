@@ -14,9 +14,17 @@ from adtransform.optimize import hoist_projections
 from adtransform.optimize.fixed_point import optimize_primal
 from adtransform.pipeline import primal_ir
 from adtransform.runtime import (
+    dot_lhs_adjoint,
+    dot_rhs_adjoint,
+    dot_rows,
+    dot_rows_lhs_adjoint,
+    dot_rows_rhs_adjoint,
     matmul_rows,
     matmul_rows_lhs_adjoint,
     matmul_rows_rhs_adjoint,
+    rows_dot,
+    rows_dot_lhs_adjoint,
+    rows_dot_rhs_adjoint,
     rows_matmul,
     rows_matmul_lhs_adjoint,
     rows_matmul_rhs_adjoint,
@@ -344,3 +352,193 @@ def test_rows_of_different_dtypes_or_shapes_keep_each_product():
     U = np.array([[0.5, 0.1], [0.2, 0.3]])
     check_grad(_ragged_rnn, (U, np.array([0.1, 0.2]), [np.array([1.0, 2.0]), np.array([[1.0], [0.5]])]),
                wrt=(0, 1))
+
+
+# --- np.dot and np.matmul: the same projection spelled as a call ---------------------------------------
+
+
+def rnn_dot(W, U, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(np.dot(W, h) + np.dot(U, x[t]))
+    return np.sum(h**2)
+
+
+def rnn_dot_rows(W, V, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(np.dot(h, W) + np.dot(x[t], V))
+    return np.sum(h**2)
+
+
+def rnn_np_matmul(W, U, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(np.matmul(W, h) + np.matmul(U, x[t]))
+    return np.sum(h**2)
+
+
+def rnn_np_matmul_rows(W, V, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(np.matmul(h, W) + np.matmul(x[t], V))
+    return np.sum(h**2)
+
+
+def rnn_dot_range(W, U, h, x, start, stop, step):
+    for t in range(start, stop, step):
+        h = np.tanh(np.dot(W, h) + np.dot(U, x[t]))
+    return np.sum(h**2)
+
+
+def rnn_dot_rows_range(W, V, h, x, start, stop, step):
+    for t in range(start, stop, step):
+        h = np.tanh(np.dot(h, W) + np.dot(x[t], V))
+    return np.sum(h**2)
+
+
+_CALLED = [(rnn_dot, False, "dot_rows("), (rnn_dot_rows, True, "rows_dot("),
+           (rnn_np_matmul, False, "matmul_rows("), (rnn_np_matmul_rows, True, "rows_matmul(")]
+
+
+def test_np_dot_projection_moves_before_the_loop(rng):
+    fn, hoisted = _primal(rnn_dot)
+    text = format_function(fn)
+    assert "%U_x = dot_rows(%U, %x, 0, %t_item, 1)" in text
+    assert _callees(_loop(fn).body).count("np.dot") == 1              # np.dot(W, h) stays
+    args = _args(rng)
+    np.testing.assert_allclose(hoisted(*args), rnn_dot(*args), rtol=1e-13)
+
+
+def test_np_matmul_projection_is_handed_np_matmul(rng):
+    fn, hoisted = _primal(rnn_np_matmul)
+    assert "matmul_rows(%U, %x, 0, %t_item, 1, " in format_function(fn)
+    assert "U_x = matmul_rows(U, x, 0, t_item, 1, np.matmul)" in ad.grad(rnn_np_matmul, wrt=(0, 1)).source
+    args = _args(rng)
+    np.testing.assert_allclose(hoisted(*args), rnn_np_matmul(*args), rtol=1e-13)
+
+
+@pytest.mark.parametrize("f, rows, helper", _CALLED)
+def test_called_products_gradients(rng, f, rows, helper):
+    assert helper in ad.grad(f, wrt=(0, 1, 2)).source
+    check_grad(f, _args(rng, rows=rows), wrt=(0, 1, 2, 3))
+
+
+@pytest.mark.parametrize("f, rows, helper", _CALLED)
+def test_called_products_float32(rng, f, rows, helper):
+    args = tuple(a.astype(np.float32) for a in _args(rng, rows=rows))
+    check_grad(f, args, wrt=(0, 1, 2))
+
+
+@pytest.mark.parametrize("f, rows", [(rnn_dot_range, False), (rnn_dot_rows_range, True)])
+@pytest.mark.parametrize("bounds", [(1, 6, 1), (5, -1, -1), (0, 6, 2), (4, 0, -3), (2, 2, 1), (3, 1, 1)])
+def test_np_dot_over_sub_ranges_and_steps(rng, f, rows, bounds):
+    args = _args(rng, rows=rows)
+    assert ("rows_dot(" if rows else "dot_rows(") in ad.grad(f, wrt=(0, 1, 2)).source
+    check_grad(f, (*args, *bounds), wrt=(0, 1, 2, 3))
+    if len(range(*bounds)) == 0:                                  # the loop does not run
+        dW, dU, dh = ad.grad(f, wrt=(0, 1, 2))(*args, *bounds)
+        assert not dW.any() and not dU.any()
+        np.testing.assert_allclose(dh, 2.0 * args[2], rtol=1e-15)
+
+
+@pytest.mark.parametrize("f, rows", [(rnn_dot, False), (rnn_dot_rows, True)])
+def test_np_dot_of_matrix_rows_is_one_product(rng, f, rows):
+    # x (T, 3, B) or (T, B, 3): rows are matrices, and np.dot of two matrices is `@`.
+    args = _args(rng, batch=2, rows=rows)
+    _, hoisted = _primal(f)
+    np.testing.assert_allclose(hoisted(*args), f(*args), rtol=1e-13)
+    check_grad(f, args, wrt=(0, 1, 2, 3))
+
+
+def rnn_dot_nd(w, U, h, x, start, stop, step):
+    for t in range(start, stop, step):
+        h = np.tanh(w * h + np.dot(U, x[t]))
+    return np.sum(h**2)
+
+
+def test_np_dot_of_n_d_rows_is_the_loops_own_product(rng):
+    # Rows of rank 3: np.dot(U, x[t]) is (hidden, b, n), where `U @ x[t]` would be (b, hidden, n).
+    w, U = rng.normal(size=(4, 1, 1)) * 0.5, rng.normal(size=(4, 3)) * 0.5
+    h, x = rng.normal(size=(4, 2, 5)) * 0.3, rng.normal(size=(6, 2, 3, 5))
+    fn, hoisted = _primal(rnn_dot_nd)
+    assert "dot_rows(" in format_function(fn)
+    for bounds in [(0, 6, 1), (5, 0, -2), (1, 1, 1)]:
+        np.testing.assert_allclose(hoisted(w, U, h, x, *bounds), rnn_dot_nd(w, U, h, x, *bounds), rtol=1e-13)
+        check_grad(rnn_dot_nd, (w, U, h, x, *bounds), wrt=(0, 1, 2, 3))
+
+
+def test_np_dot_of_n_d_rows_on_the_right(rng):
+    W, V = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(3, 4)) * 0.5
+    h, x = rng.normal(size=(2, 5, 4)) * 0.3, rng.normal(size=(6, 2, 5, 3))
+    _, hoisted = _primal(rnn_dot_rows)
+    np.testing.assert_allclose(hoisted(W, V, h, x), rnn_dot_rows(W, V, h, x), rtol=1e-13)
+    check_grad(rnn_dot_rows, (W, V, h, x), wrt=(0, 1, 2, 3))
+
+
+def _sum_of_dots(u, x):
+    s = 0.0
+    for t in range(len(x)):
+        s = s + np.sum(np.dot(u, x[t]))
+    return s
+
+
+def test_np_dot_of_a_vector_with_the_rows(rng):
+    u, x = rng.normal(size=3), rng.normal(size=(5, 3))           # each row's np.dot is a scalar
+    assert "dot_rows(" in ad.grad(_sum_of_dots, wrt=(0, 1)).source
+    check_grad(_sum_of_dots, (u, x), wrt=(0, 1))
+    check_grad(_sum_of_dots, (2.0, x), wrt=(0, 1))                # a scalar: np.dot is a product
+
+
+def test_np_dot_raises_what_the_loop_raises(rng):
+    W, _, h, x = _args(rng)
+    U = rng.normal(size=(4, 7))
+    with pytest.raises(ValueError):
+        ad.grad(rnn_dot, wrt=(0, 1))(W, U, h, x)
+    dW, dU = ad.grad(rnn_dot_range, wrt=(0, 1))(W, U, h, x, 0, 0, 1)  # no step: nothing raised
+    assert not dW.any() and not dU.any() and dU.shape == U.shape
+
+
+def _lists_matmul(U, x):
+    s = 0.0
+    for t in range(len(x)):
+        s = s + np.sum(np.matmul(U, x[t]))                   # `U @ x[t]` would raise: both are lists
+    return s
+
+
+def test_np_matmul_of_lists_calls_np_matmul():
+    _, hoisted = _primal(_lists_matmul)
+    U, x = [[1.0, 2.0], [3.0, 4.0]], [[0.5, 0.25], [1.0, -1.0], [2.0, 0.0]]
+    assert hoisted(U, x) == _lists_matmul(U, x)
+
+
+@pytest.mark.parametrize("bounds", _RANGES)
+@pytest.mark.parametrize("shape", [(5, 3), (5, 3, 2), (5, 2, 3, 2)])
+def test_dot_rows_and_adjoints(rng, bounds, shape):
+    a, x = rng.normal(size=(4, 3)), rng.normal(size=shape)
+    visited = sorted({range(5)[t] for t in range(*bounds)})
+    p = dot_rows(a, x, *bounds)
+    for t in range(*bounds):
+        np.testing.assert_allclose(p[t], np.dot(a, x[t]), rtol=1e-13)
+    g = np.zeros((5, *np.dot(a, x[0]).shape))
+    g[visited] = rng.normal(size=(len(visited), *g.shape[1:]))
+    want_a = sum((dot_lhs_adjoint(g[t], a, x[t]) for t in visited), np.zeros((4, 3)))
+    want_x = np.zeros(shape)
+    for t in visited:
+        want_x[t] = dot_rhs_adjoint(g[t], a, x[t])
+    np.testing.assert_allclose(dot_rows_lhs_adjoint(g, a, x, *bounds), want_a, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dot_rows_rhs_adjoint(g, a, x, *bounds), want_x, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bounds", _RANGES)
+@pytest.mark.parametrize("shape", [(5, 3), (5, 2, 3), (5, 2, 2, 3)])
+def test_rows_dot_and_adjoints(rng, bounds, shape):
+    b, x = rng.normal(size=(3, 4)), rng.normal(size=shape)
+    visited = sorted({range(5)[t] for t in range(*bounds)})
+    p = rows_dot(x, b, *bounds)
+    for t in range(*bounds):
+        np.testing.assert_allclose(p[t], np.dot(x[t], b), rtol=1e-13)
+    g = np.zeros((5, *np.dot(x[0], b).shape))
+    g[visited] = rng.normal(size=(len(visited), *g.shape[1:]))
+    want_b = sum((dot_rhs_adjoint(g[t], x[t], b) for t in visited), np.zeros((3, 4)))
+    want_x = np.zeros(shape)
+    for t in visited:
+        want_x[t] = dot_lhs_adjoint(g[t], x[t], b)
+    np.testing.assert_allclose(rows_dot_rhs_adjoint(g, x, b, *bounds), want_b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(rows_dot_lhs_adjoint(g, x, b, *bounds), want_x, rtol=1e-12, atol=1e-15)

@@ -97,7 +97,7 @@ _BATCHED = {
     runtime.dot_rhs_adjoint: ("dot_rhs_adjoint_sum", 2),
 }
 # Helpers whose value is a stack of rows of rank >= 1 (optimize/hoist_projections.py).
-_STACKED_ROWS = (runtime.matmul_rows, runtime.rows_matmul)
+_STACKED_ROWS = (runtime.matmul_rows, runtime.rows_matmul, runtime.dot_rows, runtime.rows_dot)
 _NEW_LIST = Callee(list, Style.LIST)
 _APPEND = Callee(list.append, Style.METHOD, symbol="append")
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")

@@ -33,14 +33,22 @@ over few rows pays for few. A loop that may stop early (`break`, an early
 `return`) could pay for rows it never reaches: canonicalization guards the
 rest of such a loop's body by a flag, and only operations at the top level of
 the body (run in every iteration the range makes) are rewritten, so such loops
-keep their per-step products. Only `@` is matched: `np.dot` differs from it
-for N-D operands, and `np.matmul` would need its own spelling in the helper's
-row-by-row path (`@` dispatches to `__matmul__` of non-arrays).
+keep their per-step products.
+
+`np.matmul(U, x[t])` and `np.dot(U, x[t])` are the same projection spelled as
+a call, and cost the same per step, so they are moved too, but each keeps its
+own semantics: np.matmul is `@` for arrays only (`@` dispatches to the
+`__matmul__` of other operands), so `matmul_rows` is handed `np.matmul` to call
+on its row-by-row path; np.dot contracts other axes than `@` once an operand
+has more than two dimensions, so it has helpers of its own (`dot_rows`,
+`rows_dot`) whose one-product path stops at rows of rank 2 and whose
+row-by-row path calls np.dot and is differentiated by np.dot's adjoints.
 
 Applies to a `range` loop whose body has no operation with effects (they could
-change `x` or `U` behind SSA's back), and to `P = U @ xt` at the top level of
-its body where `xt = x[t]` (also at the top level) indexes `x` by the loop's
-target alone, and `U` and `x` are defined outside the loop (or globals).
+change `x` or `U` behind SSA's back), and to `P = U @ xt` (or np.matmul, np.dot,
+with two positional arguments) at the top level of its body where `xt = x[t]`
+(also at the top level) indexes `x` by the loop's target alone, and `U` and `x`
+are defined outside the loop (or globals).
 
 Requires: nothing (runs with the primal passes, after LICM so that invariant
 operands computed in the body are outside it). Guarantees: every rewritten
@@ -51,6 +59,8 @@ additions inside the product); `x[t]` stays where something else reads it.
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 
 from ..ad import runtime_refs
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, Stmt, Style, Var, blocks
@@ -78,18 +88,20 @@ def _hoist(loop: Loop, block: list[Stmt], namer: Namer) -> bool:
     rows = {s.result: s.args[0] for s in loop.body if _is_row_read(s, loop.target) and invariant(s.args[0], inner)}
     before: list[Op] = []
     for op in loop.body:
-        if not (isinstance(op, Op) and op.result is not None and op.callee.style is Style.OPERATOR
-                and op.callee.key is operator.matmul and len(op.args) == 2 and not op.kwargs):
+        helpers = _helpers(op) if isinstance(op, Op) else None
+        if helpers is None:
             continue
+        fixed_left, fixed_right, called = helpers
         left, right = op.args
         if right in rows and invariant(left, inner) and left is not rows[right]:
-            helper, args = "matmul_rows", [left, rows[right]]
+            helper, args = fixed_left, [left, rows[right]]
         elif left in rows and invariant(right, inner) and right is not rows[left]:
-            helper, args = "rows_matmul", [rows[left], right]
+            helper, args = fixed_right, [rows[left], right]
         else:
             continue
         product = Var(namer.fresh(f"{_name(args[0])}_{_name(args[1])}"))
-        before.append(Op(product, runtime_refs.callee(helper), [*args, *loop.iter_args], line=op.line, col=op.col))
+        before.append(Op(product, runtime_refs.callee(helper), [*args, *loop.iter_args, *called],
+                         line=op.line, col=op.col))
         subscript = next(s for s in loop.body if isinstance(s, Op) and s.result in (left, right) and s.result in rows)
         op.callee = subscript.callee
         op.args = [product, Index((loop.target,), False)]
@@ -98,6 +110,23 @@ def _hoist(loop: Loop, block: list[Stmt], namer: Namer) -> bool:
     at = next(i for i, s in enumerate(block) if s is loop)
     block[at:at] = before
     return True
+
+
+def _helpers(op: Op) -> tuple[str, str, list[Operand]] | None:
+    """For a product the pass moves: its helpers for a fixed left and a fixed right operand, and
+    the arguments that tell the helper which function the loop called."""
+    if op.result is None or len(op.args) != 2 or op.kwargs:
+        return None
+    callee = op.callee
+    if callee.style is Style.OPERATOR and callee.key is operator.matmul:
+        return "matmul_rows", "rows_matmul", []
+    if callee.style is not Style.FUNCTION or callee.ref is None:
+        return None
+    if callee.key is np.matmul:
+        return "matmul_rows", "rows_matmul", [Global(callee.ref)]
+    if callee.key is np.dot:
+        return "dot_rows", "rows_dot", []
+    return None
 
 
 def _is_row_read(stmt: Stmt, target: Var) -> bool:

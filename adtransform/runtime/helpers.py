@@ -92,6 +92,8 @@ def matmul_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
 def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d np.dot(a, b)/da applied to g; a 0-d operand makes dot a product."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if b_nd == 2 and a_nd in (1, 2):
+        return g @ b.T                      # matmul_lhs_adjoint's first case, without a second dispatch
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
     if b_nd == 1 or (a_nd <= 2 and b_nd == 2):
@@ -103,6 +105,8 @@ def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
 
 def dot_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd in (1, 2):
+        return a.T @ g                      # matmul_rhs_adjoint's first case (a recurrence's W.T @ g)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
     if b_nd == 1 or (a_nd <= 2 and b_nd == 2):

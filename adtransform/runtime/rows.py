@@ -2,7 +2,8 @@
 
 `matmul_rows(a, x, start, stop, step)` is an array `P` with `P[t] = a @ x[t]` for
 every `t` in `range(start, stop, step)`; `rows_matmul(x, b, ...)` has `P[t] = x[t] @ b`.
-optimize/hoist_projections.py puts one before a loop that computed `a @ x[t]` in every
+`dot_rows` and `rows_dot` are the same with `np.dot(a, x[t])` and `np.dot(x[t], b)`.
+optimize/hoist_projections.py puts one before a loop that computed the product in every
 iteration: one GEMM over the visited rows instead of one GEMV per step.
 
 The plain shapes (NumPy arrays, a 2-D fixed operand, rows of rank >= 1 whose inner
@@ -11,6 +12,13 @@ visits every row, which is the common case and needs no indexing). Anything else
 computed row by row exactly as the loop would have, so it raises what the loop would
 raise, at its first iteration. A range visiting nothing computes nothing. Rows of `P`
 the loop does not visit are left unset: nothing reads them.
+
+Why np.dot has helpers of its own: it equals `@` only while neither operand has more
+than two dimensions (N-D operands contract other axes), so for np.dot the plain shapes
+stop at rows of rank 2, and the row-by-row path both calls np.dot and differentiates it
+with np.dot's own adjoints. np.matmul is `@` for arrays but not for other operands
+(`@` dispatches to their `__matmul__`), so the `@` helpers take the function the loop
+called (`product`) for their row-by-row path; its derivative is the same as `@`'s.
 """
 
 from __future__ import annotations
@@ -21,39 +29,79 @@ from typing import Any
 import numpy as np
 
 from .broadcast import unbroadcast
-from .helpers import getitem_accumulate, matmul_lhs_adjoint, matmul_rhs_adjoint, zeros_like
+from .helpers import (
+    dot_lhs_adjoint,
+    dot_rhs_adjoint,
+    getitem_accumulate,
+    matmul_lhs_adjoint,
+    matmul_rhs_adjoint,
+    zeros_like,
+)
 
 _NUMERIC = "biufc"
 
 
-def matmul_rows(a: Any, x: Any, start: int, stop: int, step: int) -> Any:
-    """`P` with `P[t] = a @ x[t]` for each `t` in `range(start, stop, step)`."""
-    return _rows(a, x, range(start, stop, step), fixed_left=True)
+def matmul_rows(a: Any, x: Any, start: int, stop: int, step: int, product: Any = operator.matmul) -> Any:
+    """`P` with `P[t] = a @ x[t]` for each `t` in `range(start, stop, step)`.
+
+    `product` is what the loop called, `@` (operator.matmul) or np.matmul.
+    """
+    return _rows(a, x, range(start, stop, step), True, product)
 
 
-def rows_matmul(x: Any, b: Any, start: int, stop: int, step: int) -> Any:
-    """`P` with `P[t] = x[t] @ b` for each `t` in `range(start, stop, step)`."""
-    return _rows(b, x, range(start, stop, step), fixed_left=False)
+def rows_matmul(x: Any, b: Any, start: int, stop: int, step: int, product: Any = operator.matmul) -> Any:
+    """`P` with `P[t] = x[t] @ b` for each `t` in `range(start, stop, step)` (`product` as in matmul_rows)."""
+    return _rows(b, x, range(start, stop, step), False, product)
+
+
+def dot_rows(a: Any, x: Any, start: int, stop: int, step: int) -> Any:
+    """`P` with `P[t] = np.dot(a, x[t])` for each `t` in `range(start, stop, step)`."""
+    return _rows(a, x, range(start, stop, step), True, np.dot)
+
+
+def rows_dot(x: Any, b: Any, start: int, stop: int, step: int) -> Any:
+    """`P` with `P[t] = np.dot(x[t], b)` for each `t` in `range(start, stop, step)`."""
+    return _rows(b, x, range(start, stop, step), False, np.dot)
 
 
 def matmul_rows_lhs_adjoint(g: Any, a: Any, x: Any, start: int, stop: int, step: int) -> Any:
     """d matmul_rows / da applied to `g`: sum over the visited rows of `g[t] (x) x[t]`."""
-    return _fixed_adjoint(g, a, x, range(start, stop, step), fixed_left=True)
+    return _fixed_adjoint(g, a, x, range(start, stop, step), True, operator.matmul)
 
 
 def matmul_rows_rhs_adjoint(g: Any, a: Any, x: Any, start: int, stop: int, step: int) -> Any:
     """d matmul_rows / dx applied to `g`: row t is `a.T @ g[t]` on visited rows, zero elsewhere."""
-    return _rows_adjoint(g, a, x, range(start, stop, step), fixed_left=True)
+    return _rows_adjoint(g, a, x, range(start, stop, step), True, operator.matmul)
 
 
 def rows_matmul_lhs_adjoint(g: Any, x: Any, b: Any, start: int, stop: int, step: int) -> Any:
     """d rows_matmul / dx applied to `g`: row t is `g[t] @ b.T` on visited rows, zero elsewhere."""
-    return _rows_adjoint(g, b, x, range(start, stop, step), fixed_left=False)
+    return _rows_adjoint(g, b, x, range(start, stop, step), False, operator.matmul)
 
 
 def rows_matmul_rhs_adjoint(g: Any, x: Any, b: Any, start: int, stop: int, step: int) -> Any:
     """d rows_matmul / db applied to `g`: sum over the visited rows of `x[t].T @ g[t]`."""
-    return _fixed_adjoint(g, b, x, range(start, stop, step), fixed_left=False)
+    return _fixed_adjoint(g, b, x, range(start, stop, step), False, operator.matmul)
+
+
+def dot_rows_lhs_adjoint(g: Any, a: Any, x: Any, start: int, stop: int, step: int) -> Any:
+    """d dot_rows / da applied to `g`: sum over the visited rows of np.dot's adjoint for `a`."""
+    return _fixed_adjoint(g, a, x, range(start, stop, step), True, np.dot)
+
+
+def dot_rows_rhs_adjoint(g: Any, a: Any, x: Any, start: int, stop: int, step: int) -> Any:
+    """d dot_rows / dx applied to `g`: row t is np.dot's adjoint for `x[t]` on visited rows, zero elsewhere."""
+    return _rows_adjoint(g, a, x, range(start, stop, step), True, np.dot)
+
+
+def rows_dot_lhs_adjoint(g: Any, x: Any, b: Any, start: int, stop: int, step: int) -> Any:
+    """d rows_dot / dx applied to `g`: row t is np.dot's adjoint for `x[t]` on visited rows, zero elsewhere."""
+    return _rows_adjoint(g, b, x, range(start, stop, step), False, np.dot)
+
+
+def rows_dot_rhs_adjoint(g: Any, x: Any, b: Any, start: int, stop: int, step: int) -> Any:
+    """d rows_dot / db applied to `g`: sum over the visited rows of np.dot's adjoint for `b`."""
+    return _fixed_adjoint(g, b, x, range(start, stop, step), False, np.dot)
 
 
 def rows_of_steps(gs: list, like: Any, start: int, stop: int, step: int) -> Any:
@@ -84,10 +132,12 @@ def rows_of_steps(gs: list, like: Any, start: int, stop: int, step: int) -> Any:
     return out
 
 
-def _plain(fixed: Any, x: Any, fixed_left: bool) -> bool:
+def _plain(fixed: Any, x: Any, fixed_left: bool, product: Any) -> bool:
     """Shapes for which the product over stacked rows is the stack of the row products."""
     if type(fixed) is not np.ndarray or type(x) is not np.ndarray or fixed.ndim != 2 or x.ndim < 2:
         return False
+    if product is np.dot and x.ndim > 3:
+        return False                # np.dot of N-D rows is not `@`: the loop's own products
     if fixed.dtype.kind not in _NUMERIC or x.dtype.kind not in _NUMERIC:
         return False
     if fixed_left:  # a (m, k) @ x[t]: x[t] is (k,) or (..., k, n)
@@ -118,11 +168,16 @@ def _distinct(rows: range, n: int) -> list[int]:
     return sorted({range(n)[t] for t in rows})
 
 
-def _rows(fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
+def _adjoints(product: Any) -> tuple[Any, Any]:
+    """The adjoints of one row's product, for the shapes `_plain` leaves to the loop's products."""
+    return (dot_lhs_adjoint, dot_rhs_adjoint) if product is np.dot else (matmul_lhs_adjoint, matmul_rhs_adjoint)
+
+
+def _rows(fixed: Any, x: Any, rows: range, fixed_left: bool, product: Any) -> Any:
     if len(rows) == 0:
         return np.zeros(0)          # never read: the loop does not run
     n = len(x)
-    if _plain(fixed, x, fixed_left):
+    if _plain(fixed, x, fixed_left, product):
         if _covers(rows, n):
             return _stacked(fixed, x, fixed_left)
         mask = _visited(rows, n)    # raises IndexError where x[t] would
@@ -132,7 +187,7 @@ def _rows(fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
         return out
     products = {}
     for t in rows:                  # as the loop computed it, raising what it raised
-        products[t] = operator.matmul(fixed, x[t]) if fixed_left else operator.matmul(x[t], fixed)
+        products[t] = product(fixed, x[t]) if fixed_left else product(x[t], fixed)
     shapes = {(np.shape(v), np.result_type(v)) for v in products.values()}
     if len(shapes) == 1:
         ((shape, dtype),) = shapes
@@ -144,15 +199,15 @@ def _rows(fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
     return out
 
 
-def _fixed_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
+def _fixed_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool, product: Any) -> Any:
     if len(rows) == 0:
         return zeros_like(fixed)
     n = len(x)
-    if not _plain(fixed, x, fixed_left):
+    if not _plain(fixed, x, fixed_left, product):
+        lhs_adjoint, rhs_adjoint = _adjoints(product)
         out = zeros_like(fixed)
         for t in _distinct(rows, n):  # each visited row once: g[t] holds the sum of its adjoints
-            out = out + (matmul_lhs_adjoint(g[t], fixed, x[t]) if fixed_left
-                         else matmul_rhs_adjoint(g[t], x[t], fixed))
+            out = out + (lhs_adjoint(g[t], fixed, x[t]) if fixed_left else rhs_adjoint(g[t], x[t], fixed))
         return out
     if not _covers(rows, n):
         mask = _visited(rows, n)
@@ -166,21 +221,23 @@ def _fixed_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool) ->
     return out if dtype == out.dtype else out.astype(dtype)
 
 
-def _rows_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool) -> Any:
+def _rows_adjoint(g: Any, fixed: Any, x: Any, rows: range, fixed_left: bool, product: Any) -> Any:
     dtype = np.result_type(g, x) if len(rows) else np.result_type(x)
     n = len(x)
-    if len(rows) and _plain(fixed, x, fixed_left) and _covers(rows, n):
+    plain = _plain(fixed, x, fixed_left, product)
+    if len(rows) and plain and _covers(rows, n):
         step = _stacked_rows_adjoint(g, fixed, x, fixed_left)   # every row written: no zeros needed
         return step if step.dtype == dtype else step.astype(dtype)
     out = np.zeros(np.shape(x), dtype=dtype)
     if len(rows) == 0:
         return out
-    if _plain(fixed, x, fixed_left):
+    if plain:
         mask = _visited(rows, n)
         out[mask] = _stacked_rows_adjoint(g[mask], fixed, x[mask], fixed_left)
         return out
+    lhs_adjoint, rhs_adjoint = _adjoints(product)
     for t in _distinct(rows, n):
-        out[t] = matmul_rhs_adjoint(g[t], fixed, x[t]) if fixed_left else matmul_lhs_adjoint(g[t], x[t], fixed)
+        out[t] = rhs_adjoint(g[t], fixed, x[t]) if fixed_left else lhs_adjoint(g[t], x[t], fixed)
     return out
 
 
