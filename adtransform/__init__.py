@@ -19,6 +19,7 @@ from .errors import (
     RuleDefinitionError,
     SourceUnavailableError,
     TransformError,
+    UnsupportedArgumentError,
     UnsupportedSyntaxError,
     WrtError,
 )
@@ -27,7 +28,7 @@ from .rules.notation import adjoint, d, nondifferentiable, stop_gradient
 __all__ = [
     "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
     "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
-    "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable", "source",
-    "stop_gradient", "value_and_grad", "vjp",
+    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable",
+    "source", "stop_gradient", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

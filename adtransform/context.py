@@ -16,3 +16,5 @@ class Context:
     namer: Namer
     # Local names of the function (parameters and assigned names): everything else is free.
     locals: set[str] = field(default_factory=set)
+    # Parameters the alias analysis took to hold arrays or numbers: checked at call time.
+    array_params: frozenset[str] = frozenset()

@@ -67,5 +67,9 @@ class NonDifferentiableInputError(AdtransformError, TypeError):
     """A `wrt` argument holds integers or booleans, which have no gradient."""
 
 
+class UnsupportedArgumentError(AdtransformError, TypeError):
+    """An argument breaks an assumption the transform made about it (a list where it took an array)."""
+
+
 class RuleDefinitionError(AdtransformError):
     """A derivative rule is malformed (raised when it is registered)."""

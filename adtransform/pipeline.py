@@ -36,9 +36,9 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = Namespace(fn)
-    fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
+    array_params = fence.check(node, info, namespace)    # refuse early, while nodes point at user code
     local_names, all_names = resolve.scan_names(node)
-    ctx = Context(info, namespace, Namer(all_names), local_names)
+    ctx = Context(info, namespace, Namer(all_names), local_names, array_params)
     iterables.transform(node, ctx)                       # loops over sequences -> loops over range()
     returns.transform(node, ctx)                         # one `return`, last; may add `break` to loops
     loop_exits.transform(node, ctx)                      # after returns: removes every break/continue
@@ -68,7 +68,8 @@ def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: boo
     verify(primal)
     _debug("optimize_primal", primal)
     adjoint = reverse.reverse(primal, list(wrt), namer, info.filename,  # reverse mode
-                              mode=mode, wrt_is_tuple=wrt_is_tuple, fn_label=label, versioned=versioned)
+                              mode=mode, wrt_is_tuple=wrt_is_tuple, fn_label=label, versioned=versioned,
+                              array_params=ctx.array_params)
     verify(adjoint)
     _debug("reverse", adjoint)
     optimize(adjoint, namer)                             # after AD: rules leave 1.0 * g, copies, dead code

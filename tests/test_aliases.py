@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gradcheck import check_grad
+from gradcheck import check_grad, check_grad_values
 
 import adtransform as ad
 
@@ -261,6 +261,128 @@ def test_parts_of_one_array_reached_two_ways_are_refused(fn):
     with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an (alias|iterated array)") as info:
         ad.grad(fn)
     assert info.value.location.filename == __file__
+
+
+def test_iterated_array_refusal_suggests_valid_python():
+    def f(x):
+        s = 0.0
+        for i, (a, b) in enumerate(zip(x, x[1:])):  # noqa: RUF007 (the advice names both arrays)
+            s = s + i * a * b
+            x += 1.0
+        return s
+    with pytest.raises(ad.UnsupportedSyntaxError, match="iterated array") as info:
+        ad.grad(f)
+    advice = str(info.value).split("(`", 1)[1].split("`)", 1)[0]
+    assert advice == "for i, (a, b) in enumerate(zip(x.copy(), x[1:].copy())):"
+    compile(advice + " pass", "<advice>", "exec")
+
+
+# A list's (or tuple's) copy, sum or repetition is a new container holding the same arrays: an
+# in-place update of one of them is seen through both. (Each gave a silently wrong gradient.)
+
+def list_copy_iterated(x):
+    a = np.ones(3)
+    s = 0.0
+    for e in [a, a].copy():
+        a += x
+        s = s + np.sum(e * x)
+    return s
+
+
+def list_copy_read(x):
+    a = np.ones(3)
+    pair = [a, a]
+    copied = pair.copy()
+    a += x
+    return np.sum(copied[0] * x)
+
+
+def list_sum_read(x):
+    a = np.ones(3)
+    pair = [a] + [a]  # noqa: RUF005
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def list_repeat_read(x):
+    a = np.ones(3)
+    pair = [a] * 2
+    a += x
+    return np.sum(pair[1] * x)
+
+
+def tuple_sum_read(x):
+    a = np.ones(3)
+    pair = (a, a) + ()  # noqa: RUF005
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def element_of_copy_updated(x):
+    a = np.ones(3)
+    copied = [a, a].copy()
+    copied[0] += x
+    return np.sum(a * x)
+
+
+def element_of_original_updated(x):
+    a = np.ones(3)
+    pair = [a, a]
+    copied = pair.copy()
+    for e in pair:
+        e += x
+    return np.sum(copied[0] * x)
+
+
+@pytest.mark.parametrize("fn", [list_copy_iterated, list_copy_read, list_sum_read, list_repeat_read, tuple_sum_read,
+                                element_of_copy_updated, element_of_original_updated])
+def test_copies_of_lists_share_their_elements(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
+        ad.grad(fn)
+    assert info.value.location.filename == __file__
+
+
+def array_copy_then_update(x, c):
+    b = np.tanh(c) * x
+    y = b.copy()
+    z = b * 2.0 + x
+    b += x
+    z += b
+    return np.sum(y * x) + np.sum(b * x) + np.sum(z * z)
+
+
+def test_copies_of_arrays_are_apart():
+    rng = np.random.default_rng(3)
+    x, c = rng.normal(size=3), rng.normal(size=3)
+    check_grad(array_copy_then_update, (x, c), wrt=0)
+
+
+def list_argument_copied(x, xs):
+    ys = xs.copy()
+    xs[0] += x
+    return np.sum(ys[0] * x)
+
+
+def test_argument_taken_for_an_array_is_checked_at_call_time():
+    """The analysis takes `xs` to be an array (its copy is then apart); a list is refused when called."""
+    rng = np.random.default_rng(4)
+    x, xs = rng.normal(size=3), rng.normal(size=(2, 3))
+    g = ad.grad(list_argument_copied, wrt=0)(x, xs.copy())
+    check_grad_values(lambda x, xs: list_argument_copied(x, xs.copy()), (x, xs), g, wrt=0)
+    with pytest.raises(ad.UnsupportedArgumentError, match="`xs` holds a list"):
+        ad.grad(list_argument_copied, wrt=0)(x, [np.ones(3), np.ones(3)])
+
+
+def loop_over_list_argument(x, scales):
+    out = np.zeros(3)
+    for k in scales:
+        out[0] += k * x[0]
+    return np.sum(out * x)
+
+
+def test_list_arguments_need_no_check_where_nothing_is_copied():
+    x = np.array([0.3, -1.2, 2.1])
+    assert ad.grad(loop_over_list_argument, wrt=0)(x, [1.0, 2.0])[0] == pytest.approx(6.0 * x[0])
 
 
 # Numbers are immutable: `s += e` on a name proven to hold a number rebinds it and changes no alias.

@@ -285,6 +285,37 @@ def test_zip_of_arrays(rng):
     check_grad(with_zip, (rng.normal(size=4), rng.normal(size=4), 0.7), wrt=(0, 1, 2))
 
 
+def enumerate_of_zip(x, y):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, y[1:])):
+        s = s + (i + 1.0) * a * b
+    return s
+
+
+def zip_of_zip(x, M):
+    s = 0.0
+    for (a, row), b in zip(zip(x, M), x[::-1]):
+        s = s + a * b * np.sum(np.tanh(row))
+    return s
+
+
+def over_reversed_rows(M, w):
+    s = 0.0
+    for k, row in enumerate(reversed(M), 2):
+        s = s * 0.5 + k * np.sum(row * w)
+    return s
+
+
+def test_nested_tuple_targets_over_enumerate_and_zip(rng):
+    check_grad(enumerate_of_zip, (rng.normal(size=4), rng.normal(size=5)), wrt=(0, 1))
+    check_grad(zip_of_zip, (rng.normal(size=3), rng.normal(size=(3, 2))), wrt=(0, 1))
+
+
+def test_reversed_array_is_read_from_the_end(rng):
+    check_grad(over_reversed_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), wrt=(0, 1))
+    assert "list(reversed" not in ad.grad(over_reversed_rows, wrt=(0, 1)).source
+
+
 def test_iterating_over_a_list_of_differentiated_values_is_refused():
     with pytest.raises(ad.NoAdjointRuleError, match="lists"):
         ad.grad(over_a_list)(0.5, 2.0)

@@ -64,7 +64,8 @@ class Mode(enum.Enum):
 
 
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
-            mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True) -> Function:
+            mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True,
+            array_params: frozenset[str] = frozenset()) -> Function:
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
@@ -83,9 +84,11 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
     scalar_code = versioned and all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
-    body: list[Op] = []
-    for var in dict.fromkeys(wrt_vars):
-        body.append(runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None))
+    body: list[Op] = [runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None)
+                      for var in dict.fromkeys(wrt_vars)]
+    body += [runtime_refs.check_op("ensure_array_argument", [var, Const(var.name)], line=None)
+             for var in params if var.name in array_params and var not in wrt_vars]  # (wrt: checked above)
+    checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)
     pullback_param = None
@@ -103,7 +106,6 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         builder.sweep(body, active)
     gradients = [builder.finish(var) for var in wrt_vars]
     if builder.hypothesis.used:
-        checks = len(dict.fromkeys(wrt_vars))
         body.insert(checks, _hypothesis_check(primal, builder.hypothesis))
         if scalar_code and rank_analysis.rank_of(output, rank_analysis.analyze(
                 primal, scalar_output=False, scalar_params=True)) == 0:

@@ -44,48 +44,67 @@ def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
 
 
 def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
-    """A name for `expr`, evaluated once before the loop (iterators such as reversed() become lists)."""
+    """A name for `expr`, evaluated once before the loop (iterators such as map() become lists)."""
     if isinstance(expr, gast.Name) and expr.id not in rebound:
         return expr
-    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx) for b in ("reversed", "iter", "map", "filter")):
+    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx) for b in ("iter", "map", "filter")):
         expr = build.call(build.name("list"), [expr])
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
     return build.name(name)
 
 
+class _Loop:
+    """What the statements before a loop over `stmt.iter` compute: the sequences, their lengths."""
+
+    def __init__(self, stmt: gast.For, ctx: Context) -> None:
+        self.ctx = ctx
+        self.before: list[gast.stmt] = []
+        self.lengths: list[gast.expr] = []
+        # Python iterates over the object the loop started with, even if the body rebinds its name.
+        self.rebound = {n.id for s in stmt.body for n in gast.walk(s)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+    def once(self, expr: gast.expr, hint: str) -> gast.expr:
+        return _sequence(expr, hint, self.before, self.ctx, self.rebound)
+
+    def head(self, target: gast.expr, it: gast.expr, index: gast.expr) -> list[gast.stmt]:
+        """Statements binding `target` to the element `index` of `it` (nested enumerate/zip/reversed too)."""
+        ctx = self.ctx
+        pairs = isinstance(target, gast.Tuple) and not getattr(it, "keywords", True)
+        if pairs and _builtin(it, "enumerate", ctx) and len(target.elts) == 2 and len(it.args) in (1, 2):
+            counter, item = target.elts
+            count = index if len(it.args) == 1 else build.binop("+", index, self.once(it.args[1], "start"))
+            return [gast.Assign(targets=[counter], value=count, type_comment=None),
+                    *self.head(item, it.args[0], index)]
+        if pairs and _builtin(it, "zip", ctx) and len(target.elts) == len(it.args):
+            return [stmt for elt, arg in zip(target.elts, it.args) for stmt in self.head(elt, arg, index)]
+        if _builtin(it, "reversed", ctx) and len(it.args) == 1 and not it.keywords:
+            seq = self.once(it.args[0], "seq")
+            length = self.once(build.call(build.name("len"), [seq]), "n")
+            self.lengths.append(length)
+            item = build.subscript(seq, build.binop("-", build.binop("-", length, build.constant(1)), index))
+        else:
+            seq = self.once(it, "seq")
+            self.lengths.append(build.call(build.name("len"), [seq]))
+            item = build.subscript(seq, index)
+        return [gast.Assign(targets=[target], value=item, type_comment=None)]
+
+
 def _by_index(stmt: gast.For, ctx: Context) -> list[gast.stmt]:
-    before: list[gast.stmt] = []
-    # Python iterates over the object the loop started with, even if the body rebinds its name.
-    rebound = {n.id for s in stmt.body for n in gast.walk(s)
-               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    loop = _Loop(stmt, ctx)
     target, it = stmt.target, stmt.iter
-    simple_names = isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts)
-    if _builtin(it, "enumerate", ctx) and simple_names and len(target.elts) == 2 and not it.keywords:
-        counter, item = target.elts
-        seq = _sequence(it.args[0], "seq", before, ctx, rebound)
-        index = ctx.namer.fresh("i")
-        start = it.args[1] if len(it.args) > 1 else None
-        count = build.name(index) if start is None else build.binop("+", build.name(index), start)
-        head = [build.assign(counter.id, count), build.assign(item.id, build.subscript(seq, build.name(index)))]
-        length = build.call(build.name("len"), [seq])
-        if start is None:  # the enumerate counter is the index itself
-            index = counter.id
-            head = [build.assign(item.id, build.subscript(seq, build.name(index)))]
-    elif _builtin(it, "zip", ctx) and simple_names and len(target.elts) == len(it.args) and not it.keywords:
-        seqs = [_sequence(a, "seq", before, ctx, rebound) for a in it.args]
-        index = ctx.namer.fresh("i")
-        length = build.call(build.name("min"), [build.call(build.name("len"), [s]) for s in seqs]) \
-            if len(seqs) > 1 else build.call(build.name("len"), seqs)
-        head = [build.assign(t.id, build.subscript(s, build.name(index))) for t, s in zip(target.elts, seqs)]
+    counter = target.elts[0] if isinstance(target, gast.Tuple) and target.elts else None
+    if _builtin(it, "enumerate", ctx) and len(it.args) == 1 and isinstance(counter, gast.Name):
+        index = counter.id  # the enumerate counter is the index itself
+        head = loop.head(target, it, build.name(index))[1:]
     else:
-        seq = _sequence(it, "seq", before, ctx, rebound)
         index = ctx.namer.fresh("i")
-        length = build.call(build.name("len"), [seq])
-        item = build.subscript(seq, build.name(index))
-        head = [gast.Assign(targets=[target], value=item, type_comment=None)]
-    loop = gast.For(target=build.name(index, "store"), iter=build.call(build.name("range"), [length]),
-                    body=[*head, *stmt.body], orelse=stmt.orelse, type_comment=None)
-    for new in (*before, *head, loop):
+        head = loop.head(target, it, build.name(index))
+    lengths = loop.lengths
+    length = lengths[0] if len(lengths) == 1 else build.call(build.name("min"), lengths)
+    new_loop = gast.For(target=build.name(index, "store"), iter=build.call(build.name("range"), [length]),
+                        body=[*head, *stmt.body], orelse=stmt.orelse, type_comment=None)
+    for new in (*loop.before, *head, new_loop):
         gast.copy_location(new, stmt)
-    return [*before, loop]
+    return [*loop.before, new_loop]

@@ -57,23 +57,34 @@ def _split(stmt: gast.Assign, ctx: Context) -> list[gast.stmt]:
 
 
 def _names(target: gast.expr) -> list[str]:
+    """The names a target binds or writes into (`x[i]` writes into `x`)."""
     if isinstance(target, gast.Name):
         return [target.id]
+    if isinstance(target, gast.Subscript):
+        return _names(target.value)
     return [n for elt in target.elts for n in _names(elt)]
 
 
+def _bind(target: gast.expr, value: gast.expr, ctx: Context) -> list[gast.stmt]:
+    if isinstance(target, gast.Name):
+        return [build.assign(target.id, value)]
+    if isinstance(target, gast.Subscript):
+        return [gast.copy_location(build.assign_to(target, value), target)]
+    return _unpack(target, value, ctx)
+
+
 def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> list[gast.stmt]:
-    names = [elt.id for elt in target.elts]
-    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(names):
+    """`a, (b, c) = e`: every value is read before any target is written, as Python does."""
+    names = _names(target)
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
         read = {n.id for elt in value.elts for n in gast.walk(elt) if isinstance(n, gast.Name)}
         if not read & set(names):
-            return [build.assign(n, v) for n, v in zip(names, value.elts)]
-        temps = [ctx.namer.fresh(n) for n in names]
+            return [stmt for t, v in zip(target.elts, value.elts) for stmt in _bind(t, v, ctx)]
+        temps = [ctx.namer.fresh("_".join(_names(t))) for t in target.elts]
         return [build.assign(t, v) for t, v in zip(temps, value.elts)] + [
-            build.assign(n, build.name(t)) for n, t in zip(names, temps)
-        ]
+            stmt for elt, t in zip(target.elts, temps) for stmt in _bind(elt, build.name(t), ctx)]
     whole = ctx.namer.fresh("_".join(names))
     out: list[gast.stmt] = [build.assign(whole, value)]
-    for i, n in enumerate(names):
-        out.append(build.assign(n, build.subscript(build.name(whole), build.constant(i))))
+    for i, elt in enumerate(target.elts):
+        out.extend(_bind(elt, build.subscript(build.name(whole), build.constant(i)), ctx))
     return out

@@ -36,22 +36,23 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import types
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from ..syntax.parse import to_source
+from .containers import VIEW_ATTRIBUTES, VIEW_METHODS, Containers
 from .numbers import Numbers
 from .resolve import Namespace
 from .source import SourceInfo
 
-# Attributes and methods of an array that return a view of it.
-_VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat"})
-_VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "view", "swapaxes", "squeeze", "diagonal"})
-# Array methods known to return a new object (anything else may return the receiver or an argument).
+# Array methods known to return a new object (anything else may return the receiver or an argument;
+# `copy` of a list or tuple is a new one holding the same elements).
 # (`astype` is not: `astype(t, copy=False)` may return the receiver.)
 FRESH_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "dot", "copy",
                             "cumsum", "cumprod", "round", "clip", "any", "all", "argmax", "argmin", "trace",
@@ -96,9 +97,10 @@ class _State:
     stale: dict[str, gast.AST] = field(default_factory=dict)
     apart: frozenset[frozenset[str]] = frozenset()
     updated: frozenset[str] = frozenset()  # the names updated in place: only pairs with one matter
+    held: frozenset[str] = frozenset()  # names that may hold a list or tuple (whose elements others share)
 
     def copy(self) -> _State:
-        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated)
+        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated, self.held)
 
     def known_apart(self, a: str, b: str) -> bool:
         return frozenset({a, b}) in self.apart or not _sites_overlap(self.sites.get(a, ()), self.sites.get(b, ()))
@@ -130,11 +132,11 @@ class _State:
             pair for pair in candidates
             if all(not pair <= state.sites.keys() or state.known_apart(*sorted(pair)) for state in (self, other))
             and _sites_overlap(*(sites[n] for n in sorted(pair))))
-        return _State(sites, {**other.stale, **self.stale}, apart, self.updated)
+        return _State(sites, {**other.stale, **self.stale}, apart, self.updated, self.held | other.held)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _State) and self.sites == other.sites \
-            and self.stale.keys() == other.stale.keys() and self.apart == other.apart
+            and self.stale.keys() == other.stale.keys() and self.apart == other.apart and self.held == other.held
 
 
 @dataclass(frozen=True)
@@ -230,11 +232,13 @@ def _overlap(a: object, b: object) -> bool:
     return True
 
 
-def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
+def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
+                           namespace: Namespace | None = None) -> frozenset[str]:
     """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
 
     `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
-    to return a number."""
+    to return a number. Returns the parameters the analysis assumed to hold arrays or numbers (not
+    lists or tuples, whose copies share their elements): the caller checks them at call time."""
     params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
     local_names, updated = {a.id for a in params}, set()
     for node in gast.walk(fn):
@@ -246,7 +250,9 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
                 and isinstance(node.value, gast.Name):
             updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
     state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
-    _Interpreter(info, namespace, frozenset(local_names)).block(fn.body, state)
+    interpreter = _Interpreter(info, namespace, frozenset(local_names))
+    interpreter.block(fn.body, state)
+    return frozenset(interpreter.assumed) if updated else frozenset()
 
 
 class _Interpreter:
@@ -254,6 +260,8 @@ class _Interpreter:
         self.info = info
         self.namespace = namespace
         self.numbers = Numbers(namespace, local_names)
+        self.containers = Containers(self.numbers)
+        self.assumed: set[str] = set()  # parameters assumed not to hold a list or tuple
         self.loop_exits: list[tuple[list[_State], list[_State]]] = []  # per loop: states at `break`, at `continue`
 
     def block(self, body: list[gast.stmt], state: _State | None) -> _State | None:
@@ -324,7 +332,7 @@ class _Interpreter:
                     raise UnsupportedSyntaxError(
                         f"this update changes the array the loop on line {self.info.file_line(loop)} iterates "
                         f"over, whose later elements NumPy would then read; iterate over a copy "
-                        f"(`for ... in {to_source(loop.iter)}.copy()`) or update a new array",
+                        f"(`for {_target(loop.target)} in {_over_copies(loop.iter)}:`) or update a new array",
                         self.info.location(update), "in-place update of an iterated array")
                 self.bind_iteration(loop.target, loop.iter, body, id(loop))
             else:
@@ -404,25 +412,25 @@ class _Interpreter:
             # Python evaluates every value before it binds any target.
             for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
                 self.allocate_if_new(elt, elt, state)
-            values = [self.value_sites(elt, elt, state) for elt in value.elts]
+            values = [(self.value_sites(elt, elt, state), self.holds(elt, state)) for elt in value.elts]
             known = self.apart_after(target.elts, value.elts, state)
-            for elt_target, sites in zip(target.elts, values):
-                self.assign(elt_target, sites, state)
+            for elt_target, (sites, held) in zip(target.elts, values):
+                self.assign(elt_target, sites, state, held)
             state.apart |= known
             return
         self.allocate_if_new(value, site, state)
-        sites = self.value_sites(value, site, state)
+        sites, held = self.value_sites(value, site, state), self.holds(value, state)
         if isinstance(target, gast.Name):
             known = self.apart_after([target], [value], state)
-            self.assign(target, sites, state)
+            self.assign(target, sites, state, held)
             state.apart |= known
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
             for index, elt in enumerate(target.elts):
-                self.assign(elt, frozenset(_bounded(_Part(where, index)) for where in sites), state)
+                self.assign(elt, frozenset(_bounded(_Part(where, index)) for where in sites), state, held)
             return
-        self.assign(target, sites, state)
+        self.assign(target, sites, state, held)
 
     def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: _State, loop: int) -> None:
         """`for target in iterable`: each element may be a view of the iterated array or list."""
@@ -430,11 +438,11 @@ class _Interpreter:
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
                 counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
-                self.assign(target, frozenset({counter}), state)
+                self.assign(target, frozenset({counter}), state, held=False)
                 return
             if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
                 counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
-                self.assign(target.elts[0], frozenset({counter}), state)
+                self.assign(target.elts[0], frozenset({counter}), state, held=False)
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
@@ -445,14 +453,16 @@ class _Interpreter:
                 self.bind_iteration(target, args[0], state, loop)
                 return
         sites = self.sources(iterable, state) or frozenset({id(iterable)})
-        self.assign(target, frozenset(_bounded(_Part(where, ("element", loop))) for where in sites), state)
+        self.assign(target, frozenset(_bounded(_Part(where, ("element", loop))) for where in sites), state,
+                    self.holds(iterable, state))
 
-    def assign(self, target: gast.AST, sites: frozenset[object], state: _State) -> None:
+    def assign(self, target: gast.AST, sites: frozenset[object], state: _State, held: bool) -> None:
         for node in gast.walk(target):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.sites[node.id] = sites
                 state.stale.pop(node.id, None)
                 state.forget(node.id)
+                state.held = state.held | {node.id} if held else state.held - {node.id}
 
     @staticmethod
     def apart_after(targets: list[gast.AST], values: list[gast.expr], state: _State) -> frozenset[frozenset[str]]:
@@ -481,11 +491,28 @@ class _Interpreter:
         """Whether `value` is proven to be an immutable number (or bool, string, None)."""
         return self.numbers.proves(value, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
 
+    def holds(self, value: gast.AST, state: _State, record: bool = False) -> bool:
+        """Whether `value` may be a list or tuple (or another object holding objects others share).
+
+        A parameter is assumed to hold an array or a number; `record`: the answer decides what a value
+        shares, so the parameters it relied on are checked when the function is called."""
+        def name_holds(name: str) -> bool:
+            if name in state.sites:
+                if record:
+                    self.assumed.update(root[1] for root in map(_root, state.sites[name])
+                                        if isinstance(root, tuple) and root[0] == "parameter")
+                return name in state.held
+            if self.namespace is None:
+                return True
+            value = self.namespace.lookup(name)  # a global or closure variable, as it is now
+            return not isinstance(value, (np.ndarray, np.generic, int, float, complex, bool, types.ModuleType))
+        return self.containers.may_hold(value, name_holds, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
+
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
         sites: set[object] = set()
-        for name, exact in _flowing(value):
+        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True)):
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
@@ -521,10 +548,26 @@ def _iterated(iterable: gast.expr) -> list[gast.expr]:
     return [iterable]
 
 
-def _flowing(value: gast.AST) -> list[tuple[str, bool]]:
-    """Names whose memory the value of `value` may share, and whether it is the name's whole object."""
+def _target(target: gast.expr) -> str:
+    text = to_source(target)
+    return text[1:-1] if isinstance(target, gast.Tuple) and text.startswith("(") else text
+
+
+def _over_copies(iterable: gast.expr) -> str:
+    """`iterable` with each array it hands out elements of copied first: `zip(x.copy(), x[:2].copy())`."""
+    def copied(node: gast.expr) -> gast.expr:
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in ("enumerate", "zip", *_ITERATION_WRAPPERS):
+            return gast.Call(node.func, [copied(arg) for arg in node.args], node.keywords)
+        return build.call(build.attribute(node, "copy"), [])
+    return to_source(copied(iterable))
+
+
+def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[tuple[str, bool]]:
+    """Names whose memory the value of `value` may share, and whether it is the name's whole object
+    (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements)."""
     exact = _bare(value)
-    return [(name, exact) for name in _flowing_names(value)]
+    return [(name, exact) for name in _flowing_names(value, holds)]
 
 
 def _bare(value: gast.AST) -> bool:
@@ -537,39 +580,44 @@ def _bare(value: gast.AST) -> bool:
     return False
 
 
-def _flowing_names(value: gast.AST) -> list[str]:
+def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[str]:
     """Names whose memory the value of `value` may share."""
-    if isinstance(value, gast.Name):
-        return [value.id]
-    if isinstance(value, gast.Subscript):
-        return _flowing_names(value.value)
-    if isinstance(value, gast.Attribute):
-        return _flowing_names(value.value) if value.attr in _VIEW_ATTRIBUTES else []
-    if isinstance(value, gast.IfExp):
-        return _flowing_names(value.body) + _flowing_names(value.orelse)
-    if isinstance(value, gast.BoolOp):
-        return [name for operand in value.values for name in _flowing_names(operand)]
-    if isinstance(value, (gast.Tuple, gast.List)):
-        return [name for elt in value.elts for name in _flowing_names(elt)]
-    if isinstance(value, gast.Call):
-        return _call_flowing_names(value)
-    return []  # arithmetic, comparisons and constants build new objects
+    def go(node: gast.AST) -> list[str]:
+        if isinstance(node, gast.Name):
+            return [node.id]
+        if isinstance(node, gast.Subscript):
+            return go(node.value)
+        if isinstance(node, gast.Attribute):
+            return go(node.value) if node.attr in VIEW_ATTRIBUTES else []
+        if isinstance(node, gast.IfExp):
+            return go(node.body) + go(node.orelse)
+        if isinstance(node, gast.BoolOp):
+            return [name for operand in node.values for name in go(operand)]
+        if isinstance(node, (gast.Tuple, gast.List)):
+            return [name for elt in node.elts for name in go(elt)]
+        if isinstance(node, gast.BinOp):  # `[a] + [b]`, `pair * 2`: a new container of the same elements
+            return go(node.left) + go(node.right) if holds(node) else []
+        if isinstance(node, gast.Call):
+            return _call_flowing_names(node, go, holds)
+        return []  # arithmetic, comparisons and constants build new objects
+    return go(value)
 
 
-def _call_flowing_names(call: gast.Call) -> list[str]:
+def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
+                        holds: Callable[[gast.AST], bool]) -> list[str]:
     func = call.func
-    arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in _flowing_names(arg)]
-    written = [name for kw in call.keywords if kw.arg == "out" for name in _flowing_names(kw.value)]
+    arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
+    written = [name for kw in call.keywords if kw.arg == "out" for name in go(kw.value)]
     if isinstance(func, gast.Attribute):
         if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
             if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
                 return arguments
             return written  # `out=` is what they return
-        if func.attr in _VIEW_METHODS:
-            return _flowing_names(func.value)
+        if func.attr in VIEW_METHODS or (func.attr == "copy" and holds(call)):  # a list's copy: same elements
+            return go(func.value)
         if func.attr in FRESH_METHODS:
             return written
-        return _flowing_names(func.value) + arguments
+        return go(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
         return []
     return arguments  # a user function (or `max(a, b)`) may return one of its arguments

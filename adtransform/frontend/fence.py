@@ -53,9 +53,11 @@ _ALLOWED = (
 )
 
 
-def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
+def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> frozenset[str]:
     """Raise UnsupportedSyntaxError for the first construct we cannot differentiate (`namespace`, the
-    function's free names, lets the alias analysis prove that `float(...)` or `math.sin(...)` is a number)."""
+    function's free names, lets the alias analysis prove that `float(...)` or `math.sin(...)` is a number).
+
+    Returns the parameters that must hold arrays or numbers for the alias analysis to hold."""
     _check_signature(node, info)
     returns = []
     for stmt in node.body:
@@ -64,7 +66,7 @@ def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None 
             if isinstance(child, gast.Return):
                 returns.append(child)
     _check_returns(node, returns, info)
-    refuse_aliased_updates(node, info, namespace)
+    return refuse_aliased_updates(node, info, namespace)
 
 
 def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NonDifferentiableInputError, NonScalarOutputError
+from ..errors import NonDifferentiableInputError, NonScalarOutputError, UnsupportedArgumentError
 
 _FLOAT_KINDS = "fc"
 
@@ -36,6 +36,17 @@ def ensure_differentiable(x: Any, name: str) -> None:
         f"for floating-point inputs; pass a float or a float array (e.g. np.asarray({name}, dtype=float)), "
         f"or leave `{name}` out of `wrt`."
     )
+
+
+def ensure_array_argument(x: Any, name: str) -> None:
+    """The in-place updates were checked taking `name` to hold an array or a number: a list's or
+    tuple's copy (or sum with another) holds the same elements, which an update would change in both."""
+    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str)) or x is None:
+        return
+    raise UnsupportedArgumentError(
+        f"`{name}` holds a {type(x).__name__}: this function's in-place updates were checked assuming `{name}` "
+        f"holds an array or a number (a copy of a list, or its sum with another, holds the same elements, so "
+        f"updating an element in place would change both); pass an array (np.asarray({name})).")
 
 
 def ensure_float_target(a: Any, name: str) -> None:
