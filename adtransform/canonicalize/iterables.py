@@ -74,7 +74,10 @@ class _Loop:
         pairs = isinstance(target, gast.Tuple) and not getattr(it, "keywords", True)
         if pairs and _builtin(it, "enumerate", ctx) and len(target.elts) == 2 and len(it.args) in (1, 2):
             counter, item = target.elts
-            count = index if len(it.args) == 1 else build.binop("+", index, self.once(it.args[1], "start"))
+            start = it.args[1] if len(it.args) > 1 else None
+            if start is not None and not isinstance(start, gast.Constant):
+                start = self.once(start, "start")  # evaluated once, as enumerate does
+            count = index if start is None else build.binop("+", index, start)
             return [gast.Assign(targets=[counter], value=count, type_comment=None),
                     *self.head(item, it.args[0], index)]
         if pairs and _builtin(it, "zip", ctx) and len(target.elts) == len(it.args):
