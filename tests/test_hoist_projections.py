@@ -393,8 +393,21 @@ def rnn_dot_rows_range(W, V, h, x, start, stop, step):
     return np.sum(h**2)
 
 
+def rnn_dot_method(W, U, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(W.dot(h) + U.dot(x[t]))
+    return np.sum(h**2)
+
+
+def rnn_dot_method_rows(W, V, h, x):
+    for t in range(x.shape[0]):
+        h = np.tanh(h.dot(W) + x[t].dot(V))
+    return np.sum(h**2)
+
+
 _CALLED = [(rnn_dot, False, "dot_rows("), (rnn_dot_rows, True, "rows_dot("),
-           (rnn_np_matmul, False, "matmul_rows("), (rnn_np_matmul_rows, True, "rows_matmul(")]
+           (rnn_np_matmul, False, "matmul_rows("), (rnn_np_matmul_rows, True, "rows_matmul("),
+           (rnn_dot_method, False, "dot_rows("), (rnn_dot_method_rows, True, "rows_dot(")]
 
 
 def test_np_dot_projection_moves_before_the_loop(rng):

@@ -42,7 +42,8 @@ own semantics: np.matmul is `@` for arrays only (`@` dispatches to the
 on its row-by-row path; np.dot contracts other axes than `@` once an operand
 has more than two dimensions, so it has helpers of its own (`dot_rows`,
 `rows_dot`) whose one-product path stops at rows of rank 2 and whose
-row-by-row path calls np.dot and is differentiated by np.dot's adjoints.
+row-by-row path calls np.dot and is differentiated by np.dot's adjoints. The
+method `U.dot(x[t])` is np.dot too (methods are ndarray's: lowering assumes so).
 
 Applies to a `range` loop whose body has no operation with effects (they could
 change `x` or `U` behind SSA's back), and to `P = U @ xt` (or np.matmul, np.dot,
@@ -120,6 +121,8 @@ def _helpers(op: Op) -> tuple[str, str, list[Operand]] | None:
     callee = op.callee
     if callee.style is Style.OPERATOR and callee.key is operator.matmul:
         return "matmul_rows", "rows_matmul", []
+    if callee.style is Style.METHOD and callee.key is np.ndarray.dot:  # `U.dot(x[t])`: np.dot(U, x[t])
+        return "dot_rows", "rows_dot", []
     if callee.style is not Style.FUNCTION or callee.ref is None:
         return None
     if callee.key is np.matmul:
