@@ -5,6 +5,7 @@ get a silently wrong gradient (found by the random-program property tests); each
 checked against finite differences.
 """
 
+import copy
 import inspect
 import math
 from pathlib import Path
@@ -337,6 +338,92 @@ def element_of_original_updated(x):
 @pytest.mark.parametrize("fn", [list_copy_iterated, list_copy_read, list_sum_read, list_repeat_read, tuple_sum_read,
                                 element_of_copy_updated, element_of_original_updated])
 def test_copies_of_lists_share_their_elements(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
+        ad.grad(fn)
+    assert info.value.location.filename == __file__
+
+
+def list_summed_with_start(x):
+    a = np.ones(3)
+    pair = sum([[a], [a]], [])  # noqa: RUF017
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def list_copied_by_copy_module(x):
+    a = np.ones(3)
+    pair = copy.copy([a, a])
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def list_extended_in_place(x):
+    a = np.ones(3)
+    items = []
+    items += [a]
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_extended_in_a_loop(x):
+    a = np.ones(3)
+    items = []
+    for _ in range(2):
+        items += [a]
+    a += x
+    return np.sum(items[1] * x)
+
+
+def list_appended(x):
+    a = np.ones(3)
+    items = []
+    items.append(a)
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_extended_by_method(x):
+    a = np.ones(3)
+    items = []
+    items.extend([a])
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_element_stored(x):
+    a = np.ones(3)
+    items = [np.zeros(3)]
+    items[0] = a
+    a += x
+    return np.sum(items[0] * x)
+
+
+def shadowing_builtin_returns_its_argument(x):
+    a = np.ones(3)
+    b = abs(a)
+    a += x
+    return np.sum(b * x)
+
+
+def numpy_view_under_another_name(x):
+    a = np.ones(4)
+    b = numpy_module.reshape(a, (2, 2))
+    a += x
+    return np.sum(b[0] * x[:2])
+
+
+def abs(v):  # shadows the builtin: may return its argument
+    return v
+
+
+numpy_module = np
+
+
+@pytest.mark.parametrize("fn", [list_summed_with_start, list_copied_by_copy_module, list_extended_in_place,
+                                list_extended_in_a_loop, list_appended, list_extended_by_method, list_element_stored,
+                                shadowing_builtin_returns_its_argument, numpy_view_under_another_name])
+def test_lists_filled_in_other_ways_share_their_elements(fn):
+    """Each gave a silently wrong gradient: the list (or result) holds `a` itself."""
     with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
         ad.grad(fn)
     assert info.value.location.filename == __file__

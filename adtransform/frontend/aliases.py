@@ -68,6 +68,8 @@ _NUMPY_MODULES = frozenset({"np", "numpy"})
 # Builtins that return a new (or immutable) object.
 _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
+# List methods that store their arguments (the objects themselves) into the list.
+_STORING_METHODS = frozenset({"append", "extend", "insert"})
 
 
 class _Number:
@@ -304,7 +306,9 @@ class _Interpreter:
                 if self.number(stmt.target, state) and self.number(stmt.value, state):
                     state.sites[stmt.target.id] = frozenset({_NUMBER})  # a new number: nothing else changes
                 else:
+                    stored = self.stored(stmt.target, [stmt.value], stmt, state)  # `L += [a]`: L holds a
                     self.update(stmt.target.id, stmt, state)
+                    state.sites[stmt.target.id] |= stored
             return state
         for child in gast.iter_child_nodes(stmt):
             if isinstance(child, gast.expr):
@@ -354,6 +358,8 @@ class _Interpreter:
         for node in gast.walk(expr) if expr is not None else ():
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.refuse_stale(node, state)
+        if expr is not None:
+            self.store_into_lists(expr, state)
 
     def refuse_stale(self, node: gast.Name, state: _State) -> None:
         update = state.stale.get(node.id)
@@ -378,8 +384,32 @@ class _Interpreter:
         base = target.value
         if isinstance(base, gast.Name):
             self.refuse_stale(base, state)
+            stored = self.stored(base, [stmt.value], stmt, state)  # `L[0] = a`: a list then holds `a` itself
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
             self.update(base.id, stmt, state)
+            state.sites[base.id] |= stored
+
+    def stored(self, container: gast.Name, values: list[gast.expr], where: gast.AST,
+               state: _State) -> frozenset[object]:
+        """What `container` comes to share once `values` are stored into it: nothing for an array (its
+        elements are copied in), the values' memory for a list (which holds the objects themselves)."""
+        if not self.holds(container, state, record=True):
+            return frozenset()
+        return frozenset(_bounded(_View(site, id(where))) for value in values for site in self.sources(value, state))
+
+    def store_into_lists(self, expr: gast.AST, state: _State) -> None:
+        """`L.append(a)`, `L.extend(M)`, `L.insert(i, a)`: every name sharing the list now holds `a`."""
+        for node in gast.walk(expr):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and isinstance(node.func.value, gast.Name) and node.func.attr in _STORING_METHODS:
+                receiver = node.func.value
+                stored = self.stored(receiver, node.args, node, state)
+                if stored:
+                    changed = state.sites.setdefault(receiver.id, frozenset({("global", receiver.id)}))
+                    for name, where in list(state.sites.items()):
+                        if name == receiver.id or _sites_overlap(where, changed):
+                            state.sites[name] = where | stored
+                            state.held = state.held | {name}
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
         """`name`'s memory is changed in place: every other name sharing it sees the change."""
@@ -440,12 +470,14 @@ class _Interpreter:
                 counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
                 self.assign(target, frozenset({counter}), state, held=False)
                 return
-            if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            start = [kw.value for kw in iterable.keywords if kw.arg == "start"]
+            if kind == "enumerate" and len(args) + len(start) in (1, 2) and len(start) == len(iterable.keywords) \
+                    and args and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
                 counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
                 self.assign(target.elts[0], frozenset({counter}), state, held=False)
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
-            if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
+            if kind == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(args):
                 for elt, arg in zip(target.elts, args):
                     self.bind_iteration(elt, arg, state, loop)
                 return
@@ -512,7 +544,7 @@ class _Interpreter:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
         sites: set[object] = set()
-        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True)):
+        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True), self.containers.module):
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
@@ -563,11 +595,13 @@ def _over_copies(iterable: gast.expr) -> str:
     return to_source(copied(iterable))
 
 
-def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[tuple[str, bool]]:
+def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool],
+             module: Callable[[gast.expr], object]) -> list[tuple[str, bool]]:
     """Names whose memory the value of `value` may share, and whether it is the name's whole object
-    (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements)."""
+    (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements;
+    `module(node)`: the module a name resolves to, or None)."""
     exact = _bare(value)
-    return [(name, exact) for name in _flowing_names(value, holds)]
+    return [(name, exact) for name in _flowing_names(value, holds, module)]
 
 
 def _bare(value: gast.AST) -> bool:
@@ -580,7 +614,8 @@ def _bare(value: gast.AST) -> bool:
     return False
 
 
-def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[str]:
+def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool],
+                   module: Callable[[gast.expr], object]) -> list[str]:
     """Names whose memory the value of `value` may share."""
     def go(node: gast.AST) -> list[str]:
         if isinstance(node, gast.Name):
@@ -598,26 +633,31 @@ def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[s
         if isinstance(node, gast.BinOp):  # `[a] + [b]`, `pair * 2`: a new container of the same elements
             return go(node.left) + go(node.right) if holds(node) else []
         if isinstance(node, gast.Call):
-            return _call_flowing_names(node, go, holds)
+            return _call_flowing_names(node, go, holds, module)
         return []  # arithmetic, comparisons and constants build new objects
     return go(value)
 
 
 def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
-                        holds: Callable[[gast.AST], bool]) -> list[str]:
+                        holds: Callable[[gast.AST], bool], module: Callable[[gast.expr], object]) -> list[str]:
     func = call.func
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
     written = [name for kw in call.keywords if kw.arg == "out" for name in go(kw.value)]
     if isinstance(func, gast.Attribute):
-        if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
+        resolved = module(func.value)
+        numpy = resolved is np or (resolved is None and isinstance(func.value, gast.Name)
+                                   and func.value.id in _NUMPY_MODULES)
+        if numpy:
             if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
                 return arguments
             return written  # `out=` is what they return
+        if resolved is not None:
+            return arguments  # a module's function (`copy.copy(L)`) may return one of its arguments
         if func.attr in VIEW_METHODS or (func.attr == "copy" and holds(call)):  # a list's copy: same elements
             return go(func.value)
         if func.attr in FRESH_METHODS:
             return written
         return go(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
-        return []
+        return arguments if holds(call) else []  # `sum(L, [])` holds L's elements; a shadowed `abs` may return `a`
     return arguments  # a user function (or `max(a, b)`) may return one of its arguments
