@@ -472,6 +472,74 @@ def test_list_arguments_need_no_check_where_nothing_is_copied():
     assert ad.grad(loop_over_list_argument, wrt=0)(x, [1.0, 2.0])[0] == pytest.approx(6.0 * x[0])
 
 
+def coefficient_scaled(x, coeffs):
+    z = coeffs[0] * x
+    z += 1.0
+    return np.sum(z * coeffs[1])
+
+
+def coefficients_unpacked(x, coeffs):
+    a, b = coeffs
+    z = a * x
+    z += b
+    return np.sum(z * z)
+
+
+def coefficients_iterated(x, coeffs):
+    z = x * 1.0
+    for c in coeffs:
+        w = c * x
+        z += w
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("fn", [coefficient_scaled, coefficients_unpacked, coefficients_iterated])
+@pytest.mark.parametrize("coeffs", [[0.5, 2.0], (0.5, 2.0)])
+def test_lists_of_numbers_pass_the_call_time_check(fn, coeffs):
+    """Only their elements' sharing mattered: numbers are never changed in place (refused before)."""
+    check_grad(fn, (np.array([0.3, -1.2, 2.1]), coeffs), wrt=0)
+
+
+def numbers_plus_array_list(x, coeffs):
+    a = np.ones(3)
+    items = coeffs + [a]  # noqa: RUF005
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_copied_then_extended(x, coeffs):
+    a = np.ones(3)
+    items = coeffs.copy()
+    items += [a]
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_repeated_then_appended(x, coeffs):
+    a = np.ones(3)
+    items = coeffs * 1
+    items.append(a)
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_copied_then_stored_into(x, coeffs):
+    a = np.ones(3)
+    items = coeffs.copy()
+    items[0] = a
+    a += x
+    return np.sum(items[0] * x)
+
+
+@pytest.mark.parametrize("fn", [numbers_plus_array_list, numbers_copied_then_extended, numbers_repeated_then_appended,
+                                numbers_copied_then_stored_into])
+def test_lists_of_numbers_that_gain_arrays_are_refused_at_call_time(fn):
+    """The analysis took `coeffs` to be no list at all: the result would hold `a` itself."""
+    x = np.array([0.3, -1.2, 2.1])
+    with pytest.raises(ad.UnsupportedArgumentError, match="`coeffs` holds a list"):
+        ad.grad(fn, wrt=0)(x, [0.5, 2.0])
+
+
 # Numbers are immutable: `s += e` on a name proven to hold a number rebinds it and changes no alias.
 # Proven: literals, `float()`, `int()`, `len()`, `math` functions, `range`/`enumerate` counters and
 # arithmetic on those. Each accepted function has a close twin where the alias can really be seen.

@@ -46,26 +46,27 @@ class Containers:
     def __init__(self, numbers: Numbers) -> None:
         self.numbers = numbers
 
-    def may_hold(self, value: gast.AST, name_holds: Callable[[str], bool],
-                 holds_number: Callable[[str], bool]) -> bool:
+    def may_hold(self, value: gast.AST, name_holds: Callable[[str, bool], bool],
+                 holds_number: Callable[[str], bool], strict: bool = False) -> bool:
         """Whether `value` may be a list, tuple or other object holding objects other names share.
 
-        `name_holds(name)`: whether `name` may hold one; `holds_number(name)`: whether it holds a
-        proven number."""
-        def go(node: gast.AST) -> bool:
+        `name_holds(name, strict)`: whether `name` may hold one (`strict`: a list or tuple at all, even of
+        numbers, as matters where elements are added: `L + [a]`, `L[0] = a`); `holds_number(name)`:
+        whether it holds a proven number."""
+        def go(node: gast.AST, strict: bool = strict) -> bool:
             if self.numbers.proves(node, holds_number):
                 return False
             if isinstance(node, gast.Constant):
                 return isinstance(node.value, tuple)
             if isinstance(node, gast.Name):
-                return name_holds(node.id)
+                return name_holds(node.id, strict)
             if isinstance(node, gast.Subscript):
                 return go(node.value)  # an array's element or slice is an array; a list's may be anything
             if isinstance(node, gast.Attribute):
                 return go(node.value) if node.attr in VIEW_ATTRIBUTES else True
             if isinstance(node, gast.BinOp):
-                if isinstance(node.op, gast.Add):
-                    return go(node.left) and go(node.right)
+                if isinstance(node.op, gast.Add):  # a list of numbers + [a] holds `a`
+                    return go(node.left, True) and go(node.right, True)
                 if isinstance(node.op, gast.Mult):
                     return (go(node.left) and not _float_literal(node.right)) \
                         or (go(node.right) and not _float_literal(node.left))
@@ -89,7 +90,7 @@ class Containers:
             return value if isinstance(value, types.ModuleType) else None
         return None
 
-    def _call(self, call: gast.Call, go: Callable[[gast.AST], bool]) -> bool:
+    def _call(self, call: gast.Call, go: Callable[..., bool]) -> bool:
         func = call.func
         if isinstance(func, gast.Attribute):
             if isinstance(func.value, gast.Name) and self.numbers.resolves_to(func.value, np):
@@ -105,7 +106,7 @@ class Containers:
             if not self.numbers.builtin(func, getattr(builtins, func.id)):
                 return True  # a local or global shadowing the builtin
             start = call.args[1:] + [kw.value for kw in call.keywords if kw.arg == "start"]
-            return func.id == "sum" and any(go(s) for s in start)  # `sum(L, [])`: a list of L's elements
+            return func.id == "sum" and any(go(s, True) for s in start)  # `sum(L, [])`: a list of L's elements
         return True  # a user function, `list`, `tuple`, `zip`, `max(a, b)`: may return anything
 
 
