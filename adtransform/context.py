@@ -16,5 +16,6 @@ class Context:
     namer: Namer
     # Local names of the function (parameters and assigned names): everything else is free.
     locals: set[str] = field(default_factory=set)
-    # Parameters the alias analysis took to hold arrays or numbers: checked at call time.
-    array_params: frozenset[str] = frozenset()
+    # Parameters the alias analysis took to hold arrays or numbers: checked at call time (True: no
+    # list or tuple at all; False: a list or tuple of numbers is fine).
+    array_params: dict[str, bool] = field(default_factory=dict)

@@ -5,6 +5,7 @@ get a silently wrong gradient (found by the random-program property tests); each
 checked against finite differences.
 """
 
+import copy
 import inspect
 import math
 from pathlib import Path
@@ -342,6 +343,92 @@ def test_copies_of_lists_share_their_elements(fn):
     assert info.value.location.filename == __file__
 
 
+def list_summed_with_start(x):
+    a = np.ones(3)
+    pair = sum([[a], [a]], [])  # noqa: RUF017
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def list_copied_by_copy_module(x):
+    a = np.ones(3)
+    pair = copy.copy([a, a])
+    a += x
+    return np.sum(pair[0] * x)
+
+
+def list_extended_in_place(x):
+    a = np.ones(3)
+    items = []
+    items += [a]
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_extended_in_a_loop(x):
+    a = np.ones(3)
+    items = []
+    for _ in range(2):
+        items += [a]
+    a += x
+    return np.sum(items[1] * x)
+
+
+def list_appended(x):
+    a = np.ones(3)
+    items = []
+    items.append(a)
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_extended_by_method(x):
+    a = np.ones(3)
+    items = []
+    items.extend([a])
+    a += x
+    return np.sum(items[0] * x)
+
+
+def list_element_stored(x):
+    a = np.ones(3)
+    items = [np.zeros(3)]
+    items[0] = a
+    a += x
+    return np.sum(items[0] * x)
+
+
+def shadowing_builtin_returns_its_argument(x):
+    a = np.ones(3)
+    b = abs(a)
+    a += x
+    return np.sum(b * x)
+
+
+def numpy_view_under_another_name(x):
+    a = np.ones(4)
+    b = numpy_module.reshape(a, (2, 2))
+    a += x
+    return np.sum(b[0] * x[:2])
+
+
+def abs(v):  # shadows the builtin: may return its argument
+    return v
+
+
+numpy_module = np
+
+
+@pytest.mark.parametrize("fn", [list_summed_with_start, list_copied_by_copy_module, list_extended_in_place,
+                                list_extended_in_a_loop, list_appended, list_extended_by_method, list_element_stored,
+                                shadowing_builtin_returns_its_argument, numpy_view_under_another_name])
+def test_lists_filled_in_other_ways_share_their_elements(fn):
+    """Each gave a silently wrong gradient: the list (or result) holds `a` itself."""
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
+        ad.grad(fn)
+    assert info.value.location.filename == __file__
+
+
 def array_copy_then_update(x, c):
     b = np.tanh(c) * x
     y = b.copy()
@@ -383,6 +470,74 @@ def loop_over_list_argument(x, scales):
 def test_list_arguments_need_no_check_where_nothing_is_copied():
     x = np.array([0.3, -1.2, 2.1])
     assert ad.grad(loop_over_list_argument, wrt=0)(x, [1.0, 2.0])[0] == pytest.approx(6.0 * x[0])
+
+
+def coefficient_scaled(x, coeffs):
+    z = coeffs[0] * x
+    z += 1.0
+    return np.sum(z * coeffs[1])
+
+
+def coefficients_unpacked(x, coeffs):
+    a, b = coeffs
+    z = a * x
+    z += b
+    return np.sum(z * z)
+
+
+def coefficients_iterated(x, coeffs):
+    z = x * 1.0
+    for c in coeffs:
+        w = c * x
+        z += w
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("fn", [coefficient_scaled, coefficients_unpacked, coefficients_iterated])
+@pytest.mark.parametrize("coeffs", [[0.5, 2.0], (0.5, 2.0)])
+def test_lists_of_numbers_pass_the_call_time_check(fn, coeffs):
+    """Only their elements' sharing mattered: numbers are never changed in place (refused before)."""
+    check_grad(fn, (np.array([0.3, -1.2, 2.1]), coeffs), wrt=0)
+
+
+def numbers_plus_array_list(x, coeffs):
+    a = np.ones(3)
+    items = coeffs + [a]  # noqa: RUF005
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_copied_then_extended(x, coeffs):
+    a = np.ones(3)
+    items = coeffs.copy()
+    items += [a]
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_repeated_then_appended(x, coeffs):
+    a = np.ones(3)
+    items = coeffs * 1
+    items.append(a)
+    a += x
+    return np.sum(items[-1] * x)
+
+
+def numbers_copied_then_stored_into(x, coeffs):
+    a = np.ones(3)
+    items = coeffs.copy()
+    items[0] = a
+    a += x
+    return np.sum(items[0] * x)
+
+
+@pytest.mark.parametrize("fn", [numbers_plus_array_list, numbers_copied_then_extended, numbers_repeated_then_appended,
+                                numbers_copied_then_stored_into])
+def test_lists_of_numbers_that_gain_arrays_are_refused_at_call_time(fn):
+    """The analysis took `coeffs` to be no list at all: the result would hold `a` itself."""
+    x = np.array([0.3, -1.2, 2.1])
+    with pytest.raises(ad.UnsupportedArgumentError, match="`coeffs` holds a list"):
+        ad.grad(fn, wrt=0)(x, [0.5, 2.0])
 
 
 # Numbers are immutable: `s += e` on a name proven to hold a number rebinds it and changes no alias.

@@ -440,3 +440,38 @@ def test_a_value_entering_a_loop_and_read_in_it_gets_both_adjoints(n):
     check_grad(start_read_inside, (np.array([0.3, -1.2]), n))
     check_grad(start_read_inside_cse, (np.array([1.3, -0.3, 1.2]), n))
     check_grad(start_read_inside, (0.7, n))
+
+
+def enumerate_start_keyword(x, w):
+    s = 0.0
+    for i, a in enumerate(x, start=2):
+        s = s + i * a * w[i - 2]
+    return s
+
+
+def list_target_over_enumerate(x, w):
+    s = 0.0
+    for [i, a] in enumerate(x):
+        s = s + i * a * w[i]
+    return s
+
+
+def zip_not_unpacked(x, c):
+    s = 0.0
+    for pair in zip(c, c * 2.0):
+        s = s + pair[0] * pair[1] * x
+    return np.sum(s)
+
+
+def enumerate_start_keyword_reversed_zip(x, w):
+    s = 0.0
+    for (i, a), b in zip(enumerate(x, start=1), reversed(w)):
+        s = s + i * a * b
+    return s
+
+
+@pytest.mark.parametrize("fn", [enumerate_start_keyword, list_target_over_enumerate, zip_not_unpacked,
+                                enumerate_start_keyword_reversed_zip])
+def test_enumerate_keywords_list_targets_and_unpacked_zips(rng, fn):
+    """`enumerate(x, start=k)`, `[i, a]` targets and `for pair in zip(...)` crashed (len() of an iterator)."""
+    check_grad(fn, (rng.normal(size=4), rng.normal(size=4)), wrt=0)

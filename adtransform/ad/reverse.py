@@ -65,7 +65,7 @@ class Mode(enum.Enum):
 
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
             mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True,
-            array_params: frozenset[str] = frozenset()) -> Function:
+            array_params: dict[str, bool] | None = None) -> Function:
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
@@ -86,8 +86,11 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
     body: list[Op] = [runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None)
                       for var in dict.fromkeys(wrt_vars)]
-    body += [runtime_refs.check_op("ensure_array_argument", [var, Const(var.name)], line=None)
-             for var in params if var.name in array_params and var not in wrt_vars]  # (wrt: checked above)
+    array_params = array_params or {}
+    body += [runtime_refs.check_op("ensure_array_argument",  # (wrt: checked above)
+                                   [var, Const(var.name), *([] if array_params[var.name] else [Const(True)])],
+                                   line=None)
+             for var in params if var.name in array_params and var not in wrt_vars]
     checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)

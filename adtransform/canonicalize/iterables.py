@@ -44,10 +44,12 @@ def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
 
 
 def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
-    """A name for `expr`, evaluated once before the loop (iterators such as map() become lists)."""
+    """A name for `expr`, evaluated once before the loop (iterators such as map() become lists: so do
+    the `enumerate` and `zip` a target does not unpack, `for pair in zip(x, y)`)."""
     if isinstance(expr, gast.Name) and expr.id not in rebound:
         return expr
-    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx) for b in ("iter", "map", "filter")):
+    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx)
+                                           for b in ("iter", "map", "filter", "enumerate", "zip")):
         expr = build.call(build.name("list"), [expr])
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
@@ -71,16 +73,16 @@ class _Loop:
     def head(self, target: gast.expr, it: gast.expr, index: gast.expr) -> list[gast.stmt]:
         """Statements binding `target` to the element `index` of `it` (nested enumerate/zip/reversed too)."""
         ctx = self.ctx
-        pairs = isinstance(target, gast.Tuple) and not getattr(it, "keywords", True)
-        if pairs and _builtin(it, "enumerate", ctx) and len(target.elts) == 2 and len(it.args) in (1, 2):
-            counter, item = target.elts
-            start = it.args[1] if len(it.args) > 1 else None
+        pairs = isinstance(target, (gast.Tuple, gast.List))
+        enumerated = _enumerated(it) if pairs and _builtin(it, "enumerate", ctx) else None
+        if enumerated is not None and len(target.elts) == 2:
+            (seq, start), (counter, item) = enumerated, target.elts
             if start is not None and not isinstance(start, gast.Constant):
                 start = self.once(start, "start")  # evaluated once, as enumerate does
             count = index if start is None else build.binop("+", index, start)
             return [gast.Assign(targets=[counter], value=count, type_comment=None),
-                    *self.head(item, it.args[0], index)]
-        if pairs and _builtin(it, "zip", ctx) and len(target.elts) == len(it.args):
+                    *self.head(item, seq, index)]
+        if pairs and _builtin(it, "zip", ctx) and len(target.elts) == len(it.args) and not it.keywords:
             return [stmt for elt, arg in zip(target.elts, it.args) for stmt in self.head(elt, arg, index)]
         if _builtin(it, "reversed", ctx) and len(it.args) == 1 and not it.keywords:
             seq = self.once(it.args[0], "seq")
@@ -94,11 +96,19 @@ class _Loop:
         return [gast.Assign(targets=[target], value=item, type_comment=None)]
 
 
+def _enumerated(it: gast.Call) -> tuple[gast.expr, gast.expr | None] | None:
+    """`enumerate(seq)`, `enumerate(seq, k)`, `enumerate(seq, start=k)`: `(seq, k or None)`; None for other calls."""
+    start = [kw.value for kw in it.keywords if kw.arg == "start"]
+    if len(start) != len(it.keywords) or not 1 <= len(it.args) + len(start) <= 2 or not it.args:
+        return None
+    return it.args[0], (it.args[1:] + start or [None])[0]
+
+
 def _by_index(stmt: gast.For, ctx: Context) -> list[gast.stmt]:
     loop = _Loop(stmt, ctx)
     target, it = stmt.target, stmt.iter
-    counter = target.elts[0] if isinstance(target, gast.Tuple) and target.elts else None
-    if _builtin(it, "enumerate", ctx) and len(it.args) == 1 and isinstance(counter, gast.Name):
+    counter = target.elts[0] if isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2 else None
+    if _builtin(it, "enumerate", ctx) and _enumerated(it) == (it.args[0], None) and isinstance(counter, gast.Name):
         index = counter.id  # the enumerate counter is the index itself
         head = loop.head(target, it, build.name(index))[1:]
     else:

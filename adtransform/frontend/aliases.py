@@ -68,6 +68,8 @@ _NUMPY_MODULES = frozenset({"np", "numpy"})
 # Builtins that return a new (or immutable) object.
 _FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
+# List methods that store their arguments (the objects themselves) into the list.
+_STORING_METHODS = frozenset({"append", "extend", "insert"})
 
 
 class _Number:
@@ -98,9 +100,12 @@ class _State:
     apart: frozenset[frozenset[str]] = frozenset()
     updated: frozenset[str] = frozenset()  # the names updated in place: only pairs with one matter
     held: frozenset[str] = frozenset()  # names that may hold a list or tuple (whose elements others share)
+    # The parameters taken not to hold lists or tuples when a name was found not to hold one (`c = P.copy()`:
+    # a list if P is one, then `c += [a]` would hold `a`).
+    relies: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated, self.held)
+        return _State(dict(self.sites), dict(self.stale), self.apart, self.updated, self.held, dict(self.relies))
 
     def known_apart(self, a: str, b: str) -> bool:
         return frozenset({a, b}) in self.apart or not _sites_overlap(self.sites.get(a, ()), self.sites.get(b, ()))
@@ -132,11 +137,14 @@ class _State:
             pair for pair in candidates
             if all(not pair <= state.sites.keys() or state.known_apart(*sorted(pair)) for state in (self, other))
             and _sites_overlap(*(sites[n] for n in sorted(pair))))
-        return _State(sites, {**other.stale, **self.stale}, apart, self.updated, self.held | other.held)
+        relies = {name: self.relies.get(name, frozenset()) | other.relies.get(name, frozenset())
+                  for name in self.relies.keys() | other.relies.keys()}
+        return _State(sites, {**other.stale, **self.stale}, apart, self.updated, self.held | other.held, relies)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _State) and self.sites == other.sites \
-            and self.stale.keys() == other.stale.keys() and self.apart == other.apart and self.held == other.held
+            and self.stale.keys() == other.stale.keys() and self.apart == other.apart and self.held == other.held \
+            and self.relies == other.relies
 
 
 @dataclass(frozen=True)
@@ -233,12 +241,13 @@ def _overlap(a: object, b: object) -> bool:
 
 
 def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
-                           namespace: Namespace | None = None) -> frozenset[str]:
+                           namespace: Namespace | None = None) -> dict[str, bool]:
     """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
 
     `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
     to return a number. Returns the parameters the analysis assumed to hold arrays or numbers (not
-    lists or tuples, whose copies share their elements): the caller checks them at call time."""
+    lists or tuples, whose copies share their elements): the caller checks them at call time. Each
+    maps to whether a list or tuple of numbers is refused too (it was assumed to add no elements)."""
     params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
     local_names, updated = {a.id for a in params}, set()
     for node in gast.walk(fn):
@@ -252,7 +261,7 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
     state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
     interpreter = _Interpreter(info, namespace, frozenset(local_names))
     interpreter.block(fn.body, state)
-    return frozenset(interpreter.assumed) if updated else frozenset()
+    return dict(interpreter.assumed) if updated else {}
 
 
 class _Interpreter:
@@ -261,7 +270,8 @@ class _Interpreter:
         self.namespace = namespace
         self.numbers = Numbers(namespace, local_names)
         self.containers = Containers(self.numbers)
-        self.assumed: set[str] = set()  # parameters assumed not to hold a list or tuple
+        # Parameters assumed not to hold a list or tuple: True, not at all; False, none but of numbers.
+        self.assumed: dict[str, bool] = {}
         self.loop_exits: list[tuple[list[_State], list[_State]]] = []  # per loop: states at `break`, at `continue`
 
     def block(self, body: list[gast.stmt], state: _State | None) -> _State | None:
@@ -304,7 +314,11 @@ class _Interpreter:
                 if self.number(stmt.target, state) and self.number(stmt.value, state):
                     state.sites[stmt.target.id] = frozenset({_NUMBER})  # a new number: nothing else changes
                 else:
+                    # `L += [a]`: L holds `a` (only what may hold objects adds any: `z += c` adds nothing)
+                    extends = isinstance(stmt.op, gast.Add) and self.holds(stmt.value, state, record=True)
+                    stored = self.stored(stmt.target, [stmt.value], stmt, state) if extends else frozenset()
                     self.update(stmt.target.id, stmt, state)
+                    state.sites[stmt.target.id] |= stored
             return state
         for child in gast.iter_child_nodes(stmt):
             if isinstance(child, gast.expr):
@@ -354,6 +368,8 @@ class _Interpreter:
         for node in gast.walk(expr) if expr is not None else ():
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.refuse_stale(node, state)
+        if expr is not None:
+            self.store_into_lists(expr, state)
 
     def refuse_stale(self, node: gast.Name, state: _State) -> None:
         update = state.stale.get(node.id)
@@ -378,8 +394,34 @@ class _Interpreter:
         base = target.value
         if isinstance(base, gast.Name):
             self.refuse_stale(base, state)
+            stored = self.stored(base, [stmt.value], stmt, state)  # `L[0] = a`: a list then holds `a` itself
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
             self.update(base.id, stmt, state)
+            state.sites[base.id] |= stored
+
+    def stored(self, container: gast.Name, values: list[gast.expr], where: gast.AST,
+               state: _State) -> frozenset[object]:
+        """What `container` comes to share once `values` are stored into it: nothing for an array (its
+        elements are copied in), the values' memory for a list (which holds the objects themselves)."""
+        shared = frozenset(_bounded(_View(site, id(where))) for value in values for site in self.sources(value, state))
+        if not shared or not self.holds(container, state, record=True, strict=True):
+            return frozenset()
+        return shared
+
+    def store_into_lists(self, expr: gast.AST, state: _State) -> None:
+        """`L.append(a)`, `L.extend(M)`, `L.insert(i, a)`: every name sharing the list now holds `a`."""
+        for node in gast.walk(expr):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and isinstance(node.func.value, gast.Name) and node.func.attr in _STORING_METHODS:
+                receiver = node.func.value
+                stored = self.stored(receiver, node.args, node, state)
+                if stored:
+                    changed = state.sites.setdefault(receiver.id, frozenset({("global", receiver.id)}))
+                    for name, where in list(state.sites.items()):
+                        if name == receiver.id or _sites_overlap(where, changed):
+                            state.sites[name] = where | stored
+                            state.held = state.held | {name}
+                            state.relies.pop(name, None)
 
     def update(self, name: str, update: gast.AST, state: _State) -> None:
         """`name`'s memory is changed in place: every other name sharing it sees the change."""
@@ -412,14 +454,14 @@ class _Interpreter:
             # Python evaluates every value before it binds any target.
             for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
                 self.allocate_if_new(elt, elt, state)
-            values = [(self.value_sites(elt, elt, state), self.holds(elt, state)) for elt in value.elts]
+            values = [(self.value_sites(elt, elt, state), self.holding(elt, state)) for elt in value.elts]
             known = self.apart_after(target.elts, value.elts, state)
             for elt_target, (sites, held) in zip(target.elts, values):
                 self.assign(elt_target, sites, state, held)
             state.apart |= known
             return
         self.allocate_if_new(value, site, state)
-        sites, held = self.value_sites(value, site, state), self.holds(value, state)
+        sites, held = self.value_sites(value, site, state), self.holding(value, state)
         if isinstance(target, gast.Name):
             known = self.apart_after([target], [value], state)
             self.assign(target, sites, state, held)
@@ -438,14 +480,16 @@ class _Interpreter:
             kind, args = iterable.func.id, iterable.args
             if kind == "range":
                 counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
-                self.assign(target, frozenset({counter}), state, held=False)
+                self.assign(target, frozenset({counter}), state, held=(False, frozenset()))
                 return
-            if kind == "enumerate" and len(args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            start = [kw.value for kw in iterable.keywords if kw.arg == "start"]
+            if kind == "enumerate" and len(args) + len(start) in (1, 2) and len(start) == len(iterable.keywords) \
+                    and args and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
                 counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
-                self.assign(target.elts[0], frozenset({counter}), state, held=False)
+                self.assign(target.elts[0], frozenset({counter}), state, held=(False, frozenset()))
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
-            if kind == "zip" and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
+            if kind == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(args):
                 for elt, arg in zip(target.elts, args):
                     self.bind_iteration(elt, arg, state, loop)
                 return
@@ -454,15 +498,22 @@ class _Interpreter:
                 return
         sites = self.sources(iterable, state) or frozenset({id(iterable)})
         self.assign(target, frozenset(_bounded(_Part(where, ("element", loop))) for where in sites), state,
-                    self.holds(iterable, state))
+                    self.holding(iterable, state))
 
-    def assign(self, target: gast.AST, sites: frozenset[object], state: _State, held: bool) -> None:
+    def assign(self, target: gast.AST, sites: frozenset[object], state: _State,
+               held: tuple[bool, frozenset[str]]) -> None:
+        """`held`: whether the value may hold a list or tuple, and the parameters that answer relied on."""
+        held, relies = held
         for node in gast.walk(target):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.sites[node.id] = sites
                 state.stale.pop(node.id, None)
                 state.forget(node.id)
                 state.held = state.held | {node.id} if held else state.held - {node.id}
+                if relies:
+                    state.relies[node.id] = relies
+                else:
+                    state.relies.pop(node.id, None)
 
     @staticmethod
     def apart_after(targets: list[gast.AST], values: list[gast.expr], state: _State) -> frozenset[frozenset[str]]:
@@ -491,28 +542,44 @@ class _Interpreter:
         """Whether `value` is proven to be an immutable number (or bool, string, None)."""
         return self.numbers.proves(value, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
 
-    def holds(self, value: gast.AST, state: _State, record: bool = False) -> bool:
+    def holds(self, value: gast.AST, state: _State, record: bool = False, strict: bool = False) -> bool:
         """Whether `value` may be a list or tuple (or another object holding objects others share).
 
         A parameter is assumed to hold an array or a number; `record`: the answer decides what a value
-        shares, so the parameters it relied on are checked when the function is called."""
-        def name_holds(name: str) -> bool:
+        shares, so the parameters it relied on are checked when the function is called (`strict`: that
+        they hold no list or tuple at all, not even of numbers; else a list or tuple of numbers is fine)."""
+        def relied(params: Iterable[str], strict: bool) -> None:
+            if record:
+                for param in params:
+                    self.assumed[param] = self.assumed.get(param, False) or strict
+        return self._holds(value, state, relied, strict)
+
+    def holding(self, value: gast.AST, state: _State) -> tuple[bool, frozenset[str]]:
+        """What a name bound to `value` holds: `holds(value)`, and the parameters that answer relied on."""
+        params: set[str] = set()
+        held = self._holds(value, state, lambda relied, _: params.update(relied), False)
+        return held, frozenset(params)
+
+    def _holds(self, value: gast.AST, state: _State, relied: Callable[[Iterable[str], bool], None],
+               strict: bool) -> bool:
+        def name_holds(name: str, strict: bool) -> bool:
             if name in state.sites:
-                if record:
-                    self.assumed.update(root[1] for root in map(_root, state.sites[name])
-                                        if isinstance(root, tuple) and root[0] == "parameter")
+                relied([root[1] for root in map(_root, state.sites[name])
+                        if isinstance(root, tuple) and root[0] == "parameter"], strict)
+                relied(state.relies.get(name, ()), strict)
                 return name in state.held
             if self.namespace is None:
                 return True
             value = self.namespace.lookup(name)  # a global or closure variable, as it is now
             return not isinstance(value, (np.ndarray, np.generic, int, float, complex, bool, types.ModuleType))
-        return self.containers.may_hold(value, name_holds, lambda name: state.sites.get(name) == frozenset({_NUMBER}))
+        return self.containers.may_hold(value, name_holds, lambda name: state.sites.get(name) == frozenset({_NUMBER}),
+                                        strict)
 
     def sources(self, value: gast.AST, state: _State) -> frozenset[object]:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
         sites: set[object] = set()
-        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True)):
+        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True), self.containers.module):
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
@@ -563,11 +630,13 @@ def _over_copies(iterable: gast.expr) -> str:
     return to_source(copied(iterable))
 
 
-def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[tuple[str, bool]]:
+def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool],
+             module: Callable[[gast.expr], object]) -> list[tuple[str, bool]]:
     """Names whose memory the value of `value` may share, and whether it is the name's whole object
-    (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements)."""
+    (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements;
+    `module(node)`: the module a name resolves to, or None)."""
     exact = _bare(value)
-    return [(name, exact) for name in _flowing_names(value, holds)]
+    return [(name, exact) for name in _flowing_names(value, holds, module)]
 
 
 def _bare(value: gast.AST) -> bool:
@@ -580,7 +649,8 @@ def _bare(value: gast.AST) -> bool:
     return False
 
 
-def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[str]:
+def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool],
+                   module: Callable[[gast.expr], object]) -> list[str]:
     """Names whose memory the value of `value` may share."""
     def go(node: gast.AST) -> list[str]:
         if isinstance(node, gast.Name):
@@ -598,26 +668,31 @@ def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool]) -> list[s
         if isinstance(node, gast.BinOp):  # `[a] + [b]`, `pair * 2`: a new container of the same elements
             return go(node.left) + go(node.right) if holds(node) else []
         if isinstance(node, gast.Call):
-            return _call_flowing_names(node, go, holds)
+            return _call_flowing_names(node, go, holds, module)
         return []  # arithmetic, comparisons and constants build new objects
     return go(value)
 
 
 def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
-                        holds: Callable[[gast.AST], bool]) -> list[str]:
+                        holds: Callable[[gast.AST], bool], module: Callable[[gast.expr], object]) -> list[str]:
     func = call.func
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
     written = [name for kw in call.keywords if kw.arg == "out" for name in go(kw.value)]
     if isinstance(func, gast.Attribute):
-        if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
+        resolved = module(func.value)
+        numpy = resolved is np or (resolved is None and isinstance(func.value, gast.Name)
+                                   and func.value.id in _NUMPY_MODULES)
+        if numpy:
             if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
                 return arguments
             return written  # `out=` is what they return
+        if resolved is not None:
+            return arguments  # a module's function (`copy.copy(L)`) may return one of its arguments
         if func.attr in VIEW_METHODS or (func.attr == "copy" and holds(call)):  # a list's copy: same elements
             return go(func.value)
         if func.attr in FRESH_METHODS:
             return written
         return go(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
-        return []
+        return arguments if holds(call) else []  # `sum(L, [])` holds L's elements; a shadowed `abs` may return `a`
     return arguments  # a user function (or `max(a, b)`) may return one of its arguments

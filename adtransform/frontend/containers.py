@@ -16,6 +16,7 @@ evaluated (and that a parameter is assumed to hold an array or a number, checked
 from __future__ import annotations
 
 import builtins
+import types
 from collections.abc import Callable
 
 import gast
@@ -36,7 +37,7 @@ _NUMPY_SEQUENCES = frozenset({"split", "array_split", "hsplit", "vsplit", "dspli
                               "broadcast_arrays", "meshgrid", "nonzero", "where", "atleast_1d", "atleast_2d",
                               "atleast_3d", "divmod", "modf", "frexp", "unique", "histogram", "gradient", "ix_"})
 # Builtins whose result holds no object an in-place update could change.
-_FLAT_BUILTINS = frozenset({"float", "int", "bool", "complex", "abs", "len", "round", "sum", "pow"})
+_FLAT_BUILTINS = frozenset({"float", "int", "bool", "complex", "abs", "len", "round", "sum", "pow", "range"})
 
 
 class Containers:
@@ -45,26 +46,27 @@ class Containers:
     def __init__(self, numbers: Numbers) -> None:
         self.numbers = numbers
 
-    def may_hold(self, value: gast.AST, name_holds: Callable[[str], bool],
-                 holds_number: Callable[[str], bool]) -> bool:
+    def may_hold(self, value: gast.AST, name_holds: Callable[[str, bool], bool],
+                 holds_number: Callable[[str], bool], strict: bool = False) -> bool:
         """Whether `value` may be a list, tuple or other object holding objects other names share.
 
-        `name_holds(name)`: whether `name` may hold one; `holds_number(name)`: whether it holds a
-        proven number."""
-        def go(node: gast.AST) -> bool:
+        `name_holds(name, strict)`: whether `name` may hold one (`strict`: a list or tuple at all, even of
+        numbers, as matters where elements are added: `L + [a]`, `L[0] = a`); `holds_number(name)`:
+        whether it holds a proven number."""
+        def go(node: gast.AST, strict: bool = strict) -> bool:
             if self.numbers.proves(node, holds_number):
                 return False
             if isinstance(node, gast.Constant):
                 return isinstance(node.value, tuple)
             if isinstance(node, gast.Name):
-                return name_holds(node.id)
+                return name_holds(node.id, strict)
             if isinstance(node, gast.Subscript):
                 return go(node.value)  # an array's element or slice is an array; a list's may be anything
             if isinstance(node, gast.Attribute):
                 return go(node.value) if node.attr in VIEW_ATTRIBUTES else True
             if isinstance(node, gast.BinOp):
-                if isinstance(node.op, gast.Add):
-                    return go(node.left) and go(node.right)
+                if isinstance(node.op, gast.Add):  # a list of numbers + [a] holds `a`
+                    return go(node.left, True) and go(node.right, True)
                 if isinstance(node.op, gast.Mult):
                     return (go(node.left) and not _float_literal(node.right)) \
                         or (go(node.right) and not _float_literal(node.left))
@@ -80,18 +82,31 @@ class Containers:
             return True  # displays, comprehensions, anything else
         return go(value)
 
-    def _call(self, call: gast.Call, go: Callable[[gast.AST], bool]) -> bool:
+    def module(self, node: gast.expr) -> types.ModuleType | None:
+        """The module a free name resolves to (`copy` in `copy.copy(L)`), None for anything else."""
+        if isinstance(node, gast.Name) and node.id not in self.numbers.local_names \
+                and self.numbers.namespace is not None:
+            value = self.numbers.namespace.lookup(node.id)
+            return value if isinstance(value, types.ModuleType) else None
+        return None
+
+    def _call(self, call: gast.Call, go: Callable[..., bool]) -> bool:
         func = call.func
         if isinstance(func, gast.Attribute):
             if isinstance(func.value, gast.Name) and self.numbers.resolves_to(func.value, np):
                 return func.attr in _NUMPY_SEQUENCES
+            if self.module(func.value) is not None:
+                return True  # a module's function (`copy.copy(L)`): may return anything
             if func.attr in _REDUCTIONS:
                 return False
             if func.attr == "copy" or func.attr in VIEW_METHODS:
                 return go(func.value)
             return True
         if isinstance(func, gast.Name) and func.id in _FLAT_BUILTINS:
-            return not self.numbers.builtin(func, getattr(builtins, func.id))
+            if not self.numbers.builtin(func, getattr(builtins, func.id)):
+                return True  # a local or global shadowing the builtin
+            start = call.args[1:] + [kw.value for kw in call.keywords if kw.arg == "start"]
+            return func.id == "sum" and any(go(s, True) for s in start)  # `sum(L, [])`: a list of L's elements
         return True  # a user function, `list`, `tuple`, `zip`, `max(a, b)`: may return anything
 
 

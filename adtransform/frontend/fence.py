@@ -53,11 +53,12 @@ _ALLOWED = (
 )
 
 
-def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> frozenset[str]:
+def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> dict[str, bool]:
     """Raise UnsupportedSyntaxError for the first construct we cannot differentiate (`namespace`, the
     function's free names, lets the alias analysis prove that `float(...)` or `math.sin(...)` is a number).
 
-    Returns the parameters that must hold arrays or numbers for the alias analysis to hold."""
+    Returns the parameters that must hold arrays or numbers for the alias analysis to hold (each
+    mapped to whether a list or tuple of numbers is refused too)."""
     _check_signature(node, info)
     returns = []
     for stmt in node.body:

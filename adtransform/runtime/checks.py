@@ -38,15 +38,25 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
-def ensure_array_argument(x: Any, name: str) -> None:
+def ensure_array_argument(x: Any, name: str, numbers_ok: bool = False) -> None:
     """The in-place updates were checked taking `name` to hold an array or a number: a list's or
-    tuple's copy (or sum with another) holds the same elements, which an update would change in both."""
-    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str)) or x is None:
+    tuple's copy (or sum with another) holds the same elements, which an update would change in both.
+    `numbers_ok`: only its elements' sharing mattered, so a list or tuple of numbers is fine too."""
+    if isinstance(x, np.ndarray) or _immutable(x):
+        return
+    if numbers_ok and isinstance(x, (list, tuple)) and all(_immutable(e) for e in x):
         return
     raise UnsupportedArgumentError(
         f"`{name}` holds a {type(x).__name__}: this function's in-place updates were checked assuming `{name}` "
         f"holds an array or a number (a copy of a list, or its sum with another, holds the same elements, so "
         f"updating an element in place would change both); pass an array (np.asarray({name})).")
+
+
+def _immutable(x: Any) -> bool:
+    """A number, string or None, or a tuple of those: nothing an update could change in place."""
+    if isinstance(x, (np.generic, float, int, complex, str)) or x is None:
+        return True
+    return isinstance(x, tuple) and all(_immutable(e) for e in x)
 
 
 def ensure_float_target(a: Any, name: str) -> None:
