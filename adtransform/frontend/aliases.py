@@ -619,5 +619,8 @@ def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
             return written
         return go(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
+        start = call.args[1:] + [kw.value for kw in call.keywords]
+        if func.id == "sum" and start:  # `start` itself when there are no items; a list's: a new one of theirs
+            return arguments if any(holds(node) for node in start) else [name for node in start for name in go(node)]
         return []
     return arguments  # a user function (or `max(a, b)`) may return one of its arguments
