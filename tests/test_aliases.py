@@ -540,6 +540,59 @@ def test_lists_of_numbers_that_gain_arrays_are_refused_at_call_time(fn):
         ad.grad(fn, wrt=0)(x, [0.5, 2.0])
 
 
+# The builtin `sum(items, start)` is `start` itself when there are no items, and `start + item + ...`: a new
+# list (or tuple) of the items' elements when `start` is one. (Each gave a silently wrong gradient.)
+
+def sum_of_nothing_updated(x):
+    a = np.tanh(x)
+    c = sum([], a)
+    c += x
+    return np.sum(np.sin(a) * x)
+
+
+def sum_with_start_keyword_updated(x):
+    a = np.tanh(x)
+    c = sum((), start=a)
+    c *= x
+    return np.sum(np.sin(a) * x)
+
+
+def sum_of_lists_element_updated(x):
+    a = np.tanh(x)
+    q = sum([[a], [x * 2.0]], [])  # noqa: RUF017
+    u = q[0]
+    u += x
+    return np.sum(np.sin(a) * x)
+
+
+def sum_of_tuples_iterated(x):
+    a, b = np.tanh(x), x * 2.0
+    for v in sum(((a,), (b,)), ()):
+        v += x
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("fn", [sum_of_nothing_updated, sum_with_start_keyword_updated, sum_of_lists_element_updated,
+                                sum_of_tuples_iterated])
+def test_builtin_sum_with_a_start_shares_it(fn):
+    """Refused with the location (as now), or right: never NumPy's value with the functional gradient."""
+    try:
+        check_grad(fn, (np.array([0.3, -1.2, 2.1]),), wrt=0)
+    except ad.UnsupportedSyntaxError as exc:
+        assert "in-place update of an alias" in str(exc) and exc.location.filename == __file__, str(exc)
+
+
+def sum_of_numbers_then_update(x):
+    k = sum([1.0, 2.0], 0.5)
+    y = x * k
+    y += x
+    return np.sum(y * x) + k
+
+
+def test_builtin_sum_with_a_number_start_shares_nothing():
+    check_grad(sum_of_numbers_then_update, (np.array([0.3, -1.2, 2.1]),), wrt=0)
+
+
 # Numbers are immutable: `s += e` on a name proven to hold a number rebinds it and changes no alias.
 # Proven: literals, `float()`, `int()`, `len()`, `math` functions, `range`/`enumerate` counters and
 # arithmetic on those. Each accepted function has a close twin where the alias can really be seen.

@@ -694,5 +694,8 @@ def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
             return written
         return go(func.value) + arguments
     if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
-        return arguments if holds(call) else []  # `sum(L, [])` holds L's elements; a shadowed `abs` may return `a`
+        if holds(call):  # `sum(L, [])` holds L's elements; a shadowed `abs` may return `a`
+            return arguments
+        start = call.args[1:] + [kw.value for kw in call.keywords] if func.id == "sum" else []
+        return [name for node in start for name in go(node)]  # `sum([], a)` is `a` itself
     return arguments  # a user function (or `max(a, b)`) may return one of its arguments

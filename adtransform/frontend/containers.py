@@ -8,7 +8,8 @@ unless it is proven not to be, the new container is taken to share its operands'
 Proven not a container: a number; a NumPy function's result (except the few that return lists or
 tuples of arrays); arithmetic other than `+` and `*`; `+` with an operand proven not a container
 (`list + array` is an array); `*` by a float literal (a list cannot be repeated a float number of
-times); reductions and the `.copy()` or views of a non-container; an element of a non-container.
+times); reductions and the `.copy()` or views of a non-container; an element of a non-container;
+the builtin `sum` without a `start` or with one proven not a container (`sum(lists, [])` is a list).
 Names are asked about through a callback: the caller knows what each holds where the value is
 evaluated (and that a parameter is assumed to hold an array or a number, checked at call time).
 """

@@ -242,6 +242,24 @@ def _overlap(bufs, others):
         or bool({b for b in bufs if not isinstance(b, tuple)} & {whole(b) for b in others})
 
 
+def _carried_overlap(flow_log, ptr, updated, protected):
+    """Whether a name in ``updated`` may share memory with one in ``protected`` in some trip of a loop whose
+    body makes the bindings ``flow_log`` ((name, names whose memory it may share)): ``ptr`` (the buffers
+    each name may share at the body's end) closed over them, as an alias made late in one trip is there
+    early in the next."""
+    ptr = {name: set(bufs) for name, bufs in ptr.items()}
+    changed = True
+    while changed:
+        changed = False
+        for target, names in flow_log:
+            new = set().union(*(ptr.get(n, set()) for n in names)) - ptr.setdefault(target, set())
+            if new:
+                ptr[target] |= new
+                changed = True
+    return _overlap(set().union(*(ptr.get(n, set()) for n in updated)),
+                    set().union(*(ptr.get(n, set()) for n in protected)))
+
+
 def _flows(src):
     """The names whose memory the value of the expression ``src`` may share (the generator's own
     model of NumPy: names, subscripts, ``.T``, conditional expressions, tuples and view functions)."""
@@ -296,6 +314,8 @@ class Gen:
         self.viewish = set()  # names ever assigned `y = x`, `y = x[i]`, ...: never updated with `+=`
         self.inplace = False  # this program updates arrays in place (`v += e`) and makes aliases of them
         self.ptr = {}  # name -> the buffers it may share (over-approximated: never forgets one)
+        self.flow_log = []  # (name, the names whose memory it may share) of every binding, in order
+        self.update_log = []  # the names updated in place or written into, in order
         self.tags = set()  # what the program does, for the statistics
         self.iterated = []  # the buffers the enclosing `for` loops iterate over
         self.row_loops = self.unpacked = False  # never both (KNOWN_BUGS)
@@ -585,6 +605,7 @@ class Gen:
         wkind = "s" if self.floats[t] == "w" else self.pick(("s", "v"))
         e = self.bounded(wkind, self.pick((1, 2)), at_most_one=op == "*=")
         stmt = self.bind(t, f"{t} {op[0]} {w}{e}", written=f"{t} {op} {w}{e}")
+        self.update_log.append(t)
         self.tags.add("in-place")
         # the names sharing t's buffer changed too: let the result read them
         shared = self.sharers(t)
@@ -605,6 +626,7 @@ class Gen:
         self.deps[target] = self.deps.get(target, set()) | self.uses(src)
         self.assigned.append(target)
         self.tags.add("subscript write")
+        self.update_log.append(target)
         return Assign(target, src, line=line)
 
     def write(self):
@@ -731,6 +753,7 @@ class Gen:
             shared = [self.buffers(_flows(v)) or {self.fresh("buf")} for v in values]
             for t, bufs in zip(targets, shared):  # inside a block (maybe a loop body): keep the old ones too
                 self.ptr[t] = self.ptr.get(t, set()) | bufs if self.level else bufs
+            self.flow_log.extend((t, _flows(v)) for t, v in zip(targets, values))
         for t, v in zip(targets, values):
             if _VIEWISH.fullmatch(v.strip()):  # both names: adtransform's check is symmetric
                 self.viewish.update((t, re.match(r"\w+", v.strip()).group()))
@@ -875,6 +898,7 @@ class Gen:
                 head = f"for {e} in {rows}:"
             floats[e] = "v"
             self.ptr[e] = self.ptr.get(e, set()) | {("row", b) for b in self.buffers([seq])}  # a view
+            self.flow_log.append((e, {seq}))
         else:  # a list of constants (lists of differentiated values are refused: NoAdjointRuleError)
             items = [self.pick(("0.5", "-1.0", "2.0", "0.25")) for _ in range(self.pick((2, 3, 1, 0)))]
             seq = " ".join(items)
@@ -936,6 +960,7 @@ class Gen:
         pre = self.bind(r, init)
         self.floats[r] = kind
         self.protected.add(r)
+        flows, updates = len(self.flow_log), len(self.update_log)
         try:
             with self.scope(), self.loop("while"):
                 first = self.maybe(50)  # the update first: it sees only what the body's start sees
@@ -947,6 +972,9 @@ class Gen:
                 body.insert(0 if first else len(body), self.bind(r, update))
         finally:
             self.protected.discard(r)
+        # may_update() saw the names as they were where each update is; a name made to share r's memory
+        # later in the body still does in the next trip, where its update would change r (no termination)
+        assume(kind != "v" or not _carried_overlap(self.flow_log[flows:], self.ptr, self.update_log[updates:], {r}))
         return [pre, While(cond, body)]
 
     def step(self, variant, r):
@@ -1640,3 +1668,23 @@ def _refused_or_right(source, tmp_path, may_refuse, any_line=False):
                 f"at x = {x!r}, n = {n}: value_and_grad's value {vg_value!r}, f returns {value!r}{gen}")
             assert np.allclose(vg, g, rtol=1e-12, atol=1e-14), f"value_and_grad's gradient {vg!r}, grad's {g!r}{gen}"
         assert checked >= 3, "the test points are all near kinks"  # a test bug
+
+
+def test_generator_keeps_in_place_updates_away_from_a_while_value_in_later_trips():
+    """The generator's check that a data-dependent `while` terminates sees aliases carried to a later trip:
+
+        r1 = np.exp(np.tanh(x))
+        while np.sum(r1) > 1.0:
+            for e6 in [2.0, -1.0]:
+                x += 1.0        # the second trip of the `for` updates r1 in place: never terminates
+                t7 = x = r1
+            r1 = r1 * 0.5
+
+    (found with another seed); also through a chain of names (`x = y; y = r1`), not through a copy."""
+    ptr = {"x": {"x"}, "y": {"y"}, "r1": {"buf0", "buf1"}}
+    after = {**ptr, "x": {"x", "buf0", "buf1"}, "t7": {"buf0", "buf1"}}
+    assert _carried_overlap([("t7", {"r1"}), ("x", {"r1"})], after, ["x"], {"r1"})
+    after = {**ptr, "x": {"x", "y"}, "y": {"y", "buf0", "buf1"}}  # `x += 1.0; x = y; y = r1`
+    assert _carried_overlap([("x", {"y"}), ("y", {"r1"})], after, ["x"], {"r1"})
+    after = {**ptr, "x": {"x", "buf2"}}  # `x += 1.0; x = r1 + 0.0`
+    assert not _carried_overlap([("x", set())], after, ["x"], {"r1"})
