@@ -14,11 +14,27 @@ import contextlib
 import functools
 import importlib.util
 import itertools
+import os
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import assume, event
+from hypothesis import HealthCheck, Phase, assume, event, settings
+
+# CI runs each property test on a fixed set of examples. For a long run on fresh seeds:
+#   ADTRANSFORM_EXAMPLES=5000 python -m pytest tests/property --hypothesis-seed=$RANDOM
+EXAMPLES = os.environ.get("ADTRANSFORM_EXAMPLES")
+
+
+def property_settings(max_examples: int = 200, **kwargs):
+    """The settings of a random-program test: `max_examples` derandomized examples in CI, or
+    ADTRANSFORM_EXAMPLES examples drawn from pytest's `--hypothesis-seed` when that is set."""
+    options = dict(deadline=None, derandomize=EXAMPLES is None, database=None,
+                   phases=(Phase.explicit, Phase.generate),
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                          HealthCheck.filter_too_much])
+    options.update(kwargs)
+    return settings(max_examples=int(EXAMPLES) if EXAMPLES else max_examples, **options)
 
 KINK_MARGIN = 1e-3  # minimum distance to a kink (a data-dependent condition's threshold) at the evaluation point
 MAX_MAGNITUDE = 1e4  # larger intermediate values make the FD reference too noisy

@@ -90,7 +90,7 @@ import harness
 import numpy as np
 import pytest
 from harness import FD_STEPS, KINK_MARGIN, Program
-from hypothesis import HealthCheck, Phase, assume, event, given, note, settings
+from hypothesis import assume, event, given, note
 from hypothesis import strategies as st
 
 import adtransform as ad
@@ -1089,8 +1089,7 @@ def _constructs(source):
 
 # no shrink phase: shrinking these programs takes minutes and the failure message already holds the
 # program, its arguments and the generated gradient (add Phase.shrink to get a smaller program)
-@settings(max_examples=200, deadline=None, derandomize=True, phases=(Phase.explicit, Phase.generate),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@harness.property_settings()
 @given(program=programs(), seed=st.integers(0, 2**32 - 1), n=st.integers(0, MAX_N))
 def test_random_control_flow_gradients(program, seed, n, module_dir):
     args = harness.random_args(program, seed, n)
@@ -1098,8 +1097,7 @@ def test_random_control_flow_gradients(program, seed, n, module_dir):
         _check(program, args, module, path)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, phases=(Phase.explicit, Phase.generate),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@harness.property_settings()
 @given(program=programs(inplace=True), seed=st.integers(0, 2**32 - 1), n=st.integers(0, MAX_N))
 def test_random_in_place_updates(program, seed, n, module_dir):
     """Every program updates arrays in place (`v += e`) and makes aliases of them: refused with the
@@ -1109,8 +1107,7 @@ def test_random_in_place_updates(program, seed, n, module_dir):
         _check(program, args, module, path)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, phases=(Phase.explicit, Phase.generate),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@harness.property_settings()
 @given(program=programs(inplace=True, writes=True), seed=st.integers(0, 2**32 - 1), n=st.integers(0, MAX_N))
 def test_random_subscript_writes(program, seed, n, module_dir):
     """Programs that write into arrays (`y[i] = e`, `y[i] += e`, `y[1:] = e`, fill loops, writes in

@@ -53,7 +53,7 @@ import harness
 import numpy as np
 import pytest
 from harness import KINK_MARGIN, Program
-from hypothesis import HealthCheck, assume, event, given, note, settings
+from hypothesis import assume, event, given, note
 from hypothesis import strategies as st
 
 import adtransform as ad
@@ -722,8 +722,7 @@ def module_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("random_programs")
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@harness.property_settings()
 @given(program=programs(), seed=st.integers(0, 2**32 - 1))
 def test_random_program_gradients(program, seed, module_dir):
     args = harness.random_args(program, seed)
