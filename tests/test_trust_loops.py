@@ -202,3 +202,189 @@ def test_constant_next_any_trip_count(n):
 @pytest.mark.parametrize("flag", [True, False])
 def test_loop_in_branch(flag):
     check_grad(loop_in_branch, (np.array([0.4, 1.3]), flag))
+
+
+# --- class 3: negative indices name the slots of non-negative ones ------------------------------
+
+
+def from_minus_one(x):
+    s = 0.0
+    for t in range(-1, len(x)):
+        s = s + x[t] ** 2
+    return s
+
+
+def from_minus_two(x):
+    s = 0.0
+    for t in range(-2, 2):
+        s = s + np.sin(x[t]) * (t + 3)
+    return s
+
+
+def previous_element(x):
+    s = 0.0
+    for t in range(len(x)):
+        s = s + x[t] * x[t - 1]
+    return s
+
+
+def countdown_to_minus_one(x):
+    s = 0.0
+    for t in range(len(x) - 1, -2, -1):
+        s = s + x[t] ** 3
+    return s
+
+
+def countdown_plain(x, n):
+    s = 0.0
+    for t in range(n - 1, -1, -1):
+        s = s * 0.5 + x[t] ** 2
+    return s
+
+
+def step_two_negative(x):
+    s = 0.0
+    for t in range(-3, 3, 2):
+        s = s + x[t] * (t + 4.0)
+    return s
+
+
+def matrix_negative_rows(M):
+    s = 0.0
+    for i in range(-1, 2):
+        s = s + M[i, 0] ** 2 + M[i, -1] * M[i, 2]
+    return s
+
+
+def matrix_column_loop(M):
+    s = 0.0
+    for j in range(-3, 3):
+        s = s + np.tanh(M[1, j]) * (j + 5)
+    return s
+
+
+def nested_offsets(x):
+    s = 0.0
+    for i in range(2):
+        for j in range(i - 2, i + 1):
+            s = s + x[j] * x[i]
+    return s
+
+
+def negative_slices(x):
+    return np.sum(x[-2:] ** 2) + np.sum(x[::-1][:2] * x[:2]) + np.sum(x[-1:0:-1] ** 3) + np.sum(x[-3:-1])
+
+
+def sliding_window(x):
+    s = 0.0
+    for t in range(len(x)):
+        s = s + np.sum(x[t - 2:t] ** 2) + np.sum(x[t - 1::-1]) * 0.5
+    return s
+
+
+def write_negative(x):
+    out = np.zeros(3)
+    for t in range(-1, 2):
+        out[t] = x[t] ** 2 + out[t]
+    return np.sum(out * np.array([1.0, 2.0, 3.0]))
+
+
+def write_overwrites(x):
+    out = x * 1.0
+    for t in range(-2, 3):
+        out[t] = np.sin(out[t]) * 2.0
+    return np.sum(out ** 2)
+
+
+def while_down_through_zero(x):
+    s = 0.0
+    k = 2
+    while k > -3:
+        s = s + x[k] * (k + 4.0)
+        k = k - 1
+    return s * s
+
+
+def constant_negative_and_positive(x):
+    return x[-1] * x[2] + x[0] * x[-3]
+
+
+def index_array_distinct(x, v):
+    y = x * 1.0
+    y[np.array([0, -1])] = v * y[np.array([0, -1])]
+    return np.sum(y ** 2)
+
+
+def rnn_from_minus_one(W, U, X):
+    h = np.zeros(2)
+    for t in range(-1, X.shape[0]):
+        h = np.tanh(W @ h + U @ X[t])
+    return np.sum(h ** 2)
+
+
+def rnn_reversed(W, U, X):
+    h = np.zeros(2)
+    for t in range(X.shape[0] - 1, -2, -1):
+        h = np.tanh(W @ h + X[t] @ U)
+    return np.sum(h ** 2)
+
+
+_V = np.array([0.3, -1.2, 0.8])
+_M = np.array([[0.3, -1.2, 0.8], [0.5, 0.9, -0.4]])
+_RNG = np.random.default_rng(3)
+_W, _U, _X = _RNG.normal(size=(2, 2)) * 0.5, _RNG.normal(size=(2, 3)) * 0.5, _RNG.normal(size=(4, 3))
+
+CLASS_3 = [
+    (from_minus_one, (_V,)),
+    (from_minus_two, (_V,)),
+    (previous_element, (_V,)),
+    (countdown_to_minus_one, (_V,)),
+    (countdown_plain, (_V, 3)),
+    (step_two_negative, (_V,)),
+    (matrix_negative_rows, (_M,)),
+    (matrix_column_loop, (_M,)),
+    (nested_offsets, (_V,)),
+    (negative_slices, (_V,)),
+    (sliding_window, (_V,)),
+    (write_negative, (_V,)),
+    (write_overwrites, (_V,)),
+    (while_down_through_zero, (_V,)),
+    (constant_negative_and_positive, (_V,)),
+    (index_array_distinct, (_V, 0.7)),
+    (rnn_from_minus_one, (_W, _U, _X)),
+    (rnn_reversed, (_W, _U.T.copy(), _X)),
+]
+
+
+@pytest.mark.parametrize("f, args", CLASS_3, ids=[f.__name__ for f, _ in CLASS_3])
+def test_negative_indices(f, args):
+    wrt = tuple(i for i, a in enumerate(args) if not isinstance(a, int))
+    check_grad(f, args, wrt=wrt)
+
+
+@pytest.mark.parametrize("f, args", CLASS_3[:9], ids=[f.__name__ for f, _ in CLASS_3[:9]])
+def test_negative_indices_float32(f, args):
+    """float32 vectors: the same version of the gradient adds into arrays instead of lists of floats."""
+    args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args)
+    wrt = tuple(i for i, a in enumerate(args) if not isinstance(a, int))
+    check_grad(f, args32, wrt=wrt)
+
+
+def repeated_by_negative(x, v):
+    y = x * 1.0
+    y[np.array([2, -1])] += v
+    return np.sum(y ** 2)
+
+
+def repeated_2d(M, v):
+    y = M * 1.0
+    y[np.array([0, -2]), np.array([1, 1])] = v
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f, args", [(repeated_by_negative, (_V, 0.5)), (repeated_2d, (_M, 0.5))])
+def test_repeated_position_through_a_negative_index_is_refused(f, args):
+    import adtransform as ad
+
+    with pytest.raises(ValueError, match="repeats a position"):
+        ad.grad(f, wrt=(0, 1))(*args)
