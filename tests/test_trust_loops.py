@@ -455,3 +455,27 @@ def repeated_2d(M, v):
 def test_repeated_position_through_a_negative_index_is_refused(f, args):
     with pytest.raises(ValueError, match="repeats a position"):
         ad.grad(f, wrt=(0, 1))(*args)
+
+
+_INDICES = [
+    [2, -1], [0, 1, -1], np.array([0, -3]), np.array([[0, 1], [-1, 2]]), np.array([[0, 1], [-2, 2]]),
+    (np.array([0, 1]), np.array([2, -1])), (np.array([0, -2]), np.array([1, 1])), (1, [0, -3]), (-1, [0, -1]),
+    (slice(None), [0, -3]), (slice(None), [0, 2]), (Ellipsis, [1, -2]), ([True, False],), [-2, -1],
+    (np.array([0, 1, 0]), np.array([0, 1, -3])), (np.array([[0], [1]]), np.array([0, -1])),
+]
+
+
+@pytest.mark.parametrize("index", _INDICES, ids=[repr(i) for i in range(len(_INDICES))])
+def test_the_repeated_position_check_resolves_indices_as_numpy_does(index):
+    """Against NumPy itself: `np.add.at` counts how often each position is named."""
+    from adtransform.runtime.helpers import slot_adjoint
+
+    g = np.arange(6.0).reshape(2, 3) if isinstance(index, tuple) else np.arange(3.0)
+    counts = np.zeros(g.shape)
+    np.add.at(counts, index, 1)
+    value = np.ones(np.shape(g[index]))
+    if counts.max() > 1:
+        with pytest.raises(ValueError, match="repeats a position"):
+            slot_adjoint(g, index, value)
+    else:
+        np.testing.assert_array_equal(slot_adjoint(g, index, value), g[index])
