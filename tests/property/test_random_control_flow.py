@@ -11,6 +11,9 @@ counting up or down to ``n`` (or ``while True`` left by a ``break``) and ``while
 loops whose trip count depends on the data, nested in any order; ``break``,
 ``continue``, early ``return``, conditional expressions; variables overwritten,
 accumulated (``s = s + ...``, ``s += ...``) and swapped (``p, q = q, f(p)``) in loops,
+rebound in a loop to a value the loop does not change (the value computed before the loop
+computed again, ``v = -c``, another carried name, a constant: one value once CSE and LICM
+have run, issue 10's class 0),
 a variable that starts as a scalar and becomes a vector in a loop, names defined on
 every branch, element reads ``x[i]``, ``M[i % 2, j]``, slices ``x[i:]`` and the loop
 index in arithmetic. Each program is written to a real ``.py`` file and imported
