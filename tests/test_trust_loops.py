@@ -255,6 +255,49 @@ def test_carried_value_rebound_to_a_value_it_has(f, args):
     check_grad(f, args, wrt=tuple(range(len(args))))
 
 
+def zeros_again(x):
+    y = x * 1.0
+    s = 0.0
+    for k in range(3):
+        y[k] = x[k] * 2.0
+        s = s + np.sum(y * y)
+        y = np.zeros(3)
+    return s
+
+
+def zeros_again_made_before(x):
+    z = np.zeros(3)
+    y = x * 1.0
+    s = 0.0
+    for k in range(3):
+        y[k] = x[k] * 2.0
+        s = s + np.sum(y * y)
+        y = np.zeros(3)
+    return s + np.sum(z)
+
+
+def copy_again(x):
+    c = x * 0.5
+    y = x * 1.0
+    s = 0.0
+    for k in range(3):
+        y[k] = np.sin(x[k])
+        s = s + np.sum(y * x)
+        y = x * 0.5
+    return s + np.sum(c)
+
+
+@pytest.mark.parametrize("f", [zeros_again, zeros_again_made_before, copy_again])
+def test_a_buffer_handed_on_by_every_iteration_is_not_written_in_place(f):
+    """The body's `y = np.zeros(3)` is one value with the zeros before the loop (CSE) or moved
+    before it (LICM): every iteration starts from that one buffer, so writing `y[k] = ...` into it
+    in place would change what the next iteration (and the code after the loop) reads."""
+    x = np.array([0.3, -0.6, 1.1])
+    value, _ = ad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x), rel=1e-12)
+    check_grad(f, (x,))
+
+
 @pytest.mark.parametrize("f", [recompute_before, nested_recompute, data_dependent_while])
 def test_pullback_of_a_recomputed_value(f):
     """vjp's pullback (another mode of the same backward loop), against finite differences."""

@@ -258,8 +258,10 @@ def _owned(value: Operand, producers: dict, params: dict[Var, tuple[Loop, int]],
         loop, i = params[value]
         c = loop.carried[i]
         inner = assumed | {value}
+        # A next value from before the loop is one buffer handed on in every iteration: not owned.
         return isinstance(c.init, Var) and uses[c.init] == 1 and _owned(c.init, producers, params, uses, inner) \
-            and (c.next is value or (uses[c.next] == 1 and _owned(c.next, producers, params, uses, inner)))
+            and (c.next is value or (c.next in loop.inner() and uses[c.next] == 1
+                                     and _owned(c.next, producers, params, uses, inner)))
     made = producers.get(value)
     if isinstance(made, Loop):
         c = next(c for c in made.carried if c.result is value)
