@@ -258,9 +258,12 @@ class _InPlace:
         carried, loop, outer = self.uses.carried_by[param]
         if not isinstance(carried.init, Var):
             return False  # `None`: bound only inside the loop
-        # The previous iteration's value becomes this param: nothing else may still hold it.
+        # The previous iteration's value becomes this param: nothing else may still hold it. A next
+        # value from before the loop (CSE or LICM made the body's `y = np.zeros(3)` one value) is
+        # the same buffer in every iteration: writing into it would change what the next one gets.
         nxt = carried.next
-        if not isinstance(nxt, Var) or not self._owned_value(nxt, param) or not self._only_handed_on(nxt, loop):
+        if not isinstance(nxt, Var) or nxt not in loop.inner() or not self._owned_value(nxt, param) \
+                or not self._only_handed_on(nxt, loop):
             return False
         if not self._init_owned(carried, loop, outer):
             self._copy_init(carried, loop, outer)

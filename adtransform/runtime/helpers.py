@@ -272,20 +272,30 @@ def transpose_adjoint(g: Any, axes: Any = None) -> Any:
     return np.transpose(g, np.argsort(axes))
 
 
-def _check_writable_index(index: Any) -> None:
-    """An index array naming a position twice makes `a[index] = v` keep only the last write:
-    the earlier elements of `v` would get adjoints they do not have."""
+def _check_writable_index(index: Any, shape: tuple[int, ...]) -> None:
+    """An index naming a position twice makes `a[index] = v` keep only the last write: the
+    earlier elements of `v` would get adjoints they do not have.
+
+    Positions are compared as NumPy resolves them on an array of `shape`: `-1` is `n - 1`, so
+    `a[[2, -1]]` on three elements names one position twice. Basic indices (integers, slices)
+    and boolean masks never repeat one.
+    """
     if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
         return
-    if isinstance(index, (list, np.ndarray)) and np.asarray(index).ndim == 1 \
-            and np.asarray(index).dtype.kind in "iu":
-        flat = np.asarray(index)
-        if np.unique(flat).size == flat.size:
-            return
-        raise ValueError("adtransform: `a[index] = v` with an index array that repeats a position has no "
-                         "well-defined gradient; use distinct indices")
-    raise ValueError("adtransform: `a[index] = v` supports integers, slices, boolean masks and 1-D arrays of "
-                     "distinct integers as the index")
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [np.asarray(i) if isinstance(i, (list, np.ndarray)) else None for i in items]
+    if len(items) <= len(shape) and all(
+            isinstance(i, (int, np.integer)) or (a is not None and a.dtype.kind in "iu")
+            for i, a in zip(items, arrays)):
+        # Integer arrays (and integers) on the leading axes: each combination is one position.
+        # Normalized against the axis lengths (out of range raised when the forward sweep read it).
+        coords = [np.mod(a if a is not None else np.asarray(i), n) for i, a, n in zip(items, arrays, shape)]
+        flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*coords)), shape[:len(items)]).ravel()
+    else:  # slices, masks, None or `...` mixed with arrays: let NumPy resolve each position
+        flat = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index].ravel()
+    if np.unique(flat).size != flat.size:
+        raise ValueError("adtransform: `a[index] = v` with an index that repeats a position (`-1` is the "
+                         "last one) has no well-defined gradient; use distinct positions")
 
 
 def index_update(a: Any, index: Any, value: Any) -> Any:
@@ -305,7 +315,7 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
     (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
-    _check_writable_index(index)
+    _check_writable_index(index, np.shape(g))
     slot = g[index]
     if isinstance(slot, np.ndarray):
         slot = slot.copy()
