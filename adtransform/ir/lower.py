@@ -230,8 +230,15 @@ class _Lowerer:
             fn, sym = COMPARE[type(node.ops[0])]
             if sym in ("in", "not in"):
                 raise UnsupportedSyntaxError("membership tests are not supported", self.location(node), f"`{sym}`")
-            return self.op(Callee(fn, Style.OPERATOR, symbol=sym),
-                           [self.operand(node.left), self.operand(node.comparators[0])])
+            operands = [self.operand(node.left), self.operand(node.comparators[0])]
+            if sym in ("is", "is not") and not any(_keeps_identity(o) for o in operands):
+                # The generated code may copy an array where the user's code shared it (a write
+                # into it made out of place), so identity between two computed values can differ.
+                raise UnsupportedSyntaxError(
+                    f"`{sym}` between two computed values is not supported: the gradient may copy arrays "
+                    f"the function shares; compare with None or another constant instead", self.location(node),
+                    f"`{sym}`")
+            return self.op(Callee(fn, Style.OPERATOR, symbol=sym), operands)
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, gast.Attribute) and not self.is_static(node):
@@ -329,6 +336,13 @@ def _bound_names(stmt: gast.stmt) -> list[str]:
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
             names.append(n.value.id)
     return names
+
+
+def _keeps_identity(operand: Operand) -> bool:
+    """A constant, or a global that is not an array or list: no copy the compiler makes is ever it."""
+    if isinstance(operand, Const):
+        return True
+    return isinstance(operand, Global) and not isinstance(operand.ref.obj, (np.ndarray, list, dict))
 
 
 def _const_slice(item: SliceItem) -> bool:
