@@ -16,6 +16,7 @@ from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
 from .frontend.resolve import Namespace
+from .guard import transform_guarded
 from .ir import lower
 from .ir.nodes import Function, Op, walk
 from .ir.printer import format_function
@@ -60,6 +61,12 @@ def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool
 
 def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
               mode: reverse.Mode, versioned: bool) -> Transformed:
+    return transform_guarded(fn, lambda: _stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode,
+                                                 versioned=versioned))
+
+
+def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
+            mode: reverse.Mode, versioned: bool) -> Transformed:
     primal, ctx = primal_ir(fn)
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
