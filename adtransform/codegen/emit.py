@@ -70,6 +70,12 @@ class _Names:
         self.widths: dict[Var, int] = {}  # a recording stack -> the length of the tuples pushed onto it
         self.readable: set[Var] = set()  # values named after the user's variables: always spelled out
         self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
+        self.var_names: set[str] = set()  # every value's name: a shared name must not be one of them
+
+    def builtin(self, obj: Any) -> gast.expr:
+        """A builtin the generated code calls itself (`range`, `slice`): the user's name for it if that
+        is the builtin in their function, else an injected name (a user's `range = ...` cannot shadow it)."""
+        return self.spell(Ref((obj.__name__,), obj, Scope.INJECTED, obj))
 
     def var(self, var: Var) -> str:
         return self.renamed.get(var, var.name)
@@ -80,9 +86,11 @@ class _Names:
         key = id(ref.root)
         if key not in self.by_root:
             preferred = ref.path[0]
-            if preferred not in self.user_locals and self.user_lookup(preferred) is ref.root:
+            if preferred not in self.user_locals and preferred not in self.var_names \
+                    and self.user_lookup(preferred) is ref.root:
                 # The user's function sees the same object under this name: share it.
                 self.by_root[key] = preferred
+                self.namer.reserve(preferred)
             else:
                 name = self.namer.fresh(preferred)
                 self.by_root[key] = name
@@ -99,6 +107,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
     names = _Names(namer, user_lookup, user_locals)
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
+    names.var_names = _var_names(fn)
     if fn.guard is not None and fallback is not None:
         names.injected[fallback[0]] = fallback[1]
         names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
@@ -370,8 +379,22 @@ def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: st
 
 
 def _range_call(loop: Loop, args: list[Operand], names: _Names) -> str:
-    call = f"range({', '.join(to_source(_operand(a, names)) for a in args)})"
-    return f"reversed({call})" if loop.sweep is Sweep.ADJOINT else call
+    call = build.call(names.builtin(range), [_operand(a, names) for a in args])
+    return to_source(build.call(names.builtin(reversed), [call]) if loop.sweep is Sweep.ADJOINT else call)
+
+
+def _var_names(fn: Function) -> set[str]:
+    out = {p.var.name for p in fn.params}
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op):
+            out |= {v.name for v in (stmt.result, *stmt.uses()) if isinstance(v, Var)}
+        elif isinstance(stmt, Loop):
+            out |= {v.name for c in stmt.carried for v in (c.param, c.result) if isinstance(v, Var)}
+            if stmt.target is not None:
+                out.add(stmt.target.name)
+        else:
+            out |= {v.name for v in stmt.results}
+    return out
 
 
 def _name_of(operand: Operand, names: _Names) -> str | None:
@@ -480,24 +503,25 @@ def _operand(operand: Operand, names: _Names) -> gast.expr:
     if isinstance(operand, Global):
         return names.spell(operand.ref)
     if isinstance(operand, Const):
-        return _constant(operand.value)
+        return _constant(operand.value, names)
     if isinstance(operand, Index):
         items = [_slice_call(i, names) if isinstance(i, SliceItem) else _operand(i, names) for i in operand.items]
         return build.tuple_(items) if operand.is_tuple else items[0]
     raise AssertionError(f"cannot emit operand {operand!r}")
 
 
-def _constant(value: Any) -> gast.expr:
+def _constant(value: Any, names: _Names) -> gast.expr:
     if isinstance(value, slice):
-        return build.call(build.name("slice"), [_constant(value.start), _constant(value.stop), _constant(value.step)])
+        parts = [_constant(value.start, names), _constant(value.stop, names), _constant(value.step, names)]
+        return build.call(names.builtin(slice), parts)
     if isinstance(value, tuple) and any(isinstance(v, slice) for v in value):
-        return build.tuple_([_constant(v) for v in value])
+        return build.tuple_([_constant(v, names) for v in value])
     return build.constant(value)
 
 
 def _slice_call(item: SliceItem, names: _Names) -> gast.expr:
     parts = [build.constant(None) if p is None else _operand(p, names) for p in (item.lower, item.upper, item.step)]
-    return build.call(build.name("slice"), parts)
+    return build.call(names.builtin(slice), parts)
 
 
 def _index(operand: Operand, names: _Names) -> gast.expr:
