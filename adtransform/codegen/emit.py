@@ -10,6 +10,7 @@ the ast module has no comments.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +54,9 @@ INDENT = "    "
 class Emitted:
     text: str
     injected: dict[str, Any] = field(default_factory=dict)  # closure name -> object
+    # Names the generated code reads from the user's namespace for its own purposes (`reversed`,
+    # `np` in a rule) because they meant that object at transform time: a cache must recheck them.
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 class _Names:
@@ -64,6 +68,7 @@ class _Names:
         self.user_locals = user_locals
         self.by_root: dict[int, str] = {}
         self.injected: dict[str, Any] = {}
+        self.shared: dict[str, Any] = {}
         self.renamed: dict[Var, str] = {}  # branch values written straight into their `if`'s result
         self.guard: tuple[Var, str] | None = None  # the versioning check, and the call it falls back to
         self.reads: Counter[Var] = Counter()  # how often each value is read, for the recording peepholes
@@ -90,6 +95,7 @@ class _Names:
                     and self.user_lookup(preferred) is ref.root:
                 # The user's function sees the same object under this name: share it.
                 self.by_root[key] = preferred
+                self.shared[preferred] = ref.root
                 self.namer.reserve(preferred)
             else:
                 name = self.namer.fresh(preferred)
@@ -103,14 +109,19 @@ class _Names:
 
 def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], str],
          namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str],
-         fallback: tuple[str, Any] | None = None) -> Emitted:
-    """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
+         fallback: tuple[str, Any] | None = None, general: bool = False) -> Emitted:
+    """`fallback`: the name and object of the general version that calls failing `fn.guard` go to,
+    and calls this version cannot compute with Python floats. `general`: this is the general
+    version; its fallback is the same code, run again with Python floats made NumPy scalars."""
     names = _Names(namer, user_lookup, user_locals)
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
     names.var_names = _var_names(fn)
-    if fn.guard is not None and fallback is not None:
+    fallback_call = None
+    if fallback is not None:
         names.injected[fallback[0]] = fallback[1]
-        names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
+        fallback_call = _fallback_call(fn, fallback[0])
+        if fn.guard is not None:
+            names.guard = (fn.guard, fallback_call)
     lines = [_signature(fn, name), _docstring(docstring)]
 
     def pack(layout: Any) -> gast.expr:
@@ -119,16 +130,29 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             return _operand(fn.returns[layout], names)
         return build.tuple_([pack(x) for x in layout])
 
-    if fn.pullback_param is None and names.guard is not None and _reads_python_floats(fn):
-        # The version reading vectors as Python floats raises where NumPy scalars give inf or nan
+    if fn.pullback_param is None and fallback_call is not None and (_reads_python_floats(fn)
+                                                                    or may_raise_on_floats(fn)):
+        # Python floats (read from vectors, or passed in) raise where NumPy scalars give inf or nan
         # (overflow, division by zero): such calls go to the general version, computing as NumPy does.
-        at = next(i for i, s in enumerate(fn.body) if isinstance(s, Op) and s.result is names.guard[0]) + 1
+        if names.guard is not None:
+            at = next(i for i, s in enumerate(fn.body) if isinstance(s, Op) and s.result is names.guard[0]) + 1
+        else:
+            at = next((i for i, s in enumerate(fn.body) if not (isinstance(s, Op) and s.sweep is Sweep.CHECK)),
+                      len(fn.body))
         lines += _block(fn.body[:at], names, line_text, INDENT)
         lines.append(f"{INDENT}try:")
         lines += _block(fn.body[at:], names, line_text, INDENT * 2)
         lines.append(INDENT * 2 + to_source(build.return_(pack(fn.layout))))
         lines.append(f"{INDENT}except (OverflowError, ZeroDivisionError):")
-        lines.append(f"{INDENT * 2}return {names.guard[1]}")
+        if general:
+            params = [p.var.name for p in fn.params]
+            check, convert = (to_source(names.spell(Ref((h,), getattr(runtime, h), Scope.INJECTED,
+                                                         getattr(runtime, h))))
+                              for h in ("has_python_floats", "numpy_float"))
+            lines.append(f"{INDENT * 2}if not {check}({', '.join(params)}):")
+            lines.append(f"{INDENT * 3}raise")
+            lines += [f"{INDENT * 2}{p} = {convert}({p})" for p in params]
+        lines.append(f"{INDENT * 2}return {fallback_call}")
     elif fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
         lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
@@ -144,7 +168,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
         output, gradients = fn.layout
         lines.append(INDENT * 2 + to_source(build.return_(pack(gradients))))
         lines.append(INDENT + to_source(build.return_(build.tuple_([pack(output), build.name(pullback)]))))
-    return Emitted("\n".join(lines) + "\n", names.injected)
+    return Emitted("\n".join(lines) + "\n", names.injected, names.shared)
 
 
 def _replay_records(forward: list[Stmt], backward: list[Stmt], names: _Names, namer: Namer) -> list[str]:
@@ -269,6 +293,19 @@ def _fusable_reads(op: Op) -> list[Operand]:
     if op.sweep is Sweep.CHECK:
         return []
     return [v for a in (*op.args, *op.kwargs.values()) for v in flatten(a)]
+
+
+def may_raise_on_floats(fn: Function) -> bool:
+    """Whether the backward sweep raises a power of a Python float that NumPy computes: a rule's
+    `x ** (y - 1)` at `x = 0.0` (ZeroDivisionError) where the user's `x ** y` did not raise."""
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.sweep is Sweep.ADJOINT and s.callee.key in (operator.pow, math.pow) \
+                and len(s.args) == 2:
+            exponent = s.args[1]
+            if not (isinstance(exponent, Const) and isinstance(exponent.value, (int, float))
+                    and exponent.value >= 0):
+                return True
+    return False
 
 
 def _reads_python_floats(fn: Function) -> bool:

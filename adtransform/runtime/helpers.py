@@ -308,6 +308,19 @@ def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
             f"np.add.at(...) on a copy if the values should add up")
 
 
+def has_python_floats(*values: Any) -> bool:
+    """Whether an argument is a Python float (arithmetic on it raises where NumPy's gives inf or nan)."""
+    return any(type(v) is float for v in values)
+
+
+def numpy_float(x: Any) -> Any:
+    """A Python float as a NumPy float64 (which gives inf or nan where a Python float raises); else `x`.
+
+    Only for a call that raised with Python floats: NumPy scalars promote float32 arrays to float64.
+    """
+    return np.float64(x) if type(x) is float else x
+
+
 def index_update(a: Any, index: Any, value: Any) -> Any:
     """`a[index] = value` without changing `a`: the functional form the compiler differentiates.
 
