@@ -496,7 +496,7 @@ def repeated_2d(M, v):
 
 @pytest.mark.parametrize("f, args", [(repeated_by_negative, (_V, 0.5)), (repeated_2d, (_M, 0.5))])
 def test_repeated_position_through_a_negative_index_is_refused(f, args):
-    with pytest.raises(ValueError, match="repeats a position"):
+    with pytest.raises(ad.UnsupportedArgumentError, match="more than once"):
         ad.grad(f, wrt=(0, 1))(*args)
 
 
@@ -511,14 +511,9 @@ _INDICES = [
 @pytest.mark.parametrize("index", _INDICES, ids=[repr(i) for i in range(len(_INDICES))])
 def test_the_repeated_position_check_resolves_indices_as_numpy_does(index):
     """Against NumPy itself: `np.add.at` counts how often each position is named."""
-    from adtransform.runtime.helpers import slot_adjoint
+    from adtransform.runtime.helpers import repeated_slot
 
     g = np.arange(6.0).reshape(2, 3) if isinstance(index, tuple) else np.arange(3.0)
     counts = np.zeros(g.shape)
     np.add.at(counts, index, 1)
-    value = np.ones(np.shape(g[index]))
-    if counts.max() > 1:
-        with pytest.raises(ValueError, match="repeats a position"):
-            slot_adjoint(g, index, value)
-    else:
-        np.testing.assert_array_equal(slot_adjoint(g, index, value), g[index])
+    assert repeated_slot(g.shape, index) == (counts.max() > 1)
