@@ -15,6 +15,7 @@ from .checks import (
     has_ranks,
 )
 from .helpers import (
+    as_gradient,
     copy_gradient,
     dot_lhs_adjoint,
     dot_lhs_adjoint_sum,
@@ -59,6 +60,7 @@ from .rows import (
 
 __all__ = [
     "all_scalars",
+    "as_gradient",
     "copy_gradient",
     "dot_lhs_adjoint",
     "dot_lhs_adjoint_sum",

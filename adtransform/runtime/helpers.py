@@ -29,9 +29,27 @@ def full_like(x: Any, value: Any) -> Any:
     return type(x)(value) if isinstance(x, _SCALARS) else np.full_like(x, value)
 
 
-def copy_gradient(g: Any) -> Any:
-    """A gradient that would alias an input (or a global) is copied, so callers may mutate it."""
-    return g.copy() if isinstance(g, np.ndarray) else g
+def copy_gradient(g: Any, x: Any) -> Any:
+    """A gradient that would alias an input (or a global) is copied, so callers may mutate it;
+    the copy has the parameter's dtype (see `as_gradient`)."""
+    if isinstance(g, np.ndarray):
+        return g.astype(x.dtype) if isinstance(x, np.ndarray) else g.copy()
+    return as_gradient(g, x)
+
+
+def as_gradient(g: Any, x: Any) -> Any:
+    """`g` in the dtype of the parameter `x` it is the gradient of.
+
+    The user's own code may compute in a wider type (`np.float64(2.0) ** x`, `math.cos(x)` of a
+    float32 `x`); the gradient still belongs to `x`: float32 stays float32. Python floats and
+    float64 are left as they are (the common case returns at the first test).
+    """
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or getattr(g, "dtype", None) is dtype:
+        return g
+    if isinstance(x, np.ndarray):
+        return np.asarray(g, dtype=dtype)
+    return dtype.type(g) if isinstance(x, np.generic) else g
 
 
 def tie_share(a: Any, b: Any) -> Any:
