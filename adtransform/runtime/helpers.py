@@ -338,7 +338,9 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
     (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
-    if repeated_slot(np.shape(g), index):
+    if not isinstance(g, np.ndarray):
+        g = np.asarray(g)  # the adjoint of a 0-d array may be a number (arithmetic on 0-d arrays gives one)
+    if repeated_slot(g.shape, index):
         raise ValueError("adtransform: `a[index] = v` with an index naming an element twice has no gradient")
     slot = g[index]
     if isinstance(slot, np.ndarray):
