@@ -426,3 +426,25 @@ def test_numpy_gradients_of_shadowing_programs_match_autograd(tmp_path):
     expected = autograd.grad(lambda v: anp.sum(anp.cos(v) * anp.tanh(v)) + anp.sum(v[0] * v))(x)
     np.testing.assert_allclose(ad.grad(f)(x), expected)
     np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, (x,)), rtol=1e-6)
+
+
+def underscore_kept(x):
+    _ = np.exp(x)
+    y = x
+    while np.sum(y) < 100.0:
+        y = y * 1.5
+    return np.sum(y * _)
+
+
+def underscore_scalar(a):
+    _ = a * a
+    s = a
+    while s < 50.0:
+        s = s * 2.0 + _
+    return s * _
+
+
+@pytest.mark.parametrize("fn, x", [(underscore_kept, np.array([1.0, 2.0])), (underscore_scalar, 1.3)])
+def test_a_loop_without_target_does_not_overwrite_the_users_underscore(fn, x):
+    check_grad(fn, (x,))
+    assert " in reversed(range(" in ad.grad(fn).source and "for _ in" not in ad.grad(fn).source
