@@ -294,6 +294,14 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
         if flat.ndim == 1 and flat.dtype.kind in "iu":
             flat = np.where(flat < 0, flat + shape[0], flat)
             return bool(np.unique(flat).size != flat.size)
+    if isinstance(index, tuple) and 0 < len(index) <= len(shape) and all(
+            isinstance(i, (int, np.integer, list, np.ndarray)) and not isinstance(i, bool)
+            and np.asarray(i).dtype.kind in "iu" for i in index):
+        # Integer arrays on the leading axes (`K[i, j]`): the elements they pick, by flat position.
+        arrays = np.broadcast_arrays(*(np.asarray(i) for i in index))
+        normal = [np.where(a < 0, a + n, a) for a, n in zip(arrays, shape)]
+        flat = np.ravel(np.ravel_multi_index(normal, shape[:len(index)]))
+        return bool(np.unique(flat).size != flat.size)
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
     positions = np.ravel(positions)
     return bool(np.unique(positions).size != positions.size)
@@ -301,7 +309,11 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
 
 def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
     """`a[index] = v` with `v` differentiated: refuse an index naming an element twice (see `repeated_slot`)."""
-    if repeated_slot(np.shape(a), index):
+    try:
+        repeated = repeated_slot(np.shape(a), index)
+    except (IndexError, ValueError, TypeError):
+        return  # an index NumPy refuses: the write itself raises NumPy's own error
+    if repeated:
         raise UnsupportedArgumentError(
             f"{where}: the index names an element of the array more than once; NumPy does not say which "
             f"of the values written there stays, so the gradient is not defined. Use distinct indices, or "
