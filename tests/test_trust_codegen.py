@@ -448,3 +448,35 @@ def underscore_scalar(a):
 def test_a_loop_without_target_does_not_overwrite_the_users_underscore(fn, x):
     check_grad(fn, (x,))
     assert " in reversed(range(" in ad.grad(fn).source and "for _ in" not in ad.grad(fn).source
+
+
+# --- Python floats read from vectors compute as NumPy's float64 would -----------------------------
+
+def fractional_power_loop(x):
+    s = 0.0
+    for t in range(x.shape[0]):
+        s = s + x[t] ** 1.5
+    return s
+
+
+def integer_power_loop(c, x):
+    r = 0.0
+    for i in range(c.shape[0]):
+        r = r + c[i] * x ** i
+    return r
+
+
+def test_a_fractional_power_of_a_negative_element_is_nan_as_in_numpy():
+    x = np.array([1.0, -2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = ad.grad(fractional_power_loop)(x)
+        expected = 1.5 * x ** 0.5
+    np.testing.assert_allclose(got, expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("x", [0.5, -1.5, 2.0])
+def test_integer_powers_in_a_loop_match_autograd(x):
+    c = np.array([1.0, 2.0, 3.0, -0.5])
+    expected = autograd.grad(lambda v: sum(c[i] * v ** i for i in range(4)))(x)
+    np.testing.assert_allclose(ad.grad(integer_power_loop, wrt=1)(c, x), expected)

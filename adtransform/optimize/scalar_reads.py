@@ -42,7 +42,7 @@ def transform(fn: Function, namer: Namer) -> bool:
     guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
     if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
         return False
-    if _bool_arithmetic(fn):
+    if _bool_arithmetic(fn) or _fractional_powers(fn):
         return False
     vectors = {v for r, v in zip(guard.args[0].value, guard.args[1:]) if r == 1 and isinstance(v, Var)}
     vectors &= set(fn.param_vars())
@@ -97,6 +97,21 @@ def _bool_arithmetic(fn: Function) -> bool:
                 changed = True
     return any(isinstance(s, Op) and s.callee.style is Style.OPERATOR and s.callee.key in _BOOL_SENSITIVE
                and any(isinstance(a, Var) and a in booleans for a in s.args) for s in walk(fn.body))
+
+
+def _fractional_powers(fn: Function) -> bool:
+    """Whether a power's exponent may be fractional: a negative Python float to it is complex
+    (`(-2.0) ** 0.5`), where NumPy's float64 gives nan; no exception sends the call elsewhere."""
+    ints = integers(fn)
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.callee.style is Style.OPERATOR and s.callee.key is operator.pow:
+            exponent = s.args[1]
+            whole = (isinstance(exponent, Var) and exponent in ints) or (
+                isinstance(exponent, Const) and isinstance(exponent.value, (int, float))
+                and float(exponent.value).is_integer())
+            if not whole:
+                return True
+    return False
 
 
 def _list_adjoints(fn: Function, vectors: set[Var], namer: Namer) -> bool:
