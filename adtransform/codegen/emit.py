@@ -20,7 +20,7 @@ from typing import Any
 import gast
 
 from .. import runtime
-from ..frontend.resolve import UNBOUND, Ref, Scope
+from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import (
     Carried,
     Const,
@@ -81,7 +81,7 @@ class _Names:
     def unused(self) -> str:
         """The target of a loop that does not read it: `_`, unless that is a name of the user's."""
         if self.unused_name is None:
-            taken = "_" in self.user_locals or "_" in self.var_names or self.user_lookup("_") is not UNBOUND
+            taken = self.namer.is_taken("_") or "_" in self.var_names  # the function mentions `_`
             self.unused_name = self.namer.fresh("unused") if taken else "_"
         return self.unused_name
 
