@@ -480,3 +480,24 @@ def test_integer_powers_in_a_loop_match_autograd(x):
     c = np.array([1.0, 2.0, 3.0, -0.5])
     expected = autograd.grad(lambda v: sum(c[i] * v ** i for i in range(4)))(x)
     np.testing.assert_allclose(ad.grad(integer_power_loop, wrt=1)(c, x), expected)
+
+
+def test_every_operator_the_ir_knows_has_a_builder():
+    """The root of `KeyError: 'is'`: lowering knew operators that codegen could not write."""
+    from adtransform.ir import operators
+    from adtransform.syntax import build
+
+    for table, builders in ((operators.BINARY, build.BINOPS), (operators.UNARY, build.UNARYOPS),
+                            (operators.COMPARE, build.COMPAREOPS)):
+        for node_type, (_, symbol) in table.items():
+            assert builders[symbol] is node_type, symbol
+
+
+def shifts(x, k=2):
+    n = (k << 1) >> 1
+    return np.sum(x ** n)
+
+
+def test_integer_shifts_and_bitwise_operators_on_non_differentiated_values():
+    check_grad(shifts, (X3,))
+    np.testing.assert_allclose(ad.grad(shifts)(X3), 2 * X3)
