@@ -316,8 +316,8 @@ def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
     if repeated:
         raise UnsupportedArgumentError(
             f"{where}: the index names an element of the array more than once; NumPy does not say which "
-            f"of the values written there stays, so the gradient is not defined. Use distinct indices, or "
-            f"np.add.at(...) on a copy if the values should add up")
+            f"of the values written there stays, so the gradient is not defined. Use distinct indices "
+            f"(combine the values meant for one position before writing them)")
 
 
 def has_python_floats(*values: Any) -> bool:
