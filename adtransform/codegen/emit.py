@@ -76,6 +76,14 @@ class _Names:
         self.readable: set[Var] = set()  # values named after the user's variables: always spelled out
         self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
         self.var_names: set[str] = set()  # every value's name: a shared name must not be one of them
+        self.unused_name: str | None = None
+
+    def unused(self) -> str:
+        """The target of a loop that does not read it: `_`, unless that is a name of the user's."""
+        if self.unused_name is None:
+            taken = self.namer.is_taken("_") or "_" in self.var_names  # the function mentions `_`
+            self.unused_name = self.namer.fresh("unused") if taken else "_"
+        return self.unused_name
 
     def builtin(self, obj: Any) -> gast.expr:
         """A builtin the generated code calls itself (`range`, `slice`): the user's name for it if that
@@ -396,7 +404,7 @@ def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: st
         start, stop, step = loop.iter_args
         args = [stop] if start == Const(0) and step == Const(1) else [start, stop] if step == Const(1) else [
             start, stop, step]
-        target = names.var(loop.target) if loop.target is not None else "_"
+        target = names.var(loop.target) if loop.target is not None else names.unused()
         head = f"for {target} in {_range_call(loop, args, names)}:"
     else:
         assert not loop.cond_body, "while loops compute their condition in the body"

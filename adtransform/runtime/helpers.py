@@ -312,6 +312,14 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
         if flat.ndim == 1 and flat.dtype.kind in "iu":
             flat = np.where(flat < 0, flat + shape[0], flat)
             return bool(np.unique(flat).size != flat.size)
+    if isinstance(index, tuple) and 0 < len(index) <= len(shape) and all(
+            isinstance(i, (int, np.integer, list, np.ndarray)) and not isinstance(i, bool)
+            and np.asarray(i).dtype.kind in "iu" for i in index):
+        # Integer arrays on the leading axes (`K[i, j]`): the elements they pick, by flat position.
+        arrays = np.broadcast_arrays(*(np.asarray(i) for i in index))
+        normal = [np.where(a < 0, a + n, a) for a, n in zip(arrays, shape)]
+        flat = np.ravel(np.ravel_multi_index(normal, shape[:len(index)]))
+        return bool(np.unique(flat).size != flat.size)
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
     positions = np.ravel(positions)
     return bool(np.unique(positions).size != positions.size)
@@ -319,11 +327,15 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
 
 def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
     """`a[index] = v` with `v` differentiated: refuse an index naming an element twice (see `repeated_slot`)."""
-    if repeated_slot(np.shape(a), index):
+    try:
+        repeated = repeated_slot(np.shape(a), index)
+    except (IndexError, ValueError, TypeError):
+        return  # an index NumPy refuses: the write itself raises NumPy's own error
+    if repeated:
         raise UnsupportedArgumentError(
             f"{where}: the index names an element of the array more than once; NumPy does not say which "
-            f"of the values written there stays, so the gradient is not defined. Use distinct indices, or "
-            f"np.add.at(...) on a copy if the values should add up")
+            f"of the values written there stays, so the gradient is not defined. Use distinct indices "
+            f"(combine the values meant for one position before writing them)")
 
 
 def has_python_floats(*values: Any) -> bool:
@@ -356,7 +368,9 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
     (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
-    if repeated_slot(np.shape(g), index):
+    if not isinstance(g, np.ndarray):
+        g = np.asarray(g)  # the adjoint of a 0-d array may be a number (arithmetic on 0-d arrays gives one)
+    if repeated_slot(g.shape, index):
         raise ValueError("adtransform: `a[index] = v` with an index naming an element twice has no gradient")
     slot = g[index]
     if isinstance(slot, np.ndarray):
