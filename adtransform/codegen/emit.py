@@ -101,8 +101,8 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
     if fn.guard is not None and fallback is not None:
         names.injected[fallback[0]] = fallback[1]
-        names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
-    lines = [_signature(fn, name), _docstring(docstring)]
+        names.guard = (fn.guard, fallback_call(fn, fallback[0]))
+    lines = [_signature(fn, name), docstring_text(docstring)]
 
     def pack(layout: Any) -> gast.expr:
         # Read names only now: emitting the body decides how loop results are spelled.
@@ -329,7 +329,7 @@ def _store(op: Op, names: _Names) -> list[str]:
     return lines
 
 
-def _fallback_call(fn: Function, callee: str) -> str:
+def fallback_call(fn: Function, callee: str) -> str:
     """`general(a, b, c=c)`: every parameter passed on as it came (keyword-only ones by name)."""
     args = [p.var.name if p.kind is not ParamKind.KEYWORD_ONLY else f"{p.var.name}={p.var.name}"
             for p in fn.params]
@@ -431,7 +431,7 @@ def _signature(fn: Function, name: str) -> str:
     return f"def {name}({', '.join(parts)}):"
 
 
-def _docstring(text: str) -> str:
+def docstring_text(text: str) -> str:
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return f'{INDENT}"""{body}"""'
 

@@ -176,6 +176,8 @@ def ensure_cotangent(ct: Any, y: Any) -> None:
 def ensure_scalar(y: Any, function: str) -> None:
     if isinstance(y, (float, int, np.generic)):
         return
+    if type(y) is Unassigned:
+        y.fail()
     if y is None:
         raise NonScalarOutputError(f"{function} returned None on this call (a path without `return <value>`), "
                                    f"so it has no gradient")
@@ -186,3 +188,26 @@ def ensure_scalar(y: Any, function: str) -> None:
         f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product), "
         f"or reduce the output (e.g. np.sum) inside the function."
     )
+
+
+class Unassigned:
+    """What a variable holds on a path that does not assign it (`if c: y = ...` then `return y`, or
+    a loop's variable after zero trips): any use raises the UnboundLocalError the function raises."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name} unassigned>"
+
+    def fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnboundLocalError(f"cannot access local variable '{self.name}' where it is not associated "
+                                f"with a value (it is assigned only on some paths)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = fail
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = fail
+    __neg__ = __pos__ = __abs__ = __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = fail
+    __lt__ = __le__ = __gt__ = __ge__ = __getitem__ = __setitem__ = __call__ = fail
+    __array_ufunc__ = __array_function__ = fail
