@@ -125,12 +125,31 @@ def complex_global(w, a):
     return np.sum(np.abs(w * PHASE)) * a
 
 
+def complex_positional(w, a):
+    return np.sum(np.abs(np.zeros(3, "complex") + w)) * a
+
+
+def complex_eigenvalues(w, a):
+    return np.sum(np.abs(np.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]])) * w)) * a
+
+
 @pytest.mark.parametrize("fn", [complex_literal, complex_call, complex_dtype, complex_astype, complex_fft,
-                                complex_global])
+                                complex_global, complex_positional, complex_eigenvalues])
 def test_complex_values_made_inside_are_refused_where_written(fn):
     with pytest.raises(ad.UnsupportedSyntaxError, match="complex") as info:
         ad.grad(fn)
     assert info.value.location is not None and info.value.location.filename == __file__
+
+
+def fortran_order(w, a):
+    return np.sum(np.ravel(np.outer(w, a), "F") * np.arange(9.0))
+
+
+def test_real_code_with_f_order_is_not_taken_for_complex():
+    try:  # (the F order itself is another class of issue 10: a rule may refuse it)
+        ad.grad(fortran_order)
+    except ad.AdtransformError as exc:
+        assert "complex" not in str(exc)
 
 
 # --- class 7: names rebound between calls -------------------------------------------------------------
@@ -150,6 +169,21 @@ def test_rebinding_a_global_function_follows_what_is_called():
             ACT = act
             np.testing.assert_allclose(g(X), numeric_grad(uses_act, (X,)), rtol=1e-5, atol=1e-7)
             close(uses_act, (X,))  # a fresh grad(f) too
+    finally:
+        ACT = np.tanh
+
+
+def test_value_and_grad_and_vjp_follow_a_rebinding_too():
+    global ACT
+    vg = ad.value_and_grad(uses_act)
+    try:
+        for act in (np.sin, np.arctan):
+            ACT = act
+            value, grad = vg(X)
+            assert value == pytest.approx(uses_act(X))
+            np.testing.assert_allclose(grad, numeric_grad(uses_act, (X,)), rtol=1e-5)
+            out, pullback = ad.vjp(uses_act, X)
+            np.testing.assert_allclose(pullback(1.0)[0], numeric_grad(uses_act, (X,)), rtol=1e-5)
     finally:
         ACT = np.tanh
 
@@ -355,6 +389,15 @@ def test_edited_closure_and_loop_are_refused(module_file):
         ad.grad(m.make(1.5))
     with pytest.raises(ad.StaleSourceError):
         ad.grad(m.loop)
+
+
+def test_a_reloaded_module_is_differentiated_as_it_now_reads(module_file):
+    m, path = module_file
+    close(m.f, (X,))  # linecache now holds the first text
+    path.write_text(MODULE.replace("np.tanh(x) * 2.0", "np.sin(x) * 2.5 + x ** 3"))
+    m = importlib.reload(m)
+    got = close(m.f, (X,))
+    np.testing.assert_allclose(got, 2.5 * np.cos(X) + 3 * X ** 2, rtol=1e-12)
 
 
 # --- class 13: messages -------------------------------------------------------------------------------

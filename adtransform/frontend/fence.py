@@ -137,6 +137,10 @@ def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: Sou
 _COMPLEX_ADVICE = ("complex numbers are not supported (the derivative rules take no conjugates, so a complex "
                    "intermediate gives a wrong gradient); compute with the real and imaginary parts as real arrays")
 _COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.lib._scimath_impl", "numpy.emath", "cmath")
+_COMPLEX_NAMES = {"complex", "complex64", "complex128", "complex256", "c8", "c16", "c32", "cfloat", "cdouble",
+                  "csingle", "clongdouble", "clongfloat", "complex_"}
+# Functions whose results may be complex for real arguments.
+_COMPLEX_RESULTS = (np.roots, np.linalg.eig, np.linalg.eigvals)
 
 
 def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None) -> None:
@@ -153,6 +157,11 @@ def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespa
                 and child.func.attr in ("astype", "dtype", "view") and child.args \
                 and _complex_dtype(child.args[0], namespace, local):
             _fail(child.args[0], info, "complex dtype", _COMPLEX_ADVICE)
+        if isinstance(child, gast.Call):
+            for arg in child.args:  # np.zeros(3, "complex"); not "F" (an order as often as a dtype)
+                if isinstance(arg, gast.Constant) and isinstance(arg.value, str) \
+                        and arg.value.lower().lstrip("<>=|") in _COMPLEX_NAMES:
+                    _fail(arg, info, "complex dtype", _COMPLEX_ADVICE)
         if namespace is not None and isinstance(child, (gast.Name, gast.Attribute)) \
                 and isinstance(getattr(child, "ctx", None), gast.Load):
             path = _dotted(child)
@@ -179,6 +188,8 @@ def _complex_object(obj: object) -> str:
         return "a complex type"
     if isinstance(obj, (complex, np.complexfloating)) or (isinstance(obj, np.ndarray) and obj.dtype.kind == "c"):
         return "a complex value"
+    if any(obj is f for f in _COMPLEX_RESULTS):
+        return "a function whose results may be complex"
     module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
     if isinstance(module, str) and any(module == m or module.startswith(m + ".") for m in _COMPLEX_MODULES):
         return "a function of complex numbers"

@@ -300,7 +300,8 @@ def _lambda_as_def(fn: types.FunctionType, module: gast.Module | None,
     if len(found) != 1:
         raise SourceUnavailableError(
             f"{where}: {'several lambdas' if found else 'no lambda'} with parameters "
-            f"({', '.join(params)}) on this line; define the function with `def` instead."
+            f"({', '.join(params)}) on this line; define the function with `def` instead (or, if the "
+            f"file was edited since it was imported, reload the module)."
         )
     lam = found[0]
     ret = build.return_(lam.body)

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import NonDifferentiableInputError, NonScalarOutputError, UnsupportedArgumentError
 
 _FLOAT_KINDS = "f"
+_FLOAT64 = np.dtype(np.float64)  # (an identity test: the common case pays no `.kind` lookup)
 _PLAIN_KINDS = "fiub"  # float, integer and boolean arrays: what the rules' arithmetic means
 # Types whose values other than NumPy's own are assumed to mean something else under `*`, `@`, `+`, np.mean...
 _NUMERIC_HOOKS = ("__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
@@ -21,7 +22,7 @@ _NUMERIC_HOOKS = ("__array__", "__array_ufunc__", "__array_function__", "__array
 
 def ensure_differentiable(x: Any, name: str) -> None:
     kind = type(x)
-    if kind is float or (kind is np.ndarray and x.dtype.kind == "f"):
+    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
         return
     if isinstance(x, np.floating):
         return
@@ -47,8 +48,8 @@ def ensure_argument(x: Any, name: str) -> None:
     masked entries), real numbers (complex values need conjugates the rules do not take), or a
     list or tuple of those; other objects pass when they have no numeric operators."""
     kind = type(x)
-    if kind is float or kind is int or kind is bool or x is None or (
-            kind is np.ndarray and x.dtype.kind in _PLAIN_KINDS):
+    if (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) or kind is float \
+            or kind is int or kind is bool or x is None:
         return
     _refuse_unsupported(x, name)
 
@@ -108,7 +109,7 @@ def ensure_array_argument(x: Any, name: str, numbers_ok: bool = False) -> None:
     tuple's copy (or sum with another) holds the same elements, which an update would change in both.
     `numbers_ok`: only its elements' sharing mattered, so a list or tuple of numbers is fine too."""
     kind = type(x)
-    if kind is float or (kind is np.ndarray and x.dtype.kind in _PLAIN_KINDS):
+    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)):
         return
     _refuse_unsupported(x, name)
     if isinstance(x, np.ndarray) or _immutable(x):
