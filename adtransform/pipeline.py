@@ -118,7 +118,8 @@ def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: boo
         fallback = (namer.fresh(f"{name}_general"), general)
     emitted = emit.emit(adjoint, name=name, docstring=doc, line_text=info.line_text, namer=namer,
                         user_lookup=ctx.namespace.lookup, user_locals=ctx.locals, fallback=fallback)
-    dependencies = _dependencies(ctx.namespace)
+    # (a name the generated code binds to a helper of its own cannot be read there as the user's)
+    dependencies = tuple(d for d in _dependencies(ctx.namespace) if d[0][0] not in emitted.injected)
     text, injected = emitted.text, emitted.injected
     if versioned and dependencies:                       # the general version is only reached past this check
         text, injected = _guard_dependencies(text, injected, dependencies, adjoint, name, doc, namer,

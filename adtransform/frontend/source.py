@@ -117,8 +117,8 @@ def _refuse_stale(fn: types.FunctionType, node: gast.AST, info: SourceInfo) -> N
         return  # pytest rewrites asserts in test modules; the fence refuses `assert` anyway
     try:
         compiled = _compile_like(fn, node)
-    except (SyntaxError, ValueError, TypeError):
-        compiled = None
+    except Exception:  # text this check cannot rebuild: the fence refuses what is unsupported
+        return
     if compiled is None or not _same_code(compiled, fn.__code__):
         raise StaleSourceError(
             f"{info.filename}:{fn.__code__.co_firstlineno}: the source of {fn.__qualname__} in this file is "
@@ -130,7 +130,9 @@ def _compile_like(fn: types.FunctionType, node: gast.AST) -> types.CodeType | No
     tree = gast.gast_to_ast(copy.deepcopy(node))
     body: list[ast.stmt] = [tree if isinstance(tree, ast.stmt) else ast.Expr(value=tree)]
     parts = fn.__qualname__.split(".")
-    cls = parts[-2] if len(parts) >= 2 and parts[-2] != "<locals>" else None
+    # The innermost class around it (`C.m`, `C.m.<locals>.f`): a name followed by another than `<locals>`.
+    cls = next((parts[i] for i in range(len(parts) - 2, -1, -1)
+                if parts[i] != "<locals>" and parts[i + 1] != "<locals>"), None)
     if cls is not None:  # a method: names are mangled with its class's name; `super()` needs `__class__`
         body = [ast.ClassDef(name=cls, bases=[], keywords=[], body=body, decorator_list=[], type_params=[])]
     free = [v for v in fn.__code__.co_freevars if not (cls is not None and v == "__class__")]
