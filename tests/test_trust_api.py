@@ -141,6 +141,35 @@ def test_complex_values_made_inside_are_refused_where_written(fn):
     assert info.value.location is not None and info.value.location.filename == __file__
 
 
+def as_matrix(w, a):
+    return np.sum(np.asmatrix(w) * a)
+
+
+def view_matrix(w, a):
+    return np.sum(w.view(np.matrix) * a)
+
+
+def masked_mean(w, a):
+    return np.ma.mean(np.ma.masked_less(w * a, 0.0))
+
+
+def masked_module(w, a):
+    ma = np.ma
+    return np.sum(ma.array(w, mask=[0, 1, 0]) * a)
+
+
+@pytest.mark.parametrize("fn", [as_matrix, view_matrix, masked_mean])
+def test_subclasses_made_inside_are_refused_where_written(fn):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="subclass") as info:
+        ad.grad(fn)
+    assert info.value.location is not None and info.value.location.filename == __file__
+
+
+def test_a_module_of_subclasses_bound_to_a_local_is_refused():
+    with pytest.raises(ad.AdtransformError):
+        ad.grad(masked_module)
+
+
 def fortran_order(w, a):
     return np.sum(np.ravel(np.outer(w, a), "F") * np.arange(9.0))
 

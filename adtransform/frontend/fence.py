@@ -171,6 +171,24 @@ def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespa
             what = _complex_object(obj)
             if what:
                 _fail(child, info, f"`{'.'.join(path)}`, {what}", _COMPLEX_ADVICE)
+            if _makes_subclass(obj):
+                _fail(child, info, f"`{'.'.join(path)}`", _SUBCLASS_ADVICE)
+
+
+_SUBCLASS_ADVICE = ("NumPy's array subclasses give operators and reductions other meanings (np.matrix's `*` is a "
+                    "matrix product, a masked array's mean skips masked entries) than the derivative rules; "
+                    "use plain arrays (`@` for products, the mask as an array of weights)")
+_SUBCLASS_MODULES = ("numpy.ma", "numpy.matrixlib", "numpy.rec", "numpy.char")
+
+
+def _makes_subclass(obj: object) -> bool:
+    """np.matrix, np.asmatrix, np.ma.*: something that makes an ndarray subclass."""
+    if isinstance(obj, type):
+        return issubclass(obj, np.ndarray) and obj is not np.ndarray
+    if any(obj is f for f in (np.asmatrix, np.bmat)):
+        return True
+    module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
+    return isinstance(module, str) and any(module == m or module.startswith(m + ".") for m in _SUBCLASS_MODULES)
 
 
 def _dotted(node: gast.expr) -> tuple[str, ...] | None:
