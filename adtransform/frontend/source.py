@@ -176,15 +176,18 @@ def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
 
 _JUMPS = frozenset(getattr(dis, "hasjump", [*dis.hasjrel, *dis.hasjabs]))
 _BY_NAME = {"LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD"}  # their argument also encodes the method-call form
+# Not the text's: argument widths, line-number padding, and (3.13) the NULL a call pushes separately
+# when the callee's module was imported in the same file (in a notebook, often another cell).
+_IGNORED = frozenset({"EXTENDED_ARG", "NOP", "CACHE", "PUSH_NULL"})
 
 
 def _instructions(code: types.CodeType) -> list[tuple[str, object]]:
     every = list(dis.get_instructions(code))
-    found = [ins for ins in every if ins.opname not in ("EXTENDED_ARG", "NOP", "CACHE")]
+    found = [ins for ins in every if ins.opname not in _IGNORED]
     index, k = {}, 0
     for ins in every:  # (a jump to an EXTENDED_ARG goes to the instruction it extends)
         index[ins.offset] = k
-        k += ins.opname not in ("EXTENDED_ARG", "NOP", "CACHE")
+        k += ins.opname not in _IGNORED
     out = []
     for ins in found:
         name = "LOAD_ATTR" if ins.opname == "LOAD_METHOD" else ins.opname
