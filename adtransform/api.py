@@ -40,11 +40,13 @@ class _Entry:
 
     def __init__(self) -> None:
         self.variants: dict[tuple, list[pipeline.Transformed]] = {}
-        self.locks: dict[tuple, threading.Lock] = {}
 
 
 _cache: weakref.WeakKeyDictionary[types.CodeType, _Entry] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()  # held only to find or add an entry or a lock: never during a transform
+# One transform of a function at a time (threads asking for the same one wait for it, then hit);
+# other functions, closures of the same code included, never wait.
+_transform_locks: weakref.WeakKeyDictionary[types.FunctionType, threading.Lock] = weakref.WeakKeyDictionary()
 _rederiving = threading.local()
 
 
@@ -155,11 +157,12 @@ def _transform_cached(fn: types.FunctionType, indices: tuple[int, ...], is_tuple
         entry = _cache.get(fn.__code__)
         if entry is None:
             entry = _cache[fn.__code__] = _Entry()
-        lock = entry.locks.setdefault(key, threading.Lock())
     hit = _find(entry, key, fn)
     if hit is not None:
         return hit
-    with lock:  # one transform per function and options at a time; others' hits and transforms go on
+    with _cache_lock:
+        lock = _transform_locks.setdefault(fn, threading.Lock())
+    with lock:
         hit = _find(entry, key, fn)
         if hit is not None:
             return hit

@@ -591,6 +591,37 @@ def test_a_cache_hit_does_not_wait_for_another_functions_transform(monkeypatch):
     np.testing.assert_allclose(results["slow"], -np.sin(X), rtol=1e-12)
 
 
+def test_closures_of_one_code_do_not_wait_for_each_other(monkeypatch):
+    first, _ = make_closure()
+    second, rebind = make_closure()
+    rebind(np.sin)
+    started, release = threading.Event(), threading.Event()
+    real = pipeline.gradient
+
+    def blocking(fn, *args, **kwargs):
+        if fn is first:
+            started.set()
+            release.wait(60)
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "gradient", blocking)
+    api._cache.clear()
+    results = {}
+    blocked = threading.Thread(target=lambda: results.setdefault("first", ad.grad(first)(X)))
+    blocked.start()
+    try:
+        assert started.wait(60)
+        other = threading.Thread(target=lambda: results.setdefault("second", ad.grad(second)(X)))
+        other.start()
+        other.join(60)
+        assert not release.is_set() and "second" in results
+    finally:
+        release.set()
+        blocked.join(60)
+    np.testing.assert_allclose(results["second"], numeric_grad(second, (X,)), rtol=1e-5)
+    np.testing.assert_allclose(results["first"], numeric_grad(first, (X,)), rtol=1e-5)
+
+
 def test_concurrent_first_calls_of_one_function_transform_it_once(monkeypatch):
     source = textwrap.dedent("""
         def shared(x):
