@@ -186,7 +186,7 @@ def _find(entry: _Entry, key: tuple, fn: types.FunctionType) -> pipeline.Transfo
             if transformed is not variants[0]:
                 with _cache_lock:
                     current = entry.variants.get(key, [])
-                    if transformed in current:
+                    if any(t is transformed for t in current):
                         entry.variants[key] = [transformed, *(t for t in current if t is not transformed)]
             return transformed
     return None

@@ -60,11 +60,6 @@ def compile_source(text: str, name: str, injected: dict[str, Any], user_freevars
     return Loaded(inner_code, text, filename, dict(injected))
 
 
-def is_generated(code: types.CodeType) -> bool:
-    """Whether `code` was compiled here (a gradient function, not the user's)."""
-    return code.co_filename.startswith("<adtransform: ")
-
-
 class Deferred:
     """A generated function compiled the first time it is called.
 
