@@ -55,6 +55,8 @@ def mean_of(w, M):
     ((np.ones(3), np.matrix(np.ones(3))), "numpy.matrix"),
     (np.complex128(1.0), "complex number"),
     (Fraction(1, 3), "its own arithmetic"),
+    ({"a": np.ones(3) + 1j}, "complex array"),
+    (types.SimpleNamespace(M=np.matrix(np.ones(3))), "numpy.matrix"),
 ])
 @pytest.mark.parametrize("fn", [weighted, mean_of])
 def test_every_argument_is_checked_not_only_wrt(fn, M, what):
@@ -89,6 +91,14 @@ def with_options(w, M, label="sum", unused=None):
     if label == "double":
         s = s * 2.0
     return s
+
+
+def from_containers(w, p, d):
+    return np.sum(p["a"] * w) + np.sum(d.X @ w)
+
+
+def test_dicts_and_objects_of_plain_arrays_pass():
+    close(from_containers, (X.copy(), {"a": np.arange(3.0)}, types.SimpleNamespace(X=np.ones((2, 3)))))
 
 
 @pytest.mark.parametrize("label, unused", [("double", None), ("sum", 2.0), ("x", np.float32(0.5))])

@@ -6,6 +6,7 @@ case (a float array or a Python float) returns after one type test.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
@@ -79,16 +80,22 @@ def _unsupported(x: Any, depth: int = 0) -> str | None:
         return "a NumPy object scalar" if x.dtype.kind == "O" else None
     if kind in (float, int, bool, str) or x is None:
         return None
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, dict)):
         if depth > 50:
             return None
-        for item in x:
+        for item in (x.values() if isinstance(x, dict) else x):
             problem = _unsupported(item, depth + 1)
             if problem is not None:
                 return f"a {kind.__name__} with an element that is {problem}"
         return None
     if any(hasattr(kind, hook) for hook in _NUMERIC_HOOKS):
         return f"a {kind.__module__}.{kind.__qualname__}, an object with its own arithmetic or NumPy conversion"
+    if depth < 2 and not callable(x) and not isinstance(x, (type, types.ModuleType)):
+        # An object whose attributes the function reads (`data.X`): one level of them.
+        for value in getattr(x, "__dict__", {}).values():
+            problem = _unsupported(value, depth + 1)
+            if problem is not None:
+                return f"a {kind.__name__} with an attribute that is {problem}"
     return None
 
 
