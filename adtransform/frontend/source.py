@@ -1,8 +1,9 @@
 """Read a Python function's source and parse it into a gast FunctionDef.
 
 Guarantees: the returned node is a FunctionDef without decorators (a lambda
-is turned into `def <name>(...): return <body>`), and `SourceInfo` maps any
-node back to its file, line and column.
+is turned into `def <name>(...): return <body>`), `SourceInfo` maps any
+node back to its file, line and column, and the text compiles to the code
+that runs (a file edited since it was imported is refused, not differentiated).
 """
 
 from __future__ import annotations
