@@ -94,6 +94,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
                                    [var, Const(var.name), *([] if array_params[var.name] else [Const(True)])],
                                    line=None)
              for var in params if var.name in array_params and var not in wrt_vars]
+    # Every other argument too: an np.matrix, a masked array or a complex value changes what the code means.
+    body += [runtime_refs.check_op("ensure_argument", [var, Const(var.name)], line=None)
+             for var in params if var.name not in array_params and var not in wrt_vars]
     checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)

@@ -124,13 +124,13 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     names = _Names(namer, user_lookup, user_locals)
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
     names.var_names = _var_names(fn)
-    fallback_call = None
+    fallback_expr = None
     if fallback is not None:
         names.injected[fallback[0]] = fallback[1]
-        fallback_call = _fallback_call(fn, fallback[0])
+        fallback_expr = fallback_call(fn, fallback[0])
         if fn.guard is not None:
-            names.guard = (fn.guard, fallback_call)
-    lines = [_signature(fn, name), _docstring(docstring)]
+            names.guard = (fn.guard, fallback_expr)
+    lines = [_signature(fn, name), docstring_text(docstring)]
 
     def pack(layout: Any) -> gast.expr:
         # Read names only now: emitting the body decides how loop results are spelled.
@@ -138,7 +138,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             return _operand(fn.returns[layout], names)
         return build.tuple_([pack(x) for x in layout])
 
-    if fn.pullback_param is None and fallback_call is not None and (_reads_python_floats(fn)
+    if fn.pullback_param is None and fallback_expr is not None and (_reads_python_floats(fn)
                                                                     or may_raise_on_floats(fn)):
         # Python floats (read from vectors, or passed in) raise where NumPy scalars give inf or nan
         # (overflow, division by zero): such calls go to the general version, computing as NumPy does.
@@ -160,7 +160,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             lines.append(f"{INDENT * 2}if not {check}({', '.join(params)}):")
             lines.append(f"{INDENT * 3}raise")
             lines += [f"{INDENT * 2}{p} = {convert}({p})" for p in params]
-        lines.append(f"{INDENT * 2}return {fallback_call}")
+        lines.append(f"{INDENT * 2}return {fallback_expr}")
     elif fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
         lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
@@ -383,7 +383,7 @@ def _store(op: Op, names: _Names) -> list[str]:
     return lines
 
 
-def _fallback_call(fn: Function, callee: str) -> str:
+def fallback_call(fn: Function, callee: str) -> str:
     """`general(a, b, c=c)`: every parameter passed on as it came (keyword-only ones by name)."""
     args = [p.var.name if p.kind is not ParamKind.KEYWORD_ONLY else f"{p.var.name}={p.var.name}"
             for p in fn.params]
@@ -499,7 +499,7 @@ def _signature(fn: Function, name: str) -> str:
     return f"def {name}({', '.join(parts)}):"
 
 
-def _docstring(text: str) -> str:
+def docstring_text(text: str) -> str:
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return f'{INDENT}"""{body}"""'
 

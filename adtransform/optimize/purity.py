@@ -34,7 +34,8 @@ def is_pure(op: Op | If) -> bool:
 def _is_runtime(key: object) -> bool:
     from .. import runtime
     return getattr(key, "__module__", "").startswith(runtime.__name__) and key not in (
-        runtime.ensure_scalar, runtime.ensure_differentiable, runtime.ensure_cotangent, runtime.ensure_array_argument)
+        runtime.ensure_scalar, runtime.ensure_differentiable, runtime.ensure_cotangent, runtime.ensure_array_argument,
+        runtime.ensure_argument)
 
 
 def is_foldable(op: Op) -> bool:

@@ -7,6 +7,7 @@ saved and run on its own with `from adtransform.runtime import *`.
 from .broadcast import reduced_size, unbroadcast, unreduce
 from .checks import (
     all_scalars,
+    ensure_argument,
     ensure_array_argument,
     ensure_cotangent,
     ensure_differentiable,
@@ -69,6 +70,7 @@ __all__ = [
     "dot_rows",
     "dot_rows_lhs_adjoint",
     "dot_rows_rhs_adjoint",
+    "ensure_argument",
     "ensure_array_argument",
     "ensure_cotangent",
     "ensure_differentiable",

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import UnsupportedArgumentError
 from .broadcast import _filled, _shape, unbroadcast
+from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
 
@@ -20,7 +21,9 @@ def zeros_like(x: Any) -> Any:
     """The zero gradient with `x`'s shape and dtype (built only when a caller must receive it)."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x)
-    return type(x)(0) if isinstance(x, _SCALARS) else np.zeros_like(x)
+    if isinstance(x, _SCALARS):
+        return type(x)(0)
+    return 0.0 if type(x) is Unassigned else np.zeros_like(x)  # (a loop's variable before its first trip)
 
 
 def full_like(x: Any, value: Any) -> Any:
