@@ -13,6 +13,7 @@ import numpy as np
 from .broadcast import _filled, _shape, unbroadcast
 
 _SCALARS = (float, int, np.floating, np.integer)
+_NAN = float("nan")
 
 
 def zeros_like(x: Any) -> Any:
@@ -34,9 +35,10 @@ def copy_gradient(g: Any) -> Any:
 
 
 def tie_share(a: Any, b: Any) -> Any:
-    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does)."""
+    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does); NaN where
+    either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
-        return 1.0 if a > b else (0.5 if a == b else 0.0)
+        return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
     # heaviside(a - b, 1/2): two passes, and float32 stays float32.
     return np.heaviside(np.subtract(a, b), 0.5)
 
