@@ -659,3 +659,35 @@ def test_rank_analysis_accepts_every_reduction_call():
 def test_class_sum_axis_is_not_taken_for_the_input():
     x = RNG.normal(size=(3, 4))
     np.testing.assert_allclose(ad.grad(class_sum)(x), numeric_grad(class_sum, (x,)), rtol=1e-6)
+
+
+def class_view_updated(x):
+    z = x * 1.0
+    y = np.ndarray.reshape(z, -1)
+    y += 1.0
+    return np.sum(z ** 2)
+
+
+def class_transpose_updated(x):
+    z = x * 1.0
+    y = np.ndarray.transpose(z)
+    y *= 2.0
+    return np.sum(z ** 2)
+
+
+def class_fresh_updated(x):
+    z = x * 1.0
+    y = np.ndarray.sum(z, 0)
+    y += 1.0
+    return np.sum(z ** 2) + np.sum(y)
+
+
+@pytest.mark.parametrize("fn", [class_view_updated, class_transpose_updated])
+def test_views_made_through_the_class_are_views(fn):
+    """As for `z.reshape(-1)`: an in-place update of the view would change `z` (refused)."""
+    with pytest.raises(ad.UnsupportedSyntaxError, match="alias"):
+        ad.grad(fn)(np.ones((2, 3)))
+
+
+def test_fresh_results_through_the_class_are_fresh():
+    check_grad(class_fresh_updated, (RNG.normal(size=(2, 3)),))
