@@ -403,6 +403,35 @@ def test_float_dtypes_are_accepted():
     np.testing.assert_allclose(ad.grad(float32_sum)(RNG.normal(size=(3, 4))), np.full((3, 4), 1.0 + 1.0 / 12))
 
 
+def dot_sin(a, b):
+    return np.sum(np.sin(np.dot(a, b)))
+
+
+def matmul_sin(a, b):
+    return np.sum(np.sin(np.matmul(a, b)))
+
+
+def outer_sin(a, b):
+    return np.sum(np.sin(np.outer(a, b)))
+
+
+_LEFT = {0: (), 1: (3,), 2: (2, 3), 3: (2, 2, 3)}
+_RIGHT = {0: (), 1: (3,), 2: (3, 2), 3: (2, 3, 2)}
+
+
+@pytest.mark.parametrize("fn", [dot_sin, matmul_sin, outer_sin])
+@pytest.mark.parametrize("left", range(4))
+@pytest.mark.parametrize("right", range(4))
+def test_products_of_every_rank(fn, left, right):
+    a, b = RNG.normal(size=_LEFT[left]), RNG.normal(size=_RIGHT[right])
+    a = float(a) if left == 0 else a
+    try:
+        fn(a, b)
+    except (ValueError, TypeError):
+        pytest.skip("NumPy rejects these ranks")
+    check_grad(fn, (a, b), wrt=(0, 1))
+
+
 # --------------------------------------------------------------------------
 # class 9: no NaN where the derivative is finite
 # --------------------------------------------------------------------------
