@@ -1257,6 +1257,18 @@ def tr_class_dot(x, y):
     return np.sum(np.sin(np.ndarray.dot(x, y)))
 
 
+def tr_np_fabs(x):
+    return np.sum(np.sin(np.fabs(x)))
+
+
+def tr_np_angles(x):
+    return np.sum(np.sin(np.deg2rad(x * 30.0)) + np.radians(x) ** 2 + np.sin(np.rad2deg(x) / 50.0) + np.degrees(x))
+
+
+def tr_logaddexp(x, y):
+    return np.sum(np.sin(np.logaddexp(x, y)) + np.logaddexp2(x, y) ** 2)
+
+
 BIN_PERIOD = [
     ("scalar,scalar", [None, None], F64),
     ("vec,vec", [(5,), (5,)], F64),
@@ -1284,6 +1296,9 @@ TRUST = [
     Rule("math.copysign", tr_math_copysign, (nonzero, nonzero), SCALAR2),
     Rule("np.copysign", tr_np_copysign, (nonzero, nonzero), BIN_PERIOD),
     Rule("math.degrees,radians", tr_math_degrees, (real,), SCALAR),
+    Rule("np.fabs", tr_np_fabs, (nonzero,), UNARY),
+    Rule("np.deg2rad,radians,rad2deg,degrees", tr_np_angles, (real,), UNARY),
+    Rule("np.logaddexp,logaddexp2", tr_logaddexp, (real, real), BIN_PERIOD),
     Rule("np.full", tr_full, (real, real), FILL, wrt=0),
     Rule("np.full_like", tr_full_like, (real, real), FILL, wrt=0),
     Rule("np.arange(a,a+3)", tr_arange_start, (real,), SCALAR),

@@ -96,6 +96,21 @@ def absolute(y, x):
     d[x] = d[y] * np.sign(x)
 
 
+@adjoint(np.fabs, elementwise=True)
+def fabs(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(np.deg2rad, np.radians, elementwise=True)
+def deg2rad(y, x):
+    d[x] = d[y] * 0.017453292519943295
+
+
+@adjoint(np.rad2deg, np.degrees, elementwise=True)
+def rad2deg(y, x):
+    d[x] = d[y] * 57.29577951308232
+
+
 @adjoint(np.sin, elementwise=True)
 def sin(y, x):
     d[x] = d[y] * np.cos(x)
@@ -184,6 +199,19 @@ def fmin(z, x1, x2):
 def arctan2(z, x1, x2):
     d[x1] = d[z] * x2 / (x1 * x1 + x2 * x2)
     d[x2] = -d[z] * x1 / (x1 * x1 + x2 * x2)
+
+
+@adjoint(np.logaddexp, elementwise=True)
+def logaddexp(z, x1, x2):
+    # z = log(exp(x1) + exp(x2)): the softmax weights of x1 and x2.
+    d[x1] = d[z] * np.exp(x1 - z)
+    d[x2] = d[z] * np.exp(x2 - z)
+
+
+@adjoint(np.logaddexp2, elementwise=True)
+def logaddexp2(z, x1, x2):
+    d[x1] = d[z] * np.exp2(x1 - z)
+    d[x2] = d[z] * np.exp2(x2 - z)
 
 
 @adjoint(np.hypot, elementwise=True)
