@@ -1269,6 +1269,14 @@ def tr_logaddexp(x, y):
     return np.sum(np.sin(np.logaddexp(x, y)) + np.logaddexp2(x, y) ** 2)
 
 
+def tr_clip(x, lo):
+    return np.sum(np.sin(np.clip(x, lo, 0.9)) + np.clip(x, None, 0.3) ** 2)
+
+
+def tr_clip_method(x, hi):
+    return np.sum(np.sin(x.clip(-0.1, hi)))
+
+
 BIN_PERIOD = [
     ("scalar,scalar", [None, None], F64),
     ("vec,vec", [(5,), (5,)], F64),
@@ -1299,6 +1307,8 @@ TRUST = [
     Rule("np.fabs", tr_np_fabs, (nonzero,), UNARY),
     Rule("np.deg2rad,radians,rad2deg,degrees", tr_np_angles, (real,), UNARY),
     Rule("np.logaddexp,logaddexp2", tr_logaddexp, (real, real), BIN_PERIOD),
+    Rule("np.clip", tr_clip, (grid_a, grid_b), BIN_PERIOD),
+    Rule("x.clip", tr_clip_method, (grid_a, grid_b), [*BIN_PERIOD[1:3], BIN_PERIOD[4]]),
     Rule("np.full", tr_full, (real, real), FILL, wrt=0),
     Rule("np.full_like", tr_full_like, (real, real), FILL, wrt=0),
     Rule("np.arange(a,a+3)", tr_arange_start, (real,), SCALAR),

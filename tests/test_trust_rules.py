@@ -720,3 +720,14 @@ def test_views_made_through_the_class_are_views(fn):
 
 def test_fresh_results_through_the_class_are_fresh():
     check_grad(class_fresh_updated, (RNG.normal(size=(2, 3)),))
+
+
+def clip_sum(x, lo, hi):
+    return np.sum(np.clip(x, lo, hi))
+
+
+def test_clip_shares_ties_as_minimum_and_maximum_do():
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    gx, glo, ghi = ad.grad(clip_sum, wrt=(0, 1, 2))(x, 0.0, 1.0)
+    np.testing.assert_array_equal(gx, [0.0, 0.5, 1.0, 0.5, 0.0])
+    assert glo == 1.5 and ghi == 1.5

@@ -17,6 +17,7 @@ from .checks import (
 from .helpers import (
     arange_start_adjoint,
     arange_step_adjoint,
+    clip_share,
     copy_gradient,
     dot_lhs_adjoint,
     dot_lhs_adjoint_sum,
@@ -64,6 +65,7 @@ __all__ = [
     "all_scalars",
     "arange_start_adjoint",
     "arange_step_adjoint",
+    "clip_share",
     "copy_gradient",
     "dot_lhs_adjoint",
     "dot_lhs_adjoint_sum",

@@ -54,6 +54,18 @@ def fmax_share(a: Any, b: Any) -> Any:
     return np.where(np.isnan(a), 0.0, np.where(np.isnan(b), 1.0, share))
 
 
+def clip_share(a: Any, lo: Any, hi: Any, of: int) -> Any:
+    """d clip(a, lo, hi) / d(a, lo, hi)[of]: NumPy defines clip as minimum(maximum(a, lo), hi),
+    so the shares are those of `tie_share` (1/2 on ties, as JAX's clip); a bound of None is absent."""
+    m = a if lo is None else np.maximum(a, lo)
+    if of == 2:
+        return tie_share(m, hi)
+    upper = 1.0 if hi is None else tie_share(hi, m)
+    if lo is None:
+        return upper
+    return upper * (tie_share(a, lo) if of == 0 else tie_share(lo, a))
+
+
 def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False, where: Any = True) -> Any:
     """Adjoint of max/min reductions: split equally among the elements that attain the extremum.
 
