@@ -731,3 +731,19 @@ def test_clip_shares_ties_as_minimum_and_maximum_do():
     gx, glo, ghi = ad.grad(clip_sum, wrt=(0, 1, 2))(x, 0.0, 1.0)
     np.testing.assert_array_equal(gx, [0.0, 0.5, 1.0, 0.5, 0.0])
     assert glo == 1.5 and ghi == 1.5
+
+
+def rounded_by_formatting(x):
+    return float("%.2f" % x) + x ** 2  # noqa: UP031  (the `%` operator is the point)
+
+
+def rounded_by_local_format(x):
+    fmt = "%.1f"
+    return float(fmt % x) * 3.0 + x
+
+
+def test_string_formatting_percent_is_piecewise_constant():
+    """`%` with a string on the left formats: the text (and a float read back from it) is
+    piecewise constant in the value formatted."""
+    assert ad.grad(rounded_by_formatting)(1.2345) == pytest.approx(2 * 1.2345)
+    assert ad.grad(rounded_by_local_format)(1.2345) == 1.0

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..ad.registry import Kind
-from ..runtime import matmul_lhs_adjoint, matmul_rhs_adjoint
+from ..runtime import floor_quotient, matmul_lhs_adjoint, matmul_rhs_adjoint
 from .notation import adjoint, d, nondifferentiable
 
 
@@ -58,10 +58,10 @@ def pos(y, x):
 
 @adjoint(operator.mod, np.mod, np.remainder, elementwise=True)
 def mod(z, x, y):
-    # x % y = x - floor(x / y) * y, and the quotient is piecewise constant. `x // y` is the
-    # quotient `%` used (Python's and NumPy's pair them), so the two agree at its jumps.
+    # x % y = x - floor(x / y) * y, and the quotient is piecewise constant (and 0 for string
+    # formatting, `"%.2f" % y`: see floor_quotient).
     d[x] = d[z]
-    d[y] = -d[z] * (x // y)
+    d[y] = -d[z] * floor_quotient(x, y)
 
 
 @adjoint(operator.matmul, kind=Kind.OTHER)

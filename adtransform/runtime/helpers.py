@@ -54,6 +54,15 @@ def fmax_share(a: Any, b: Any) -> Any:
     return np.where(np.isnan(a), 0.0, np.where(np.isnan(b), 1.0, share))
 
 
+def floor_quotient(x: Any, y: Any) -> Any:
+    """floor(x / y), the integer `x % y` takes away: `x // y`, which Python and NumPy compute
+    consistently with `%`. For string formatting (`"%.2f" % y`) the result is text, piecewise
+    constant in `y`: 0."""
+    if isinstance(x, (str, bytes)):
+        return 0.0
+    return x // y
+
+
 def clip_share(a: Any, lo: Any, hi: Any, of: int) -> Any:
     """d clip(a, lo, hi) / d(a, lo, hi)[of]: NumPy defines clip as minimum(maximum(a, lo), hi),
     so the shares are those of `tie_share` (1/2 on ties, as JAX's clip); a bound of None is absent."""
