@@ -239,7 +239,9 @@ class _Backward:
             raise NoAdjointRuleError(
                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})",
                 self.location(op), f"call of `{op.callee}`") from None
-        wanted = {name for name, operand in bound.items() if active.is_active(operand)}
+        # A `*args` parameter binds a tuple: it is wanted when any of its items is active.
+        wanted = {name for name, operand in bound.items()
+                  if any(active.is_active(o) for o in (operand if isinstance(operand, tuple) else (operand,)))}
         for name in sorted(wanted - set(template.contributions)):
             if name not in rule.nondiff:
                 raise NoAdjointRuleError(

@@ -276,7 +276,10 @@ class _Lowerer:
                 f"before calling grad()", self.location(func), f"call of `{'.'.join(path)}`")
         if len(ref.path) < len(path):
             receiver = self.operand(func.value)
-            key = getattr(np.ndarray, func.attr, ("method", func.attr))
+            # A method of a class the resolver does not follow (a user's class) is not the
+            # ndarray method of the same name: `C.sum(x)` is not `x.sum()`.
+            on_class = isinstance(receiver, Global) and isinstance(receiver.ref.obj, type)
+            key = ("method", func.attr) if on_class else getattr(np.ndarray, func.attr, ("method", func.attr))
             return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
         return self.op(Callee(ref.obj, Style.FUNCTION, ref=ref), args, kwargs)
 
