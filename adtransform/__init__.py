@@ -23,12 +23,12 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .rules.notation import adjoint, d, nondifferentiable, stop_gradient
+from .rules.notation import EVERY, Returns, adjoint, d, declare_facts, nondifferentiable, stop_gradient
 
 __all__ = [
-    "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
+    "EVERY", "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
     "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
-    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable",
+    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "Returns", "adjoint", "d", "declare_facts", "grad", "nondifferentiable",
     "source", "stop_gradient", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..ad.registry import Kind
+from ..ad.registry import Kind, Returns
 from ..runtime import (
     dot_lhs_adjoint,
     dot_rhs_adjoint,
@@ -29,117 +29,117 @@ from .notation import adjoint, d, nondifferentiable
 # --- elementwise functions of one argument -------------------------------------------------
 
 
-@adjoint(np.exp, elementwise=True)
+@adjoint(np.exp, elementwise=True, returns=Returns.NEW)
 def exp(y, x):
     d[x] = d[y] * y
 
 
-@adjoint(np.exp2, elementwise=True)
+@adjoint(np.exp2, elementwise=True, returns=Returns.NEW)
 def exp2(y, x):
     d[x] = d[y] * y * 0.6931471805599453
 
 
-@adjoint(np.expm1, elementwise=True)
+@adjoint(np.expm1, elementwise=True, returns=Returns.NEW)
 def expm1(y, x):
     d[x] = d[y] * (y + 1.0)
 
 
-@adjoint(np.log, elementwise=True)
+@adjoint(np.log, elementwise=True, returns=Returns.NEW)
 def log(y, x):
     d[x] = d[y] / x
 
 
-@adjoint(np.log2, elementwise=True)
+@adjoint(np.log2, elementwise=True, returns=Returns.NEW)
 def log2(y, x):
     d[x] = d[y] / (x * 0.6931471805599453)
 
 
-@adjoint(np.log10, elementwise=True)
+@adjoint(np.log10, elementwise=True, returns=Returns.NEW)
 def log10(y, x):
     d[x] = d[y] / (x * 2.302585092994046)
 
 
-@adjoint(np.log1p, elementwise=True)
+@adjoint(np.log1p, elementwise=True, returns=Returns.NEW)
 def log1p(y, x):
     d[x] = d[y] / (1.0 + x)
 
 
-@adjoint(np.sqrt, elementwise=True)
+@adjoint(np.sqrt, elementwise=True, returns=Returns.NEW)
 def sqrt(y, x):
     d[x] = d[y] * 0.5 / y
 
 
-@adjoint(np.cbrt, elementwise=True)
+@adjoint(np.cbrt, elementwise=True, returns=Returns.NEW)
 def cbrt(y, x):
     d[x] = d[y] / (3.0 * y * y)
 
 
-@adjoint(np.square, elementwise=True)
+@adjoint(np.square, elementwise=True, returns=Returns.NEW)
 def square(y, x):
     d[x] = d[y] * 2.0 * x
 
 
-@adjoint(np.reciprocal, elementwise=True)
+@adjoint(np.reciprocal, elementwise=True, returns=Returns.NEW)
 def reciprocal(y, x):
     d[x] = -d[y] * y * y
 
 
-@adjoint(np.abs, np.absolute, abs, elementwise=True)
+@adjoint(np.abs, np.absolute, abs, elementwise=True, returns=Returns.NEW)
 def absolute(y, x):
     d[x] = d[y] * np.sign(x)
 
 
-@adjoint(np.sin, elementwise=True)
+@adjoint(np.sin, elementwise=True, returns=Returns.NEW)
 def sin(y, x):
     d[x] = d[y] * np.cos(x)
 
 
-@adjoint(np.cos, elementwise=True)
+@adjoint(np.cos, elementwise=True, returns=Returns.NEW)
 def cos(y, x):
     d[x] = -d[y] * np.sin(x)
 
 
-@adjoint(np.tan, elementwise=True)
+@adjoint(np.tan, elementwise=True, returns=Returns.NEW)
 def tan(y, x):
     d[x] = d[y] * (1.0 + y * y)
 
 
-@adjoint(np.arcsin, elementwise=True)
+@adjoint(np.arcsin, elementwise=True, returns=Returns.NEW)
 def arcsin(y, x):
     d[x] = d[y] / np.sqrt(1.0 - x * x)
 
 
-@adjoint(np.arccos, elementwise=True)
+@adjoint(np.arccos, elementwise=True, returns=Returns.NEW)
 def arccos(y, x):
     d[x] = -d[y] / np.sqrt(1.0 - x * x)
 
 
-@adjoint(np.arctan, elementwise=True)
+@adjoint(np.arctan, elementwise=True, returns=Returns.NEW)
 def arctan(y, x):
     d[x] = d[y] / (1.0 + x * x)
 
 
-@adjoint(np.sinh, elementwise=True)
+@adjoint(np.sinh, elementwise=True, returns=Returns.NEW)
 def sinh(y, x):
     d[x] = d[y] * np.cosh(x)
 
 
-@adjoint(np.cosh, elementwise=True)
+@adjoint(np.cosh, elementwise=True, returns=Returns.NEW)
 def cosh(y, x):
     d[x] = d[y] * np.sinh(x)
 
 
-@adjoint(np.tanh, elementwise=True)
+@adjoint(np.tanh, elementwise=True, returns=Returns.NEW)
 def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
-@adjoint(np.arcsinh, elementwise=True)
+@adjoint(np.arcsinh, elementwise=True, returns=Returns.NEW)
 def arcsinh(y, x):
     d[x] = d[y] / np.sqrt(x * x + 1.0)
 
 
-@adjoint(np.arctanh, elementwise=True)
+@adjoint(np.arctanh, elementwise=True, returns=Returns.NEW)
 def arctanh(y, x):
     d[x] = d[y] / (1.0 - x * x)
 
@@ -147,31 +147,31 @@ def arctanh(y, x):
 # --- elementwise functions of two or three arguments ----------------------------------------
 
 
-@adjoint(np.maximum, np.fmax, elementwise=True)
+@adjoint(np.maximum, np.fmax, elementwise=True, returns=Returns.NEW)
 def maximum(z, x1, x2):
     d[x1] = d[z] * tie_share(x1, x2)
     d[x2] = d[z] * tie_share(x2, x1)
 
 
-@adjoint(np.minimum, np.fmin, elementwise=True)
+@adjoint(np.minimum, np.fmin, elementwise=True, returns=Returns.NEW)
 def minimum(z, x1, x2):
     d[x1] = d[z] * tie_share(x2, x1)
     d[x2] = d[z] * tie_share(x1, x2)
 
 
-@adjoint(np.arctan2, elementwise=True)
+@adjoint(np.arctan2, elementwise=True, returns=Returns.NEW)
 def arctan2(z, x1, x2):
     d[x1] = d[z] * x2 / (x1 * x1 + x2 * x2)
     d[x2] = -d[z] * x1 / (x1 * x1 + x2 * x2)
 
 
-@adjoint(np.hypot, elementwise=True)
+@adjoint(np.hypot, elementwise=True, returns=Returns.NEW)
 def hypot(z, x1, x2):
     d[x1] = d[z] * x1 / z
     d[x2] = d[z] * x2 / z
 
 
-@adjoint(np.where, elementwise=True, nondiff=("condition",))
+@adjoint(np.where, elementwise=True, nondiff=("condition",), returns=Returns.NEW)
 def where(z, condition, x, y):
     d[x] = np.where(condition, d[z], 0.0)
     d[y] = np.where(condition, 0.0, d[z])
@@ -180,17 +180,18 @@ def where(z, condition, x, y):
 # --- reductions ------------------------------------------------------------------------------
 
 
-@adjoint(np.sum, np.ndarray.sum, kind=Kind.REDUCTION)
+@adjoint(np.sum, np.ndarray.sum, kind=Kind.REDUCTION, returns=Returns.NEW)
 def sum(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[a] = unreduce(d[y], a, axis, keepdims)
 
 
-@adjoint(np.mean, np.ndarray.mean, kind=Kind.REDUCTION)
+@adjoint(np.mean, np.ndarray.mean, kind=Kind.REDUCTION, returns=Returns.NEW)
 def mean(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[a] = unreduce(d[y] / reduced_size(a, axis), a, axis, keepdims)
 
 
-@adjoint(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, kind=Kind.REDUCTION)
+@adjoint(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, kind=Kind.REDUCTION,
+         returns=Returns.NEW)
 def extremum(y, a, axis=None, out=None, keepdims=False):
     d[a] = extremum_adjoint(d[y], a, y, axis, keepdims)
 
@@ -198,66 +199,66 @@ def extremum(y, a, axis=None, out=None, keepdims=False):
 # --- linear algebra and shapes -----------------------------------------------------------------
 
 
-@adjoint(np.dot, np.ndarray.dot)
+@adjoint(np.dot, np.ndarray.dot, returns=Returns.NEW)
 def dot(y, a, b):
     d[a] = dot_lhs_adjoint(d[y], a, b)
     d[b] = dot_rhs_adjoint(d[y], a, b)
 
 
-@adjoint(np.matmul)
+@adjoint(np.matmul, returns=Returns.NEW)
 def matmul(y, x1, x2):
     d[x1] = matmul_lhs_adjoint(d[y], x1, x2)
     d[x2] = matmul_rhs_adjoint(d[y], x1, x2)
 
 
-@adjoint(np.ndarray.T)
+@adjoint(np.ndarray.T, returns=Returns.VIEW)
 def transposed(y, a):
     d[a] = d[y].T
 
 
-@adjoint(np.transpose)
+@adjoint(np.transpose, returns=Returns.VIEW)
 def transpose(y, a, axes=None):
     d[a] = transpose_adjoint(d[y], axes)
 
 
-@adjoint(np.ndarray.transpose)
+@adjoint(np.ndarray.transpose, returns=Returns.VIEW)
 def transpose_method(y, a, *axes):
     d[a] = transpose_adjoint(d[y], axes)
 
 
-@adjoint(np.reshape)
+@adjoint(np.reshape, returns=Returns.VIEW)
 def reshape(y, a, shape=None, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
 
 
-@adjoint(np.ndarray.reshape)
+@adjoint(np.ndarray.reshape, returns=Returns.VIEW)
 def reshape_method(y, a, *shape, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
 
 
-@adjoint(np.outer)
+@adjoint(np.outer, returns=Returns.NEW)
 def outer(y, a, b, out=None):
     # np.outer flattens both inputs: y[i, j] = ravel(a)[i] * ravel(b)[j].
     d[a] = np.reshape(d[y] @ np.ravel(b), np.shape(a))
     d[b] = np.reshape(np.ravel(a) @ d[y], np.shape(b))
 
 
-@adjoint(np.copy, np.ndarray.copy, elementwise=True)
+@adjoint(np.copy, np.ndarray.copy, elementwise=True, returns=Returns.NEW)
 def copy(y, a, order="K"):
     d[a] = d[y]
 
 
-@adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+@adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten, returns=Returns.VIEW)
 def ravel(y, a, order="C"):
     d[a] = np.reshape(d[y], np.shape(a))
 
 
-@adjoint(operator.getitem)
+@adjoint(operator.getitem, returns=Returns.VIEW)
 def getitem(y, a, index):
     d[a] = getitem_adjoint(d[y], a, index)
 
 
-@adjoint(index_update)
+@adjoint(index_update, returns=Returns.NEW)
 def index_update_rule(y, a, index, value):
     # `y[index] = value`: the slot's adjoint goes to `value` (read first: the slot is then zeroed),
     # the rest to the old `y`, whose slot was overwritten.

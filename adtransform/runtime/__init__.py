@@ -35,6 +35,7 @@ from .helpers import (
     slot_adjoint,
     tie_share,
     transpose_adjoint,
+    writable_copy,
     zeros_items,
     zeros_like,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "transpose_adjoint",
     "unbroadcast",
     "unreduce",
+    "writable_copy",
     "zeros_items",
     "zeros_like",
 ]
