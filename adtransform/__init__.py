@@ -27,8 +27,8 @@ from .rules.notation import EVERY, Returns, adjoint, d, declare_facts, nondiffer
 
 __all__ = [
     "EVERY", "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
-    "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
-    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "Returns", "adjoint", "d", "declare_facts", "grad", "nondifferentiable",
-    "source", "stop_gradient", "value_and_grad", "vjp",
+    "NonScalarOutputError", "Returns", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
+    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "declare_facts", "grad",
+    "nondifferentiable", "source", "stop_gradient", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"
