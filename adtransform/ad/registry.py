@@ -298,3 +298,25 @@ def lookup_facts(primitive: Any) -> Facts:
     if rule is not None or is_nondifferentiable(primitive):
         return Facts(Returns.MAY_SHARE, frozenset({"out"}), params=_params_of(primitive, rule))
     return UNKNOWN
+
+
+def join_facts(a: Facts, b: Facts) -> Facts:
+    """What both `a` and `b` guarantee (a method that may be an array's or a list's)."""
+    def returns() -> Returns:
+        if Returns.MAY_SHARE in (a.returns, b.returns):
+            return Returns.MAY_SHARE
+        if a.returns == b.returns:
+            return a.returns
+        container = any(r in (Returns.NEW_ITEMS, Returns.VIEWS) for r in (a.returns, b.returns))
+        shares = any(r in (Returns.VIEW, Returns.VIEWS) for r in (a.returns, b.returns))
+        return {(False, False): Returns.NEW, (True, False): Returns.NEW_ITEMS,
+                (False, True): Returns.VIEW, (True, True): Returns.VIEWS}[container, shares]
+    if isinstance(a.mutates, _Every) or isinstance(b.mutates, _Every):
+        mutates: frozenset[Parameter] | _Every = EVERY
+    else:
+        mutates = a.mutates | b.mutates
+    params = a.params if a.params == b.params else ()
+    if not params and not isinstance(mutates, _Every) and any(isinstance(m, str) for m in mutates):
+        mutates = EVERY  # names that no longer map to positions: any argument
+    return Facts(returns(), mutates, a.shape_only & b.shape_only, a.effects or b.effects,
+                 a.known and b.known, params)

@@ -11,19 +11,13 @@ that shadows it); the cache checks the called names again before reusing a trans
 from __future__ import annotations
 
 import builtins
-import math
-import types
 from collections.abc import Callable
 
 import gast
 
+from ..ad.registry import Returns
+from .calls import Calls
 from .resolve import Namespace
-
-# Builtins that always return an immutable number (whatever they are given).
-_NUMBER_BUILTINS = (float, int, bool, complex, len)
-# `math` functions whose result need not be a number: they multiply (`prod`, `sumprod`) or call a
-# method of the argument (`floor`, `ceil`, `trunc`), which may return anything.
-_MATH_NOT_NUMBERS = frozenset({"prod", "sumprod", "floor", "ceil", "trunc"})
 
 
 class Numbers:
@@ -32,6 +26,7 @@ class Numbers:
     def __init__(self, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.namespace = namespace
         self.local_names = local_names
+        self.calls = Calls(namespace, local_names)
 
     def proves(self, value: gast.AST, holds_number: Callable[[str], bool]) -> bool:
         """Whether `value` is an immutable number (or bool, string, None); `holds_number(name)` says
@@ -52,18 +47,14 @@ class Numbers:
             if isinstance(node, gast.IfExp):
                 return go(node.body) and go(node.orelse)
             if isinstance(node, gast.Call):
-                return self._number_call(node.func)
+                return self._number_call(node)
             return False
         return go(value)
 
-    def _number_call(self, func: gast.expr) -> bool:
-        if isinstance(func, gast.Name):
-            return any(self.builtin(func, b) for b in _NUMBER_BUILTINS)
-        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and func.attr not in _MATH_NOT_NUMBERS:
-            return self.resolves_to(func.value, math) \
-                and isinstance(getattr(math, func.attr, None), types.BuiltinFunctionType)
-        return False
+    def _number_call(self, call: gast.Call) -> bool:
+        """A call whose facts say it returns an immutable number (`float()`, `len()`, `math.sin()`;
+        not `math.floor()`, which calls a method of its argument)."""
+        return self.calls.facts(call).returns is Returns.NUMBER
 
     def builtin(self, name: gast.Name, obj: object) -> bool:
         """Whether `name` is the builtin `obj` (not a local, global or closure variable shadowing it)."""

@@ -8,6 +8,7 @@ Names missing from the installed NumPy are skipped.
 """
 
 import builtins
+import copy
 import math
 import operator
 import types
@@ -86,6 +87,9 @@ declare_facts(list.append, list.extend, list.insert, list.remove, list.clear, li
 declare_facts(list.pop, returns=MAY_SHARE, mutates=(0,))
 declare_facts(list.index, list.count, tuple.index, tuple.count, returns=NUMBER)
 declare_facts(list.copy, returns=VIEWS)  # a new list holding the same elements
+
+declare_facts(copy.copy, returns=MAY_SHARE)  # a shallow copy holds the same elements
+declare_facts(copy.deepcopy, returns=NEW)
 
 # --- builtins, `math` and `operator` ------------------------------------------------------------
 
