@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo
@@ -19,3 +20,5 @@ class Context:
     # Parameters the alias analysis took to hold arrays or numbers: checked at call time (True: no
     # list or tuple at all; False: a list or tuple of numbers is fine).
     array_params: dict[str, bool] = field(default_factory=dict)
+    # Names canonicalization gave runtime helpers it calls (`writable_copy`): lowered as injected references.
+    helpers: dict[str, Any] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
-from .canonicalize import anf, aug_assign, conditionals, iterables, loop_exits, returns, unpacking
+from .canonicalize import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
 from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
@@ -47,6 +47,7 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
     anf.transform(node, ctx)                             # one operation per statement
+    effects.transform(node, ctx)                         # after anf: calls changing an argument -> new values
     primal = lower.lower(node, ctx)                      # SSA IR
     verify(primal)
     _debug("lower", primal)

@@ -187,7 +187,7 @@ def sorted_in_place(x):
 
 def written_through_out(x):
     y = np.zeros(3)
-    np.sin(x, out=y)
+    np.sin(x, out=y, where=x > 0.0)  # (without `where`, an index write of a new value: differentiated)
     return np.sum(y * x)
 
 
