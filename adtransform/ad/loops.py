@@ -247,6 +247,6 @@ def _read_shapes_from_init(loop: Loop, backward: list[Stmt]) -> None:
     for op in walk(backward):
         if isinstance(op, Op):
             for position, arg in enumerate(op.args):
-                if arg in steady and shape_only(op, position):
+                if isinstance(arg, Var) and arg in steady and shape_only(op, position):
                     op.args[position] = steady[arg]
 

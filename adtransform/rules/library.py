@@ -31,17 +31,20 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
-    diagflat tri tril triu kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod diff
+    diagflat tri tril triu kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
     ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
     nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
     round around fix take choose compress extract select piecewise insert delete append resize roll pad
-    vander histogram_bin_edges digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
+    vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
     """), returns=NEW)
 declare_facts(*_of(np, "shape ndim size array_equal array_equiv allclose"), returns=NUMBER)
-declare_facts(*_of(np, "nonzero unique histogram histogram2d histogramdd meshgrid indices ix_ gradient "
-                       "unravel_index diag_indices tril_indices triu_indices"), returns=NEW_ITEMS)
+declare_facts(*_of(np, "nonzero unique meshgrid indices gradient unravel_index diag_indices tril_indices "
+                       "triu_indices"), returns=NEW_ITEMS)
+# `np.diff(a, 0)` is `a`; `histogram(a, bins=edges)` returns `edges`; `ix_` reshapes its arguments.
+declare_facts(*_of(np, "diff histogram_bin_edges"), returns=VIEW)
+declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
 declare_facts(*_of(np, """
     asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel
     transpose permute_dims matrix_transpose squeeze expand_dims broadcast_to swapaxes moveaxis rollaxis
@@ -52,8 +55,9 @@ declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
-declare_facts(*_of(np.linalg, "norm inv solve det pinv matrix_rank matrix_power cond eigvals eigvalsh "
-                              "tensorinv tensorsolve multi_dot"), returns=NEW)
+declare_facts(*_of(np.linalg, "norm inv solve det pinv matrix_rank cond eigvals eigvalsh tensorinv tensorsolve "
+                              "multi_dot"), returns=NEW)
+declare_facts(np.linalg.matrix_power, returns=VIEW)  # `matrix_power(M, 1)` is `M`
 declare_facts(*_of(np.linalg, "eig eigh svd qr cholesky slogdet lstsq"), returns=NEW_ITEMS)
 # Random draws change the generator's state: never merged or removed.
 declare_facts(*_of(np.random, "normal uniform rand randn randint random random_sample standard_normal "
