@@ -489,3 +489,23 @@ def test_functions_resolve_through_the_namespace(f):
 
 def test_operators_are_new():
     assert lookup_facts(operator.add).fresh and lookup_facts(operator.getitem).returns is R.VIEW
+
+
+_KEPT = np.array([1.0, 2.0, 3.0])
+
+
+def kept_array():  # returns memory it keeps: an update through its result changes a global
+    return _KEPT
+
+
+def unknown_result_updated(x):
+    t = kept_array()
+    t += x
+    return np.sum(t * x)
+
+
+def test_unknown_result_updated_in_place_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="what `kept_array` returns") as info:
+        ad.grad(unknown_result_updated)
+    assert info.value.location.line == unknown_result_updated.__code__.co_firstlineno + 2
+    np.testing.assert_array_equal(_KEPT, [1.0, 2.0, 3.0])

@@ -476,6 +476,12 @@ class _Interpreter:
         for root in {_root(site) for site in changed}:
             if not (isinstance(root, tuple) and root[0] == "global"):
                 continue
+            if root[1].startswith("<"):  # what an unknown function returns: maybe an array it keeps
+                raise UnsupportedSyntaxError(
+                    f"`{name}` may be {root[1][1:-1]}, which may be an array it keeps (a global) or one of its "
+                    f"arguments; declare its facts (`adtransform.declare_facts(f, returns=adtransform.Returns.NEW)`) "
+                    f"or copy first (`{name} = {name}.copy()`)", self.info.location(update),
+                    "in-place update of an unknown function's result")
             value = self.namespace.lookup(root[1]) if self.namespace is not None else None
             if type(value) in (int, float, complex, bool):
                 continue  # a number: the update rebinds `name` only
@@ -713,5 +719,7 @@ def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST | None], list[st
         return go(receiver) if holds(call) else written  # a list's copy holds the same elements
     if calls.facts(call).returns in (Returns.NUMBER, Returns.NEW, Returns.NEW_ITEMS) and not may_not_copy(call):
         return written
-    # A view or anything else (a module's or user's function, `max(a, b)`): may be any argument.
-    return go(receiver) + arguments + written
+    # A view or anything else (a module's or user's function, `max(a, b)`): may be any argument, and
+    # a function nobody declared facts for may return memory it keeps (a global array).
+    kept = [] if calls.facts(call).known else [f"<what `{to_source(call.func)}` returns>"]
+    return go(receiver) + arguments + written + kept
