@@ -325,7 +325,7 @@ class _Interpreter:
             entry = entry.copy()
             entry.forget(rest)
             entry.sites[rest] = frozenset(_bounded(_Part(site, ("rest", id(loop))))
-                                          for iterated in _iterated(loop.iter)
+                                          for iterated in _iterated(loop.iter, self.calls)
                                           for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
         while True:
@@ -395,9 +395,12 @@ class _Interpreter:
     def refuse_global_change(self, name: gast.Name, call: gast.Call) -> None:
         value = self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
+            known = self.calls.facts(call).known
             raise UnsupportedSyntaxError(
                 f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
-                f"can account for; copy it first (`{name.id}_copy = {name.id}.copy()`)",
+                f"can account for; copy it first (`{name.id}_copy = {name.id}.copy()`)" + ("" if known else
+                f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
+                f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
                 self.info.location(call), "call that changes a global array")
 
     def refuse_stale(self, node: gast.Name, state: _State) -> None:
@@ -518,17 +521,16 @@ class _Interpreter:
 
     def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: _State, loop: int) -> None:
         """`for target in iterable`: each element may be a view of the iterated array or list."""
-        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
-            kind, args = iterable.func.id, iterable.args
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+                and self.numbers.builtin(iterable.func, getattr(builtins, iterable.func.id, None)):
+            kind, args = iterable.func.id, iterable.args  # (the real builtin: not a name shadowing it)
             if kind == "range":
-                counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
-                self.assign(target, frozenset({counter}), state, held=(False, frozenset()))
+                self.assign(target, frozenset({_NUMBER}), state, held=(False, frozenset()))
                 return
             start = [kw.value for kw in iterable.keywords if kw.arg == "start"]
             if kind == "enumerate" and len(args) + len(start) in (1, 2) and len(start) == len(iterable.keywords) \
                     and args and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
-                counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
-                self.assign(target.elts[0], frozenset({counter}), state, held=(False, frozenset()))
+                self.assign(target.elts[0], frozenset({_NUMBER}), state, held=(False, frozenset()))
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(args):
@@ -638,14 +640,15 @@ def _new_each_time(value: gast.expr, calls: Calls) -> bool:
     return False
 
 
-def _iterated(iterable: gast.expr) -> list[gast.expr]:
+def _iterated(iterable: gast.expr, calls: Calls) -> list[gast.expr]:
     """The arrays or lists a `for` loop hands out elements of (none for `range`)."""
-    if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
+    if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+            and calls.resolve(iterable.func) is getattr(builtins, iterable.func.id, None):
         kind = iterable.func.id
         if kind == "range":
             return []
         if kind in ("enumerate", "zip", *_ITERATION_WRAPPERS):
-            return [part for arg in iterable.args for part in _iterated(arg)]
+            return [part for arg in iterable.args for part in _iterated(arg, calls)]
     return [iterable]
 
 
