@@ -509,3 +509,23 @@ def test_unknown_result_updated_in_place_is_refused():
         ad.grad(unknown_result_updated)
     assert info.value.location.line == unknown_result_updated.__code__.co_firstlineno + 2
     np.testing.assert_array_equal(_KEPT, [1.0, 2.0, 3.0])
+
+
+_COUNTER = np.array([1.0, 2.0])
+
+
+def _bump():  # changes a global behind the function's back: no argument says so
+    _COUNTER[0] += 1.0
+
+
+def global_read_across_an_unknown_call(x):
+    a = _COUNTER[0]
+    _bump()
+    b = _COUNTER[0]  # not `a`: an unknown call may change what a global refers to
+    return x * a + x * x * b
+
+
+def test_reads_of_globals_are_not_merged_across_unknown_calls():
+    _COUNTER[:] = [1.0, 2.0]
+    g = ad.grad(global_read_across_an_unknown_call)(1.5)
+    assert g == pytest.approx(1.0 + 2.0 * 1.5 * 2.0)

@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from ..ad.registry import Facts, lookup_facts
-from ..ir.nodes import Const, If, Loop, Op, Operand, Style, Sweep, walk
+from ..ir.nodes import Const, Global, If, Loop, Op, Operand, Style, Sweep, walk
 
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 _CALL_STYLES = {Style.FUNCTION, Style.METHOD, Style.CALL_VALUE}
@@ -57,6 +57,16 @@ def is_pure(op: Op | If) -> bool:
     if op.callee.style in (Style.STORE, Style.ADD_INTO):  # the result is the updated buffer: a value the IR tracks
         return facts.known and not facts.effects
     return op.callee.style in _CALL_STYLES and facts.known and not facts.effects and not changed_operands(op)
+
+
+def may_change_globals(stmt: Op | If | Loop) -> bool:
+    """Whether a statement may change memory a global refers to: a call nobody declared facts for
+    (`bump()` may write into a global array it sees) or one changing a global it receives."""
+    if isinstance(stmt, (If, Loop)):
+        return any(may_change_globals(s) for s in walk([stmt]) if isinstance(s, Op))
+    if stmt.callee.style not in _CALL_STYLES or stmt.sweep is Sweep.CHECK:
+        return False
+    return not facts_of(stmt).known or any(isinstance(o, Global) for o in changed_operands(stmt))
 
 
 def is_fresh(op: Op) -> bool:
