@@ -525,7 +525,31 @@ def global_read_across_an_unknown_call(x):
     return x * a + x * x * b
 
 
-def test_reads_of_globals_are_not_merged_across_unknown_calls():
-    _COUNTER[:] = [1.0, 2.0]
-    g = ad.grad(global_read_across_an_unknown_call)(1.5)
-    assert g == pytest.approx(1.0 + 2.0 * 1.5 * 2.0)
+def test_reads_of_globals_across_unknown_calls_are_refused():
+    # (was: both reads merged into one, a silently wrong gradient; CSE no longer merges them either)
+    with pytest.raises(ad.NoAdjointRuleError, match="may change the global `_COUNTER`"):
+        ad.grad(global_read_across_an_unknown_call)
+
+
+def global_read_by_the_backward_sweep(x):
+    y = np.sum(x * _COUNTER)
+    _bump()  # the backward sweep would read `_COUNTER` after this change
+    return y
+
+
+def test_unknown_calls_are_refused_where_the_backward_sweep_reads_a_global():
+    with pytest.raises(ad.NoAdjointRuleError, match="may change the global `_COUNTER`") as info:
+        ad.grad(global_read_by_the_backward_sweep)
+    assert info.value.location.line == global_read_by_the_backward_sweep.__code__.co_firstlineno + 2
+
+
+def global_view_read_by_the_backward_sweep(x):
+    v = _COUNTER[0:2]
+    y = np.sum(x[:2] * v)
+    _bump()
+    return y
+
+
+def test_unknown_calls_are_refused_where_a_global_view_is_read():
+    with pytest.raises(ad.NoAdjointRuleError, match="may change the global `_COUNTER`"):
+        ad.grad(global_view_read_by_the_backward_sweep)

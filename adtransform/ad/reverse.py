@@ -19,15 +19,18 @@ import enum
 import operator
 import types
 
+import numpy as np
+
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
-from ..analysis.effects import changed_operands, facts_of
+from ..analysis.effects import changed_operands, facts_of, may_change_globals
 from ..errors import Location, NoAdjointRuleError
 from ..ir.nodes import (
     AdjointZero,
     Callee,
     Const,
     Function,
+    Global,
     If,
     Layout,
     Loop,
@@ -350,9 +353,17 @@ def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> 
     no rule says how the changed value depends on the old one and on the other arguments: with any
     of them differentiated its derivative would be silently wrong, so the call is refused. The facts
     registry says which calls change which arguments; an undeclared call may change all of them."""
+    # Global arrays the function reads (a view of one may be read by the backward sweep too).
+    arrays = [o.ref.spelling for op in walk(fn.body) if isinstance(op, Op) and op.sweep is not Sweep.CHECK
+              for o in op.operands() if isinstance(o, Global) and isinstance(o.ref.obj, (np.ndarray, list))]
     for op in walk(fn.body):
         if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
             continue
+        if arrays and may_change_globals(op):
+            raise NoAdjointRuleError(
+                f"`{op.callee}` may change the global `{arrays[0]}`, which the backward sweep reads after the "
+                f"function has run; if it changes none, say so with `adtransform.declare_facts({op.callee}, "
+                f"returns=...)`", Location(filename, op.line or 0, op.col), f"call of `{op.callee}`")
         if not any(a in varied for a in op.uses()) or not changed_operands(op):
             continue
         if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
