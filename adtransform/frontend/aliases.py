@@ -7,7 +7,10 @@ gradient would be silently wrong, so we refuse with a located error.
 
 Names come to share a buffer through assignments (`t = x`, `t = x[0]`, `t = x.T`,
 `t = x if c else y`, `t, u = x, y`), through loops over arrays (`for row in M`) and
-through calls that may return their argument (`np.asarray(x)`, a user function). The
+through calls that may return their argument (`np.asarray(x)`, `x.conj()`, a user function:
+what each call returns comes from the facts registry, frontend/calls.py). A call that changes
+an argument in place (`c.sort()`, `np.put(c, ...)`, `out=c`, any call without facts) is an
+update of that name like `c += ...` (canonicalize/effects.py then works on a copy). The
 analysis is a may-point-to abstract interpretation over the structured syntax: each
 name points to a set of allocation sites; an update makes every *other* name pointing
 to one of its sites stale, and reading a stale name is refused. Rebinding a name
