@@ -46,6 +46,7 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     ctx.locals = resolve.local_names(node)               # the passes above add flags and results
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
+    effects.transform_writes(node, ctx)                  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     anf.transform(node, ctx)                             # one operation per statement
     effects.transform(node, ctx)                         # after anf: calls changing an argument -> new values
     primal = lower.lower(node, ctx)                      # SSA IR

@@ -553,3 +553,20 @@ def global_view_read_by_the_backward_sweep(x):
 def test_unknown_calls_are_refused_where_a_global_view_is_read():
     with pytest.raises(ad.NoAdjointRuleError, match="may change the global `_COUNTER`"):
         ad.grad(global_view_read_by_the_backward_sweep)
+
+
+def out_as_a_tuple(x, c):
+    buf = np.zeros(3)
+    np.multiply(x, c, out=(buf,))
+    return np.sum(buf * x)
+
+
+def out_nested_in_an_expression(x, c):
+    buf = np.zeros(3)
+    y = np.sum(np.multiply(c, 2.0, out=buf)) + np.sum(buf * x)
+    return y
+
+
+@pytest.mark.parametrize("f", [out_as_a_tuple, out_nested_in_an_expression])
+def test_outputs_in_other_forms(f):
+    _check(f, (np.array([0.3, -1.2, 0.8]), np.array([3.0, 1.0, 2.0])))

@@ -35,22 +35,29 @@ from ..syntax.parse import to_source
 from .blocks import rewrite_blocks
 
 
+def transform_writes(node: gast.FunctionDef, ctx: Context) -> bool:
+    """Before anf (the call's own arguments are still in place, `out=(buf,)` included): results
+    written into a named array, `c.fill(v)` and `np.copyto(dst, src)` become index writes."""
+    rewriter = _Rewriter(ctx, Calls(ctx.namespace, frozenset(local_names(node))), frozenset())
+    return rewrite_blocks(node, rewriter.write)
+
+
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
-    calls = Calls(ctx.namespace, frozenset(local_names(node)))
-    rewriter = _Rewriter(ctx, calls)
+    """After anf: every other call that changes an argument works on copies bound to its names."""
+    rewriter = _Rewriter(ctx, Calls(ctx.namespace, frozenset(local_names(node))), frozenset(ctx.locals))
     return rewrite_blocks(node, rewriter.statement)
 
 
 class _Rewriter:
-    def __init__(self, ctx: Context, calls: Calls) -> None:
+    def __init__(self, ctx: Context, calls: Calls, user_names: frozenset[str]) -> None:
         self.ctx = ctx
         self.calls = calls
+        self.user_names = user_names  # (not temporaries anf made, which may hold the user's arrays)
         self.helper: str | None = None
 
-    def statement(self, stmt: gast.stmt) -> list[gast.stmt] | None:
+    def write(self, stmt: gast.stmt) -> list[gast.stmt] | None:
         call, target = _call_of(stmt)
-        if call is None:
-            self.refuse_elsewhere(stmt)
+        if call is None or (target is not None and not isinstance(target, gast.Name)):
             return None
         changed = self.calls.changed(call)
         if not changed:
@@ -62,9 +69,22 @@ class _Rewriter:
         filled = self.filled(call)
         if filled is not None:
             return self.index_write(*filled, target)
-        deep = not self.calls.facts(call).known  # an unknown call may change the arrays a list holds
+        return None
+
+    def statement(self, stmt: gast.stmt) -> list[gast.stmt] | None:
+        call, _ = _call_of(stmt)
+        if call is None:
+            self.refuse_elsewhere(stmt)
+            return None
+        changed = self.calls.changed(call)
+        if not changed:
+            return None
+        # A copy of a list is shallow only for a known call on the user's own list (`L.append(a)`):
+        # an unknown call, or a temporary holding the user's arrays (`out=(buf,)`), may change the
+        # arrays it holds.
+        known = self.calls.facts(call).known
         names = list(dict.fromkeys(a.id for a in changed if isinstance(a, gast.Name)))
-        return [self.copy(name, deep) for name in names] + [stmt]
+        return [self.copy(name, not known or name not in self.user_names) for name in names] + [stmt]
 
     def refuse_elsewhere(self, stmt: gast.stmt) -> None:
         headers = {gast.If: ["test"], gast.While: ["test"], gast.For: ["iter"], gast.Return: ["value"],
@@ -86,7 +106,7 @@ class _Rewriter:
             return None
         out = changed[0]
         target = self.calls.resolve(call.func)
-        keywords = [kw for kw in call.keywords if kw.value is not out]
+        keywords = [kw for kw in call.keywords if kw.arg != "out"]
         args = [a for a in call.args if a is not out]
         by_keyword = len(keywords) < len(call.keywords)
         by_position = isinstance(target, np.ufunc) and len(call.args) == target.nin + 1 \

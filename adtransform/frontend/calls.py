@@ -95,7 +95,7 @@ class Calls:
         shift = 0 if receiver is None else 1
         found: list[tuple[gast.expr, int | None, str | None]] = [] if receiver is None else [(receiver, 0, None)]
         found += [(arg, i + shift, None) for i, arg in enumerate(call.args)]
-        return found + [(kw.value, None, kw.arg) for kw in call.keywords]
+        return found + [(_single(kw.value) if kw.arg == "out" else kw.value, None, kw.arg) for kw in call.keywords]
 
     def changed(self, call: gast.Call) -> list[gast.expr]:
         """The argument expressions the call may change in place (`None` passed changes nothing)."""
@@ -113,3 +113,8 @@ def may_not_copy(call: gast.Call) -> bool:
     """`np.array(x, copy=False)`, `x.astype(t, copy=c)`: may return `x` itself."""
     return any(kw.arg == "copy" and not (isinstance(kw.value, gast.Constant) and kw.value.value is True)
                for kw in call.keywords)
+
+
+def _single(out: gast.expr) -> gast.expr:
+    """`out=(buf,)` is `out=buf`."""
+    return out.elts[0] if isinstance(out, gast.Tuple) and len(out.elts) == 1 else out
