@@ -570,3 +570,18 @@ def out_nested_in_an_expression(x, c):
 @pytest.mark.parametrize("f", [out_as_a_tuple, out_nested_in_an_expression])
 def test_outputs_in_other_forms(f):
     _check(f, (np.array([0.3, -1.2, 0.8]), np.array([3.0, 1.0, 2.0])))
+
+
+_module = types.ModuleType("holder")  # a module holding an array
+_module.MODULE_ARRAY = np.array([1.0, 2.0])
+
+
+def module_array_changed(x):
+    np.put(_module.MODULE_ARRAY, [0], 9.0)
+    return np.sum(x)
+
+
+def test_a_module_array_changed_by_a_call_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="global `_module.MODULE_ARRAY`"):
+        ad.grad(module_array_changed)
+    np.testing.assert_array_equal(_module.MODULE_ARRAY, [1.0, 2.0])

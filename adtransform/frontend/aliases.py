@@ -388,6 +388,8 @@ class _Interpreter:
         """The call changes `arg` (`c[1:]`, `[a, b]`), which the compiler copies first: no name sees the
         change, so every name that may share its memory is stale (and a global array is refused)."""
         changed = self.sources(arg, state)
+        if isinstance(self.calls.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
+            self.refuse_global_change(gast.Name(to_source(arg), gast.Load(), None, None), call)
         for root in {_root(site) for site in changed}:
             if isinstance(root, tuple) and root[0] == "global":
                 self.refuse_global_change(gast.Name(root[1], gast.Load(), None, None), call)
@@ -396,12 +398,13 @@ class _Interpreter:
                 state.stale[name] = call
 
     def refuse_global_change(self, name: gast.Name, call: gast.Call) -> None:
-        value = self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
+        value = self.calls.resolve(gast.parse(name.id).body[0].value) if "." in name.id \
+            else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
-            known = self.calls.facts(call).known
+            known, short = self.calls.facts(call).known, name.id.split(".")[-1]
             raise UnsupportedSyntaxError(
                 f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
-                f"can account for; copy it first (`{name.id}_copy = {name.id}.copy()`)" + ("" if known else
+                f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
                 f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
                 f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
                 self.info.location(call), "call that changes a global array")
