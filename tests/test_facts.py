@@ -23,7 +23,8 @@ from adtransform.ad.registry import _registry, lookup_facts
 def _samples() -> list[np.ndarray]:
     base = np.arange(1.0, 13.0).reshape(3, 4) / 7.0
     return [base[0].copy(), base, base[:, 1::2], base.T, np.array(0.75), np.array([0.5]),
-            np.array([[0.25]]), base[1]]  # views, 0-d, size-1, transposed
+            np.array([[0.25]]), base[1], np.arange(4), np.array([True, False, True])]  # views, 0-d, size-1,
+    # transposed, integers, booleans
 
 
 _EXTRA = [(), (0,), (1,), (-1,), ((2, 2),), ((3, 4),), (0.5,), ([0],), (None,)]
