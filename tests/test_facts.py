@@ -586,3 +586,14 @@ def test_a_module_array_changed_by_a_call_is_refused():
     with pytest.raises(ad.UnsupportedSyntaxError, match="global `_module.MODULE_ARRAY`"):
         ad.grad(module_array_changed)
     np.testing.assert_array_equal(_module.MODULE_ARRAY, [1.0, 2.0])
+
+
+def method_with_out(x, c):
+    M = np.outer(x, c)
+    buf = np.zeros(3)
+    M.sum(axis=0, out=buf)
+    return np.sum(buf * buf)
+
+
+def test_a_method_writing_into_out_is_differentiated():
+    _check(method_with_out, (np.array([0.3, -1.2, 0.8]), np.array([3.0, 1.0, 2.0])))

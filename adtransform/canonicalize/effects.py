@@ -101,8 +101,7 @@ class _Rewriter:
         """`f(args, out=buf)` (or a ufunc's output by position) of a call that changes nothing else
         and has no other effect: (`buf`, `f(args)`)."""
         facts = self.calls.facts(call)
-        if len(changed) != 1 or not isinstance(changed[0], gast.Name) or not facts.known or facts.effects \
-                or self.calls.receiver(call) is not None:
+        if len(changed) != 1 or not isinstance(changed[0], gast.Name) or not facts.known or facts.effects:
             return None
         out = changed[0]
         target = self.calls.resolve(call.func)
@@ -110,7 +109,7 @@ class _Rewriter:
         args = [a for a in call.args if a is not out]
         by_keyword = len(keywords) < len(call.keywords)
         by_position = isinstance(target, np.ufunc) and len(call.args) == target.nin + 1 \
-            and call.args[-1] is out and target.nout == 1
+            and call.args[-1] is out and target.nout == 1  # (a method, `x.sum(out=buf)`: by keyword only)
         if not (by_keyword or by_position):
             return None
         if isinstance(target, np.ufunc) and any(kw.arg == "where" for kw in call.keywords):
