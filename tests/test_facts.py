@@ -597,3 +597,26 @@ def method_with_out(x, c):
 
 def test_a_method_writing_into_out_is_differentiated():
     _check(method_with_out, (np.array([0.3, -1.2, 0.8]), np.array([3.0, 1.0, 2.0])))
+
+
+_DRAWS = [0.0]
+
+
+def _draw():  # a sampler: each call differs
+    _DRAWS[0] += 1.0
+    return _DRAWS[0]
+
+
+ad.declare_facts(_draw, returns=ad.Returns.NUMBER, effects=True)
+
+
+def two_draws(x):
+    a = _draw()
+    b = _draw()  # never merged with `a`: the facts say the call has effects
+    return x * a + x * x * b
+
+
+def test_calls_with_effects_are_never_merged():
+    _DRAWS[0] = 0.0
+    assert ad.grad(two_draws)(2.0) == pytest.approx(1.0 + 2.0 * 2.0 * 2.0)
+    assert "writable_copy" not in ad.grad(two_draws).source  # declared: changes nothing
