@@ -41,9 +41,11 @@ class Calls:
             return self.namespace.lookup(node.id)
         if isinstance(node, gast.Attribute):
             owner = self.resolve(node.value)
-            # Only where reading an attribute runs no user code: modules, classes and ufuncs.
+            # Only where reading an attribute runs no user code: modules, classes and ufuncs, and an
+            # object's own attributes (`cfg.act` of a namespace object holding a function).
             if isinstance(owner, (types.ModuleType, type, np.ufunc)):
                 return getattr(owner, node.attr, UNBOUND)
+            return _own_attribute(owner, node.attr)
         return UNBOUND
 
     def receiver(self, call: gast.Call) -> gast.expr | None:
@@ -52,8 +54,8 @@ class Calls:
         if not isinstance(func, gast.Attribute):
             return None
         owner = self.resolve(func.value)
-        if isinstance(owner, (types.ModuleType, type, np.ufunc)):
-            return None  # `np.put(...)`, `np.ndarray.sort(c)`, `np.add.at(...)`: a function
+        if isinstance(owner, (types.ModuleType, type, np.ufunc)) or _own_attribute(owner, func.attr) is not UNBOUND:
+            return None  # `np.put(...)`, `np.ndarray.sort(c)`, `np.add.at(...)`, `cfg.act(x)`: a function
         return func.value
 
     def facts(self, call: gast.Call) -> Facts:
@@ -118,3 +120,9 @@ def may_not_copy(call: gast.Call) -> bool:
 def _single(out: gast.expr) -> gast.expr:
     """`out=(buf,)` is `out=buf`."""
     return out.elts[0] if isinstance(out, gast.Tuple) and len(out.elts) == 1 else out
+
+
+def _own_attribute(owner: object, name: str) -> object:
+    """`owner.name` when it is in the object's own `__dict__` (read without running its code)."""
+    own = getattr(owner, "__dict__", None) if owner is not UNBOUND else None
+    return own.get(name, UNBOUND) if isinstance(own, dict) else UNBOUND
