@@ -37,6 +37,15 @@ def while_invariant(x, c):
     return np.sum(v3 * x)
 
 
+def while_negate_recomputed(x, c):
+    v3 = -c
+    i = 0
+    while i < 3:
+        v3 = -c
+        i = i + 1
+    return np.sum(v3 * x)
+
+
 def rebind_to_param(x):
     a = x * 2.0
     b = x * 3.0
@@ -228,6 +237,7 @@ CLASS_0 = [
     (recompute_before, (np.array([1.0, 2.0]),)),
     (recompute_then_use, (np.array([0.3, -0.7, 1.1]),)),
     (while_invariant, (np.array([0.5, 1.5]), np.array([2.0, -1.0]))),
+    (while_negate_recomputed, (np.array([0.5, 1.5]), np.array([2.0, -1.0]))),
     (rebind_to_param, (np.array([0.4, 1.3]),)),
     (rebind_to_init_in_branch, (np.array([0.4, -1.3]),)),
     (swap, (np.array([0.4, 1.3]), np.array([-0.2, 0.8]))),
