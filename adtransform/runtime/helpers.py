@@ -49,7 +49,9 @@ def as_gradient(g: Any, x: Any) -> Any:
     float64 are left as they are (the common case returns at the first test).
     """
     dtype = getattr(x, "dtype", None)
-    if dtype is None or getattr(g, "dtype", None) is dtype:
+    if dtype is None:  # a Python number: its gradient is a float (not float32 from a float32 array it met)
+        return g if type(g) is float or type(x) is not float else float(g)
+    if getattr(g, "dtype", None) is dtype:
         return g
     if isinstance(x, np.ndarray):
         return np.asarray(g, dtype=dtype)
