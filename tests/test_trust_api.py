@@ -365,7 +365,7 @@ class K:
         return np.sum(x ** 2) * self.s
 
     def sup(self, x):
-        super().__init__()
+        base = super().__class__  # zero-argument super(): the method's __class__ cell
         return np.sum(np.sin(x) * x)
 
 

@@ -105,3 +105,29 @@ def test_a_written_value_with_more_size_one_axes_than_the_slot():
     check_grad(write_wider_value, (rng.normal(size=(1, 1, 4)), rng.normal(size=4)), wrt=(0, 1))
     check_grad(write_wider_value_into_a_slice, (rng.normal(size=(1, 1)), rng.normal(size=(3, 2))), wrt=(0, 1))
     check_grad(write_wider_value_into_a_slice, (rng.normal(size=(1, 2)), rng.normal(size=(3, 2))), wrt=(0, 1))
+
+
+_G = np.ones(3)
+
+
+def _get_global():
+    return _G
+
+
+def numpy_scalar_into_an_unknown_function(x):
+    v = np.sinc(np.float64(0.3))
+    return np.sum(np.sin(x)) * v
+
+
+def unknown_result_changed_in_place(x):
+    np.add.at(_get_global(), [0], 1.0)
+    return np.sum(x * _G)
+
+
+def test_values_made_by_calls_passed_to_unknown_functions():
+    """A NumPy scalar type makes a new value (an InternalError before); what an undeclared function
+    returns may be a global array, so changing it in place is refused, located."""
+    check_grad(numpy_scalar_into_an_unknown_function, (np.array([0.2, -0.5]),))
+    with pytest.raises(ad.UnsupportedSyntaxError, match="test_trust_shapes_dtypes.py"):
+        ad.grad(unknown_result_changed_in_place)(np.ones(3))
+    assert np.array_equal(_G, np.ones(3))

@@ -398,7 +398,16 @@ class _Interpreter:
                 state.stale[name] = call
 
     def refuse_global_change(self, name: gast.Name, call: gast.Call) -> None:
-        value = self.calls.resolve(gast.parse(name.id).body[0].value) if "." in name.id \
+        path = name.id.split(".")
+        if not all(part.isidentifier() for part in path):  # what an undeclared call returned (`get_buffer()`)
+            shown = name.id[1:-1] if name.id.startswith("<") else f"`{name.id}`"
+            raise UnsupportedSyntaxError(
+                f"this call may change {shown} in place, and that value may be memory kept "
+                f"outside the function (an undeclared function may return a global array); bind it to a name "
+                f"and copy it first, or declare the facts of the function that made it "
+                f"(`adtransform.declare_facts(f, returns=adtransform.Returns.NEW)`)",
+                self.info.location(call), "call that may change memory kept outside the function")
+        value = self.calls.resolve(gast.parse(name.id).body[0].value) if len(path) > 1 \
             else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
             known, short = self.calls.facts(call).known, name.id.split(".")[-1]

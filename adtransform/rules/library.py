@@ -92,6 +92,9 @@ declare_facts(list.pop, returns=MAY_SHARE, mutates=(0,))
 declare_facts(list.index, list.count, tuple.index, tuple.count, returns=NUMBER)
 declare_facts(list.copy, returns=VIEWS)  # a new list holding the same elements
 
+# NumPy's scalar types: a new scalar, but given an array of their own dtype, that array itself.
+declare_facts(*sorted({t for t in np.sctypeDict.values() if issubclass(t, np.generic)}, key=lambda t: t.__name__),
+              returns=VIEW)
 declare_facts(copy.copy, returns=MAY_SHARE)  # a shallow copy holds the same elements
 declare_facts(copy.deepcopy, returns=NEW)
 
