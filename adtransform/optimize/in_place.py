@@ -77,6 +77,8 @@ class _Uses:
         self.carried_by: dict[Var, tuple[Carried, Loop, list[Stmt]]] = {}
         self.merged_by: dict[Var, tuple[If, int]] = {}           # an `if`'s result -> (region, position)
         self.parent: dict[int, tuple[If | Loop, list[Stmt]]] = {}  # id(inner block) -> (region, outer block)
+        self.loop_results: dict[Var, Carried] = {}               # a loop's result -> its carried value
+        self.region_results: dict[Var, list[Stmt]] = {}          # a region's result -> the block holding it
         self._block(fn.body)
         for value in fn.returns:
             if isinstance(value, Var):
@@ -101,10 +103,13 @@ class _Uses:
             if isinstance(stmt, If):
                 for position, result in enumerate(stmt.results):
                     self.merged_by[result] = (stmt, position)
+                    self.region_results[result] = block
                 inner = [stmt.then_body, stmt.else_body]
             else:
                 for c in stmt.carried:
                     self.carried_by[c.param] = (c, stmt, block)
+                    self.loop_results[c.result] = c
+                    self.region_results[c.result] = block
                 inner = [stmt.cond_body, stmt.body]
             for body in inner:
                 self.parent[id(body)] = (stmt, block)
@@ -277,13 +282,17 @@ class _InPlace:
         if var in self.uses.carried_by:
             _, loop, _ = self.uses.carried_by[var]
             return loop.body is block
-        return False
+        return self.uses.region_results.get(var) is block
 
     def _owned(self, var: Var) -> bool:
         if var in self.uses.defined_by:
             return self._owns(self.uses.defined_by[var][0])
         if var in self.uses.carried_by:
             return self._carried_owns(var)
+        if var in self.uses.loop_results:  # the last `next`, or `init` after no iteration
+            return self._carried_owns(self.uses.loop_results[var].param)
+        if var in self.uses.merged_by:
+            return self._owned_value(var, None)
         return False  # a parameter of the function
 
     def _consumed(self, use: _Use, block: list[Stmt], index: int) -> bool:
@@ -331,7 +340,7 @@ class _InPlace:
             self._copy_init(carried, loop, outer)
         return True
 
-    def _owned_value(self, var: Var, param: Var) -> bool:
+    def _owned_value(self, var: Var, param: Var | None) -> bool:
         """`var` is a buffer of its own: written or allocated here, or an `if` choosing between such
         buffers (`param` itself counts: the loop owns it if its other sources are owned)."""
         if var is param:
