@@ -13,7 +13,10 @@ such call becomes an explicit new value of every name it changes (the facts regi
 * any other call works on a copy bound to the name first: `c.sort()` -> `c = writable_copy(c);
   c.sort()`. The old value stays intact for the backward sweep and the caller, and the name's new
   value is the copy the call changed. Reverse mode refuses such a call where it touches a
-  differentiated value (analysis/effects.py's facts say which arguments it changes).
+  differentiated value (analysis/effects.py's facts say which arguments it changes). The copy is
+  a functional operation of the IR: optimize/in_place.py drops it where the old value is dead (the
+  reasoning that writes `y[i] = v` in place), so `L.append(v)` in a loop copies nothing. A name
+  that only ever holds immutable values (numbers, strings, tuples of them) gets no copy at all.
 
 The alias analysis (frontend/aliases.py) has already treated each such call as an in-place update
 of the names it changes, refusing to read any other name sharing their memory afterwards, so the
