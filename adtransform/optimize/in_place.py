@@ -390,6 +390,7 @@ class _InPlace:
         copy = Op(fresh, _COPY, [carried.init], line=loop.line, sweep=loop.sweep)
         outer.insert(_position(outer, loop), copy)
         carried.init = fresh
+        self.uses.defined_by[fresh] = (copy, outer)  # asked again (a copy after the loop), it is owned
 
 
 def _lets_go(use: _Use) -> bool:
