@@ -268,12 +268,46 @@ class _InPlace:
             elif use.stmt is region:
                 done = True  # yielded by the other branch, where nothing was written
             elif use.block is other:
-                done = _lets_go(use)
+                done = self._lets_go(use)
             else:
                 done = use.block is home and _position(home, use.stmt) < at and self._consumed(use, home, at)
             if not done:
                 return False
         return self._owned(old)
+
+    def _lets_go(self, use: _Use) -> bool:
+        """The read keeps no reference to the value and returns nothing sharing it: an operation
+        returning a new value, a call changing it in place, or an item or slice of a list (a new
+        object or one the list holds: nothing a change of the list itself changes)."""
+        op = use.op
+        if op is None:
+            return False
+        if _keeps_no_reference(op) and (_is_fresh(op) or op.result is None):
+            return True
+        if op.callee.style is Style.SUBSCRIPT and use.position == 0 and isinstance(op.args[0], Var) \
+                and self._list_valued(op.args[0], frozenset()):
+            return True
+        return _changes_and_lets_go(use)
+
+    def _list_valued(self, var: Var, seen: frozenset[Var]) -> bool:
+        """`var` is a list on every path: a list display, a copy of a list, a loop or branch passing
+        lists on (the lists a program builds with `L = []` and `L.append(v)`)."""
+        if var in seen:
+            return True
+        seen = seen | {var}
+        if var in self.uses.defined_by:
+            definer = self.uses.defined_by[var][0]
+            if definer.callee.style is Style.LIST:
+                return True
+            return _is_copy(definer) and isinstance(definer.args[0], Var) and self._list_valued(definer.args[0], seen)
+        carried = self.uses.carried_by[var][0] if var in self.uses.carried_by else self.uses.loop_results.get(var)
+        if carried is not None:
+            return all(isinstance(v, Var) and self._list_valued(v, seen) for v in (carried.init, carried.next))
+        if var in self.uses.merged_by:
+            region, position = self.uses.merged_by[var]
+            return all(isinstance(v, Var) and self._list_valued(v, seen)
+                       for v in (region.then_values[position], region.else_values[position]))
+        return False
 
     def _born_in(self, var: Var, block: list[Stmt]) -> bool:
         """Defined in `block`, or a param of the loop whose body `block` is."""
@@ -297,7 +331,7 @@ class _InPlace:
 
     def _consumed(self, use: _Use, block: list[Stmt], index: int) -> bool:
         """The read keeps no reference, or what it returns (a view) is itself read only before `index`."""
-        if _lets_go(use):
+        if self._lets_go(use):
             return True
         if use.op is None or not _keeps_no_reference(use.op):
             return False
@@ -312,7 +346,7 @@ class _InPlace:
                 continue
             if use.op is None or use.block is not block or _position(block, use.stmt) >= index:
                 return False
-            if _lets_go(use):
+            if self._lets_go(use):
                 continue
             if not _keeps_no_reference(use.op):
                 return False
@@ -363,7 +397,7 @@ class _InPlace:
             if use.op is None:
                 if use.stmt is not region:
                     return False
-            elif not _lets_go(use):
+            elif not self._lets_go(use):
                 return False
         return sum(1 for o in _region_operands(region) for v in _vars(o) if v is var) == 1
 
@@ -391,15 +425,6 @@ class _InPlace:
         outer.insert(_position(outer, loop), copy)
         carried.init = fresh
         self.uses.defined_by[fresh] = (copy, outer)  # asked again (a copy after the loop), it is owned
-
-
-def _lets_go(use: _Use) -> bool:
-    """The read keeps no reference to the value and returns nothing sharing it."""
-    if use.op is None:
-        return False
-    if _keeps_no_reference(use.op) and (_is_fresh(use.op) or use.op.result is None):
-        return True
-    return _changes_and_lets_go(use)
 
 
 def _drop_copies(fn: Function, dropped: dict[Var, Var]) -> None:
