@@ -76,9 +76,22 @@ def tanh_sum(x):
     return sum(L)
 
 
-@pytest.mark.parametrize("f", [tanh_rows, tanh_sum])
+def sorts_copy_of_input(x):
+    c = x.copy()
+    c.sort()
+    return np.sum(c * c)
+
+
+def adds_input_at(x):
+    c = np.zeros(3)
+    for k in range(2):
+        np.add.at(c, np.array([0, 0]), x[k])
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("f", [tanh_rows, tanh_sum, sorts_copy_of_input, adds_input_at])
 def test_differentiated_list_items_are_refused(f):
-    with pytest.raises(NoAdjointRuleError, match="append"):
+    with pytest.raises(NoAdjointRuleError, match="changes its argument in place"):
         ad.grad(f)(np.array([0.3, -1.2]))
 
 
