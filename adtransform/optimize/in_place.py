@@ -18,7 +18,8 @@ a call changing `c` in place (`c.sort()`, `L.append(v)`, `np.add.at(c, i, v)`): 
 functional too, and where the old version is dead by the rules above the call works on it instead
 (the copy's result becomes the old version itself). A call that changes the value it receives
 keeps no reference to it (its facts are known; what it returns is new, a number, or an item of a
-list). A deep copy (for an unknown call, which may change the arrays a list holds) always stays.
+list). A deep copy (for an unknown call, which may change the arrays a list holds) goes only where
+the value holds no object anything else may hold (an array the function made, not a list of arrays).
 
 Runs once, last: every other pass reasons about values, this one about buffers.
 """
@@ -238,11 +239,37 @@ class _InPlace:
         return self._old_is_dead(write, block)
 
     def _may_share(self, copy: Op, block: list[Stmt]) -> bool:
-        """Whether `writable_copy(old)` may be `old` itself: a shallow copy of a dead version."""
+        """Whether `writable_copy(old)` may be `old` itself: a copy of a dead version. A deep copy
+        (before an unknown call, which may change the arrays a list holds) only of a value holding
+        no object anything else may hold (`_plain`)."""
         old = copy.args[0]
-        if not isinstance(old, Var) or len(copy.args) != 1 or copy.kwargs or copy.result is None:
+        if not isinstance(old, Var) or len(copy.args) not in (1, 2) or copy.kwargs or copy.result is None:
+            return False
+        if len(copy.args) == 2 and not (copy.args[1] == Const(True) and self._plain(old, frozenset())):
             return False
         return self._old_is_dead(copy, block)
+
+    def _plain(self, var: Var, seen: frozenset[Var]) -> bool:
+        """`var` holds nothing another value may hold: the result of an operator or of a call whose
+        facts say it is new (an array, a list of numbers), a copy of such a value, or a loop or
+        branch passing such values on. (Not a list display: `[a]` holds `a`.)"""
+        if var in seen:
+            return True
+        seen = seen | {var}
+        if var in self.uses.defined_by:
+            definer = self.uses.defined_by[var][0]
+            if _is_copy(definer):
+                return isinstance(definer.args[0], Var) and self._plain(definer.args[0], seen)
+            return definer.callee.style is Style.OPERATOR or (
+                _is_fresh(definer) and facts_of(definer).returns in (Returns.NEW, Returns.NUMBER))
+        carried = self.uses.carried_by[var][0] if var in self.uses.carried_by else self.uses.loop_results.get(var)
+        if carried is not None:
+            return all(isinstance(v, Var) and self._plain(v, seen) for v in (carried.init, carried.next))
+        if var in self.uses.merged_by:
+            region, position = self.uses.merged_by[var]
+            return all(isinstance(v, Var) and self._plain(v, seen)
+                       for v in (region.then_values[position], region.else_values[position]))
+        return False
 
     def _old_is_dead(self, write: Op, block: list[Stmt]) -> bool:
         """Nothing reads `write`'s old version (argument 0) after it, and that version owns its buffer."""
