@@ -363,3 +363,21 @@ def notes_an_array_twice(x):
     s = np.sum(x * c)
     _note(c)
     return s * np.sum(x * c)
+
+
+def grows(x):
+    c = np.zeros(2)
+    for k in range(2):
+        c.resize(3 + k)  # refuses an array another variable refers to: its copy stays
+    return np.sum(x ** 2) * c.shape[0]
+
+
+def grows_once(x):
+    c = np.zeros(2)
+    c.resize(3)
+    return np.sum(x ** 2) * c.shape[0]
+
+
+@pytest.mark.parametrize("f", [grows, grows_once])
+def test_resize_gets_an_array_of_its_own(f):
+    check_grad(f, (np.array([0.3, -1.2]),))

@@ -247,6 +247,9 @@ class _InPlace:
             return False
         if len(copy.args) == 2 and not (copy.args[1] == Const(True) and self._plain(old, frozenset())):
             return False
+        if any(use.op is not None and use.op.callee.key is np.ndarray.resize
+               for use in self.uses.of.get(copy.result, ())):
+            return False  # it refuses an array another variable refers to (as a loop's entering value may)
         return self._old_is_dead(copy, block)
 
     def _plain(self, var: Var, seen: frozenset[Var]) -> bool:
