@@ -10,21 +10,61 @@ default (it changes every argument and has effects), so an undeclared call is ke
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
+import types
 
 import numpy as np
 
-from ..ad.registry import Facts, lookup_facts
-from ..ir.nodes import Const, Global, If, Loop, Op, Operand, Style, Sweep, walk
+from ..ad.registry import UNKNOWN, Facts, lookup_facts
+from ..frontend.calls import value_method_facts
+from ..ir.nodes import Const, Global, If, Loop, Op, Operand, Style, Sweep, Var, walk
 
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 _CALL_STYLES = {Style.FUNCTION, Style.METHOD, Style.CALL_VALUE}
 
 
 def facts_of(op: Op) -> Facts:
-    """The facts of the primitive `op` calls (a method's receiver is argument 0)."""
-    return lookup_facts(op.callee.key)
+    """The facts of the primitive `op` calls (a method's receiver is argument 0). A method arrays do
+    not have (`L.append(v)`, keyed `("method", "append")`) has what the frontend gave it: those of the
+    list and tuple methods of that name joined."""
+    key = op.callee.key
+    if not _unresolved_method(op):
+        return lookup_facts(key)
+    receiver = op.args[0]
+    if isinstance(receiver, Var):
+        return value_method_facts(key[1])
+    if not isinstance(receiver, Global):
+        return UNKNOWN
+    owner = receiver.ref.obj
+    if isinstance(owner, (types.ModuleType, type, np.ufunc)):
+        # `np.add.at(c, i, v)`: a function of the module, class or ufunc; its position 0 is `c`
+        target = getattr(owner, key[1], None)
+        return UNKNOWN if target is None else _after_receiver(lookup_facts(target))
+    method = getattr(type(owner), key[1], None)  # a global object's method: its class's function
+    return UNKNOWN if method is None else lookup_facts(method)
+
+
+def _unresolved_method(op: Op) -> bool:
+    key = op.callee.key
+    return op.callee.style is Style.METHOD and type(key) is tuple and len(key) == 2 and key[0] == "method" \
+        and bool(op.args)
+
+
+def is_value_method(op: Op) -> bool:
+    """A method call on a local value that arrays do not have: the receiver is a list or tuple."""
+    return _unresolved_method(op) and isinstance(op.args[0], Var)
+
+
+def _after_receiver(facts: Facts) -> Facts:
+    """The facts of a function called through the object holding it (`np.add.at` as a method of
+    `np.add`): each position one later, the object itself at position 0."""
+    def shift(chosen: frozenset) -> frozenset:
+        return frozenset(p + 1 if isinstance(p, int) else p for p in chosen)
+    mutates = facts.mutates if not isinstance(facts.mutates, frozenset) else shift(facts.mutates)
+    return dataclasses.replace(facts, mutates=mutates, shape_only=shift(facts.shape_only),
+                               params=("<receiver>", *facts.params) if facts.params else ())
 
 
 def _passed(value: Operand) -> bool:

@@ -13,7 +13,10 @@ such call becomes an explicit new value of every name it changes (the facts regi
 * any other call works on a copy bound to the name first: `c.sort()` -> `c = writable_copy(c);
   c.sort()`. The old value stays intact for the backward sweep and the caller, and the name's new
   value is the copy the call changed. Reverse mode refuses such a call where it touches a
-  differentiated value (analysis/effects.py's facts say which arguments it changes).
+  differentiated value (analysis/effects.py's facts say which arguments it changes). The copy is
+  a functional operation of the IR: optimize/in_place.py drops it where the old value is dead (the
+  reasoning that writes `y[i] = v` in place), so `L.append(v)` in a loop copies nothing. A name
+  that only ever holds immutable values (numbers, strings, tuples of them) gets no copy at all.
 
 The alias analysis (frontend/aliases.py) has already treated each such call as an in-place update
 of the names it changes, refusing to read any other name sharing their memory afterwards, so the
@@ -29,6 +32,7 @@ import numpy as np
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..frontend.calls import Calls
+from ..frontend.numbers import Numbers
 from ..frontend.resolve import local_names
 from ..runtime import writable_copy
 from ..syntax.parse import to_source
@@ -44,8 +48,43 @@ def transform_writes(node: gast.FunctionDef, ctx: Context) -> bool:
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
     """After anf: every other call that changes an argument works on copies bound to its names."""
-    rewriter = _Rewriter(ctx, Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers), frozenset(ctx.locals))
+    calls = Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers)
+    rewriter = _Rewriter(ctx, calls, frozenset(ctx.locals))
+    rewriter.immutable = _immutable_names(node, calls)
     return rewrite_blocks(node, rewriter.statement)
+
+
+def _immutable_names(node: gast.FunctionDef, calls: Calls) -> frozenset[str]:
+    """Local names every binding of which is a proven immutable value (a number, string or None, a
+    tuple of them, or a `range` loop's index): nothing changes them in place, so they need no copy
+    (`n = len(x); record(n)`). Parameters are never proven (the caller chooses them)."""
+    numbers = Numbers(calls.namespace, calls.local_names)
+    numbers.calls = calls  # (the passes' own names for builtins resolve too)
+    sites: dict[str, list[gast.expr | None]] = {}
+    bound: set[int] = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name):
+            sites.setdefault(n.targets[0].id, []).append(n.value)
+            bound.add(id(n.targets[0]))
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name) and isinstance(n.iter, gast.Call) \
+                and calls.resolve(n.iter.func) is range:
+            sites.setdefault(n.target.id, []).append(gast.Constant(0, None))
+            bound.add(id(n.target))
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and id(n) not in bound:
+            sites.setdefault(n.id, []).append(None)  # a parameter, or bound some other way
+    proven = {name for name, values in sites.items() if None not in values}
+
+    def immutable(value: gast.expr) -> bool:
+        if isinstance(value, gast.Tuple):
+            return all(immutable(e) for e in value.elts)
+        return numbers.proves(value, lambda name: name in proven)
+
+    while True:
+        refuted = {name for name in proven if not all(immutable(v) for v in sites[name] if v is not None)}
+        if not refuted:
+            return frozenset(proven)
+        proven -= refuted
 
 
 class _Rewriter:
@@ -54,6 +93,7 @@ class _Rewriter:
         self.calls = calls
         self.user_names = user_names  # (not temporaries anf made, which may hold the user's arrays)
         self.helper: str | None = None
+        self.immutable: frozenset[str] = frozenset()  # names that only ever hold numbers, strings, tuples of them
 
     def write(self, stmt: gast.stmt) -> list[gast.stmt] | None:
         call, target = _call_of(stmt)
@@ -87,7 +127,8 @@ class _Rewriter:
         # call (`map(abs, t)`) stays what it is (rebinding it would make it a local of the generated
         # function); the alias analysis refuses a call that may change a global array.
         names = list(dict.fromkeys(a.id for a in changed
-                                   if isinstance(a, gast.Name) and a.id in self.calls.local_names))
+                                   if isinstance(a, gast.Name) and a.id in self.calls.local_names
+                                   and a.id not in self.immutable))
         return [self.copy(name, not known or name not in self.user_names) for name in names] + [stmt]
 
     def refuse_elsewhere(self, stmt: gast.stmt) -> None:

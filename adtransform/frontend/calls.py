@@ -74,13 +74,7 @@ class Calls:
         if owner is not UNBOUND:  # a method of a global object: its class's function
             method = getattr(type(owner), func.attr, None)
             return UNKNOWN if method is None else lookup_facts(method)
-        candidates = [getattr(kind, func.attr) for kind in _VALUE_TYPES if hasattr(kind, func.attr)]
-        if not candidates:
-            return UNKNOWN
-        facts = lookup_facts(candidates[0])
-        for other in candidates[1:]:
-            facts = join_facts(facts, lookup_facts(other))
-        return facts
+        return value_method_facts(func.attr)
 
     def attribute(self, node: gast.Attribute) -> Facts:
         """What reading an attribute gives: a module's constant (`np.pi`) is a number; an array's
@@ -114,6 +108,18 @@ class Calls:
     def fresh(self, call: gast.Call) -> bool:
         """Whether the call's result is a new object every time (never an argument or a view of one)."""
         return self.facts(call).fresh and not self.changed(call) and not may_not_copy(call)
+
+
+def value_method_facts(name: str) -> Facts:
+    """The facts of a method `name` called on a local value: those of every array, list or tuple
+    method of that name joined (the least they all guarantee); UNKNOWN if none has one."""
+    candidates = [getattr(kind, name) for kind in _VALUE_TYPES if hasattr(kind, name)]
+    if not candidates:
+        return UNKNOWN
+    facts = lookup_facts(candidates[0])
+    for other in candidates[1:]:
+        facts = join_facts(facts, lookup_facts(other))
+    return facts
 
 
 def may_not_copy(call: gast.Call) -> bool:

@@ -13,6 +13,14 @@ when the old version is provably dead:
   way; a read of its shape only may come anywhere. Anything that may keep a reference
   (a stack push, a tuple, a branch or loop yielding it, a return) keeps the copy.
 
+The same reasoning drops the copies `writable_copy(c)` that canonicalize/effects.py puts before
+a call changing `c` in place (`c.sort()`, `L.append(v)`, `np.add.at(c, i, v)`): the IR's copy is
+functional too, and where the old version is dead by the rules above the call works on it instead
+(the copy's result becomes the old version itself). A call that changes the value it receives
+keeps no reference to it (its facts are known; what it returns is new, a number, or an item of a
+list). A deep copy (for an unknown call, which may change the arrays a list holds) goes only where
+the value holds no object anything else may hold (an array the function made, not a list of arrays).
+
 Runs once, last: every other pass reasons about values, this one about buffers.
 """
 
@@ -24,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import runtime
+from ..ad.registry import Returns
+from ..analysis.effects import changed_operands, facts_of, is_value_method
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -39,6 +49,7 @@ from ..ir.nodes import (
     Sweep,
     Var,
     flatten,
+    substitute,
     walk,
 )
 from ..ir.operators import COMPARISONS, INDEX_UPDATE
@@ -67,6 +78,8 @@ class _Uses:
         self.carried_by: dict[Var, tuple[Carried, Loop, list[Stmt]]] = {}
         self.merged_by: dict[Var, tuple[If, int]] = {}           # an `if`'s result -> (region, position)
         self.parent: dict[int, tuple[If | Loop, list[Stmt]]] = {}  # id(inner block) -> (region, outer block)
+        self.loop_results: dict[Var, Carried] = {}               # a loop's result -> its carried value
+        self.region_results: dict[Var, list[Stmt]] = {}          # a region's result -> the block holding it
         self._block(fn.body)
         for value in fn.returns:
             if isinstance(value, Var):
@@ -91,10 +104,13 @@ class _Uses:
             if isinstance(stmt, If):
                 for position, result in enumerate(stmt.results):
                     self.merged_by[result] = (stmt, position)
+                    self.region_results[result] = block
                 inner = [stmt.then_body, stmt.else_body]
             else:
                 for c in stmt.carried:
                     self.carried_by[c.param] = (c, stmt, block)
+                    self.loop_results[c.result] = c
+                    self.region_results[c.result] = block
                 inner = [stmt.cond_body, stmt.body]
             for body in inner:
                 self.parent[id(body)] = (stmt, block)
@@ -151,6 +167,24 @@ def _is_write(op: Op) -> bool:
     return op.callee.key is INDEX_UPDATE.key and op.callee.style in (Style.FUNCTION, Style.STORE)
 
 
+def _is_copy(op: Op) -> bool:
+    """`writable_copy(c)` before a call changing `c` (deep or not)."""
+    return op.callee.style is Style.FUNCTION and op.callee.key is runtime.writable_copy
+
+
+def _changes_and_lets_go(use: _Use) -> bool:
+    """`use` is a call changing the value it reads there in place that keeps no reference to it and
+    returns nothing sharing it: a known call whose result is unused, new or a number, or a list
+    method (`L.pop()` returns an item, never the list)."""
+    op = use.op
+    if op is None or use.position >= len(op.args) or op.args[use.position] not in changed_operands(op):
+        return False
+    facts = facts_of(op)
+    if not facts.known:
+        return False
+    return op.result is None or facts.returns in (Returns.NEW, Returns.NUMBER) or is_value_method(op)
+
+
 def _keeps_no_reference(op: Op) -> bool:
     """Operations that read their arguments and return; a view-like result is then checked in turn.
 
@@ -172,16 +206,22 @@ class _InPlace:
 
     def run(self) -> bool:
         changed = False
+        dropped: dict[Var, Var] = {}
         for op, block in list(self._writes(self.fn.body)):
-            if self._may_overwrite(op, block):
+            if _is_copy(op):
+                if self._may_share(op, block):
+                    dropped[op.result] = op.args[0]
+            elif self._may_overwrite(op, block):
                 op.callee = STORE
                 changed = True
-        return changed
+        if dropped:
+            _drop_copies(self.fn, dropped)
+        return changed or bool(dropped)
 
     def _writes(self, block: list[Stmt]):
         for stmt in block:
             if isinstance(stmt, Op):
-                if _is_write(stmt):
+                if _is_write(stmt) or _is_copy(stmt):
                     yield stmt, block
             elif isinstance(stmt, If):
                 yield from self._writes(stmt.then_body)
@@ -196,6 +236,47 @@ class _InPlace:
             return False
         if _fits_zero_d(write.args[1], self.masks):
             return False  # `g[...] = 0.0`: on 0-d arrays, arithmetic gives NumPy scalars, which have no slots
+        return self._old_is_dead(write, block)
+
+    def _may_share(self, copy: Op, block: list[Stmt]) -> bool:
+        """Whether `writable_copy(old)` may be `old` itself: a copy of a dead version. A deep copy
+        (before an unknown call, which may change the arrays a list holds) only of a value holding
+        no object anything else may hold (`_plain`)."""
+        old = copy.args[0]
+        if not isinstance(old, Var) or len(copy.args) not in (1, 2) or copy.kwargs or copy.result is None:
+            return False
+        if len(copy.args) == 2 and not (copy.args[1] == Const(True) and self._plain(old, frozenset())):
+            return False
+        if any(use.op is not None and use.op.callee.key is np.ndarray.resize
+               for use in self.uses.of.get(copy.result, ())):
+            return False  # it refuses an array another variable refers to (as a loop's entering value may)
+        return self._old_is_dead(copy, block)
+
+    def _plain(self, var: Var, seen: frozenset[Var]) -> bool:
+        """`var` holds nothing another value may hold: the result of an operator or of a call whose
+        facts say it is new (an array, a list of numbers), a copy of such a value, or a loop or
+        branch passing such values on. (Not a list display: `[a]` holds `a`.)"""
+        if var in seen:
+            return True
+        seen = seen | {var}
+        if var in self.uses.defined_by:
+            definer = self.uses.defined_by[var][0]
+            if _is_copy(definer):
+                return isinstance(definer.args[0], Var) and self._plain(definer.args[0], seen)
+            return definer.callee.style is Style.OPERATOR or (
+                _is_fresh(definer) and facts_of(definer).returns in (Returns.NEW, Returns.NUMBER))
+        carried = self.uses.carried_by[var][0] if var in self.uses.carried_by else self.uses.loop_results.get(var)
+        if carried is not None:
+            return all(isinstance(v, Var) and self._plain(v, seen) for v in (carried.init, carried.next))
+        if var in self.uses.merged_by:
+            region, position = self.uses.merged_by[var]
+            return all(isinstance(v, Var) and self._plain(v, seen)
+                       for v in (region.then_values[position], region.else_values[position]))
+        return False
+
+    def _old_is_dead(self, write: Op, block: list[Stmt]) -> bool:
+        """Nothing reads `write`'s old version (argument 0) after it, and that version owns its buffer."""
+        old = write.args[0]
         index = _position(block, write)
         region: If | None = None
         if not self._born_in(old, block):
@@ -217,13 +298,46 @@ class _InPlace:
             elif use.stmt is region:
                 done = True  # yielded by the other branch, where nothing was written
             elif use.block is other:
-                done = use.op is not None and _keeps_no_reference(use.op) \
-                    and (_is_fresh(use.op) or use.op.result is None)
+                done = self._lets_go(use)
             else:
                 done = use.block is home and _position(home, use.stmt) < at and self._consumed(use, home, at)
             if not done:
                 return False
         return self._owned(old)
+
+    def _lets_go(self, use: _Use) -> bool:
+        """The read keeps no reference to the value and returns nothing sharing it: an operation
+        returning a new value, a call changing it in place, or an item or slice of a list (a new
+        object or one the list holds: nothing a change of the list itself changes)."""
+        op = use.op
+        if op is None:
+            return False
+        if _keeps_no_reference(op) and (_is_fresh(op) or op.result is None):
+            return True
+        if op.callee.style is Style.SUBSCRIPT and use.position == 0 and isinstance(op.args[0], Var) \
+                and self._list_valued(op.args[0], frozenset()):
+            return True
+        return _changes_and_lets_go(use)
+
+    def _list_valued(self, var: Var, seen: frozenset[Var]) -> bool:
+        """`var` is a list on every path: a list display, a copy of a list, a loop or branch passing
+        lists on (the lists a program builds with `L = []` and `L.append(v)`)."""
+        if var in seen:
+            return True
+        seen = seen | {var}
+        if var in self.uses.defined_by:
+            definer = self.uses.defined_by[var][0]
+            if definer.callee.style is Style.LIST:
+                return True
+            return _is_copy(definer) and isinstance(definer.args[0], Var) and self._list_valued(definer.args[0], seen)
+        carried = self.uses.carried_by[var][0] if var in self.uses.carried_by else self.uses.loop_results.get(var)
+        if carried is not None:
+            return all(isinstance(v, Var) and self._list_valued(v, seen) for v in (carried.init, carried.next))
+        if var in self.uses.merged_by:
+            region, position = self.uses.merged_by[var]
+            return all(isinstance(v, Var) and self._list_valued(v, seen)
+                       for v in (region.then_values[position], region.else_values[position]))
+        return False
 
     def _born_in(self, var: Var, block: list[Stmt]) -> bool:
         """Defined in `block`, or a param of the loop whose body `block` is."""
@@ -232,21 +346,25 @@ class _InPlace:
         if var in self.uses.carried_by:
             _, loop, _ = self.uses.carried_by[var]
             return loop.body is block
-        return False
+        return self.uses.region_results.get(var) is block
 
     def _owned(self, var: Var) -> bool:
         if var in self.uses.defined_by:
             return self._owns(self.uses.defined_by[var][0])
         if var in self.uses.carried_by:
             return self._carried_owns(var)
+        if var in self.uses.loop_results:  # the last `next`, or `init` after no iteration
+            return self._carried_owns(self.uses.loop_results[var].param)
+        if var in self.uses.merged_by:
+            return self._owned_value(var, None)
         return False  # a parameter of the function
 
     def _consumed(self, use: _Use, block: list[Stmt], index: int) -> bool:
         """The read keeps no reference, or what it returns (a view) is itself read only before `index`."""
+        if self._lets_go(use):
+            return True
         if use.op is None or not _keeps_no_reference(use.op):
             return False
-        if _is_fresh(use.op) or use.op.result is None:
-            return True
         return self._reads_done(use.op.result, block, index)
 
     def _reads_done(self, var: Var, block: list[Stmt], index: int, seen: frozenset[int] = frozenset()) -> bool:
@@ -258,6 +376,8 @@ class _InPlace:
                 continue
             if use.op is None or use.block is not block or _position(block, use.stmt) >= index:
                 return False
+            if self._lets_go(use):
+                continue
             if not _keeps_no_reference(use.op):
                 return False
             if not (_is_fresh(use.op) or use.op.result is None) \
@@ -266,7 +386,8 @@ class _InPlace:
         return True
 
     def _owns(self, definer: Op) -> bool:
-        return _is_fresh(definer) or _is_write(definer)
+        # (a copy owns its buffer; one dropped is its old version, which was owned)
+        return _is_fresh(definer) or _is_write(definer) or _is_copy(definer) or definer.callee.style is Style.LIST
 
     def _carried_owns(self, param: Var) -> bool:
         carried, loop, outer = self.uses.carried_by[param]
@@ -283,7 +404,7 @@ class _InPlace:
             self._copy_init(carried, loop, outer)
         return True
 
-    def _owned_value(self, var: Var, param: Var) -> bool:
+    def _owned_value(self, var: Var, param: Var | None) -> bool:
         """`var` is a buffer of its own: written or allocated here, or an `if` choosing between such
         buffers (`param` itself counts: the loop owns it if its other sources are owned)."""
         if var is param:
@@ -306,7 +427,7 @@ class _InPlace:
             if use.op is None:
                 if use.stmt is not region:
                     return False
-            elif not _keeps_no_reference(use.op) or not (_is_fresh(use.op) or use.op.result is None):
+            elif not self._lets_go(use):
                 return False
         return sum(1 for o in _region_operands(region) for v in _vars(o) if v is var) == 1
 
@@ -333,6 +454,31 @@ class _InPlace:
         copy = Op(fresh, _COPY, [carried.init], line=loop.line, sweep=loop.sweep)
         outer.insert(_position(outer, loop), copy)
         carried.init = fresh
+        self.uses.defined_by[fresh] = (copy, outer)  # asked again (a copy after the loop), it is owned
+
+
+def _drop_copies(fn: Function, dropped: dict[Var, Var]) -> None:
+    """Each dropped copy's result is its old version: the call after it changes that one."""
+    def root(var: Var) -> Var:
+        while var in dropped:
+            var = dropped[var]
+        return var
+
+    mapping = {new: root(old) for new, old in dropped.items()}
+
+    def prune(block: list[Stmt]) -> list[Stmt]:
+        kept = [s for s in block if not (isinstance(s, Op) and s.result in mapping and _is_copy(s))]
+        for s in kept:
+            if isinstance(s, If):
+                s.then_body, s.else_body = prune(s.then_body), prune(s.else_body)
+            elif isinstance(s, Loop):
+                s.cond_body, s.body = prune(s.cond_body), prune(s.body)
+        return kept
+
+    fn.body = prune(fn.body)
+    for stmt in fn.body:
+        stmt.replace_uses(mapping)
+    fn.returns = [substitute(r, mapping) for r in fn.returns]
 
 
 def transform(fn: Function) -> bool:

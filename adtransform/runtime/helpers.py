@@ -536,7 +536,8 @@ def writable_copy(x: Any, deep: bool = False) -> Any:
     """A copy of `x` for a call that changes its argument in place (`c.sort()`, `np.put(c, ...)`).
 
     The compiler rebinds the name to the copy before the call, so the value before the call (still
-    read by the backward sweep, or the caller's own array) stays as it was. Arrays, lists, tuples
+    read by the backward sweep, or the caller's own array) stays as it was; where nothing reads that
+    value any more, optimize/in_place.py drops the copy (the call then works on it). Arrays, lists, tuples
     and dicts are copied (`deep`: the arrays they hold too, for a call that may change them);
     numbers are immutable and anything else (a random generator) is returned as it is, so its own
     changes stay visible.
