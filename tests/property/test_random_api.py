@@ -1,0 +1,315 @@
+"""Random programs over adtransform's API surface: every registered primitive and common NumPy calls.
+
+Where ``test_random_programs.py`` and ``test_random_control_flow.py`` vary the grammar (expressions,
+loops, branches), this test varies what the programs *call* and *pass*: the generator
+(``api_programs.py``) reads the rule registry, so each registered primitive is called with the
+keyword arguments NumPy documents for it (negative and tuple axes, ``keepdims``, ``order``,
+``out=``, ``where=``, ``initial=``, ``dtype=``, ``ddof``), next to NumPy calls the registry does not
+know, on arguments of random shapes (size 1, empty axes, broadcasting pairs) and kinds (Python
+floats, ``np.float64``/``np.float32`` scalars, 0-d arrays, float32 arrays, non-differentiated
+arrays, an int), through views, index reads and writes (negative and repeated indices,
+``y[idx] += v``), ``out=`` buffers reused in loops, in-place methods and function-valued globals.
+
+The oracle, for each program and each differentiated parameter, is one of:
+
+* a gradient: ``grad`` and ``value_and_grad`` give the same gradient, of the parameter's shape and
+  dtype (float32 stays float32; a Python float or NumPy scalar gives a number of its dtype), equal
+  to central finite differences of the function as NumPy runs it (two step sizes must agree; an
+  example near a kink or with a non-finite value is rejected), and to autograd's gradient where
+  autograd runs the program and agrees with finite differences; ``value_and_grad``'s value is the
+  function's; the caller's arguments are unchanged; no gradient shares memory with an argument.
+  When the program calls a function-valued global, the global is then rebound to another function
+  and the same gradient function must follow (or refuse when called);
+* a refusal: ``UnsupportedSyntaxError``, ``NoAdjointRuleError`` or ``UnsupportedArgumentError``
+  located at a line of ``f`` in the program's file.
+
+Anything else (a wrong, NaN-where-finite or zero gradient, another exception, changed arguments) is
+a failure whose message holds the program, its arguments and the generated source. The classes of
+failure still open are switched off in ``api_programs.KNOWN_BUGS`` (and described in FINDINGS.md).
+Long run: ``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random_api.py
+--hypothesis-seed=N``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import api_programs
+import harness
+import numpy as np
+import pytest
+from api_programs import ApiProgram, api_programs as programs, arg_source
+from hypothesis import assume, given
+from hypothesis import event as _event
+from hypothesis import note as _note
+from hypothesis.errors import InvalidArgument
+
+import adtransform as ad
+
+ATOL = 1e-6
+ATOL_F32 = 3e-3
+AUTOGRAD_RTOL = 1e-7
+REFUSALS = (ad.UnsupportedSyntaxError, ad.NoAdjointRuleError, ad.UnsupportedArgumentError)
+
+
+@pytest.fixture(scope="module")
+def module_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("random_api")
+
+
+def event(text):
+    try:
+        _event(text)
+    except InvalidArgument:  # called outside a test (explore_random_api.py)
+        pass
+
+
+def note(text):
+    try:
+        _note(text)
+    except InvalidArgument:
+        pass
+
+
+def fresh(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def uses_float32(program: ApiProgram) -> bool:
+    return "float32" in program.source or any(np.asarray(a).dtype == np.float32 for a in program.args)
+
+
+def _as_float64(arg):
+    """The argument in float64, of the same kind (a Python float, a NumPy scalar, an array)."""
+    if isinstance(arg, float):
+        return arg
+    if isinstance(arg, np.floating):
+        return np.float64(arg)
+    return np.asarray(arg, dtype=np.float64).copy()
+
+
+def _shifted(arg, idx, delta):
+    if isinstance(arg, float):
+        return arg + delta
+    if isinstance(arg, np.floating):
+        return np.float64(arg) + delta
+    a = np.array(arg, dtype=np.float64)
+    a[idx] += delta
+    return a
+
+
+def _value(fn, args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        out = fn(*fresh(args))
+    assert np.shape(out) == (), f"the generated program returned shape {np.shape(out)}"  # generator bug
+    return float(out)
+
+
+def central_fd(fn, args, i, step):
+    """Central differences with respect to ``args[i]``, computed in float64, keeping the argument's kind."""
+    base = list(args)
+    base[i] = _as_float64(args[i])
+    x = np.asarray(base[i], dtype=np.float64)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        h = step * max(1.0, abs(float(x[idx])))
+        vals = []
+        for sign in (1.0, -1.0):
+            new = list(base)
+            new[i] = _shifted(base[i], idx, sign * h)
+            vals.append(_value(fn, new))
+        grad[idx] = (vals[0] - vals[1]) / (2 * h)
+    return grad
+
+
+def reference(program, args, f, atol):
+    """``(value, [(fd, scale), ...])`` for the differentiated parameters, or why the point is unsuitable."""
+    try:
+        value = _value(f, args)
+    except Exception as exc:  # noqa: BLE001 - e.g. a rebound global outside its domain
+        return f"the function raises {type(exc).__name__}"
+    if not np.isfinite(value) or abs(value) > 1e4:
+        return "non-finite or huge value"
+    fds = []
+    for name in program.wrt_names():
+        i = program.params.index(name)
+        try:
+            fd1, fd2 = (central_fd(f, args, i, step) for step in harness.FD_STEPS)
+        except Exception as exc:  # noqa: BLE001 - float64 arguments where float32 ones were given
+            return f"FD raises {type(exc).__name__}"
+        if not (np.all(np.isfinite(fd1)) and np.all(np.isfinite(fd2))):
+            return "non-finite FD"
+        scale = max(1.0, abs(value), float(np.max(np.abs(fd1), initial=0.0)))
+        if not harness.close(fd2, fd1, scale, atol):
+            return "FD with two steps disagree"
+        fds.append((fd1, scale))
+    return value, fds
+
+
+def describe(program, path=None):
+    args = "\n".join(f"{p} = {arg_source(a)}" for p, a in zip(program.params, program.args))
+    rebind = f", then {program.rebind[0][0]} = {program.rebind[0][1]}" if program.rebind else ""
+    return (f"\n--- program (wrt={program.wrt!r}{rebind}){f' in {path}' if path else ''} ---\n{program.source}"
+            f"--- arguments ---\n{args}")
+
+
+def _expected_kind(arg):
+    """(shape, dtype) a gradient with respect to ``arg`` must have."""
+    if isinstance(arg, float):
+        return (), np.dtype(np.float64)
+    return np.shape(arg), np.asarray(arg).dtype
+
+
+def _autograd(program, module_dir, args):
+    """autograd's gradients (one per differentiated parameter), or None where autograd cannot run the program."""
+    import autograd
+
+    source = program.source.replace("import numpy as np", "import autograd.numpy as np", 1)
+    try:
+        with harness.loaded(source, module_dir, "random_api_autograd") as (_, module):
+            out = []
+            for name in program.wrt_names():
+                i = program.params.index(name)
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    g = autograd.grad(module.f, i)(*fresh(args))
+                g = np.asarray(g, dtype=np.float64)
+                if g.shape != np.shape(args[i]) or not np.all(np.isfinite(g)):
+                    return None
+                out.append(g)
+            return out
+    except Exception:  # noqa: BLE001 - autograd does not run every NumPy program
+        return None
+
+
+def check(program: ApiProgram, module, path, module_dir):
+    context = describe(program, path)
+    note(context)
+    f32 = uses_float32(program)
+    atol = ATOL_F32 if f32 else ATOL
+    args = list(program.args)
+    ref = reference(program, args, module.f, atol)
+    if isinstance(ref, str):
+        event(f"rejected: {ref}")
+    assume(not isinstance(ref, str))
+
+    try:
+        grad_fn = ad.grad(module.f, wrt=program.wrt)
+        vg_fn = ad.value_and_grad(module.f, wrt=program.wrt)
+    except REFUSALS as exc:
+        _check_refusal(exc, path, program, context)
+        return
+    except Exception as exc:
+        raise AssertionError(f"grad raised {type(exc).__name__}: {exc}{context}") from exc
+
+    called = _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path)
+    if not called:
+        return
+    grads = called
+    if True:
+        ag = _autograd(program, module_dir, args)
+        if ag is None:
+            event("autograd cannot run the program")
+        else:
+            for name, g_ad, g, (fd, scale) in zip(program.wrt_names(), ag, grads, ref[1]):
+                if not harness.close(g_ad, fd, scale, atol):
+                    event("autograd disagrees with FD (skipped)")
+                    continue
+                tol = atol if f32 else AUTOGRAD_RTOL
+                assert harness.close(np.asarray(g, dtype=np.float64), g_ad, scale, tol), (
+                    f"d/d{name} differs from autograd's\ngot:\n{np.asarray(g)!r}\nautograd:\n{g_ad!r}{context}"
+                    f"\n--- generated gradient ---\n{grad_fn.source}")
+                event("checked against autograd")
+
+    for g_name, other in program.rebind:  # the derivative must follow the function the global now holds
+        setattr(module, g_name, eval(other, {"np": np}))  # noqa: S307
+        ref = reference(program, args, module.f, atol)
+        if isinstance(ref, str):
+            event(f"rebound global: rejected: {ref}")
+            continue
+        event("rebound global: checked")
+        try:
+            _call_and_compare(program, args, grad_fn, vg_fn, ref, f"{context}\n--- after {g_name} = {other} ---",
+                              atol, path)
+        except AssertionError as exc:
+            raise AssertionError(f"after rebinding the global {g_name}: {exc}") from exc
+
+
+def _check_refusal(exc, path, program, context):
+    where = getattr(exc, "location", None)
+    lines = harness.function_lines(program.source)
+    assert where is not None and where.filename == str(path) and where.line in lines, (
+        f"{type(exc).__name__} not located at a line of f (file {path}, lines {lines}): {exc}{context}")
+    event(f"refused: {type(exc).__name__}")
+
+
+def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
+    """The gradients of both functions, checked; None when the call was refused (located)."""
+    value, fds = ref
+    names = program.wrt_names()
+    gen = f"\n--- generated gradient ---\n{getattr(grad_fn, 'source', '?')}"
+    passed, vg_passed = fresh(args), fresh(args)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            grads = grad_fn(*passed)
+            vg_value, vg_grads = vg_fn(*vg_passed)
+    except REFUSALS as exc:
+        _check_refusal(exc, path, program, context)
+        return None
+    except Exception as exc:
+        raise AssertionError(f"the gradient function raised {type(exc).__name__}: {exc}{context}{gen}") from exc
+    for fn, after_call in (("grad", passed), ("value_and_grad", vg_passed)):
+        for name, before, after in zip(program.params, args, after_call):
+            assert type(before) is type(after) and np.array_equal(before, after), (
+                f"the {fn} function modified its argument {name}:\nbefore {before!r}\nafter {after!r}{context}{gen}")
+
+    f32 = atol == ATOL_F32
+    assert np.shape(vg_value) == () and np.isfinite(float(vg_value)), f"value_and_grad returned {vg_value!r}{context}"
+    assert abs(float(vg_value) - value) <= (1e-5 if f32 else 1e-12) * max(1.0, abs(value)), (
+        f"value_and_grad returned the value {float(vg_value)!r}, the function returns {value!r}{context}"
+        f"\n--- generated value_and_grad ---\n{vg_fn.source}")
+    if isinstance(program.wrt, tuple):
+        assert isinstance(grads, tuple) and len(grads) == len(names), (
+            f"expected a tuple of {len(names)} gradients, got {type(grads).__name__}{context}{gen}")
+        assert isinstance(vg_grads, tuple) and len(vg_grads) == len(names), (
+            f"value_and_grad: expected a tuple of {len(names)} gradients{context}")
+    else:
+        grads, vg_grads = (grads,), (vg_grads,)
+
+    for name, g in zip(names, grads):
+        for other, arr in zip(program.params, passed):
+            assert not (isinstance(g, np.ndarray) and isinstance(arr, np.ndarray) and np.shares_memory(g, arr)), (
+                f"d/d{name} shares memory with {other}{context}{gen}")
+
+    for name, g, vg, (fd, scale) in zip(names, grads, vg_grads, fds):
+        x = args[program.params.index(name)]
+        shape, dtype = _expected_kind(x)
+        assert isinstance(g, (float, np.floating, np.ndarray)), f"d/d{name} has type {type(g).__name__}{context}{gen}"
+        garr = np.asarray(g)
+        assert garr.shape == shape, f"d/d{name} has shape {garr.shape}, expected {shape}{context}{gen}"
+        if api_programs.gate_on("oracle:dtype-f32") or dtype != np.float32:
+            assert garr.dtype == dtype, f"d/d{name} has dtype {garr.dtype}, expected {dtype}{context}{gen}"
+        assert np.all(np.isfinite(garr)), f"d/d{name} is not finite:\n{garr!r}\nFD:\n{fd!r}{context}{gen}"
+        assert harness.close(garr.astype(np.float64), fd, scale, atol), (
+            f"d/d{name} does not match finite differences\ngot:\n{garr!r}\nFD:\n{fd!r}{context}{gen}")
+        assert np.array_equal(np.asarray(vg), garr), (
+            f"value_and_grad's d/d{name} differs from grad's\n{np.asarray(vg)!r}\n{garr!r}{context}"
+            f"\n--- generated value_and_grad ---\n{vg_fn.source}")
+    return grads
+
+
+@harness.property_settings(max_examples=300)
+@given(program=programs())
+def test_random_api_programs(program, module_dir):
+    with harness.loaded(program.source, module_dir, "random_api") as (path, module):
+        check(program, module, path, module_dir)
+
+
+def test_catalogue_reads_the_registry():
+    """Every registered primitive the generator can spell is in its catalogue (new rules are covered)."""
+    spelled = {p.spelling for p in api_programs.PRIMITIVES if p.registered}
+    for needed in ("np.exp", "np.sum", ".sum", "np.where", "np.transpose", "math.sin", "attr.T"):
+        assert needed in spelled, needed
+    assert any(not p.registered for p in api_programs.PRIMITIVES)
