@@ -44,14 +44,19 @@ KNOWN_BUGS: dict[str, tuple[str, ...]] = {
     "math.copysign)": ("op:%", "prim:np.full", "prim:np.linspace", "prim:np.arange", "prim:math.copysign"),
     "4 effects through calls: out= buffers, in-place methods (fill, put, sort, ...) on copies and arguments":
         ("stmt:out_buffer", "stmt:inplace", "kw:out"),
+    "6 complex intermediates and NumPy subclasses (np.matrix, masked arrays) as arguments":
+        ("stmt:complex", "subclass-args"),
+    "12 generated code calls builtins through the user's names (`len = ...`, `slice = ...`)": ("shadow-builtins",),
     "7 a function-valued global rebound after grad keeps the old rule": ("rebind-global",),
     "10/11 ndarray methods through the class with keywords (np.ndarray.max(c, axis=-1)) raise TypeError":
         ("method-through-class",),
     "11 np.sum/np.max/.sum with initial= or where= raise TypeError from grad": ("kw:initial", "kw:where"),
     "11 an index write into a 0-d array (`x[()] = e`, `y[...] += e`) raises TypeError": ("write-0d",),
-    "11 an index write with a 2-D or repeated fancy index raises an unlocated ValueError": ("write-fancy",),
-    "A the gradient with respect to a float32 parameter is float64 where the program promotes it "
-    "(math.cos(x), np.float64(2.0) ** x, x + a float64 0-d array)": ("oracle:dtype-f32",),
+    "11 an index write with a 2-D or repeated fancy index raises an unlocated ValueError":
+        ("write-fancy-2d", "write-fancy-repeat"),
+    "A a gradient's dtype is not its parameter's where float32 and float64 values mix (math.cos(x) of an "
+    "np.float32 x, np.float64(2.0) ** x of a float32 array x, a float64 y written into a float32 array)":
+        ("oracle:dtype-mixed",),
     "B an index write whose value has more (size-1) axes than the slot (`y[...] = x`, x of shape (1, 1)) "
     "raises ValueError": ("write-value-extra-axes",),
 }
@@ -220,14 +225,24 @@ def arg_source(value):
         return f"np.{value.dtype.name}({float(value)!r})"
     if isinstance(value, (int, np.integer)):
         return repr(int(value))
+    if isinstance(value, np.ma.MaskedArray):
+        return f"np.ma.masked_array({arg_source(value.data)}, mask={arg_source(np.ma.getmaskarray(value))})"
+    if isinstance(value, np.matrix):
+        return f"np.matrix({arg_source(np.asarray(value))})"
     body = np.array2string(value, precision=17, separator=", ", threshold=10**6)
     shape = "" if value.size else f".reshape({value.shape})"
     return f"np.array({body}, dtype=np.{value.dtype.name}){shape}"
 
 
-def make_arg(kind, shape, rng):
+def make_arg(kind, shape, rng, special=False):
+    """An argument of ``kind``; ``special``: exact zeros and ties among its values (where the limits matter)."""
     def vals(s):
-        return rng.uniform(-1.5, 1.5, size=s)
+        v = rng.uniform(-1.5, 1.5, size=s)
+        if special and np.size(v):
+            flat = np.reshape(v, -1)
+            flat[rng.integers(0, flat.size)] = 0.0 if rng.uniform() < 0.6 else flat[0]
+            v = np.reshape(flat, np.shape(v)) if np.ndim(v) else flat[0]
+        return v
     if kind == "float":
         return float(vals(()))
     if kind == "f64":
@@ -238,6 +253,11 @@ def make_arg(kind, shape, rng):
         return np.array(vals(()))
     if kind == "f32array":
         return vals(shape).astype(np.float32)
+    if kind == "matrix":
+        return np.matrix(vals(shape if len(shape) == 2 else (2, 2)))
+    if kind == "masked":
+        data = vals(shape)
+        return np.ma.masked_array(data, mask=np.reshape(np.arange(data.size) % 2 == 0, data.shape))
     return vals(shape)
 
 
@@ -285,9 +305,31 @@ def quiet_numpy():
 # --------------------------------------------------------------------------------------------
 
 
+def _fancy(idx):
+    """(whether an index holds an index array or list, whether it also indexes other axes)."""
+    import ast
+    node = ast.parse(f"y[{idx}]", mode="eval").body.slice
+    parts = node.elts if isinstance(node, ast.Tuple) else [node]
+    fancy = any(isinstance(p, (ast.List, ast.Call, ast.Name)) for p in parts)
+    return fancy, fancy and len(parts) > 1
+
+
+def _repeats(idx):
+    """Whether an index's literal integers repeat (``[0, 0]``, ``np.array([1, -1, 1])``)."""
+    import re
+    ints = [int(t) for t in re.findall(r"-?\d+", idx)]
+    return len(ints) != len(set(ints))
+
+
+# weights that differ by position, so a gradient in the wrong order (C for F, transposed) shows
+POSITIONAL_READOUT = "np.sum(np.sin({a}) * np.arange(1.0, np.size({a}) + 1.0).reshape(np.shape({a})))"
+
+
 class Gen:
     def __init__(self, draw):
-        self.draw = draw
+        # one number from hypothesis, every choice from it: uniform over the (long) catalogue, where
+        # hypothesis' own draws favour the first items
+        self.rng = np.random.default_rng(draw(st.integers(0, 2**63 - 1)))
         self.lines: list[str] = []  # the body of f (without the return)
         self.globals: dict[str, str] = {}  # global name -> spelling
         self.params: list[str] = []
@@ -299,13 +341,25 @@ class Gen:
 
     # -- helpers ---------------------------------------------------------------------------
     def pick(self, items):
-        return self.draw(st.sampled_from(list(items)))
+        items = list(items)
+        return items[int(self.rng.integers(len(items)))]
 
     def chance(self, p):
-        return self.draw(st.integers(0, 999)) < p * 1000
+        return bool(self.rng.random() < p)
+
+    def integer(self, lo, hi):
+        return int(self.rng.integers(lo, hi + 1))
+
+    SHADOWED = ["len", "min", "max", "range", "slice", "reversed", "list", "sum", "zip", "enumerate", "tuple",
+                "float", "abs", "int"]
 
     def fresh(self, prefix="v"):
         self.count += 1
+        if prefix == "v" and gate_on("shadow-builtins") and self.chance(0.04):
+            name = self.pick(self.SHADOWED)
+            if name not in self.ns or name in self.user_values():
+                self.tags.add("shadow-builtins")
+                return name
         return f"{prefix}{self.count}"
 
     def base_ns(self):
@@ -366,14 +420,20 @@ class Gen:
 
     # -- parameters --------------------------------------------------------------------------
     def make_params(self, rng):
-        n = self.draw(st.integers(1, 3))
+        n = self.integer(1, 3)
         wrt = []
         for i in range(n):
             kind = self.pick(ARG_KINDS if gate_on("float32") else [k for k in ARG_KINDS if "32" not in k])
             shape = self.pick(SHAPES) if "array" in kind else ()
             name = "xyzw"[i]
+            if self.chance(0.05) and gate_on("subclass-args"):
+                kind = self.pick(["matrix", "masked"])
+                shape = self.pick([(2, 3), (2, 2), (3,)]) if kind == "masked" else self.pick([(2, 3), (2, 2)])
+            special = self.chance(0.15) and gate_on("special-values")
             self.params.append(name)
-            self.args.append(make_arg(kind, shape, rng))
+            self.args.append(make_arg(kind, shape, rng, special))
+            if special:
+                self.tags.add("arg:special-values")
             self.tags.add(f"arg:{kind}")
             wrt.append(name)
         if self.chance(0.4):  # a non-wrt array argument
@@ -384,14 +444,14 @@ class Gen:
             self.params.append("k")
             self.args.append(int(self.pick([-1, 0, 1, -2])))
             self.tags.add("arg:int")
-        k = self.draw(st.integers(1, len(wrt)))
+        k = self.integer(1, len(wrt))
         chosen = wrt[:k] if self.chance(0.5) else wrt[len(wrt) - k:]
         if len(chosen) == 1 and self.chance(0.5):
             return chosen[0]
         return tuple(chosen)
 
     # -- statements ----------------------------------------------------------------------------
-    STATEMENTS = [("call", 10), ("binop", 5), ("view", 4), ("index_read", 4), ("index_write", 4),
+    STATEMENTS = [("complex", 1), ("call", 10), ("binop", 5), ("view", 4), ("index_read", 4), ("index_write", 4),
                   ("out_buffer", 3), ("inplace", 4), ("scalar", 3), ("global_fn", 2), ("loop", 2)]
 
     def statement(self):
@@ -401,8 +461,9 @@ class Gen:
 
     # a call of a primitive, its arguments and keywords drawn by parameter name
     def stmt_call(self, loop=False):
+        registered = self.chance(0.75) or not gate_on("unregistered")
         prims = [p for p in PRIMITIVES if p.spelling != "op" and gate_on(f"prim:{p.spelling}")
-                 and (p.registered or gate_on("unregistered"))]
+                 and p.registered == registered]
         prim = self.pick(prims)
         text = self.render_call(prim)
         if text is None:
@@ -460,7 +521,8 @@ class Gen:
                     keywords.append(f"{q.name}={text}")
         args = ", ".join(positional + keywords)
         if method_self is not None:
-            if self.chance(0.25) and gate_on("method-through-class"):
+            if self.chance(0.25) and gate_on("method-through-class") and (not keywords
+                                                                         or gate_on("method-through-class-kw")):
                 tags.add("method-through-class")
                 return f"np.ndarray.{spelling[1:]}({method_self}{', ' if args else ''}{args})", tags
             return f"{method_self}{spelling}({args})", tags
@@ -550,7 +612,7 @@ class Gen:
         sym = INFIX[op]
         if sym == "**":
             a = f"(1.5 + np.tanh({a}))" if self.chance(0.7) else a
-            b = self.pick(["2", "3", "0.5", "-1", "2.0", b])
+            b = self.pick(["2", "3", "0.5", "-1", "2.0", "0", "1", b])
         if sym == "/":
             b = self.pick([f"(1.5 + np.cos({b}))", b])
         if self.chance(0.5):
@@ -641,7 +703,10 @@ class Gen:
         idx = self.index(shape)
         if not shape and not gate_on("write-0d"):
             return None
-        if not gate_on("write-fancy") and ("[" in idx or "np.array" in idx or "," in idx):
+        fancy, multi = _fancy(idx)
+        if fancy and multi and not gate_on("write-fancy-2d"):
+            return None  # `y[[0, 0], [1, 1]]`, `y[-1, [0, 0]]`
+        if fancy and _repeats(idx) and not gate_on("write-fancy-repeat"):
             return None
         op = self.pick(["=", "+=", "-=", "*="] if gate_on("index-augassign") else ["="])
         e = self.operand(literal=0.3)
@@ -730,6 +795,13 @@ class Gen:
                           and ("initial=" not in f or gate_on("kw:initial"))])
         return [f"{self.fresh()} = {form.format(a=a)}"], {"scalar", f"scalar:{form.split('(')[0]}"}
 
+    def stmt_complex(self):
+        """A real value computed through complex intermediates (the complex values stay inside the statement)."""
+        a, b = self.operand(), self.operand()
+        form = self.pick(["np.abs({a} + 1j * {b})", "np.real(np.exp(1j * {a}))", "np.abs(1.0 / (1j * {a} + 2.0)) ** 2",
+                          "(({a} + 0j) ** 2).real", "np.imag(np.exp(1j * {a}) * {b})", "np.angle({a} + 2j)"])
+        return [f"{self.fresh()} = {form.format(a=a, b=b)}"], {"complex"}
+
     def stmt_global_fn(self):
         fns = [p.spelling for p in UFUNCS_1 if p.registered or gate_on("unregistered")]
         g = f"ACT{len(self.globals) + 1}"
@@ -741,7 +813,7 @@ class Gen:
 
     def stmt_loop(self):
         """Two trips of a statement (buffers and in-place updates reused across trips)."""
-        kind = self.pick([k for k in ("inplace", "out_buffer", "index_write", "binop") if gate_on(f"stmt:{k}")])
+        kind = self.pick([k for k in ("inplace", "out_buffer", "index_write", "binop", "call") if gate_on(f"stmt:{k}")])
         made = getattr(self, f"stmt_{kind}")()
         if not made:
             return None
@@ -751,11 +823,10 @@ class Gen:
 
     # -- the program ---------------------------------------------------------------------------
     def build(self):
-        seed = self.draw(st.integers(0, 2**32 - 1))
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(self.integer(0, 2**32 - 1))
         wrt = self.make_params(rng)
         self.ns = self.run([])
-        n = self.draw(st.integers(1, 6))
+        n = self.integer(1, 8)
         for _ in range(n):
             for _attempt in range(6):
                 _kind, made = self.statement()
@@ -763,14 +834,14 @@ class Gen:
                     break
         floats = self.floats()
         candidates = list(dict.fromkeys([n for n in reversed(self.changed) if n in floats]
-                                        + [f"v{i}" for i in range(self.count, 0, -1) if f"v{i}" in floats]))
-        chosen = candidates[:self.draw(st.integers(1, 3))] if candidates else []
+                                        + [n for n in reversed(floats) if n not in self.params]))
+        chosen = candidates[:self.integer(1, 3)] if candidates else []
         if not chosen or self.chance(0.3):
             chosen.append(self.pick([p for p in self.params if p in floats]))
         terms = []
         for name in chosen:
             form = self.pick(["np.sum(np.sin({a}))", "np.sum({a} * {a})", "np.sum(np.cos({a}) * 0.5)",
-                              "np.sum(np.tanh(1.3 * {a} + 0.2))"])
+                              "np.sum(np.tanh(1.3 * {a} + 0.2))", POSITIONAL_READOUT, POSITIONAL_READOUT])
             terms.append(form.format(a=name))
         ret = f"return {' + '.join(terms)}"
         # the whole function must run cleanly and return a finite number
@@ -802,6 +873,6 @@ def api_programs(draw):
     rebind = ()
     if gen.globals and gate_on("rebind-global"):
         g = sorted(gen.globals)[0]
-        other = draw(st.sampled_from([p.spelling for p in UFUNCS_1 if p.registered and p.spelling != gen.globals[g]]))
+        other = gen.pick([p.spelling for p in UFUNCS_1 if p.registered and p.spelling != gen.globals[g]])
         rebind = ((g, other),)
     return ApiProgram(source, tuple(gen.params), tuple(gen.args), wrt, frozenset(gen.tags), rebind)

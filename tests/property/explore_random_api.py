@@ -18,7 +18,10 @@ import tempfile
 import warnings
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+_code = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--code=")), None)
+sys.path.insert(0, _code or str(pathlib.Path(__file__).parents[2]))  # adtransform from this tree, or --code=DIR
 
+import adtransform  # noqa: E402
 import api_programs  # noqa: E402
 import harness  # noqa: E402
 import numpy as np  # noqa: E402
@@ -92,24 +95,38 @@ def main():
     ap.add_argument("--shrink", action="store_true")
     ap.add_argument("--all-bugs", action="store_true")
     ap.add_argument("--show", type=int, default=1)
+    ap.add_argument("--stats", action="store_true")
+    ap.add_argument("--code", help="the directory whose adtransform is tested (default: this tree)")
+    ap.add_argument("--dump", help="pickle every program run, in order, to this file")
     opts = ap.parse_args()
     if opts.all_bugs:
         api_programs.KNOWN_BUGS.clear()
     directory = pathlib.Path(tempfile.mkdtemp(prefix="explore_api_"))
     failures = collections.defaultdict(list)
     count = [0]
+    seen = []
 
     @settings(max_examples=opts.examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
     @given(program=api_programs.api_programs())
     def run(program):
         count[0] += 1
+        seen.append(program)
         msg = outcome(program, directory)
         if msg:
             failures[key(msg)].append((program, msg))
 
     warnings.simplefilter("ignore", HypothesisDeprecationWarning)
     hypothesis.seed(opts.seed)(run)()
+    if opts.dump:
+        import pickle
+        with open(opts.dump, "wb") as fh:
+            pickle.dump(seen, fh)
+    tags = collections.Counter(t for p in seen for t in p.tags)
+    if opts.stats:
+        print(" ".join(f"{t}:{n}" for t, n in sorted(tags.items())))
+        print("statements per program:", sum(p.source.count("\n    ") - 1 for p in seen) / max(1, len(seen)))
+    print(f"adtransform from {adtransform.__file__}")
     print(f"seed {opts.seed}: {count[0]} programs, {sum(map(len, failures.values()))} failures, "
           f"{len(failures)} classes")
     for k, items in sorted(failures.items(), key=lambda kv: -len(kv[1])):

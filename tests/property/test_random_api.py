@@ -32,6 +32,7 @@ Long run: ``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import api_programs
@@ -147,6 +148,32 @@ def reference(program, args, f, atol):
     return value, fds
 
 
+def _float64_twin(program, module, module_dir):
+    """The function whose finite differences are the reference: ``f`` itself, or for a program with float32
+    values, ``f`` computed in float64 (float32 arguments and ``np.float32`` promoted), whose differences are
+    not swamped by float32 rounding."""
+    if not uses_float32(program):
+        return module.f
+    source = program.source.replace("np.float32", "np.float64")
+    with harness.loaded(source, module_dir, "random_api_f64") as (_, twin):
+        for name, value in vars(module).items():  # the globals as they are now (a rebound function)
+            if name.isupper():
+                setattr(twin, name, value)
+        twin_f = twin.f
+
+    def f64(*args, **kwargs):
+        return twin_f(*(_promoted(a) for a in args), **kwargs)
+    return f64
+
+
+def _promoted(arg):
+    if isinstance(arg, np.float32):
+        return np.float64(arg)
+    if isinstance(arg, np.ndarray) and arg.dtype == np.float32:
+        return arg.astype(np.float64)
+    return arg
+
+
 def describe(program, path=None):
     args = "\n".join(f"{p} = {arg_source(a)}" for p, a in zip(program.params, program.args))
     rebind = f", then {program.rebind[0][0]} = {program.rebind[0][1]}" if program.rebind else ""
@@ -189,7 +216,7 @@ def check(program: ApiProgram, module, path, module_dir):
     f32 = uses_float32(program)
     atol = ATOL_F32 if f32 else ATOL
     args = list(program.args)
-    ref = reference(program, args, module.f, atol)
+    ref = reference(program, args, _float64_twin(program, module, module_dir), atol)
     if isinstance(ref, str):
         event(f"rejected: {ref}")
     assume(not isinstance(ref, str))
@@ -224,7 +251,7 @@ def check(program: ApiProgram, module, path, module_dir):
 
     for g_name, other in program.rebind:  # the derivative must follow the function the global now holds
         setattr(module, g_name, eval(other, {"np": np}))  # noqa: S307
-        ref = reference(program, args, module.f, atol)
+        ref = reference(program, args, _float64_twin(program, module, module_dir), atol)
         if isinstance(ref, str):
             event(f"rebound global: rejected: {ref}")
             continue
@@ -236,10 +263,19 @@ def check(program: ApiProgram, module, path, module_dir):
             raise AssertionError(f"after rebinding the global {g_name}: {exc}") from exc
 
 
-def _check_refusal(exc, path, program, context):
+def _located(exc):
+    """(file, line) of a refusal: its ``location``, or the ``file:line:col:`` its message starts with."""
     where = getattr(exc, "location", None)
+    if where is not None:
+        return where.filename, where.line
+    found = re.match(r"(.+?):(\d+):(\d+): ", str(exc))
+    return (found.group(1), int(found.group(2))) if found else (None, None)
+
+
+def _check_refusal(exc, path, program, context):
+    filename, line = _located(exc)
     lines = harness.function_lines(program.source)
-    assert where is not None and where.filename == str(path) and where.line in lines, (
+    assert filename == str(path) and line in lines, (
         f"{type(exc).__name__} not located at a line of f (file {path}, lines {lines}): {exc}{context}")
     event(f"refused: {type(exc).__name__}")
 
@@ -250,16 +286,20 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
     names = program.wrt_names()
     gen = f"\n--- generated gradient ---\n{getattr(grad_fn, 'source', '?')}"
     passed, vg_passed = fresh(args), fresh(args)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            grads = grad_fn(*passed)
-            vg_value, vg_grads = vg_fn(*vg_passed)
-    except REFUSALS as exc:
-        _check_refusal(exc, path, program, context)
-        return None
-    except Exception as exc:
-        raise AssertionError(f"the gradient function raised {type(exc).__name__}: {exc}{context}{gen}") from exc
+    for which, fn in (("grad", grad_fn), ("value_and_grad", vg_fn)):
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                if which == "grad":
+                    grads = fn(*passed)
+                else:
+                    vg_value, vg_grads = fn(*vg_passed)
+        except REFUSALS as exc:
+            _check_refusal(exc, path, program, context)
+            return None
+        except Exception as exc:
+            raise AssertionError(f"the {which} function raised {type(exc).__name__}: {exc}{context}"
+                                 f"\n--- generated {which} ---\n{getattr(fn, 'source', '?')}") from exc
     for fn, after_call in (("grad", passed), ("value_and_grad", vg_passed)):
         for name, before, after in zip(program.params, args, after_call):
             assert type(before) is type(after) and np.array_equal(before, after), (
@@ -289,7 +329,7 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
         assert isinstance(g, (float, np.floating, np.ndarray)), f"d/d{name} has type {type(g).__name__}{context}{gen}"
         garr = np.asarray(g)
         assert garr.shape == shape, f"d/d{name} has shape {garr.shape}, expected {shape}{context}{gen}"
-        if api_programs.gate_on("oracle:dtype-f32") or dtype != np.float32:
+        if api_programs.gate_on("oracle:dtype-mixed") or not uses_float32(program):
             assert garr.dtype == dtype, f"d/d{name} has dtype {garr.dtype}, expected {dtype}{context}{gen}"
         assert np.all(np.isfinite(garr)), f"d/d{name} is not finite:\n{garr!r}\nFD:\n{fd!r}{context}{gen}"
         assert harness.close(garr.astype(np.float64), fd, scale, atol), (
