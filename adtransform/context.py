@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
+from typing import Any
 
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo
@@ -19,3 +21,25 @@ class Context:
     # Parameters the alias analysis took to hold arrays or numbers: checked at call time (True: no
     # list or tuple at all; False: a list or tuple of numbers is fine).
     array_params: dict[str, bool] = field(default_factory=dict)
+    # Names the passes gave the builtins their own code calls (`len_1` -> len): unlike the names the
+    # user wrote, these mean the builtin whatever the user's function or module binds to `len`.
+    helpers: dict[str, Any] = field(default_factory=dict)
+
+    def builtin(self, name: str) -> str:
+        """The name generated code uses for the builtin `name`, one a user's name never shadows."""
+        obj = getattr(builtins, name)
+        spelled = next((k for k, v in self.helpers.items() if v is obj), None)
+        if spelled is None:
+            if not self.namer.is_taken(name) and self.namespace.lookup(name) is obj:
+                spelled = name  # the function never mentions `name`, and it is the builtin there
+                self.namer.reserve(name)
+            else:
+                spelled = self.namer.fresh(name)
+            self.helpers[spelled] = obj
+        return spelled
+
+    def is_builtin(self, identifier: str, obj: Any) -> bool:
+        """Whether `identifier`, read in the function, is the builtin `obj` (a helper name or the user's)."""
+        if identifier in self.helpers:
+            return self.helpers[identifier] is obj
+        return identifier not in self.locals and self.namespace.lookup(identifier) is obj

@@ -73,3 +73,7 @@ class UnsupportedArgumentError(AdtransformError, TypeError):
 
 class RuleDefinitionError(AdtransformError):
     """A derivative rule is malformed (raised when it is registered)."""
+
+
+class InternalError(AdtransformError):
+    """A bug of adtransform itself, reported with the user's function it happened on."""

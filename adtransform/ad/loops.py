@@ -55,17 +55,11 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     """`container` is the forward block holding `loop`: the list it records on is created there."""
     carried = [c for c in loop.carried if active.is_active(c.param)]
     body = outer.child()
-    # Adjoints flowing into an iteration from the one after it (or from after the loop).
-    backward: list[Carried] = []
-    for c in carried:
-        param = Var(outer.namer.fresh(f"{c.param.name}_bar"))
-        init = outer.adjoints.get(c.result) or outer.zero(c.result)
-        backward.append(Carried(init, param, param, param))
-        body.adjoints = {k: v for k, v in body.adjoints.items()}
-        if isinstance(c.next, Var) and active.is_active(c.next):
-            body.adjoints.pop(c.next, None)
-            body.accumulate(c.next, param, loop.line)
-    # Values from outside the loop that receive contributions in every iteration.
+    # Values from outside the loop that receive contributions in every iteration: a value read in
+    # the body, or yielded by it as a carried value's next one (`v = np.dot(x, x)` recomputed in
+    # the body, which CSE made the value from before the loop). Their adjoints start each
+    # backward iteration from what the iterations after it accumulated, never from the adjoint
+    # they have after the loop (that is the accumulator's initial value, counted once).
     inner_vars = loop.inner()
     outside = [v for v in dict.fromkeys([*loop.uses(), *(c.next for c in loop.carried)])
                if isinstance(v, Var) and v not in inner_vars and active.is_active(v)]
@@ -74,6 +68,17 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
         param = Var(outer.namer.fresh(f"{v.name}_bar"))
         accumulators[v] = Carried(outer.adjoints.get(v), param, param, param)
         body.adjoints[v] = param
+    # Adjoints flowing into an iteration from the one after it (or from after the loop). Whatever
+    # the body yields as the next value (a value of the body, an outer value, a carried param —
+    # its own or another's, as in a swap —, a constant), the carried adjoint is added to that
+    # value's adjoint, after every accumulator is in place, so no contribution is overwritten.
+    backward: list[Carried] = []
+    for c in carried:
+        param = Var(outer.namer.fresh(f"{c.param.name}_bar"))
+        init = outer.adjoints.get(c.result) or outer.zero(c.result)
+        backward.append(Carried(init, param, param, param))
+        if isinstance(c.next, Var) and active.is_active(c.next):
+            body.accumulate(c.next, param, loop.line)
     target = Var(outer.namer.fresh(loop.target.name)) if loop.target is not None else None
     body.sweep(loop.body, active)
     for c, b in zip(carried, backward):
@@ -86,6 +91,7 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
         if acc.init is None:
             acc.init = outer.zero(v)
     backward += accumulators.values()
+    _check_adjoints_flow(loop, carried, backward, body.ops, active)
     _read_shapes_from_init(loop, body.ops)
     # The to-be-recorded set: what the backward body reads of this iteration's values
     # (inner loops differentiated above have added the lists they record on to the body).
@@ -134,6 +140,18 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     for c, b in zip(carried, backward):
         if isinstance(c.init, Var) and active.is_active(c.init):
             outer.accumulate(c.init, b.result, loop.line)
+
+
+def _check_adjoints_flow(loop: Loop, carried: list[Carried], backward: list[Carried], ops: list[Stmt],
+                         active: Activity) -> None:
+    """Every adjoint a backward iteration receives from the next one must go somewhere: into the
+    body's rules or on to the previous iteration. A carried adjoint no one reads is a dropped
+    derivative (a silently zero gradient), whatever the body yields: refuse to go on."""
+    read = {v for stmt in ops for v in stmt.uses()} | {b.next for b in backward}
+    for c, b in zip(carried, backward):
+        if active.is_active(c.next) and b.param not in read:
+            raise AssertionError(f"internal: the adjoint of {c.param!r} (line {loop.line}) is dropped "
+                                 f"by the backward loop")
 
 
 def _reread(outer: _Backward, loop: Loop, record: list[Var], inner: set[Var]) -> dict[Var, Op]:

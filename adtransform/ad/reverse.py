@@ -28,10 +28,12 @@ from ..ir.nodes import (
     Const,
     Function,
     If,
+    Index,
     Layout,
     Loop,
     Op,
     Operand,
+    SliceItem,
     Stmt,
     Style,
     Sweep,
@@ -72,6 +74,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     active = activity_analysis.analyze(primal, wrt_vars)
     _refuse_untracked_effects(primal, active.varied, filename)
     _check_write_targets(primal.body, active.varied, [])
+    _check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     scalar = mode is not Mode.VJP
     ranks = rank_analysis.analyze(primal, scalar_output=scalar)
     builder = _Backward(namer, ranks, filename, primal.readable)
@@ -358,6 +361,37 @@ def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> 
                 f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
                 f"value that depends on the differentiated input; compute a new value instead "
                 f"(`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col), what)
+
+
+def _check_write_indices(block: list[Stmt], varied: set[Var], filename: str, ints: set[Var]) -> None:
+    """Before `a[index] = v` with `v` varied and an index that may name an element twice (an index
+    array), check at run time that it does not: NumPy leaves unsaid which value stays there."""
+    for at in reversed(range(len(block))):
+        stmt = block[at]
+        if isinstance(stmt, If):
+            _check_write_indices(stmt.then_body, varied, filename, ints)
+            _check_write_indices(stmt.else_body, varied, filename, ints)
+        elif isinstance(stmt, Loop):
+            _check_write_indices(stmt.body, varied, filename, ints)
+        elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied \
+                and not _basic_index(stmt.args[1], ints):
+            where = f"{Location(filename, stmt.line or 0, stmt.col)}: `{stmt.args[0].name}[index] = value`"
+            block.insert(at, runtime_refs.check_op("ensure_distinct_slots", [stmt.args[0], stmt.args[1], Const(where)],
+                                                   line=stmt.line))
+
+
+def _basic_index(index: Operand, ints: set[Var]) -> bool:
+    """Integers, slices, `None` and `...` only: such an index never names an element twice."""
+    items = index.items if isinstance(index, Index) else [index]
+    for item in items:
+        if isinstance(item, Const):
+            values = item.value if isinstance(item.value, tuple) else (item.value,)
+            if not all(v is None or v is Ellipsis or isinstance(v, slice)
+                       or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+                return False
+        elif not (isinstance(item, SliceItem) or item in ints):
+            return False
+    return True
 
 
 def _check_write_targets(block: list[Stmt], varied: set[Var], loops: list[tuple[Loop, list[Stmt]]]) -> None:

@@ -39,8 +39,8 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
 
 def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
-    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id not in ctx.locals
-            and ctx.namespace.lookup(node.func.id) is getattr(builtins, name))
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and ctx.is_builtin(node.func.id, getattr(builtins, name)))
 
 
 def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
@@ -50,7 +50,7 @@ def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context,
         return expr
     if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx)
                                            for b in ("iter", "map", "filter", "enumerate", "zip")):
-        expr = build.call(build.name("list"), [expr])
+        expr = build.call(build.name(ctx.builtin("list")), [expr])
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
     return build.name(name)
@@ -86,12 +86,12 @@ class _Loop:
             return [stmt for elt, arg in zip(target.elts, it.args) for stmt in self.head(elt, arg, index)]
         if _builtin(it, "reversed", ctx) and len(it.args) == 1 and not it.keywords:
             seq = self.once(it.args[0], "seq")
-            length = self.once(build.call(build.name("len"), [seq]), "n")
+            length = self.once(build.call(build.name(ctx.builtin("len")), [seq]), "n")
             self.lengths.append(length)
             item = build.subscript(seq, build.binop("-", build.binop("-", length, build.constant(1)), index))
         else:
             seq = self.once(it, "seq")
-            self.lengths.append(build.call(build.name("len"), [seq]))
+            self.lengths.append(build.call(build.name(ctx.builtin("len")), [seq]))
             item = build.subscript(seq, index)
         return [gast.Assign(targets=[target], value=item, type_comment=None)]
 
@@ -115,8 +115,9 @@ def _by_index(stmt: gast.For, ctx: Context) -> list[gast.stmt]:
         index = ctx.namer.fresh("i")
         head = loop.head(target, it, build.name(index))
     lengths = loop.lengths
-    length = lengths[0] if len(lengths) == 1 else build.call(build.name("min"), lengths)
-    new_loop = gast.For(target=build.name(index, "store"), iter=build.call(build.name("range"), [length]),
+    length = lengths[0] if len(lengths) == 1 else build.call(build.name(ctx.builtin("min")), lengths)
+    loop_range = build.call(build.name(ctx.builtin("range")), [length])
+    new_loop = gast.For(target=build.name(index, "store"), iter=loop_range,
                         body=[*head, *stmt.body], orelse=stmt.orelse, type_comment=None)
     for new in (*loop.before, *head, new_loop):
         gast.copy_location(new, stmt)

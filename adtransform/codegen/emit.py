@@ -10,6 +10,7 @@ the ast module has no comments.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +54,9 @@ INDENT = "    "
 class Emitted:
     text: str
     injected: dict[str, Any] = field(default_factory=dict)  # closure name -> object
+    # Names the generated code reads from the user's namespace for its own purposes (`reversed`,
+    # `np` in a rule) because they meant that object at transform time: a cache must recheck them.
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 class _Names:
@@ -64,12 +68,19 @@ class _Names:
         self.user_locals = user_locals
         self.by_root: dict[int, str] = {}
         self.injected: dict[str, Any] = {}
+        self.shared: dict[str, Any] = {}
         self.renamed: dict[Var, str] = {}  # branch values written straight into their `if`'s result
         self.guard: tuple[Var, str] | None = None  # the versioning check, and the call it falls back to
         self.reads: Counter[Var] = Counter()  # how often each value is read, for the recording peepholes
         self.widths: dict[Var, int] = {}  # a recording stack -> the length of the tuples pushed onto it
         self.readable: set[Var] = set()  # values named after the user's variables: always spelled out
         self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
+        self.var_names: set[str] = set()  # every value's name: a shared name must not be one of them
+
+    def builtin(self, obj: Any) -> gast.expr:
+        """A builtin the generated code calls itself (`range`, `slice`): the user's name for it if that
+        is the builtin in their function, else an injected name (a user's `range = ...` cannot shadow it)."""
+        return self.spell(Ref((obj.__name__,), obj, Scope.INJECTED, obj))
 
     def var(self, var: Var) -> str:
         return self.renamed.get(var, var.name)
@@ -80,9 +91,12 @@ class _Names:
         key = id(ref.root)
         if key not in self.by_root:
             preferred = ref.path[0]
-            if preferred not in self.user_locals and self.user_lookup(preferred) is ref.root:
+            if preferred not in self.user_locals and preferred not in self.var_names \
+                    and self.user_lookup(preferred) is ref.root:
                 # The user's function sees the same object under this name: share it.
                 self.by_root[key] = preferred
+                self.shared[preferred] = ref.root
+                self.namer.reserve(preferred)
             else:
                 name = self.namer.fresh(preferred)
                 self.by_root[key] = name
@@ -95,13 +109,19 @@ class _Names:
 
 def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], str],
          namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str],
-         fallback: tuple[str, Any] | None = None) -> Emitted:
-    """`fallback`: the name and object of the general version that calls failing `fn.guard` go to."""
+         fallback: tuple[str, Any] | None = None, general: bool = False) -> Emitted:
+    """`fallback`: the name and object of the general version that calls failing `fn.guard` go to,
+    and calls this version cannot compute with Python floats. `general`: this is the general
+    version; its fallback is the same code, run again with Python floats made NumPy scalars."""
     names = _Names(namer, user_lookup, user_locals)
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
-    if fn.guard is not None and fallback is not None:
+    names.var_names = _var_names(fn)
+    fallback_call = None
+    if fallback is not None:
         names.injected[fallback[0]] = fallback[1]
-        names.guard = (fn.guard, _fallback_call(fn, fallback[0]))
+        fallback_call = _fallback_call(fn, fallback[0])
+        if fn.guard is not None:
+            names.guard = (fn.guard, fallback_call)
     lines = [_signature(fn, name), _docstring(docstring)]
 
     def pack(layout: Any) -> gast.expr:
@@ -110,16 +130,29 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             return _operand(fn.returns[layout], names)
         return build.tuple_([pack(x) for x in layout])
 
-    if fn.pullback_param is None and names.guard is not None and _reads_python_floats(fn):
-        # The version reading vectors as Python floats raises where NumPy scalars give inf or nan
+    if fn.pullback_param is None and fallback_call is not None and (_reads_python_floats(fn)
+                                                                    or may_raise_on_floats(fn)):
+        # Python floats (read from vectors, or passed in) raise where NumPy scalars give inf or nan
         # (overflow, division by zero): such calls go to the general version, computing as NumPy does.
-        at = next(i for i, s in enumerate(fn.body) if isinstance(s, Op) and s.result is names.guard[0]) + 1
+        if names.guard is not None:
+            at = next(i for i, s in enumerate(fn.body) if isinstance(s, Op) and s.result is names.guard[0]) + 1
+        else:
+            at = next((i for i, s in enumerate(fn.body) if not (isinstance(s, Op) and s.sweep is Sweep.CHECK)),
+                      len(fn.body))
         lines += _block(fn.body[:at], names, line_text, INDENT)
         lines.append(f"{INDENT}try:")
         lines += _block(fn.body[at:], names, line_text, INDENT * 2)
         lines.append(INDENT * 2 + to_source(build.return_(pack(fn.layout))))
         lines.append(f"{INDENT}except (OverflowError, ZeroDivisionError):")
-        lines.append(f"{INDENT * 2}return {names.guard[1]}")
+        if general:
+            params = [p.var.name for p in fn.params]
+            check, convert = (to_source(names.spell(Ref((h,), getattr(runtime, h), Scope.INJECTED,
+                                                         getattr(runtime, h))))
+                              for h in ("has_python_floats", "numpy_float"))
+            lines.append(f"{INDENT * 2}if not {check}({', '.join(params)}):")
+            lines.append(f"{INDENT * 3}raise")
+            lines += [f"{INDENT * 2}{p} = {convert}({p})" for p in params]
+        lines.append(f"{INDENT * 2}return {fallback_call}")
     elif fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
         lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
@@ -135,7 +168,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
         output, gradients = fn.layout
         lines.append(INDENT * 2 + to_source(build.return_(pack(gradients))))
         lines.append(INDENT + to_source(build.return_(build.tuple_([pack(output), build.name(pullback)]))))
-    return Emitted("\n".join(lines) + "\n", names.injected)
+    return Emitted("\n".join(lines) + "\n", names.injected, names.shared)
 
 
 def _replay_records(forward: list[Stmt], backward: list[Stmt], names: _Names, namer: Namer) -> list[str]:
@@ -262,6 +295,19 @@ def _fusable_reads(op: Op) -> list[Operand]:
     return [v for a in (*op.args, *op.kwargs.values()) for v in flatten(a)]
 
 
+def may_raise_on_floats(fn: Function) -> bool:
+    """Whether the backward sweep raises a power of a Python float that NumPy computes: a rule's
+    `x ** (y - 1)` at `x = 0.0` (ZeroDivisionError) where the user's `x ** y` did not raise."""
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.sweep is Sweep.ADJOINT and s.callee.key in (operator.pow, math.pow) \
+                and len(s.args) == 2:
+            exponent = s.args[1]
+            if not (isinstance(exponent, Const) and isinstance(exponent.value, (int, float))
+                    and exponent.value >= 0):
+                return True
+    return False
+
+
 def _reads_python_floats(fn: Function) -> bool:
     return any(isinstance(s, Op) and s.callee.style is Style.FUNCTION and getattr(s.callee.ref, "path", None)
                == ("float_items",) for s in fn.body)
@@ -370,8 +416,22 @@ def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: st
 
 
 def _range_call(loop: Loop, args: list[Operand], names: _Names) -> str:
-    call = f"range({', '.join(to_source(_operand(a, names)) for a in args)})"
-    return f"reversed({call})" if loop.sweep is Sweep.ADJOINT else call
+    call = build.call(names.builtin(range), [_operand(a, names) for a in args])
+    return to_source(build.call(names.builtin(reversed), [call]) if loop.sweep is Sweep.ADJOINT else call)
+
+
+def _var_names(fn: Function) -> set[str]:
+    out = {p.var.name for p in fn.params}
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op):
+            out |= {v.name for v in (stmt.result, *stmt.uses()) if isinstance(v, Var)}
+        elif isinstance(stmt, Loop):
+            out |= {v.name for c in stmt.carried for v in (c.param, c.result) if isinstance(v, Var)}
+            if stmt.target is not None:
+                out.add(stmt.target.name)
+        else:
+            out |= {v.name for v in stmt.results}
+    return out
 
 
 def _name_of(operand: Operand, names: _Names) -> str | None:
@@ -480,24 +540,25 @@ def _operand(operand: Operand, names: _Names) -> gast.expr:
     if isinstance(operand, Global):
         return names.spell(operand.ref)
     if isinstance(operand, Const):
-        return _constant(operand.value)
+        return _constant(operand.value, names)
     if isinstance(operand, Index):
         items = [_slice_call(i, names) if isinstance(i, SliceItem) else _operand(i, names) for i in operand.items]
         return build.tuple_(items) if operand.is_tuple else items[0]
     raise AssertionError(f"cannot emit operand {operand!r}")
 
 
-def _constant(value: Any) -> gast.expr:
+def _constant(value: Any, names: _Names) -> gast.expr:
     if isinstance(value, slice):
-        return build.call(build.name("slice"), [_constant(value.start), _constant(value.stop), _constant(value.step)])
+        parts = [_constant(value.start, names), _constant(value.stop, names), _constant(value.step, names)]
+        return build.call(names.builtin(slice), parts)
     if isinstance(value, tuple) and any(isinstance(v, slice) for v in value):
-        return build.tuple_([_constant(v) for v in value])
+        return build.tuple_([_constant(v, names) for v in value])
     return build.constant(value)
 
 
 def _slice_call(item: SliceItem, names: _Names) -> gast.expr:
     parts = [build.constant(None) if p is None else _operand(p, names) for p in (item.lower, item.upper, item.step)]
-    return build.call(build.name("slice"), parts)
+    return build.call(names.builtin(slice), parts)
 
 
 def _index(operand: Operand, names: _Names) -> gast.expr:

@@ -14,7 +14,7 @@ import numpy as np
 from ..canonicalize.anf import is_constant, literal_value
 from ..context import Context
 from ..errors import NameResolutionError, UnsupportedSyntaxError
-from ..frontend.resolve import UNBOUND
+from ..frontend.resolve import UNBOUND, Ref, Scope
 from ..syntax.parse import to_source
 from .nodes import (
     Callee,
@@ -154,7 +154,7 @@ class _Lowerer:
     def range_args(self, stmt: gast.For) -> list[Operand]:
         it = stmt.iter
         if not (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and _path(it.func)
-                and self.ctx.namespace.resolve(_path(it.func)).obj is range and not it.keywords
+                and self.resolve(_path(it.func)).obj is range and not it.keywords
                 and 1 <= len(it.args) <= 3):
             raise UnsupportedSyntaxError("only `for <name> in range(...)` loops are supported yet",
                                          self.ctx.info.location(stmt), "`for` loop")
@@ -230,8 +230,15 @@ class _Lowerer:
             fn, sym = COMPARE[type(node.ops[0])]
             if sym in ("in", "not in"):
                 raise UnsupportedSyntaxError("membership tests are not supported", self.location(node), f"`{sym}`")
-            return self.op(Callee(fn, Style.OPERATOR, symbol=sym),
-                           [self.operand(node.left), self.operand(node.comparators[0])])
+            operands = [self.operand(node.left), self.operand(node.comparators[0])]
+            if sym in ("is", "is not") and not any(_keeps_identity(o) for o in operands):
+                # The generated code may copy an array where the user's code shared it (a write
+                # into it made out of place), so identity between two computed values can differ.
+                raise UnsupportedSyntaxError(
+                    f"`{sym}` between two computed values is not supported: the gradient may copy arrays "
+                    f"the function shares; compare with None or another constant instead", self.location(node),
+                    f"`{sym}`")
+            return self.op(Callee(fn, Style.OPERATOR, symbol=sym), operands)
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, gast.Attribute) and not self.is_static(node):
@@ -261,7 +268,7 @@ class _Lowerer:
             receiver = self.operand(func.value)
             key = getattr(np.ndarray, func.attr, ("method", func.attr))
             return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
-        ref = self.ctx.namespace.resolve(path)
+        ref = self.resolve(path)
         if ref.obj is UNBOUND:
             raise NameResolutionError(
                 f"`{'.'.join(path)}` is not defined when the function is transformed; define it "
@@ -283,11 +290,11 @@ class _Lowerer:
             if node.id in self.ctx.locals:
                 raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
                                              self.location(node), f"name `{node.id}`")
-            return Global(self.ctx.namespace.resolve((node.id,)))
+            return Global(self.resolve((node.id,)))
         if is_constant(node):
             return Const(literal_value(node))
         if self.is_static(node):
-            return Global(self.ctx.namespace.resolve(_path(node)))
+            return Global(self.resolve(_path(node)))
         raise UnsupportedSyntaxError("expected a name or constant (internal: canonicalization missed this)",
                                      self.location(node), type(node).__name__)
 
@@ -313,7 +320,14 @@ class _Lowerer:
         path = _path(node)
         if path is None or path[0] in self.env:
             return False
-        return len(self.ctx.namespace.resolve(path).path) == len(path)
+        return len(self.resolve(path).path) == len(path)
+
+    def resolve(self, path: tuple[str, ...]) -> Ref:
+        """A free name: a builtin the passes call under a name of their own (`len_1`), or the user's."""
+        helper = self.ctx.helpers.get(path[0])
+        if helper is not None:
+            return Ref((helper.__name__, *path[1:]), helper, Scope.INJECTED, helper)
+        return self.ctx.namespace.resolve(path)
 
     def location(self, node: gast.AST):
         located = node if getattr(node, "lineno", None) else self.stmt_node
@@ -329,6 +343,13 @@ def _bound_names(stmt: gast.stmt) -> list[str]:
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
             names.append(n.value.id)
     return names
+
+
+def _keeps_identity(operand: Operand) -> bool:
+    """A constant, or a global that is not an array or list: no copy the compiler makes is ever it."""
+    if isinstance(operand, Const):
+        return True
+    return isinstance(operand, Global) and not isinstance(operand.ref.obj, (np.ndarray, list, dict))
 
 
 def _const_slice(item: SliceItem) -> bool:

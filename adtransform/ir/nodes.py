@@ -212,7 +212,12 @@ class LoopKind(enum.Enum):
 @dataclass(eq=False)
 class Carried:
     """A value a loop updates: `init` enters, `param` is it at the top of an iteration,
-    `next` at the end of one (the next iteration's `param`), `result` after the loop."""
+    `next` at the end of one (the next iteration's `param`), `result` after the loop.
+
+    `next` is any operand visible at the end of the body: a value of the body, a value from
+    before the loop (CSE and LICM make the recomputed `v = np.dot(x, x)` the one made before
+    it), a param of this loop (its own, or another's in a swap) or a constant; every pass and
+    reverse mode must handle each."""
 
     init: Operand
     param: Var

@@ -18,6 +18,7 @@ Runs once, last: every other pass reasons about values, this one about buffers.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +26,24 @@ import numpy as np
 from .. import runtime
 from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
 from ..frontend.aliases import FRESH_METHODS
-from ..ir.nodes import Callee, Carried, Function, If, Loop, Op, Stmt, Style, Sweep, Var, flatten
-from ..ir.operators import INDEX_UPDATE
+from ..ir.nodes import (
+    Callee,
+    Carried,
+    Const,
+    Function,
+    If,
+    Index,
+    Loop,
+    Op,
+    SliceItem,
+    Stmt,
+    Style,
+    Sweep,
+    Var,
+    flatten,
+    walk,
+)
+from ..ir.operators import COMPARISONS, INDEX_UPDATE
 from .purity import is_pure
 
 STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")
@@ -44,6 +61,7 @@ _FRESH_FUNCTIONS = {
     runtime.reduced_size, len, float, int, abs,
 }
 _FRESH_STYLES = {Style.OPERATOR}
+_LOGICAL = COMPARISONS | {operator.and_, operator.or_, operator.xor, operator.invert}
 
 
 @dataclass
@@ -132,6 +150,23 @@ def _is_fresh(op: Op) -> bool:
     return callee.style is Style.METHOD and callee.symbol in FRESH_METHODS
 
 
+def _fits_zero_d(index: object, masks: set[Var]) -> bool:
+    """Whether `a[index]` may be a write into a 0-d value: an index of only `...`, `None` and
+    booleans, or a comparison's result (a mask, maybe 0-d). Any integer or slice needs an axis, so
+    `a` is an array there; a value known "fresh" may otherwise be a NumPy scalar (`y + y` of 0-d `y`)."""
+    if isinstance(index, Var):
+        return index in masks
+    items = index.items if isinstance(index, Index) else index.value if isinstance(index, Const) \
+        and isinstance(index.value, tuple) else (index.value,) if isinstance(index, Const) else (index,)
+    for item in items:
+        if isinstance(item, Const):
+            item = item.value
+        if isinstance(item, (SliceItem, slice)) or (isinstance(item, Var) and item not in masks) \
+                or (isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))):
+            return False
+    return True
+
+
 def _position(block: list[Stmt], stmt: Stmt) -> int:
     return next(i for i, s in enumerate(block) if s is stmt)
 
@@ -157,6 +192,8 @@ class _InPlace:
     def __init__(self, fn: Function) -> None:
         self.fn = fn
         self.uses = _Uses(fn)
+        self.masks = {s.result for s in walk(fn.body) if isinstance(s, Op) and s.callee.style is Style.OPERATOR
+                      and s.callee.key in _LOGICAL}
 
     def run(self) -> bool:
         changed = False
@@ -182,6 +219,8 @@ class _InPlace:
         old = write.args[0]
         if not isinstance(old, Var) or len(write.args) != 3 or write.kwargs:
             return False
+        if _fits_zero_d(write.args[1], self.masks):
+            return False  # `g[...] = 0.0`: on 0-d arrays, arithmetic gives NumPy scalars, which have no slots
         index = _position(block, write)
         region: If | None = None
         if not self._born_in(old, block):
@@ -258,9 +297,12 @@ class _InPlace:
         carried, loop, outer = self.uses.carried_by[param]
         if not isinstance(carried.init, Var):
             return False  # `None`: bound only inside the loop
-        # The previous iteration's value becomes this param: nothing else may still hold it.
+        # The previous iteration's value becomes this param: nothing else may still hold it. A next
+        # value from before the loop (CSE or LICM made the body's `y = np.zeros(3)` one value) is
+        # the same buffer in every iteration: writing into it would change what the next one gets.
         nxt = carried.next
-        if not isinstance(nxt, Var) or not self._owned_value(nxt, param) or not self._only_handed_on(nxt, loop):
+        if not isinstance(nxt, Var) or nxt not in loop.inner() or not self._owned_value(nxt, param) \
+                or not self._only_handed_on(nxt, loop):
             return False
         if not self._init_owned(carried, loop, outer):
             self._copy_init(carried, loop, outer)

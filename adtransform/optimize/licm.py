@@ -16,6 +16,10 @@ and the carried slot goes. Reverse mode makes such values (the adjoint of an
 accumulator `cost = cost + ...` is the same in every backward iteration), and
 only then do the rules reading them become invariants that move.
 
+A carried value's next value moves like any other (`v = np.dot(x, x)` in the body):
+the loop then hands on a value from before it, which reverse mode handles
+(ad/loops.py: its adjoint accumulates across the backward loop).
+
 Requires: nothing. Guarantees: in a loop that runs at least once, no pure
 top-level operation of the body reads only values defined outside the loop.
 Only such loops (`range` with constant bounds and at least one iteration)
@@ -109,13 +113,10 @@ def _hoist(loop: Loop) -> list[Op]:
     if any(isinstance(s, Op) and not is_pure(s) and s.callee.key not in _STACK_TRAFFIC for s in walk(loop.body)):
         return []  # a call with effects may change what an invariant-looking operation reads
     changing = {c.param for c in loop.carried} | ({loop.target} if loop.target is not None else set())
-    # A carried value's next value stays in the body: reverse mode reads it there.
-    nexts = {c.next for c in loop.carried}
     hoisted: list[Op] = []
     kept: list[Stmt] = []
     for stmt in loop.body:
-        if isinstance(stmt, Op) and _movable(stmt) and stmt.result not in nexts \
-                and not any(u in changing for u in stmt.uses()):
+        if isinstance(stmt, Op) and _movable(stmt) and not any(u in changing for u in stmt.uses()):
             hoisted.append(stmt)
             continue
         changing.update(stmt.defines())

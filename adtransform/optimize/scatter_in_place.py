@@ -45,6 +45,7 @@ from ..ir.nodes import (
     LoopKind,
     Op,
     Operand,
+    Stmt,
     Style,
     Sweep,
     Var,
@@ -70,6 +71,7 @@ def transform(fn: Function) -> bool:
     folded: set[int] = set()  # scatters whose `g` may now need a reduction (the helper does it)
     arrays = _float_arrays(fn)
     ints = integers(fn)
+    facts = IntFacts(fn, arrays)
     for op in [s for s in walk(fn.body) if isinstance(s, Op)]:
         if _fold_unbroadcast(op, producers, uses):
             folded.add(id(op))
@@ -83,7 +85,7 @@ def transform(fn: Function) -> bool:
                 op.callee = runtime_refs.callee("getitem_accumulate")
                 op.args = [acc, *scatter.args]
                 if id(scatter) not in folded and _plain_slot(op, arrays, ints, producers, params):
-                    op.callee = FIRST_WRITE if _first_write(op, producers, params) else ADD_INTO
+                    op.callee = FIRST_WRITE if _first_write(op, producers, params, facts) else ADD_INTO
                 changed = True
                 break
     return changed
@@ -111,11 +113,15 @@ def _plain_slot(op: Op, arrays: dict[Var, int], ints: set[Var], producers: dict,
     return _zeros_of(acc, x, producers, params)
 
 
-def _first_write(op: Op, producers: dict, params: dict) -> bool:
+def _first_write(op: Op, producers: dict, params: dict, facts: IntFacts) -> bool:
     """Every slot the addition reaches still holds its zero, so `acc[t] = g` adds it (up to a zero's sign).
 
     The accumulator enters a `range` loop as zeros (through copies only), this addition is its
-    one update per iteration, and the index holds the loop variable, which `range` never repeats.
+    one update per iteration, and the index holds the loop variable, which `range` never repeats
+    and which names a slot no other iteration names only while it is never negative: `x[-1]` is
+    `x[n - 1]` (`range(-1, n)` reaches that slot twice). A value `t` that is not negative and
+    indexes `x` (the forward sweep read `x[t]`, else it raised) is below the axis' length, so
+    distinct values are distinct slots.
     """
     acc, _, x, index = op.args
     if acc not in params:
@@ -124,7 +130,8 @@ def _first_write(op: Op, producers: dict, params: dict) -> bool:
     carried = loop.carried[i]
     items = index.items if isinstance(index, Index) else (index,)
     if loop.kind is not LoopKind.RANGE or loop.target is None or carried.next is not op.result \
-            or not any(s is op for s in loop.body) or not any(item is loop.target for item in items):
+            or not any(s is op for s in loop.body) or not any(item is loop.target for item in items) \
+            or not range_never_negative(loop, facts):
         return False
     init = carried.init
     while isinstance(init, Var) and isinstance(producers.get(init), Op) and producers[init].callee.style is Style.COPY:
@@ -132,6 +139,72 @@ def _first_write(op: Op, producers: dict, params: dict) -> bool:
     zeros = producers.get(init) if isinstance(init, Var) else None
     return isinstance(zeros, Op) and zeros.callee.key is runtime.zeros_like and zeros.callee.style is Style.FUNCTION \
         and zeros.args[0] is x
+
+
+class IntFacts:
+    """What proves an integer never negative: the defining operations, the arrays the version
+    check proved (their shapes), and the `range` loops by their targets."""
+
+    def __init__(self, fn: Function, arrays: dict[Var, int] | None = None):
+        self.producers: dict[Var, Stmt] = {v: s for s in walk(fn.body) for v in s.defines()}
+        self.targets: dict[Var, Loop] = {s.target: s for s in walk(fn.body)
+                                          if isinstance(s, Loop) and s.target is not None}
+        self.arrays = arrays or {}
+
+
+def range_never_negative(loop: Loop, facts: IntFacts, depth: int = 0) -> bool:
+    """Proven: every value the `range` loop's target takes is >= 0 (else, or unknown, False).
+
+    A positive constant step counts up from `start`, a negative one down to `stop + 1`.
+    """
+    if loop.kind is not LoopKind.RANGE or len(loop.iter_args) != 3 or depth > 16:
+        return False
+    start, stop, step = loop.iter_args
+    if not (isinstance(step, Const) and type(step.value) is int and step.value != 0):
+        return False
+    if step.value > 0:
+        return never_below(start, 0, facts, depth + 1)
+    return never_below(stop, -1, facts, depth + 1)
+
+
+def never_below(value: Operand, bound: int, facts: IntFacts, depth: int = 0) -> bool:
+    """Proven: the integer `value` is >= `bound` (0 or -1): constants, `len(...)`, the shape of an
+    array the version check proved, sums and products of such values, `%` by a positive constant,
+    `//` of such a value by one, such a value minus a constant, and `range` targets proven so."""
+    if isinstance(value, Const):
+        return type(value.value) is int and value.value >= bound
+    if not isinstance(value, Var) or depth > 16:
+        return False
+    if value in facts.targets:
+        return bound <= 0 and range_never_negative(facts.targets[value], facts, depth + 1)
+    made = facts.producers.get(value)
+    if not isinstance(made, Op):
+        return False
+    callee, args = made.callee, made.args
+    if callee.style is Style.FUNCTION and callee.key is len and len(args) == 1:
+        return bound <= 0
+    if callee.style is Style.SUBSCRIPT and callee.key is operator.getitem and len(args) == 2:
+        shape = facts.producers.get(args[0]) if isinstance(args[0], Var) else None
+        return bound <= 0 and isinstance(shape, Op) and shape.callee.style is Style.ATTRIBUTE \
+            and shape.callee.symbol == "shape" and shape.args[0] in facts.arrays
+    if callee.style is not Style.OPERATOR or len(args) != 2 or made.kwargs:
+        return False
+    a, b = args
+    positive = isinstance(b, Const) and type(b.value) is int and b.value > 0
+    if callee.key in (operator.add, operator.mul):
+        return bound <= 0 and never_below(a, 0, facts, depth + 1) and never_below(b, 0, facts, depth + 1)
+    if callee.key is operator.mod:
+        return bound <= 0 and positive
+    if callee.key is operator.floordiv:
+        return bound <= 0 and positive and never_below(a, 0, facts, depth + 1)
+    if callee.key is operator.sub and isinstance(b, Const) and type(b.value) is int:
+        return never_below(a, bound + b.value, facts, depth + 1) if bound + b.value <= 0 else \
+            _at_least(a, bound + b.value)
+    return False
+
+
+def _at_least(value: Operand, bound: int) -> bool:
+    return isinstance(value, Const) and type(value.value) is int and value.value >= bound
 
 
 def _zeros_of(value: Operand, x: Var, producers: dict, params: dict, depth: int = 0) -> bool:
@@ -185,8 +258,10 @@ def _owned(value: Operand, producers: dict, params: dict[Var, tuple[Loop, int]],
         loop, i = params[value]
         c = loop.carried[i]
         inner = assumed | {value}
+        # A next value from before the loop is one buffer handed on in every iteration: not owned.
         return isinstance(c.init, Var) and uses[c.init] == 1 and _owned(c.init, producers, params, uses, inner) \
-            and (c.next is value or (uses[c.next] == 1 and _owned(c.next, producers, params, uses, inner)))
+            and (c.next is value or (c.next in loop.inner() and uses[c.next] == 1
+                                     and _owned(c.next, producers, params, uses, inner)))
     made = producers.get(value)
     if isinstance(made, Loop):
         c = next(c for c in made.carried if c.result is value)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedArgumentError
 from .broadcast import _filled, _shape, unbroadcast
 
 _SCALARS = (float, int, np.floating, np.integer)
@@ -272,20 +273,52 @@ def transpose_adjoint(g: Any, axes: Any = None) -> Any:
     return np.transpose(g, np.argsort(axes))
 
 
-def _check_writable_index(index: Any) -> None:
-    """An index array naming a position twice makes `a[index] = v` keep only the last write:
-    the earlier elements of `v` would get adjoints they do not have."""
-    if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
-        return
-    if isinstance(index, (list, np.ndarray)) and np.asarray(index).ndim == 1 \
-            and np.asarray(index).dtype.kind in "iu":
+def _is_mask(index: Any) -> bool:
+    """A boolean array, or a list of booleans (NumPy reads both as a mask)."""
+    if isinstance(index, np.ndarray):
+        return index.dtype == bool
+    return isinstance(index, list) and len(index) > 0 and all(isinstance(i, (bool, np.bool_)) for i in index)
+
+
+def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
+    """Whether `a[index] = v` writes some element of `a` twice (negative indices normalized).
+
+    NumPy does not say which of the values then stays ("not possible to predict the final
+    result"), so no gradient is right. Basic indices and masks never repeat a position;
+    otherwise the positions the index selects are looked up in a table of flat positions.
+    """
+    if _is_basic(index) or _is_mask(index):
+        return False
+    if isinstance(index, (list, np.ndarray)) and len(shape) >= 1:
         flat = np.asarray(index)
-        if np.unique(flat).size == flat.size:
-            return
-        raise ValueError("adtransform: `a[index] = v` with an index array that repeats a position has no "
-                         "well-defined gradient; use distinct indices")
-    raise ValueError("adtransform: `a[index] = v` supports integers, slices, boolean masks and 1-D arrays of "
-                     "distinct integers as the index")
+        if flat.ndim == 1 and flat.dtype.kind in "iu":
+            flat = np.where(flat < 0, flat + shape[0], flat)
+            return bool(np.unique(flat).size != flat.size)
+    positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
+    positions = np.ravel(positions)
+    return bool(np.unique(positions).size != positions.size)
+
+
+def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
+    """`a[index] = v` with `v` differentiated: refuse an index naming an element twice (see `repeated_slot`)."""
+    if repeated_slot(np.shape(a), index):
+        raise UnsupportedArgumentError(
+            f"{where}: the index names an element of the array more than once; NumPy does not say which "
+            f"of the values written there stays, so the gradient is not defined. Use distinct indices, or "
+            f"np.add.at(...) on a copy if the values should add up")
+
+
+def has_python_floats(*values: Any) -> bool:
+    """Whether an argument is a Python float (arithmetic on it raises where NumPy's gives inf or nan)."""
+    return any(type(v) is float for v in values)
+
+
+def numpy_float(x: Any) -> Any:
+    """A Python float as a NumPy float64 (which gives inf or nan where a Python float raises); else `x`.
+
+    Only for a call that raised with Python floats: NumPy scalars promote float32 arrays to float64.
+    """
+    return np.float64(x) if type(x) is float else x
 
 
 def index_update(a: Any, index: Any, value: Any) -> Any:
@@ -305,7 +338,8 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
     (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
-    _check_writable_index(index)
+    if repeated_slot(np.shape(g), index):
+        raise ValueError("adtransform: `a[index] = v` with an index naming an element twice has no gradient")
     slot = g[index]
     if isinstance(slot, np.ndarray):
         slot = slot.copy()

@@ -13,11 +13,13 @@ import gast
 
 BINOPS: dict[str, type] = {
     "+": gast.Add, "-": gast.Sub, "*": gast.Mult, "/": gast.Div, "//": gast.FloorDiv,
-    "%": gast.Mod, "**": gast.Pow, "@": gast.MatMult,
+    "%": gast.Mod, "**": gast.Pow, "@": gast.MatMult, "&": gast.BitAnd, "|": gast.BitOr, "^": gast.BitXor,
+    "<<": gast.LShift, ">>": gast.RShift,
 }
 UNARYOPS: dict[str, type] = {"-": gast.USub, "+": gast.UAdd, "not": gast.Not, "~": gast.Invert}
 COMPAREOPS: dict[str, type] = {
     "==": gast.Eq, "!=": gast.NotEq, "<": gast.Lt, "<=": gast.LtE, ">": gast.Gt, ">=": gast.GtE,
+    "is": gast.Is, "is not": gast.IsNot, "in": gast.In, "not in": gast.NotIn,
 }
 SYMBOL_OF = {cls: sym for table in (BINOPS, UNARYOPS, COMPAREOPS) for sym, cls in table.items()}
 

@@ -11,6 +11,9 @@ counting up or down to ``n`` (or ``while True`` left by a ``break``) and ``while
 loops whose trip count depends on the data, nested in any order; ``break``,
 ``continue``, early ``return``, conditional expressions; variables overwritten,
 accumulated (``s = s + ...``, ``s += ...``) and swapped (``p, q = q, f(p)``) in loops,
+rebound in a loop to a value the loop does not change (the value computed before the loop
+computed again, ``v = -c``, another carried name, a constant: one value once CSE and LICM
+have run, issue 10's class 0),
 a variable that starts as a scalar and becomes a vector in a loop, names defined on
 every branch, element reads ``x[i]``, ``M[i % 2, j]``, slices ``x[i:]`` and the loop
 index in arithmetic. Each program is written to a real ``.py`` file and imported
@@ -856,17 +859,75 @@ class Gen:
                         (f"range({name}, -1, -1)", 0, hi), (f"range(1, {name} * 2, 2)", 1, max(1, 2 * hi - 1))]
         return out
 
+    def rebinding(self):
+        """Issue 10, class 0: a loop that rebinds a carried name to a value the loop does not change:
+        the value it had before the loop computed again (`v = np.dot(x, x)` before and in the loop,
+        one value once CSE has run), an expression of names the loop leaves alone (`v3 = -c`),
+        another carried name (`p = q`) or a constant. Returns the statements before the loop and the
+        rebinding (made in the body by ``rebind``), or ``([], None)``; the names it reads are
+        protected from the body's assignments while the body is generated."""
+        if not self.maybe(35):
+            return [], None
+        kind = self.pick(("s", "v"))
+        form = self.pick(("recompute", "recompute", "negate", "other", "const"))
+        pre = []
+        names = self.targets((kind,))
+        sources = self.names(kind)
+        if form == "negate" and sources:
+            c = self.pick(sources)
+            src = self.pick((f"(-{c})", f"{c} * 0.5", f"np.sin({c})") if self.inplace and kind == "v"
+                            else (f"(-{c})", f"{c} * 0.5", f"np.sin({c})", c))
+        elif form == "other" and len(names) >= 2 and (kind == "s" or not self.inplace):
+            src = self.pick(names)  # another carried name (not protected: it may change in the loop)
+        elif form == "const":
+            src = self.pick(("0.5", "(-0.25)")) if kind == "s" else self.pick(("np.ones(3) * 0.5", "np.full(3, 0.25)"))
+        else:  # `t = E` before the loop and the same `t = E` in it (E makes a new value: in-place safe)
+            src = self.bounded(kind, self.pick((1, 2)))
+        reads = {n for n in re.findall(r"[A-Za-z_]\w*", src) if n in self.floats}
+        if form == "other":
+            reads = set()
+        candidates = [n for n in names if n not in reads and n != src]
+        if candidates and self.maybe(50):
+            target = self.pick(candidates)
+            if form == "recompute":
+                pre.append(self.bind(target, src))
+        else:
+            target = self.fresh("c")
+            pre.append(self.bind(target, src if form == "recompute" else self.bounded(kind, 1)))
+            self.floats[target] = kind
+        self.tags.add("loop-invariant rebinding")
+        return pre, (target, src, reads)
+
+    def rebind(self, body, rebinding, saved_protected):
+        """Put the rebinding in the body (at its end most often: the value the loop hands on)."""
+        self.protected = saved_protected
+        if rebinding is None:
+            return body
+        target, src, _ = rebinding
+        stmt = self.bind(target, src)
+        at = self.pick((len(body), len(body), 0, self.draw(st.integers(0, len(body)))))
+        return [*body[:at], stmt, *body[at:]]
+
+    def protect(self, rebinding):
+        saved = set(self.protected)
+        if rebinding is not None:
+            self.protected |= rebinding[2]
+        return saved
+
     def for_(self):
         var = self.fresh("i")
         src, lo, hi = self.pick(self.ranges())
+        pre, rebinding = self.rebinding()
         with self.scope(), self.loop("for"):
             self.ints[var] = (lo, hi)
-            body = self.block(1, 3)
-        return [For(var, src, body)]
+            saved = self.protect(rebinding)
+            body = self.rebind(self.block(1, 3), rebinding, saved)
+        return [*pre, For(var, src, body)]
 
     def for_seq(self):
         """A loop over a sequence: vector elements, ``enumerate``, ``zip``, matrix rows, a list
         (adtransform rewrites these into loops over indices)."""
+        pre, rebinding = self.rebinding()
         vecs, mats = self.names("v"), self.names("m")
         variants = ["list"] + ["elems", "enumerate", "zip"] * bool(vecs) + ["rows"] * bool(mats and not self.unpacked)
         variant = self.pick(variants)
@@ -911,9 +972,10 @@ class Gen:
             self.ints.update(ints)
             for name in floats:
                 self.deps[name] = set(deps)
-            body = self.block(1, 3)
+            saved = self.protect(rebinding)
+            body = self.rebind(self.block(1, 3), rebinding, saved)
         self.iterated.pop()
-        return [For(var, iterable, body)]
+        return [*pre, For(var, iterable, body)]
 
     def while_count(self):
         """``k = 0; while k < n: ...; k = k + 1`` (or counting down): a dynamic trip count
@@ -921,11 +983,13 @@ class Gen:
         k = self.fresh("k")
         if self.maybe(20):  # `while True:` left by a `break` once the counter reaches the limit (n, 3 or 1)
             limit = self.pick(("n", "3", "1"))
+            pre, rebinding = self.rebinding()
             with self.scope(), self.loop("while"):
                 self.ints[k] = (0, MAX_N - 1)
-                body = self.block(1, 3)
+                saved = self.protect(rebinding)
+                body = self.rebind(self.block(1, 3), rebinding, saved)
             body += [Assign(k, f"{k} + 1", record=False), If([(self.mark(f"{k} >= {limit}"), [Exit("break")])], None)]
-            return [Assign(k, "0", record=False), While("True", body)]
+            return [*pre, Assign(k, "0", record=False), While("True", body)]
         init, test, step, lo, hi = self.pick((
             ("0", f"{k} < n", f"{k} + 1", 0, MAX_N - 1),
             ("n", f"{k} > 0", f"{k} - 1", 1, MAX_N),
@@ -934,11 +998,13 @@ class Gen:
             ("0", f"{k} < n", f"{k} + 2", 0, MAX_N - 1),
             ("0", f"{k} < 0", f"{k} + 1", 0, 0),
         ))
+        pre, rebinding = self.rebinding()
         with self.scope(), self.loop("while"):
             self.ints[k] = (lo, hi)
-            body = self.block(1, 3)
+            saved = self.protect(rebinding)
+            body = self.rebind(self.block(1, 3), rebinding, saved)
         body.append(Assign(k, step, record=False))
-        return [Assign(k, init, record=False), While(self.mark(test), body)]
+        return [*pre, Assign(k, init, record=False), While(self.mark(test), body)]
 
     def while_data(self):
         """A ``while`` whose trip count depends on the data: the tested value shrinks (or

@@ -1,0 +1,80 @@
+"""What escapes a transform: adtransform's own located errors, or an internal error naming the user's function.
+
+Two guards around the whole pipeline:
+
+* deep expressions: a 300-term sum is 300 nested `BinOp` nodes, and the AST libraries the
+  pipeline relies on (gast's conversion, `ast.unparse`) recurse once per level, past Python's
+  default recursion limit. A transform that hits it runs again with a deeper limit, up to a
+  bound (beyond it, a located error asks to split the expression);
+* anything else that is not an `AdtransformError` is a bug of the compiler: it is reported as
+  `InternalError` with the function's name, file and line, chained to the original exception.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from collections.abc import Callable
+from typing import TypeVar
+
+from .errors import AdtransformError, InternalError, Location, UnsupportedSyntaxError
+
+T = TypeVar("T")
+
+_LIMITS = (8_000, 20_000)  # frames; each nesting level of an expression costs about ten
+_lock = threading.Lock()
+_deep = 0  # transforms running with a raised limit
+_saved = 0
+
+
+def transform_guarded(fn: types.FunctionType, build: Callable[[], T]) -> T:
+    """`build()`, with RecursionError retried under deeper limits and internal errors located."""
+    try:
+        try:
+            return build()
+        except RecursionError:
+            pass
+        for limit in _LIMITS:
+            try:
+                with _recursion_limit(limit):
+                    return build()
+            except RecursionError:
+                continue
+        raise UnsupportedSyntaxError(
+            "an expression is nested too deeply to transform (thousands of operations in one expression); "
+            "split it into several statements", _where(fn), "deeply nested expression")
+    except (AdtransformError, MemoryError):
+        raise
+    except Exception as exc:
+        raise InternalError(
+            f"{_where(fn)}: internal error of adtransform while transforming {fn.__qualname__} "
+            f"({type(exc).__name__}: {exc}); please report it with this function") from exc
+
+
+def _where(fn: types.FunctionType) -> Location:
+    code = fn.__code__
+    return Location(code.co_filename, code.co_firstlineno)
+
+
+class _recursion_limit:
+    """Raise the interpreter's recursion limit while any deep transform runs (it is process-wide)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __enter__(self) -> None:
+        global _deep, _saved
+        with _lock:
+            if _deep == 0:
+                _saved = sys.getrecursionlimit()
+            _deep += 1
+            if sys.getrecursionlimit() < self.limit:
+                sys.setrecursionlimit(self.limit)
+
+    def __exit__(self, *exc: object) -> None:
+        global _deep
+        with _lock:
+            _deep -= 1
+            if _deep == 0:
+                sys.setrecursionlimit(_saved)
