@@ -32,6 +32,8 @@ Long run: ``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import warnings
 
@@ -39,7 +41,8 @@ import api_programs
 import harness
 import numpy as np
 import pytest
-from api_programs import ApiProgram, api_programs as programs, arg_source
+from api_programs import ApiProgram, arg_source
+from api_programs import api_programs as programs
 from hypothesis import assume, given
 from hypothesis import event as _event
 from hypothesis import note as _note
@@ -59,17 +62,13 @@ def module_dir(tmp_path_factory):
 
 
 def event(text):
-    try:
+    with contextlib.suppress(InvalidArgument):  # called outside a test (explore_random_api.py)
         _event(text)
-    except InvalidArgument:  # called outside a test (explore_random_api.py)
-        pass
 
 
 def note(text):
-    try:
+    with contextlib.suppress(InvalidArgument):
         _note(text)
-    except InvalidArgument:
-        pass
 
 
 def fresh(args):
@@ -128,7 +127,7 @@ def reference(program, args, f, atol):
     """``(value, [(fd, scale), ...])`` for the differentiated parameters, or why the point is unsuitable."""
     try:
         value = _value(f, args)
-    except Exception as exc:  # noqa: BLE001 - e.g. a rebound global outside its domain
+    except Exception as exc:
         return f"the function raises {type(exc).__name__}"
     if not np.isfinite(value) or abs(value) > 1e4:
         return "non-finite or huge value"
@@ -137,7 +136,7 @@ def reference(program, args, f, atol):
         i = program.params.index(name)
         try:
             fd1, fd2 = (central_fd(f, args, i, step) for step in harness.FD_STEPS)
-        except Exception as exc:  # noqa: BLE001 - float64 arguments where float32 ones were given
+        except Exception as exc:
             return f"FD raises {type(exc).__name__}"
         if not (np.all(np.isfinite(fd1)) and np.all(np.isfinite(fd2))):
             return "non-finite FD"
@@ -188,7 +187,7 @@ def _expected_kind(arg):
     return np.shape(arg), np.asarray(arg).dtype
 
 
-def _autograd(program, module_dir, args):
+def _autograd(program, module_dir, args, finite=True):
     """autograd's gradients (one per differentiated parameter), or None where autograd cannot run the program."""
     import autograd
 
@@ -202,11 +201,11 @@ def _autograd(program, module_dir, args):
                     warnings.simplefilter("ignore")
                     g = autograd.grad(module.f, i)(*fresh(args))
                 g = np.asarray(g, dtype=np.float64)
-                if g.shape != np.shape(args[i]) or not np.all(np.isfinite(g)):
+                if g.shape != np.shape(args[i]) or (finite and not np.all(np.isfinite(g))):
                     return None
                 out.append(g)
             return out
-    except Exception:  # noqa: BLE001 - autograd does not run every NumPy program
+    except Exception:
         return None
 
 
@@ -230,7 +229,8 @@ def check(program: ApiProgram, module, path, module_dir):
     except Exception as exc:
         raise AssertionError(f"grad raised {type(exc).__name__}: {exc}{context}") from exc
 
-    called = _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path)
+    peer = functools.partial(_autograd, program, module_dir, args, finite=False)
+    called = _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path, peer)
     if not called:
         return
     grads = called
@@ -240,6 +240,8 @@ def check(program: ApiProgram, module, path, module_dir):
             event("autograd cannot run the program")
         else:
             for name, g_ad, g, (fd, scale) in zip(program.wrt_names(), ag, grads, ref[1]):
+                if not np.all(np.isfinite(np.asarray(g))) and not api_programs.gate_on("oracle:nonfinite"):
+                    continue  # KNOWN_BUGS class 9
                 if not harness.close(g_ad, fd, scale, atol):
                     event("autograd disagrees with FD (skipped)")
                     continue
@@ -250,7 +252,7 @@ def check(program: ApiProgram, module, path, module_dir):
                 event("checked against autograd")
 
     for g_name, other in program.rebind:  # the derivative must follow the function the global now holds
-        setattr(module, g_name, eval(other, {"np": np}))  # noqa: S307
+        setattr(module, g_name, eval(other, {"np": np}))
         ref = reference(program, args, _float64_twin(program, module, module_dir), atol)
         if isinstance(ref, str):
             event(f"rebound global: rejected: {ref}")
@@ -258,7 +260,7 @@ def check(program: ApiProgram, module, path, module_dir):
         event("rebound global: checked")
         try:
             _call_and_compare(program, args, grad_fn, vg_fn, ref, f"{context}\n--- after {g_name} = {other} ---",
-                              atol, path)
+                              atol, path, peer)
         except AssertionError as exc:
             raise AssertionError(f"after rebinding the global {g_name}: {exc}") from exc
 
@@ -280,7 +282,7 @@ def _check_refusal(exc, path, program, context):
     event(f"refused: {type(exc).__name__}")
 
 
-def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
+def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path, peer=None):
     """The gradients of both functions, checked; None when the call was refused (located)."""
     value, fds = ref
     names = program.wrt_names()
@@ -331,6 +333,14 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
         assert garr.shape == shape, f"d/d{name} has shape {garr.shape}, expected {shape}{context}{gen}"
         if api_programs.gate_on("oracle:dtype-mixed") or not uses_float32(program):
             assert garr.dtype == dtype, f"d/d{name} has dtype {garr.dtype}, expected {dtype}{context}{gen}"
+        if not np.all(np.isfinite(garr)) and not api_programs.gate_on("oracle:nonfinite"):
+            event("non-finite gradient (KNOWN_BUGS class 9)")
+            continue
+        if not np.all(np.isfinite(garr)) and peer is not None:
+            theirs = peer()
+            if theirs is not None and not np.all(np.isfinite(theirs[names.index(name)])):
+                event("non-finite gradient, as autograd's (skipped)")  # sqrt(y - y): inf * 0
+                continue
         assert np.all(np.isfinite(garr)), f"d/d{name} is not finite:\n{garr!r}\nFD:\n{fd!r}{context}{gen}"
         assert harness.close(garr.astype(np.float64), fd, scale, atol), (
             f"d/d{name} does not match finite differences\ngot:\n{garr!r}\nFD:\n{fd!r}{context}{gen}")
@@ -340,7 +350,7 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path):
     return grads
 
 
-@harness.property_settings(max_examples=300)
+@harness.property_settings(max_examples=500)
 @given(program=programs())
 def test_random_api_programs(program, module_dir):
     with harness.loaded(program.source, module_dir, "random_api") as (path, module):
