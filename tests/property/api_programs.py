@@ -47,11 +47,13 @@ KNOWN_BUGS: dict[str, tuple[str, ...]] = {
         ("kw:order", "kw:axes"),
     "4 effects through calls: out= buffers, in-place methods (fill, put, sort, ...) on copies and arguments":
         ("stmt:out_buffer", "stmt:inplace", "kw:out"),
+    "5 views the alias analysis does not know: t = y.conj(); t += 0.5 and t = np.einsum('ij->ji', y); t[0] = e "
+    "change y, which adtransform reads unchanged": ("alias:.conj", "alias:np.einsum", "stmt:einsum"),
     "6 complex intermediates and NumPy subclasses (np.matrix, masked arrays) as arguments":
         ("stmt:complex", "subclass-args"),
     "7 a function-valued global rebound after grad keeps the old rule": ("rebind-global",),
-    "10/11 ndarray methods through the class with keywords (np.ndarray.max(c, axis=-1)) raise TypeError":
-        ("method-through-class",),
+    "10 ndarray methods called through the class: np.ndarray.reshape(x, (4,)) differentiated as a constant, "
+    "np.ndarray.max(c, axis=-1) raises InternalError": ("method-through-class", "method-through-class-kw"),
     "11 np.sum/np.max/.sum with initial= or where= raise TypeError from grad": ("kw:initial", "kw:where"),
     "9 NaN where the gradient is finite (0 ** p, np.power(0.0, x), x ** 0 at x = 0)": ("oracle:nonfinite",),
     "A a gradient's dtype is not its parameter's where float32 and float64 values mix (math.cos(x) of an "
@@ -304,6 +306,11 @@ def quiet_numpy():
 # --------------------------------------------------------------------------------------------
 
 
+def _alias_key(form):
+    """``np.einsum``, ``.conj``, ... for an alias-making form of ``Gen.ALIASES``."""
+    return form.split("(")[0].replace("{y}", "")
+
+
 def _fancy(idx):
     """(whether an index holds an index array or list, whether it also indexes other axes)."""
     import ast
@@ -453,7 +460,8 @@ class Gen:
     # -- statements ----------------------------------------------------------------------------
     STATEMENTS: ClassVar[list] = [("complex", 1), ("call", 10), ("binop", 5), ("view", 4), ("index_read", 4),
                                   ("index_write", 4), ("out_buffer", 3), ("inplace", 4), ("scalar", 3),
-                                  ("global_fn", 2), ("loop", 2)]
+                                  ("global_fn", 2), ("loop", 2),
+                                  ("alias_write", 2), ("index_loop", 2), ("einsum", 1)]
 
     def statement(self):
         kinds = [k for k, w in self.STATEMENTS for _ in range(w) if gate_on(f"stmt:{k}")]
@@ -804,6 +812,70 @@ class Gen:
         form = self.pick(["np.abs({a} + 1j * {b})", "np.real(np.exp(1j * {a}))", "np.abs(1.0 / (1j * {a} + 2.0)) ** 2",
                           "(({a} + 0j) ** 2).real", "np.imag(np.exp(1j * {a}) * {b})", "np.angle({a} + 2j)"])
         return [f"{self.fresh()} = {form.format(a=a, b=b)}"], {"complex"}
+
+    EINSUM: ClassVar[list] = [("'ii->i'", 2, True), ("'ij->ji'", 2, False), ("'ij->'", 2, False),
+                              ("'i,i->'", 1, False), ("'ij,j->i'", 0, False), ("'i->i'", 1, False)]
+
+    def stmt_einsum(self):
+        form, ndim, square = self.pick(self.EINSUM)
+        if form == "'ij,j->i'":
+            mats = [n for n in self.floats(arrays_only=True) if np.ndim(self.ns[n]) == 2]
+            if not mats:
+                return None
+            m = self.pick(mats)
+            vecs = [n for n in self.floats(arrays_only=True) if np.shape(self.ns[n]) == (np.shape(self.ns[m])[1],)]
+            if not vecs:
+                return None
+            return [f"{self.fresh()} = np.einsum({form}, {m}, {self.pick(vecs)})"], {"einsum"}
+        names = [n for n in self.floats(arrays_only=True) if np.ndim(self.ns[n]) == ndim
+                 and (not square or len(set(np.shape(self.ns[n]))) == 1)]
+        if not names:
+            return None
+        a = self.pick(names)
+        args = f"{a}, {a}" if form == "'i,i->'" else a
+        return [f"{self.fresh()} = np.einsum({form}, {args})"], {"einsum"}
+
+    ALIASES: ClassVar[list] = ["np.einsum('ii->i', {y})", "np.einsum('ij->ji', {y})", "np.einsum('i->i', {y})",
+                               "{y}.conj()", "{y}.view()", "np.asarray({y})", "np.squeeze({y})", "np.real({y})",
+                               "np.expand_dims({y}, 0)", "np.swapaxes({y}, 0, -1)", "np.moveaxis({y}, 0, -1)",
+                               "np.atleast_2d({y})", "{y}.reshape({y}.shape)", "np.ravel({y})", "{y}.T", "{y}[::-1]",
+                               "np.flip({y})", "np.fliplr({y})", "np.rot90({y})", "np.array({y}, copy=False)",
+                               "np.ascontiguousarray({y})", "{y}.squeeze()", "{y}.swapaxes(0, -1)",
+                               "np.transpose({y})", "{y}.astype(np.float64, copy=False)", "np.diagonal({y}).copy()"]
+
+    def stmt_alias_write(self):
+        """``t = <a view, or not, of a copy y>; t += e`` (or ``t[0] = e``), then y is read (the readout)."""
+        arrays = self.floats(arrays_only=True)
+        if not arrays:
+            return None
+        a = self.pick(arrays)
+        y, t = self.fresh("y"), self.fresh("t")
+        form = self.pick([f for f in self.ALIASES if gate_on(f"alias:{_alias_key(f)}")])
+        update = self.pick(["{t} += {e}", "{t} *= {e}", "{t}[0] = {e}", "{t}[-1] -= {e}", "{t}[...] = {e}"])
+        e = self.pick(["0.5", "np.sin(" + self.operand(scalar_only=True, literal=0.5) + ")"])
+        self.changed.append(y)
+        lines = [f"{y} = {a}.copy()" if self.chance(0.8) else f"{y} = {a} * 1.0", f"{t} = {form.format(y=y)}",
+                 update.format(t=t, e=e)]
+        return lines, {"alias_write", f"alias:{_alias_key(form)}"}
+
+    def stmt_index_loop(self):
+        """Loops whose indices are negative or repeat: ``x[t]`` for t from -1, ``y[t - 1] = ...``."""
+        vecs = [n for n in self.floats(arrays_only=True) if np.ndim(self.ns[n]) == 1 and np.size(self.ns[n])]
+        if not vecs:
+            return None
+        a = self.pick(vecs)
+        n = np.size(self.ns[a])
+        s = self.fresh()
+        form = self.pick([
+            [f"{s} = 0.0", f"for _t in range(-1, {n}):", f"    {s} = {s} + {a}[_t] ** 2"],
+            [f"{s} = 0.0", f"for _t in range(-{n}, {n}):", f"    {s} = {s} + np.sin({a}[_t])"],
+            [f"{s} = np.zeros({n})", f"for _t in range({n}):", f"    {s}[_t - 1] = {a}[_t] * 2.0"],
+            [f"{s} = np.zeros({n})", f"for _t in range({n}):", f"    {s}[-1 - _t] = np.sin({a}[_t])"],
+            [f"{s} = {a}.copy()", f"for _t in range(-1, {n} - 1):", f"    {s}[_t] = {s}[_t + 1] * 0.5"],
+            [f"{s} = np.zeros({n})", f"for _t in range(-1, {n}):", f"    {s}[_t] += {a}[_t]"],
+            [f"{s} = 0.0", f"for _t in range({n}):", f"    {s} = {s} + {a}[_t] * {a}[_t - 1]"],
+        ])
+        return form, {"index_loop"}
 
     def stmt_global_fn(self):
         fns = [p.spelling for p in UFUNCS_1 if p.registered or gate_on("unregistered")]
