@@ -461,7 +461,7 @@ class Gen:
     STATEMENTS: ClassVar[list] = [("complex", 1), ("call", 10), ("binop", 5), ("view", 4), ("index_read", 4),
                                   ("index_write", 4), ("out_buffer", 3), ("inplace", 4), ("scalar", 3),
                                   ("global_fn", 2), ("loop", 2),
-                                  ("alias_write", 2), ("index_loop", 2), ("einsum", 1)]
+                                  ("alias_write", 2), ("index_loop", 2), ("einsum", 1), ("broadcast", 3)]
 
     def statement(self):
         kinds = [k for k, w in self.STATEMENTS for _ in range(w) if gate_on(f"stmt:{k}")]
@@ -876,6 +876,28 @@ class Gen:
             [f"{s} = 0.0", f"for _t in range({n}):", f"    {s} = {s} + {a}[_t] * {a}[_t - 1]"],
         ])
         return form, {"index_loop"}
+
+    def stmt_broadcast(self):
+        """Two values of different shapes that broadcast ((3,) with (2, 1), (1,) with (2, 3), 0-d with (0,), ...)."""
+        names = self.floats()
+        pairs = []
+        for a in names:
+            for b in names:
+                sa, sb = np.shape(self.ns[a]), np.shape(self.ns[b])
+                if sa != sb:
+                    try:
+                        np.broadcast_shapes(sa, sb)
+                    except ValueError:
+                        continue
+                    pairs.append((a, b))
+        if not pairs:
+            return None
+        a, b = self.pick(pairs)
+        binary = [p.spelling for p in PRIMITIVES if p.registered and p.is_ufunc and p.obj.nin == 2
+                  and p.obj.nout == 1 and gate_on(f"prim:{p.spelling}")]
+        form = self.pick(["{a} * {b}", "{a} - {b}", "{a} / (2.0 + np.cos({b}))", "np.where({a} > {b}, {a}, {b})",
+                          "{f}({a}, {b})", "{f}({a}, {b})", "np.maximum({a}, {b})", "{a} + {b} * {a}"])
+        return [f"{self.fresh()} = {form.format(a=a, b=b, f=self.pick(binary))}"], {"broadcast"}
 
     def stmt_global_fn(self):
         fns = [p.spelling for p in UFUNCS_1 if p.registered or gate_on("unregistered")]

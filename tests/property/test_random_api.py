@@ -325,6 +325,16 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path, p
             assert not (isinstance(g, np.ndarray) and isinstance(arr, np.ndarray) and np.shares_memory(g, arr)), (
                 f"d/d{name} shares memory with {other}{context}{gen}")
 
+    again = fresh(args)  # a second call (nothing kept from the first one) gives the same gradients
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        second = grad_fn(*again)
+    second = second if isinstance(program.wrt, tuple) else (second,)
+    for name, g, g2 in zip(names, grads, second):
+        assert np.array_equal(np.asarray(g), np.asarray(g2), equal_nan=True), (
+            f"a second call of the grad function gives another d/d{name}:\n{np.asarray(g2)!r}\nfirst:\n"
+            f"{np.asarray(g)!r}{context}{gen}")
+
     for name, g, vg, (fd, scale) in zip(names, grads, vg_grads, fds):
         x = args[program.params.index(name)]
         shape, dtype = _expected_kind(x)
