@@ -123,10 +123,13 @@ def central_fd(fn, args, i, step):
     return grad
 
 
-def reference(program, args, f, atol):
-    """``(value, [(fd, scale), ...])`` for the differentiated parameters, or why the point is unsuitable."""
+def reference(program, args, f, atol, own=None):
+    """``(value, [(fd, scale), ...])`` for the differentiated parameters, or why the point is unsuitable:
+    finite differences of ``f`` (the float64 twin), the value of ``own`` (the program's ``f``)."""
     try:
-        value = _value(f, args)
+        value = _value(own or f, args)
+        if own is not None:
+            _value(f, args)
     except Exception as exc:
         return f"the function raises {type(exc).__name__}"
     if not np.isfinite(value) or abs(value) > 1e4:
@@ -215,7 +218,7 @@ def check(program: ApiProgram, module, path, module_dir):
     f32 = uses_float32(program)
     atol = ATOL_F32 if f32 else ATOL
     args = list(program.args)
-    ref = reference(program, args, _float64_twin(program, module, module_dir), atol)
+    ref = reference(program, args, _float64_twin(program, module, module_dir), atol, module.f)
     if isinstance(ref, str):
         event(f"rejected: {ref}")
     assume(not isinstance(ref, str))
@@ -253,7 +256,7 @@ def check(program: ApiProgram, module, path, module_dir):
 
     for g_name, other in program.rebind:  # the derivative must follow the function the global now holds
         setattr(module, g_name, eval(other, {"np": np}))
-        ref = reference(program, args, _float64_twin(program, module, module_dir), atol)
+        ref = reference(program, args, _float64_twin(program, module, module_dir), atol, module.f)
         if isinstance(ref, str):
             event(f"rebound global: rejected: {ref}")
             continue
