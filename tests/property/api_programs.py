@@ -55,7 +55,8 @@ KNOWN_BUGS: dict[str, tuple[str, ...]] = {
     "10 ndarray methods called through the class: np.ndarray.reshape(x, (4,)) differentiated as a constant, "
     "np.ndarray.max(c, axis=-1) raises InternalError": ("method-through-class", "method-through-class-kw"),
     "11 np.sum/np.max/.sum with initial= or where= raise TypeError from grad": ("kw:initial", "kw:where"),
-    "9 NaN where the gradient is finite (0 ** p, np.power(0.0, x), x ** 0 at x = 0)": ("oracle:nonfinite",),
+    "9 NaN where the gradient is finite (0 ** p, np.power(0.0, x), x ** 0 at x = 0)":
+        ("oracle:nonfinite", "stmt:zero_base"),
     "A a gradient's dtype is not its parameter's where float32 and float64 values mix (math.cos(x) of an "
     "np.float32 x, np.float64(2.0) ** x of a float32 array x, a float64 y written into a float32 array)":
         ("oracle:dtype-mixed",),
@@ -461,7 +462,8 @@ class Gen:
     STATEMENTS: ClassVar[list] = [("complex", 1), ("call", 10), ("binop", 5), ("view", 4), ("index_read", 4),
                                   ("index_write", 4), ("out_buffer", 3), ("inplace", 4), ("scalar", 3),
                                   ("global_fn", 2), ("loop", 2),
-                                  ("alias_write", 2), ("index_loop", 2), ("einsum", 1), ("broadcast", 3)]
+                                  ("alias_write", 2), ("index_loop", 2), ("einsum", 1), ("broadcast", 3),
+                                  ("layout", 3), ("zero_base", 1)]
 
     def statement(self):
         kinds = [k for k, w in self.STATEMENTS for _ in range(w) if gate_on(f"stmt:{k}")]
@@ -722,6 +724,8 @@ class Gen:
         e = self.operand(literal=0.3)
         if self.chance(0.3):
             e = f"np.sin({e})"
+        if self.chance(0.15) and gate_on("write-value-extra-axes"):
+            e = f"np.asarray({e})[None]"
         if not gate_on("write-value-extra-axes"):
             try:
                 with quiet_numpy():
@@ -899,6 +903,45 @@ class Gen:
                           "{f}({a}, {b})", "{f}({a}, {b})", "np.maximum({a}, {b})", "{a} + {b} * {a}"])
         return [f"{self.fresh()} = {form.format(a=a, b=b, f=self.pick(binary))}"], {"broadcast"}
 
+    def stmt_layout(self):
+        """Shape and order changes with their keywords: ``order=`` 'C' 'F' 'A' 'K' (also of a transposed
+        array), axes with negative entries, through functions, methods and the class."""
+        arrays = [n for n in self.floats(arrays_only=True) if np.ndim(self.ns[n]) >= 2 or self.chance(0.2)]
+        if not arrays:
+            return None
+        a = self.pick(arrays)
+        if self.chance(0.3):
+            a = f"{a}.T"
+        ndim = np.ndim(self.ns[a.removesuffix(".T")])
+        order = self.pick(["'C'", "'F'", "'A'", "'K'"])
+        perm = list(reversed(range(ndim))) if self.chance(0.7) else list(range(ndim))
+        axes = str(tuple(p - ndim if self.chance(0.5) else p for p in perm))
+        size = int(np.size(self.ns[a.removesuffix(".T")]))
+        shape = self.pick(["-1", f"({size},)", "(1, -1)", "(-1, 1)"] + ([f"(2, {size // 2})"] if size % 2 == 0 and size
+                                                                       else []))
+        forms = [(f"{a}.ravel(order={order})", "kw:order"), (f"np.ravel({a}, order={order})", "kw:order"),
+                 (f"{a}.flatten({order})", "kw:order"), (f"{a}.ravel({order})", "kw:order"),
+                 (f"{a}.reshape({shape}, order={order})", "kw:order"),
+                 (f"np.reshape({a}, {shape}, order={order})", "kw:order"),
+                 (f"{a}.copy(order={order})", "kw:order"), (f"np.copy({a}, order={order})", "kw:order"),
+                 (f"np.transpose({a}, {axes})", "kw:axes"), (f"np.transpose({a}, axes={axes})", "kw:axes"),
+                 (f"{a}.transpose({axes})", "kw:axes"), (f"{a}.transpose(*{axes})", "kw:axes"),
+                 (f"np.ndarray.transpose({a}, {axes})", "method-through-class"),
+                 (f"np.ndarray.reshape({a}, {shape})", "method-through-class"),
+                 (f"np.ndarray.ravel({a})", "method-through-class")]
+        text, gate = self.pick([(t, g) for t, g in forms if gate_on(g)] or [(None, None)])
+        if text is None:
+            return None
+        return [f"{self.fresh()} = {text}"], {"layout", gate}
+
+    def stmt_zero_base(self):
+        """Exact zeros where a derivative has a removable 0 * inf: powers of 0, x ** 0, hypot(0, 0)."""
+        a = self.operand()
+        form = self.pick(["np.maximum({a}, 0.0) ** 2.5", "np.power(np.maximum({a}, 0.0), 3)",
+                          "0.0 ** (1.5 + np.tanh({a}))", "{a} ** 0", "np.maximum({a}, 0.0) ** 0",
+                          "np.hypot(np.maximum({a}, 0.0), np.maximum({a}, 0.0))", "np.power(0.0, 2.0 + {a} * {a})"])
+        return [f"{self.fresh()} = {form.format(a=a)}"], {"zero_base"}
+
     def stmt_global_fn(self):
         fns = [p.spelling for p in UFUNCS_1 if p.registered or gate_on("unregistered")]
         g = f"ACT{len(self.globals) + 1}"
@@ -932,13 +975,14 @@ class Gen:
         floats = self.floats()
         candidates = list(dict.fromkeys([n for n in reversed(self.changed) if n in floats]
                                         + [n for n in reversed(floats) if n not in self.params]))
-        chosen = candidates[:self.integer(1, 3)] if candidates else []
+        chosen = ([c for i, c in enumerate(candidates) if i == 0 or self.chance(0.6)][:6]) if candidates else []
         if not chosen or self.chance(0.3):
             chosen.append(self.pick([p for p in self.params if p in floats]))
         terms = []
         for name in chosen:
             form = self.pick(["np.sum(np.sin({a}))", "np.sum({a} * {a})", "np.sum(np.cos({a}) * 0.5)",
-                              "np.sum(np.tanh(1.3 * {a} + 0.2))", POSITIONAL_READOUT, POSITIONAL_READOUT])
+                              "np.sum(np.tanh(1.3 * {a} + 0.2))", POSITIONAL_READOUT, POSITIONAL_READOUT,
+                              POSITIONAL_READOUT, POSITIONAL_READOUT])
             terms.append(form.format(a=name))
         ret = f"return {' + '.join(terms)}"
         # the whole function must run cleanly and return a finite number
