@@ -18,6 +18,7 @@ from .errors import (
     NonScalarOutputError,
     RuleDefinitionError,
     SourceUnavailableError,
+    StaleSourceError,
     TransformError,
     UnsupportedArgumentError,
     UnsupportedSyntaxError,
@@ -27,7 +28,7 @@ from .rules.notation import adjoint, d, nondifferentiable, stop_gradient
 
 __all__ = [
     "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
-    "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "TransformError",
+    "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "StaleSourceError", "TransformError",
     "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable",
     "source", "stop_gradient", "value_and_grad", "vjp",
 ]

@@ -3,7 +3,14 @@
 `grad(f)` transforms `f` once, at the call, so unsupported code fails where
 it is written (not on the first training step); the result is cached per
 (code, options) and bound to `f`'s own globals and closure cells. The
-returned function *is* the generated function: calling it costs nothing more.
+returned function *is* the generated function: calling it costs nothing more
+than one identity test per function or module it was derived for (rebound
+since: it derives the gradient again).
+
+The cache holds the user's code weakly (functions made at run time, by exec or
+a notebook cell run again, go with their code), keeps a few transforms per key
+(one per binding of the names a function reads: `ACT = np.tanh` then `np.sin`),
+and never makes a transform wait for another function's.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import functools
 import inspect
 import threading
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +27,27 @@ from . import pipeline
 from .ad.registry import registry_version
 from .ad.reverse import Mode
 from .codegen import load
-from .errors import SourceUnavailableError, WrtError
-from .frontend.resolve import Namespace
+from .errors import AdtransformError, SourceUnavailableError, WrtError
+from .frontend.resolve import UNBOUND, Namespace
 
 Wrt = int | str | tuple[int | str, ...]
 
-_cache: dict[tuple, pipeline.Transformed] = {}
-_cache_lock = threading.RLock()
+_VARIANTS = 8  # transforms kept per (code, options): one per binding of the names read, most recent first
+
+
+class _Entry:
+    """The transforms of one code object, per (globals, wrt, mode, rule registry version)."""
+
+    def __init__(self) -> None:
+        self.variants: dict[tuple, list[pipeline.Transformed]] = {}
+
+
+_cache: weakref.WeakKeyDictionary[types.CodeType, _Entry] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()  # held only to find or add an entry or a lock: never during a transform
+# One transform of a function at a time (threads asking for the same one wait for it, then hit);
+# other functions, closures of the same code included, never wait.
+_transform_locks: weakref.WeakKeyDictionary[types.FunctionType, threading.Lock] = weakref.WeakKeyDictionary()
+_rederiving = threading.local()
 
 
 def grad(fn: Callable | None = None, wrt: Wrt = 0) -> Callable:
@@ -100,6 +122,10 @@ def _require_function(fn: Callable) -> None:
 def _differentiate(fn: Callable, wrt: Wrt, mode: Mode) -> Callable:
     _require_function(fn)
     indices, is_tuple = _wrt_indices(fn, wrt)
+    return _bound_gradient(fn, indices, is_tuple, mode)
+
+
+def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:
     transformed = _transform_cached(fn, indices, is_tuple, mode)
     out = load.bind(transformed.loaded, fn)
     out.__name__ = fn.__name__
@@ -111,22 +137,71 @@ def _differentiate(fn: Callable, wrt: Wrt, mode: Mode) -> Callable:
     return out
 
 
+def rederived(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:
+    """The gradient of `fn` for the names as bound now: called by a generated function whose names changed."""
+    depth = getattr(_rederiving, "depth", 0)
+    if depth > 2:
+        raise AdtransformError(f"the functions and modules {fn.__qualname__} reads keep changing while its "
+                               f"gradient is called (rebound from another thread?)")
+    _rederiving.depth = depth + 1
+    try:
+        return _bound_gradient(fn, indices, is_tuple, mode)
+    finally:
+        _rederiving.depth = depth
+
+
 def _transform_cached(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool,
                       mode: Mode) -> pipeline.Transformed:
-    key = (fn.__code__, id(fn.__globals__), indices, is_tuple, mode, registry_version())
+    key = (id(fn.__globals__), indices, is_tuple, mode, registry_version())
     with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and _still_resolves(hit, fn):
+        entry = _cache.get(fn.__code__)
+        if entry is None:
+            entry = _cache[fn.__code__] = _Entry()
+    hit = _find(entry, key, fn)
+    if hit is not None:
+        return hit
+    with _cache_lock:
+        lock = _transform_locks.setdefault(fn, threading.Lock())
+    with lock:
+        hit = _find(entry, key, fn)
+        if hit is not None:
             return hit
         transformed = pipeline.gradient(fn, indices, wrt_is_tuple=is_tuple, mode=mode)
-        _cache[key] = transformed
+        with _cache_lock:
+            version = key[-1]
+            for stale in [k for k in entry.variants if k[-1] != version]:  # rules registered since
+                del entry.variants[stale]
+            variants = entry.variants.get(key, [])
+            entry.variants[key] = [transformed, *variants][:_VARIANTS]
         return transformed
 
 
-def _still_resolves(hit: pipeline.Transformed, fn: types.FunctionType) -> bool:
-    """The cached transform assumed `np` (etc.) meant particular objects; check they still do."""
+def _find(entry: _Entry, key: tuple, fn: types.FunctionType) -> pipeline.Transformed | None:
+    variants = entry.variants.get(key, ())
+    if not variants:
+        return None
     namespace = Namespace(fn)
-    return all(id(namespace.lookup(name)) == ident for name, ident in hit.callee_roots)
+    for transformed in variants:
+        if _still_resolves(transformed, namespace):
+            if transformed is not variants[0]:
+                with _cache_lock:
+                    current = entry.variants.get(key, [])
+                    if any(t is transformed for t in current):
+                        entry.variants[key] = [transformed, *(t for t in current if t is not transformed)]
+            return transformed
+    return None
+
+
+def _still_resolves(hit: pipeline.Transformed, namespace: Namespace) -> bool:
+    """The transform relied on `np.tanh` (etc.) meaning particular objects: check they still do
+    (the same test the generated function makes when it is called)."""
+    for path, expected, identity in hit.dependencies:
+        obj = namespace.lookup(path[0])
+        for attr in path[1:]:
+            obj = getattr(obj, attr, UNBOUND)
+        if (obj if identity else obj.__class__) is not expected:
+            return False
+    return True
 
 
 def _wrt_indices(fn: types.FunctionType, wrt: Wrt) -> tuple[tuple[int, ...], bool]:

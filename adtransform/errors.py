@@ -55,6 +55,10 @@ class SourceUnavailableError(AdtransformError):
     """The function's source code cannot be read (builtin, C function, REPL lambda)."""
 
 
+class StaleSourceError(SourceUnavailableError):
+    """The function's source file no longer holds the code that runs (edited after it was imported)."""
+
+
 class WrtError(AdtransformError, ValueError):
     """The `wrt` argument does not name parameters of the function."""
 

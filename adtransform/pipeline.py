@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import types
 from dataclasses import dataclass
+from typing import Any
 
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
@@ -15,30 +16,56 @@ from .canonicalize import anf, aug_assign, conditionals, iterables, loop_exits, 
 from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
-from .frontend.resolve import Namespace
+from .frontend.resolve import UNBOUND, Namespace, Ref
 from .guard import transform_guarded
 from .ir import lower
-from .ir.nodes import Function, Op, walk
+from .ir.nodes import Function
 from .ir.printer import format_function
 from .ir.verify import verify
 from .optimize.fixed_point import optimize, optimize_primal
 from .syntax.naming import Namer
+
+# A free name (or module attribute path) the transform read, the object it found, and whether the
+# transform relied on that very object (a function, module or class: its rule, its facts) or only on
+# its type (data: a global array is read again at each call, so rebinding it to another array is fine).
+Dependency = tuple[tuple[str, ...], Any, bool]
 
 
 @dataclass(frozen=True)
 class Transformed:
     loaded: load.Loaded
     name: str
-    callee_roots: tuple[tuple[str, int], ...]  # free names the transform resolved, for cache validation
+    dependencies: tuple[Dependency, ...]  # what the transform resolved: validated at each call and cache hit
+
+
+class _RecordingNamespace(Namespace):
+    """Records every free name and module attribute path the stages resolve, with what they found."""
+
+    def __init__(self, fn: types.FunctionType):
+        super().__init__(fn)
+        self.read: dict[tuple[str, ...], Any] = {}
+
+    def lookup(self, identifier: str) -> Any:
+        value = super().lookup(identifier)
+        if value is not UNBOUND:
+            self.read.setdefault((identifier,), value)
+        return value
+
+    def resolve(self, path: tuple[str, ...]) -> Ref:
+        ref = super().resolve(path)
+        if ref.obj is not UNBOUND:
+            self.read.setdefault(ref.path, ref.obj)
+        return ref
 
 
 def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     """The stages up to SSA IR: the user's function as verified IR."""
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
-    namespace = Namespace(fn)
+    namespace = _RecordingNamespace(fn)
     array_params = fence.check(node, info, namespace)    # refuse early, while nodes point at user code
     local_names, all_names = resolve.scan_names(node)
+    namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params)
     iterables.transform(node, ctx)                       # loops over sequences -> loops over range()
     returns.transform(node, ctx)                         # one `return`, last; may add `break` to loops
@@ -95,19 +122,55 @@ def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
     if adjoint.guard is not None or emit.may_raise_on_floats(adjoint):
         # calls breaking the body's rank assumption go here, and calls whose Python floats raise
         # (from the general version: the same code again, with NumPy scalars for Python floats)
-        general = load.Deferred(lambda: _gradient(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode,
-                                                  versioned=False).loaded)
+        general = load.Deferred(lambda user_fn: _gradient(user_fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode,
+                                                          versioned=False).loaded)
         fallback = (namer.fresh(f"{name}_general" if versioned else f"{name}_numpy"), general)
     emitted = emit.emit(adjoint, name=name, docstring=doc, line_text=info.line_text, namer=namer,
                         user_lookup=ctx.namespace.lookup, user_locals=ctx.locals, fallback=fallback,
                         general=not versioned)
-    loaded = load.compile_source(emitted.text, name, emitted.injected, fn.__code__.co_freevars)
-    return Transformed(loaded, name, _callee_roots(primal, ctx, emitted.shared))
+    # (a name the generated code binds to a helper of its own cannot be read there as the user's)
+    dependencies = tuple(d for d in _dependencies(ctx.namespace) if d[0][0] not in emitted.injected)
+    text, injected = emitted.text, emitted.injected
+    if versioned and dependencies:                       # the general version is only reached past this check
+        text, injected = _guard_dependencies(text, injected, dependencies, adjoint, name, doc, namer,
+                                             load.Rederive(wrt, wrt_is_tuple, mode))
+    loaded = load.compile_source(text, name, injected, fn.__code__.co_freevars)
+    return Transformed(loaded, name, dependencies)
 
 
-def _callee_roots(primal: Function, ctx: Context, shared: dict[str, object]) -> tuple[tuple[str, int], ...]:
-    roots = {op.callee.ref.path[0] for op in walk(primal.body) if isinstance(op, Op) and op.callee.ref is not None}
-    return tuple(sorted((r, id(ctx.namespace.lookup(r))) for r in roots | set(shared)))
+def _dependencies(namespace: Namespace) -> tuple[Dependency, ...]:
+    """What the transform read from outside the function, minus the function's own locals."""
+    read = getattr(namespace, "read", {})
+    local = getattr(namespace, "locals", set())
+    return tuple((path, obj, _relied_on_identity(obj)) if _relied_on_identity(obj) else (path, type(obj), False)
+                 for path, obj in sorted(read.items()) if path[0] not in local)
+
+
+def _relied_on_identity(obj: Any) -> bool:
+    return callable(obj) or isinstance(obj, types.ModuleType)
+
+
+def _guard_dependencies(text: str, injected: dict[str, Any], dependencies: tuple[Dependency, ...],
+                        adjoint: Function, name: str, doc: str, namer: Any,
+                        rederive: load.Rederive) -> tuple[str, dict[str, Any]]:
+    """First thing in the generated function: are the names it was derived for bound as they were?
+    Otherwise (`ACT = np.sin` after `grad(f)` saw `np.tanh`) the gradient of what is called now."""
+    injected = dict(injected)
+    tests = []
+    for path, expected, identity in dependencies:
+        seen = namer.fresh("_".join(path) + ("_seen" if identity else "_type"))
+        injected[seen] = expected
+        spelled = ".".join(path) + ("" if identity else ".__class__")
+        tests.append(f"{spelled} is not {seen}")
+    again = namer.fresh(f"{name}_rederived")
+    injected[again] = rederive
+    head = text.split("\n", 1)[0] + "\n" + emit.docstring_text(doc) + "\n"
+    assert text.startswith(head), "internal: the generated function starts with its signature and docstring"
+    indent = emit.INDENT
+    guard = (f"{indent}# derived for these bindings; if one changed, the gradient of what is called now\n"
+             f"{indent}if {' or '.join(tests)}:\n"
+             f"{indent * 2}return {emit.fallback_call(adjoint, again)}\n")
+    return head + guard + text[len(head):], injected
 
 
 def _debug(stage: str, fn: Function) -> None:

@@ -233,7 +233,7 @@ def last_value(x, n):
 
 def test_names_bound_inside_a_loop_and_the_loop_variable_are_read_after_it():
     check_grad(last_value, (0.7, 3))
-    with pytest.raises(TypeError):  # zero iterations: Python raises UnboundLocalError here
+    with pytest.raises(UnboundLocalError):  # zero iterations: as Python raises
         ad.grad(last_value)(0.7, 0)
 
 

@@ -1079,7 +1079,271 @@ METHODS = [
 ]
 
 
-RULES = OPERATORS + MATH + NUMPY_ELEMENTWISE + REDUCTIONS + LINALG + SHAPING + METHODS
+# ==========================================================================
+# rules added or fixed for issue 10 (trust): functions once taken to be
+# non-differentiable, arguments once ignored, points once giving NaN
+# ==========================================================================
+
+
+def frac(rng, shape):  # k + (0.2 .. 0.8): away from the jumps of x % 1.0
+    return rng.integers(-3, 4, shape) + rng.uniform(0.2, 0.8, shape)
+
+
+def half_steps(rng, shape):  # with `period`: x / y stays within 0.25 of k + 1/2 (no jump of the quotient)
+    return (rng.integers(-4, 4, shape) + 0.5) * 2.5 + rng.uniform(-0.3, 0.3, shape)
+
+
+def period(rng, shape):
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(2.45, 2.55, shape)
+
+
+def step_size(rng, shape):  # np.arange(0.5, 4.0, s) keeps 5 elements
+    return rng.uniform(0.72, 0.86, shape)
+
+
+def tr_mod_const(x):
+    return np.sum((x % 1.0) ** 2)
+
+
+def tr_mod(x, y):
+    return np.sum(np.sin(x % y))
+
+
+def tr_np_mod(x, y):
+    return np.sum(np.sin(np.mod(x, y)))
+
+
+def tr_np_remainder(x, y):
+    return np.sum(np.sin(np.remainder(x, y)))
+
+
+def tr_np_fmod(x, y):
+    return np.sum(np.sin(np.fmod(x, y)))
+
+
+def tr_math_fmod(x, y):
+    return math.sin(math.fmod(x, y))
+
+
+def tr_math_remainder(x, y):
+    return math.sin(math.remainder(x, y))
+
+
+def tr_math_copysign(x, y):
+    return math.copysign(x, y) ** 3
+
+
+def tr_np_copysign(x, y):
+    return np.sum(np.copysign(x, y) ** 3)
+
+
+def tr_math_degrees(x):
+    return math.sin(math.degrees(x) / 50.0) + math.radians(x) ** 2
+
+
+def tr_full(v, w):
+    return np.sum(np.sin(np.full((3, 4), v) * w))
+
+
+def tr_full_like(v, w):
+    return np.sum(np.sin(np.full_like(w, v) * w))
+
+
+def tr_arange_start(a):
+    return np.sum(np.sin(np.arange(a, a + 3.0) * np.arange(1.0, 4.0)))
+
+
+def tr_arange_step(s):
+    return np.sum(np.sin(np.arange(0.5, 4.0, s)))
+
+
+def tr_linspace(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 7) * np.arange(7.0)))
+
+
+def tr_linspace_open(a, b):
+    return np.sum(np.sin(np.linspace(a, b, num=5, endpoint=False) * np.arange(5.0)))
+
+
+def tr_linspace_axis(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 4, axis=-1)))
+
+
+def tr_fmax(x, y):
+    return np.sum(np.sin(np.fmax(x, y)))
+
+
+def tr_fmin(x, y):
+    return np.sum(np.sin(np.fmin(x, y)))
+
+
+def tr_hypot(x, y):
+    return np.sum(np.sin(np.hypot(x, y)))
+
+
+def small_ints(rng, shape):  # exponents 0 .. 3 (0: the term whose derivative was 0 * 0 ** -1)
+    return rng.integers(0, 4, shape).astype(float)
+
+
+def tr_pow_int_exponents(x, n):
+    return np.sum(np.sin(x ** n))
+
+
+def tr_max_initial(x):
+    return np.sum(np.sin(np.max(x, axis=-1, initial=0.0)))
+
+
+def tr_max_where(x):
+    return np.sum(np.sin(np.max(x, axis=0, where=x < 0.5, initial=-5.0)))
+
+
+def tr_sum_initial(x):
+    return np.sum(np.sin(np.sum(x, axis=(0, -1), keepdims=True, initial=0.5)))
+
+
+def tr_mean_negative_axes(x):
+    return np.sum(np.sin(np.mean(x, axis=(-1, 0))))
+
+
+def tr_ravel_f(x, w):
+    return np.sum(x.ravel("F") * w)
+
+
+def tr_reshape_f(x, w):
+    return np.sum(np.reshape(x, (-1,), order="F") * w)
+
+
+def tr_flatten_f(x, w):
+    return np.sum(x.flatten("F") * w)
+
+
+def tr_ravel_a_transposed(x, w):
+    return np.sum(x.T.ravel("A") * w)
+
+
+def tr_ravel_k_transposed(x, w):
+    return np.sum(np.ravel(x.T, "K") * w)
+
+
+def tr_method_reshape_a(x, w):
+    return np.sum(x.T.reshape(-1, order="A") * w)
+
+
+def tr_transpose_negative(x, w):
+    return np.sum(np.transpose(x, (-1, 0, -2)) * w)
+
+
+def tr_transpose_method_negative(x, w):
+    return np.sum(x.transpose(1, -1, 0) * w)
+
+
+def tr_class_reshape(x, w):
+    return np.sum(np.ndarray.reshape(x, -1) * w)
+
+
+def tr_class_transpose(x, w):
+    return np.sum(np.ndarray.transpose(x) * w)
+
+
+def tr_class_sum(x):
+    return np.sum(np.sin(np.ndarray.sum(x, 0)))
+
+
+def tr_class_max(x):
+    return np.sum(np.sin(np.ndarray.max(x, axis=-1)))
+
+
+def tr_class_dot(x, y):
+    return np.sum(np.sin(np.ndarray.dot(x, y)))
+
+
+def tr_np_fabs(x):
+    return np.sum(np.sin(np.fabs(x)))
+
+
+def tr_np_angles(x):
+    return np.sum(np.sin(np.deg2rad(x * 30.0)) + np.radians(x) ** 2 + np.sin(np.rad2deg(x) / 50.0) + np.degrees(x))
+
+
+def tr_logaddexp(x, y):
+    return np.sum(np.sin(np.logaddexp(x, y)) + np.logaddexp2(x, y) ** 2)
+
+
+def tr_clip(x, lo):
+    return np.sum(np.sin(np.clip(x, lo, 0.9)) + np.clip(x, None, 0.3) ** 2)
+
+
+def tr_clip_method(x, hi):
+    return np.sum(np.sin(x.clip(-0.1, hi)))
+
+
+BIN_PERIOD = [
+    ("scalar,scalar", [None, None], F64),
+    ("vec,vec", [(5,), (5,)], F64),
+    ("mat,row", [(3, 4), (4,)], F64),
+    ("scalar,mat", [None, (3, 4)], F64),
+    ("f32 mat,mat", [(3, 4), (3, 4)], F32),
+]
+FILL = [("scalar", [None, (3, 4)], F64), ("row", [(4,), (3, 4)], F64), ("f32 row", [(4,), (3, 4)], F32)]
+ENDS = [("scalar,scalar", [None, None], F64), ("vec,vec", [(3,), (3,)], F64), ("f32 vec,vec", [(3,), (3,)], F32)]
+ORDERED = [
+    ("mat", [(3, 4), (12,)], F64),
+    ("3d", [(2, 3, 2), (12,)], F64),
+    ("f32", [(3, 4), (12,)], F32),
+]
+TRANSPOSED3 = [("3d", [(2, 3, 4), (4, 2, 3)], F64), ("f32 3d", [(2, 3, 4), (4, 2, 3)], F32)]
+
+TRUST = [
+    Rule("x%1.0", tr_mod_const, (frac,), [("vec", [(5,)], F64), ("scalar", [None], F64), ("f32", [(3, 4)], F32)]),
+    Rule("x%y", tr_mod, (half_steps, period), BIN_PERIOD),
+    Rule("np.mod", tr_np_mod, (half_steps, period), BIN_PERIOD),
+    Rule("np.remainder", tr_np_remainder, (half_steps, period), BIN_PERIOD),
+    Rule("np.fmod", tr_np_fmod, (half_steps, period), BIN_PERIOD),
+    Rule("math.fmod", tr_math_fmod, (half_steps, period), SCALAR2),
+    Rule("math.remainder", tr_math_remainder, (half_steps, period), SCALAR2),
+    Rule("math.copysign", tr_math_copysign, (nonzero, nonzero), SCALAR2),
+    Rule("np.copysign", tr_np_copysign, (nonzero, nonzero), BIN_PERIOD),
+    Rule("math.degrees,radians", tr_math_degrees, (real,), SCALAR),
+    Rule("np.fabs", tr_np_fabs, (nonzero,), UNARY),
+    Rule("np.deg2rad,radians,rad2deg,degrees", tr_np_angles, (real,), UNARY),
+    Rule("np.logaddexp,logaddexp2", tr_logaddexp, (real, real), BIN_PERIOD),
+    Rule("np.clip", tr_clip, (grid_a, grid_b), BIN_PERIOD),
+    Rule("x.clip", tr_clip_method, (grid_a, grid_b), [*BIN_PERIOD[1:3], BIN_PERIOD[4]]),
+    Rule("np.full", tr_full, (real, real), FILL, wrt=0),
+    Rule("np.full_like", tr_full_like, (real, real), FILL, wrt=0),
+    Rule("np.arange(a,a+3)", tr_arange_start, (real,), SCALAR),
+    Rule("np.arange(step)", tr_arange_step, (step_size,), SCALAR),
+    Rule("np.linspace", tr_linspace, (real, real), SCALAR2),
+    Rule("np.linspace(endpoint=False)", tr_linspace_open, (real, real), SCALAR2),
+    Rule("np.linspace(axis=-1)", tr_linspace_axis, (real, real), ENDS),
+    Rule("np.fmax", tr_fmax, (grid_a, grid_b), BIN_PERIOD),
+    Rule("np.fmin", tr_fmin, (grid_a, grid_b), BIN_PERIOD),
+    Rule("np.hypot", tr_hypot, (nonzero, nonzero), BIN_PERIOD),
+    Rule("x**n(n=0..3)", tr_pow_int_exponents, (real, small_ints),
+         [("vec", [(6,), (6,)], F64), ("mat,row", [(3, 4), (4,)], F64), ("f32", [(3, 4), (3, 4)], F32)], wrt=0),
+    Rule("np.max(axis=-1,initial)", tr_max_initial, (distinct,), R_AX1),
+    Rule("np.max(where,initial)", tr_max_where, (distinct,), R_AX1),
+    Rule("np.sum(axis=(0,-1),keepdims,initial)", tr_sum_initial, (real,), RED3),
+    Rule("np.mean(axis=(-1,0))", tr_mean_negative_axes, (real,), [*RED3, ("f32 3d", [(2, 3, 4)], F32)]),
+    Rule("x.ravel('F')", tr_ravel_f, (real, real), ORDERED, wrt=0),
+    Rule("np.reshape(order='F')", tr_reshape_f, (real, real), ORDERED, wrt=0),
+    Rule("x.flatten('F')", tr_flatten_f, (real, real), ORDERED, wrt=0),
+    Rule("x.T.ravel('A')", tr_ravel_a_transposed, (real, real), ORDERED, wrt=0),
+    Rule("np.ravel(x.T,'K')", tr_ravel_k_transposed, (real, real), ORDERED, wrt=0),
+    Rule("x.T.reshape(order='A')", tr_method_reshape_a, (real, real), ORDERED, wrt=0),
+    Rule("np.transpose(x,(-1,0,-2))", tr_transpose_negative, (real, real), TRANSPOSED3, wrt=0),
+    Rule("x.transpose(1,-1,0)", tr_transpose_method_negative, (real, real),
+         [("3d", [(2, 3, 4), (3, 4, 2)], F64)], wrt=0),
+    Rule("np.ndarray.reshape(x,-1)", tr_class_reshape, (real, real), ORDERED, wrt=0),
+    Rule("np.ndarray.transpose(x)", tr_class_transpose, (real, real),
+         [("mat", [(3, 4), (4, 3)], F64), ("3d", [(2, 3, 4), (4, 3, 2)], F64)], wrt=0),
+    Rule("np.ndarray.sum(x,0)", tr_class_sum, (real,), R_AX0),
+    Rule("np.ndarray.max(x,axis=-1)", tr_class_max, (distinct,), R_AX1),
+    Rule("np.ndarray.dot", tr_class_dot, (real, real), DOT[:3]),
+]
+
+
+RULES = OPERATORS + MATH + NUMPY_ELEMENTWISE + REDUCTIONS + LINALG + SHAPING + METHODS + TRUST
 
 
 # ==========================================================================

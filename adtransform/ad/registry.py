@@ -42,6 +42,12 @@ class AdjointRule:
         for name, param in self.signature.parameters.items():
             if name not in arguments and param.default is not param.empty:
                 arguments[name] = Const(param.default)
+            # A parameter annotated with the values the rule handles (rules/notation.py `Accepts`)
+            # refuses the others: the call then fails to bind, with the reason.
+            refuse = getattr(param.annotation, "refuse", None)
+            reason = refuse(arguments[name]) if refuse is not None and name in arguments else None
+            if reason:
+                raise TypeError(f"`{name}=`: {reason}")
         return arguments
 
 

@@ -94,6 +94,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
                                    [var, Const(var.name), *([] if array_params[var.name] else [Const(True)])],
                                    line=None)
              for var in params if var.name in array_params and var not in wrt_vars]
+    # Every other argument too: an np.matrix, a masked array or a complex value changes what the code means.
+    body += [runtime_refs.check_op("ensure_argument", [var, Const(var.name)], line=None)
+             for var in params if var.name not in array_params and var not in wrt_vars]
     checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)
@@ -236,7 +239,9 @@ class _Backward:
             raise NoAdjointRuleError(
                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})",
                 self.location(op), f"call of `{op.callee}`") from None
-        wanted = {name for name, operand in bound.items() if active.is_active(operand)}
+        # A `*args` parameter binds a tuple: it is wanted when any of its items is active.
+        wanted = {name for name, operand in bound.items()
+                  if any(active.is_active(o) for o in (operand if isinstance(operand, tuple) else (operand,)))}
         for name in sorted(wanted - set(template.contributions)):
             if name not in rule.nondiff:
                 raise NoAdjointRuleError(

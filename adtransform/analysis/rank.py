@@ -217,7 +217,10 @@ def _forward(op: Op, ranks: Ranks, ints: set[Var]) -> bool:
         inputs = [rank_of(a, ranks) for a in op.args]
         rank = max(inputs) if inputs and None not in inputs else None
     elif kind is Kind.REDUCTION:
-        bound = lookup_adjoint(op.callee.key).bind(op.args, op.kwargs)
+        try:
+            bound = lookup_adjoint(op.callee.key).bind(op.args, op.kwargs)
+        except TypeError:
+            return False  # a call the rule refuses (reverse mode reports it where it matters)
         axis, keepdims = bound.get("axis", Const(None)), bound.get("keepdims", Const(False))
         if axis == Const(None) and keepdims == Const(False):
             rank = 0

@@ -76,6 +76,14 @@ class _Names:
         self.readable: set[Var] = set()  # values named after the user's variables: always spelled out
         self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
         self.var_names: set[str] = set()  # every value's name: a shared name must not be one of them
+        self.unused_name: str | None = None
+
+    def unused(self) -> str:
+        """The target of a loop that does not read it: `_`, unless that is a name of the user's."""
+        if self.unused_name is None:
+            taken = self.namer.is_taken("_") or "_" in self.var_names  # the function mentions `_`
+            self.unused_name = self.namer.fresh("unused") if taken else "_"
+        return self.unused_name
 
     def builtin(self, obj: Any) -> gast.expr:
         """A builtin the generated code calls itself (`range`, `slice`): the user's name for it if that
@@ -116,13 +124,13 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     names = _Names(namer, user_lookup, user_locals)
     names.reads, names.widths, names.readable = read_counts(fn), _record_widths(fn), fn.readable
     names.var_names = _var_names(fn)
-    fallback_call = None
+    fallback_expr = None
     if fallback is not None:
         names.injected[fallback[0]] = fallback[1]
-        fallback_call = _fallback_call(fn, fallback[0])
+        fallback_expr = fallback_call(fn, fallback[0])
         if fn.guard is not None:
-            names.guard = (fn.guard, fallback_call)
-    lines = [_signature(fn, name), _docstring(docstring)]
+            names.guard = (fn.guard, fallback_expr)
+    lines = [_signature(fn, name), docstring_text(docstring)]
 
     def pack(layout: Any) -> gast.expr:
         # Read names only now: emitting the body decides how loop results are spelled.
@@ -130,7 +138,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             return _operand(fn.returns[layout], names)
         return build.tuple_([pack(x) for x in layout])
 
-    if fn.pullback_param is None and fallback_call is not None and (_reads_python_floats(fn)
+    if fn.pullback_param is None and fallback_expr is not None and (_reads_python_floats(fn)
                                                                     or may_raise_on_floats(fn)):
         # Python floats (read from vectors, or passed in) raise where NumPy scalars give inf or nan
         # (overflow, division by zero): such calls go to the general version, computing as NumPy does.
@@ -152,7 +160,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
             lines.append(f"{INDENT * 2}if not {check}({', '.join(params)}):")
             lines.append(f"{INDENT * 3}raise")
             lines += [f"{INDENT * 2}{p} = {convert}({p})" for p in params]
-        lines.append(f"{INDENT * 2}return {fallback_call}")
+        lines.append(f"{INDENT * 2}return {fallback_expr}")
     elif fn.pullback_param is None:
         lines += _block(fn.body, names, line_text, INDENT)
         lines.append(INDENT + to_source(build.return_(pack(fn.layout))))
@@ -375,7 +383,7 @@ def _store(op: Op, names: _Names) -> list[str]:
     return lines
 
 
-def _fallback_call(fn: Function, callee: str) -> str:
+def fallback_call(fn: Function, callee: str) -> str:
     """`general(a, b, c=c)`: every parameter passed on as it came (keyword-only ones by name)."""
     args = [p.var.name if p.kind is not ParamKind.KEYWORD_ONLY else f"{p.var.name}={p.var.name}"
             for p in fn.params]
@@ -396,7 +404,7 @@ def _loop(loop: Loop, names: _Names, line_text: Callable[[int], str], indent: st
         start, stop, step = loop.iter_args
         args = [stop] if start == Const(0) and step == Const(1) else [start, stop] if step == Const(1) else [
             start, stop, step]
-        target = names.var(loop.target) if loop.target is not None else "_"
+        target = names.var(loop.target) if loop.target is not None else names.unused()
         head = f"for {target} in {_range_call(loop, args, names)}:"
     else:
         assert not loop.cond_body, "while loops compute their condition in the body"
@@ -491,7 +499,7 @@ def _signature(fn: Function, name: str) -> str:
     return f"def {name}({', '.join(parts)}):"
 
 
-def _docstring(text: str) -> str:
+def docstring_text(text: str) -> str:
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return f'{INDENT}"""{body}"""'
 

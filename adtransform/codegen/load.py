@@ -5,7 +5,8 @@ variables (the user's own free variables and the injected helpers), so the
 generated function reads globals exactly as the original does (rebinding a
 global array is seen) while helpers are fast closure loads and never touch
 the user's module. The text is registered in `linecache` under a unique
-`<adtransform: name>` filename: tracebacks, pdb and inspect.getsource show it.
+`<adtransform: name>` filename: tracebacks, pdb and inspect.getsource show it,
+for as long as the generated code lives (the entry goes with it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import itertools
 import linecache
 import threading
 import types
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +56,7 @@ def compile_source(text: str, name: str, injected: dict[str, Any], user_freevars
     inner_code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == inner.name)
     lines = text.splitlines(keepends=True)
     linecache.cache[filename] = (len(text), None, lines, filename)
+    weakref.finalize(inner_code, linecache.cache.pop, filename, None)
     return Loaded(inner_code, text, filename, dict(injected))
 
 
@@ -64,15 +67,15 @@ class Deferred:
     building it costs as much as the rest of the transform (it is the same transform again).
     """
 
-    def __init__(self, build: Callable[[], Loaded]):
-        self._build = build
+    def __init__(self, build: Callable[[types.FunctionType], Loaded]):
+        self._build = build  # given the user's function when needed: the cache holds no reference to it
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
 
-    def loaded(self) -> Loaded:
+    def loaded(self, fn: types.FunctionType) -> Loaded:
         with self._lock:
             if self._loaded is None:
-                self._loaded = self._build()
+                self._loaded = self._build(fn)
             return self._loaded
 
 
@@ -82,10 +85,26 @@ def _bind_deferred(deferred: Deferred, fn: types.FunctionType) -> Callable[..., 
     def general(*args: Any, **kwargs: Any) -> Any:
         nonlocal bound
         if bound is None:
-            bound = bind(deferred.loaded(), fn)
+            bound = bind(deferred.loaded(fn), fn)
         return bound(*args, **kwargs)
 
     return general
+
+
+class Rederive:
+    """Where a generated function goes when a name it was derived for is bound to something else
+    now: the gradient of the function as it reads now (transformed again, or found in the cache)."""
+
+    def __init__(self, wrt: tuple[int, ...], wrt_is_tuple: bool, mode: Any):
+        self.wrt, self.wrt_is_tuple, self.mode = wrt, wrt_is_tuple, mode
+
+    def bind(self, fn: types.FunctionType) -> Callable[..., Any]:
+        from .. import api  # (api imports this module)
+
+        def rederived(*args: Any, **kwargs: Any) -> Any:
+            return api.rederived(fn, self.wrt, self.wrt_is_tuple, self.mode)(*args, **kwargs)
+
+        return rederived
 
 
 def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
@@ -100,6 +119,8 @@ def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
                 value = bind(value, fn)
             elif isinstance(value, Deferred):
                 value = _bind_deferred(value, fn)
+            elif isinstance(value, Rederive):
+                value = value.bind(fn)
             cells.append(types.CellType(value))
         else:
             cells.append(user_cells[free])

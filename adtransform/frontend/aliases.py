@@ -585,6 +585,18 @@ class _Interpreter:
         return frozenset(sites)
 
 
+def _names_a_class(node: gast.expr, module: Callable[[gast.expr], object]) -> bool:
+    """Whether `node` is a dotted path from a module to a class (`np.ndarray`)."""
+    path: list[str] = []
+    while isinstance(node, gast.Attribute):
+        path.append(node.attr)
+        node = node.value
+    obj = module(node) if path else None
+    for attr in reversed(path):
+        obj = getattr(obj, attr, None)
+    return isinstance(obj, type)
+
+
 def _new_each_time(value: gast.expr) -> bool:
     """Whether `value` builds a new object every time it runs (a call may return one it made before)."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.List)):
@@ -678,6 +690,11 @@ def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
     func = call.func
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
     written = [name for kw in call.keywords if kw.arg == "out" for name in go(kw.value)]
+    if isinstance(func, gast.Attribute) and _names_a_class(func.value, module):
+        # `np.ndarray.reshape(x, -1)`: the method of its first argument, as `x.reshape(-1)`.
+        if func.attr in VIEW_METHODS:
+            return [name for arg in call.args[:1] for name in go(arg)]
+        return written if func.attr in FRESH_METHODS else arguments
     if isinstance(func, gast.Attribute):
         resolved = module(func.value)
         numpy = resolved is np or (resolved is None and isinstance(func.value, gast.Name)

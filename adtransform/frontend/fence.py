@@ -7,11 +7,14 @@ new syntax in a future Python cannot slip through silently.
 
 from __future__ import annotations
 
+import types
+
 import gast
+import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from .aliases import refuse_aliased_updates
-from .resolve import Namespace
+from .resolve import UNBOUND, Namespace, scan_names
 from .source import SourceInfo
 
 _CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` statement"
@@ -67,6 +70,7 @@ def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None 
             if isinstance(child, gast.Return):
                 returns.append(child)
     _check_returns(node, returns, info)
+    _refuse_complex(node, info, namespace)
     return refuse_aliased_updates(node, info, namespace)
 
 
@@ -128,3 +132,95 @@ def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: Sou
     if not valued:
         last = node.body[-1] if node.body else node
         _fail(last, info, "missing `return`", "the function must return a value to have a gradient")
+
+
+_COMPLEX_ADVICE = ("complex numbers are not supported (the derivative rules take no conjugates, so a complex "
+                   "intermediate gives a wrong gradient); compute with the real and imaginary parts as real arrays")
+_COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.lib._scimath_impl", "numpy.emath", "cmath")
+_COMPLEX_NAMES = {"complex", "complex64", "complex128", "complex256", "c8", "c16", "c32", "cfloat", "cdouble",
+                  "csingle", "clongdouble", "clongfloat", "complex_"}
+# Functions whose results may be complex for real arguments.
+_COMPLEX_RESULTS = (np.roots, np.linalg.eig, np.linalg.eigvals)
+
+
+def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None) -> None:
+    """A complex value made inside the function (a `1j` literal, `complex(...)`, `dtype=complex`,
+    np.fft, np.emath, cmath) or read from a global: refused where it is written. Complex arguments
+    are refused when the gradient is called (runtime.checks)."""
+    local = scan_names(node)[0]
+    for child in gast.walk(node):
+        if isinstance(child, gast.Constant) and isinstance(child.value, complex):
+            _fail(child, info, f"complex literal `{child.value!r}`", _COMPLEX_ADVICE)
+        if isinstance(child, gast.keyword) and child.arg == "dtype" and _complex_dtype(child.value, namespace, local):
+            _fail(child.value, info, "complex dtype", _COMPLEX_ADVICE)
+        if isinstance(child, gast.Call) and isinstance(child.func, gast.Attribute) \
+                and child.func.attr in ("astype", "dtype", "view") and child.args \
+                and _complex_dtype(child.args[0], namespace, local):
+            _fail(child.args[0], info, "complex dtype", _COMPLEX_ADVICE)
+        if isinstance(child, gast.Call):
+            for arg in child.args:  # np.zeros(3, "complex"); not "F" (an order as often as a dtype)
+                if isinstance(arg, gast.Constant) and isinstance(arg.value, str) \
+                        and arg.value.lower().lstrip("<>=|") in _COMPLEX_NAMES:
+                    _fail(arg, info, "complex dtype", _COMPLEX_ADVICE)
+        if namespace is not None and isinstance(child, (gast.Name, gast.Attribute)) \
+                and isinstance(getattr(child, "ctx", None), gast.Load):
+            path = _dotted(child)
+            if path is None or path[0] in local:
+                continue
+            obj = namespace.resolve(path).obj
+            what = _complex_object(obj)
+            if what:
+                _fail(child, info, f"`{'.'.join(path)}`, {what}", _COMPLEX_ADVICE)
+            if _makes_subclass(obj):
+                _fail(child, info, f"`{'.'.join(path)}`", _SUBCLASS_ADVICE)
+
+
+_SUBCLASS_ADVICE = ("NumPy's array subclasses give operators and reductions other meanings (np.matrix's `*` is a "
+                    "matrix product, a masked array's mean skips masked entries) than the derivative rules; "
+                    "use plain arrays (`@` for products, the mask as an array of weights)")
+_SUBCLASS_MODULES = ("numpy.ma", "numpy.matrixlib", "numpy.rec", "numpy.char")
+
+
+def _makes_subclass(obj: object) -> bool:
+    """np.matrix, np.asmatrix, np.ma.*: something that makes an ndarray subclass."""
+    if isinstance(obj, type):
+        return issubclass(obj, np.ndarray) and obj is not np.ndarray
+    if any(obj is f for f in (np.asmatrix, np.bmat)):
+        return True
+    module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
+    return isinstance(module, str) and any(module == m or module.startswith(m + ".") for m in _SUBCLASS_MODULES)
+
+
+def _dotted(node: gast.expr) -> tuple[str, ...] | None:
+    parts: list[str] = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return (node.id, *reversed(parts)) if isinstance(node, gast.Name) else None
+
+
+def _complex_object(obj: object) -> str:
+    if obj is UNBOUND:
+        return ""
+    if obj is complex or (isinstance(obj, type) and issubclass(obj, np.complexfloating)):
+        return "a complex type"
+    if isinstance(obj, (complex, np.complexfloating)) or (isinstance(obj, np.ndarray) and obj.dtype.kind == "c"):
+        return "a complex value"
+    if any(obj is f for f in _COMPLEX_RESULTS):
+        return "a function whose results may be complex"
+    module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
+    if isinstance(module, str) and any(module == m or module.startswith(m + ".") for m in _COMPLEX_MODULES):
+        return "a function of complex numbers"
+    return ""
+
+
+def _complex_dtype(value: gast.expr, namespace: Namespace | None, local: set[str]) -> bool:
+    if isinstance(value, gast.Constant) and isinstance(value.value, str):
+        try:
+            return np.dtype(value.value).kind == "c"
+        except TypeError:
+            return False
+    path = _dotted(value)
+    if path is None or namespace is None or path[0] in local:
+        return False
+    return bool(_complex_object(namespace.resolve(path).obj))

@@ -69,14 +69,33 @@ class Namespace:
         return self.builtins.get(identifier, UNBOUND)
 
     def resolve(self, path: tuple[str, ...]) -> Ref:
-        """Follow `a.b.c` through modules; stop before the first non-module object."""
+        """Follow `a.b.c` through modules and built-in classes; stop before any other object.
+
+        A method reached through its class (`np.ndarray.reshape(x, -1)`) is the primitive the
+        bound method `x.reshape(-1)` calls, and is differentiated by the same rule. Only classes
+        whose attributes cannot be rebound (`np.ndarray`, `float`) are followed: what a name
+        means there cannot change after the transform. A user's class stays a value read at run
+        time, and `C.f(x)` a method call on it.
+        """
         obj = self.lookup(path[0])
         taken = 1
-        while taken < len(path) and isinstance(obj, types.ModuleType) and hasattr(obj, path[taken]):
+        while taken < len(path) and (isinstance(obj, types.ModuleType) or _immutable_class(obj)) \
+                and hasattr(obj, path[taken]):
             obj = getattr(obj, path[taken])
             taken += 1
         root = self.lookup(path[0])
         return Ref(path[:taken], obj, self.scope, root if self.scope is Scope.INJECTED else None)
+
+
+_IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: the class's attributes cannot be set
+_HEAP_TYPE = 1 << 9       # Py_TPFLAGS_HEAPTYPE: a class made by a `class` statement (or type())
+
+
+def _immutable_class(obj: Any) -> bool:
+    if not isinstance(obj, type):
+        return False
+    flags = obj.__flags__
+    return bool(flags & _IMMUTABLE_TYPE) or not flags & _HEAP_TYPE
 
 
 def local_names(node: gast.FunctionDef) -> set[str]:

@@ -15,6 +15,7 @@ from ..canonicalize.anf import is_constant, literal_value
 from ..context import Context
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..frontend.resolve import UNBOUND, Ref, Scope
+from ..runtime.checks import Unassigned
 from ..syntax.parse import to_source
 from .nodes import (
     Callee,
@@ -125,7 +126,7 @@ class _Lowerer:
             param = self.define(name)
             if name in self.ctx.locals:
                 self.readable.add(param)
-            carried.append(Carried(before.get(name, Const(None)), param, param, param))
+            carried.append(Carried(before.get(name, _unassigned(name)), param, param, param))
         cond = None
         if kind is LoopKind.WHILE:
             if not isinstance(stmt.test, gast.Name):
@@ -181,8 +182,8 @@ class _Lowerer:
                 if name not in self.ctx.locals:
                     self.env.pop(name, None)  # a temporary of one branch
                     continue
-                # Bound on one path only: None on the other, as reading it there fails in Python too.
-                then_var, else_var = then_var or Const(None), else_var or Const(None)
+                # Bound on one path only: unassigned on the other, where reading it raises as in Python.
+                then_var, else_var = then_var or _unassigned(name), else_var or _unassigned(name)
             result = self.define(name)
             if name in self.ctx.locals:
                 self.readable.add(result)
@@ -275,7 +276,10 @@ class _Lowerer:
                 f"before calling grad()", self.location(func), f"call of `{'.'.join(path)}`")
         if len(ref.path) < len(path):
             receiver = self.operand(func.value)
-            key = getattr(np.ndarray, func.attr, ("method", func.attr))
+            # A method of a class the resolver does not follow (a user's class) is not the
+            # ndarray method of the same name: `C.sum(x)` is not `x.sum()`.
+            on_class = isinstance(receiver, Global) and isinstance(receiver.ref.obj, type)
+            key = ("method", func.attr) if on_class else getattr(np.ndarray, func.attr, ("method", func.attr))
             return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
         return self.op(Callee(ref.obj, Style.FUNCTION, ref=ref), args, kwargs)
 
@@ -350,6 +354,12 @@ def _keeps_identity(operand: Operand) -> bool:
     if isinstance(operand, Const):
         return True
     return isinstance(operand, Global) and not isinstance(operand.ref.obj, (np.ndarray, list, dict))
+
+
+def _unassigned(name: str) -> Global:
+    """The value of `name` where it is not assigned: using it raises Python's UnboundLocalError."""
+    marker = Unassigned(name)
+    return Global(Ref((f"{name}_unassigned",), marker, Scope.INJECTED, marker))
 
 
 def _const_slice(item: SliceItem) -> bool:

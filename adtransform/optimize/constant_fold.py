@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Const, Function, If, Loop, Op, Operand, Stmt, Var, rewrite_region, substitute
+from ..ir.nodes import Const, Function, If, Loop, Op, Operand, Stmt, Sweep, Var, rewrite_region, substitute
 from .purity import is_foldable
 
 
@@ -47,4 +47,6 @@ def _evaluate(op: Op) -> int | float | None:
     if isinstance(value, np.floating | np.integer):
         # A Python scalar stays "weak" under NumPy promotion: float32 arrays stay float32.
         value = value.item()
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return value if op.sweep is Sweep.ADJOINT else None  # a rule's guard (see purity.is_foldable)
+    return value if isinstance(value, (int, float)) else None

@@ -1,8 +1,9 @@
 """Make returned gradients safe to hand to the caller.
 
 Guarantees: no returned gradient is (a view of) a parameter or a global, so a
-caller may update it in place without changing its inputs; a constant
-gradient is returned with its parameter's shape and dtype.
+caller may update it in place without changing its inputs; every gradient has
+its parameter's dtype (the user's code may promote a float32 parameter to
+float64 along the way); a constant gradient also has its parameter's shape.
 Requires: runs after copy propagation and algebra, which can turn
 `x_bar = 1.0 * W` into `x_bar = W`.
 """
@@ -29,9 +30,20 @@ def transform(fn: Function, namer: Namer) -> bool:
             fn.returns[position] = _emit(fn, namer, "full_like", [param, ret], param)
             changed = True
         elif _may_alias_input(ret, producers, params):
-            fn.returns[position] = _emit(fn, namer, "copy_gradient", [ret], param)
+            fn.returns[position] = _emit(fn, namer, "copy_gradient", [ret, param], param)
+            changed = True
+        elif not _is_cast(ret, producers):
+            fn.returns[position] = _emit(fn, namer, "as_gradient", [ret, param], param)
             changed = True
     return changed
+
+
+def _is_cast(value: Operand, producers: dict[Var, Op | If]) -> bool:
+    """Made by this pass already (it runs to a fixed point with the others)."""
+    op = producers.get(value) if isinstance(value, Var) else None
+    return isinstance(op, Op) and op.callee.key in (runtime_refs.runtime.as_gradient,
+                                                     runtime_refs.runtime.copy_gradient,
+                                                     runtime_refs.runtime.full_like)
 
 
 def _may_alias_input(value: Operand, producers: dict[Var, Op | If], params: set[Var]) -> bool:

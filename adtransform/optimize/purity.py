@@ -10,6 +10,7 @@ import numpy as np
 from ..ad.registry import is_nondifferentiable, lookup_adjoint
 from ..ir.nodes import If, Loop, Op, Style, Sweep, walk
 
+_ORDERINGS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge)
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 
 
@@ -34,15 +35,18 @@ def is_pure(op: Op | If) -> bool:
 def _is_runtime(key: object) -> bool:
     from .. import runtime
     return getattr(key, "__module__", "").startswith(runtime.__name__) and key not in (
-        runtime.ensure_scalar, runtime.ensure_differentiable, runtime.ensure_cotangent, runtime.ensure_array_argument)
+        runtime.ensure_scalar, runtime.ensure_differentiable, runtime.ensure_cotangent, runtime.ensure_array_argument,
+        runtime.ensure_argument)
 
 
 def is_foldable(op: Op) -> bool:
     """Safe to evaluate at transform time when every argument is a constant."""
     key = op.callee.key
     if op.callee.style is Style.OPERATOR:
+        # Comparisons only in adjoint code: rules guard a special case with one (`y - (y != 0)`),
+        # which a constant argument must fold away; the user's own tests keep their text.
         return key in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-                       operator.neg, operator.pos)
+                       operator.neg, operator.pos) or (op.sweep is Sweep.ADJOINT and key in _ORDERINGS)
     if op.callee.style is not Style.FUNCTION:
         return False
     return getattr(key, "__module__", None) == math.__name__ or isinstance(key, np.ufunc)

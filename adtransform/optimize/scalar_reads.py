@@ -34,12 +34,15 @@ from .. import runtime
 from ..ad import runtime_refs
 from ..analysis.rank import integers
 from ..ir.nodes import Const, Function, If, Index, Loop, Op, Style, Sweep, Var, flatten, walk
+from ..ir.operators import COMPARISONS
 from ..syntax.naming import Namer
 
 
 def transform(fn: Function, namer: Namer) -> bool:
     guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
     if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
+        return False
+    if _bool_arithmetic(fn) or _fractional_powers(fn):
         return False
     vectors = {v for r, v in zip(guard.args[0].value, guard.args[1:]) if r == 1 and isinstance(v, Var)}
     vectors &= set(fn.param_vars())
@@ -65,6 +68,50 @@ def transform(fn: Function, namer: Namer) -> bool:
         for op in reads[vector]:
             op.args[0] = listed
     return bool(in_loops) or listed_adjoints
+
+
+_LOGICAL = (operator.and_, operator.or_, operator.xor, operator.invert, operator.not_)
+_BOOL_SENSITIVE = (operator.invert, operator.add, operator.sub, operator.neg, operator.pos)
+
+
+def _bool_arithmetic(fn: Function) -> bool:
+    """Whether arithmetic reads a comparison's result: on Python floats it is a `bool`, which
+    computes otherwise than NumPy's (`~True == -2`, `True + True == 2`; NumPy: False, True)."""
+    booleans: set[Var] = set()
+    changed = True
+    while changed:
+        changed = False
+        for s in walk(fn.body):
+            found: list[Var] = []
+            if isinstance(s, Op) and s.result is not None and s.result not in booleans:
+                logical = s.callee.style is Style.OPERATOR and (s.callee.key in COMPARISONS or (
+                    s.callee.key in _LOGICAL and any(a in booleans for a in s.args if isinstance(a, Var))))
+                copied = s.callee.style is Style.COPY and any(isinstance(a, Var) and a in booleans for a in s.args)
+                if logical or copied:
+                    found.append(s.result)
+            elif isinstance(s, If):
+                found += [r for r, a, b in zip(s.results, s.then_values, s.else_values)
+                          if r not in booleans and any(isinstance(v, Var) and v in booleans for v in (a, b))]
+            if found:
+                booleans.update(found)
+                changed = True
+    return any(isinstance(s, Op) and s.callee.style is Style.OPERATOR and s.callee.key in _BOOL_SENSITIVE
+               and any(isinstance(a, Var) and a in booleans for a in s.args) for s in walk(fn.body))
+
+
+def _fractional_powers(fn: Function) -> bool:
+    """Whether a power's exponent may be fractional: a negative Python float to it is complex
+    (`(-2.0) ** 0.5`), where NumPy's float64 gives nan; no exception sends the call elsewhere."""
+    ints = integers(fn)
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.callee.style is Style.OPERATOR and s.callee.key is operator.pow:
+            exponent = s.args[1]
+            whole = (isinstance(exponent, Var) and exponent in ints) or (
+                isinstance(exponent, Const) and isinstance(exponent.value, (int, float))
+                and float(exponent.value).is_integer())
+            if not whole:
+                return True
+    return False
 
 
 def _list_adjoints(fn: Function, vectors: set[Var], namer: Namer) -> bool:

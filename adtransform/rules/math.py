@@ -115,19 +115,47 @@ def atanh(y, x):
 
 @adjoint(math.hypot, kind=scalar)
 def hypot(z, x, y):
-    d[x] = d[z] * x / z
-    d[y] = d[z] * y / z
+    # 0 at the origin, not 0 / 0 (see the rule for np.hypot).
+    d[x] = d[z] * x / (z + (z == 0))
+    d[y] = d[z] * y / (z + (z == 0))
 
 
 @adjoint(math.pow, kind=scalar)
 def pow(z, x, y):
-    d[x] = d[z] * y * math.pow(x, y - 1.0)
-    d[y] = d[z] * z * math.log(x)
+    # The guards of the rule for `x ** y` (rules/operators.py): 0, not 0 * pow(0, -1) (an error
+    # for floats) at y == 0, and 0, not 0 * log(0), at x == 0.
+    d[x] = d[z] * y * math.pow(x, y - (y != 0))
+    d[y] = d[z] * z * math.log(x + (x == 0))
 
 
 @adjoint(math.fabs, kind=scalar)
 def fabs(y, x):
-    d[x] = d[y] * math.copysign(1.0, x)
+    # sign(x), 0 at 0 as for np.abs (copysign alone would give +-1 there).
+    d[x] = d[y] * (x != 0) * math.copysign(1.0, x)
+
+
+@adjoint(math.copysign, kind=scalar, nondiff=("y",))
+def copysign(z, x, y):
+    # |x| with the sign of y: d/dx = sign(x) * (+1 or -1 from y's sign bit); piecewise constant in y.
+    d[x] = d[z] * (x != 0) * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+@adjoint(math.fmod, math.remainder, kind=scalar)
+def fmod(z, x, y):
+    # x - n * y with n an integer (x / y truncated, or rounded to nearest), piecewise constant;
+    # (x - z) / y is n up to rounding.
+    d[x] = d[z]
+    d[y] = -d[z] * round((x - z) / y)
+
+
+@adjoint(math.degrees, kind=scalar)
+def degrees(y, x):
+    d[x] = d[y] * 57.29577951308232
+
+
+@adjoint(math.radians, kind=scalar)
+def radians(y, x):
+    d[x] = d[y] * 0.017453292519943295
 
 
 @adjoint(math.erf, kind=scalar)
@@ -146,6 +174,6 @@ def to_float(y, x):
 
 
 nondifferentiable(
-    math.floor, math.ceil, math.trunc, math.copysign, math.isnan, math.isinf, math.isfinite,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     int, bool, round, len, math.factorial,
 )

@@ -52,6 +52,52 @@ def adjoint(*primitives: Any, elementwise: bool = False, kind: Kind | None = Non
     return register
 
 
+class Accepts:
+    """Annotates a rule parameter with the argument values the rule handles (`dtype: FLOAT_DTYPE`).
+
+    A call passing another value is refused with a located NoAdjointRuleError instead of
+    being differentiated wrongly. Values known when the function is transformed (constants,
+    and module attributes such as `np.float32`) are tested; a value computed at run time is
+    refused unless `runtime=True` says the rule handles whatever it is.
+    """
+
+    def __init__(self, test: Callable[[Any], bool], reason: str, runtime: bool = False):
+        self.test = test
+        self.reason = reason
+        self.runtime = runtime
+
+    def refuse(self, operand: Any) -> str | None:
+        """Why a call passing `operand` (an IR operand) cannot be differentiated, or None."""
+        from ..ir.nodes import Const, Global
+
+        if isinstance(operand, Const):
+            value = operand.value
+        elif isinstance(operand, Global):
+            value = operand.ref.obj
+        else:
+            return None if self.runtime else f"{self.reason}; got a value computed at run time"
+        try:
+            accepted = bool(self.test(value))
+        except (TypeError, ValueError):
+            accepted = False
+        return None if accepted else f"{self.reason}; got {value!r}"
+
+    def __repr__(self) -> str:
+        return f"Accepts({self.reason!r})"
+
+
+def _float_dtype(value: Any) -> bool:
+    import numpy as np
+
+    return value is None or np.dtype(value).kind == "f"
+
+
+FLOAT_DTYPE = Accepts(_float_dtype, "only a floating dtype (or none) keeps a derivative: an integer or "
+                      "boolean result is piecewise constant; convert the result explicitly instead")
+UNMASKED = Accepts(lambda value: value is True, "a `where=` mask is not supported here; multiply by the mask "
+                   "instead (`np.sum(x * m)`)")
+
+
 def nondifferentiable(*primitives: Any) -> None:
     """Declare primitives whose outputs carry no derivative (comparisons, shapes, signs)."""
     register_nondifferentiable(*primitives)

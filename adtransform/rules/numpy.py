@@ -11,20 +11,28 @@ import numpy as np
 
 from ..ad.registry import Kind
 from ..runtime import (
+    arange_start_adjoint,
+    arange_step_adjoint,
+    clip_share,
     dot_lhs_adjoint,
     dot_rhs_adjoint,
     extremum_adjoint,
+    fill_adjoint,
+    fmax_share,
     getitem_adjoint,
     index_update,
+    linspace_adjoint,
     matmul_lhs_adjoint,
     matmul_rhs_adjoint,
     reduced_size,
+    reshape_adjoint,
     slot_adjoint,
     tie_share,
     transpose_adjoint,
+    unbroadcast,
     unreduce,
 )
-from .notation import adjoint, d, nondifferentiable
+from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, nondifferentiable
 
 # --- elementwise functions of one argument -------------------------------------------------
 
@@ -89,6 +97,21 @@ def absolute(y, x):
     d[x] = d[y] * np.sign(x)
 
 
+@adjoint(np.fabs, elementwise=True)
+def fabs(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(np.deg2rad, np.radians, elementwise=True)
+def deg2rad(y, x):
+    d[x] = d[y] * 0.017453292519943295
+
+
+@adjoint(np.rad2deg, np.degrees, elementwise=True)
+def rad2deg(y, x):
+    d[x] = d[y] * 57.29577951308232
+
+
 @adjoint(np.sin, elementwise=True)
 def sin(y, x):
     d[x] = d[y] * np.cos(x)
@@ -147,16 +170,30 @@ def arctanh(y, x):
 # --- elementwise functions of two or three arguments ----------------------------------------
 
 
-@adjoint(np.maximum, np.fmax, elementwise=True)
+@adjoint(np.maximum, elementwise=True)
 def maximum(z, x1, x2):
     d[x1] = d[z] * tie_share(x1, x2)
     d[x2] = d[z] * tie_share(x2, x1)
 
 
-@adjoint(np.minimum, np.fmin, elementwise=True)
+@adjoint(np.minimum, elementwise=True)
 def minimum(z, x1, x2):
     d[x1] = d[z] * tie_share(x2, x1)
     d[x2] = d[z] * tie_share(x1, x2)
+
+
+@adjoint(np.fmax, elementwise=True)
+def fmax(z, x1, x2):
+    # Unlike maximum, fmax returns the other operand where one is NaN: that one gets the derivative.
+    d[x1] = d[z] * fmax_share(x1, x2)
+    d[x2] = d[z] * fmax_share(x2, x1)
+
+
+@adjoint(np.fmin, elementwise=True)
+def fmin(z, x1, x2):
+    # fmin(a, b) = -fmax(-a, -b).
+    d[x1] = d[z] * fmax_share(-x1, -x2)
+    d[x2] = d[z] * fmax_share(-x2, -x1)
 
 
 @adjoint(np.arctan2, elementwise=True)
@@ -165,14 +202,52 @@ def arctan2(z, x1, x2):
     d[x2] = -d[z] * x1 / (x1 * x1 + x2 * x2)
 
 
+@adjoint(np.logaddexp, elementwise=True)
+def logaddexp(z, x1, x2):
+    # z = log(exp(x1) + exp(x2)): the softmax weights of x1 and x2.
+    d[x1] = d[z] * np.exp(x1 - z)
+    d[x2] = d[z] * np.exp(x2 - z)
+
+
+@adjoint(np.logaddexp2, elementwise=True)
+def logaddexp2(z, x1, x2):
+    d[x1] = d[z] * np.exp2(x1 - z)
+    d[x2] = d[z] * np.exp2(x2 - z)
+
+
 @adjoint(np.hypot, elementwise=True)
 def hypot(z, x1, x2):
-    d[x1] = d[z] * x1 / z
-    d[x2] = d[z] * x2 / z
+    # At the origin (z == 0, so x1 == x2 == 0) every unit vector is a subgradient: `z + (z == 0)`
+    # gives 0 / 1 = 0 there, the least-norm one (as d|x|/dx = sign(x) is 0 at 0), not 0 / 0.
+    d[x1] = d[z] * x1 / (z + (z == 0))
+    d[x2] = d[z] * x2 / (z + (z == 0))
+
+
+@adjoint(np.copysign, elementwise=True, nondiff=("x2",))
+def copysign(z, x1, x2):
+    # |x1| with the sign of x2: d/dx1 = sign(x1) * (+1 or -1 from x2's sign bit); in x2 it is
+    # piecewise constant.
+    d[x1] = d[z] * np.sign(x1) * np.copysign(1.0, x2)
+
+
+@adjoint(np.fmod, elementwise=True)
+def fmod(z, x1, x2):
+    # fmod(x1, x2) = x1 - q * x2 with q = trunc(x1 / x2), piecewise constant; (x1 - z) / x2 is q
+    # up to rounding, so rint recovers the quotient fmod used.
+    d[x1] = d[z]
+    d[x2] = -d[z] * np.rint((x1 - z) / x2)
+
+
+@adjoint(np.clip, np.ndarray.clip, elementwise=True)
+def clip(y, a, a_min=None, a_max=None, out=None):
+    d[a] = d[y] * clip_share(a, a_min, a_max, 0)
+    d[a_min] = d[y] * clip_share(a, a_min, a_max, 1)
+    d[a_max] = d[y] * clip_share(a, a_min, a_max, 2)
 
 
 @adjoint(np.where, elementwise=True, nondiff=("condition",))
-def where(z, condition, x, y):
+def where(z, condition, x=None, y=None):
+    # With the condition alone, np.where returns the indices of its true elements: no derivative.
     d[x] = np.where(condition, d[z], 0.0)
     d[y] = np.where(condition, 0.0, d[z])
 
@@ -181,18 +256,21 @@ def where(z, condition, x, y):
 
 
 @adjoint(np.sum, np.ndarray.sum, kind=Kind.REDUCTION)
-def sum(y, a, axis=None, dtype=None, out=None, keepdims=False):
+def sum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=0, where: UNMASKED = True):
+    # `axis` may be negative or a tuple and `keepdims` a run-time value: unreduce reads them as NumPy does.
     d[a] = unreduce(d[y], a, axis, keepdims)
+    d[initial] = unbroadcast(d[y], initial)
 
 
 @adjoint(np.mean, np.ndarray.mean, kind=Kind.REDUCTION)
-def mean(y, a, axis=None, dtype=None, out=None, keepdims=False):
+def mean(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, where: UNMASKED = True):
     d[a] = unreduce(d[y] / reduced_size(a, axis), a, axis, keepdims)
 
 
 @adjoint(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, kind=Kind.REDUCTION)
-def extremum(y, a, axis=None, out=None, keepdims=False):
-    d[a] = extremum_adjoint(d[y], a, y, axis, keepdims)
+def extremum(y, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    # Where `initial` wins, no element of `a` attains the extremum (see extremum_adjoint).
+    d[a] = extremum_adjoint(d[y], a, y, axis, keepdims, where)
 
 
 # --- linear algebra and shapes -----------------------------------------------------------------
@@ -226,13 +304,13 @@ def transpose_method(y, a, *axes):
 
 
 @adjoint(np.reshape)
-def reshape(y, a, shape=None, order="C"):
-    d[a] = np.reshape(d[y], np.shape(a))
+def reshape(y, a, shape=None, order="C", copy=None):
+    d[a] = reshape_adjoint(d[y], a, order)
 
 
 @adjoint(np.ndarray.reshape)
-def reshape_method(y, a, *shape, order="C"):
-    d[a] = np.reshape(d[y], np.shape(a))
+def reshape_method(y, a, *shape, order="C", copy=None):
+    d[a] = reshape_adjoint(d[y], a, order)
 
 
 @adjoint(np.outer)
@@ -249,7 +327,37 @@ def copy(y, a, order="K"):
 
 @adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
 def ravel(y, a, order="C"):
-    d[a] = np.reshape(d[y], np.shape(a))
+    d[a] = reshape_adjoint(d[y], a, order)
+
+
+# --- constructors: differentiable in the values they fill in ------------------------------------
+
+
+@adjoint(np.full)
+def full(y, shape, fill_value, dtype=None, order="C", device=None, like=None):
+    d[fill_value] = fill_adjoint(d[y], y, fill_value)
+
+
+@adjoint(np.full_like, nondiff=("a",))
+def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None, device=None):
+    # `a` gives the shape (and the dtype, unless `dtype` does) only.
+    d[fill_value] = fill_adjoint(d[y], y, fill_value)
+
+
+@adjoint(np.arange, nondiff=("stop",))
+def arange(y, start, stop=None, step=None, dtype=None, device=None, like=None):
+    # y[i] = start + i * step; `stop` (and a lone argument, which NumPy takes as the stop) only
+    # sets the length, a piecewise constant function.
+    d[start] = arange_start_adjoint(d[y], y, start, stop)
+    d[step] = arange_step_adjoint(d[y], y, step)
+
+
+@adjoint(np.linspace)
+def linspace(y, start, stop, num=50, endpoint=True,
+             retstep: Accepts(lambda v: v is False, "`retstep=True` (a tuple result) is not supported") = False,
+             dtype=None, axis=0, device=None):
+    d[start] = linspace_adjoint(d[y], y, start, num, endpoint, axis, False)
+    d[stop] = linspace_adjoint(d[y], y, stop, num, endpoint, axis, True)
 
 
 @adjoint(operator.getitem)
@@ -268,8 +376,16 @@ def index_update_rule(y, a, index, value):
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin, np.argsort,
     np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones,
-    np.empty, np.full, np.arange, np.linspace, np.eye, np.isnan, np.isfinite, np.isinf,
+    np.empty, np.eye, np.isnan, np.isfinite, np.isinf,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.ndarray.argmax, np.ndarray.argmin,
     np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
+)
+
+# Also integer- or boolean-valued (indices, counts, rounding, signs, tests): piecewise constant.
+nondifferentiable(
+    np.around, np.fix, np.floor_divide, np.signbit, np.nonzero, np.flatnonzero, np.argwhere,
+    np.count_nonzero, np.searchsorted, np.digitize, np.isclose, np.allclose, np.array_equal,
+    np.logical_xor, np.ndarray.round, np.ndarray.nonzero, np.ndarray.argsort, np.ndarray.nbytes,
+    np.ndarray.itemsize, np.ndarray.strides,
 )

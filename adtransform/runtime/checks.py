@@ -6,23 +6,28 @@ case (a float array or a Python float) returns after one type test.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
 
 from ..errors import NonDifferentiableInputError, NonScalarOutputError, UnsupportedArgumentError
 
-_FLOAT_KINDS = "fc"
+_FLOAT_KINDS = "f"
+_FLOAT64 = np.dtype(np.float64)  # (an identity test: the common case pays no `.kind` lookup)
+_PLAIN_KINDS = "fiub"  # float, integer and boolean arrays: what the rules' arithmetic means
+# Types whose values other than NumPy's own are assumed to mean something else under `*`, `@`, `+`, np.mean...
+_NUMERIC_HOOKS = ("__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
+                  "__mul__", "__matmul__", "__add__", "__truediv__", "__pow__")
 
 
 def ensure_differentiable(x: Any, name: str) -> None:
     kind = type(x)
-    if kind is float or (kind is np.ndarray and x.dtype.kind in _FLOAT_KINDS):
+    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
         return
-    if isinstance(x, (float, complex, np.floating, np.complexfloating)):
+    if isinstance(x, np.floating):
         return
-    if isinstance(x, np.ndarray) and x.dtype.kind in _FLOAT_KINDS:
-        return
+    _refuse_unsupported(x, name)
     if isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype.kind == "b"):
         what = "booleans"
     elif isinstance(x, (int, np.integer)) or (isinstance(x, np.ndarray) and x.dtype.kind in "iu"):
@@ -38,10 +43,82 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def ensure_argument(x: Any, name: str) -> None:
+    """Every argument, differentiated or not, must mean what the derivative rules assume: an exact
+    ndarray (not np.matrix, whose `*` is a matrix product, nor a masked array, whose mean skips
+    masked entries), real numbers (complex values need conjugates the rules do not take), or a
+    list or tuple of those; other objects pass when they have no numeric operators."""
+    kind = type(x)
+    if (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) or kind is float \
+            or kind is int or kind is bool or x is None:
+        return
+    _refuse_unsupported(x, name)
+
+
+def _refuse_unsupported(x: Any, name: str) -> None:
+    problem = _unsupported(x)
+    if problem is not None:
+        raise UnsupportedArgumentError(
+            f"`{name}` holds {problem}. adtransform differentiates code on real float arrays and numbers; "
+            f"{_advice(x, name)}")
+
+
+def _unsupported(x: Any, depth: int = 0) -> str | None:
+    """What makes `x` unsupported, or None."""
+    kind = type(x)
+    if kind is np.ndarray:
+        if x.dtype.kind == "c":
+            return f"a complex array (dtype {x.dtype})"
+        if x.dtype.kind == "O":
+            return "an array of Python objects (dtype object)"
+        return None
+    if isinstance(x, np.ndarray):
+        return f"an instance of {kind.__module__}.{kind.__qualname__}, a subclass of np.ndarray"
+    if isinstance(x, (complex, np.complexfloating)):
+        return f"a complex number ({kind.__name__})"
+    if isinstance(x, np.generic):
+        return "a NumPy object scalar" if x.dtype.kind == "O" else None
+    if kind in (float, int, bool, str) or x is None:
+        return None
+    if isinstance(x, (list, tuple, dict)):
+        if depth > 50:
+            return None
+        for item in (x.values() if isinstance(x, dict) else x):
+            problem = _unsupported(item, depth + 1)
+            if problem is not None:
+                return f"a {kind.__name__} with an element that is {problem}"
+        return None
+    if any(hasattr(kind, hook) for hook in _NUMERIC_HOOKS):
+        return f"a {kind.__module__}.{kind.__qualname__}, an object with its own arithmetic or NumPy conversion"
+    if depth < 2 and not callable(x) and not isinstance(x, (type, types.ModuleType)):
+        # An object whose attributes the function reads (`data.X`): one level of them.
+        for value in getattr(x, "__dict__", {}).values():
+            problem = _unsupported(value, depth + 1)
+            if problem is not None:
+                return f"a {kind.__name__} with an attribute that is {problem}"
+    return None
+
+
+def _advice(x: Any, name: str) -> str:
+    if isinstance(x, np.ma.MaskedArray):
+        return (f"a masked array's reductions skip masked entries, which the derivative rules do not: pass "
+                f"{name}.filled(value) or {name}.compressed(), or the data and the mask as two arrays")
+    if isinstance(x, np.matrix):
+        return f"np.matrix's `*` is a matrix product: pass np.asarray({name}) and write `@` for products"
+    if isinstance(x, (complex, np.complexfloating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "c"):
+        return ("complex numbers are not supported: pass the real and imaginary parts as separate real "
+                "arrays (np.real, np.imag)")
+    return f"pass a plain array (np.asarray({name}, dtype=float)) or numbers"
+
+
 def ensure_array_argument(x: Any, name: str, numbers_ok: bool = False) -> None:
     """The in-place updates were checked taking `name` to hold an array or a number: a list's or
     tuple's copy (or sum with another) holds the same elements, which an update would change in both.
     `numbers_ok`: only its elements' sharing mattered, so a list or tuple of numbers is fine too."""
+    kind = type(x)
+    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)):
+        return
+    _refuse_unsupported(x, name)
     if isinstance(x, np.ndarray) or _immutable(x):
         return
     if numbers_ok and isinstance(x, (list, tuple)) and all(_immutable(e) for e in x):
@@ -107,6 +184,8 @@ def ensure_cotangent(ct: Any, y: Any) -> None:
 def ensure_scalar(y: Any, function: str) -> None:
     if isinstance(y, (float, int, np.generic)):
         return
+    if type(y) is Unassigned:
+        y.fail()
     if y is None:
         raise NonScalarOutputError(f"{function} returned None on this call (a path without `return <value>`), "
                                    f"so it has no gradient")
@@ -117,3 +196,26 @@ def ensure_scalar(y: Any, function: str) -> None:
         f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product), "
         f"or reduce the output (e.g. np.sum) inside the function."
     )
+
+
+class Unassigned:
+    """What a variable holds on a path that does not assign it (`if c: y = ...` then `return y`, or
+    a loop's variable after zero trips): any use raises the UnboundLocalError the function raises."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name} unassigned>"
+
+    def fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnboundLocalError(f"cannot access local variable '{self.name}' where it is not associated "
+                                f"with a value (it is assigned only on some paths)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = fail
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = fail
+    __neg__ = __pos__ = __abs__ = __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = fail
+    __lt__ = __le__ = __gt__ = __ge__ = __getitem__ = __setitem__ = __call__ = fail
+    __array_ufunc__ = __array_function__ = fail

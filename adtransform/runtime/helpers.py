@@ -12,15 +12,19 @@ import numpy as np
 
 from ..errors import UnsupportedArgumentError
 from .broadcast import _filled, _shape, unbroadcast
+from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
+_NAN = float("nan")
 
 
 def zeros_like(x: Any) -> Any:
     """The zero gradient with `x`'s shape and dtype (built only when a caller must receive it)."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x)
-    return type(x)(0) if isinstance(x, _SCALARS) else np.zeros_like(x)
+    if isinstance(x, _SCALARS):
+        return type(x)(0)
+    return 0.0 if type(x) is Unassigned else np.zeros_like(x)  # (a loop's variable before its first trip)
 
 
 def full_like(x: Any, value: Any) -> Any:
@@ -29,30 +33,87 @@ def full_like(x: Any, value: Any) -> Any:
     return type(x)(value) if isinstance(x, _SCALARS) else np.full_like(x, value)
 
 
-def copy_gradient(g: Any) -> Any:
-    """A gradient that would alias an input (or a global) is copied, so callers may mutate it."""
-    return g.copy() if isinstance(g, np.ndarray) else g
+def copy_gradient(g: Any, x: Any) -> Any:
+    """A gradient that would alias an input (or a global) is copied, so callers may mutate it;
+    the copy has the parameter's dtype (see `as_gradient`)."""
+    if isinstance(g, np.ndarray):
+        return g.astype(x.dtype) if isinstance(x, np.ndarray) else g.copy()
+    return as_gradient(g, x)
+
+
+def as_gradient(g: Any, x: Any) -> Any:
+    """`g` in the dtype of the parameter `x` it is the gradient of.
+
+    The user's own code may compute in a wider type (`np.float64(2.0) ** x`, `math.cos(x)` of a
+    float32 `x`); the gradient still belongs to `x`: float32 stays float32. Python floats and
+    float64 are left as they are (the common case returns at the first test).
+    """
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or getattr(g, "dtype", None) is dtype:
+        return g
+    if isinstance(x, np.ndarray):
+        return np.asarray(g, dtype=dtype)
+    return dtype.type(g) if isinstance(x, np.generic) else g
 
 
 def tie_share(a: Any, b: Any) -> Any:
-    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does)."""
+    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does); NaN where
+    either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
-        return 1.0 if a > b else (0.5 if a == b else 0.0)
+        return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
     # heaviside(a - b, 1/2): two passes, and float32 stays float32.
     return np.heaviside(np.subtract(a, b), 0.5)
 
 
-def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Adjoint of max/min reductions: split equally among the elements that attain the extremum."""
+def fmax_share(a: Any, b: Any) -> Any:
+    """d fmax(a, b) / da: `tie_share`, except that a NaN loses (fmax returns the other operand);
+    of two NaNs, neither gets the derivative (the result is NaN)."""
+    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+        if a != a:
+            return 0.0
+        return 1.0 if (a > b or b != b) else (0.5 if a == b else 0.0)
+    share = np.heaviside(np.subtract(a, b), 0.5)  # nan where either is NaN
+    return np.where(np.isnan(a), 0.0, np.where(np.isnan(b), 1.0, share))
+
+
+def floor_quotient(x: Any, y: Any) -> Any:
+    """floor(x / y), the integer `x % y` takes away: `x // y`, which Python and NumPy compute
+    consistently with `%`. For string formatting (`"%.2f" % y`) the result is text, piecewise
+    constant in `y`: 0."""
+    if isinstance(x, (str, bytes)):
+        return 0.0
+    return x // y
+
+
+def clip_share(a: Any, lo: Any, hi: Any, of: int) -> Any:
+    """d clip(a, lo, hi) / d(a, lo, hi)[of]: NumPy defines clip as minimum(maximum(a, lo), hi),
+    so the shares are those of `tie_share` (1/2 on ties, as JAX's clip); a bound of None is absent."""
+    m = a if lo is None else np.maximum(a, lo)
+    if of == 2:
+        return tie_share(m, hi)
+    upper = 1.0 if hi is None else tie_share(hi, m)
+    if lo is None:
+        return upper
+    return upper * (tie_share(a, lo) if of == 0 else tie_share(lo, a))
+
+
+def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False, where: Any = True) -> Any:
+    """Adjoint of max/min reductions: split equally among the elements that attain the extremum.
+
+    None attains it where `initial=` wins (or the input holds a NaN): those outputs pass no
+    derivative to `x`. Elements a `where=` mask leaves out take no part.
+    """
     shape = _shape(x)
     if not shape:
-        return g
+        return g * ((x == y) & where)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         y = np.expand_dims(y, axis)
     mask = x == y
+    if where is not True:
+        mask &= where
     dtype = np.result_type(g, x)
-    count = np.sum(mask, axis=axis, keepdims=True).astype(dtype)
+    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1).astype(dtype)
     return _filled(mask * (g / count), x, shape)
 
 
@@ -265,12 +326,103 @@ def _scatter_add(out: np.ndarray, g: Any, x: Any, index: Any) -> np.ndarray:
 
 
 def transpose_adjoint(g: Any, axes: Any = None) -> Any:
-    """Undo `np.transpose(a, axes)`: transpose back with the inverse permutation."""
-    if axes is not None and len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
+    """Undo `np.transpose(a, axes)`: transpose back with the inverse permutation.
+
+    `axes` as NumPy takes them: a sequence (`np.transpose(a, (1, 0))`, `x.transpose([1, 0])`),
+    the method's separate integers (`x.transpose(1, 0)`, collected as a tuple), negative axes
+    counted from the end, or None / nothing (reverse the axes).
+    """
+    if axes is not None and len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]  # x.transpose((1, 0)), x.transpose(None): the method's one argument
     if axes is None or len(axes) == 0:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    ndim = np.ndim(g)
+    return np.transpose(g, np.argsort([int(axis) % ndim for axis in axes]))
+
+
+def reshape_adjoint(g: Any, a: Any, order: Any = "C") -> Any:
+    """Undo `np.reshape(a, shape, order)`, `a.ravel(order)` or `a.flatten(order)`.
+
+    The primal read `a`'s elements in `order` and wrote them in the same order, so `g` goes
+    back the same way. 'A' reads in Fortran order when `a` is Fortran-contiguous (and not
+    C-contiguous), and 'K' (ravel, flatten) in the order of `a`'s memory: both depend on the
+    layout of `a` at run time, which the backward sweep reads from the same array.
+    """
+    shape = _shape(a)
+    if order is None or order == "C":
+        return np.reshape(g, shape)
+    order = str(order).upper()
+    if order in ("A", "K"):
+        array = a if isinstance(a, np.ndarray) else np.asarray(a)
+        if array.flags.c_contiguous:
+            order = "C"
+        elif array.flags.f_contiguous:
+            order = "F"
+        elif order == "A":
+            order = "C"
+        else:
+            return _unravel_in_memory_order(g, array)
+    return np.reshape(g, shape, order=order)
+
+
+def _unravel_in_memory_order(g: Any, array: np.ndarray) -> np.ndarray:
+    """Undo `array.ravel('K')` of a non-contiguous array: label each element with its C-order
+    position in an array laid out like `array` (NumPy's 'K' rule picks the same order for both),
+    ravel that, and scatter `g` to the positions it lists."""
+    labels = np.empty_like(array, dtype=np.intp, order="K")
+    labels[...] = np.arange(array.size).reshape(array.shape)
+    out = np.empty(array.size, dtype=np.result_type(g, array))
+    out[labels.ravel("K")] = np.ravel(g)
+    return out.reshape(array.shape)
+
+
+def _inexact(y: Any) -> bool:
+    return np.result_type(y).kind in "fc"
+
+
+def fill_adjoint(g: Any, y: Any, value: Any) -> Any:
+    """The adjoint of `value` in `y = np.full(shape, value)` (or `np.full_like`): `g` summed over
+    the places `value` was broadcast to; zero when `y` holds integers (its `dtype`, or `a`'s
+    for `full_like`), which are piecewise constant in `value`."""
+    if not _inexact(y):
+        return zeros_like(value)
+    return unbroadcast(g, value)
+
+
+def arange_start_adjoint(g: Any, y: Any, start: Any, stop: Any) -> Any:
+    """The adjoint of `start` in `y = np.arange(start, stop, step)`: y[i] = start + i * step.
+
+    Called with one argument, `np.arange(n)` takes it as the stop, which sets only the length
+    (a piecewise constant function of it): no derivative.
+    """
+    if stop is None or not _inexact(y):
+        return zeros_like(start)
+    return np.sum(g)
+
+
+def arange_step_adjoint(g: Any, y: Any, step: Any) -> Any:
+    """The adjoint of `step` in `y = np.arange(start, stop, step)`: y[i] = start + i * step."""
+    if not _inexact(y):
+        return zeros_like(step)
+    return np.dot(np.arange(np.size(g), dtype=np.result_type(g)), g)
+
+
+def linspace_adjoint(g: Any, y: Any, end: Any, num: Any, endpoint: Any, axis: Any, at_stop: bool) -> Any:
+    """The adjoint of `start` (`at_stop` False) or `stop` in `y = np.linspace(start, stop, num)`.
+
+    y[i] = start + (stop - start) * t[i] with t[i] = i / (num - 1) (i / num without the
+    endpoint; t = 0 for a single sample), along `axis` when start and stop are arrays.
+    """
+    if not _inexact(y):
+        return zeros_like(end)
+    div = num - 1 if endpoint else num
+    dtype = np.result_type(g)
+    t = np.arange(num, dtype=dtype) / div if div > 0 else np.zeros(num, dtype=dtype)
+    if not at_stop:
+        t = 1.0 - t
+    axis = axis % np.ndim(y)
+    t = np.reshape(t, (num,) + (1,) * (np.ndim(y) - 1 - axis))
+    return unbroadcast(np.sum(g * t, axis=axis), end)
 
 
 def _is_mask(index: Any) -> bool:
@@ -294,6 +446,14 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
         if flat.ndim == 1 and flat.dtype.kind in "iu":
             flat = np.where(flat < 0, flat + shape[0], flat)
             return bool(np.unique(flat).size != flat.size)
+    if isinstance(index, tuple) and 0 < len(index) <= len(shape) and all(
+            isinstance(i, (int, np.integer, list, np.ndarray)) and not isinstance(i, bool)
+            and np.asarray(i).dtype.kind in "iu" for i in index):
+        # Integer arrays on the leading axes (`K[i, j]`): the elements they pick, by flat position.
+        arrays = np.broadcast_arrays(*(np.asarray(i) for i in index))
+        normal = [np.where(a < 0, a + n, a) for a, n in zip(arrays, shape)]
+        flat = np.ravel(np.ravel_multi_index(normal, shape[:len(index)]))
+        return bool(np.unique(flat).size != flat.size)
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
     positions = np.ravel(positions)
     return bool(np.unique(positions).size != positions.size)
@@ -301,11 +461,15 @@ def repeated_slot(shape: tuple[int, ...], index: Any) -> bool:
 
 def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
     """`a[index] = v` with `v` differentiated: refuse an index naming an element twice (see `repeated_slot`)."""
-    if repeated_slot(np.shape(a), index):
+    try:
+        repeated = repeated_slot(np.shape(a), index)
+    except (IndexError, ValueError, TypeError):
+        return  # an index NumPy refuses: the write itself raises NumPy's own error
+    if repeated:
         raise UnsupportedArgumentError(
             f"{where}: the index names an element of the array more than once; NumPy does not say which "
-            f"of the values written there stays, so the gradient is not defined. Use distinct indices, or "
-            f"np.add.at(...) on a copy if the values should add up")
+            f"of the values written there stays, so the gradient is not defined. Use distinct indices "
+            f"(combine the values meant for one position before writing them)")
 
 
 def has_python_floats(*values: Any) -> bool:
@@ -338,7 +502,9 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
     (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
     """
-    if repeated_slot(np.shape(g), index):
+    if not isinstance(g, np.ndarray):
+        g = np.asarray(g)  # the adjoint of a 0-d array may be a number (arithmetic on 0-d arrays gives one)
+    if repeated_slot(g.shape, index):
         raise ValueError("adtransform: `a[index] = v` with an index naming an element twice has no gradient")
     slot = g[index]
     if isinstance(slot, np.ndarray):

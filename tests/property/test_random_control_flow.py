@@ -850,9 +850,12 @@ class Gen:
                ("range(n, 0, -1)", 1, MAX_N), ("range(3, -1, -2)", 1, 3), ("range(4, 0, -1)", 1, 4),
                ("range(2, n + 1)", 2, MAX_N), ("range(n - 1, -1, -1)", 0, MAX_N - 1), ("range(2, 2)", 0, 0),
                ("range(3, 1)", 0, 0), ("range(-1, 2)", -1, 1), ("range(4, n, -1)", 1, 4),
-               ("range(0, n, 2)", 0, MAX_N - 1), ("range(n, 3)", 0, 2)]
+               ("range(0, n, 2)", 0, MAX_N - 1), ("range(n, 3)", 0, 2), ("range(-3, 3)", -3, 2),
+               ("range(-2, 1)", -2, 0)]
         for v in (p for p, k in self.params if k == "v"):
-            out += [(f"range(len({v}))", 0, 2), (f"range({v}.shape[0] - 1, -1, -1)", 0, 2)]
+            # negative starts: `x[-1]` is `x[2]`, a slot the loop reaches twice (issue 10, class 3)
+            out += [(f"range(len({v}))", 0, 2), (f"range({v}.shape[0] - 1, -1, -1)", 0, 2),
+                    (f"range(-1, len({v}))", -1, 2), (f"range(len({v}) - 1, -3, -1)", -2, 2)]
         for name, (lo, hi) in sorted(self.ints.items()):
             if name != "n" and lo >= -1 and hi <= 3:
                 out += [(f"range({name} + 1)", 0, hi), (f"range({name}, 3)", lo, 2),

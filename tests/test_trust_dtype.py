@@ -1,0 +1,74 @@
+"""Gradients have their parameter's dtype, whatever the function computes in between.
+
+The user's code may promote a float32 parameter (a float64 NumPy constant, a `math`
+function returning a Python float, a float64 global): the gradient still belongs to
+the parameter, so it is cast back (found by the API-surface property test).
+"""
+
+import math
+
+import numpy as np
+import pytest
+from gradcheck import check_grad
+
+import adtransform as ad
+
+W64 = np.array([0.5, -1.0, 2.0])
+
+
+def float64_constant(x):
+    return np.sum(np.sin(np.float64(2.0) ** x))
+
+
+def math_of_scalar(x):
+    return np.sin(math.cos(x))
+
+
+def float64_global(x):
+    return np.sum(x * W64)
+
+
+def promoted_then_returned_as_is(x):
+    return np.sum(np.asarray(x, dtype=np.float64) ** 2)
+
+
+def float64_copy_of_parameter(x):
+    y = x + np.zeros(3)
+    return np.sum(y * y)
+
+
+CASES = [
+    (float64_constant, np.array([0.1, -0.4, 0.7], dtype=np.float32)),
+    (math_of_scalar, np.float32(-1.33)),
+    (math_of_scalar, np.array(0.25, dtype=np.float32)),
+    (float64_global, np.array([0.3, 0.2, -0.1], dtype=np.float32)),
+    (float64_copy_of_parameter, np.array([0.3, 0.2, -0.1], dtype=np.float32)),
+    (float64_constant, np.array([0.1, -0.4, 0.7], dtype=np.float16)),
+]
+
+
+@pytest.mark.parametrize("f, x", CASES, ids=[f"{f.__name__}-{np.asarray(x).dtype}" for f, x in CASES])
+def test_gradient_has_the_parameters_dtype(f, x):
+    g = ad.grad(f)(x)
+    assert np.asarray(g).dtype == np.asarray(x).dtype
+    assert np.shape(g) == np.shape(x)
+    assert isinstance(g, np.ndarray) == isinstance(x, np.ndarray)
+    if np.asarray(x).dtype != np.float16:
+        check_grad(f, (x,))
+
+
+def test_value_and_grad_and_vjp_cast_too():
+    x = np.array([0.1, -0.4, 0.7], dtype=np.float32)
+    value, g = ad.value_and_grad(float64_constant)(x)
+    assert g.dtype == np.float32 and value == pytest.approx(float64_constant(x))
+    _, pullback = ad.vjp(lambda x: np.sin(np.float64(2.0) ** x), x)
+    (gx,) = pullback(np.ones(3))
+    assert gx.dtype == np.float32
+    np.testing.assert_allclose(gx, np.cos(2.0 ** x.astype(float)) * 2.0 ** x.astype(float) * math.log(2.0),
+                               rtol=1e-5)
+
+
+def test_float64_and_python_floats_are_untouched():
+    assert type(ad.grad(math_of_scalar)(0.3)) in (float, np.float64)
+    g = ad.grad(float64_constant)(np.array([0.1, 0.2]))
+    assert g.dtype == np.float64
