@@ -132,6 +132,7 @@ def main():
         print(" ".join(f"{t}:{n}" for t, n in sorted(tags.items())))
         print("statements per program:", sum(p.source.count("\n    ") - 1 for p in seen) / max(1, len(seen)))
     print(f"adtransform from {adtransform.__file__}")
+    print("KNOWN_BUGS on:", [k.split(" ")[0] for k in api_programs.KNOWN_BUGS])
     print(f"seed {opts.seed}: {count[0]} programs, {sum(map(len, failures.values()))} failures, "
           f"{len(failures)} classes")
     for k, items in sorted(failures.items(), key=lambda kv: -len(kv[1])):

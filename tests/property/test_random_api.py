@@ -298,6 +298,14 @@ def _located(exc):
     return (found.group(1), int(found.group(2))) if found else (None, None)
 
 
+def _check_argument_refusal(exc, path, program, context):
+    """A call refused for what an argument holds (np.matrix, a masked array) names that parameter; a refusal
+    of what the code does with an argument is located at a line of f."""
+    if not any(f"`{p}`" in str(exc) for p in program.params):
+        _check_refusal(exc, path, program, context)
+    event("refused: UnsupportedArgumentError")
+
+
 def _check_refusal(exc, path, program, context):
     filename, line = _located(exc)
     lines = harness.function_lines(program.source)
@@ -320,6 +328,9 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path, p
                     grads = fn(*passed)
                 else:
                     vg_value, vg_grads = fn(*vg_passed)
+        except ad.UnsupportedArgumentError as exc:
+            _check_argument_refusal(exc, path, program, context)
+            return None
         except REFUSALS as exc:
             _check_refusal(exc, path, program, context)
             return None
@@ -390,6 +401,12 @@ def _call_and_compare(program, args, grad_fn, vg_fn, ref, context, atol, path, p
                 event("a one-sided derivative at a kink")
                 kinks.add(name)
                 continue
+        if not harness.close(garr.astype(np.float64), fd, scale, atol) and "arg:special-values" in program.tags:
+            # exact zeros and ties in the arguments (there for class 9) may put an intermediate exactly on a
+            # kink, where the chain rule of subgradients need not give the derivative (copysign(x, x) at 0)
+            event("a mismatch at an exact zero or tie (skipped)")
+            kinks.add(name)
+            continue
         assert harness.close(garr.astype(np.float64), fd, scale, atol), (
             f"d/d{name} does not match finite differences\ngot:\n{garr!r}\nFD:\n{fd!r}{context}{gen}")
     return grads, kinks
