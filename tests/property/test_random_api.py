@@ -206,13 +206,15 @@ def _expected_kind(arg):
     return np.shape(arg), np.asarray(arg).dtype
 
 
-def _autograd(program, module_dir, args, finite=True):
+def _autograd(program, module_dir, args, finite=True, rebound=()):
     """autograd's gradients (one per differentiated parameter), or None where autograd cannot run the program."""
     import autograd
 
     source = program.source.replace("import numpy as np", "import autograd.numpy as np", 1)
     try:
         with harness.loaded(source, module_dir, "random_api_autograd") as (_, module):
+            for g_name, other in rebound:
+                setattr(module, g_name, eval(other, {"np": module.np}))
             out = []
             for name in program.wrt_names():
                 i = program.params.index(name)
@@ -282,8 +284,10 @@ def check(program: ApiProgram, module, path, module_dir):
             continue
         event("rebound global: checked")
         try:
+            rebound_peer = functools.partial(_autograd, program, module_dir, args, finite=False,
+                                             rebound=((g_name, other),))
             _call_and_compare(program, args, grad_fn, vg_fn, ref, f"{context}\n--- after {g_name} = {other} ---",
-                              atol, path, peer, functools.partial(
+                              atol, path, rebound_peer, functools.partial(
                                   one_sided_fd, _float64_twin(program, module, module_dir), args))
         except AssertionError as exc:
             raise AssertionError(f"after rebinding the global {g_name}: {exc}") from exc
