@@ -24,12 +24,13 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .rules.notation import adjoint, d, nondifferentiable, stop_gradient
+from .rules.notation import EVERY, Returns, adjoint, d, declare_facts, nondifferentiable, stop_gradient
 
 __all__ = [
-    "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
-    "NonScalarOutputError", "RuleDefinitionError", "SourceUnavailableError", "StaleSourceError", "TransformError",
-    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "grad", "nondifferentiable",
-    "source", "stop_gradient", "value_and_grad", "vjp",
+    "EVERY", "AdtransformError", "NameResolutionError", "NoAdjointRuleError", "NonDifferentiableInputError",
+    "NonScalarOutputError", "Returns", "RuleDefinitionError", "SourceUnavailableError", "StaleSourceError",
+    "TransformError",
+    "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError", "adjoint", "d", "declare_facts", "grad",
+    "nondifferentiable", "source", "stop_gradient", "value_and_grad", "vjp",
 ]
 __version__ = "0.1.0"

@@ -21,8 +21,9 @@ class Context:
     # Parameters the alias analysis took to hold arrays or numbers: checked at call time (True: no
     # list or tuple at all; False: a list or tuple of numbers is fine).
     array_params: dict[str, bool] = field(default_factory=dict)
-    # Names the passes gave the builtins their own code calls (`len_1` -> len): unlike the names the
-    # user wrote, these mean the builtin whatever the user's function or module binds to `len`.
+    # Names the passes gave the builtins and runtime helpers their own code calls (`len_1` -> len,
+    # `writable_copy`): unlike the names the user wrote, these mean that object whatever the user's
+    # function or module binds to the name; lowered as injected references.
     helpers: dict[str, Any] = field(default_factory=dict)
 
     def builtin(self, name: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad import reverse
-from .canonicalize import anf, aug_assign, conditionals, iterables, loop_exits, returns, unpacking
+from .canonicalize import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
 from .codegen import emit, load
 from .context import Context
 from .frontend import fence, resolve, source
@@ -74,7 +74,9 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     ctx.locals = resolve.local_names(node)               # the passes above add flags and results
     aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
     unpacking.transform(node, ctx)                       # before anf: one name per assignment
+    effects.transform_writes(node, ctx)                  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     anf.transform(node, ctx)                             # one operation per statement
+    effects.transform(node, ctx)                         # after anf: calls changing an argument -> new values
     primal = lower.lower(node, ctx)                      # SSA IR
     verify(primal)
     _debug("lower", primal)

@@ -187,7 +187,7 @@ def sorted_in_place(x):
 
 def written_through_out(x):
     y = np.zeros(3)
-    np.sin(x, out=y)
+    np.sin(x, out=y, where=x > 0.0)  # (without `where`, an index write of a new value: differentiated)
     return np.sum(y * x)
 
 
@@ -668,10 +668,12 @@ def test_numbers_copied_then_updated_are_differentiated(fn):
                                       (float_shadowed, (np.ones(3), np.asarray)),
                                       (math_prod_copied, (np.ones(3),))])
 def test_values_not_proven_numbers_are_refused(fn, args):
-    with pytest.raises(ad.UnsupportedSyntaxError, match="in-place update of an alias") as info:
+    # (`float_shadowed`: a function without facts may return memory it keeps: refused at the update)
+    with pytest.raises(ad.UnsupportedSyntaxError,
+                       match="in-place update of (an alias|an unknown function's result)") as info:
         ad.grad(fn)
     assert info.value.location.filename == __file__
-    assert "`t`" in str(info.value)
+    assert "`t`" in str(info.value) or "what `float` returns" in str(info.value)
     # The alias is real: NumPy's value differs from the one of `t = s; s = s + 1.0`.
     source = inspect.getsource(fn).replace("s += 1.0", "s = s + 1.0").replace(fn.__name__, "functional")
     namespace = dict(fn.__globals__)

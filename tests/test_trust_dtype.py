@@ -72,3 +72,14 @@ def test_float64_and_python_floats_are_untouched():
     assert type(ad.grad(math_of_scalar)(0.3)) in (float, np.float64)
     g = ad.grad(float64_constant)(np.array([0.1, 0.2]))
     assert g.dtype == np.float64
+
+
+def weighted(x, b):
+    return np.sum(x * b)
+
+
+def test_a_python_float_parameter_gets_a_float():
+    x = np.array([0.5, 1.5, -1.0], dtype=np.float32)
+    g = ad.grad(weighted, wrt=1)(x, 2.0)
+    assert type(g) is float and g == pytest.approx(float(np.sum(x)))
+    check_grad(weighted, (x.astype(float), 2.0), wrt=1)

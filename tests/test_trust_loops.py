@@ -37,6 +37,15 @@ def while_invariant(x, c):
     return np.sum(v3 * x)
 
 
+def while_negate_recomputed(x, c):
+    v3 = -c
+    i = 0
+    while i < 3:
+        v3 = -c
+        i = i + 1
+    return np.sum(v3 * x)
+
+
 def rebind_to_param(x):
     a = x * 2.0
     b = x * 3.0
@@ -228,6 +237,7 @@ CLASS_0 = [
     (recompute_before, (np.array([1.0, 2.0]),)),
     (recompute_then_use, (np.array([0.3, -0.7, 1.1]),)),
     (while_invariant, (np.array([0.5, 1.5]), np.array([2.0, -1.0]))),
+    (while_negate_recomputed, (np.array([0.5, 1.5]), np.array([2.0, -1.0]))),
     (rebind_to_param, (np.array([0.4, 1.3]),)),
     (rebind_to_init_in_branch, (np.array([0.4, -1.3]),)),
     (swap, (np.array([0.4, 1.3]), np.array([-0.2, 0.8]))),
@@ -441,6 +451,36 @@ def rnn_reversed(W, U, X):
     return np.sum(h ** 2)
 
 
+def write_negative_slices(x):
+    y = x * 1.0
+    y[-2:] = np.sin(y[:2])
+    y[::-1] = y * x
+    y[-1:0:-1] = np.tanh(y[-3:-1])
+    return np.sum(y ** 2)
+
+
+def write_previous_in_loop(x):
+    y = x * 1.0
+    for t in range(len(x)):
+        y[t - 1] = np.sin(y[t]) + y[t - 1] * 0.5
+    return np.sum(y * x)
+
+
+def write_matrix_negative_rows(M):
+    out = np.zeros((2, 3))
+    for i in range(-2, 2):
+        for j in range(-1, 2):
+            out[i, j] = out[i, j] * 0.5 + M[i, j] ** 2
+    return np.sum(out * M)
+
+
+def accumulate_window_negative(x):
+    y = np.zeros(3)
+    for t in range(-1, 3):
+        y[t - 1:t + 1] += x[t] * 0.5
+    return np.sum(y ** 2)
+
+
 _V = np.array([0.3, -1.2, 0.8])
 _M = np.array([[0.3, -1.2, 0.8], [0.5, 0.9, -0.4]])
 _RNG = np.random.default_rng(3)
@@ -463,6 +503,10 @@ CLASS_3 = [
     (while_down_through_zero, (_V,)),
     (constant_negative_and_positive, (_V,)),
     (index_array_distinct, (_V, 0.7)),
+    (write_negative_slices, (_V,)),
+    (write_previous_in_loop, (_V,)),
+    (write_matrix_negative_rows, (_M,)),
+    (accumulate_window_negative, (_V,)),
     (rnn_from_minus_one, (_W, _U, _X)),
     (rnn_reversed, (_W, _U.T.copy(), _X)),
 ]

@@ -18,6 +18,7 @@ import operator
 from typing import TYPE_CHECKING
 
 from ..analysis.activity import Activity
+from ..analysis.effects import shape_only
 from ..analysis.rank import rank_of
 from ..ir.nodes import (
     Callee,
@@ -38,7 +39,6 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import INDEX_UPDATE
-from .runtime_refs import SHAPE_ONLY_ARGUMENTS
 
 if TYPE_CHECKING:
     from .reverse import _Backward
@@ -263,8 +263,8 @@ def _read_shapes_from_init(loop: Loop, backward: list[Stmt]) -> None:
     if not steady:
         return
     for op in walk(backward):
-        if isinstance(op, Op) and op.callee.style is Style.FUNCTION:
-            for position in SHAPE_ONLY_ARGUMENTS.get(op.callee.key, ()):
-                if position < len(op.args) and op.args[position] in steady:
-                    op.args[position] = steady[op.args[position]]
+        if isinstance(op, Op):
+            for position, arg in enumerate(op.args):
+                if isinstance(arg, Var) and arg in steady and shape_only(op, position):
+                    op.args[position] = steady[arg]
 

@@ -19,14 +19,18 @@ import enum
 import operator
 import types
 
+import numpy as np
+
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
+from ..analysis.effects import changed_operands, facts_of, may_change_globals
 from ..errors import Location, NoAdjointRuleError
 from ..ir.nodes import (
     AdjointZero,
     Callee,
     Const,
     Function,
+    Global,
     If,
     Index,
     Layout,
@@ -43,15 +47,11 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import INDEX_UPDATE
-from ..optimize.purity import is_pure
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .loops import differentiate_loop
 from .registry import Kind, cached_template, lookup_adjoint
 from .template import Template, compile_template
-
-# Calls kept only for what they do besides returning a value, and known to change nothing.
-_HARMLESS_EFFECTS = (print,)
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _COPY = Callee(None, Style.COPY)
@@ -337,35 +337,54 @@ class _Backward:
         return Location(self.filename, op.line or 0, op.col)
 
     def no_rule(self, op: Op) -> NoAdjointRuleError:
-        callee = op.callee
-        if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
-            msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
-                   "or register its derivative with @adtransform.adjoint")
-        elif callee.style in (Style.TUPLE, Style.LIST):
-            msg = "tuples and lists of differentiated values are not supported yet"
-        else:
-            msg = (f"no derivative rule is registered for `{callee}`; register one with "
-                   f"@adtransform.adjoint({callee})")
-        what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
-            else f"`{callee}`"
-        return NoAdjointRuleError(msg, self.location(op), what)
+        return _no_rule(op, self.filename)
+
+
+def _no_rule(op: Op, filename: str) -> NoAdjointRuleError:
+    callee = op.callee
+    if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
+        msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
+               "or register its derivative with @adtransform.adjoint")
+    elif callee.style in (Style.TUPLE, Style.LIST):
+        msg = "tuples and lists of differentiated values are not supported yet"
+    else:
+        msg = (f"no derivative rule is registered for `{callee}`; register one with "
+               f"@adtransform.adjoint({callee})")
+    what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+        else f"`{callee}`"
+    return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
 
 
 def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
-    """A call made for what it changes (`lst.append(v)`, `y.sort()`, `np.sin(x, out=y)`) is
-    invisible to SSA: the values it changes would carry a silently wrong derivative."""
+    """A call that changes an argument in place (`lst.append(v)`, `y.sort()`, `np.put(y, i, v)`, an
+    unknown function) works on a copy bound to the name it changes (canonicalize/effects.py), but
+    no rule says how the changed value depends on the old one and on the other arguments: with any
+    of them differentiated its derivative would be silently wrong, so the call is refused. The facts
+    registry says which calls change which arguments; an undeclared call may change all of them."""
+    # Global arrays the function reads (a view of one may be read by the backward sweep too).
+    arrays = [o.ref.spelling for op in walk(fn.body) if isinstance(op, Op) and op.sweep is not Sweep.CHECK
+              for o in op.operands() if isinstance(o, Global) and isinstance(o.ref.obj, (np.ndarray, list))]
     for op in walk(fn.body):
         if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
             continue
-        if not any(isinstance(a, Var) and a in varied for a in op.operands()):
-            continue
-        writes_out = op.kwargs.get("out", Const(None)) != Const(None)
-        if writes_out or (op.result is None and op.callee.key not in _HARMLESS_EFFECTS and not is_pure(op)):
-            what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
+        if arrays and may_change_globals(op):
             raise NoAdjointRuleError(
-                f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
-                f"value that depends on the differentiated input; compute a new value instead "
-                f"(`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col), what)
+                f"`{op.callee}` may change the global `{arrays[0]}`, which the backward sweep reads after the "
+                f"function has run; if it changes none, say so with `adtransform.declare_facts({op.callee}, "
+                f"returns=...)`", Location(filename, op.line or 0, op.col), f"call of `{op.callee}`")
+        if not any(a in varied for a in op.uses()) or not changed_operands(op):
+            continue
+        if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
+            raise _no_rule(op, filename)  # an unknown function of a differentiated value
+        writes_out = op.kwargs.get("out", Const(None)) != Const(None)
+        what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
+        advice = "" if facts_of(op).known else (
+            f"; if `{op.callee}` changes none of its arguments, say so with "
+            f"`adtransform.declare_facts({op.callee}, returns=..., mutates=())`")
+        raise NoAdjointRuleError(
+            f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
+            f"value that depends on the differentiated input; compute a new value instead "
+            f"(`y = np.sort(y)`, `lst = lst + [v]`){advice}", Location(filename, op.line or 0, op.col), what)
 
 
 def _check_write_indices(block: list[Stmt], varied: set[Var], filename: str, ints: set[Var]) -> None:

@@ -6,16 +6,6 @@ from .. import runtime
 from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import Callee, Op, Operand, Style, Sweep
 
-# Helper -> positions of arguments it reads only for their shape and dtype.
-SHAPE_ONLY_ARGUMENTS = {
-    runtime.unbroadcast: (1,),
-    runtime.unreduce: (1,),
-    runtime.reduced_size: (0,),
-    runtime.zeros_like: (0,),
-    runtime.getitem_adjoint: (1,),
-    runtime.slot_adjoint: (2,),
-}
-
 
 def callee(helper: str) -> Callee:
     obj = getattr(runtime, helper)

@@ -7,7 +7,10 @@ gradient would be silently wrong, so we refuse with a located error.
 
 Names come to share a buffer through assignments (`t = x`, `t = x[0]`, `t = x.T`,
 `t = x if c else y`, `t, u = x, y`), through loops over arrays (`for row in M`) and
-through calls that may return their argument (`np.asarray(x)`, a user function). The
+through calls that may return their argument (`np.asarray(x)`, `x.conj()`, a user function:
+what each call returns comes from the facts registry, frontend/calls.py). A call that changes
+an argument in place (`c.sort()`, `np.put(c, ...)`, `out=c`, any call without facts) is an
+update of that name like `c += ...` (canonicalize/effects.py then works on a copy). The
 analysis is a may-point-to abstract interpretation over the structured syntax: each
 name points to a set of allocation sites; an update makes every *other* name pointing
 to one of its sites stale, and reading a stale name is refused. Rebinding a name
@@ -35,6 +38,7 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 
 from __future__ import annotations
 
+import builtins
 import functools
 import types
 from collections.abc import Callable, Iterable
@@ -43,30 +47,16 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
+from ..ad.registry import Returns
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from ..syntax.parse import to_source
-from .containers import VIEW_ATTRIBUTES, VIEW_METHODS, Containers
+from .calls import Calls, may_not_copy
+from .containers import Containers
 from .numbers import Numbers
-from .resolve import Namespace
+from .resolve import UNBOUND, Namespace
 from .source import SourceInfo
 
-# Array methods known to return a new object (anything else may return the receiver or an argument;
-# `copy` of a list or tuple is a new one holding the same elements).
-# (`astype` is not: `astype(t, copy=False)` may return the receiver.)
-FRESH_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "dot", "copy",
-                            "cumsum", "cumprod", "round", "clip", "any", "all", "argmax", "argmin", "trace",
-                            "item", "tolist", "conj", "conjugate", "flatten", "ptp"})
-# NumPy functions that may return (a view of) their arguments; the rest of NumPy builds new arrays.
-_NUMPY_VIEWS = frozenset({"asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "require", "reshape",
-                          "ravel", "transpose", "permute_dims", "matrix_transpose", "squeeze", "expand_dims",
-                          "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "broadcast_arrays",
-                          "swapaxes", "moveaxis", "rollaxis", "diagonal", "real", "imag", "flip", "fliplr",
-                          "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
-                          "asarray_chkfinite", "nan_to_num", "real_if_close", "trim_zeros"})
-_NUMPY_MODULES = frozenset({"np", "numpy"})
-# Builtins that return a new (or immutable) object.
-_FRESH_BUILTINS = frozenset({"float", "int", "bool", "abs", "len", "round", "range", "sum", "pow", "complex"})
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
 # List methods that store their arguments (the objects themselves) into the list.
 _STORING_METHODS = frozenset({"append", "extend", "insert"})
@@ -258,8 +248,11 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
         elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                 and isinstance(node.value, gast.Name):
             updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
-    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
     interpreter = _Interpreter(info, namespace, frozenset(local_names))
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Call):  # `c.sort()`, `np.put(c, ...)`, `out=c`
+            updated.update(arg.id for arg in interpreter.calls.changed(node) if isinstance(arg, gast.Name))
+    state = _State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, updated=frozenset(updated))
     interpreter.block(fn.body, state)
     return dict(interpreter.assumed) if updated else {}
 
@@ -269,6 +262,7 @@ class _Interpreter:
         self.info = info
         self.namespace = namespace
         self.numbers = Numbers(namespace, local_names)
+        self.calls: Calls = self.numbers.calls
         self.containers = Containers(self.numbers)
         # Parameters assumed not to hold a list or tuple: True, not at all; False, none but of numbers.
         self.assumed: dict[str, bool] = {}
@@ -334,7 +328,7 @@ class _Interpreter:
             entry = entry.copy()
             entry.forget(rest)
             entry.sites[rest] = frozenset(_bounded(_Part(site, ("rest", id(loop))))
-                                          for iterated in _iterated(loop.iter)
+                                          for iterated in _iterated(loop.iter, self.calls)
                                           for site in self.sources(iterated, entry) or {id(iterated)})
         head = entry
         while True:
@@ -369,12 +363,63 @@ class _Interpreter:
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.refuse_stale(node, state)
         if expr is not None:
+            self.change_through_calls(expr, state)
             self.store_into_lists(expr, state)
+
+    def change_through_calls(self, expr: gast.AST, state: _State) -> None:
+        """`c.sort()`, `np.put(c, i, v)`, `np.exp(x, out=c)`, an unknown `f(c)`: c's memory changes in place,
+        as with `c += ...`. The compiler changes a copy bound to `c` instead: every other name sharing
+        c's memory then differs from NumPy's meaning, and reading one is refused. A changed argument the
+        compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
+        for call in gast.walk(expr):
+            if not isinstance(call, gast.Call):
+                continue
+            for arg in self.calls.changed(call):
+                if isinstance(arg, gast.Name):
+                    if not self.number(arg, state):
+                        if arg.id not in state.sites:
+                            self.refuse_global_change(arg, call)
+                        else:
+                            self.update(arg.id, call, state)
+                else:
+                    self.change_unnamed(arg, call, state)
+
+    def change_unnamed(self, arg: gast.expr, call: gast.Call, state: _State) -> None:
+        """The call changes `arg` (`c[1:]`, `[a, b]`), which the compiler copies first: no name sees the
+        change, so every name that may share its memory is stale (and a global array is refused)."""
+        changed = self.sources(arg, state)
+        if isinstance(self.calls.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
+            self.refuse_global_change(gast.Name(to_source(arg), gast.Load(), None, None), call)
+        for root in {_root(site) for site in changed}:
+            if isinstance(root, tuple) and root[0] == "global":
+                self.refuse_global_change(gast.Name(root[1], gast.Load(), None, None), call)
+        for name, where in state.sites.items():
+            if _sites_overlap(where, changed):
+                state.stale[name] = call
+
+    def refuse_global_change(self, name: gast.Name, call: gast.Call) -> None:
+        value = self.calls.resolve(gast.parse(name.id).body[0].value) if "." in name.id \
+            else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
+        if isinstance(value, (np.ndarray, list, dict)):
+            known, short = self.calls.facts(call).known, name.id.split(".")[-1]
+            raise UnsupportedSyntaxError(
+                f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
+                f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
+                f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
+                f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
+                self.info.location(call), "call that changes a global array")
 
     def refuse_stale(self, node: gast.Name, state: _State) -> None:
         update = state.stale.get(node.id)
         if update is None:
             return
+        if isinstance(update, gast.Call):
+            changed = [to_source(a) for a in self.calls.changed(update)]
+            name = next((n for n in changed if n != node.id), changed[0] if changed else node.id)
+            raise UnsupportedSyntaxError(
+                f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), so this "
+                f"call, which may change `{name}` in place, would change `{node.id}` too; call it on a copy "
+                f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias")
         targets = update.targets if isinstance(update, gast.Assign) else [update.target]
         target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
         if isinstance(target, gast.Name):
@@ -440,6 +485,12 @@ class _Interpreter:
         for root in {_root(site) for site in changed}:
             if not (isinstance(root, tuple) and root[0] == "global"):
                 continue
+            if root[1].startswith("<"):  # what an unknown function returns: maybe an array it keeps
+                raise UnsupportedSyntaxError(
+                    f"`{name}` may be {root[1][1:-1]}, which may be an array it keeps (a global) or one of its "
+                    f"arguments; declare its facts (`adtransform.declare_facts(f, returns=adtransform.Returns.NEW)`) "
+                    f"or copy first (`{name} = {name}.copy()`)", self.info.location(update),
+                    "in-place update of an unknown function's result")
             value = self.namespace.lookup(root[1]) if self.namespace is not None else None
             if type(value) in (int, float, complex, bool):
                 continue  # a number: the update rebinds `name` only
@@ -476,17 +527,16 @@ class _Interpreter:
 
     def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: _State, loop: int) -> None:
         """`for target in iterable`: each element may be a view of the iterated array or list."""
-        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
-            kind, args = iterable.func.id, iterable.args
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+                and self.numbers.builtin(iterable.func, getattr(builtins, iterable.func.id, None)):
+            kind, args = iterable.func.id, iterable.args  # (the real builtin: not a name shadowing it)
             if kind == "range":
-                counter = _NUMBER if self.numbers.builtin(iterable.func, range) else id(iterable)
-                self.assign(target, frozenset({counter}), state, held=(False, frozenset()))
+                self.assign(target, frozenset({_NUMBER}), state, held=(False, frozenset()))
                 return
             start = [kw.value for kw in iterable.keywords if kw.arg == "start"]
             if kind == "enumerate" and len(args) + len(start) in (1, 2) and len(start) == len(iterable.keywords) \
                     and args and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
-                counter = _NUMBER if self.numbers.builtin(iterable.func, enumerate) else id(iterable)
-                self.assign(target.elts[0], frozenset({counter}), state, held=(False, frozenset()))
+                self.assign(target.elts[0], frozenset({_NUMBER}), state, held=(False, frozenset()))
                 self.bind_iteration(target.elts[1], args[0], state, loop)
                 return
             if kind == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(args):
@@ -535,7 +585,7 @@ class _Interpreter:
         return self.sources(value, state) or frozenset({id(site)})
 
     def allocate_if_new(self, value: gast.expr, site: gast.AST, state: _State) -> None:
-        if not self.number(value, state) and _new_each_time(value):
+        if not self.number(value, state) and _new_each_time(value, self.calls):
             state.allocate(id(site))
 
     def number(self, value: gast.AST, state: _State) -> bool:
@@ -579,51 +629,32 @@ class _Interpreter:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
         sites: set[object] = set()
-        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True), self.containers.module):
+        for name, exact in _flowing(value, lambda node: self.holds(node, state, record=True), self.calls):
             found = state.sites.get(name, frozenset({("global", name)}))
             sites |= found if exact else {_bounded(_View(site, id(value))) for site in found}
         return frozenset(sites)
 
 
-def _names_a_class(node: gast.expr, module: Callable[[gast.expr], object]) -> bool:
-    """Whether `node` is a dotted path from a module to a class (`np.ndarray`)."""
-    path: list[str] = []
-    while isinstance(node, gast.Attribute):
-        path.append(node.attr)
-        node = node.value
-    obj = module(node) if path else None
-    for attr in reversed(path):
-        obj = getattr(obj, attr, None)
-    return isinstance(obj, type)
-
-
-def _new_each_time(value: gast.expr) -> bool:
+def _new_each_time(value: gast.expr, calls: Calls) -> bool:
     """Whether `value` builds a new object every time it runs (a call may return one it made before)."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.List)):
         return True
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-            and not any(kw.arg == "out" for kw in value.keywords):
-        func = value.func
-        if isinstance(func.value, gast.Name) and func.value.id in _NUMPY_MODULES:
-            return func.attr not in _NUMPY_VIEWS and not _may_not_copy(value)
-        return func.attr in FRESH_METHODS
+    if isinstance(value, gast.Call):
+        if calls.receiver(value) is not None and value.func.attr == "copy":  # an array's or a list's copy
+            return not calls.changed(value)
+        return calls.fresh(value)
     return False
 
 
-def _may_not_copy(call: gast.Call) -> bool:
-    """`np.array(x, copy=False)`, `np.astype(x, t, copy=c)`: may return `x` itself."""
-    return any(kw.arg == "copy" and not (isinstance(kw.value, gast.Constant) and kw.value.value is True)
-               for kw in call.keywords)
-
-
-def _iterated(iterable: gast.expr) -> list[gast.expr]:
+def _iterated(iterable: gast.expr, calls: Calls) -> list[gast.expr]:
     """The arrays or lists a `for` loop hands out elements of (none for `range`)."""
-    if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
+    if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+            and calls.resolve(iterable.func) is getattr(builtins, iterable.func.id, None):
         kind = iterable.func.id
         if kind == "range":
             return []
         if kind in ("enumerate", "zip", *_ITERATION_WRAPPERS):
-            return [part for arg in iterable.args for part in _iterated(arg)]
+            return [part for arg in iterable.args for part in _iterated(arg, calls)]
     return [iterable]
 
 
@@ -642,13 +673,12 @@ def _over_copies(iterable: gast.expr) -> str:
     return to_source(copied(iterable))
 
 
-def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool],
-             module: Callable[[gast.expr], object]) -> list[tuple[str, bool]]:
+def _flowing(value: gast.AST, holds: Callable[[gast.AST], bool], calls: Calls) -> list[tuple[str, bool]]:
     """Names whose memory the value of `value` may share, and whether it is the name's whole object
     (`holds(node)`: whether a value may be a list or tuple, whose copies share its elements;
-    `module(node)`: the module a name resolves to, or None)."""
+    `calls` resolves what calls return)."""
     exact = _bare(value)
-    return [(name, exact) for name in _flowing_names(value, holds, module)]
+    return [(name, exact) for name in _flowing_names(value, holds, calls)]
 
 
 def _bare(value: gast.AST) -> bool:
@@ -661,16 +691,15 @@ def _bare(value: gast.AST) -> bool:
     return False
 
 
-def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool],
-                   module: Callable[[gast.expr], object]) -> list[str]:
+def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool], calls: Calls) -> list[str]:
     """Names whose memory the value of `value` may share."""
-    def go(node: gast.AST) -> list[str]:
+    def go(node: gast.AST | None) -> list[str]:
         if isinstance(node, gast.Name):
             return [node.id]
         if isinstance(node, gast.Subscript):
             return go(node.value)
-        if isinstance(node, gast.Attribute):
-            return go(node.value) if node.attr in VIEW_ATTRIBUTES else []
+        if isinstance(node, gast.Attribute):  # `x.T`, `x.base`: views; `x.shape`, `np.pi`: new
+            return [] if calls.attribute(node).fresh else go(node.value)
         if isinstance(node, gast.IfExp):
             return go(node.body) + go(node.orelse)
         if isinstance(node, gast.BoolOp):
@@ -680,39 +709,26 @@ def _flowing_names(value: gast.AST, holds: Callable[[gast.AST], bool],
         if isinstance(node, gast.BinOp):  # `[a] + [b]`, `pair * 2`: a new container of the same elements
             return go(node.left) + go(node.right) if holds(node) else []
         if isinstance(node, gast.Call):
-            return _call_flowing_names(node, go, holds, module)
+            return _call_flowing_names(node, go, holds, calls)
         return []  # arithmetic, comparisons and constants build new objects
     return go(value)
 
 
-def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST], list[str]],
-                        holds: Callable[[gast.AST], bool], module: Callable[[gast.expr], object]) -> list[str]:
-    func = call.func
+def _call_flowing_names(call: gast.Call, go: Callable[[gast.AST | None], list[str]],
+                        holds: Callable[[gast.AST], bool], calls: Calls) -> list[str]:
+    receiver = calls.receiver(call)
     arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
-    written = [name for kw in call.keywords if kw.arg == "out" for name in go(kw.value)]
-    if isinstance(func, gast.Attribute) and _names_a_class(func.value, module):
-        # `np.ndarray.reshape(x, -1)`: the method of its first argument, as `x.reshape(-1)`.
-        if func.attr in VIEW_METHODS:
-            return [name for arg in call.args[:1] for name in go(arg)]
-        return written if func.attr in FRESH_METHODS else arguments
-    if isinstance(func, gast.Attribute):
-        resolved = module(func.value)
-        numpy = resolved is np or (resolved is None and isinstance(func.value, gast.Name)
-                                   and func.value.id in _NUMPY_MODULES)
-        if numpy:
-            if func.attr in _NUMPY_VIEWS or _may_not_copy(call):
-                return arguments
-            return written  # `out=` is what they return
-        if resolved is not None:
-            return arguments  # a module's function (`copy.copy(L)`) may return one of its arguments
-        if func.attr in VIEW_METHODS or (func.attr == "copy" and holds(call)):  # a list's copy: same elements
-            return go(func.value)
-        if func.attr in FRESH_METHODS:
-            return written
-        return go(func.value) + arguments
-    if isinstance(func, gast.Name) and func.id in _FRESH_BUILTINS:
-        if holds(call):  # `sum(L, [])` holds L's elements; a shadowed `abs` may return `a`
+    written = [name for arg in calls.changed(call) for name in go(arg)]  # `out=` is what they return
+    if isinstance(call.func, gast.Name) and calls.resolve(call.func) is builtins.sum:
+        if holds(call):  # `sum(L, [])` holds L's elements
             return arguments
-        start = call.args[1:] + [kw.value for kw in call.keywords] if func.id == "sum" else []
+        start = call.args[1:] + [kw.value for kw in call.keywords]
         return [name for node in start for name in go(node)]  # `sum([], a)` is `a` itself
-    return arguments  # a user function (or `max(a, b)`) may return one of its arguments
+    if receiver is not None and isinstance(call.func, gast.Attribute) and call.func.attr == "copy":
+        return go(receiver) if holds(call) else written  # a list's copy holds the same elements
+    if calls.facts(call).returns in (Returns.NUMBER, Returns.NEW, Returns.NEW_ITEMS) and not may_not_copy(call):
+        return written
+    # A view or anything else (a module's or user's function, `max(a, b)`): may be any argument, and
+    # a function nobody declared facts for may return memory it keeps (a global array).
+    kept = [] if calls.facts(call).known else [f"<what `{to_source(call.func)}` returns>"]
+    return go(receiver) + arguments + written + kept

@@ -5,8 +5,9 @@ tuple they build a new container holding the *same* elements: an in-place update
 then seen through both. The alias analysis asks `may_hold` whether a value may be such a container;
 unless it is proven not to be, the new container is taken to share its operands' elements.
 
-Proven not a container: a number; a NumPy function's result (except the few that return lists or
-tuples of arrays); arithmetic other than `+` and `*`; `+` with an operand proven not a container
+Proven not a container: a number; a call whose facts (ad/registry.py) say it returns a new array or
+a view of an array (not a list or tuple of arrays, nor anything a function without facts returns);
+arithmetic other than `+` and `*`; `+` with an operand proven not a container
 (`list + array` is an array); `*` by a float literal (a list cannot be repeated a float number of
 times); reductions and the `.copy()` or views of a non-container; an element of a non-container;
 the builtin `sum` without a `start` or with one proven not a container (`sum(lists, [])` is a list).
@@ -21,24 +22,9 @@ import types
 from collections.abc import Callable
 
 import gast
-import numpy as np
 
+from ..ad.registry import Returns
 from .numbers import Numbers
-
-# Attributes of an array that are views of it (an element of the array's own kind).
-VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat"})
-VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "view", "swapaxes", "squeeze", "diagonal"})
-# Methods that return a new object made of numbers, whatever they are called on (`tolist` too: a
-# list, but of numbers, which nothing can change in place).
-_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "dot", "cumsum", "cumprod",
-                         "round", "clip", "any", "all", "argmax", "argmin", "trace", "item", "tolist",
-                         "conj", "conjugate", "flatten", "ptp"})
-# NumPy functions returning a list or tuple of arrays (views of their arguments for some).
-_NUMPY_SEQUENCES = frozenset({"split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
-                              "broadcast_arrays", "meshgrid", "nonzero", "where", "atleast_1d", "atleast_2d",
-                              "atleast_3d", "divmod", "modf", "frexp", "unique", "histogram", "gradient", "ix_"})
-# Builtins whose result holds no object an in-place update could change.
-_FLAT_BUILTINS = frozenset({"float", "int", "bool", "complex", "abs", "len", "round", "sum", "pow", "range"})
 
 
 class Containers:
@@ -64,7 +50,8 @@ class Containers:
             if isinstance(node, gast.Subscript):
                 return go(node.value)  # an array's element or slice is an array; a list's may be anything
             if isinstance(node, gast.Attribute):
-                return go(node.value) if node.attr in VIEW_ATTRIBUTES else True
+                facts = self.numbers.calls.attribute(node)  # `x.T`: a view of x; `x.shape`: numbers
+                return False if facts.fresh else go(node.value) if facts.returns is Returns.VIEW else True
             if isinstance(node, gast.BinOp):
                 if isinstance(node.op, gast.Add):  # a list of numbers + [a] holds `a`
                     return go(node.left, True) and go(node.right, True)
@@ -92,23 +79,20 @@ class Containers:
         return None
 
     def _call(self, call: gast.Call, go: Callable[..., bool]) -> bool:
+        calls = self.numbers.calls
         func = call.func
-        if isinstance(func, gast.Attribute):
-            if isinstance(func.value, gast.Name) and self.numbers.resolves_to(func.value, np):
-                return func.attr in _NUMPY_SEQUENCES
-            if self.module(func.value) is not None:
-                return True  # a module's function (`copy.copy(L)`): may return anything
-            if func.attr in _REDUCTIONS:
-                return False
-            if func.attr == "copy" or func.attr in VIEW_METHODS:
-                return go(func.value)
-            return True
-        if isinstance(func, gast.Name) and func.id in _FLAT_BUILTINS:
-            if not self.numbers.builtin(func, getattr(builtins, func.id)):
-                return True  # a local or global shadowing the builtin
+        if isinstance(func, gast.Name) and calls.resolve(func) is builtins.sum:
             start = call.args[1:] + [kw.value for kw in call.keywords if kw.arg == "start"]
-            return func.id == "sum" and any(go(s, True) for s in start)  # `sum(L, [])`: a list of L's elements
-        return True  # a user function, `list`, `tuple`, `zip`, `max(a, b)`: may return anything
+            return any(go(s, True) for s in start)  # `sum(L, [])`: a list of L's elements
+        receiver = calls.receiver(call)
+        if receiver is not None and isinstance(func, gast.Attribute) and func.attr == "copy":
+            return go(receiver)  # a list's copy holds the same elements; an array's is an array
+        returns = calls.facts(call).returns
+        if returns in (Returns.NUMBER, Returns.NEW):
+            return False  # `x.sum()`, `np.tanh(x)`, `float(x)`, `len(L)`
+        if returns is Returns.VIEW:
+            return go(receiver) if receiver is not None else False  # `x.reshape(...)`; `np.asarray(x)`
+        return True  # a list or tuple of arrays (`np.split`), a user function, `max(a, b)`: anything
 
 
 def _float_literal(node: gast.AST) -> bool:

@@ -1,29 +1,24 @@
 """Prove that an expression's value is an immutable number, for the alias analysis.
 
 An immutable number cannot be changed in place: `s += 1.0` rebinds `s` and leaves every other name
-bound to the old value alone. Proven means: a literal; `float()`, `int()`, `bool()`, `complex()`,
-`len()`; a `math` function that converts its arguments to numbers; arithmetic, comparisons, `and`/
-`or` and conditional expressions on proven numbers; a name the caller knows holds one. A builtin or
-module counts only when the name resolves to the real one (not a local, global or closure variable
-that shadows it); the cache checks the called names again before reusing a transform.
+bound to the old value alone. Proven means: a literal; a call whose facts (ad/registry.py) say it
+returns a number (`float()`, `int()`, `len()`, a `math` function that converts its arguments to
+numbers); arithmetic, comparisons, `and`/`or` and conditional expressions on proven numbers; a name
+the caller knows holds one. A call counts only when its name resolves to the real function (not a
+local, global or closure variable that shadows it); the cache checks the called names again before
+reusing a transform.
 """
 
 from __future__ import annotations
 
 import builtins
-import math
-import types
 from collections.abc import Callable
 
 import gast
 
+from ..ad.registry import Returns
+from .calls import Calls
 from .resolve import Namespace
-
-# Builtins that always return an immutable number (whatever they are given).
-_NUMBER_BUILTINS = (float, int, bool, complex, len)
-# `math` functions whose result need not be a number: they multiply (`prod`, `sumprod`) or call a
-# method of the argument (`floor`, `ceil`, `trunc`), which may return anything.
-_MATH_NOT_NUMBERS = frozenset({"prod", "sumprod", "floor", "ceil", "trunc"})
 
 
 class Numbers:
@@ -32,6 +27,7 @@ class Numbers:
     def __init__(self, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.namespace = namespace
         self.local_names = local_names
+        self.calls = Calls(namespace, local_names)
 
     def proves(self, value: gast.AST, holds_number: Callable[[str], bool]) -> bool:
         """Whether `value` is an immutable number (or bool, string, None); `holds_number(name)` says
@@ -52,18 +48,14 @@ class Numbers:
             if isinstance(node, gast.IfExp):
                 return go(node.body) and go(node.orelse)
             if isinstance(node, gast.Call):
-                return self._number_call(node.func)
+                return self._number_call(node)
             return False
         return go(value)
 
-    def _number_call(self, func: gast.expr) -> bool:
-        if isinstance(func, gast.Name):
-            return any(self.builtin(func, b) for b in _NUMBER_BUILTINS)
-        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and func.attr not in _MATH_NOT_NUMBERS:
-            return self.resolves_to(func.value, math) \
-                and isinstance(getattr(math, func.attr, None), types.BuiltinFunctionType)
-        return False
+    def _number_call(self, call: gast.Call) -> bool:
+        """A call whose facts say it returns an immutable number (`float()`, `len()`, `math.sin()`;
+        not `math.floor()`, which calls a method of its argument)."""
+        return self.calls.facts(call).returns is Returns.NUMBER
 
     def builtin(self, name: gast.Name, obj: object) -> bool:
         """Whether `name` is the builtin `obj` (not a local, global or closure variable shadowing it)."""

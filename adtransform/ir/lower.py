@@ -261,6 +261,10 @@ class _Lowerer:
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.env:
             key = getattr(np.ndarray, func.attr, ("method", func.attr))
             return self.op(Callee(key, Style.METHOD, symbol=func.attr), [self.operand(func.value), *args], kwargs)
+        if isinstance(func, gast.Name) and func.id in self.ctx.helpers:  # a runtime helper canonicalization calls
+            helper = self.ctx.helpers[func.id]
+            return self.op(Callee(helper, Style.FUNCTION, ref=Ref((helper.__name__,), helper, Scope.INJECTED, helper)),
+                           args, kwargs)
         if isinstance(func, gast.Name) and func.id in self.env:
             return self.op(Callee(None, Style.CALL_VALUE, symbol=func.id), [self.env[func.id], *args], kwargs)
         path = _path(func)

@@ -25,7 +25,7 @@ from ..ir.nodes import (
     rewrite_region,
     substitute,
 )
-from .purity import is_pure
+from .purity import is_pure, may_change_globals
 
 
 def _key(operand: Any) -> Any:
@@ -49,6 +49,10 @@ def _op_key(op: Op) -> Any:
             tuple(_key(a) for a in op.args), tuple((k, _key(v)) for k, v in op.kwargs.items()))
 
 
+def _reads_global(key: Any) -> bool:
+    return isinstance(key, tuple) and (key[:1] == ("global",) or any(_reads_global(k) for k in key))
+
+
 def transform(fn: Function) -> bool:
     mapping: dict[Var, Operand] = {}
     fn.body = _eliminate(fn.body, {}, mapping)
@@ -62,6 +66,9 @@ def _eliminate(body: list[Stmt], seen: dict[Any, Var], mapping: dict[Var, Operan
     """`seen` holds what is computed on every path to here; a branch may reuse it, not add to it."""
     kept: list[Stmt] = []
     for stmt in body:
+        if may_change_globals(stmt):  # reads of globals before it are not reads after it
+            for key in [k for k in seen if _reads_global(k)]:
+                del seen[key]
         if isinstance(stmt, (If, Loop)):
             rewrite_region(stmt, mapping, lambda block: _eliminate(block, dict(seen), mapping))
         else:

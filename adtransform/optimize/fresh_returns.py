@@ -11,10 +11,10 @@ Requires: runs after copy propagation and algebra, which can turn
 from __future__ import annotations
 
 from ..ad import runtime_refs
-from ..ir.nodes import Const, Function, Global, If, Loop, Op, Operand, Style, Sweep, Var, walk
+from ..ad.registry import lookup_facts
+from ..ir.nodes import Const, Function, Global, If, Loop, Op, Operand, Style, Sweep, Var, flatten, walk
 from ..syntax.naming import Namer
-
-_VIEW_METHODS = {"T", "reshape", "transpose", "ravel", "view", "swapaxes"}
+from .purity import is_fresh, shape_only
 
 
 def transform(fn: Function, namer: Namer) -> bool:
@@ -47,26 +47,38 @@ def _is_cast(value: Operand, producers: dict[Var, Op | If]) -> bool:
 
 
 def _may_alias_input(value: Operand, producers: dict[Var, Op | If], params: set[Var]) -> bool:
-    while True:
-        region = producers.get(value) if isinstance(value, Var) else None
-        if isinstance(region, If):
-            i = region.results.index(value)
-            return any(_may_alias_input(v, producers, params) for v in (region.then_values[i], region.else_values[i]))
-        if isinstance(region, Loop):
-            c = next(c for c in region.carried if c.result is value)
-            return any(_may_alias_input(v, producers, params) for v in (c.init, c.next) if v is not c.param)
+    """Whether `value` may be (a view of) a parameter or a global: followed back through copies,
+    views, branches and loops; a call whose facts do not say its result is new may return any
+    argument."""
+    pending, seen = [value], set()
+    while pending:
+        value = pending.pop()
+        if not isinstance(value, (Var, Global)) or value in seen:
+            continue
+        seen.add(value)
         if isinstance(value, Global) or value in params:
             return True
-        op = producers.get(value) if isinstance(value, Var) else None
-        if op is None:
-            return False
-        style = op.callee.style
-        is_view = style in (Style.COPY, Style.SUBSCRIPT) or (
-            style in (Style.ATTRIBUTE, Style.METHOD) and op.callee.symbol in _VIEW_METHODS
-        ) or getattr(op.callee.key, "__name__", "") in ("reshape", "transpose", "ravel")
-        if not is_view:
-            return False
-        value = op.args[0]
+        region = producers.get(value)
+        if isinstance(region, If):
+            i = region.results.index(value)
+            pending += [region.then_values[i], region.else_values[i]]
+        elif isinstance(region, Loop):
+            c = next(c for c in region.carried if c.result is value)
+            pending += [v for v in (c.init, c.next) if v is not c.param]
+        elif isinstance(region, Op):
+            pending += _sources(region)
+    return False
+
+
+def _sources(op: Op) -> list[Operand]:
+    """The operands `op`'s result may share memory with."""
+    style = op.callee.style
+    if style is Style.OPERATOR or (style is Style.ATTRIBUTE and lookup_facts(op.callee.key).fresh) or is_fresh(op):
+        return []
+    if style in (Style.COPY, Style.SUBSCRIPT, Style.ATTRIBUTE, Style.STORE, Style.ADD_INTO):
+        return [op.args[0]]
+    operands = [*op.args, *op.kwargs.values()]  # (one read only for its shape is never returned)
+    return [o for i, a in enumerate(operands) if not shape_only(op, i) for o in flatten(a)]
 
 
 def _emit(fn: Function, namer: Namer, helper: str, args: list[Operand], param: Var) -> Var:

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import runtime
-from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
-from ..frontend.aliases import FRESH_METHODS
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -44,23 +42,11 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import COMPARISONS, INDEX_UPDATE
-from .purity import is_pure
+from .purity import is_fresh, is_pure, shape_only
 
 STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")
 _COPY = Callee(np.ndarray.copy, Style.METHOD, symbol="copy")
 
-# Operations whose result is a new object: reading an array through them finishes the read.
-_FRESH_FUNCTIONS = {
-    np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.dot, np.matmul, np.outer, np.where, np.copy,
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.concatenate, np.stack, np.hstack, np.vstack, np.arange, np.linspace, np.eye, np.linalg.norm, np.clip,
-    runtime.slot_adjoint, runtime.getitem_adjoint, runtime.zeros_like, runtime.full_like, runtime.copy_gradient,
-    runtime.matmul_lhs_adjoint, runtime.matmul_rhs_adjoint, runtime.dot_lhs_adjoint, runtime.dot_rhs_adjoint,
-    runtime.matmul_lhs_adjoint_sum, runtime.matmul_rhs_adjoint_sum, runtime.dot_lhs_adjoint_sum,
-    runtime.dot_rhs_adjoint_sum,
-    runtime.reduced_size, len, float, int, abs,
-}
-_FRESH_STYLES = {Style.OPERATOR}
 _LOGICAL = COMPARISONS | {operator.and_, operator.or_, operator.xor, operator.invert}
 
 
@@ -131,23 +117,12 @@ def _region_reads(stmt: If | Loop) -> list[Var]:
 
 
 def _shape_only(use: _Use) -> bool:
-    op = use.op
-    if op is None or op.callee.style is not Style.FUNCTION:
-        return False
-    return use.position in SHAPE_ONLY_ARGUMENTS.get(op.callee.key, ())
+    return use.op is not None and shape_only(use.op, use.position)
 
 
 def _is_fresh(op: Op) -> bool:
     """Whether the operation's result is a new object (never its argument or a view of it)."""
-    callee = op.callee
-    if callee.style in _FRESH_STYLES or (callee.style is Style.FUNCTION and isinstance(callee.key, np.ufunc)):
-        return True
-    if callee.style is Style.FUNCTION:
-        try:
-            return callee.key in _FRESH_FUNCTIONS
-        except TypeError:  # unhashable
-            return False
-    return callee.style is Style.METHOD and callee.symbol in FRESH_METHODS
+    return is_fresh(op)
 
 
 def _fits_zero_d(index: object, masks: set[Var]) -> bool:

@@ -52,8 +52,8 @@ from ..ir.nodes import (
     read_counts,
     walk,
 )
+from .purity import is_fresh
 
-_FRESH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg)
 _SCATTERS = {runtime.getitem_adjoint: 0, runtime.getitem_accumulate: 1}  # helper -> position of `g`
 ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
 #: An ADD_INTO whose slot still holds its zero, written `x_bar[t] = g`.
@@ -277,6 +277,6 @@ def _fresh(value: Operand, producers: dict) -> bool:
     if not isinstance(op, Op):
         return False
     if op.callee.style is Style.OPERATOR:
-        return op.callee.key in _FRESH
+        return is_fresh(op)  # arithmetic builds a new array (else the helper falls back to `+`)
     return op.callee.style in (Style.FUNCTION, Style.ADD_INTO) and op.callee.key in (
         runtime.zeros_like, runtime.getitem_adjoint, runtime.getitem_accumulate)

@@ -12,7 +12,7 @@ Requires: nothing. Guarantees: shape-only arguments name the earliest equivalent
 from __future__ import annotations
 
 from ..ad.registry import Kind, lookup_adjoint
-from ..ad.runtime_refs import SHAPE_ONLY_ARGUMENTS
+from ..analysis.effects import shape_only
 from ..ir.nodes import Const, Function, Op, Style, Var, walk
 
 
@@ -37,10 +37,8 @@ def transform(fn: Function) -> bool:
             witness[op.result] = witness.get(source, source)
     changed = False
     for op in ops:
-        positions = SHAPE_ONLY_ARGUMENTS.get(op.callee.key) if op.callee.style is Style.FUNCTION else None
-        for i in positions or ():
-            arg = op.args[i] if i < len(op.args) else None
-            if isinstance(arg, Var) and arg in witness:
+        for i, arg in enumerate(op.args):
+            if isinstance(arg, Var) and arg in witness and shape_only(op, i):
                 op.args[i] = witness[arg]
                 changed = True
     return changed

@@ -5,122 +5,122 @@ Contract: see rules/notation.py. `y` is the output, `x` the input.
 
 import math
 
-from ..ad.registry import Kind
+from ..ad.registry import Kind, Returns
 from .notation import adjoint, d, nondifferentiable
 
 scalar = Kind.SCALAR
 
 
-@adjoint(math.exp, kind=scalar)
+@adjoint(math.exp, kind=scalar, returns=Returns.NUMBER)
 def exp(y, x):
     d[x] = d[y] * y
 
 
-@adjoint(math.expm1, kind=scalar)
+@adjoint(math.expm1, kind=scalar, returns=Returns.NUMBER)
 def expm1(y, x):
     d[x] = d[y] * (y + 1.0)
 
 
-@adjoint(math.log, kind=scalar)
+@adjoint(math.log, kind=scalar, returns=Returns.NUMBER)
 def log(y, x, base=math.e):
     d[x] = d[y] / (x * math.log(base))
     d[base] = -d[y] * y / (base * math.log(base))
 
 
-@adjoint(math.log2, kind=scalar)
+@adjoint(math.log2, kind=scalar, returns=Returns.NUMBER)
 def log2(y, x):
     d[x] = d[y] / (x * math.log(2.0))
 
 
-@adjoint(math.log10, kind=scalar)
+@adjoint(math.log10, kind=scalar, returns=Returns.NUMBER)
 def log10(y, x):
     d[x] = d[y] / (x * math.log(10.0))
 
 
-@adjoint(math.log1p, kind=scalar)
+@adjoint(math.log1p, kind=scalar, returns=Returns.NUMBER)
 def log1p(y, x):
     d[x] = d[y] / (1.0 + x)
 
 
-@adjoint(math.sqrt, kind=scalar)
+@adjoint(math.sqrt, kind=scalar, returns=Returns.NUMBER)
 def sqrt(y, x):
     d[x] = d[y] * 0.5 / y
 
 
-@adjoint(math.sin, kind=scalar)
+@adjoint(math.sin, kind=scalar, returns=Returns.NUMBER)
 def sin(y, x):
     d[x] = d[y] * math.cos(x)
 
 
-@adjoint(math.cos, kind=scalar)
+@adjoint(math.cos, kind=scalar, returns=Returns.NUMBER)
 def cos(y, x):
     d[x] = -d[y] * math.sin(x)
 
 
-@adjoint(math.tan, kind=scalar)
+@adjoint(math.tan, kind=scalar, returns=Returns.NUMBER)
 def tan(y, x):
     d[x] = d[y] * (1.0 + y * y)
 
 
-@adjoint(math.asin, kind=scalar)
+@adjoint(math.asin, kind=scalar, returns=Returns.NUMBER)
 def asin(y, x):
     d[x] = d[y] / math.sqrt(1.0 - x * x)
 
 
-@adjoint(math.acos, kind=scalar)
+@adjoint(math.acos, kind=scalar, returns=Returns.NUMBER)
 def acos(y, x):
     d[x] = -d[y] / math.sqrt(1.0 - x * x)
 
 
-@adjoint(math.atan, kind=scalar)
+@adjoint(math.atan, kind=scalar, returns=Returns.NUMBER)
 def atan(y, x):
     d[x] = d[y] / (1.0 + x * x)
 
 
-@adjoint(math.atan2, kind=scalar)
+@adjoint(math.atan2, kind=scalar, returns=Returns.NUMBER)
 def atan2(z, y, x):
     d[y] = d[z] * x / (x * x + y * y)
     d[x] = -d[z] * y / (x * x + y * y)
 
 
-@adjoint(math.sinh, kind=scalar)
+@adjoint(math.sinh, kind=scalar, returns=Returns.NUMBER)
 def sinh(y, x):
     d[x] = d[y] * math.cosh(x)
 
 
-@adjoint(math.cosh, kind=scalar)
+@adjoint(math.cosh, kind=scalar, returns=Returns.NUMBER)
 def cosh(y, x):
     d[x] = d[y] * math.sinh(x)
 
 
-@adjoint(math.tanh, kind=scalar)
+@adjoint(math.tanh, kind=scalar, returns=Returns.NUMBER)
 def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
-@adjoint(math.asinh, kind=scalar)
+@adjoint(math.asinh, kind=scalar, returns=Returns.NUMBER)
 def asinh(y, x):
     d[x] = d[y] / math.sqrt(x * x + 1.0)
 
 
-@adjoint(math.acosh, kind=scalar)
+@adjoint(math.acosh, kind=scalar, returns=Returns.NUMBER)
 def acosh(y, x):
     d[x] = d[y] / math.sqrt(x * x - 1.0)
 
 
-@adjoint(math.atanh, kind=scalar)
+@adjoint(math.atanh, kind=scalar, returns=Returns.NUMBER)
 def atanh(y, x):
     d[x] = d[y] / (1.0 - x * x)
 
 
-@adjoint(math.hypot, kind=scalar)
+@adjoint(math.hypot, kind=scalar, returns=Returns.NUMBER)
 def hypot(z, x, y):
     # 0 at the origin, not 0 / 0 (see the rule for np.hypot).
     d[x] = d[z] * x / (z + (z == 0))
     d[y] = d[z] * y / (z + (z == 0))
 
 
-@adjoint(math.pow, kind=scalar)
+@adjoint(math.pow, kind=scalar, returns=Returns.NUMBER)
 def pow(z, x, y):
     # The guards of the rule for `x ** y` (rules/operators.py): 0, not 0 * pow(0, -1) (an error
     # for floats) at y == 0, and 0, not 0 * log(0), at x == 0.
@@ -128,19 +128,19 @@ def pow(z, x, y):
     d[y] = d[z] * z * math.log(x + (x == 0))
 
 
-@adjoint(math.fabs, kind=scalar)
+@adjoint(math.fabs, kind=scalar, returns=Returns.NUMBER)
 def fabs(y, x):
     # sign(x), 0 at 0 as for np.abs (copysign alone would give +-1 there).
     d[x] = d[y] * (x != 0) * math.copysign(1.0, x)
 
 
-@adjoint(math.copysign, kind=scalar, nondiff=("y",))
+@adjoint(math.copysign, kind=scalar, nondiff=("y",), returns=Returns.NUMBER)
 def copysign(z, x, y):
     # |x| with the sign of y: d/dx = sign(x) * (+1 or -1 from y's sign bit); piecewise constant in y.
     d[x] = d[z] * (x != 0) * math.copysign(1.0, x) * math.copysign(1.0, y)
 
 
-@adjoint(math.fmod, math.remainder, kind=scalar)
+@adjoint(math.fmod, math.remainder, kind=scalar, returns=Returns.NUMBER)
 def fmod(z, x, y):
     # x - n * y with n an integer (x / y truncated, or rounded to nearest), piecewise constant;
     # (x - z) / y is n up to rounding.
@@ -148,27 +148,27 @@ def fmod(z, x, y):
     d[y] = -d[z] * round((x - z) / y)
 
 
-@adjoint(math.degrees, kind=scalar)
+@adjoint(math.degrees, kind=scalar, returns=Returns.NUMBER)
 def degrees(y, x):
     d[x] = d[y] * 57.29577951308232
 
 
-@adjoint(math.radians, kind=scalar)
+@adjoint(math.radians, kind=scalar, returns=Returns.NUMBER)
 def radians(y, x):
     d[x] = d[y] * 0.017453292519943295
 
 
-@adjoint(math.erf, kind=scalar)
+@adjoint(math.erf, kind=scalar, returns=Returns.NUMBER)
 def erf(y, x):
     d[x] = d[y] * 1.1283791670955126 * math.exp(-x * x)
 
 
-@adjoint(math.erfc, kind=scalar)
+@adjoint(math.erfc, kind=scalar, returns=Returns.NUMBER)
 def erfc(y, x):
     d[x] = -d[y] * 1.1283791670955126 * math.exp(-x * x)
 
 
-@adjoint(float, kind=scalar)
+@adjoint(float, kind=scalar, returns=Returns.NUMBER)
 def to_float(y, x):
     d[x] = d[y]
 

@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ..ad.registry import Kind, register_adjoint, register_nondifferentiable
+from ..ad.registry import (
+    EVERY,
+    Kind,
+    Parameter,
+    Returns,
+    make_facts,
+    register_adjoint,
+    register_facts,
+    register_nondifferentiable,
+)
+
+__all__ = ["EVERY", "Returns", "adjoint", "d", "declare_facts", "nondifferentiable", "stop_gradient"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,19 +45,26 @@ d = _AdjointNotation()
 
 
 def adjoint(*primitives: Any, elementwise: bool = False, kind: Kind | None = None,
-            nondiff: Iterable[str] = ()) -> Callable[[F], F]:
+            nondiff: Iterable[str] = (), returns: Returns | None = None,
+            mutates: Iterable[Parameter] = (), shape_only: Iterable[Parameter] = ()) -> Callable[[F], F]:
     """Register a reverse-mode rule for one or more primitives (functions, ufuncs, methods).
 
     `elementwise=True` declares that the primitive broadcasts its inputs, so the
     compiler unbroadcasts each contribution to its input's shape. `nondiff`
     names parameters that carry no derivative (a `where` condition): any other
     parameter the rule does not assign is an error if a derivative flows into it.
+
+    Facts about the primitive (see `declare_facts`): `returns` what its result may share memory
+    with (left out: it may share memory with its arguments, so an in-place update of either is
+    refused while the other is still read); `mutates`, the parameters it changes in place besides
+    `out`; `shape_only`, those it reads only for their shape and dtype.
     """
     chosen = kind or (Kind.ELEMENTWISE if elementwise else Kind.OTHER)
 
     def register(fn: F) -> F:
         for primitive in primitives:
-            register_adjoint(primitive, fn, chosen, nondiff)
+            rule = register_adjoint(primitive, fn, chosen, nondiff)
+            register_facts(primitive, make_facts(primitive, returns, mutates, shape_only, rule=rule))
         return fn
 
     return register
@@ -98,9 +116,29 @@ UNMASKED = Accepts(lambda value: value is True, "a `where=` mask is not supporte
                    "instead (`np.sum(x * m)`)")
 
 
-def nondifferentiable(*primitives: Any) -> None:
-    """Declare primitives whose outputs carry no derivative (comparisons, shapes, signs)."""
+def nondifferentiable(*primitives: Any, returns: Returns | None = None, mutates: Iterable[Parameter] = (),
+                      shape_only: Iterable[Parameter] = (), effects: bool = False) -> None:
+    """Declare primitives whose outputs carry no derivative (comparisons, shapes, signs), with their
+    facts as for `declare_facts` (left out: a result that may share memory with the arguments)."""
     register_nondifferentiable(*primitives)
+    for primitive in primitives:
+        register_facts(primitive, make_facts(primitive, returns, mutates, shape_only, effects))
+
+
+def declare_facts(*primitives: Any, returns: Returns, mutates: Iterable[Parameter] = (),
+                  shape_only: Iterable[Parameter] = (), effects: bool = False) -> None:
+    """Declare what a primitive does besides computing its value, for primitives with or without a rule.
+
+    `returns`: a `Returns` member (NEW: shares no memory with its arguments; VIEW: may be one of
+    them or a view of one; MAY_SHARE: anything). `mutates`: the parameters (names or positions; a
+    method's receiver is 0; `EVERY`: all) it may change in place; a call passing `out=` always
+    changes `out`. `shape_only`: parameters read only for their shape and dtype. `effects`: it does
+    something else observable (prints, draws random numbers), so calls are never removed or merged.
+    A primitive nobody declared is assumed to return a view of, change, and have effects on all its
+    arguments: the compiler then copies them before the call and refuses it on differentiated values.
+    """
+    for primitive in primitives:
+        register_facts(primitive, make_facts(primitive, returns, mutates, shape_only, effects))
 
 
 def stop_gradient(x: Any) -> Any:
@@ -108,4 +146,4 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
-nondifferentiable(stop_gradient)
+nondifferentiable(stop_gradient, returns=Returns.VIEW)

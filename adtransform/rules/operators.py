@@ -7,36 +7,36 @@ import operator
 
 import numpy as np
 
-from ..ad.registry import Kind
+from ..ad.registry import Kind, Returns
 from ..runtime import floor_quotient, matmul_lhs_adjoint, matmul_rhs_adjoint
 from .notation import adjoint, d, nondifferentiable
 
 
-@adjoint(operator.add, np.add, elementwise=True)
+@adjoint(operator.add, np.add, elementwise=True, returns=Returns.NEW)
 def add(z, x, y):
     d[x] = d[z]
     d[y] = d[z]
 
 
-@adjoint(operator.sub, np.subtract, elementwise=True)
+@adjoint(operator.sub, np.subtract, elementwise=True, returns=Returns.NEW)
 def sub(z, x, y):
     d[x] = d[z]
     d[y] = -d[z]
 
 
-@adjoint(operator.mul, np.multiply, elementwise=True)
+@adjoint(operator.mul, np.multiply, elementwise=True, returns=Returns.NEW)
 def mul(z, x, y):
     d[x] = d[z] * y
     d[y] = d[z] * x
 
 
-@adjoint(operator.truediv, np.divide, np.true_divide, elementwise=True)
+@adjoint(operator.truediv, np.divide, np.true_divide, elementwise=True, returns=Returns.NEW)
 def truediv(z, x, y):
     d[x] = d[z] / y
     d[y] = -d[z] * z / y
 
 
-@adjoint(operator.pow, np.power, elementwise=True)
+@adjoint(operator.pow, np.power, elementwise=True, returns=Returns.NEW)
 def pow(z, x, y):
     # At y == 0, y * x ** (y - 1) is 0 * inf (nan, or ZeroDivisionError for floats) at x == 0,
     # but x ** 0 is constant: the exponent `y - (y != 0)` gives y * x ** 0 = 0 there. At x == 0,
@@ -46,17 +46,17 @@ def pow(z, x, y):
     d[y] = d[z] * z * np.log(x + (x == 0))
 
 
-@adjoint(operator.neg, np.negative, elementwise=True)
+@adjoint(operator.neg, np.negative, elementwise=True, returns=Returns.NEW)
 def neg(y, x):
     d[x] = -d[y]
 
 
-@adjoint(operator.pos, np.positive, elementwise=True)
+@adjoint(operator.pos, np.positive, elementwise=True, returns=Returns.NEW)
 def pos(y, x):
     d[x] = d[y]
 
 
-@adjoint(operator.mod, np.mod, np.remainder, elementwise=True)
+@adjoint(operator.mod, np.mod, np.remainder, elementwise=True, returns=Returns.NEW)
 def mod(z, x, y):
     # x % y = x - floor(x / y) * y, and the quotient is piecewise constant (and 0 for string
     # formatting, `"%.2f" % y`: see floor_quotient).
@@ -64,7 +64,7 @@ def mod(z, x, y):
     d[y] = -d[z] * floor_quotient(x, y)
 
 
-@adjoint(operator.matmul, kind=Kind.OTHER)
+@adjoint(operator.matmul, kind=Kind.OTHER, returns=Returns.NEW)
 def matmul(z, x, y):
     d[x] = matmul_lhs_adjoint(d[z], x, y)
     d[y] = matmul_rhs_adjoint(d[z], x, y)

@@ -9,6 +9,8 @@ no derivative and needs no rule of its own: both are differentiated as `@`.
 
 import operator
 
+from .. import runtime as _rt
+from ..ad.registry import Returns
 from ..runtime import (
     dot_rows,
     dot_rows_lhs_adjoint,
@@ -23,28 +25,61 @@ from ..runtime import (
     rows_matmul_lhs_adjoint,
     rows_matmul_rhs_adjoint,
 )
-from .notation import adjoint, d
+from .notation import adjoint, d, declare_facts
 
 
-@adjoint(matmul_rows, nondiff=("start", "stop", "step", "product"))
+@adjoint(matmul_rows, nondiff=("start", "stop", "step", "product"), returns=Returns.NEW)
 def matmul_rows_rule(y, a, x, start, stop, step, product=operator.matmul):
     d[a] = matmul_rows_lhs_adjoint(d[y], a, x, start, stop, step)
     d[x] = matmul_rows_rhs_adjoint(d[y], a, x, start, stop, step)
 
 
-@adjoint(rows_matmul, nondiff=("start", "stop", "step", "product"))
+@adjoint(rows_matmul, nondiff=("start", "stop", "step", "product"), returns=Returns.NEW)
 def rows_matmul_rule(y, x, b, start, stop, step, product=operator.matmul):
     d[x] = rows_matmul_lhs_adjoint(d[y], x, b, start, stop, step)
     d[b] = rows_matmul_rhs_adjoint(d[y], x, b, start, stop, step)
 
 
-@adjoint(dot_rows, nondiff=("start", "stop", "step"))
+@adjoint(dot_rows, nondiff=("start", "stop", "step"), returns=Returns.NEW)
 def dot_rows_rule(y, a, x, start, stop, step):
     d[a] = dot_rows_lhs_adjoint(d[y], a, x, start, stop, step)
     d[x] = dot_rows_rhs_adjoint(d[y], a, x, start, stop, step)
 
 
-@adjoint(rows_dot, nondiff=("start", "stop", "step"))
+@adjoint(rows_dot, nondiff=("start", "stop", "step"), returns=Returns.NEW)
 def rows_dot_rule(y, x, b, start, stop, step):
     d[x] = rows_dot_lhs_adjoint(d[y], x, b, start, stop, step)
     d[b] = rows_dot_rhs_adjoint(d[y], x, b, start, stop, step)
+
+
+# --- facts of the helpers generated code calls -----------------------------------------------------
+
+declare_facts(_rt.zeros_like, _rt.full_like, _rt.getitem_adjoint, _rt.zeros_items, returns=Returns.NEW,
+              shape_only=("x",))
+declare_facts(_rt.reduced_size, returns=Returns.NUMBER, shape_only=("x",))
+declare_facts(_rt.unbroadcast, _rt.unreduce, returns=Returns.VIEW, shape_only=("x",))  # may return `g` itself
+declare_facts(_rt.slot_adjoint, returns=Returns.NEW, shape_only=("value",))
+declare_facts(_rt.copy_gradient, _rt.tie_share, _rt.extremum_adjoint, _rt.matmul_lhs_adjoint,
+              _rt.matmul_rhs_adjoint, _rt.dot_lhs_adjoint, _rt.dot_rhs_adjoint, _rt.matmul_lhs_adjoint_sum,
+              _rt.matmul_rhs_adjoint_sum, _rt.dot_lhs_adjoint_sum, _rt.dot_rhs_adjoint_sum, _rt.replay_record,
+              _rt.matmul_rows_lhs_adjoint, _rt.matmul_rows_rhs_adjoint, _rt.rows_matmul_lhs_adjoint,
+              _rt.rows_matmul_rhs_adjoint, _rt.dot_rows_lhs_adjoint, _rt.dot_rows_rhs_adjoint,
+              _rt.rows_dot_lhs_adjoint, _rt.rows_dot_rhs_adjoint, _rt.rows_of_steps, returns=Returns.NEW)
+declare_facts(_rt.transpose_adjoint, _rt.float_items, _rt.from_items, returns=Returns.VIEW)
+declare_facts(_rt.all_scalars, _rt.has_ranks, returns=Returns.NUMBER)
+# `getitem_accumulate` adds into its accumulator and returns it.
+declare_facts(_rt.getitem_accumulate, returns=Returns.VIEW, mutates=("acc",), shape_only=("x",))
+# Checks raise on a wrong input: never removed, merged or moved.
+declare_facts(_rt.ensure_scalar, _rt.ensure_differentiable, _rt.ensure_cotangent, _rt.ensure_array_argument,
+              _rt.ensure_float_target, returns=Returns.NUMBER, effects=True)
+# A new buffer each call, written into by the call that follows: never merged with another or moved.
+declare_facts(_rt.writable_copy, returns=Returns.NEW, effects=True)
+# The rules' own helpers: they read `y` for its dtype only; those that may hand `g` back are views.
+declare_facts(_rt.fmax_share, _rt.clip_share, _rt.floor_quotient, _rt.arange_step_adjoint, returns=Returns.NEW)
+declare_facts(_rt.fill_adjoint, _rt.arange_start_adjoint, _rt.linspace_adjoint, returns=Returns.VIEW,
+              shape_only=("y",))
+declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW, shape_only=("a",))
+declare_facts(_rt.as_gradient, returns=Returns.VIEW, shape_only=("x",))
+declare_facts(_rt.numpy_float, returns=Returns.VIEW)
+declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)
+declare_facts(_rt.ensure_argument, _rt.ensure_distinct_slots, returns=Returns.NUMBER, effects=True)

@@ -48,6 +48,7 @@ from .helpers import (
     slot_adjoint,
     tie_share,
     transpose_adjoint,
+    writable_copy,
     zeros_items,
     zeros_like,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "transpose_adjoint",
     "unbroadcast",
     "unreduce",
+    "writable_copy",
     "zeros_items",
     "zeros_like",
 ]

@@ -49,7 +49,9 @@ def as_gradient(g: Any, x: Any) -> Any:
     float64 are left as they are (the common case returns at the first test).
     """
     dtype = getattr(x, "dtype", None)
-    if dtype is None or getattr(g, "dtype", None) is dtype:
+    if dtype is None:  # a Python number: its gradient is a float (not float32 from a float32 array it met)
+        return g if type(g) is float or type(x) is not float else float(g)
+    if getattr(g, "dtype", None) is dtype:
         return g
     if isinstance(x, np.ndarray):
         return np.asarray(g, dtype=dtype)
@@ -524,3 +526,21 @@ def _replayed(item: Any) -> Any:
     if type(item) is tuple:
         return tuple(_replayed(x) for x in item)
     return item
+
+
+def writable_copy(x: Any, deep: bool = False) -> Any:
+    """A copy of `x` for a call that changes its argument in place (`c.sort()`, `np.put(c, ...)`).
+
+    The compiler rebinds the name to the copy before the call, so the value before the call (still
+    read by the backward sweep, or the caller's own array) stays as it was. Arrays, lists, tuples
+    and dicts are copied (`deep`: the arrays they hold too, for a call that may change them);
+    numbers are immutable and anything else (a random generator) is returned as it is, so its own
+    changes stay visible.
+    """
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if type(x) in (list, tuple):
+        return type(x)(writable_copy(item, True) for item in x) if deep else type(x)(x)
+    if type(x) is dict:
+        return {key: writable_copy(value, True) for key, value in x.items()} if deep else dict(x)
+    return x

@@ -1,0 +1,114 @@
+"""Facts of library functions without derivative rules: NumPy, `ndarray` and list methods, builtins.
+
+A call nobody declared facts for is assumed to return a view of, and to change, every argument
+(the compiler then copies the arguments first, and refuses the call on a differentiated value),
+so the functions a program commonly calls on values that need no derivative are declared here:
+what they return and what they change. tests/test_facts.py checks the NumPy ones against NumPy.
+Names missing from the installed NumPy are skipped.
+"""
+
+import builtins
+import copy
+import math
+import operator
+import types
+
+import numpy as np
+
+from ..ad.registry import Returns
+from .notation import declare_facts
+
+NUMBER, NEW, NEW_ITEMS, VIEW, VIEWS, MAY_SHARE = (
+    Returns.NUMBER, Returns.NEW, Returns.NEW_ITEMS, Returns.VIEW, Returns.VIEWS, Returns.MAY_SHARE)
+
+
+def _of(owner: object, names: str) -> list[object]:
+    return [getattr(owner, name) for name in names.split() if hasattr(owner, name)]
+
+
+# --- NumPy functions ---------------------------------------------------------------------------
+
+declare_facts(*_of(np, """
+    zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
+    identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
+    diagflat tri tril triu kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
+    ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
+    flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
+    nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
+    round around fix take choose compress extract select piecewise insert delete append resize roll pad
+    vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
+    sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
+    """), returns=NEW)
+declare_facts(*_of(np, "shape ndim size array_equal array_equiv allclose"), returns=NUMBER)
+declare_facts(*_of(np, "nonzero unique meshgrid indices gradient unravel_index diag_indices tril_indices "
+                       "triu_indices"), returns=NEW_ITEMS)
+# `np.diff(a, 0)` is `a`; `histogram(a, bins=edges)` returns `edges`; `ix_` reshapes its arguments.
+declare_facts(*_of(np, "diff histogram_bin_edges"), returns=VIEW)
+declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
+declare_facts(*_of(np, """
+    asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel
+    transpose permute_dims matrix_transpose squeeze expand_dims broadcast_to swapaxes moveaxis rollaxis
+    diagonal diag real imag flip fliplr flipud rot90 nan_to_num real_if_close trim_zeros einsum frombuffer
+    """), returns=VIEW)
+declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast_arrays atleast_1d atleast_2d "
+                       "atleast_3d"), returns=VIEWS)
+declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
+# Functions that write into their first argument (and return None).
+declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
+declare_facts(*_of(np.linalg, "norm inv solve det pinv matrix_rank cond eigvals eigvalsh tensorinv tensorsolve "
+                              "multi_dot"), returns=NEW)
+declare_facts(np.linalg.matrix_power, returns=VIEW)  # `matrix_power(M, 1)` is `M`
+declare_facts(*_of(np.linalg, "eig eigh svd qr cholesky slogdet lstsq"), returns=NEW_ITEMS)
+# Random draws change the generator's state: never merged or removed.
+declare_facts(*_of(np.random, "normal uniform rand randn randint random random_sample standard_normal "
+                              "choice permutation exponential poisson binomial gamma beta laplace "
+                              "lognormal multivariate_normal default_rng"), returns=NEW, effects=True)
+declare_facts(*_of(np.random, "seed"), returns=NUMBER, effects=True)
+declare_facts(*_of(np.random, "shuffle"), returns=NUMBER, mutates=(0,), effects=True)
+declare_facts(*_of(np.random.Generator, "normal uniform random integers standard_normal choice permutation "
+                                        "exponential poisson binomial gamma beta laplace lognormal "
+                                        "multivariate_normal"), returns=NEW, effects=True)
+declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,), effects=True)
+
+# --- ndarray methods and attributes (a method's receiver is position 0) --------------------------
+
+declare_facts(*_of(np.ndarray, """
+    prod std var cumsum cumprod round clip any all argmax argmin argsort trace tolist flatten searchsorted
+    repeat compress take choose tobytes nonzero
+    """), returns=NEW)
+declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
+declare_facts(*_of(np.ndarray, "item shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
+declare_facts(*_of(np.ndarray, "view astype conj conjugate diagonal squeeze swapaxes mT real imag flat base "
+                               "data getfield"), returns=VIEW)
+declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
+declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))
+declare_facts(*_of(np.ndarray, "tofile dump"), returns=NUMBER, effects=True)
+
+# --- lists and tuples ---------------------------------------------------------------------------
+
+declare_facts(list.append, list.extend, list.insert, list.remove, list.clear, list.sort, list.reverse,
+              returns=NUMBER, mutates=(0,))
+declare_facts(list.pop, returns=MAY_SHARE, mutates=(0,))
+declare_facts(list.index, list.count, tuple.index, tuple.count, returns=NUMBER)
+declare_facts(list.copy, returns=VIEWS)  # a new list holding the same elements
+
+declare_facts(copy.copy, returns=MAY_SHARE)  # a shallow copy holds the same elements
+declare_facts(copy.deepcopy, returns=NEW)
+
+# --- builtins, `math` and `operator` ------------------------------------------------------------
+
+declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, all, callable, hash,
+              returns=NUMBER)
+declare_facts(print, returns=NUMBER, effects=True)
+declare_facts(range, round, pow, divmod, returns=NEW)
+declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
+declare_facts(list, tuple, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
+# `math` functions convert their arguments to numbers, except those calling a method of the argument
+# (`floor`, `ceil`, `trunc`) or multiplying objects (`prod`, `sumprod`).
+declare_facts(*[f for name, f in vars(math).items() if isinstance(f, types.BuiltinFunctionType)
+                and name not in ("floor", "ceil", "trunc", "prod", "sumprod")], returns=NUMBER)
+declare_facts(*_of(math, "floor ceil trunc prod sumprod"), returns=MAY_SHARE)
+declare_facts(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, operator.floordiv,
+              operator.mod, operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift,
+              operator.rshift, returns=NEW)
+declare_facts(operator.not_, operator.is_, operator.is_not, operator.truth, returns=NUMBER)
