@@ -41,15 +41,12 @@ from adtransform.ad import registry as _registry_module
 # --------------------------------------------------------------------------------------------
 
 KNOWN_BUGS: dict[str, tuple[str, ...]] = {
-    "4 effects through calls: out= buffers, in-place methods (fill, put, sort, ...) on copies and arguments":
-        ("stmt:out_buffer", "stmt:inplace", "kw:out"),
-    "5 views the alias analysis does not know: t = y.conj(); t += 0.5 and t = np.einsum('ij->ji', y); t[0] = e "
-    "change y, which adtransform reads unchanged": ("alias:.conj", "alias:np.einsum", "stmt:einsum"),
+    "4 effects through calls: out= buffers, in-place methods (fill, put, sort, cumsum(out=), ...) on copies and "
+    "arguments": ("stmt:out_buffer", "stmt:inplace", "kw:out"),
     "B an index write whose value has more (size-1) axes than the slot raises ValueError "
     "(`x[2, ::-1] = z`, z of shape (1, 1); `y[...] = x`, x (1, 1) into (4,))": ("write-value-extra-axes",),
-    "A a gradient's dtype is not its parameter's where float32 and float64 values mix (math.cos(x) of an "
-    "np.float32 x, np.full_like(y32, z) for a Python float z, a float64 y written into a float32 array)":
-        ("oracle:dtype-mixed",),
+    "C a call the registry does not know, of a NumPy scalar made in f (np.sinc(np.float64(0.3))), raises "
+    "InternalError (SyntaxError parsing `<what np.float64 returns>`)": ("numpy-scalar-into-unknown-call",),
 }
 
 
@@ -338,6 +335,7 @@ class Gen:
         self.count = 0
         self.tags: set[str] = set()
         self.changed: list[str] = []  # names updated in place (read out preferably)
+        self.unknown_call = False  # drawing the arguments of a call the registry does not know
 
     # -- helpers ---------------------------------------------------------------------------
     def pick(self, items):
@@ -415,7 +413,10 @@ class Gen:
         """A float operand: a live value (sometimes wrapped to stay in a domain) or a literal."""
         names = self.floats(scalar_only=scalar_only)
         if not names or self.chance(literal):
-            return self.pick(["0.5", "1.5", "-0.75", "2.0", "np.float64(0.3)", "np.float32(1.25)", "3"])
+            literals = ["0.5", "1.5", "-0.75", "2.0", "np.float64(0.3)", "np.float32(1.25)", "3"]
+            if self.unknown_call and not gate_on("numpy-scalar-into-unknown-call"):
+                literals = [t for t in literals if not t.startswith("np.")]
+            return self.pick(literals)
         return self.pick(names)
 
     # -- parameters --------------------------------------------------------------------------
@@ -477,6 +478,13 @@ class Gen:
         return [f"{self.fresh()} = {text[0]}"], tags
 
     def render_call(self, prim):
+        self.unknown_call = not prim.registered
+        try:
+            return self._render_call(prim)
+        finally:
+            self.unknown_call = False
+
+    def _render_call(self, prim):
         spelling = prim.spelling
         if spelling.startswith("attr."):
             arrays = self.floats(arrays_only=True)
