@@ -6,28 +6,39 @@ loops, branches), this test varies what the programs *call* and *pass*: the gene
 keyword arguments NumPy documents for it (negative and tuple axes, ``keepdims``, ``order``,
 ``out=``, ``where=``, ``initial=``, ``dtype=``, ``ddof``), next to NumPy calls the registry does not
 know, on arguments of random shapes (size 1, empty axes, broadcasting pairs) and kinds (Python
-floats, ``np.float64``/``np.float32`` scalars, 0-d arrays, float32 arrays, non-differentiated
-arrays, an int), through views, index reads and writes (negative and repeated indices,
-``y[idx] += v``), ``out=`` buffers reused in loops, in-place methods and function-valued globals.
+floats, ``np.float64``/``np.float32`` scalars, 0-d arrays, float32 arrays, ``np.matrix`` and masked
+arrays, non-differentiated arrays, an int, exact zeros and ties), through views (also ones the
+alias analysis may not know: ``conj``, ``einsum``, ``view``, ...) written through, index reads and
+writes (negative, wrapping and repeated indices, ``y[idx] += v``, loops from -1), ``out=`` buffers
+reused in loops, in-place methods, complex intermediates, builtins shadowed by local names and
+function-valued globals.
 
 The oracle, for each program and each differentiated parameter, is one of:
 
-* a gradient: ``grad`` and ``value_and_grad`` give the same gradient, of the parameter's shape and
-  dtype (float32 stays float32; a Python float or NumPy scalar gives a number of its dtype), equal
-  to central finite differences of the function as NumPy runs it (two step sizes must agree; an
-  example near a kink or with a non-finite value is rejected), and to autograd's gradient where
-  autograd runs the program and agrees with finite differences; ``value_and_grad``'s value is the
-  function's; the caller's arguments are unchanged; no gradient shares memory with an argument.
-  When the program calls a function-valued global, the global is then rebound to another function
-  and the same gradient function must follow (or refuse when called);
+* a gradient: ``grad`` and ``value_and_grad`` give the same gradient (and a second call the same
+  again), of the parameter's shape and dtype (float32 stays float32; a Python float or NumPy scalar
+  gives a number of its dtype), equal to central finite differences of the function as NumPy runs it
+  (in float64 for programs with float32 values; two step sizes must agree, else the example is
+  rejected), and to autograd's gradient where autograd runs the program and agrees with finite
+  differences; ``value_and_grad``'s value is the function's; the caller's arguments are unchanged;
+  no gradient shares memory with an argument. When the program calls a function-valued global, the
+  global is then rebound to another function and the same gradient function must follow (or refuse);
 * a refusal: ``UnsupportedSyntaxError``, ``NoAdjointRuleError`` or ``UnsupportedArgumentError``
-  located at a line of ``f`` in the program's file.
+  located at a line of ``f`` in the program's file (in ``location`` or the ``file:line:col:`` its
+  message starts with), or an ``UnsupportedArgumentError`` at the call naming the parameter whose
+  value it refuses (``np.matrix``, a masked array).
 
-Anything else (a wrong, NaN-where-finite or zero gradient, another exception, changed arguments) is
-a failure whose message holds the program, its arguments and the generated source. The classes of
-failure still open are switched off in ``api_programs.KNOWN_BUGS`` (and described in FINDINGS.md).
-Long run: ``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random_api.py
---hypothesis-seed=N``.
+Where the point sits exactly on a kink the derivative is not unique: a one-sided derivative is
+accepted there, and with exact zeros or ties in the arguments (there to reach the removable
+``0 * inf`` of class 9) a finite mismatch, or a non-finite gradient autograd cannot check, is
+skipped; a non-finite gradient where autograd's is non-finite too (``inf * 0`` through a value that
+is zero whatever the input) is skipped. Anything else (a wrong, NaN-where-finite or zero gradient,
+another exception, changed arguments) is a failure whose message holds the program, its arguments
+and the generated source. The classes of failure still open are switched off in
+``api_programs.KNOWN_BUGS`` (described in FINDINGS.md). Long run:
+``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random_api.py --hypothesis-seed=N``,
+or ``python tests/property/explore_random_api.py --examples 500 --seed N --shrink``, which collects
+and shrinks every failure.
 """
 
 from __future__ import annotations
