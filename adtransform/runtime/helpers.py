@@ -511,6 +511,10 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     slot = g[index]
     if isinstance(slot, np.ndarray):
         slot = slot.copy()
+    extra = np.ndim(value) - np.ndim(slot)
+    if extra > 0:  # NumPy drops a value's leading size-1 axes to fit the slot (`y[...] = x`, x (1, 1), y (4,))
+        shape = np.shape(value)
+        return np.reshape(unbroadcast(slot, np.reshape(value, shape[extra:])), shape)
     return unbroadcast(slot, value)
 
 

@@ -1,4 +1,4 @@
-"""Gradients have their parameter's dtype, whatever the function computes in between.
+"""Gradients have their parameter's dtype and shape, whatever the function computes in between.
 
 The user's code may promote a float32 parameter (a float64 NumPy constant, a `math`
 function returning a Python float, a float64 global): the gradient still belongs to
@@ -83,3 +83,25 @@ def test_a_python_float_parameter_gets_a_float():
     g = ad.grad(weighted, wrt=1)(x, 2.0)
     assert type(g) is float and g == pytest.approx(float(np.sum(x)))
     check_grad(weighted, (x.astype(float), 2.0), wrt=1)
+
+
+def write_wider_value(x, y):
+    y4 = y * 1.0
+    y4[...] = x
+    return np.sum(np.sin(y4))
+
+
+def write_wider_value_into_a_slice(x, M):
+    N = M * 1.0
+    N[2, ::-1] = x
+    return np.sum(np.cos(N) * M)
+
+
+def test_a_written_value_with_more_size_one_axes_than_the_slot():
+    """NumPy drops a value's leading size-1 axes to fit the slot; the value's adjoint keeps its shape
+    (found by the API-surface property test: a ValueError before)."""
+    rng = np.random.default_rng(3)
+    check_grad(write_wider_value, (rng.normal(size=(1, 1)), rng.normal(size=4)), wrt=(0, 1))
+    check_grad(write_wider_value, (rng.normal(size=(1, 1, 4)), rng.normal(size=4)), wrt=(0, 1))
+    check_grad(write_wider_value_into_a_slice, (rng.normal(size=(1, 1)), rng.normal(size=(3, 2))), wrt=(0, 1))
+    check_grad(write_wider_value_into_a_slice, (rng.normal(size=(1, 2)), rng.normal(size=(3, 2))), wrt=(0, 1))
