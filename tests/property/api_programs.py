@@ -43,8 +43,6 @@ from adtransform.ad import registry as _registry_module
 KNOWN_BUGS: dict[str, tuple[str, ...]] = {
     "4 effects through calls: out= buffers, in-place methods (fill, put, sort, cumsum(out=), ...) on copies and "
     "arguments": ("stmt:out_buffer", "stmt:inplace", "kw:out"),
-    "B an index write whose value has more (size-1) axes than the slot raises ValueError "
-    "(`x[2, ::-1] = z`, z of shape (1, 1); `y[...] = x`, x (1, 1) into (4,))": ("write-value-extra-axes",),
     "C a call the registry does not know, of a NumPy scalar made in f (np.sinc(np.float64(0.3))), raises "
     "InternalError (SyntaxError parsing `<what np.float64 returns>`)": ("numpy-scalar-into-unknown-call",),
 }
