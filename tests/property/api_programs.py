@@ -26,6 +26,7 @@ import contextlib
 import inspect
 import math
 import operator
+import types
 import warnings
 from dataclasses import dataclass
 from typing import ClassVar
@@ -372,7 +373,7 @@ class Gen:
     def base_ns(self):
         ns = {"np": np, "math": math}
         for g, spelling in self.globals.items():
-            ns[g] = eval(spelling, {"np": np, "math": math})
+            ns[g] = eval(spelling, {"np": np, "math": math, "types": types})
         for p, a in zip(self.params, self.args):
             ns[p] = a.copy() if isinstance(a, np.ndarray) else a
         return ns
@@ -956,11 +957,16 @@ class Gen:
 
     def stmt_global_fn(self):
         fns = [p.spelling for p in UFUNCS_1 if p.registered or gate_on("unregistered")]
-        g = f"ACT{len(self.globals) + 1}"
         spelling = self.pick(fns)
+        a = self.operand()
+        if self.chance(0.4):  # a module attribute: `CFG1.act(a)`, rebound as `CFG1.act = ...`
+            g = f"CFG{len(self.globals) + 1}"
+            self.globals[g] = f"types.SimpleNamespace(act={spelling})"
+            self.ns[g] = eval(self.globals[g], {"np": np, "types": types})
+            return [f"{self.fresh()} = {g}.act({a})"], {"global_fn", "global_attribute_fn"}
+        g = f"ACT{len(self.globals) + 1}"
         self.globals[g] = spelling
         self.ns[g] = eval(spelling, {"np": np})
-        a = self.operand()
         return [f"{self.fresh()} = {g}({a})"], {"global_fn"}
 
     def stmt_loop(self):
@@ -1008,7 +1014,7 @@ class Gen:
         return self.source(ret), wrt
 
     def source(self, ret):
-        head = ["import math", "", "import numpy as np", ""]
+        head = ["import math", "import types", "", "import numpy as np", ""]
         for g, spelling in self.globals.items():
             head.append(f"{g} = {spelling}")
         body = [f"    {line}" for line in self.lines] + [f"    {ret}"]
@@ -1026,7 +1032,7 @@ def api_programs(draw):
     rebind = ()
     if gen.globals and gate_on("rebind-global"):
         g = sorted(gen.globals)[0]
-        other = gen.pick([p.spelling for p in UFUNCS_1 if p.registered and p.spelling != gen.globals[g]
+        other = gen.pick([p.spelling for p in UFUNCS_1 if p.registered and p.spelling not in gen.globals[g]
                           and _float_to_float(p.obj)])
-        rebind = ((g, other),)
+        rebind = ((f"{g}.act" if g.startswith("CFG") else g, other),)
     return ApiProgram(source, tuple(gen.params), tuple(gen.args), wrt, frozenset(gen.tags), rebind)

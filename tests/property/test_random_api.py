@@ -82,6 +82,15 @@ def note(text):
         _note(text)
 
 
+def rebind(module, name, value):
+    """``module.NAME = value``, or ``module.CFG.act = value`` for a dotted name."""
+    *path, last = name.split(".")
+    target = module
+    for part in path:
+        target = getattr(target, part)
+    setattr(target, last, value)
+
+
 def fresh(args):
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
@@ -225,7 +234,7 @@ def _autograd(program, module_dir, args, finite=True, rebound=()):
     try:
         with harness.loaded(source, module_dir, "random_api_autograd") as (_, module):
             for g_name, other in rebound:
-                setattr(module, g_name, eval(other, {"np": module.np}))
+                rebind(module, g_name, eval(other, {"np": module.np}))
             out = []
             for name in program.wrt_names():
                 i = program.params.index(name)
@@ -288,7 +297,7 @@ def check(program: ApiProgram, module, path, module_dir):
                 event("checked against autograd")
 
     for g_name, other in program.rebind:  # the derivative must follow the function the global now holds
-        setattr(module, g_name, eval(other, {"np": np}))
+        rebind(module, g_name, eval(other, {"np": np}))
         ref = reference(program, args, _float64_twin(program, module, module_dir), atol, module.f)
         if isinstance(ref, str):
             event(f"rebound global: rejected: {ref}")
