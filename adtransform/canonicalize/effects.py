@@ -26,6 +26,9 @@ atoms). A changing call anywhere else (a loop's or branch's test) is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import gast
 import numpy as np
 
@@ -34,7 +37,7 @@ from ..errors import UnsupportedSyntaxError
 from ..frontend.calls import Calls
 from ..frontend.numbers import Numbers
 from ..frontend.resolve import local_names
-from ..runtime import writable_copy
+from ..runtime import ensure_whole_write, writable_copy
 from ..syntax.parse import to_source
 from .blocks import rewrite_blocks
 
@@ -92,7 +95,6 @@ class _Rewriter:
         self.ctx = ctx
         self.calls = calls
         self.user_names = user_names  # (not temporaries anf made, which may hold the user's arrays)
-        self.helper: str | None = None
         self.immutable: frozenset[str] = frozenset()  # names that only ever hold numbers, strings, tuples of them
 
     def write(self, stmt: gast.stmt) -> list[gast.stmt] | None:
@@ -105,10 +107,10 @@ class _Rewriter:
         written = self.written_output(call, changed)
         if written is not None:
             name, value = written
-            return self.index_write(name, value, target)
+            return self.index_write(name, value, target, call, exact=True)
         filled = self.filled(call)
         if filled is not None:
-            return self.index_write(*filled, target)
+            return self.index_write(*filled, target, call, exact=False)
         return None
 
     def statement(self, stmt: gast.stmt) -> list[gast.stmt] | None:
@@ -173,30 +175,42 @@ class _Rewriter:
             return call.args[0].id, call.args[1]
         return None
 
-    def index_write(self, name: str, value: gast.expr, target: gast.expr | None) -> list[gast.stmt]:
-        """`name[...] = value` (a call's value first gets a name of its own: one operation per statement)."""
+    def index_write(self, name: str, value: gast.expr, target: gast.expr | None, call: gast.Call,
+                    exact: bool) -> list[gast.stmt]:
+        """`name[...] = value` (a call's value first gets a name of its own: one operation per statement),
+        after a check that this means what the call means (`ensure_whole_write`)."""
         stmts: list[gast.stmt] = []
         if isinstance(value, gast.Call):
             temp = self.ctx.namer.fresh(_hint(value))
             stmts.append(gast.Assign([gast.Name(temp, gast.Store(), None, None)], value))
             value = gast.Name(temp, gast.Load(), None, None)
+        where = f"{self.ctx.info.location(call)}: `{to_source(call)}`"
+        check = gast.Call(gast.Name(self.helper_name(ensure_whole_write), gast.Load(), None, None),
+                          [gast.Name(name, gast.Load(), None, None), value, gast.Constant(exact, None),
+                           gast.Constant(where, None)], [])
+        stmts.append(gast.Expr(check))
         stmts.append(gast.Assign([gast.Subscript(gast.Name(name, gast.Load(), None, None), gast.Constant(..., None),
                                                  gast.Store())], value))
         if target is not None:
             stmts.append(gast.Assign([target], gast.Name(name, gast.Load(), None, None)))
         return stmts
 
+    def helper_name(self, helper: Callable[..., Any]) -> str:
+        """The name the generated code calls `helper` by (not reserved: code generation names it itself)."""
+        spelled = next((k for k, v in self.ctx.helpers.items() if v is helper), None)
+        if spelled is None:
+            spelled = helper.__name__
+            while self.ctx.namer.is_taken(spelled) or spelled in self.ctx.helpers:
+                spelled += "_"
+            self.ctx.helpers[spelled] = helper
+        return spelled
+
     def copy(self, name: str, deep: bool) -> gast.stmt:
-        if self.helper is None:  # (not reserved: code generation names the helper itself)
-            self.helper = "writable_copy"
-            while self.ctx.namer.is_taken(self.helper):
-                self.helper += "_"
-            self.ctx.helpers[self.helper] = writable_copy
         args: list[gast.expr] = [gast.Name(name, gast.Load(), None, None)]
         if deep:
             args.append(gast.Constant(True, None))
         return gast.Assign([gast.Name(name, gast.Store(), None, None)],
-                           gast.Call(gast.Name(self.helper, gast.Load(), None, None), args, []))
+                           gast.Call(gast.Name(self.helper_name(writable_copy), gast.Load(), None, None), args, []))
 
 
 def _call_of(stmt: gast.stmt) -> tuple[gast.Call | None, gast.expr | None]:

@@ -82,4 +82,5 @@ declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW, shape_only=("a",))
 declare_facts(_rt.as_gradient, returns=Returns.VIEW, shape_only=("x",))
 declare_facts(_rt.numpy_float, returns=Returns.VIEW)
 declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)
-declare_facts(_rt.ensure_argument, _rt.ensure_distinct_slots, returns=Returns.NUMBER, effects=True)
+declare_facts(_rt.ensure_argument, _rt.ensure_distinct_slots, _rt.ensure_whole_write, returns=Returns.NUMBER,
+              effects=True)

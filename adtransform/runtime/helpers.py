@@ -474,6 +474,24 @@ def ensure_distinct_slots(a: Any, index: Any, where: str) -> None:
             f"(combine the values meant for one position before writing them)")
 
 
+def ensure_whole_write(buf: Any, value: Any, exact: bool, where: str) -> None:
+    """`f(x, out=buf)`, `buf.fill(v)` and `np.copyto(buf, v)` are differentiated as `buf[...] = value`,
+    which means the same only where `buf` is an array (a NumPy scalar's `fill` changes nothing) and,
+    for `out=` (`exact`), where the result has `buf`'s shape (NumPy refuses other shapes for ufuncs
+    and lays some out its own way for other functions: `np.cumsum(y, out=y)` with y of shape (3, 1))."""
+    if type(buf) is np.ndarray and (not exact or np.shape(value) == buf.shape):
+        return
+    if not isinstance(buf, np.ndarray):
+        why = (f"the array written into is a {type(buf).__name__}, not an array (arithmetic on a 0-d array "
+               f"gives a NumPy scalar, which `fill` leaves unchanged); write `y = np.full_like(y, v)` instead")
+    elif type(buf) is not np.ndarray:
+        why = f"the array written into is a {type(buf).__name__}, a subclass of ndarray"
+    else:
+        why = (f"the result has shape {np.shape(value)} and `out=` shape {buf.shape}; "
+               f"give `out=` the result's shape, or assign the result")
+    raise UnsupportedArgumentError(f"{where}: {why}")
+
+
 def has_python_floats(*values: Any) -> bool:
     """Whether an argument is a Python float (arithmetic on it raises where NumPy's gives inf or nan)."""
     return any(type(v) is float for v in values)

@@ -42,10 +42,6 @@ from adtransform.ad import registry as _registry_module
 # --------------------------------------------------------------------------------------------
 
 KNOWN_BUGS: dict[str, tuple[str, ...]] = {
-    "4 effects through calls: out= buffers, in-place methods (fill, put, sort, cumsum(out=), ...) on copies and "
-    "arguments": ("stmt:out_buffer", "stmt:inplace", "kw:out"),
-    "C a call the registry does not know, of a NumPy scalar made in f (np.sinc(np.float64(0.3))), raises "
-    "InternalError (SyntaxError parsing `<what np.float64 returns>`)": ("numpy-scalar-into-unknown-call",),
 }
 
 
