@@ -131,3 +131,24 @@ def test_values_made_by_calls_passed_to_unknown_functions():
     with pytest.raises(ad.UnsupportedSyntaxError, match="test_trust_shapes_dtypes.py"):
         ad.grad(unknown_result_changed_in_place)(np.ones(3))
     assert np.array_equal(_G, np.ones(3))
+
+
+def list_written_then_read(x):
+    L = [0.0, 0.0, 1.0]
+    L[1] = x[0] ** 2
+    L[2] = L[1] * x[1]
+    return L[0] + L[1] * L[2] + np.sum(L)
+
+
+def ragged_list_written(x):
+    L = [np.zeros(2), 0.0]
+    L[1] = x[0] ** 2
+    return L[1] * 2.0
+
+
+def test_a_list_written_with_differentiated_values():
+    """A list of numbers written into has the adjoint of the array it would make (a TypeError from
+    np.result_type before); one that makes no array is refused."""
+    check_grad(list_written_then_read, (np.array([1.5, 2.0]),))
+    with pytest.raises(ad.UnsupportedArgumentError, match="list or tuple"):
+        ad.grad(ragged_list_written)(np.array([1.5, 2.0]))

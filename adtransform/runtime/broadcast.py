@@ -36,10 +36,25 @@ def unbroadcast(g: Any, x: Any) -> Any:
     return g.sum(axis=tuple(range(lead))) if lead else g
 
 
+def adjoint_dtype(g: Any, x: Any) -> np.dtype:
+    """The dtype of `x`'s adjoint. A list or tuple (`L = [0.0, 0.0]; L[1] = x ** 2`) has the adjoint
+    of the array it would make; one that makes no numeric array is refused."""
+    if isinstance(x, (list, tuple)):
+        try:
+            x = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            from ..errors import UnsupportedArgumentError
+
+            raise UnsupportedArgumentError(
+                "a list or tuple whose items are differentiated and not numbers or arrays of one shape is "
+                "not supported yet; build an array (np.array([...]) or np.stack([...]))") from None
+    return np.result_type(g, x)
+
+
 def _filled(g: Any, x: Any, shape: tuple[int, ...]) -> Any:
     if not shape:
         return g
-    out = np.empty(shape, dtype=np.result_type(g, x))
+    out = np.empty(shape, dtype=adjoint_dtype(g, x))
     out[...] = g
     return out
 

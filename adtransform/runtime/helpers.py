@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedArgumentError
-from .broadcast import _filled, _shape, unbroadcast
+from .broadcast import _filled, _shape, adjoint_dtype, unbroadcast
 from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
@@ -114,7 +114,7 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     mask = x == y
     if where is not True:
         mask &= where
-    dtype = np.result_type(g, x)
+    dtype = adjoint_dtype(g, x)
     count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1).astype(dtype)
     return _filled(mask * (g / count), x, shape)
 
@@ -261,7 +261,8 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
 
     `g` may still carry the axes along which `x[index]` was broadcast: they are summed here.
     """
-    out = np.zeros(_shape(x), dtype=np.result_type(g, x))
+    dtype = adjoint_dtype(g, x)  # (first: it refuses a list that makes no array, which has no shape)
+    out = np.zeros(_shape(x), dtype=dtype)
     return _scatter_add(out, g, x, index)
 
 
