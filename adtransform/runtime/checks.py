@@ -43,6 +43,18 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def ensure_all_differentiable(names: str, *values: Any) -> None:
+    """`ensure_differentiable` for several parameters in one call (the call costs more than the
+    common case's type test); `names`: theirs, separated by spaces."""
+    for x in values:
+        kind = type(x)
+        if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
+            continue
+        for name, value in zip(names.split(), values):  # (the rare case: find which, and say why)
+            ensure_differentiable(value, name)
+        return
+
+
 def ensure_argument(x: Any, name: str) -> None:
     """Every argument, differentiated or not, must mean what the derivative rules assume: an exact
     ndarray (not np.matrix, whose `*` is a matrix product, nor a masked array, whose mean skips
@@ -53,6 +65,19 @@ def ensure_argument(x: Any, name: str) -> None:
             or kind is int or kind is bool or x is None:
         return
     _refuse_unsupported(x, name)
+
+
+def ensure_arguments(names: str, *values: Any) -> None:
+    """`ensure_argument` for several arguments in one call: the call costs more than the common
+    case's type test, and small functions with many parameters are called in tight loops."""
+    for x in values:
+        kind = type(x)
+        if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) \
+                or kind is int or kind is bool or x is None:
+            continue
+        for name, value in zip(names.split(), values):  # (the rare case: find which, and say why)
+            ensure_argument(value, name)
+        return
 
 
 def _refuse_unsupported(x: Any, name: str) -> None:
