@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..ad import runtime_refs
 from ..ad.registry import lookup_facts
-from ..ir.nodes import Const, Function, Global, If, Layout, Loop, Op, Operand, Style, Sweep, Var, flatten, walk
+from ..ir.nodes import Const, Function, Global, If, Loop, Op, Operand, Style, Sweep, Var, flatten, walk
 from ..syntax.naming import Namer
 from .purity import is_fresh, shape_only
 
@@ -35,31 +35,7 @@ def transform(fn: Function, namer: Namer) -> bool:
         elif not _is_cast(ret, producers):
             fn.returns[position] = _emit(fn, namer, "as_gradient", [ret, param], param)
             changed = True
-    if fn.pullback_param is None:
-        fn.layout = _combine(fn, fn.layout, namer)
     return changed
-
-
-def _combine(fn: Function, layout: Layout, namer: Namer) -> Layout:
-    """Several gradients returned as a tuple, each cast by its own `as_gradient` call: one
-    `as_gradients(g1, x1, g2, x2)` call for the tuple (a call costs more than its type tests)."""
-    if isinstance(layout, int):
-        return layout
-    casts = {op.result: op for op in fn.body if isinstance(op, Op) and op.result is not None
-             and op.callee.key is runtime_refs.runtime.as_gradient}
-    if len(layout) < 2 or not all(isinstance(i, int) and fn.returns[i] in casts for i in layout):
-        return tuple(_combine(fn, sub, namer) for sub in layout)
-    ops = [casts[fn.returns[i]] for i in layout]
-    if len({id(op) for op in ops}) < len(ops):  # (one value returned twice: left as it is)
-        return layout
-    fn.body[:] = [s for s in fn.body if not any(s is op for op in ops)]
-    for i, op in zip(layout, ops):
-        fn.returns[i] = op.args[0]
-    result = Var(namer.fresh("gradients"))
-    fn.body.append(Op(result, runtime_refs.callee("as_gradients"), [a for op in ops for a in op.args],
-                      sweep=Sweep.ADJOINT))
-    fn.returns.append(result)
-    return len(fn.returns) - 1
 
 
 def _is_cast(value: Operand, producers: dict[Var, Op | If]) -> bool:

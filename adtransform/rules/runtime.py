@@ -80,7 +80,6 @@ declare_facts(_rt.fill_adjoint, _rt.arange_start_adjoint, _rt.linspace_adjoint, 
               shape_only=("y",))
 declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW, shape_only=("a",))
 declare_facts(_rt.as_gradient, returns=Returns.VIEW, shape_only=("x",))
-declare_facts(_rt.as_gradients, returns=Returns.VIEW)  # (a tuple of the gradients, each perhaps `g` itself)
 declare_facts(_rt.numpy_float, returns=Returns.VIEW)
 declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)
 declare_facts(_rt.ensure_argument, _rt.ensure_arguments, _rt.ensure_distinct_slots, returns=Returns.NUMBER,

@@ -65,21 +65,6 @@ def as_gradient(g: Any, x: Any) -> Any:
     return dtype.type(g) if isinstance(x, np.generic) else g
 
 
-def as_gradients(*pairs: Any) -> tuple[Any, ...]:
-    """`as_gradient` of each (gradient, parameter) pair, as a tuple: one call for all of a
-    function's gradients (a call costs more than the common case's type tests)."""
-    grads = []
-    pending = iter(pairs)
-    for g, x in zip(pending, pending):
-        kind = type(x)
-        if (kind is float and type(g) is float) or (kind is np.ndarray and type(g) is np.ndarray
-                                                    and g.dtype is x.dtype):
-            grads.append(g)
-        else:
-            grads.append(as_gradient(g, x))
-    return tuple(grads)
-
-
 def tie_share(a: Any, b: Any) -> Any:
     """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does); NaN where
     either is NaN (so is the maximum), for Python scalars as for arrays."""
