@@ -111,3 +111,23 @@ def test_a_guard_over_several_lines_catches_the_module_rebound(monkeypatch):
     monkeypatch.setitem(many_attributes.__globals__, "LIB", fake)
     want = 1 - np.tanh(X) ** 2 + np.exp(X) * (np.cos(X) - np.sin(X)) + 2 * X / (1 + X * X) + 2 * np.cos(X)
     np.testing.assert_allclose(g(X), want, rtol=1e-12)
+
+
+def two_of_three(a, b, c):
+    return np.sum(a * b) + c ** 2 * np.sum(a)
+
+
+@pytest.mark.parametrize("a, b, c", [
+    (X.astype(np.float32), np.array([1.0, 2.0, 0.5]), 0.75),
+    (X, np.array([1.0, 2.0, 0.5], dtype=np.float32), np.float32(0.75)),
+    (X, np.array([1.0, 2.0, 0.5]), 0.75),
+])
+def test_every_returned_gradient_keeps_its_parameters_dtype(a, b, c):
+    got = ad.grad(two_of_three, wrt=(0, 1, 2))(a, b, c)
+    want = numeric_grad(two_of_three, (a.astype(np.float64), b.astype(np.float64), float(c)), wrt=(0, 1, 2))
+    for out, w, x in zip(got, want, (a, b, c)):
+        np.testing.assert_allclose(out, w, rtol=1e-3, atol=1e-4)
+        assert (type(out) is float) if type(x) is float else np.asarray(out).dtype == np.asarray(x).dtype
+    value, grads = ad.value_and_grad(two_of_three, wrt=(0, 1, 2))(a, b, c)
+    for out, w in zip(grads, want):
+        np.testing.assert_allclose(out, w, rtol=1e-3, atol=1e-4)

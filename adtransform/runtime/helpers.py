@@ -15,6 +15,7 @@ from .broadcast import _filled, _shape, unbroadcast
 from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
+_NDARRAY = np.ndarray  # (`np.ndarray` is a module attribute lookup each time: numpy's `__getattr__`)
 _NAN = float("nan")
 
 
@@ -52,10 +53,8 @@ def as_gradient(g: Any, x: Any) -> Any:
     kind = type(x)
     if kind is float:
         return g if type(g) is float else float(g)
-    if kind is np.ndarray:
+    if kind is _NDARRAY:
         dtype = x.dtype
-        if type(g) is np.ndarray and g.dtype is dtype:
-            return g
         return g if getattr(g, "dtype", None) is dtype else np.asarray(g, dtype=dtype)
     dtype = getattr(x, "dtype", None)
     if dtype is None or getattr(g, "dtype", None) is dtype:  # (other numbers: as they are)
