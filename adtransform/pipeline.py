@@ -170,9 +170,23 @@ def _guard_dependencies(text: str, injected: dict[str, Any], dependencies: tuple
     assert text.startswith(head), "internal: the generated function starts with its signature and docstring"
     indent = emit.INDENT
     guard = (f"{indent}# derived for these bindings; if one changed, the gradient of what is called now\n"
-             f"{indent}if {' or '.join(tests)}:\n"
+             f"{indent}if {_wrapped(tests, indent)}:\n"
              f"{indent * 2}return {emit.fallback_call(adjoint, again)}\n")
     return head + guard + text[len(head):], injected
+
+
+def _wrapped(tests: list[str], indent: str, width: int = 100) -> str:
+    """`a or b or c`, in parentheses over several lines when one would be longer than `width`."""
+    one = " or ".join(tests)
+    if len(indent) + len(one) + 4 <= width:
+        return one
+    lines = [tests[0]]
+    for test in tests[1:]:
+        if len(indent) * 3 + len(lines[-1]) + len(test) + 4 > width:
+            lines.append(f"or {test}")
+        else:
+            lines[-1] += f" or {test}"
+    return "(" + f"\n{indent * 3}".join(lines) + ")"
 
 
 def _debug(stage: str, fn: Function) -> None:

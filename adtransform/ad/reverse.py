@@ -87,16 +87,18 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
     scalar_code = versioned and all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
     builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
-    body: list[Op] = [runtime_refs.check_op("ensure_differentiable", [var, Const(var.name)], line=None)
-                      for var in dict.fromkeys(wrt_vars)]
+    differentiated = list(dict.fromkeys(wrt_vars))
+    body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
+        if differentiated else []
     array_params = array_params or {}
     body += [runtime_refs.check_op("ensure_array_argument",  # (wrt: checked above)
                                    [var, Const(var.name), *([] if array_params[var.name] else [Const(True)])],
                                    line=None)
              for var in params if var.name in array_params and var not in wrt_vars]
     # Every other argument too: an np.matrix, a masked array or a complex value changes what the code means.
-    body += [runtime_refs.check_op("ensure_argument", [var, Const(var.name)], line=None)
-             for var in params if var.name not in array_params and var not in wrt_vars]
+    others = [var for var in params if var.name not in array_params and var not in wrt_vars]
+    if others:
+        body.append(_one_check("ensure_argument", "ensure_arguments", others))
     checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)
@@ -353,6 +355,14 @@ def _no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
         else f"`{callee}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
+
+
+def _one_check(single: str, several: str, params: list[Var]) -> Op:
+    """`single(x, 'x')` for one parameter, `several('x y', x, y)` for more: one call per
+    function, since a call costs more than the common case's type test."""
+    if len(params) == 1:
+        return runtime_refs.check_op(single, [params[0], Const(params[0].name)], line=None)
+    return runtime_refs.check_op(several, [Const(" ".join(v.name for v in params)), *params], line=None)
 
 
 def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:

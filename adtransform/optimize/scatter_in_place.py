@@ -93,8 +93,9 @@ def transform(fn: Function) -> bool:
 
 def _float_arrays(fn: Function) -> dict[Var, int]:
     """Parameters the version check proves to be float arrays: checked differentiable, of rank >= 1."""
-    checked = {s.args[0] for s in fn.body if isinstance(s, Op) and s.sweep is Sweep.CHECK
-               and s.callee.key is runtime.ensure_differentiable}
+    checked = {a for s in fn.body if isinstance(s, Op) and s.sweep is Sweep.CHECK
+               for a in (s.args[:1] if s.callee.key is runtime.ensure_differentiable
+                         else s.args[1:] if s.callee.key is runtime.ensure_all_differentiable else ())}
     guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
     if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
         return {}

@@ -7,7 +7,9 @@ saved and run on its own with `from adtransform.runtime import *`.
 from .broadcast import reduced_size, unbroadcast, unreduce
 from .checks import (
     all_scalars,
+    ensure_all_differentiable,
     ensure_argument,
+    ensure_arguments,
     ensure_array_argument,
     ensure_cotangent,
     ensure_differentiable,
@@ -83,7 +85,9 @@ __all__ = [
     "dot_rows",
     "dot_rows_lhs_adjoint",
     "dot_rows_rhs_adjoint",
+    "ensure_all_differentiable",
     "ensure_argument",
+    "ensure_arguments",
     "ensure_array_argument",
     "ensure_cotangent",
     "ensure_differentiable",

@@ -15,6 +15,10 @@ from ..errors import NonDifferentiableInputError, NonScalarOutputError, Unsuppor
 
 _FLOAT_KINDS = "f"
 _FLOAT64 = np.dtype(np.float64)  # (an identity test: the common case pays no `.kind` lookup)
+# Bound once: `np.ndarray` is a module attribute lookup each time (numpy's module `__getattr__`
+# keeps CPython from caching it), which costs as much as the rest of a fast path.
+_NDARRAY, _NP_FLOAT64 = np.ndarray, np.float64
+_NUMBERS = (float, int, np.generic)
 _PLAIN_KINDS = "fiub"  # float, integer and boolean arrays: what the rules' arithmetic means
 # Types whose values other than NumPy's own are assumed to mean something else under `*`, `@`, `+`, np.mean...
 _NUMERIC_HOOKS = ("__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
@@ -23,7 +27,7 @@ _NUMERIC_HOOKS = ("__array__", "__array_ufunc__", "__array_function__", "__array
 
 def ensure_differentiable(x: Any, name: str) -> None:
     kind = type(x)
-    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
+    if kind is float or (kind is _NDARRAY and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
         return
     if isinstance(x, np.floating):
         return
@@ -43,16 +47,41 @@ def ensure_differentiable(x: Any, name: str) -> None:
     )
 
 
+def ensure_all_differentiable(names: str, *values: Any) -> None:
+    """`ensure_differentiable` for several parameters in one call (the call costs more than the
+    common case's type test); `names`: theirs, separated by spaces."""
+    for x in values:
+        kind = type(x)
+        if kind is float or (kind is _NDARRAY and (x.dtype is _FLOAT64 or x.dtype.kind == "f")):
+            continue
+        for name, value in zip(names.split(), values):  # (the rare case: find which, and say why)
+            ensure_differentiable(value, name)
+        return
+
+
 def ensure_argument(x: Any, name: str) -> None:
     """Every argument, differentiated or not, must mean what the derivative rules assume: an exact
     ndarray (not np.matrix, whose `*` is a matrix product, nor a masked array, whose mean skips
     masked entries), real numbers (complex values need conjugates the rules do not take), or a
     list or tuple of those; other objects pass when they have no numeric operators."""
     kind = type(x)
-    if (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) or kind is float \
+    if (kind is _NDARRAY and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) or kind is float \
             or kind is int or kind is bool or x is None:
         return
     _refuse_unsupported(x, name)
+
+
+def ensure_arguments(names: str, *values: Any) -> None:
+    """`ensure_argument` for several arguments in one call: the call costs more than the common
+    case's type test, and small functions with many parameters are called in tight loops."""
+    for x in values:
+        kind = type(x)
+        if kind is float or (kind is _NDARRAY and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)) \
+                or kind is int or kind is bool or x is None:
+            continue
+        for name, value in zip(names.split(), values):  # (the rare case: find which, and say why)
+            ensure_argument(value, name)
+        return
 
 
 def _refuse_unsupported(x: Any, name: str) -> None:
@@ -66,7 +95,7 @@ def _refuse_unsupported(x: Any, name: str) -> None:
 def _unsupported(x: Any, depth: int = 0) -> str | None:
     """What makes `x` unsupported, or None."""
     kind = type(x)
-    if kind is np.ndarray:
+    if kind is _NDARRAY:
         if x.dtype.kind == "c":
             return f"a complex array (dtype {x.dtype})"
         if x.dtype.kind == "O":
@@ -116,7 +145,7 @@ def ensure_array_argument(x: Any, name: str, numbers_ok: bool = False) -> None:
     tuple's copy (or sum with another) holds the same elements, which an update would change in both.
     `numbers_ok`: only its elements' sharing mattered, so a list or tuple of numbers is fine too."""
     kind = type(x)
-    if kind is float or (kind is np.ndarray and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)):
+    if kind is float or (kind is _NDARRAY and (x.dtype is _FLOAT64 or x.dtype.kind in _PLAIN_KINDS)):
         return
     _refuse_unsupported(x, name)
     if isinstance(x, np.ndarray) or _immutable(x):
@@ -148,9 +177,9 @@ def all_scalars(*values: Any) -> bool:
     """True when every argument is a scalar (Python number or 0-d): then no adjoint needs unbroadcasting."""
     for v in values:
         kind = type(v)
-        if kind is float or kind is int or kind is bool or kind is np.float64:
+        if kind is float or kind is int or kind is bool or kind is _NP_FLOAT64:
             continue
-        if kind is np.ndarray:
+        if kind is _NDARRAY:
             if v.ndim:
                 return False
             continue
@@ -161,16 +190,18 @@ def all_scalars(*values: Any) -> bool:
 
 def has_ranks(ranks: tuple[int, ...], *values: Any) -> bool:
     """True when each value has the number of axes given for it (a Python number has none)."""
-    for rank, v in zip(ranks, values):  # Python floats first: scalar parameters are the many
+    i = 0  # (an index, not zip: zip's pairs cost more than the tests here)
+    for v in values:  # Python floats first: scalar parameters are the many
         kind = type(v)
         if kind is float or kind is int:
-            if rank:
+            if ranks[i]:
                 return False
-        elif kind is np.ndarray:
-            if v.ndim != rank:
+        elif kind is _NDARRAY:
+            if v.ndim != ranks[i]:
                 return False
-        elif np.ndim(v) != rank:
+        elif np.ndim(v) != ranks[i]:
             return False
+        i += 1  # noqa: SIM113  (enumerate is slower here, as zip is)
     return True
 
 
@@ -182,7 +213,7 @@ def ensure_cotangent(ct: Any, y: Any) -> None:
 
 
 def ensure_scalar(y: Any, function: str) -> None:
-    if isinstance(y, (float, int, np.generic)):
+    if isinstance(y, _NUMBERS):
         return
     if type(y) is Unassigned:
         y.fail()

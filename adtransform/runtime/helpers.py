@@ -15,6 +15,7 @@ from .broadcast import _filled, _shape, adjoint_dtype, unbroadcast
 from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
+_NDARRAY = np.ndarray  # (`np.ndarray` is a module attribute lookup each time: numpy's `__getattr__`)
 _NAN = float("nan")
 
 
@@ -45,13 +46,18 @@ def as_gradient(g: Any, x: Any) -> Any:
     """`g` in the dtype of the parameter `x` it is the gradient of.
 
     The user's own code may compute in a wider type (`np.float64(2.0) ** x`, `math.cos(x)` of a
-    float32 `x`); the gradient still belongs to `x`: float32 stays float32. Python floats and
-    float64 are left as they are (the common case returns at the first test).
+    float32 `x`); the gradient still belongs to `x`: float32 stays float32. A Python float
+    parameter gets a Python float (not float32 from a float32 array it met). The common cases
+    (a Python float, an array whose gradient already has its dtype) return after type tests.
     """
+    kind = type(x)
+    if kind is float:
+        return g if type(g) is float else float(g)
+    if kind is _NDARRAY:
+        dtype = x.dtype
+        return g if getattr(g, "dtype", None) is dtype else np.asarray(g, dtype=dtype)
     dtype = getattr(x, "dtype", None)
-    if dtype is None:  # a Python number: its gradient is a float (not float32 from a float32 array it met)
-        return g if type(g) is float or type(x) is not float else float(g)
-    if getattr(g, "dtype", None) is dtype:
+    if dtype is None or getattr(g, "dtype", None) is dtype:  # (other numbers: as they are)
         return g
     if isinstance(x, np.ndarray):
         return np.asarray(g, dtype=dtype)
