@@ -38,7 +38,7 @@ import adtransform  # noqa: F401  (registers the rules)
 from adtransform.ad import registry as _registry_module
 
 # --------------------------------------------------------------------------------------------
-# known bugs: class -> the generator gates it switches off (see FINDINGS.md for each class)
+# known bugs: class -> the generator gates it switches off (see tests/property/FINDINGS.md for each class)
 # --------------------------------------------------------------------------------------------
 
 KNOWN_BUGS: dict[str, tuple[str, ...]] = {

@@ -35,7 +35,7 @@ skipped; a non-finite gradient where autograd's is non-finite too (``inf * 0`` t
 is zero whatever the input) is skipped. Anything else (a wrong, NaN-where-finite or zero gradient,
 another exception, changed arguments) is a failure whose message holds the program, its arguments
 and the generated source. The classes of failure still open are switched off in
-``api_programs.KNOWN_BUGS`` (described in FINDINGS.md). Long run:
+``api_programs.KNOWN_BUGS`` (described in tests/property/FINDINGS.md). Long run:
 ``ADTRANSFORM_EXAMPLES=500 python -m pytest tests/property/test_random_api.py --hypothesis-seed=N``,
 or ``python tests/property/explore_random_api.py --examples 500 --seed N --shrink``, which collects
 and shrinks every failure.
