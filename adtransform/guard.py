@@ -16,13 +16,14 @@ import sys
 import threading
 import types
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import AdtransformError, InternalError, Location, UnsupportedSyntaxError
 
 T = TypeVar("T")
 
 _LIMITS = (8_000, 20_000)  # frames; each nesting level of an expression costs about ten
+_STACK_BYTES = 512 * 1024 * 1024  # the C stack of the thread a deep transform runs in
 _lock = threading.Lock()
 _deep = 0  # transforms running with a raised limit
 _saved = 0
@@ -37,8 +38,7 @@ def transform_guarded(fn: types.FunctionType, build: Callable[[], T]) -> T:
             pass
         for limit in _LIMITS:
             try:
-                with _recursion_limit(limit):
-                    return build()
+                return _on_a_deep_stack(build, limit)
             except RecursionError:
                 continue
         raise UnsupportedSyntaxError(
@@ -50,6 +50,35 @@ def transform_guarded(fn: types.FunctionType, build: Callable[[], T]) -> T:
         raise InternalError(
             f"{_where(fn)}: internal error of adtransform while transforming {fn.__qualname__} "
             f"({type(exc).__name__}: {exc}); please report it with this function") from exc
+
+
+def _on_a_deep_stack(build: Callable[[], T], limit: int) -> T:
+    """`build()` under a recursion limit of `limit`, in a thread with a C stack to match.
+
+    A higher limit lets C code recurse deeper too (the compiler scales its own limits from it):
+    on the caller's stack that ends in a segmentation fault, not a RecursionError. The thread's
+    stack is reserved, not committed: only what the recursion touches is used.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            with _recursion_limit(limit):
+                outcome["value"] = build()
+        except BaseException as exc:  # handed to the caller, which raises it
+            outcome["error"] = exc
+
+    with _lock:  # the stack size applies to the threads started while it is set
+        previous = threading.stack_size(_STACK_BYTES)
+        try:
+            worker = threading.Thread(target=run, name="adtransform-deep-transform")
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _where(fn: types.FunctionType) -> Location:
