@@ -26,6 +26,7 @@ import contextlib
 import inspect
 import math
 import operator
+import re
 import types
 import warnings
 from dataclasses import dataclass
@@ -47,6 +48,19 @@ KNOWN_BUGS: dict[str, tuple[str, ...]] = {
 
 def gate_on(gate: str) -> bool:
     return not any(gate in gates for gates in KNOWN_BUGS.values())
+
+
+# NumPy calls that join arrays through concatenate (or build the 3-d matrices it breaks on), refused while an
+# np.matrix is about: a NumPy heap corruption, not an adtransform bug (see ``Gen.joins_a_matrix``).
+_JOINING = re.compile(r"\b(concatenate|[hvd]?stack|column_stack|row_stack|unstack|block|append|insert|atleast_[123]d"
+                      r"|expand_dims|diff|resize|split|array_split|cov|histogram|interp|piecewise|union1d"
+                      r"|intersect1d|setxor1d)\b")
+
+
+def _holds_matrix(value) -> bool:
+    if isinstance(value, np.matrix):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_matrix(v) for v in value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,6 +401,8 @@ class Gen:
 
     def try_commit(self, new_lines, tags=()):
         """Run ``new_lines`` after the program so far; keep them when NumPy runs them cleanly."""
+        if self.joins_a_matrix(new_lines):
+            return False
         try:
             with quiet_numpy():
                 exec(compile("\n".join(new_lines), "<gen>", "exec"), self.ns)
@@ -399,6 +415,21 @@ class Gen:
         self.lines.extend(new_lines)
         self.tags.update(tags)
         return True
+
+    def joins_a_matrix(self, new_lines):
+        """Whether ``new_lines`` would call a joining function while an ``np.matrix`` is about (NumPy bug, below).
+
+        NumPy's concatenate corrupts the heap when its inputs are ``np.matrix`` objects of 3 or more dimensions
+        (made by indexing with ``np.newaxis``, as ``np.atleast_3d`` does) joined on an axis >= 2: the result is
+        allocated as a matrix, whose ``__array_finalize__`` squeezes it to 2-d, and concatenate then writes its
+        shape and data past the end of that 2-d array (``np.dstack(m)`` of a 2-d matrix ``m`` returns garbage;
+        repeated, the interpreter aborts or crashes later in an unrelated place). Not run at all, not merely
+        rejected afterwards: running it once is enough to corrupt the generator's process.
+        """
+        text = "\n".join(new_lines)
+        if not _JOINING.search(text):
+            return False
+        return "matrix" in text or any(_holds_matrix(v) for v in self.user_values().values())
 
     def floats(self, scalar_only=False, arrays_only=False):
         out = []

@@ -453,3 +453,21 @@ def test_catalogue_reads_the_registry():
     for needed in ("np.exp", "np.sum", ".sum", "np.where", "np.transpose", "math.sin", "attr.T"):
         assert needed in spelled, needed
     assert any(not p.registered for p in api_programs.PRIMITIVES)
+
+
+def test_generator_never_runs_a_join_while_a_matrix_is_about():
+    """NumPy's concatenate writes past a 2-d np.matrix result when joining 3-d matrices on axis >= 2 (what
+    ``np.dstack(m)`` does), corrupting the heap of the whole test run: the generator must not even try it."""
+    gen = api_programs.Gen(lambda strategy: 0)
+    gen.ns = {"np": np, "m": np.matrix([[1.0, 2.0], [3.0, 4.0]]), "v": np.ones((2, 2))}
+    for line in ("v1 = np.dstack(m)", "v1 = np.concatenate([np.atleast_3d(m)] * 2, axis=2)",
+                 "v1 = np.stack([v, v], axis=-1)", "v1 = np.append(m, v)"):
+        assert gen.joins_a_matrix([line]), line
+        assert not gen.try_commit([line]) and "v1" not in gen.ns, line
+    gen.ns["parts"] = [np.ones(2), np.asmatrix(np.ones((1, 2)))]
+    del gen.ns["m"]
+    assert gen.joins_a_matrix(["v1 = np.hstack(parts)"])
+    del gen.ns["parts"]
+    assert gen.joins_a_matrix(["v1 = np.dstack(np.asmatrix(v))"])
+    assert not gen.joins_a_matrix(["v1 = np.dstack(v)", "v2 = np.sin(v)"])
+    assert gen.try_commit(["v1 = np.dstack(v)"]) and np.shape(gen.ns["v1"]) == (1, 2, 2)
