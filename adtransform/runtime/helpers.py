@@ -527,12 +527,11 @@ def slot_adjoint(g: Any, index: Any, value: Any) -> Any:
     """The adjoint of `value` in `a[index] = value`: the slot of `g` it went to, summed to its shape.
 
     A copy, never a view of `g`: the backward sweep then zeroes that slot of `g` in place.
-    (`a` is a float array: `ensure_float_target` checked it in the forward sweep.)
+    (`a` is a float array: `ensure_float_target` checked it in the forward sweep, and an index
+    naming an element twice was refused there, located, by `ensure_distinct_slots`.)
     """
     if not isinstance(g, np.ndarray):
         g = np.asarray(g)  # the adjoint of a 0-d array may be a number (arithmetic on 0-d arrays gives one)
-    if repeated_slot(g.shape, index):
-        raise ValueError("adtransform: `a[index] = v` with an index naming an element twice has no gradient")
     slot = g[index]
     if isinstance(slot, np.ndarray):
         slot = slot.copy()
