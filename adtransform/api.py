@@ -24,11 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 from . import pipeline
-from .ad.registry import registry_version
 from .ad.reverse import Mode
 from .codegen import load
 from .errors import AdtransformError, SourceUnavailableError, WrtError
 from .frontend.resolve import UNBOUND, Namespace
+from .rules.registry import registry_version
 
 Wrt = int | str | tuple[int | str, ...]
 

@@ -14,8 +14,8 @@ import pytest
 from gradcheck import check_grad
 
 import adtransform as ad
-from adtransform.ad.registry import Returns as R
-from adtransform.ad.registry import _registry, lookup_facts
+from adtransform.rules.registry import Returns as R
+from adtransform.rules.registry import _registry, lookup_facts
 
 # --- the declared facts, checked empirically ---------------------------------------------------------
 

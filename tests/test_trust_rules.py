@@ -26,9 +26,9 @@ import pytest
 from gradcheck import check_grad, numeric_grad
 
 import adtransform as ad
-from adtransform.ad.registry import _registry
 from adtransform.errors import NoAdjointRuleError
 from adtransform.rules.notation import stop_gradient
+from adtransform.rules.registry import _registry
 
 RNG = np.random.default_rng(20261205)
 

@@ -47,10 +47,10 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import INDEX_UPDATE
+from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs
 from .loops import differentiate_loop
-from .registry import Kind, cached_template, lookup_adjoint
 from .template import Template, compile_template
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import gast
 
 from ..canonicalize import anf
-from ..context import Context
 from ..errors import RuleDefinitionError
+from ..frontend.context import Context
 from ..frontend.resolve import Namespace, Scope
 from ..frontend.source import parse_function
 from ..ir.lower import lower_with_env
 from ..ir.nodes import Function, Var
+from ..rules.registry import AdjointRule
 from ..syntax import build
 from ..syntax.naming import Namer
-from .registry import AdjointRule
 
 
 @dataclass

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ad.registry import is_nondifferentiable
 from ..ir.nodes import Function, If, Loop, Op, Stmt, Style, Var
 from ..ir.operators import COMPARISONS
+from ..rules.registry import is_nondifferentiable
 
 
 @dataclass

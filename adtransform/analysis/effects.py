@@ -17,9 +17,9 @@ import types
 
 import numpy as np
 
-from ..ad.registry import UNKNOWN, Facts, lookup_facts
 from ..frontend.calls import value_method_facts
 from ..ir.nodes import Const, Global, If, Loop, Op, Operand, Style, Sweep, Var, walk
+from ..rules.registry import UNKNOWN, Facts, lookup_facts
 
 _PURE_STYLES = {Style.COPY, Style.OPERATOR, Style.ATTRIBUTE, Style.SUBSCRIPT, Style.TUPLE, Style.LIST}
 _CALL_STYLES = {Style.FUNCTION, Style.METHOD, Style.CALL_VALUE}

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import operator
 
-from ..ad.registry import Kind, lookup_adjoint
 from ..ir.nodes import (
     Carried,
     Const,
@@ -43,6 +42,7 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import COMPARISONS
+from ..rules.registry import Kind, lookup_adjoint
 
 Ranks = dict[Var | Global, int | None]
 _NUMBERS = (int, float, complex)

@@ -27,7 +27,7 @@ import types
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .blocks import rewrite_blocks
 

@@ -19,7 +19,7 @@ import copy
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .blocks import rewrite_blocks
 

@@ -56,7 +56,7 @@ import copy
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .anf import is_constant, static_path
 from .blocks import rewrite_blocks

@@ -24,7 +24,7 @@ import builtins
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .blocks import rewrite_blocks
 

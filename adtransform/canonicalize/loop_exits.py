@@ -60,7 +60,7 @@ from collections import Counter
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from ..syntax.naming import Namer
 from .jumps import contains, drop_dead_sets, drop_flag, make_if, move_rest, not_, reads

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .jumps import always_jumps, contains, drop_dead_sets, drop_flag, make_if, mentions, move_rest, not_, reads
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..frontend.resolve import Namespace, local_names
 from ..frontend.source import SourceInfo
 from ..syntax.naming import Namer

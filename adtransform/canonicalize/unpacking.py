@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gast
 
-from ..context import Context
+from ..frontend.context import Context
 from ..syntax import build
 from .blocks import rewrite_blocks
 

@@ -16,7 +16,7 @@ import types
 import gast
 import numpy as np
 
-from ..ad.registry import UNKNOWN, Facts, Returns, join_facts, lookup_facts
+from ..rules.registry import UNKNOWN, Facts, Returns, join_facts, lookup_facts
 from .resolve import UNBOUND, Namespace
 
 # The kinds of value a local may hold whose methods a program calls (parameters are arrays or

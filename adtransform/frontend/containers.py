@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import gast
 
-from ..ad.registry import Returns
+from ..rules.registry import Returns
 from .numbers import Numbers
 
 

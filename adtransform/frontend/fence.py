@@ -13,7 +13,6 @@ import gast
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from .aliases import refuse_aliased_updates
 from .resolve import UNBOUND, Namespace, scan_names
 from .source import SourceInfo
 
@@ -56,12 +55,9 @@ _ALLOWED = (
 )
 
 
-def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> dict[str, bool]:
+def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
     """Raise UnsupportedSyntaxError for the first construct we cannot differentiate (`namespace`, the
-    function's free names, lets the alias analysis prove that `float(...)` or `math.sin(...)` is a number).
-
-    Returns the parameters that must hold arrays or numbers for the alias analysis to hold (each
-    mapped to whether a list or tuple of numbers is refused too)."""
+    function's free names, resolves `complex` and `np.complex128` where the code names them)."""
     _check_signature(node, info)
     returns = []
     for stmt in node.body:
@@ -71,7 +67,6 @@ def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None 
                 returns.append(child)
     _check_returns(node, returns, info)
     _refuse_complex(node, info, namespace)
-    return refuse_aliased_updates(node, info, namespace)
 
 
 def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:

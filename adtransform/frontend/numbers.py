@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import gast
 
-from ..ad.registry import Returns
+from ..rules.registry import Returns
 from .calls import Calls
 from .resolve import Namespace
 

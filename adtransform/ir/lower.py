@@ -12,8 +12,8 @@ import gast
 import numpy as np
 
 from ..canonicalize.anf import is_constant, literal_value
-from ..context import Context
 from ..errors import NameResolutionError, UnsupportedSyntaxError
+from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Ref, Scope
 from ..runtime.checks import Unassigned
 from ..syntax.parse import to_source

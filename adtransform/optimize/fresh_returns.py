@@ -11,8 +11,8 @@ Requires: runs after copy propagation and algebra, which can turn
 from __future__ import annotations
 
 from ..ad import runtime_refs
-from ..ad.registry import lookup_facts
 from ..ir.nodes import Const, Function, Global, If, Loop, Op, Operand, Style, Sweep, Var, flatten, walk
+from ..rules.registry import lookup_facts
 from ..syntax.naming import Namer
 from .purity import is_fresh, shape_only
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import runtime
-from ..ad.registry import Returns
 from ..analysis.effects import changed_operands, facts_of, is_value_method
 from ..ir.nodes import (
     Callee,
@@ -53,6 +52,7 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import COMPARISONS, INDEX_UPDATE
+from ..rules.registry import Returns
 from .purity import is_fresh, is_pure, shape_only
 
 STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")

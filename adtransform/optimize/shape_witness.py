@@ -11,9 +11,9 @@ Requires: nothing. Guarantees: shape-only arguments name the earliest equivalent
 
 from __future__ import annotations
 
-from ..ad.registry import Kind, lookup_adjoint
 from ..analysis.effects import shape_only
 from ..ir.nodes import Const, Function, Op, Style, Var, walk
+from ..rules.registry import Kind, lookup_adjoint
 
 
 def _same_shape_source(op: Op) -> Var | None:

@@ -15,8 +15,8 @@ import types
 
 import numpy as np
 
-from ..ad.registry import Returns
 from .notation import declare_facts
+from .registry import Returns
 
 NUMBER, NEW, NEW_ITEMS, VIEW, VIEWS, MAY_SHARE = (
     Returns.NUMBER, Returns.NEW, Returns.NEW_ITEMS, Returns.VIEW, Returns.VIEWS, Returns.MAY_SHARE)

@@ -5,8 +5,8 @@ Contract: see rules/notation.py. `y` is the output, `x` the input.
 
 import math
 
-from ..ad.registry import Kind, Returns
 from .notation import adjoint, d, nondifferentiable
+from .registry import Kind, Returns
 
 scalar = Kind.SCALAR
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ..ad.registry import (
+from .registry import (
     EVERY,
     Kind,
     Parameter,

@@ -9,7 +9,6 @@ import operator
 
 import numpy as np
 
-from ..ad.registry import Kind, Returns
 from ..runtime import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -33,6 +32,7 @@ from ..runtime import (
     unreduce,
 )
 from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, nondifferentiable
+from .registry import Kind, Returns
 
 # --- elementwise functions of one argument -------------------------------------------------
 

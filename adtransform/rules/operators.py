@@ -7,9 +7,9 @@ import operator
 
 import numpy as np
 
-from ..ad.registry import Kind, Returns
 from ..runtime import floor_quotient, matmul_lhs_adjoint, matmul_rhs_adjoint
 from .notation import adjoint, d, nondifferentiable
+from .registry import Kind, Returns
 
 
 @adjoint(operator.add, np.add, elementwise=True, returns=Returns.NEW)

@@ -10,7 +10,6 @@ no derivative and needs no rule of its own: both are differentiated as `@`.
 import operator
 
 from .. import runtime as _rt
-from ..ad.registry import Returns
 from ..runtime import (
     dot_rows,
     dot_rows_lhs_adjoint,
@@ -26,6 +25,7 @@ from ..runtime import (
     rows_matmul_rhs_adjoint,
 )
 from .notation import adjoint, d, declare_facts
+from .registry import Returns
 
 
 @adjoint(matmul_rows, nondiff=("start", "stop", "step", "product"), returns=Returns.NEW)

@@ -36,7 +36,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import adtransform  # noqa: F401  (registers the rules)
-from adtransform.ad import registry as _registry_module
+from adtransform.rules import registry as _registry_module
 
 # --------------------------------------------------------------------------------------------
 # known bugs: class -> the generator gates it switches off (see tests/property/FINDINGS.md for each class)

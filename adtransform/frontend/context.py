@@ -6,9 +6,9 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
-from .frontend.resolve import Namespace
-from .frontend.source import SourceInfo
-from .syntax.naming import Namer
+from ..syntax.naming import Namer
+from .resolve import Namespace
+from .source import SourceInfo
 
 
 @dataclass

@@ -10,20 +10,21 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from . import rules  # noqa: F401  (registers the derivative rules)
-from .ad import reverse
-from .canonicalize import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
-from .codegen import emit, load
-from .context import Context
-from .frontend import fence, resolve, source
-from .frontend.resolve import UNBOUND, Namespace, Ref
+from .. import rules  # noqa: F401  (registers the derivative rules)
+from ..ad import reverse
+from ..analysis import aliases
+from ..canonicalize import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from ..codegen import emit, load
+from ..frontend import fence, resolve, source
+from ..frontend.context import Context
+from ..frontend.resolve import UNBOUND, Namespace, Ref
+from ..ir import lower
+from ..ir.nodes import Function
+from ..ir.printer import format_function
+from ..ir.verify import verify
+from ..optimize.fixed_point import optimize, optimize_primal
+from ..syntax.naming import Namer
 from .guard import transform_guarded
-from .ir import lower
-from .ir.nodes import Function
-from .ir.printer import format_function
-from .ir.verify import verify
-from .optimize.fixed_point import optimize, optimize_primal
-from .syntax.naming import Namer
 
 # A free name (or module attribute path) the transform read, the object it found, and whether the
 # transform relied on that very object (a function, module or class: its rule, its facts) or only on
@@ -63,7 +64,8 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
-    array_params = fence.check(node, info, namespace)    # refuse early, while nodes point at user code
+    fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
+    array_params = aliases.refuse_aliased_updates(node, info, namespace)  # in-place updates NumPy would share
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params)

@@ -47,15 +47,15 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from ..ad.registry import Returns
 from ..errors import UnsupportedSyntaxError
+from ..frontend.calls import Calls, may_not_copy
+from ..frontend.containers import Containers
+from ..frontend.numbers import Numbers
+from ..frontend.resolve import UNBOUND, Namespace
+from ..frontend.source import SourceInfo
+from ..rules.registry import Returns
 from ..syntax import build
 from ..syntax.parse import to_source
-from .calls import Calls, may_not_copy
-from .containers import Containers
-from .numbers import Numbers
-from .resolve import UNBOUND, Namespace
-from .source import SourceInfo
 
 _ITERATION_WRAPPERS = frozenset({"reversed", "list", "tuple", "iter"})
 # List methods that store their arguments (the objects themselves) into the list.

@@ -18,7 +18,7 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import AdtransformError, InternalError, Location, UnsupportedSyntaxError
+from ..errors import AdtransformError, InternalError, Location, UnsupportedSyntaxError
 
 T = TypeVar("T")
 
