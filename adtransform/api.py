@@ -127,7 +127,7 @@ def _differentiate(fn: Callable, wrt: Wrt, mode: Mode) -> Callable:
 
 def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:
     transformed = _transform_cached(fn, indices, is_tuple, mode)
-    out = load.bind(transformed.loaded, fn)
+    out = load.bind(transformed.loaded, fn, rederived)
     out.__name__ = fn.__name__
     out.__qualname__ = fn.__qualname__
     out.__doc__ = fn.__doc__

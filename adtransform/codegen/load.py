@@ -79,16 +79,21 @@ class Deferred:
             return self._loaded
 
 
-def _bind_deferred(deferred: Deferred, fn: types.FunctionType) -> Callable[..., Any]:
+def _bind_deferred(deferred: Deferred, fn: types.FunctionType, rederive: Rederiver | None) -> Callable[..., Any]:
     bound: types.FunctionType | None = None
 
     def general(*args: Any, **kwargs: Any) -> Any:
         nonlocal bound
         if bound is None:
-            bound = bind(deferred.loaded(fn), fn)
+            bound = bind(deferred.loaded(fn), fn, rederive)
         return bound(*args, **kwargs)
 
     return general
+
+
+# The API's "gradient of `fn` as it reads now" (fn, wrt, wrt_is_tuple, mode): passed in by the API, which this
+# earlier stage does not import.
+Rederiver = Callable[[types.FunctionType, tuple[int, ...], bool, Any], Callable[..., Any]]
 
 
 class Rederive:
@@ -98,17 +103,18 @@ class Rederive:
     def __init__(self, wrt: tuple[int, ...], wrt_is_tuple: bool, mode: Any):
         self.wrt, self.wrt_is_tuple, self.mode = wrt, wrt_is_tuple, mode
 
-    def bind(self, fn: types.FunctionType) -> Callable[..., Any]:
-        from .. import api  # (api imports this module)
-
+    def bind(self, fn: types.FunctionType, rederive: Rederiver) -> Callable[..., Any]:
         def rederived(*args: Any, **kwargs: Any) -> Any:
-            return api.rederived(fn, self.wrt, self.wrt_is_tuple, self.mode)(*args, **kwargs)
+            return rederive(fn, self.wrt, self.wrt_is_tuple, self.mode)(*args, **kwargs)
 
         return rederived
 
 
-def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
-    """Make the generated function for this particular `fn` (its globals, cells and defaults)."""
+def bind(loaded: Loaded, fn: types.FunctionType, rederive: Rederiver | None = None) -> types.FunctionType:
+    """Make the generated function for this particular `fn` (its globals, cells and defaults).
+
+    `rederive` is needed when the generated code checks the names it was derived for (a `Rederive` is injected).
+    """
     user_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     cells = []
     for free in loaded.code.co_freevars:
@@ -116,11 +122,12 @@ def bind(loaded: Loaded, fn: types.FunctionType) -> types.FunctionType:
             value = loaded.injected[free]
             # Another generated function (a general version this one falls back to): bound alike.
             if isinstance(value, Loaded):
-                value = bind(value, fn)
+                value = bind(value, fn, rederive)
             elif isinstance(value, Deferred):
-                value = _bind_deferred(value, fn)
+                value = _bind_deferred(value, fn, rederive)
             elif isinstance(value, Rederive):
-                value = value.bind(fn)
+                assert rederive is not None, "internal: generated code that can rederive is bound by the API"
+                value = value.bind(fn, rederive)
             cells.append(types.CellType(value))
         else:
             cells.append(user_cells[free])
