@@ -46,6 +46,7 @@ from ..ir.nodes import (
     substitute,
     walk,
 )
+from ..ir.operands import RULE_OPERANDS
 from ..ir.operators import INDEX_UPDATE
 from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
@@ -236,7 +237,7 @@ class _Backward:
             raise self.no_rule(op)
         template = cached_template(rule, compile_template)
         try:
-            bound = rule.bind(op.args, op.kwargs)
+            bound = rule.bind(op.args, op.kwargs, RULE_OPERANDS)
         except TypeError as exc:
             raise NoAdjointRuleError(
                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})",

@@ -41,6 +41,7 @@ from ..ir.nodes import (
     defined_in,
     walk,
 )
+from ..ir.operands import RULE_OPERANDS
 from ..ir.operators import COMPARISONS
 from ..rules.registry import Kind, lookup_adjoint
 
@@ -218,7 +219,7 @@ def _forward(op: Op, ranks: Ranks, ints: set[Var]) -> bool:
         rank = max(inputs) if inputs and None not in inputs else None
     elif kind is Kind.REDUCTION:
         try:
-            bound = lookup_adjoint(op.callee.key).bind(op.args, op.kwargs)
+            bound = lookup_adjoint(op.callee.key).bind(op.args, op.kwargs, RULE_OPERANDS)
         except TypeError:
             return False  # a call the rule refuses (reverse mode reports it where it matters)
         axis, keepdims = bound.get("axis", Const(None)), bound.get("keepdims", Const(False))

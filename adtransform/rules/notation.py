@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from .registry import (
     EVERY,
+    RUNTIME,
     Kind,
     Parameter,
     Returns,
@@ -84,15 +85,10 @@ class Accepts:
         self.reason = reason
         self.runtime = runtime
 
-    def refuse(self, operand: Any) -> str | None:
-        """Why a call passing `operand` (an IR operand) cannot be differentiated, or None."""
-        from ..ir.nodes import Const, Global
-
-        if isinstance(operand, Const):
-            value = operand.value
-        elif isinstance(operand, Global):
-            value = operand.ref.obj
-        else:
+    def refuse(self, value: Any) -> str | None:
+        """Why a call passing `value` (known when the function is transformed, or `RUNTIME`) cannot be
+        differentiated, or None."""
+        if value is RUNTIME:
             return None if self.runtime else f"{self.reason}; got a value computed at run time"
         try:
             accepted = bool(self.test(value))

@@ -15,7 +15,7 @@ import inspect
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,6 +31,22 @@ class Kind(enum.Enum):
     OTHER = "no shape assumption: the rule handles shapes itself"
 
 
+class _Runtime(enum.Enum):
+    RUNTIME = "the value of an operand computed at run time (not known when the function is transformed)"
+
+
+RUNTIME = _Runtime.RUNTIME
+
+
+class Operands(NamedTuple):
+    """How the caller's IR spells a rule's arguments: passed in by the caller, since this bottom layer imports no
+    stage. `constant(value)` is the operand of a parameter's default; `known(operand)` is the value an operand
+    holds when the function is transformed (a constant, a global's object), or `RUNTIME`."""
+
+    constant: Callable[[Any], Any]
+    known: Callable[[Any], Any]
+
+
 @dataclass(frozen=True)
 class AdjointRule:
     primitive: Any
@@ -39,18 +55,16 @@ class AdjointRule:
     nondiff: frozenset[str]
     signature: inspect.Signature = field(compare=False)
 
-    def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Map a call's arguments to the rule's parameter names (defaults filled in)."""
-        from ..ir.nodes import Const
-
+    def bind(self, args: list[Any], kwargs: dict[str, Any], operands: Operands) -> dict[str, Any]:
+        """Map a call's arguments (IR operands) to the rule's parameter names (defaults filled in)."""
         arguments = dict(self.signature.bind(*args, **kwargs).arguments)
         for name, param in self.signature.parameters.items():
             if name not in arguments and param.default is not param.empty:
-                arguments[name] = Const(param.default)
+                arguments[name] = operands.constant(param.default)
             # A parameter annotated with the values the rule handles (rules/notation.py `Accepts`)
             # refuses the others: the call then fails to bind, with the reason.
             refuse = getattr(param.annotation, "refuse", None)
-            reason = refuse(arguments[name]) if refuse is not None and name in arguments else None
+            reason = refuse(operands.known(arguments[name])) if refuse is not None and name in arguments else None
             if reason:
                 raise TypeError(f"`{name}=`: {reason}")
         return arguments
