@@ -2,10 +2,10 @@
 
 The forward loop runs as written, plus one push per iteration of exactly the
 values its backward sweep reads that a later iteration overwrites (the
-to-be-recorded set: values defined in the body, carried params), as one tuple
-on a list. Loop-invariant values are read where they are; a `range` loop
-variable is recomputed by iterating the range reversed; a `while` loop counts
-its iterations. The backward loop pops each iteration's tuple and runs the
+to-be-recorded set, analysis/recorded.py), as one tuple on a list.
+Loop-invariant values are read where they are; a `range` loop variable is
+recomputed by iterating the range reversed; a `while` loop counts its
+iterations. The backward loop pops each iteration's tuple and runs the
 body's adjoint. Adjoints of carried values are carried backwards, and
 adjoints of loop-invariant values accumulate across iterations as carried
 values of the backward loop (so `W_bar` starts from zero once, as a person
@@ -15,17 +15,15 @@ writing backprop through time would do).
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING
 
 from ..analysis.activity import Activity
 from ..analysis.effects import shape_only
-from ..analysis.rank import rank_of
+from ..analysis.recorded import to_be_recorded
 from ..ir.nodes import (
     Callee,
     Carried,
     Const,
     If,
-    Index,
     Loop,
     LoopKind,
     Op,
@@ -39,9 +37,7 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.operators import INDEX_UPDATE
-
-if TYPE_CHECKING:
-    from .reverse import _Backward
+from .builder import Builder
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _NEW_LIST = Callee(list, Style.LIST)
@@ -51,7 +47,7 @@ _TUPLE = Callee(tuple, Style.TUPLE)
 _GETITEM = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
 
 
-def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container: list[Stmt]) -> None:
+def differentiate_loop(outer: Builder, loop: Loop, active: Activity, container: list[Stmt]) -> None:
     """`container` is the forward block holding `loop`: the list it records on is created there."""
     carried = [c for c in loop.carried if active.is_active(c.param)]
     body = outer.child()
@@ -95,12 +91,9 @@ def differentiate_loop(outer: _Backward, loop: Loop, active: Activity, container
     _read_shapes_from_init(loop, body.ops)
     # The to-be-recorded set: what the backward body reads of this iteration's values
     # (inner loops differentiated above have added the lists they record on to the body).
-    inner_vars = loop.inner()
     reads = [v for stmt in body.ops for v in stmt.uses()] + [b.next for b in backward]
-    record = [v for v in dict.fromkeys(reads) if isinstance(v, Var) and v in inner_vars and v is not loop.target]
-    shifted = _shifted(loop, record)
-    reread = _reread(outer, loop, record, inner_vars) if target is not None else {}
-    record = [v for v in record if v not in shifted and v not in reread]
+    tbr = to_be_recorded(loop, reads, outer.hypothesis.ranks)
+    record, shifted, reread = tbr.recorded, tbr.shifted, tbr.reread
     # A value defined inside an `if` of the body leaves it as an extra result (None on the other path),
     # so it can be recorded at the end of the iteration; the backward branch only reads it on its path.
     hoisted = {v: _hoist(outer, loop.body, v) for v in record}
@@ -154,44 +147,6 @@ def _check_adjoints_flow(loop: Loop, carried: list[Carried], backward: list[Carr
                                  f"by the backward loop")
 
 
-def _reread(outer: _Backward, loop: Loop, record: list[Var], inner: set[Var]) -> dict[Var, Op]:
-    """Items of arrays the loop leaves alone (`price[t]`, `x[t, 0]`): the backward loop reads them again.
-
-    A record slot costs about what reading a Python list or a NumPy scalar costs, and a read only the
-    backward sweep needs leaves the forward loop altogether (with the cost it fed, in `grad`). Only
-    items proven scalars: a row would be a new view per step where recording one is cheaper. The
-    array is a value the loop does not define, so the read sees the same elements, and the passes
-    that write into arrays in place see this later read.
-    """
-    if loop.kind is not LoopKind.RANGE:
-        return {}
-    tops = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}
-    out: dict[Var, Op] = {}
-    for v in record:
-        read = tops.get(v)
-        if read is None or read.callee.style is not Style.SUBSCRIPT or read.callee.key is not operator.getitem \
-                or len(read.args) != 2 or read.kwargs or rank_of(v, outer.hypothesis.ranks) != 0:
-            continue
-        array, index = read.args
-        items = index.items if isinstance(index, Index) else (index,)
-        if isinstance(array, Var) and array not in inner and all(
-                (isinstance(i, Const) and type(i.value) is int) or i is loop.target
-                or (isinstance(i, Var) and i not in inner) for i in items):
-            out[v] = read
-    return out
-
-
-def _shifted(loop: Loop, record: list[Var]) -> dict[Var, Carried]:
-    """Recorded next values of carried values whose param is recorded too (`h_2` of `h = tanh(W @ h)`)."""
-    recorded = set(record)
-    top = {v for stmt in loop.body for v in stmt.defines()}
-    out: dict[Var, Carried] = {}
-    for c in loop.carried:
-        if c.next in recorded and c.param in recorded and c.next in top and c.next not in out:
-            out[c.next] = c
-    return out
-
-
 class _Restore:
     def __init__(self) -> None:
         self.pops: list[Op] = []
@@ -199,7 +154,7 @@ class _Restore:
         self.trips: Operand | None = None
 
 
-def _record(outer: _Backward, loop: Loop, record: list[Var], container: list[Stmt]) -> _Restore:
+def _record(outer: Builder, loop: Loop, record: list[Var], container: list[Stmt]) -> _Restore:
     """Make the forward loop push `record` each iteration; return the pops for the backward loop."""
     restore = _Restore()
     if loop.kind is LoopKind.WHILE:
@@ -231,7 +186,7 @@ def _record(outer: _Backward, loop: Loop, record: list[Var], container: list[Stm
     return restore
 
 
-def _hoist(outer: _Backward, body: list[Stmt], var: Var) -> Var:
+def _hoist(outer: Builder, body: list[Stmt], var: Var) -> Var:
     """`var` itself if `body` defines it at its top level, else the result it leaves its `if`s by."""
     if any(var in stmt.defines() for stmt in body) or not any(var in defined_in([s]) for s in body):
         return var
