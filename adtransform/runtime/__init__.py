@@ -4,6 +4,14 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
+from .arrays import (
+    arange_start_adjoint,
+    arange_step_adjoint,
+    fill_adjoint,
+    linspace_adjoint,
+    reshape_adjoint,
+    transpose_adjoint,
+)
 from .broadcast import reduced_size, unbroadcast, unreduce
 from .checks import (
     all_scalars,
@@ -17,43 +25,37 @@ from .checks import (
     ensure_scalar,
     has_ranks,
 )
-from .helpers import (
-    arange_start_adjoint,
-    arange_step_adjoint,
+from .elementwise import (
     as_gradient,
     clip_share,
     copy_gradient,
+    extremum_adjoint,
+    floor_quotient,
+    fmax_share,
+    full_like,
+    has_python_floats,
+    numpy_float,
+    tie_share,
+    zeros_like,
+)
+from .helpers import (
+    ensure_distinct_slots,
+    ensure_whole_write,
+    index_update,
+    replay_record,
+    slot_adjoint,
+    writable_copy,
+)
+from .items import float_items, from_items, getitem_accumulate, getitem_adjoint, zeros_items
+from .products import (
     dot_lhs_adjoint,
     dot_lhs_adjoint_sum,
     dot_rhs_adjoint,
     dot_rhs_adjoint_sum,
-    ensure_distinct_slots,
-    ensure_whole_write,
-    extremum_adjoint,
-    fill_adjoint,
-    float_items,
-    floor_quotient,
-    fmax_share,
-    from_items,
-    full_like,
-    getitem_accumulate,
-    getitem_adjoint,
-    has_python_floats,
-    index_update,
-    linspace_adjoint,
     matmul_lhs_adjoint,
     matmul_lhs_adjoint_sum,
     matmul_rhs_adjoint,
     matmul_rhs_adjoint_sum,
-    numpy_float,
-    replay_record,
-    reshape_adjoint,
-    slot_adjoint,
-    tie_share,
-    transpose_adjoint,
-    writable_copy,
-    zeros_items,
-    zeros_like,
 )
 from .rows import (
     dot_rows,

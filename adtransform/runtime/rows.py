@@ -29,14 +29,9 @@ from typing import Any
 import numpy as np
 
 from .broadcast import unbroadcast
-from .helpers import (
-    dot_lhs_adjoint,
-    dot_rhs_adjoint,
-    getitem_accumulate,
-    matmul_lhs_adjoint,
-    matmul_rhs_adjoint,
-    zeros_like,
-)
+from .elementwise import zeros_like
+from .items import getitem_accumulate
+from .products import dot_lhs_adjoint, dot_rhs_adjoint, matmul_lhs_adjoint, matmul_rhs_adjoint
 
 _NUMERIC = "biufc"
 

@@ -1,0 +1,137 @@
+"""Zero gradients, gradients in their parameter's dtype, and adjoints of elementwise primitives.
+
+The shares of `max`, `fmax` and `clip` (1/2 on ties), the extremum reductions' adjoint, and the
+float promotion the general version of a gradient applies to Python floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .broadcast import _filled, _shape, adjoint_dtype
+from .checks import Unassigned
+
+_SCALARS = (float, int, np.floating, np.integer)
+_NDARRAY = np.ndarray  # (`np.ndarray` is a module attribute lookup each time: numpy's `__getattr__`)
+_NAN = float("nan")
+
+
+def zeros_like(x: Any) -> Any:
+    """The zero gradient with `x`'s shape and dtype (built only when a caller must receive it)."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    if isinstance(x, _SCALARS):
+        return type(x)(0)
+    return 0.0 if type(x) is Unassigned else np.zeros_like(x)  # (a loop's variable before its first trip)
+
+
+def full_like(x: Any, value: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return np.full_like(x, value)
+    return type(x)(value) if isinstance(x, _SCALARS) else np.full_like(x, value)
+
+
+def copy_gradient(g: Any, x: Any) -> Any:
+    """A gradient that would alias an input (or a global) is copied, so callers may mutate it;
+    the copy has the parameter's dtype (see `as_gradient`)."""
+    if isinstance(g, np.ndarray):
+        return g.astype(x.dtype) if isinstance(x, np.ndarray) else g.copy()
+    return as_gradient(g, x)
+
+
+def as_gradient(g: Any, x: Any) -> Any:
+    """`g` in the dtype of the parameter `x` it is the gradient of.
+
+    The user's own code may compute in a wider type (`np.float64(2.0) ** x`, `math.cos(x)` of a
+    float32 `x`); the gradient still belongs to `x`: float32 stays float32. A Python float
+    parameter gets a Python float (not float32 from a float32 array it met). The common cases
+    (a Python float, an array whose gradient already has its dtype) return after type tests.
+    """
+    kind = type(x)
+    if kind is float:
+        return g if type(g) is float else float(g)
+    if kind is _NDARRAY:
+        dtype = x.dtype
+        return g if getattr(g, "dtype", None) is dtype else np.asarray(g, dtype=dtype)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or getattr(g, "dtype", None) is dtype:  # (other numbers: as they are)
+        return g
+    if isinstance(x, np.ndarray):
+        return np.asarray(g, dtype=dtype)
+    return dtype.type(g) if isinstance(x, np.generic) else g
+
+
+def tie_share(a: Any, b: Any) -> Any:
+    """d max(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (as JAX does); NaN where
+    either is NaN (so is the maximum), for Python scalars as for arrays."""
+    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+        return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
+    # heaviside(a - b, 1/2): two passes, and float32 stays float32.
+    return np.heaviside(np.subtract(a, b), 0.5)
+
+
+def fmax_share(a: Any, b: Any) -> Any:
+    """d fmax(a, b) / da: `tie_share`, except that a NaN loses (fmax returns the other operand);
+    of two NaNs, neither gets the derivative (the result is NaN)."""
+    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+        if a != a:
+            return 0.0
+        return 1.0 if (a > b or b != b) else (0.5 if a == b else 0.0)
+    share = np.heaviside(np.subtract(a, b), 0.5)  # nan where either is NaN
+    return np.where(np.isnan(a), 0.0, np.where(np.isnan(b), 1.0, share))
+
+
+def floor_quotient(x: Any, y: Any) -> Any:
+    """floor(x / y), the integer `x % y` takes away: `x // y`, which Python and NumPy compute
+    consistently with `%`. For string formatting (`"%.2f" % y`) the result is text, piecewise
+    constant in `y`: 0."""
+    if isinstance(x, (str, bytes)):
+        return 0.0
+    return x // y
+
+
+def clip_share(a: Any, lo: Any, hi: Any, of: int) -> Any:
+    """d clip(a, lo, hi) / d(a, lo, hi)[of]: NumPy defines clip as minimum(maximum(a, lo), hi),
+    so the shares are those of `tie_share` (1/2 on ties, as JAX's clip); a bound of None is absent."""
+    m = a if lo is None else np.maximum(a, lo)
+    if of == 2:
+        return tie_share(m, hi)
+    upper = 1.0 if hi is None else tie_share(hi, m)
+    if lo is None:
+        return upper
+    return upper * (tie_share(a, lo) if of == 0 else tie_share(lo, a))
+
+
+def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False, where: Any = True) -> Any:
+    """Adjoint of max/min reductions: split equally among the elements that attain the extremum.
+
+    None attains it where `initial=` wins (or the input holds a NaN): those outputs pass no
+    derivative to `x`. Elements a `where=` mask leaves out take no part.
+    """
+    shape = _shape(x)
+    if not shape:
+        return g * ((x == y) & where)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        y = np.expand_dims(y, axis)
+    mask = x == y
+    if where is not True:
+        mask &= where
+    dtype = adjoint_dtype(g, x)
+    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1).astype(dtype)
+    return _filled(mask * (g / count), x, shape)
+
+
+def has_python_floats(*values: Any) -> bool:
+    """Whether an argument is a Python float (arithmetic on it raises where NumPy's gives inf or nan)."""
+    return any(type(v) is float for v in values)
+
+
+def numpy_float(x: Any) -> Any:
+    """A Python float as a NumPy float64 (which gives inf or nan where a Python float raises); else `x`.
+
+    Only for a call that raised with Python floats: NumPy scalars promote float32 arrays to float64.
+    """
+    return np.float64(x) if type(x) is float else x
