@@ -64,3 +64,38 @@ def test_a_long_or_test_is_wrapped_one_continuation_line_at_a_time():
     assert all(len(line) <= layout.WIDTH for line in head)
     assert all(line.startswith(" " * 12 + "or ") for line in head[1:])
     compile("\n".join(["def f():", *wrapped]), "<test>", "exec")
+
+
+def test_names_and_comparisons_spelled_without_unparse_are_spelled_as_unparse_would():
+    from adtransform.syntax.parse import to_source
+
+    dotted = build.dotted(("np", "linalg", "norm"))
+    shapes = [_name("x"), dotted, build.compare("is not", dotted, _name("seen")),
+              build.compare("<=", _name("a"), dotted)]
+    for node in shapes:
+        assert layout._is_plain(node) and layout._plain(node) == to_source(node)
+        assert layout.lines([build.assign("y", node)]) == [to_source(build.assign("y", node))]
+    assert not layout._is_plain(build.call(_name("f"), []))
+
+
+def test_the_dependency_guard_comes_right_after_the_docstring():
+    import numpy as np
+
+    from adtransform.codegen import emit
+    from adtransform.pipeline import primal_ir
+
+    def f(x):
+        return np.sin(x)
+
+    fn, ctx = primal_ir(f)
+    emitted = emit.emit(fn, name="g", docstring="doc", line_text=ctx.info.line_text, namer=ctx.namer,
+                        user_lookup=ctx.namespace.lookup, user_locals=ctx.locals)
+    guarded = emit.guard_dependencies(emitted, ((("np",), np, True), (("SCALE",), 2.0, False)), fn, "g",
+                                      ctx.namer, rederive="again")
+    lines = guarded.text.splitlines()
+    assert lines[:5] == ["def g(x):", '    """doc"""',
+                         "    # derived for these bindings; if one changed, the gradient of what is called now",
+                         "    if np is not np_seen or SCALE.__class__ is not SCALE_type:",
+                         "        return g_rederived(x)"]
+    assert guarded.injected["np_seen"] is np and guarded.injected["SCALE_type"] == 2.0
+    assert guarded.injected["g_rederived"] == "again" and "g_rederived" not in emitted.injected

@@ -129,11 +129,10 @@ ARGUMENT_CHECKS = tuple(getattr(runtime_refs.runtime, h) for h in (
 @dataclass(eq=False)
 class Hypothesis:
     """The ranks reverse mode may rely on, chosen by specialize/: they hold on every call this
-    version of the derivative serves, which a run-time check (`var`) decides. Relying on one that
-    is not proven on every call (an unbroadcast dropped, a scalar zero) sets `used`."""
+    version of the derivative serves (a run-time check decides which). Relying on one that is not
+    proven on every call (an unbroadcast dropped, a scalar zero) sets `used`: the check is needed."""
 
     ranks: rank_analysis.Ranks
-    var: Var
     used: bool = False
 
 

@@ -36,38 +36,40 @@ def derive(primal: Function, wrt: list[Var], namer: Namer, *, scalar_output: boo
            differentiate: Differentiate) -> Function:
     """The derivative `differentiate` builds, specialized to scalar code when it pays (`versioned`).
 
-    `scalar_output`: the derivative checks (or proves) that the output is a scalar.
+    `wrt`: the parameters differentiated; `scalar_output`: the derivative checks (or proves) that
+    the output is a scalar. `differentiate` is given the activity and the rank analyses of `primal`
+    and the ranks it may rely on; it sets `Hypothesis.used` when it relies on one the check decides.
     """
     active = activity.analyze(primal, wrt)
     ranks = rank_analysis.RankAnalyses(primal)
-    proven = ranks.get(scalar_output=scalar_output)
-    scalar_code = versioned and all(ranks.get(scalar_output=scalar_output, scalar_params=True).get(v) is not None
-                                    for v in active.varied & active.useful)
-    assumed = ranks.get(scalar_output=scalar_output, scalar_params=True) if scalar_code else proven
-    hypothesis = Hypothesis(assumed, Var(namer.fresh("scalars")))
+    assumed = ranks.get(scalar_output=scalar_output, scalar_params=True) if versioned else None
+    # Only code whose ranks are all known under the assumption is scalar code.
+    scalar_code = assumed is not None and all(assumed.get(v) is not None for v in active.varied & active.useful)
+    hypothesis = Hypothesis(assumed if scalar_code else ranks.get(scalar_output=scalar_output))
+    check = Var(namer.fresh("scalars"))
     adjoint = differentiate(active, ranks, hypothesis)
     if hypothesis.used:
-        _place_check(adjoint, primal, hypothesis)
+        _place_check(adjoint, primal, hypothesis, check)
         if scalar_code:
             _drop_output_check(adjoint, primal)
     return adjoint
 
 
-def _place_check(adjoint: Function, primal: Function, hypothesis: Hypothesis) -> None:
+def _place_check(adjoint: Function, primal: Function, hypothesis: Hypothesis, var: Var) -> None:
     """After the argument checks: `scalars = all_scalars(k, x0, math.pi)`, or with vectors
     `scalars = has_ranks((1, 0), heating, T0)`; the derivative's guard."""
     assumed = {p: r for p, r in rank_analysis.hypothesis(primal).items() if r is not None}
     values = [*assumed, *rank_analysis.scalar_globals(hypothesis.ranks)]
     if not any(assumed.values()) and len(assumed) == len(primal.params):
-        check = Op(hypothesis.var, runtime_refs.callee("all_scalars"), values, sweep=Sweep.CHECK)
+        check = Op(var, runtime_refs.callee("all_scalars"), values, sweep=Sweep.CHECK)
     else:
         ranks = Const((*assumed.values(), *(0 for _ in values[len(assumed):])))
-        check = Op(hypothesis.var, runtime_refs.callee("has_ranks"), [ranks, *values], sweep=Sweep.CHECK)
+        check = Op(var, runtime_refs.callee("has_ranks"), [ranks, *values], sweep=Sweep.CHECK)
     at = next((i for i, s in enumerate(adjoint.body) if not (isinstance(s, Op) and s.sweep is Sweep.CHECK
                                                                and s.callee.key in ARGUMENT_CHECKS)),
               len(adjoint.body))
     adjoint.body.insert(at, check)
-    adjoint.guard = hypothesis.var
+    adjoint.guard = var
 
 
 def _drop_output_check(adjoint: Function, primal: Function) -> None:

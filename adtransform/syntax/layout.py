@@ -62,9 +62,9 @@ def _statement(stmt: gast.stmt, indent: str) -> list[str]:
             out += [f"{indent}else:", *lines(stmt.orelse, inner)]
         return out
     if isinstance(stmt, gast.For):
-        return [f"{indent}for {to_source(stmt.target)} in {to_source(stmt.iter)}:", *_body(stmt.body, inner)]
+        return [f"{indent}for {_expression(stmt.target)} in {_expression(stmt.iter)}:", *_body(stmt.body, inner)]
     if isinstance(stmt, gast.While):
-        return [f"{indent}while {to_source(stmt.test)}:", *_body(stmt.body, inner)]
+        return [f"{indent}while {_expression(stmt.test)}:", *_body(stmt.body, inner)]
     if isinstance(stmt, gast.Try):
         (handler,) = stmt.handlers
         return [f"{indent}try:", *_body(stmt.body, inner),
@@ -72,8 +72,37 @@ def _statement(stmt: gast.stmt, indent: str) -> list[str]:
     if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Tuple) \
             and all(isinstance(t, gast.Tuple) for t in stmt.targets):
         sides = [*stmt.targets, stmt.value]
-        return [indent + " = ".join(", ".join(to_source(e) for e in side.elts) for side in sides)]
+        return [indent + " = ".join(", ".join(_expression(e) for e in side.elts) for side in sides)]
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+            and _is_plain(stmt.value):
+        return [f"{indent}{stmt.targets[0].id} = {_plain(stmt.value)}"]
     return [indent + to_source(stmt)]
+
+
+def _expression(node: gast.expr) -> str:
+    return _plain(node) if _is_plain(node) else to_source(node)
+
+
+def _is_plain(node: gast.expr) -> bool:
+    """A name, a dotted name, or one comparison of two of them: spelled here, as `ast.unparse`
+    would, because they are most of what generated code reads and unparsing costs far more."""
+    if isinstance(node, gast.Compare):
+        return len(node.ops) == 1 and _is_dotted(node.left) and _is_dotted(node.comparators[0])
+    return _is_dotted(node)
+
+
+def _is_dotted(node: gast.expr) -> bool:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name)
+
+
+def _plain(node: gast.expr) -> str:
+    if isinstance(node, gast.Compare):
+        return f"{_plain(node.left)} {build.SYMBOL_OF[type(node.ops[0])]} {_plain(node.comparators[0])}"
+    if isinstance(node, gast.Attribute):
+        return f"{_plain(node.value)}.{node.attr}"
+    return node.id
 
 
 def _body(stmts: list[gast.stmt], indent: str) -> list[str]:
@@ -106,8 +135,8 @@ def _parameter(param: gast.Name, default: gast.expr | None) -> str:
 def _test(test: gast.expr, indent: str) -> str:
     """An `if` test; `a or b or ...` too long for one line goes in parentheses over several."""
     if not (isinstance(test, gast.BoolOp) and isinstance(test.op, gast.Or)):
-        return to_source(test)
-    tests = [to_source(v) for v in test.values]
+        return _expression(test)
+    tests = [_expression(v) for v in test.values]
     one = " or ".join(tests)
     if len(indent) + len(one) + 4 <= WIDTH:
         return one
