@@ -39,12 +39,11 @@ from ..ir.nodes import (
 )
 from ..specialize import Fallback
 from ..syntax import build, layout
-from ..syntax.layout import INDENT
 from ..syntax.naming import Namer
 from . import peephole
 from .names import Names
 
-__all__ = ["INDENT", "Emitted", "emit", "fallback_call"]
+__all__ = ["Emitted", "emit", "guard_dependencies"]
 
 
 @dataclass
@@ -71,7 +70,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
     if fallback is not None:
         names.injected[fallback.name] = fallback.target
         if fn.guard is not None:
-            names.guard = (fn.guard, lambda: fallback_call(fn, fallback.name))
+            names.guard = (fn.guard, lambda: _fallback_call(fn, fallback.name))
     body: list[gast.stmt] = [build.docstring(docstring)]
 
     def pack(layout: Any) -> gast.expr:
@@ -94,7 +93,7 @@ def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], 
                               for h in ("has_python_floats", "numpy_float"))
             handler.append(build.if_(build.unaryop("not", build.call(check, params)), [build.raise_(None)]))
             handler += [build.assign(p.id, build.call(convert, [build.name(p.id)])) for p in params]
-        handler.append(build.return_(fallback_call(fn, fallback.name)))
+        handler.append(build.return_(_fallback_call(fn, fallback.name)))
         errors = [build.name("OverflowError"), build.name("ZeroDivisionError")]
         body.append(build.try_except(protected, errors, handler))
     elif fn.pullback_param is None:
@@ -133,7 +132,7 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
     injected[again] = rederive
     docstring, *body = emitted.function.body
     guard = [build.comment("derived for these bindings; if one changed, the gradient of what is called now"),
-             build.if_(build.bool_op("or", tests), [build.return_(fallback_call(fn, again))])]
+             build.if_(build.bool_op("or", tests), [build.return_(_fallback_call(fn, again))])]
     function = build.function_def(emitted.function.name, emitted.function.args, [docstring, *guard, *body])
     return Emitted(function, injected, emitted.shared)
 
@@ -230,7 +229,7 @@ def _store(op: Op, names: Names) -> list[gast.stmt]:
     return out
 
 
-def fallback_call(fn: Function, callee: str) -> gast.expr:
+def _fallback_call(fn: Function, callee: str) -> gast.expr:
     """`general(a, b, c=c)`: every parameter passed on as it came (keyword-only ones by name)."""
     args = [build.name(p.var.name) for p in fn.params if p.kind is not ParamKind.KEYWORD_ONLY]
     kwargs = [(p.var.name, build.name(p.var.name)) for p in fn.params if p.kind is ParamKind.KEYWORD_ONLY]
