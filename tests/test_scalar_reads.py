@@ -1,4 +1,4 @@
-"""Vectors read element by element as lists of Python floats (optimize/scalar_reads.py)."""
+"""Vectors read element by element as lists of Python floats (specialize/scalar_reads.py)."""
 
 import numpy as np
 import pytest

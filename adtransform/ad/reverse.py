@@ -4,7 +4,7 @@ Walks the primal body backwards; for every active operation it instantiates
 the primitive's rule template, renaming the template's values to fresh names
 (`h_bar` for the adjoint of `h`). The machinery, not the rules, accumulates
 fan-out (`x_bar_2 = x_bar + x_bar_1`), unbroadcasts contributions of
-elementwise primitives (unless rank analysis proves both sides are scalars),
+elementwise primitives (unless the ranks specialize/ gives it prove both sides scalars),
 and skips inactive inputs. Adjoints start as symbolic zeros: an adjoint that
 never receives a contribution is never built, except where the caller must
 receive an array (`zeros_like` at the return).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import operator
 import types
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,27 +68,19 @@ class Mode(enum.Enum):
 
 
 def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
-            mode: Mode, wrt_is_tuple: bool, fn_label: str, versioned: bool = True,
+            mode: Mode, wrt_is_tuple: bool, fn_label: str, active: activity_analysis.Activity,
+            ranks: rank_analysis.RankAnalyses, hypothesis: Hypothesis,
             array_params: dict[str, bool] | None = None) -> Function:
+    """`active`, `ranks` (of `primal`) and `hypothesis` come from specialize/, which chose the
+    version of the derivative this is and places its run-time check afterwards if `hypothesis.used`."""
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
-    active = activity_analysis.analyze(primal, wrt_vars)
     _refuse_untracked_effects(primal, active.varied, filename)
     _check_write_targets(primal.body, active.varied, [])
     _check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
-    scalar = mode is not Mode.VJP
-    ranks = rank_analysis.analyze(primal, scalar_output=scalar)
-    builder = _Backward(namer, ranks, filename, primal.readable)
-    # Scalar code (Python floats in, or vectors read element by element) needs no unbroadcast at
-    # all; when that is only provable assuming every parameter is a scalar (a vector if indexed),
-    # one run-time check decides for the whole call. Only for code whose ranks are all known under
-    # that assumption: array code keeps plain unbroadcasts.
-    # The generated function checks the assumption first and hands calls that break it to a
-    # general version of itself (`versioned=False`: no assumption, every unbroadcast kept).
-    scalar_ranks = rank_analysis.analyze(primal, scalar_output=scalar, scalar_params=True)
-    scalar_code = versioned and all(scalar_ranks.get(v) is not None for v in active.varied & active.useful)
-    builder.hypothesis = _Hypothesis(scalar_ranks if scalar_code else ranks, Var(namer.fresh("scalars")))
+    builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
+    builder.hypothesis = hypothesis
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
         if differentiated else []
@@ -100,7 +93,6 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     others = [var for var in params if var.name not in array_params and var not in wrt_vars]
     if others:
         body.append(_one_check("ensure_argument", "ensure_arguments", others))
-    checks = len(body)
     body.extend(primal.body)
     seed: Operand = Const(1.0)
     pullback_param = None
@@ -109,7 +101,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         seed = pullback_param
         builder.ops.append(runtime_refs.check_op("ensure_cotangent", [seed, output], line=None))
         builder.ops[-1].sweep = Sweep.ADJOINT
-    elif rank_analysis.rank_of(output, rank_analysis.analyze(primal, scalar_output=False)) != 0:
+    elif rank_analysis.rank_of(output, ranks.get(scalar_output=False)) != 0:
         # A scalar output proven without assuming it (a full reduction) needs no run-time check,
         # so computing the output value itself is dead code unless a rule reads it.
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
@@ -117,14 +109,6 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         builder.adjoints[output] = seed
         builder.sweep(body, active)
     gradients = [builder.finish(var) for var in wrt_vars]
-    if builder.hypothesis.used:
-        body.insert(checks, _hypothesis_check(primal, builder.hypothesis))
-        if scalar_code and rank_analysis.rank_of(output, rank_analysis.analyze(
-                primal, scalar_output=False, scalar_params=True)) == 0:
-            # The version's check already proves the output a scalar (a running cost summed in
-            # a loop): the output's value is then dead code in `grad`, as in a hand-written gradient.
-            body = [op for op in body if not (isinstance(op, Op) and op.callee.key is runtime_refs.runtime.ensure_scalar
-                                              and op.sweep is Sweep.CHECK)]
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
     returns = ([output] if with_value else []) + gradients
@@ -134,27 +118,23 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         layout = (0, layout)
     return Function(primal.name, primal.params, body, returns, layout=layout,
                     gradient_of={first + i: var for i, var in enumerate(wrt_vars)},
-                    readable=primal.readable | builder.readable, pullback_param=pullback_param,
-                    guard=builder.hypothesis.var if builder.hypothesis.used else None)
+                    readable=primal.readable | builder.readable, pullback_param=pullback_param)
 
 
-def _hypothesis_check(primal: Function, hypothesis: _Hypothesis) -> Op:
-    """`scalars = all_scalars(k, x0, math.pi)`, or with vectors `has_ranks((1, 0), heating, T0)`."""
-    assumed = {p: r for p, r in rank_analysis.hypothesis(primal).items() if r is not None}
-    values = [*assumed, *rank_analysis.scalar_globals(hypothesis.ranks)]
-    if not any(assumed.values()) and len(assumed) == len(primal.params):
-        return Op(hypothesis.var, runtime_refs.callee("all_scalars"), values, sweep=Sweep.CHECK)
-    ranks = Const((*assumed.values(), *(0 for _ in values[len(assumed):])))
-    return Op(hypothesis.var, runtime_refs.callee("has_ranks"), [ranks, *values], sweep=Sweep.CHECK)
+# The checks of the arguments that open the derivative, before the primal body.
+ARGUMENT_CHECKS = tuple(getattr(runtime_refs.runtime, h) for h in (
+    "ensure_differentiable", "ensure_all_differentiable", "ensure_array_argument", "ensure_argument",
+    "ensure_arguments"))
 
 
-class _Hypothesis:
-    """Ranks that hold when every parameter is a scalar, and the value that checks it at run time."""
+@dataclass(eq=False)
+class Hypothesis:
+    """The ranks reverse mode may rely on, chosen by specialize/: they hold on every call this
+    version of the derivative serves (a run-time check decides which). Relying on one that is not
+    proven on every call (an unbroadcast dropped, a scalar zero) sets `used`: the check is needed."""
 
-    def __init__(self, ranks: rank_analysis.Ranks, var: Var):
-        self.ranks = ranks
-        self.var = var
-        self.used = False
+    ranks: rank_analysis.Ranks
+    used: bool = False
 
 
 class _Backward:
@@ -166,6 +146,7 @@ class _Backward:
         self.filename = filename
         self.adjoints: dict[Var, Operand] = {}
         self.ops: list[Stmt] = []
+        self.hypothesis: Hypothesis  # the ranks this version may rely on (set by `reverse`)
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""

@@ -52,20 +52,39 @@ _INT_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.floordiv, 
 
 def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> Ranks:
     refuted: set[Var] = set()
+    ints = integers(fn)
+    assumed_params = hypothesis(fn, ints) if scalar_params else None
     while True:
-        ranks, assumed = _solve(fn, scalar_output, scalar_params, refuted)
+        ranks, assumed = _solve(fn, scalar_output, assumed_params, ints, refuted)
         wrong = {p for p, c in assumed.items() if rank_of(c.next, ranks) != ranks.get(p)}
         if not wrong:
             return ranks
         refuted |= wrong
 
 
-def _solve(fn: Function, scalar_output: bool, scalar_params: bool,
+class RankAnalyses:
+    """The rank analyses of one function, each computed once, when first asked for.
+
+    Each asks a different question (is the output assumed a scalar, are the parameters), so
+    each is its own fixed point; a pass that changes the function needs a new instance.
+    """
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self._done: dict[tuple[bool, bool], Ranks] = {}
+
+    def get(self, *, scalar_output: bool, scalar_params: bool = False) -> Ranks:
+        key = (scalar_output, scalar_params)
+        if key not in self._done:
+            self._done[key] = analyze(self.fn, scalar_output, scalar_params)
+        return self._done[key]
+
+
+def _solve(fn: Function, scalar_output: bool, assumed_params: dict[Var, int | None] | None, ints: set[Var],
            refuted: set[Var]) -> tuple[Ranks, dict[Var, Carried]]:
-    ranks: Ranks = dict(hypothesis(fn)) if scalar_params else dict.fromkeys(fn.param_vars())
-    if scalar_params:
+    ranks: Ranks = dict(assumed_params) if assumed_params is not None else dict.fromkeys(fn.param_vars())
+    if assumed_params is not None:
         ranks.update(dict.fromkeys(_number_globals(fn), 0))
-    ints = integers(fn)
     assumed: dict[Var, Carried] = {}
     for var in defined_in(fn.body):
         ranks[var] = None
@@ -128,9 +147,9 @@ def _unmerge(region: If, ranks: Ranks) -> bool:
     return changed
 
 
-def hypothesis(fn: Function) -> dict[Var, int | None]:
+def hypothesis(fn: Function, ints: set[Var] | None = None) -> dict[Var, int | None]:
     """The rank each parameter is assumed to have under `scalar_params` (0 unless indexed)."""
-    ints = integers(fn)
+    ints = integers(fn) if ints is None else ints
     indexed: dict[Var, set[int]] = {}
     for op in walk(fn.body):
         if isinstance(op, Op) and _is_getitem(op) and isinstance(op.args[0], Var):

@@ -24,6 +24,7 @@ import os
 from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
+from ..specialize import scalar_reads
 from ..syntax.naming import Namer
 from . import (
     algebra,
@@ -37,7 +38,6 @@ from . import (
     hoist_projections,
     in_place,
     licm,
-    scalar_reads,
     scatter_in_place,
     shape_witness,
 )

@@ -111,7 +111,8 @@ def return_(value: gast.expr | None) -> gast.Return:
     return gast.Return(value=value)
 
 
-def raise_(exc: gast.expr) -> gast.Raise:
+def raise_(exc: gast.expr | None) -> gast.Raise:
+    """`raise exc`; with None, `raise` (the exception being handled)."""
     return gast.Raise(exc=exc, cause=None)
 
 
@@ -134,6 +135,42 @@ def compare_op(op: gast.cmpop, left: gast.expr, right: gast.expr) -> gast.Compar
     return gast.Compare(left=left, ops=[op], comparators=[right])
 
 
+def for_(target: gast.expr, iter_: gast.expr, body: list[gast.stmt]) -> gast.For:
+    """`for target in iter_:` (the target node has ctx Store)."""
+    return gast.For(target=target, iter=iter_, body=list(body), orelse=[], type_comment=None)
+
+
+def while_(test: gast.expr, body: list[gast.stmt]) -> gast.While:
+    return gast.While(test=test, body=list(body), orelse=[])
+
+
+def try_except(body: list[gast.stmt], exceptions: list[gast.expr], handler: list[gast.stmt]) -> gast.Try:
+    """`try: body` with one `except (exceptions):` clause."""
+    caught = gast.ExceptHandler(type=tuple_(exceptions), name=None, body=list(handler))
+    return gast.Try(body=list(body), handlers=[caught], orelse=[], finalbody=[])
+
+
+class Comment(gast.stmt):
+    """A comment line, or with `stmt` a statement followed by a comment on its line: the ast
+    module has no comments, so syntax/layout.py prints these itself."""
+
+    _fields = ("text", "stmt")
+
+
+def comment(text: str, stmt: gast.stmt | None = None) -> Comment:
+    return Comment(text=text, stmt=stmt)
+
+
+class Verbatim(gast.expr):
+    """An expression kept as the user wrote it (a parameter's default): printed as `text`."""
+
+    _fields = ("text",)
+
+
+def verbatim(text: str) -> Verbatim:
+    return Verbatim(text=text)
+
+
 def break_() -> gast.Break:
     return gast.Break()
 
@@ -147,17 +184,19 @@ def docstring(text: str) -> gast.Expr:
 
 
 def arguments(
-    posonly: list[str], args: list[str], kwonly: list[str]
+    posonly: list[str], args: list[str], kwonly: list[str],
+    defaults: list[gast.expr] = (), kw_defaults: list[gast.expr | None] | None = None,
 ) -> gast.arguments:
-    """Parameters without defaults: codegen attaches the user's default objects itself."""
+    """Parameters; `defaults` are those of the last positional ones, `kw_defaults` one per
+    keyword-only one (None: none). Without them, codegen attaches the user's default objects itself."""
     return gast.arguments(
         args=[name(a, "param") for a in args],
         posonlyargs=[name(a, "param") for a in posonly],
         vararg=None,
         kwonlyargs=[name(a, "param") for a in kwonly],
-        kw_defaults=[None for _ in kwonly],
+        kw_defaults=list(kw_defaults) if kw_defaults is not None else [None for _ in kwonly],
         kwarg=None,
-        defaults=[],
+        defaults=list(defaults),
     )
 
 

@@ -22,7 +22,8 @@ g`, from scatter_in_place), starts as a list of zeros too (`zeros_items`) when
 nothing but those additions and the loops carrying it reads it before it is
 returned; `from_items` makes it the float64 array returned.
 
-Requires: runs once, after the value-level passes and scatter_in_place.
+Requires: runs once, after the value-level passes and scatter_in_place (the optimizer schedules it:
+it must see their result, and fresh_returns and in_place must see its).
 Guarantees: the rewritten reads give the same numbers, and the gradient is an array.
 """
 
