@@ -96,7 +96,8 @@ def differentiate_loop(outer: Builder, loop: Loop, active: Activity, container: 
     record, shifted, reread = tbr.recorded, tbr.shifted, tbr.reread
     # A value defined inside an `if` of the body leaves it as an extra result (None on the other path),
     # so it can be recorded at the end of the iteration; the backward branch only reads it on its path.
-    hoisted = {v: _hoist(outer, loop.body, v) for v in record}
+    owners: dict[int, tuple[set[Var], dict[Var, Stmt]]] = {}
+    hoisted = {v: _hoist(outer, loop.body, v, owners) for v in record}
     restore = _record(outer, loop, list(dict.fromkeys(hoisted.values())), container)
     mapping: dict[Var, Operand] = {v: restore.mapping[h] for v, h in hoisted.items()}
     if target is not None:
@@ -186,15 +187,27 @@ def _record(outer: Builder, loop: Loop, record: list[Var], container: list[Stmt]
     return restore
 
 
-def _hoist(outer: Builder, body: list[Stmt], var: Var) -> Var:
-    """`var` itself if `body` defines it at its top level, else the result it leaves its `if`s by."""
-    if any(var in stmt.defines() for stmt in body) or not any(var in defined_in([s]) for s in body):
+def _hoist(outer: Builder, body: list[Stmt], var: Var, owners: dict[int, tuple[set[Var], dict[Var, Stmt]]]) -> Var:
+    """`var` itself if `body` defines it at its top level, else the result it leaves its `if`s by.
+
+    `owners` caches, per body, what its statements define at the top and which region holds each
+    value inside: asked for every recorded value, a walk of the body per value would be quadratic."""
+    if id(body) not in owners:
+        top = {v for stmt in body for v in stmt.defines()}
+        inside: dict[Var, Stmt] = {}
+        for stmt in body:
+            if isinstance(stmt, (If, Loop)):
+                for v in defined_in([stmt]):
+                    inside.setdefault(v, stmt)
+        owners[id(body)] = (top, inside)
+    top, inside = owners[id(body)]
+    if var in top or var not in inside:
         return var
-    region = next(s for s in body if isinstance(s, (If, Loop)) and var in defined_in([s]))
+    region = inside[var]
     if isinstance(region, Loop):
         raise AssertionError(f"internal: {var!r} belongs to an inner loop, which records it itself")
     in_then = var in defined_in(region.then_body)
-    inner = _hoist(outer, region.then_body if in_then else region.else_body, var)
+    inner = _hoist(outer, region.then_body if in_then else region.else_body, var, owners)
     result = Var(outer.namer.fresh(var.name))
     region.results.append(result)
     region.then_values.append(inner if in_then else Const(None))

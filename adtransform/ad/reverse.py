@@ -17,41 +17,33 @@ from __future__ import annotations
 
 import enum
 import operator
-import types
 from dataclasses import dataclass
-
-import numpy as np
 
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
-from ..analysis.effects import changed_operands, facts_of, may_change_globals
 from ..errors import Location, NoAdjointRuleError
 from ..ir.nodes import (
     AdjointZero,
     Callee,
     Const,
     Function,
-    Global,
     If,
-    Index,
     Layout,
     Loop,
     Op,
     Operand,
-    SliceItem,
     Stmt,
     Style,
     Sweep,
     Var,
     defined_in,
     substitute,
-    walk,
 )
 from ..ir.operands import RULE_OPERANDS
-from ..ir.operators import INDEX_UPDATE
 from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs
+from .checks import check_write_indices, check_write_targets, no_rule, refuse_untracked_effects
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -76,9 +68,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
-    _refuse_untracked_effects(primal, active.varied, filename)
-    _check_write_targets(primal.body, active.varied, [])
-    _check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
+    refuse_untracked_effects(primal, active.varied, filename)
+    check_write_targets(primal.body, active.varied)
+    check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
     differentiated = list(dict.fromkeys(wrt_vars))
@@ -321,22 +313,7 @@ class _Backward:
         return Location(self.filename, op.line or 0, op.col)
 
     def no_rule(self, op: Op) -> NoAdjointRuleError:
-        return _no_rule(op, self.filename)
-
-
-def _no_rule(op: Op, filename: str) -> NoAdjointRuleError:
-    callee = op.callee
-    if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
-        msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
-               "or register its derivative with @adtransform.adjoint")
-    elif callee.style in (Style.TUPLE, Style.LIST):
-        msg = "tuples and lists of differentiated values are not supported yet"
-    else:
-        msg = (f"no derivative rule is registered for `{callee}`; register one with "
-               f"@adtransform.adjoint({callee})")
-    what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
-        else f"`{callee}`"
-    return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
+        return no_rule(op, self.filename)
 
 
 def _one_check(single: str, several: str, params: list[Var]) -> Op:
@@ -345,94 +322,3 @@ def _one_check(single: str, several: str, params: list[Var]) -> Op:
     if len(params) == 1:
         return runtime_refs.check_op(single, [params[0], Const(params[0].name)], line=None)
     return runtime_refs.check_op(several, [Const(" ".join(v.name for v in params)), *params], line=None)
-
-
-def _refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
-    """A call that changes an argument in place (`lst.append(v)`, `y.sort()`, `np.put(y, i, v)`, an
-    unknown function) works on a copy bound to the name it changes (canonicalize/effects.py), but
-    no rule says how the changed value depends on the old one and on the other arguments: with any
-    of them differentiated its derivative would be silently wrong, so the call is refused. The facts
-    registry says which calls change which arguments; an undeclared call may change all of them."""
-    # Global arrays the function reads (a view of one may be read by the backward sweep too).
-    arrays = [o.ref.spelling for op in walk(fn.body) if isinstance(op, Op) and op.sweep is not Sweep.CHECK
-              for o in op.operands() if isinstance(o, Global) and isinstance(o.ref.obj, (np.ndarray, list))]
-    for op in walk(fn.body):
-        if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
-            continue
-        if arrays and may_change_globals(op):
-            raise NoAdjointRuleError(
-                f"`{op.callee}` may change the global `{arrays[0]}`, which the backward sweep reads after the "
-                f"function has run; if it changes none, say so with `adtransform.declare_facts({op.callee}, "
-                f"returns=...)`", Location(filename, op.line or 0, op.col), f"call of `{op.callee}`")
-        if not any(a in varied for a in op.uses()) or not changed_operands(op):
-            continue
-        if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
-            raise _no_rule(op, filename)  # an unknown function of a differentiated value
-        writes_out = op.kwargs.get("out", Const(None)) != Const(None)
-        what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
-        advice = "" if facts_of(op).known else (
-            f"; if `{op.callee}` changes none of its arguments, say so with "
-            f"`adtransform.declare_facts({op.callee}, returns=..., mutates=())`")
-        raise NoAdjointRuleError(
-            f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
-            f"value that depends on the differentiated input; compute a new value instead "
-            f"(`y = np.sort(y)`, `lst = lst + [v]`){advice}", Location(filename, op.line or 0, op.col), what)
-
-
-def _check_write_indices(block: list[Stmt], varied: set[Var], filename: str, ints: set[Var]) -> None:
-    """Before `a[index] = v` with `v` varied and an index that may name an element twice (an index
-    array), check at run time that it does not: NumPy leaves unsaid which value stays there."""
-    for at in reversed(range(len(block))):
-        stmt = block[at]
-        if isinstance(stmt, If):
-            _check_write_indices(stmt.then_body, varied, filename, ints)
-            _check_write_indices(stmt.else_body, varied, filename, ints)
-        elif isinstance(stmt, Loop):
-            _check_write_indices(stmt.body, varied, filename, ints)
-        elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied \
-                and not _basic_index(stmt.args[1], ints):
-            where = f"{Location(filename, stmt.line or 0, stmt.col)}: `{stmt.args[0].name}[index] = value`"
-            block.insert(at, runtime_refs.check_op("ensure_distinct_slots", [stmt.args[0], stmt.args[1], Const(where)],
-                                                   line=stmt.line))
-
-
-def _basic_index(index: Operand, ints: set[Var]) -> bool:
-    """Integers, slices, `None` and `...` only: such an index never names an element twice."""
-    items = index.items if isinstance(index, Index) else [index]
-    for item in items:
-        if isinstance(item, Const):
-            values = item.value if isinstance(item.value, tuple) else (item.value,)
-            if not all(v is None or v is Ellipsis or isinstance(v, slice)
-                       or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
-                return False
-        elif not (isinstance(item, SliceItem) or item in ints):
-            return False
-    return True
-
-
-def _check_write_targets(block: list[Stmt], varied: set[Var], loops: list[tuple[Loop, list[Stmt]]]) -> None:
-    """Before `a[i] = v` with `v` varied, check once that `a` holds floats (an integer array would
-    truncate `v`: its derivative would be silently lost). Loops do not change an array's dtype, so
-    the check of a loop-carried array goes before the outermost loop, on the array it starts from."""
-    checks: list[tuple[Op, Stmt, list[Stmt]]] = []
-    for stmt in block:
-        if isinstance(stmt, If):
-            _check_write_targets(stmt.then_body, varied, loops)
-            _check_write_targets(stmt.else_body, varied, loops)
-        elif isinstance(stmt, Loop):
-            _check_write_targets(stmt.body, varied, [*loops, (stmt, block)])
-        elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied:
-            root, level, before, where = stmt.args[0], len(loops), stmt, block
-            while level and isinstance(root, Var):
-                loop, outer = loops[level - 1]
-                carried = next((c for c in loop.carried if c.param is root), None)
-                if carried is None:
-                    break
-                root, level, before, where = carried.init, level - 1, loop, outer
-            if isinstance(root, Var):
-                check = runtime_refs.check_op("ensure_float_target", [root, Const(root.name)], line=stmt.line)
-                checks.append((check, before, where))
-    for check, before, where in checks:
-        if not any(isinstance(s, Op) and s.callee == check.callee and s.args == check.args for s in where):
-            where.insert(next(i for i, s in enumerate(where) if s is before), check)
-

@@ -1,0 +1,146 @@
+"""What reverse mode refuses, or checks at run time, before it differentiates a function.
+
+Each check guards a case where the derivative would otherwise be silently wrong: a call changing
+a differentiated value in place (no rule says how), an integer array receiving a differentiated
+value (truncated), an index array that may name an element twice (NumPy leaves unsaid which value
+stays).
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from ..analysis.effects import changed_operands, facts_of, may_change_globals
+from ..errors import Location, NoAdjointRuleError
+from ..ir.nodes import Const, Function, Global, If, Index, Loop, Op, Operand, SliceItem, Stmt, Style, Sweep, Var, walk
+from ..ir.operators import INDEX_UPDATE
+from ..rules.registry import lookup_adjoint
+from . import runtime_refs
+
+
+def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
+    callee = op.callee
+    if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
+        msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
+               "or register its derivative with @adtransform.adjoint")
+    elif callee.style in (Style.TUPLE, Style.LIST):
+        msg = "tuples and lists of differentiated values are not supported yet"
+    else:
+        msg = (f"no derivative rule is registered for `{callee}`; register one with "
+               f"@adtransform.adjoint({callee})")
+    what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+        else f"`{callee}`"
+    return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
+
+
+def refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
+    """A call that changes an argument in place (`lst.append(v)`, `y.sort()`, `np.put(y, i, v)`, an
+    unknown function) works on a copy bound to the name it changes (canonicalize/effects.py), but
+    no rule says how the changed value depends on the old one and on the other arguments: with any
+    of them differentiated its derivative would be silently wrong, so the call is refused. The facts
+    registry says which calls change which arguments; an undeclared call may change all of them."""
+    # Global arrays the function reads (a view of one may be read by the backward sweep too).
+    arrays = [o.ref.spelling for op in walk(fn.body) if isinstance(op, Op) and op.sweep is not Sweep.CHECK
+              for o in op.operands() if isinstance(o, Global) and isinstance(o.ref.obj, (np.ndarray, list))]
+    for op in walk(fn.body):
+        if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
+            continue
+        if arrays and may_change_globals(op):
+            raise NoAdjointRuleError(
+                f"`{op.callee}` may change the global `{arrays[0]}`, which the backward sweep reads after the "
+                f"function has run; if it changes none, say so with `adtransform.declare_facts({op.callee}, "
+                f"returns=...)`", Location(filename, op.line or 0, op.col), f"call of `{op.callee}`")
+        if not any(a in varied for a in op.uses()) or not changed_operands(op):
+            continue
+        if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
+            raise no_rule(op, filename)  # an unknown function of a differentiated value
+        writes_out = op.kwargs.get("out", Const(None)) != Const(None)
+        what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
+        advice = "" if facts_of(op).known else (
+            f"; if `{op.callee}` changes none of its arguments, say so with "
+            f"`adtransform.declare_facts({op.callee}, returns=..., mutates=())`")
+        raise NoAdjointRuleError(
+            f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
+            f"value that depends on the differentiated input; compute a new value instead "
+            f"(`y = np.sort(y)`, `lst = lst + [v]`){advice}", Location(filename, op.line or 0, op.col), what)
+
+
+def check_write_indices(block: list[Stmt], varied: set[Var], filename: str, ints: set[Var]) -> None:
+    """Before `a[index] = v` with `v` varied and an index that may name an element twice (an index
+    array), check at run time that it does not: NumPy leaves unsaid which value stays there."""
+    for at in reversed(range(len(block))):
+        stmt = block[at]
+        if isinstance(stmt, If):
+            check_write_indices(stmt.then_body, varied, filename, ints)
+            check_write_indices(stmt.else_body, varied, filename, ints)
+        elif isinstance(stmt, Loop):
+            check_write_indices(stmt.body, varied, filename, ints)
+        elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied \
+                and not basic_index(stmt.args[1], ints):
+            where = f"{Location(filename, stmt.line or 0, stmt.col)}: `{stmt.args[0].name}[index] = value`"
+            block.insert(at, runtime_refs.check_op("ensure_distinct_slots", [stmt.args[0], stmt.args[1], Const(where)],
+                                                   line=stmt.line))
+
+
+def basic_index(index: Operand, ints: set[Var]) -> bool:
+    """Integers, slices, `None` and `...` only: such an index never names an element twice."""
+    items = index.items if isinstance(index, Index) else [index]
+    for item in items:
+        if isinstance(item, Const):
+            values = item.value if isinstance(item.value, tuple) else (item.value,)
+            if not all(v is None or v is Ellipsis or isinstance(v, slice)
+                       or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+                return False
+        elif not (isinstance(item, SliceItem) or item in ints):
+            return False
+    return True
+
+
+_FLOAT_TARGET = runtime_refs.runtime.ensure_float_target
+
+
+def check_write_targets(body: list[Stmt], varied: set[Var]) -> None:
+    """Before `a[i] = v` with `v` varied, check once that `a` holds floats (an integer array would
+    truncate `v`: its derivative would be silently lost). Loops do not change an array's dtype, so
+    the check of a loop-carried array goes before the outermost loop, on the array it starts from.
+
+    Found in one walk, then each block is rebuilt once with its checks (inserting as they are found
+    would rescan and shift the block for every write: quadratic in its length)."""
+    checked: dict[int, set[Var]] = {}             # per block: the arrays a check already covers there
+    inserts: dict[int, tuple[list[Stmt], dict[int, list[Op]]]] = {}
+
+    def covered(where: list[Stmt]) -> set[Var]:
+        if id(where) not in checked:
+            checked[id(where)] = {s.args[0] for s in where if isinstance(s, Op) and s.callee.key is _FLOAT_TARGET}
+        return checked[id(where)]
+
+    def walk(block: list[Stmt], loops: list[tuple[Loop, list[Stmt]]]) -> None:
+        found: list[tuple[Var, Stmt, list[Stmt], int | None]] = []
+        for stmt in block:
+            if isinstance(stmt, If):
+                walk(stmt.then_body, loops)
+                walk(stmt.else_body, loops)
+            elif isinstance(stmt, Loop):
+                walk(stmt.body, [*loops, (stmt, block)])
+            elif stmt.callee.key is INDEX_UPDATE.key and isinstance(stmt.args[2], Var) and stmt.args[2] in varied:
+                root, level, before, where = stmt.args[0], len(loops), stmt, block
+                while level and isinstance(root, Var):
+                    loop, outer = loops[level - 1]
+                    carried = next((c for c in loop.carried if c.param is root), None)
+                    if carried is None:
+                        break
+                    root, level, before, where = carried.init, level - 1, loop, outer
+                if isinstance(root, Var):
+                    found.append((root, before, where, stmt.line))
+        for root, before, where, line in found:
+            if root not in covered(where):
+                covered(where).add(root)
+                check = runtime_refs.check_op("ensure_float_target", [root, Const(root.name)], line=line)
+                inserts.setdefault(id(where), (where, {}))[1].setdefault(id(before), []).append(check)
+
+    walk(body, [])
+    for where, before in inserts.values():
+        where[:] = [new for stmt in where for new in (*before.get(id(stmt), ()), stmt)]
+
