@@ -135,7 +135,7 @@ class State:
     may hold a list or tuple (whose elements others share); `relies`: the parameters taken not to hold
     lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one)."""
 
-    __slots__ = ("_by_root", "held", "partners", "relies", "sites", "stale", "updated")
+    __slots__ = ("_by_root", "_owned", "held", "partners", "relies", "sites", "stale", "updated")
 
     def __init__(self, sites: dict[str, Sites] | None = None, updated: frozenset[str] = frozenset()) -> None:
         self.sites: dict[str, Sites] = {}
@@ -145,6 +145,7 @@ class State:
         self.held: frozenset[str] = frozenset()
         self.relies: dict[str, frozenset[str]] = {}
         self._by_root: dict[object, set[str]] = {}  # root site -> the names with a site under it
+        self._owned: set[object] = set()  # the roots whose set of names no copy shares (copied on write)
         for name, where in (sites or {}).items():
             self.point(name, where)
 
@@ -152,7 +153,9 @@ class State:
         out = State.__new__(State)
         out.sites, out.stale, out.partners = dict(self.sites), dict(self.stale), dict(self.partners)
         out.updated, out.held, out.relies = self.updated, self.held, dict(self.relies)
-        out._by_root = {site: set(names) for site, names in self._by_root.items()}
+        # Both share the index's sets from now on: each copies a set before it first changes it, so a
+        # branch or a loop round costs what it changes, not the number of names bound so far.
+        out._by_root, out._owned, self._owned = dict(self._by_root), set(), set()
         return out
 
     # -- points-to sets, through the index --------------------------------------------------------
@@ -163,12 +166,21 @@ class State:
         self.sites[name] = where
         before, after = roots(old) if old else set(), roots(where)
         for site in before - after:
-            names = self._by_root[site]
+            names = self._names(site)
             names.discard(name)
             if not names:
                 del self._by_root[site]
+                self._owned.discard(site)
         for site in after - before:
-            self._by_root.setdefault(site, set()).add(name)
+            self._names(site).add(name)
+
+    def _names(self, site: object) -> set[str]:
+        """The names under root `site`, as a set this state may change."""
+        names = self._by_root.get(site)
+        if names is None or site not in self._owned:
+            names = self._by_root[site] = set(names or ())
+            self._owned.add(site)
+        return names
 
     def drop(self, name: str) -> None:
         if name in self.sites:
@@ -186,11 +198,12 @@ class State:
     def allocate(self, site: object) -> None:
         """`site` builds a new object: the one it built last becomes one of the older ones."""
         names = self._by_root.pop(site, None)
+        self._owned.discard(site)
         if not names:
             return
         for name in names:
             self.sites[name] = frozenset(aged(s, site) for s in self.sites[name])
-        self._by_root.setdefault(Older(site), set()).update(names)
+        self._names(Older(site)).update(names)
 
     # -- apart pairs --------------------------------------------------------------------------------
 
@@ -224,25 +237,39 @@ class State:
     # -- the lattice --------------------------------------------------------------------------------
 
     def join(self, other: State) -> State:
-        sites = dict(self.sites)
-        for name, where in other.sites.items():
-            sites[name] = sites.get(name, frozenset()) | where
-        out = State(sites, self.updated)
-        # Apart after the join: apart on both paths (a name unbound on a path is apart from all there).
-        # Only pairs whose joined sites overlap need saying so, and only those with an updated name.
-        pairs: set[tuple[str, str]] = set()
-        for names in out._by_root.values():
-            for a in names & self.updated:
-                pairs.update((min(a, b), max(a, b)) for b in names if b != a)
-        out.add_apart(
-            (a, b) for a, b in pairs
-            if all(not (a in state.sites and b in state.sites) or state.known_apart(a, b) for state in (self, other))
-            and sites_overlap(sites[a], sites[b]))
+        out = self.copy()
+        theirs = other.sites.items() - self.sites.items()  # (set operations: each name is not visited)
+        for name, where in theirs:
+            mine = out.sites.get(name)
+            out.point(name, where if mine is None else mine | where)
+        changed = {name for name, _ in theirs} | {name for name, _ in self.sites.items() - other.sites.items()}
+        out.partners = {}
+        out.add_apart(self._apart_after_join(other, out, changed))
         out.stale = {**other.stale, **self.stale}
         out.held = self.held | other.held
-        out.relies = {name: self.relies.get(name, frozenset()) | other.relies.get(name, frozenset())
-                      for name in self.relies.keys() | other.relies.keys()}
+        out.relies = {**other.relies, **self.relies}
+        for name, mine in self.relies.items() - other.relies.items():  # (set operations again)
+            out.relies[name] = mine | other.relies.get(name, frozenset())
         return out
+
+    def _apart_after_join(self, other: State, joined: State, changed: set[str]) -> set[tuple[str, str]]:
+        """The pairs apart in `joined`, the join of this state and `other`: apart on both paths (a name
+        unbound on a path is apart from all there). Only pairs whose joined sites overlap need saying so,
+        and only those with an updated name. A name bound to the same sites on both paths keeps the pairs
+        both paths keep, so only the names `changed` by either path are looked up in the index."""
+        updated, sites, candidates = self.updated, joined.sites, set()
+        for a in changed:
+            for site in roots(sites[a]):
+                candidates.update((min(a, b), max(a, b)) for b in joined._by_root[site] if b != a
+                                  and (a in updated or b in updated))
+        for a, others in self.partners.items():
+            if a not in changed:
+                candidates.update((a, b) for b in others if a < b and b not in changed
+                                  and (a in updated or b in updated) and other.paired(a, b))
+        return {(a, b) for a, b in candidates
+                if all(not (a in state.sites and b in state.sites) or state.known_apart(a, b)
+                       for state in (self, other))
+                and sites_overlap(sites[a], sites[b])}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, State) and self.sites == other.sites \
