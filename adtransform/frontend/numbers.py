@@ -1,7 +1,7 @@
 """Prove that an expression's value is an immutable number, for the alias analysis.
 
 An immutable number cannot be changed in place: `s += 1.0` rebinds `s` and leaves every other name
-bound to the old value alone. Proven means: a literal; a call whose facts (ad/registry.py) say it
+bound to the old value alone. Proven means: a literal; a call whose facts (rules/registry.py) say it
 returns a number (`float()`, `int()`, `len()`, a `math` function that converts its arguments to
 numbers); arithmetic, comparisons, `and`/`or` and conditional expressions on proven numbers; a name
 the caller knows holds one. A call counts only when its name resolves to the real function (not a
