@@ -9,7 +9,6 @@ from adtransform.analysis.aliases.facts import CallFacts
 from adtransform.analysis.aliases.interpreter import Interpreter
 from adtransform.analysis.aliases.lattice import NUMBER, State, sites_overlap
 from adtransform.errors import UnsupportedSyntaxError
-from adtransform.frontend.calls import Calls
 from adtransform.frontend.resolve import Namespace
 from adtransform.frontend.source import parse_function
 
@@ -161,7 +160,7 @@ def facts_of(fn) -> tuple[CallFacts, list[gast.Call]]:
     node = parse_function(fn).node
     calls = [n for n in gast.walk(node.body[0]) if isinstance(n, gast.Call)]
     names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    return CallFacts(Calls(Namespace(fn), frozenset(names | {"x", "c"}))), calls
+    return CallFacts(Namespace(fn), frozenset(names | {"x", "c"})), calls
 
 
 def returned(fn) -> list[str]:
@@ -184,10 +183,10 @@ def test_call_facts_say_what_a_call_may_return():
 
 def test_call_facts_say_which_arguments_a_call_changes_and_what_is_new():
     facts, calls = facts_of(lambda x, c: c.sort())
-    assert [a.id for a in facts.changes(calls[0])] == ["c"]
+    assert [a.id for a in facts.changed(calls[0])] == ["c"]
     facts, calls = facts_of(lambda x, c: np.exp(x, out=c))
-    assert [a.id for a in facts.changes(calls[0])] == ["c"] and not facts.new_each_time(calls[0])
+    assert [a.id for a in facts.changed(calls[0])] == ["c"] and not facts.new_each_time(calls[0])
     facts, calls = facts_of(lambda x, c: np.tanh(x))
-    assert facts.changes(calls[0]) == [] and facts.new_each_time(calls[0])
+    assert facts.changed(calls[0]) == [] and facts.new_each_time(calls[0])
     facts, calls = facts_of(lambda x, c: unknown(x))
-    assert not facts.known(calls[0]) and [a.id for a in facts.changes(calls[0])] == ["x"]
+    assert not facts.known(calls[0]) and [a.id for a in facts.changed(calls[0])] == ["x"]

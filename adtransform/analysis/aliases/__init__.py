@@ -38,13 +38,13 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 The package: lattice.py (sites and the state, with its join), interpreter.py (statements),
 loops.py (fixed points), facts.py (what calls return and change), refusals.py (the errors).
 
-Across calls (the extension point): the interpreter learns what a call does only from
-`facts.CallFacts` (what it may return, which arguments it changes, whether its result is new).
-A call to a user function gets the conservative answer today (any argument, or memory it keeps),
-which refuses updates of whatever it returned. A summary of the callee's body, computed by this
-same interpreter with its parameters as the allocation sites, answers those questions more
-precisely; plugging it in behind `CallFacts` keeps the interpreter and the lattice unchanged, and
-keeps one place deciding what a call may share, so the two can never disagree.
+Across calls (the extension point): the analysis learns what a call does only from one object,
+`facts.CallFacts` (what the call returns and may share, which arguments it changes). A call to a
+user function gets the conservative answer today (any argument, or memory it keeps), which refuses
+updates of whatever it returned. A summary of the callee's body, computed by this same interpreter
+with its parameters as the allocation sites (what the result points to, which parameters are
+updated), answers those questions precisely: it plugs in behind `CallFacts`, so the interpreter and
+the lattice stay as they are, and one place keeps deciding what a call may share.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
             updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
     interpreter = Interpreter(info, namespace, frozenset(local_names))
     for call in calls:  # `c.sort()`, `np.put(c, ...)`, `out=c`
-        updated.update(arg.id for arg in interpreter.facts.changes(call) if isinstance(arg, gast.Name))
+        updated.update(arg.id for arg in interpreter.facts.changed(call) if isinstance(arg, gast.Name))
     state = State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, frozenset(updated))
     interpreter.block(fn.body, state)
     return dict(interpreter.assumed) if updated else {}

@@ -36,8 +36,8 @@ class Interpreter:
     def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
         self.info = info
         self.namespace = namespace
-        self.numbers = Numbers(namespace, local_names)
-        self.facts = CallFacts(self.numbers.calls)
+        self.facts = CallFacts(namespace, local_names)  # every question about a call goes to this one object
+        self.numbers = Numbers(namespace, local_names, self.facts)
         self.containers = Containers(self.numbers)
         self.refuse = Refusals(info, namespace, self.facts)
         # Parameters assumed not to hold a list or tuple: True, not at all; False, none but of numbers.
@@ -121,7 +121,7 @@ class Interpreter:
         c's memory then differs from NumPy's meaning, and reading one is refused. A changed argument the
         compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
         for call in calls:
-            for arg in self.facts.changes(call):
+            for arg in self.facts.changed(call):
                 if isinstance(arg, gast.Name):
                     if not self.number(arg, state):
                         if arg.id not in state.sites:
@@ -135,7 +135,7 @@ class Interpreter:
         """The call changes `arg` (`c[1:]`, `[a, b]`), which the compiler copies first: no name sees the
         change, so every name that may share its memory is stale (and a global array is refused)."""
         changed = self.sources(arg, state)
-        if isinstance(self.facts.calls.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
+        if isinstance(self.facts.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
             self.refuse.global_change(gast.Name(to_source(arg), gast.Load(), None, None), call)
         for top in {root(site) for site in changed}:
             if isinstance(top, tuple) and top[0] == "global":

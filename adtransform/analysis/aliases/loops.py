@@ -3,6 +3,13 @@
 The states at `break` and `continue` are collected per loop: `continue` goes back to the head, `break`
 past the `else` clause. A `for` loop over an array keeps a hidden name for the elements it has yet to
 hand out, so that an update of the whole array while it is iterated over is refused.
+
+A loop inside another one is run again in every round of the outer one; iterated from scratch each
+time, nesting made the analysis exponential in its depth. So each loop starts from the last fixed
+point it reached, joined with the new entry state, and remembers its result per entry state. That is
+sound (every state iterated is a join including the entry, so the result is a fixed point above it),
+and it finds the same fixed point as iterating from scratch: from one round of an enclosing loop to
+the next the entry only grows, so the last fixed point lies below the new one.
 """
 
 from __future__ import annotations

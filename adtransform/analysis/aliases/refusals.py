@@ -28,7 +28,7 @@ class Refusals:
     def stale(self, node: gast.Name, update: gast.AST) -> None:
         """`node` is read after `update` changed its memory behind its back."""
         if isinstance(update, gast.Call):
-            changed = [to_source(a) for a in self.facts.changes(update)]
+            changed = [to_source(a) for a in self.facts.changed(update)]
             name = next((n for n in changed if n != node.id), changed[0] if changed else node.id)
             raise UnsupportedSyntaxError(
                 f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), so this "
@@ -85,7 +85,7 @@ class Refusals:
                 f"and copy it first, or declare the facts of the function that made it "
                 f"({_DECLARE})",
                 self.info.location(call), "call that may change memory kept outside the function")
-        value = self.facts.calls.resolve(gast.parse(name.id).body[0].value) if len(path) > 1 \
+        value = self.facts.resolve(gast.parse(name.id).body[0].value) if len(path) > 1 \
             else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
             known, short = self.facts.known(call), name.id.split(".")[-1]
