@@ -265,8 +265,10 @@ class Interpreter:
         if not bound:
             return set()
         rebound = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
-        known = {(t, n) for t, v in bound.items() for n in state.sites
-                 if n not in rebound and n != v and state.known_apart(v, n)}
+        known = set()
+        for t, v in bound.items():  # apart from v: the names not sharing its memory, and its partners
+            near = state.sharing(state.sites[v]) - state.partners.get(v, set())
+            known.update((t, n) for n in state.sites.keys() - rebound - near - {v})
         known |= {(t, u) for t, v in bound.items() for u, w in bound.items()
                   if t < u and v != w and state.known_apart(v, w)}
         return known

@@ -135,17 +135,18 @@ class State:
     may hold a list or tuple (whose elements others share); `relies`: the parameters taken not to hold
     lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one)."""
 
-    __slots__ = ("_by_root", "_owned", "held", "partners", "relies", "sites", "stale", "updated")
+    __slots__ = ("_by_root", "_owned", "_owned_partners", "held", "partners", "relies", "sites", "stale", "updated")
 
     def __init__(self, sites: dict[str, Sites] | None = None, updated: frozenset[str] = frozenset()) -> None:
         self.sites: dict[str, Sites] = {}
         self.stale: dict[str, gast.AST] = {}
-        self.partners: dict[str, frozenset[str]] = {}  # the apart pairs, by name (both ways)
+        self.partners: dict[str, set[str]] = {}  # the apart pairs, by name (both ways)
         self.updated = updated
         self.held: frozenset[str] = frozenset()
         self.relies: dict[str, frozenset[str]] = {}
         self._by_root: dict[object, set[str]] = {}  # root site -> the names with a site under it
         self._owned: set[object] = set()  # the roots whose set of names no copy shares (copied on write)
+        self._owned_partners: set[str] = set()  # the same for the sets of partners
         for name, where in (sites or {}).items():
             self.point(name, where)
 
@@ -156,6 +157,7 @@ class State:
         # Both share the index's sets from now on: each copies a set before it first changes it, so a
         # branch or a loop round costs what it changes, not the number of names bound so far.
         out._by_root, out._owned, self._owned = dict(self._by_root), set(), set()
+        out._owned_partners, self._owned_partners = set(), set()
         return out
 
     # -- points-to sets, through the index --------------------------------------------------------
@@ -218,21 +220,27 @@ class State:
         return self.paired(a, b) or not sites_overlap(self.sites.get(a, ()), self.sites.get(b, ()))
 
     def add_apart(self, pairs: Iterable[tuple[str, str]]) -> None:
-        added: dict[str, set[str]] = {}
         for a, b in pairs:
-            added.setdefault(a, set()).add(b)
-            added.setdefault(b, set()).add(a)
-        for name, others in added.items():
-            self.partners[name] = self.partners.get(name, frozenset()) | others
+            self._partners(a).add(b)
+            self._partners(b).add(a)
 
     def forget(self, name: str) -> None:
         """`name` is bound again: what was known about its old value no longer holds."""
+        self._owned_partners.discard(name)
         for other in self.partners.pop(name, ()):
-            rest = self.partners[other] - {name}
-            if rest:
-                self.partners[other] = rest
-            else:
+            rest = self._partners(other)
+            rest.discard(name)
+            if not rest:
                 del self.partners[other]
+                self._owned_partners.discard(other)
+
+    def _partners(self, name: str) -> set[str]:
+        """The names known apart from `name`, as a set this state may change."""
+        others = self.partners.get(name)
+        if others is None or name not in self._owned_partners:
+            others = self.partners[name] = set(others or ())
+            self._owned_partners.add(name)
+        return others
 
     # -- the lattice --------------------------------------------------------------------------------
 
@@ -243,7 +251,7 @@ class State:
             mine = out.sites.get(name)
             out.point(name, where if mine is None else mine | where)
         changed = {name for name, _ in theirs} | {name for name, _ in self.sites.items() - other.sites.items()}
-        out.partners = {}
+        out.partners, out._owned_partners = {}, set()
         out.add_apart(self._apart_after_join(other, out, changed))
         out.stale = {**other.stale, **self.stale}
         out.held = self.held | other.held
@@ -282,7 +290,8 @@ class State:
         """Everything the analysis of what follows depends on, hashable (the stale updates included:
         they name the update an error points at)."""
         return (frozenset(self.sites.items()), frozenset(self.stale.items()),
-                frozenset(self.partners.items()), self.held, frozenset(self.relies.items()))
+                frozenset((name, frozenset(others)) for name, others in self.partners.items()), self.held,
+                frozenset(self.relies.items()))
 
 
 def join(a: State | None, b: State | None) -> State | None:
