@@ -85,3 +85,33 @@ def test_copy_is_independent_and_equal_and_without_drops_a_name():
     assert t != s
     u = without(s, "b")
     assert "b" not in u.sites and u.sharing(frozenset({1})) == {"a"} and "b" in s.sites
+
+
+def test_the_index_agrees_with_a_scan_of_every_name_after_random_operations():
+    import random
+
+    rng = random.Random(7)
+    site_pool = [X, 1, 2, 3, Older(1), Part(1, 0), Part(1, 1), View(2, 5), View(Older(2), 5), NUMBER]
+    names = ["a", "b", "c", "d", "e"]
+    states = [state(a={X})]
+    for _ in range(400):
+        s = rng.choice(states)
+        op = rng.randrange(6)
+        if op == 0:
+            s.point(rng.choice(names), frozenset(rng.sample(site_pool, rng.randrange(1, 3))))
+        elif op == 1:
+            s.drop(rng.choice(names))
+        elif op == 2:
+            s.allocate(rng.choice([1, 2, 3]))
+        elif op == 3:
+            states.append(s.copy())
+        elif op == 4:
+            states.append(s.join(rng.choice(states)))
+        else:
+            a, b = rng.sample(names, 2)
+            s.add_apart([(a, b)]) if rng.random() < 0.7 else s.forget(a)
+        for t in states:
+            for where in ([X], [1], [Older(1)], [Part(1, 0)], [2, Older(2)], [NUMBER]):
+                scanned = {n for n, w in t.sites.items() if sites_overlap(w, where)}
+                assert t.sharing(frozenset(where)) == scanned
+            assert all(a in t.partners.get(b, ()) for a, others in t.partners.items() for b in others)
