@@ -1,4 +1,4 @@
-"""What a call in the user's source does, from the facts registry (ad/registry.py).
+"""What a call in the user's source does, from the facts registry (rules/registry.py).
 
 The alias analysis and the canonicalization of calls that change their arguments work on gast, before
 names are resolved into the IR. A call is resolved through the function's namespace to the object it

@@ -5,7 +5,7 @@ tuple they build a new container holding the *same* elements: an in-place update
 then seen through both. The alias analysis asks `may_hold` whether a value may be such a container;
 unless it is proven not to be, the new container is taken to share its operands' elements.
 
-Proven not a container: a number; a call whose facts (ad/registry.py) say it returns a new array or
+Proven not a container: a number; a call whose facts (rules/registry.py) say it returns a new array or
 a view of an array (not a list or tuple of arrays, nor anything a function without facts returns);
 arithmetic other than `+` and `*`; `+` with an operand proven not a container
 (`list + array` is an array); `*` by a float literal (a list cannot be repeated a float number of

@@ -1,7 +1,7 @@
 """Prove that an expression's value is an immutable number, for the alias analysis.
 
 An immutable number cannot be changed in place: `s += 1.0` rebinds `s` and leaves every other name
-bound to the old value alone. Proven means: a literal; a call whose facts (ad/registry.py) say it
+bound to the old value alone. Proven means: a literal; a call whose facts (rules/registry.py) say it
 returns a number (`float()`, `int()`, `len()`, a `math` function that converts its arguments to
 numbers); arithmetic, comparisons, `and`/`or` and conditional expressions on proven numbers; a name
 the caller knows holds one. A call counts only when its name resolves to the real function (not a
@@ -22,12 +22,13 @@ from .resolve import Namespace
 
 
 class Numbers:
-    """Proofs about one function: `namespace` resolves its free names (None: no call is proven)."""
+    """Proofs about one function: `namespace` resolves its free names (None: no call is proven);
+    `calls` answers what a call returns (by default from the facts registry alone)."""
 
-    def __init__(self, namespace: Namespace | None, local_names: frozenset[str]) -> None:
+    def __init__(self, namespace: Namespace | None, local_names: frozenset[str], calls: Calls | None = None) -> None:
         self.namespace = namespace
         self.local_names = local_names
-        self.calls = Calls(namespace, local_names)
+        self.calls = calls if calls is not None else Calls(namespace, local_names)
 
     def proves(self, value: gast.AST, holds_number: Callable[[str], bool]) -> bool:
         """Whether `value` is an immutable number (or bool, string, None); `holds_number(name)` says

@@ -1,0 +1,87 @@
+"""Refuse in-place updates whose NumPy meaning differs from the one we differentiate.
+
+The compiler reads `y += e` as `y = y + e`: a new value bound to `y`. NumPy writes into
+y's buffer instead, so every other name sharing that buffer changes too. The two
+meanings agree unless such a name is read after the update; when one may be, the
+gradient would be silently wrong, so we refuse with a located error.
+
+Names come to share a buffer through assignments (`t = x`, `t = x[0]`, `t = x.T`,
+`t = x if c else y`, `t, u = x, y`), through loops over arrays (`for row in M`) and
+through calls that may return their argument (`np.asarray(x)`, `x.conj()`, a user function:
+what each call returns comes from the facts registry, frontend/calls.py). A call that changes
+an argument in place (`c.sort()`, `np.put(c, ...)`, `out=c`, any call without facts) is an
+update of that name like `c += ...` (canonicalize/effects.py then works on a copy). The
+analysis is a may-point-to abstract interpretation over the structured syntax: each
+name points to a set of allocation sites; an update makes every *other* name pointing
+to one of its sites stale, and reading a stale name is refused. Rebinding a name
+clears it. Loops iterate to a fixed point; branches join.
+
+Refinements keep the analysis from refusing what NumPy and the compiler agree on:
+
+* Numbers are immutable. A value *proven* to be an immutable number (a literal, the result of
+  `float()`, `int()`, `len()`, a `math` function, `range`'s and `enumerate`'s counters, and
+  arithmetic on such values) points to no memory that an update could change, so `t = s; s += 1.0`
+  only rebinds `s`. Proven means resolved: the builtin or module named must be the real one
+  (never a local or a global that shadows it). The rank analysis is no help here: a rank-0 value
+  may be a 0-d array, which `+=` does change in place.
+* Recency: an expression that builds a new object each time it runs (arithmetic, NumPy
+  functions other than views, methods that copy) allocates at one site, but the object made by
+  its latest run is told apart from the older ones: running it again renames the names pointing
+  to the latest object to point to the older ones. So `prev = cur; cur = np.tanh(cur)` in a loop
+  leaves `prev` and `cur` apart, and `prev *= 2.0` does not change `cur`.
+* Apart names: pairs of names known to share no memory on every path, kept through assignments
+  of one name to another and through joins (where the may-point-to sets lose it). Two arrays
+  swapped in a loop (`cur, nxt = nxt, cur`) each may point to both, yet stay apart.
+* `return`, `break` and `continue` end a path: an alias made just before one is not seen by the
+  statements they skip.
+
+The package: lattice.py (sites and the state, with its join), interpreter.py (statements),
+loops.py (fixed points), facts.py (what calls return and change), refusals.py (the errors).
+
+Across calls (the extension point): the analysis learns what a call does only from one object,
+`facts.CallFacts` (what the call returns and may share, which arguments it changes). A call to a
+user function gets the conservative answer today (any argument, or memory it keeps), which refuses
+updates of whatever it returned. A summary of the callee's body, computed by this same interpreter
+with its parameters as the allocation sites (what the result points to, which parameters are
+updated), answers those questions precisely: it plugs in behind `CallFacts`, so the interpreter and
+the lattice stay as they are, and one place keeps deciding what a call may share.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ...frontend.resolve import Namespace
+from ...frontend.source import SourceInfo
+from .interpreter import Interpreter
+from .lattice import State
+
+__all__ = ["refuse_aliased_updates"]
+
+
+def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
+                           namespace: Namespace | None = None) -> dict[str, bool]:
+    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
+
+    `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
+    to return a number. Returns the parameters the analysis assumed to hold arrays or numbers (not
+    lists or tuples, whose copies share their elements): the caller checks them at call time. Each
+    maps to whether a list or tuple of numbers is refused too (it was assumed to add no elements)."""
+    params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
+    local_names, updated, calls = {a.id for a in params}, set(), []
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Call):
+            calls.append(node)
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            local_names.add(node.id)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            updated.add(node.target.id)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and isinstance(node.value, gast.Name):
+            updated.add(node.value.id)  # `a[i] = v`, `a[i] += v`
+    interpreter = Interpreter(info, namespace, frozenset(local_names))
+    for call in calls:  # `c.sort()`, `np.put(c, ...)`, `out=c`
+        updated.update(arg.id for arg in interpreter.facts.changed(call) if isinstance(arg, gast.Name))
+    state = State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, frozenset(updated))
+    interpreter.block(fn.body, state)
+    return dict(interpreter.assumed) if updated else {}

@@ -1,0 +1,329 @@
+"""The abstract interpreter: walks the structured syntax of one function, statement by statement.
+
+Assignments bind names to the sites their value may share; an in-place update (`y += e`, `a[i] = v`,
+a call that changes an argument) makes every other name sharing the updated memory stale; reading a
+stale name is refused. Branches join; loops iterate to a fixed point; `return`, `break` and
+`continue` end a path (their states join where control goes next).
+"""
+
+from __future__ import annotations
+
+import builtins
+import types
+from collections.abc import Callable, Iterable
+
+import gast
+import numpy as np
+
+from ...frontend.containers import Containers
+from ...frontend.numbers import Numbers
+from ...frontend.resolve import Namespace
+from ...frontend.source import SourceInfo
+from ...syntax.parse import to_source
+from .facts import ITERATION_WRAPPERS, CallFacts
+from .lattice import NUMBER, Part, Sites, State, View, bounded, join, root
+from .loops import Loops
+from .refusals import Refusals
+
+# List methods that store their arguments (the objects themselves) into the list.
+_STORING_METHODS = frozenset({"append", "extend", "insert"})
+_NUMBERS = frozenset({NUMBER})
+
+
+class Interpreter:
+    """The analysis of one function: `namespace` resolves its free names, `local_names` are those it binds."""
+
+    def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
+        self.info = info
+        self.namespace = namespace
+        self.facts = CallFacts(namespace, local_names)  # every question about a call goes to this one object
+        self.numbers = Numbers(namespace, local_names, self.facts)
+        self.containers = Containers(self.numbers)
+        self.refuse = Refusals(info, namespace, self.facts)
+        # Parameters assumed not to hold a list or tuple: True, not at all; False, none but of numbers.
+        self.assumed: dict[str, bool] = {}
+        self.loops = Loops(self)
+
+    def block(self, body: list[gast.stmt], state: State | None) -> State | None:
+        """The state after `body`, None where no path gets there (after `return`, `break`, `continue`)."""
+        for stmt in body:
+            if state is None:
+                return None
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt: gast.stmt, state: State) -> State | None:
+        if isinstance(stmt, gast.If):
+            self.read(stmt.test, state)
+            return join(self.block(stmt.body, state.copy()), self.block(stmt.orelse, state.copy()))
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loops.run(stmt, state)
+        if isinstance(stmt, (gast.Break, gast.Continue)):
+            self.loops.exit(isinstance(stmt, gast.Continue), state)
+            return None
+        if isinstance(stmt, gast.Return):
+            self.read(stmt.value, state)
+            return None
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
+            self.read(stmt.value, state)
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, gast.Subscript):
+                    self.write_into(target, stmt, state)
+                else:
+                    self.bind(target, stmt.value, state, stmt)
+            return state
+        if isinstance(stmt, gast.AugAssign):
+            self.aug_assign(stmt, state)
+            return state
+        for child in gast.iter_child_nodes(stmt):
+            if isinstance(child, gast.expr):
+                self.read(child, state)
+        return state
+
+    def aug_assign(self, stmt: gast.AugAssign, state: State) -> None:
+        self.read(stmt.value, state)
+        target = stmt.target
+        if isinstance(target, gast.Subscript):
+            self.write_into(target, stmt, state)
+        elif isinstance(target, gast.Name):
+            self.refuse_stale(target, state)
+            if self.number(target, state) and self.number(stmt.value, state):
+                state.point(target.id, _NUMBERS)  # a new number: nothing else changes
+            else:
+                # `L += [a]`: L holds `a` (only what may hold objects adds any: `z += c` adds nothing)
+                extends = isinstance(stmt.op, gast.Add) and self.holds(stmt.value, state, record=True)
+                stored = self.stored(target, [stmt.value], stmt, state) if extends else frozenset()
+                self.update(target.id, stmt, state)
+                state.point(target.id, state.sites[target.id] | stored)
+
+    def read(self, expr: gast.AST | None, state: State) -> None:
+        if expr is None:
+            return
+        nodes = list(gast.walk(expr))
+        if state.stale:
+            for node in nodes:
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                    self.refuse_stale(node, state)
+        calls = [node for node in nodes if isinstance(node, gast.Call)]
+        if calls:
+            self.change_through_calls(calls, state)
+            self.store_into_lists(calls, state)
+
+    def refuse_stale(self, node: gast.Name, state: State) -> None:
+        update = state.stale.get(node.id)
+        if update is not None:
+            self.refuse.stale(node, update)
+
+    def change_through_calls(self, calls: list[gast.Call], state: State) -> None:
+        """`c.sort()`, `np.put(c, i, v)`, `np.exp(x, out=c)`, an unknown `f(c)`: c's memory changes in place,
+        as with `c += ...`. The compiler changes a copy bound to `c` instead: every other name sharing
+        c's memory then differs from NumPy's meaning, and reading one is refused. A changed argument the
+        compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
+        for call in calls:
+            for arg in self.facts.changed(call):
+                if isinstance(arg, gast.Name):
+                    if not self.number(arg, state):
+                        if arg.id not in state.sites:
+                            self.refuse.global_change(arg, call)
+                        else:
+                            self.update(arg.id, call, state)
+                else:
+                    self.change_unnamed(arg, call, state)
+
+    def change_unnamed(self, arg: gast.expr, call: gast.Call, state: State) -> None:
+        """The call changes `arg` (`c[1:]`, `[a, b]`), which the compiler copies first: no name sees the
+        change, so every name that may share its memory is stale (and a global array is refused)."""
+        changed = self.sources(arg, state)
+        if isinstance(self.facts.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
+            self.refuse.global_change(gast.Name(to_source(arg), gast.Load(), None, None), call)
+        for top in {root(site) for site in changed}:
+            if isinstance(top, tuple) and top[0] == "global":
+                self.refuse.global_change(gast.Name(top[1], gast.Load(), None, None), call)
+        for name in state.sharing(changed):
+            state.stale[name] = call
+
+    def write_into(self, target: gast.Subscript, stmt: gast.stmt, state: State) -> None:
+        """`a[i] = v` changes a's buffer: every other name sharing it sees the write."""
+        self.read(target.slice, state)
+        base = target.value
+        if isinstance(base, gast.Name):
+            self.refuse_stale(base, state)
+            stored = self.stored(base, [stmt.value], stmt, state)  # `L[0] = a`: a list then holds `a` itself
+            # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
+            self.update(base.id, stmt, state)
+            state.point(base.id, state.sites[base.id] | stored)
+
+    def stored(self, container: gast.Name, values: list[gast.expr], where: gast.AST, state: State) -> Sites:
+        """What `container` comes to share once `values` are stored into it: nothing for an array (its
+        elements are copied in), the values' memory for a list (which holds the objects themselves)."""
+        shared = frozenset(bounded(View(site, id(where))) for value in values for site in self.sources(value, state))
+        if not shared or not self.holds(container, state, record=True, strict=True):
+            return frozenset()
+        return shared
+
+    def store_into_lists(self, calls: list[gast.Call], state: State) -> None:
+        """`L.append(a)`, `L.extend(M)`, `L.insert(i, a)`: every name sharing the list now holds `a`."""
+        for node in calls:
+            if isinstance(node.func, gast.Attribute) \
+                    and isinstance(node.func.value, gast.Name) and node.func.attr in _STORING_METHODS:
+                receiver = node.func.value
+                stored = self.stored(receiver, node.args, node, state)
+                if stored:
+                    if receiver.id not in state.sites:
+                        state.point(receiver.id, frozenset({("global", receiver.id)}))
+                    changed = state.sites[receiver.id]
+                    for name in state.sharing(changed) | {receiver.id}:
+                        state.point(name, state.sites[name] | stored)
+                        state.held = state.held | {name}
+                        state.relies.pop(name, None)
+
+    def update(self, name: str, update: gast.AST, state: State) -> None:
+        """`name`'s memory is changed in place: every other name sharing it sees the change."""
+        changed = state.sites.get(name, frozenset())
+        self.refuse.global_update(name, changed, update)
+        for other in state.sharing(changed):
+            if other != name and not state.paired(other, name):
+                state.stale[other] = update
+        state.allocate(id(update))
+        state.point(name, frozenset({id(update)}))  # as the compiler reads it: a new value
+
+    def bind(self, target: gast.AST, value: gast.expr, state: State, site: gast.AST) -> None:
+        if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
+                and len(target.elts) == len(value.elts):
+            # Python evaluates every value before it binds any target.
+            for elt in value.elts:  # (allocating renames what is already there: first, so values see it)
+                self.allocate_if_new(elt, elt, state)
+            values = [(self.value_sites(elt, elt, state), self.holding(elt, state)) for elt in value.elts]
+            known = self.apart_after(target.elts, value.elts, state)
+            for elt_target, (sites, held) in zip(target.elts, values):
+                self.assign(elt_target, sites, state, held)
+            state.add_apart(known)
+            return
+        self.allocate_if_new(value, site, state)
+        sites, held = self.value_sites(value, site, state), self.holding(value, state)
+        if isinstance(target, gast.Name):
+            known = self.apart_after([target], [value], state)
+            self.assign(target, sites, state, held)
+            state.add_apart(known)
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
+            for index, elt in enumerate(target.elts):
+                self.assign(elt, frozenset(bounded(Part(where, index)) for where in sites), state, held)
+            return
+        self.assign(target, sites, state, held)
+
+    def bind_iteration(self, target: gast.AST, iterable: gast.expr, state: State, loop: int) -> None:
+        """`for target in iterable`: each element may be a view of the iterated array or list."""
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+                and self.numbers.builtin(iterable.func, getattr(builtins, iterable.func.id, None)):
+            kind, args = iterable.func.id, iterable.args  # (the real builtin: not a name shadowing it)
+            if kind == "range":
+                self.assign(target, _NUMBERS, state, held=(False, frozenset()))
+                return
+            start = [kw.value for kw in iterable.keywords if kw.arg == "start"]
+            if kind == "enumerate" and len(args) + len(start) in (1, 2) and len(start) == len(iterable.keywords) \
+                    and args and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
+                self.assign(target.elts[0], _NUMBERS, state, held=(False, frozenset()))
+                self.bind_iteration(target.elts[1], args[0], state, loop)
+                return
+            if kind == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(args):
+                for elt, arg in zip(target.elts, args):
+                    self.bind_iteration(elt, arg, state, loop)
+                return
+            if kind in ITERATION_WRAPPERS and len(args) == 1:
+                self.bind_iteration(target, args[0], state, loop)
+                return
+        sites = self.sources(iterable, state) or frozenset({id(iterable)})
+        self.assign(target, frozenset(bounded(Part(where, ("element", loop))) for where in sites), state,
+                    self.holding(iterable, state))
+
+    def assign(self, target: gast.AST, sites: Sites, state: State, held: tuple[bool, frozenset[str]]) -> None:
+        """`held`: whether the value may hold a list or tuple, and the parameters that answer relied on."""
+        held, relies = held
+        for node in gast.walk(target):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                state.point(node.id, sites)
+                state.stale.pop(node.id, None)
+                state.forget(node.id)
+                if held:
+                    state.held = state.held | {node.id}
+                elif node.id in state.held:
+                    state.held = state.held - {node.id}
+                if relies:
+                    state.relies[node.id] = relies
+                else:
+                    state.relies.pop(node.id, None)
+
+    @staticmethod
+    def apart_after(targets: list[gast.AST], values: list[gast.expr], state: State) -> set[tuple[str, str]]:
+        """The pairs of names apart once each `targets[i] = values[i]` is bound at once, from what is
+        known before: a name bound to another name's value is apart from whatever that name was."""
+        bound = {t.id: v.id for t, v in zip(targets, values)
+                 if isinstance(t, gast.Name) and isinstance(v, gast.Name) and v.id in state.sites}
+        if not bound:
+            return set()
+        rebound = {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+        known = set()
+        for t, v in bound.items():  # apart from v: the names not sharing its memory, and its partners
+            near = state.sharing(state.sites[v]) - state.partners.get(v, set())
+            known.update((t, n) for n in state.sites.keys() - rebound - near - {v})
+        known |= {(t, u) for t, v in bound.items() for u, w in bound.items()
+                  if t < u and v != w and state.known_apart(v, w)}
+        return known
+
+    def value_sites(self, value: gast.expr, site: gast.AST, state: State) -> Sites:
+        """What a name bound to `value` (evaluated at `site`) points to."""
+        if self.number(value, state):
+            return _NUMBERS
+        return self.sources(value, state) or frozenset({id(site)})
+
+    def allocate_if_new(self, value: gast.expr, site: gast.AST, state: State) -> None:
+        if not self.number(value, state) and self.facts.new_each_time(value):
+            state.allocate(id(site))
+
+    def number(self, value: gast.AST, state: State) -> bool:
+        """Whether `value` is proven to be an immutable number (or bool, string, None)."""
+        return self.numbers.proves(value, lambda name: state.sites.get(name) == _NUMBERS)
+
+    def holds(self, value: gast.AST, state: State, record: bool = False, strict: bool = False) -> bool:
+        """Whether `value` may be a list or tuple (or another object holding objects others share).
+
+        A parameter is assumed to hold an array or a number; `record`: the answer decides what a value
+        shares, so the parameters it relied on are checked when the function is called (`strict`: that
+        they hold no list or tuple at all, not even of numbers; else a list or tuple of numbers is fine)."""
+        def relied(params: Iterable[str], strict: bool) -> None:
+            if record:
+                for param in params:
+                    self.assumed[param] = self.assumed.get(param, False) or strict
+        return self._holds(value, state, relied, strict)
+
+    def holding(self, value: gast.AST, state: State) -> tuple[bool, frozenset[str]]:
+        """What a name bound to `value` holds: `holds(value)`, and the parameters that answer relied on."""
+        params: set[str] = set()
+        held = self._holds(value, state, lambda relied, _: params.update(relied), False)
+        return held, frozenset(params)
+
+    def _holds(self, value: gast.AST, state: State, relied: Callable[[Iterable[str], bool], None],
+               strict: bool) -> bool:
+        def name_holds(name: str, strict: bool) -> bool:
+            if name in state.sites:
+                relied([top[1] for top in map(root, state.sites[name])
+                        if isinstance(top, tuple) and top[0] == "parameter"], strict)
+                relied(state.relies.get(name, ()), strict)
+                return name in state.held
+            if self.namespace is None:
+                return True
+            value = self.namespace.lookup(name)  # a global or closure variable, as it is now
+            return not isinstance(value, (np.ndarray, np.generic, int, float, complex, bool, types.ModuleType))
+        return self.containers.may_hold(value, name_holds, lambda name: state.sites.get(name) == _NUMBERS, strict)
+
+    def sources(self, value: gast.AST, state: State) -> Sites:
+        """The allocation sites `value` may share memory with (empty: a new object); through an
+        indexing, attribute or call, a view of them."""
+        sites: set[object] = set()
+        for name, exact in self.facts.flowing(value, lambda node: self.holds(node, state, record=True)):
+            found = state.sites.get(name, frozenset({("global", name)}))
+            sites |= found if exact else {bounded(View(site, id(value))) for site in found}
+        return frozenset(sites)

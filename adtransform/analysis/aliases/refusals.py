@@ -1,0 +1,112 @@
+"""The errors of the alias analysis: each says which update NumPy would see through which name, and
+how to write the function so that NumPy's meaning and the compiler's agree."""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from ...errors import UnsupportedSyntaxError
+from ...frontend.resolve import UNBOUND, Namespace
+from ...frontend.source import SourceInfo
+from ...syntax import build
+from ...syntax.parse import to_source
+from .facts import ITERATION_WRAPPERS, CallFacts
+from .lattice import root as root_of
+
+_DECLARE = "`adtransform.declare_facts(f, returns=adtransform.Returns.NEW)`"
+
+
+class Refusals:
+    """Raises the located errors of one function's analysis."""
+
+    def __init__(self, info: SourceInfo, namespace: Namespace | None, facts: CallFacts) -> None:
+        self.info = info
+        self.namespace = namespace
+        self.facts = facts
+
+    def stale(self, node: gast.Name, update: gast.AST) -> None:
+        """`node` is read after `update` changed its memory behind its back."""
+        if isinstance(update, gast.Call):
+            changed = [to_source(a) for a in self.facts.changed(update)]
+            name = next((n for n in changed if n != node.id), changed[0] if changed else node.id)
+            raise UnsupportedSyntaxError(
+                f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), so this "
+                f"call, which may change `{name}` in place, would change `{node.id}` too; call it on a copy "
+                f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias")
+        targets = update.targets if isinstance(update, gast.Assign) else [update.target]
+        target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
+        if isinstance(target, gast.Name):
+            name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
+            instead = f"write `{name} = {name} {symbol} ...` for a new array, or copy first (`{name} = {name}.copy()`)"
+        else:
+            name = target.value.id
+            instead = f"copy first (`{name} = {name}.copy()`) so that the write changes `{name}` only"
+        raise UnsupportedSyntaxError(
+            f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), "
+            f"so NumPy's in-place update would change `{node.id}` too; {instead}",
+            self.info.location(update), "in-place update of an alias")
+
+    def iterated(self, loop: gast.For, update: gast.AST) -> None:
+        raise UnsupportedSyntaxError(
+            f"this update changes the array the loop on line {self.info.file_line(loop)} iterates "
+            f"over, whose later elements NumPy would then read; iterate over a copy "
+            f"(`for {_target(loop.target)} in {_over_copies(loop.iter)}:`) or update a new array",
+            self.info.location(update), "in-place update of an iterated array")
+
+    def global_update(self, name: str, changed: frozenset[object], update: gast.AST) -> None:
+        """NumPy would change a global array, for the rest of this call and for later calls: the compiler
+        reads the update as a new value, and no gradient can account for the change."""
+        for root in {root_of(site) for site in changed}:
+            if not (isinstance(root, tuple) and root[0] == "global"):
+                continue
+            if root[1].startswith("<"):  # what an unknown function returns: maybe an array it keeps
+                raise UnsupportedSyntaxError(
+                    f"`{name}` may be {root[1][1:-1]}, which may be an array it keeps (a global) or one of its "
+                    f"arguments; declare its facts ({_DECLARE}) "
+                    f"or copy first (`{name} = {name}.copy()`)", self.info.location(update),
+                    "in-place update of an unknown function's result")
+            value = self.namespace.lookup(root[1]) if self.namespace is not None else None
+            if type(value) in (int, float, complex, bool):
+                continue  # a number: the update rebinds `name` only
+            raise UnsupportedSyntaxError(
+                f"`{name}` may share memory with the global `{root[1]}`, which NumPy's in-place update would "
+                f"change (for later calls too); copy first (`{name} = {name}.copy()`)",
+                self.info.location(update), "in-place update of a global array")
+
+    def global_change(self, name: gast.Name, call: gast.Call) -> None:
+        """`call` changes `name` in place, a global (or what an undeclared function returned)."""
+        path = name.id.split(".")
+        if not all(part.isidentifier() for part in path):  # what an undeclared call returned (`get_buffer()`)
+            shown = name.id[1:-1] if name.id.startswith("<") else f"`{name.id}`"
+            raise UnsupportedSyntaxError(
+                f"this call may change {shown} in place, and that value may be memory kept "
+                f"outside the function (an undeclared function may return a global array); bind it to a name "
+                f"and copy it first, or declare the facts of the function that made it "
+                f"({_DECLARE})",
+                self.info.location(call), "call that may change memory kept outside the function")
+        value = self.facts.resolve(gast.parse(name.id).body[0].value) if len(path) > 1 \
+            else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
+        if isinstance(value, (np.ndarray, list, dict)):
+            known, short = self.facts.known(call), name.id.split(".")[-1]
+            raise UnsupportedSyntaxError(
+                f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
+                f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
+                f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
+                f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
+                self.info.location(call), "call that changes a global array")
+
+
+def _target(target: gast.expr) -> str:
+    text = to_source(target)
+    return text[1:-1] if isinstance(target, gast.Tuple) and text.startswith("(") else text
+
+
+def _over_copies(iterable: gast.expr) -> str:
+    """`iterable` with each array it hands out elements of copied first: `zip(x.copy(), x[:2].copy())`."""
+    def copied(node: gast.expr) -> gast.expr:
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in ("enumerate", "zip", *ITERATION_WRAPPERS):
+            return gast.Call(node.func, [copied(arg) for arg in node.args], node.keywords)
+        return build.call(build.attribute(node, "copy"), [])
+    return to_source(copied(iterable))
