@@ -21,7 +21,6 @@ MAX_LINES = 450
 # Modules over MAX_LINES at the time this test was written, with their size then. A size may only shrink; once a
 # module is split below MAX_LINES, its entry must go (the test says so).
 OVERSIZED = {
-    "adtransform/analysis/aliases.py": 743,  # being split into lattice, interpreter and call facts
     "adtransform/optimize/in_place.py": 487,  # being moved onto the analysis wing
 }
 

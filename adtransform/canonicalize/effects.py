@@ -18,7 +18,7 @@ such call becomes an explicit new value of every name it changes (the facts regi
   reasoning that writes `y[i] = v` in place), so `L.append(v)` in a loop copies nothing. A name
   that only ever holds immutable values (numbers, strings, tuples of them) gets no copy at all.
 
-The alias analysis (analysis/aliases.py) has already treated each such call as an in-place update
+The alias analysis (analysis/aliases/) has already treated each such call as an in-place update
 of the names it changes, refusing to read any other name sharing their memory afterwards, so the
 copy is what NumPy computes. Requires: anf (each call is a statement's whole value, its arguments
 atoms). A changing call anywhere else (a loop's or branch's test) is refused.
