@@ -1,0 +1,547 @@
+"""How adtransform's transform time grows with the size of the function it differentiates.
+
+A script, not a test. It generates functions in three families, each a parameter sweep, and
+measures the first call of `adtransform.grad(f)` (the whole transform: parse, analyses,
+canonicalization, SSA, reverse mode, optimization, code generation and compile), split by stage:
+
+* `lines`: straight-line functions of 10 to 3,000 statements mixing arithmetic, `np.tanh` /
+  `np.exp` / `np.sum`, element reads `a[0]`, slices, `M.T`, and in-place updates (`a += 1.0`,
+  `a[i] = ...`), so that the alias analysis, CSE and the in-place passes have work;
+* `nesting`: loops nested 1 to 12 deep, a small body at each level;
+* `branches`: 1 to 200 `if`/`else` in sequence, every fifth with an `if` nested in it.
+
+Every generated function is transformed for real and its gradient checked once against central
+finite differences along a random direction, so the benchmark never times a refusal or a wrong
+answer. Stage times are exclusive (a stage called inside another counts only for itself); what
+no named stage covers is `other`. Timing conventions follow timing.py: machine facts header,
+`perf_counter_ns`, `gc.collect()` before each sample, the median of the repeats.
+
+    python benchmarks/transform_scaling.py                      # full sweep, a few minutes
+    python benchmarks/transform_scaling.py --quick              # small sizes, one repeat
+    python benchmarks/transform_scaling.py --families lines --json after.json
+    python benchmarks/transform_scaling.py --compare benchmarks/transform_scaling_before.json
+    python benchmarks/transform_scaling.py --profile 25         # cProfile of each family's largest case
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import gc
+import io
+import json
+import linecache
+import math
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+if ROOT not in sys.path:
+    sys.path.insert(1, ROOT)  # the adtransform package lives at the root
+
+import numpy as np  # noqa: E402
+import timing  # noqa: E402
+
+import adtransform  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# The families: a generator of source text per parameter value
+# ---------------------------------------------------------------------------
+
+VEC = 8  # length of the vectors the generated functions compute with
+
+
+def lines_source(n: int, seed: int = 0) -> str:
+    """`f(x, M)`: `n` straight-line statements; each reads the previous result, so none is dead.
+
+    Values stay bounded (tanh, exp of a negative square, small factors), so finite differences are
+    meaningful at any length. `a` is a fresh local array updated in place now and then.
+    """
+    rng = random.Random(seed)
+    body = ["a = x * 1.0", "v0 = np.tanh(M @ x)", "s0 = np.sum(x) * 0.1"]
+    vecs, scalars = ["v0"], ["s0"]
+    last = "v0"  # the previous statement's result: the next one reads it
+    k = 0
+    while len(body) < n:
+        k += 1
+        v, s = f"v{k}", f"s{k}"
+        u = rng.choice(vecs[-6:])
+        t = rng.choice(scalars[-6:])
+        prev_vec = last if last.startswith("v") or last == "a" else vecs[-1]
+        prev_sc = last if last.startswith("s") else scalars[-1]
+        kind = rng.randrange(12)
+        if kind == 0:
+            stmt, out = f"{v} = {prev_vec} * 0.5 + {u} * 0.3", v
+        elif kind == 1:
+            stmt, out = f"{v} = np.tanh({prev_vec} * {u} + {t})", v
+        elif kind == 2:
+            stmt, out = f"{v} = np.exp(-{prev_vec} * {prev_vec}) - {u} * 0.2", v
+        elif kind == 3:
+            stmt, out = f"{s} = np.sum({prev_vec} * {u}) * 0.05", s
+        elif kind == 4:
+            i = rng.randrange(VEC)
+            stmt, out = f"{s} = {prev_vec}[{i}] * 0.5 + {t} * 0.3", s
+        elif kind == 5:
+            lo = rng.randrange(VEC // 2)
+            stmt, out = f"{s} = np.sum({prev_vec}[{lo}:{lo + 3}] * {u}[{lo + 1}:{lo + 4}]) * 0.2", s
+        elif kind == 6:
+            stmt, out = f"{v} = np.tanh(M.T @ {prev_vec}) * 0.5", v
+        elif kind == 7:
+            stmt, out = f"a += {prev_vec} * 0.1", "a"
+        elif kind == 8:
+            i = rng.randrange(VEC)
+            stmt, out = f"a[{i}] = np.tanh({prev_sc} + a[{(i + 1) % VEC}])", "a"
+        elif kind == 9:
+            stmt, out = f"{v} = np.tanh(a * {prev_sc}) + {u} * 0.1", v
+        elif kind == 10:
+            stmt, out = f"{s} = np.tanh({prev_sc} * {t} + 0.1) * 0.9", s
+        else:
+            stmt, out = f"{v} = {prev_vec} * np.tanh({prev_sc})", v
+        body.append(stmt)
+        if out == v:
+            vecs.append(v)
+        elif out == s:
+            scalars.append(s)
+        last = out
+    ret = f"np.sum({vecs[-1]} * a) + {scalars[-1]}"
+    return _function("f", "x, M", body, ret)
+
+
+def nesting_source(depth: int, seed: int = 0) -> str:
+    """`f(x, M)`: `depth` nested two-trip loops, each level with a small body of its own."""
+    body: list[str] = ["h = x * 1.0", "acc = 0.0"]
+    for level in range(depth):
+        pad = "    " * level
+        body.append(f"{pad}for i{level} in range(2):")
+        inner = "    " * (level + 1)
+        if level % 3 == 0:
+            body.append(f"{inner}h = np.tanh(h * 0.9 + 0.1)")
+        elif level % 3 == 1:
+            body.append(f"{inner}h = h * 0.5 + np.tanh(M @ h) * 0.4")
+        else:
+            body.append(f"{inner}acc = acc + np.sum(h) * 0.01")
+    pad = "    " * depth
+    body.append(f"{pad}h = np.tanh(h + acc * 0.1)")
+    return _function("f", "x, M", body, "np.sum(h * h) + acc")
+
+
+def branches_source(n: int, seed: int = 0) -> str:
+    """`f(x, M)`: `n` if/else in sequence on data-dependent tests; every fifth holds a nested if."""
+    rng = random.Random(seed)
+    body = ["h = np.tanh(M @ x)", "acc = 0.0"]
+    for k in range(n):
+        i = rng.randrange(VEC)
+        threshold = rng.choice((-0.3, 0.0, 0.2))
+        body.append(f"if h[{i}] > {threshold}:")
+        if k % 5 == 4:
+            j = rng.randrange(VEC)
+            body.append(f"    if h[{j}] < 0.5:")
+            body.append("        h = np.tanh(h * 1.1)")
+            body.append("    else:")
+            body.append("        acc = acc + h[0] * 0.1")
+        elif k % 2:
+            body.append(f"    h = h * 0.9 + {0.01 * (k % 7):.2f}")
+        else:
+            body.append("    acc = acc + np.sum(h) * 0.05")
+        body.append("else:")
+        if k % 3:
+            body.append("    h = np.tanh(h + 0.1)")
+        else:
+            body.append(f"    acc = acc * 0.9 + h[{i}]")
+    return _function("f", "x, M", body, "np.sum(h * h) + acc")
+
+
+def _function(name: str, params: str, body: Sequence[str], ret: str) -> str:
+    lines = [f"def {name}({params}):"]
+    lines += [f"    {line}" for line in body]
+    lines.append(f"    return {ret}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    parameter: str  # what the sweep varies
+    make: Callable[[int], str]
+    sweep: tuple[int, ...]
+    quick: tuple[int, ...]
+
+
+FAMILIES = {
+    "lines": Family("lines", "statements", lines_source, (10, 30, 100, 300, 1000, 3000), (10, 30, 100, 300)),
+    "nesting": Family("nesting", "loop depth", nesting_source, (1, 2, 4, 8, 12), (1, 2, 4, 8)),
+    "branches": Family("branches", "if/else", branches_source, (1, 10, 50, 100, 200), (1, 10, 50)),
+}
+
+# ---------------------------------------------------------------------------
+# Making a fresh function (new code object: the transform cache never hits)
+# ---------------------------------------------------------------------------
+
+_counter = 0
+
+
+def make_function(src: str) -> types.FunctionType:
+    """Compile `src` under a unique file name registered in linecache (adtransform reads the source)."""
+    global _counter
+    _counter += 1
+    filename = f"<transform_scaling_{_counter}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    namespace: dict = {"np": np}
+    exec(compile(src, filename, "exec"), namespace)
+    return namespace["f"]
+
+
+def inputs(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(VEC), rng.standard_normal((VEC, VEC)) / math.sqrt(VEC)
+
+
+def check_gradient(fn: types.FunctionType, g: Callable) -> float:
+    """Compare `g(x, M)` with central finite differences of `fn` along a random direction; raise if off."""
+    x, M = inputs()
+    gx, gM = g(x, M)
+    rng = np.random.default_rng(7)
+    dx, dM = rng.standard_normal(x.shape), rng.standard_normal(M.shape)
+    eps = 1e-6
+    fd = (fn(x + eps * dx, M + eps * dM) - fn(x - eps * dx, M - eps * dM)) / (2 * eps)
+    ad = float(np.sum(gx * dx) + np.sum(gM * dM))
+    err = abs(fd - ad) / max(1.0, abs(fd))
+    if not err < 1e-6:
+        raise timing.BenchmarkAbort(f"gradient differs from finite differences: AD {ad!r}, FD {fd!r}")
+    return err
+
+
+# ---------------------------------------------------------------------------
+# Stage timers: wrap the pipeline's stage functions wherever adtransform binds them
+# ---------------------------------------------------------------------------
+
+# Stage name -> candidate dotted paths of the function that does it (the first found is used; a
+# stage whose function is gone is reported as absent, its time then falls into `other`).
+STAGES: dict[str, tuple[str, ...]] = {
+    "parse": ("adtransform.frontend.source.parse_function",),
+    "fence": ("adtransform.frontend.fence.check",),
+    "aliases": ("adtransform.analysis.aliases.refuse_aliased_updates",),
+    "canonicalize": ("adtransform.pipeline.primal_ir",),  # exclusive: primal_ir minus the stages inside it
+    "lower": ("adtransform.ir.lower.lower",),
+    "verify": ("adtransform.ir.verify.verify",),
+    "optimize_primal": ("adtransform.optimize.fixed_point.optimize_primal",
+                        "adtransform.optimize.optimize_primal"),
+    "reverse": ("adtransform.ad.reverse.reverse",),
+    "specialize": ("adtransform.specialize.specialize", "adtransform.specialize.transform"),
+    "optimize": ("adtransform.optimize.fixed_point.optimize", "adtransform.optimize.optimize"),
+    "emit": ("adtransform.codegen.emit.emit",),
+    "compile": ("adtransform.codegen.load.compile_source",),
+}
+STAGE_ORDER = (*STAGES, "other")
+
+
+def _find(dotted: str) -> object | None:
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        __import__(module_name)
+    except ImportError:
+        return None
+    obj = getattr(sys.modules[module_name], attr, None)
+    return obj if callable(obj) and not isinstance(obj, types.ModuleType) else None
+
+
+class StageTimer:
+    """Exclusive time per stage: wrappers replace every binding of a stage function in adtransform."""
+
+    def __init__(self) -> None:
+        self.exclusive: dict[str, float] = {}
+        self._stack: list[list] = []  # [stage, start, time spent in nested stages]
+        self._patched: list[tuple[object, str, object]] = []
+        self.found: dict[str, str] = {}
+
+    def __enter__(self) -> StageTimer:
+        targets: dict[int, tuple[str, object]] = {}
+        for stage, candidates in STAGES.items():
+            for dotted in candidates:
+                fn = _find(dotted)
+                if fn is not None:
+                    targets[id(fn)] = (stage, fn)
+                    self.found[stage] = dotted
+                    break
+        wrappers = {key: self._wrap(stage, fn) for key, (stage, fn) in targets.items()}
+        for module in list(sys.modules.values()):
+            if not getattr(module, "__name__", "").startswith("adtransform"):
+                continue
+            for attr, value in list(vars(module).items()):
+                if id(value) in wrappers and value is targets[id(value)][1]:
+                    self._patched.append((module, attr, value))
+                    setattr(module, attr, wrappers[id(value)])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for module, attr, value in reversed(self._patched):
+            setattr(module, attr, value)
+        self._patched.clear()
+
+    def _wrap(self, stage: str, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            self._stack.append([stage, time.perf_counter_ns(), 0])
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                name, start, nested = self._stack.pop()
+                elapsed = time.perf_counter_ns() - start
+                self.exclusive[name] = self.exclusive.get(name, 0) + elapsed - nested
+                if self._stack:
+                    self._stack[-1][2] += elapsed
+        return timed
+
+    def reset(self) -> None:
+        self.exclusive = {}
+
+
+@dataclass
+class Point:
+    family: str
+    value: int
+    statements: int  # lines of the generated function's body
+    total_ms: list[float] = field(default_factory=list)  # one per repeat
+    stages_ms: dict[str, float] = field(default_factory=dict)  # of the median repeat
+    grad_error: float = 0.0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.total_ms)
+
+
+def transform_once(src: str, timer: StageTimer) -> tuple[float, dict[str, float], types.FunctionType, Callable]:
+    """One transform of a fresh function: (total ms, exclusive ms per stage, the function, its gradient)."""
+    fn = make_function(src)
+    timer.reset()
+    gc.collect()
+    t0 = time.perf_counter_ns()
+    g = adtransform.grad(fn, wrt=(0, 1))
+    total = time.perf_counter_ns() - t0
+    stages = {k: v / 1e6 for k, v in timer.exclusive.items()}
+    stages["other"] = max(0.0, total / 1e6 - sum(stages.values()))
+    return total / 1e6, stages, fn, g
+
+
+def measure(family: Family, value: int, repeats: int, timer: StageTimer) -> Point:
+    src = family.make(value)
+    point = Point(family.name, value, src.count("\n") - 1)
+    runs = []
+    for r in range(repeats):
+        total, stages, fn, g = transform_once(src, timer)
+        if r == 0:
+            point.grad_error = check_gradient(fn, g)
+        runs.append((total, stages))
+    point.total_ms = [t for t, _ in runs]
+    point.stages_ms = sorted(runs, key=lambda run: run[0])[len(runs) // 2][1]
+    return point
+
+
+def repeats_for(ms: float, requested: int) -> int:
+    """Fewer repeats of slow transforms: at most ~10 s per point beyond the first run."""
+    return max(1, min(requested, int(10_000 / max(ms, 1.0)) + 1))
+
+
+# ---------------------------------------------------------------------------
+# Growth exponents and tables
+# ---------------------------------------------------------------------------
+
+
+def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Least-squares slope of log y against log x (the growth exponent); nan with fewer than two points."""
+    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys) if x > 0 and y > 0]
+    if len(pts) < 2:
+        return float("nan")
+    mx = statistics.fmean(p[0] for p in pts)
+    my = statistics.fmean(p[1] for p in pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else float("nan")
+
+
+def exponents(points: Sequence[dict]) -> tuple[float, float]:
+    """(exponent over the whole sweep, exponent over its three largest points)."""
+    xs = [p["value"] for p in points]
+    ys = [p["median_ms"] for p in points]
+    return slope(xs, ys), slope(xs[-3:], ys[-3:])
+
+
+def shown_stages(points: Sequence[dict]) -> list[str]:
+    present = {s for p in points for s, ms in p["stages_ms"].items() if ms > 0}
+    return [s for s in STAGE_ORDER if s in present]
+
+
+def print_family(name: str, points: list[dict], out=sys.stdout) -> None:
+    fam = FAMILIES.get(name)
+    stages = shown_stages(points)
+    print(f"\n### {name} ({fam.parameter if fam else 'parameter'})\n", file=out)
+    print("| " + " | ".join(["n", "body lines", "transform ms", *stages]) + " |", file=out)
+    print("|" + " ---: |" * (3 + len(stages)), file=out)
+    for p in points:
+        cells = [str(p["value"]), str(p["statements"]), f"{p['median_ms']:.1f}"]
+        cells += [f"{p['stages_ms'].get(s, 0.0):.1f}" for s in stages]
+        print("| " + " | ".join(cells) + " |", file=out)
+    whole, tail = exponents(points)
+    stage_exps = []
+    for s in stages:
+        ys = [p["stages_ms"].get(s, 0.0) for p in points]
+        xs = [p["value"] for p in points]
+        if min(ys[-3:]) > 1.0:
+            stage_exps.append(f"{s} {slope(xs[-3:], ys[-3:]):.2f}")
+    print(f"\ngrowth exponent (log-log slope of transform time): {whole:.2f} over the sweep, "
+          f"{tail:.2f} over the largest three", file=out)
+    if stage_exps:
+        print("per stage, largest three (stages above 1 ms): " + ", ".join(stage_exps), file=out)
+
+
+def print_compare(old: dict, new: dict, out=sys.stdout) -> None:
+    """Before/after per point, the ratio, and each family's growth exponents before and after."""
+    print("\n## Before / after\n", file=out)
+    for name, new_points in new["families"].items():
+        old_points = {p["value"]: p for p in old["families"].get(name, [])}
+        print(f"\n### {name}\n", file=out)
+        print("| n | before ms | after ms | after/before | largest stage before | largest stage after |", file=out)
+        print("| ---: | ---: | ---: | ---: | --- | --- |", file=out)
+        both_old, both_new = [], []
+        for p in new_points:
+            o = old_points.get(p["value"])
+            top_new = max(p["stages_ms"].items(), key=lambda kv: kv[1])
+            if o is None:
+                print(f"| {p['value']} | | {p['median_ms']:.1f} | | | {top_new[0]} {top_new[1]:.0f} |", file=out)
+                continue
+            both_old.append(o)
+            both_new.append(p)
+            top_old = max(o["stages_ms"].items(), key=lambda kv: kv[1])
+            print(f"| {p['value']} | {o['median_ms']:.1f} | {p['median_ms']:.1f} | "
+                  f"{p['median_ms'] / o['median_ms']:.2f} | {top_old[0]} {top_old[1]:.0f} | "
+                  f"{top_new[0]} {top_new[1]:.0f} |", file=out)
+        if both_old:
+            (ow, ot), (nw, nt) = exponents(both_old), exponents(both_new)
+            print(f"\ngrowth exponent before {ow:.2f} (largest three {ot:.2f}), "
+                  f"after {nw:.2f} (largest three {nt:.2f})", file=out)
+            stages = [s for s in STAGE_ORDER if any(s in p["stages_ms"] for p in both_old + both_new)]
+            last_o, last_n = both_old[-1]["stages_ms"], both_new[-1]["stages_ms"]
+            cells = [f"{s} {last_o.get(s, 0.0):.0f}->{last_n.get(s, 0.0):.0f}" for s in stages
+                     if max(last_o.get(s, 0.0), last_n.get(s, 0.0)) >= 1.0]
+            print(f"stages at n = {both_new[-1]['value']} (ms, before->after): " + ", ".join(cells), file=out)
+
+
+# ---------------------------------------------------------------------------
+# cProfile of the largest case
+# ---------------------------------------------------------------------------
+
+
+def profile(family: Family, value: int, top: int) -> list[dict]:
+    """cProfile one transform; the `top` functions by own time, with their cumulative time and calls."""
+    fn = make_function(family.make(value))
+    prof = cProfile.Profile()
+    prof.enable()
+    adtransform.grad(fn, wrt=(0, 1))
+    prof.disable()
+    stats = pstats.Stats(prof, stream=io.StringIO())
+    rows = []
+    for (filename, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
+        where = os.path.relpath(filename, ROOT) if filename.startswith(ROOT) else os.path.basename(filename)
+        rows.append({"function": f"{where}:{line}({func})", "calls": ncalls,
+                     "own_ms": tottime * 1e3, "cumulative_ms": cumtime * 1e3})
+    total = max(r["cumulative_ms"] for r in rows)
+    rows.sort(key=lambda r: -r["own_ms"])
+    for r in rows:
+        r["own_share"] = r["own_ms"] / total
+    return rows[:top]
+
+
+def print_profile(name: str, value: int, rows: list[dict], out=sys.stdout) -> None:
+    print(f"\n#### cProfile, {name} = {value}: top functions by own time\n", file=out)
+    print("| function | calls | own ms | own share | cumulative ms |", file=out)
+    print("| --- | ---: | ---: | ---: | ---: |", file=out)
+    for r in rows:
+        print(f"| `{r['function']}` | {r['calls']} | {r['own_ms']:.0f} | {100 * r['own_share']:.1f}% | "
+              f"{r['cumulative_ms']:.0f} |", file=out)
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sweeps, one repeat")
+    parser.add_argument("--families", default=",".join(FAMILIES),
+                        help=f"comma-separated subset of {','.join(FAMILIES)}")
+    parser.add_argument("--repeats", type=int, default=3, help="transforms per point (fewer for slow points)")
+    parser.add_argument("--max", type=int, default=None, help="leave out points with a parameter above this")
+    parser.add_argument("--json", metavar="PATH", help="save the results here")
+    parser.add_argument("--compare", metavar="OLD.json", help="print these earlier results beside the new ones")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="cProfile the largest case of each family and print its top N functions")
+    args = parser.parse_args(argv)
+
+    names = [n.strip() for n in args.families.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown:
+        parser.error(f"unknown families {unknown}; choose from {list(FAMILIES)}")
+    repeats = 1 if args.quick else args.repeats
+
+    facts = timing.machine_facts(["adtransform"])
+    for line in facts:
+        print(f"# {line}")
+    print(f"# transform time = first call of adtransform.grad(f, wrt=(0, 1)) on a fresh function, "
+          f"median of up to {repeats} repeats; stages exclusive, ms")
+
+    results: dict = {"machine": facts, "quick": args.quick, "families": {}, "profiles": {}}
+    timer = StageTimer()
+    with timer:
+        found = ", ".join(f"{s}={p.rsplit('.', 2)[-2]}.{p.rsplit('.', 1)[-1]}" for s, p in timer.found.items())
+        missing = [s for s in STAGES if s not in timer.found]
+        print(f"# stages timed: {found}" + (f"; not found: {', '.join(missing)}" if missing else ""))
+        results["stages_found"] = timer.found
+        for name in names:  # warm up: one-off costs (lazy imports, first-use caches) stay out of the sweep
+            transform_once(FAMILIES[name].make(FAMILIES[name].quick[1]), timer)
+        for name in names:
+            family = FAMILIES[name]
+            sweep = family.quick if args.quick else family.sweep
+            if args.max is not None:
+                sweep = tuple(v for v in sweep if v <= args.max)
+            points = []
+            for value in sweep:
+                estimate = points[-1]["median_ms"] * 3 if points else 1.0
+                point = measure(family, value, repeats_for(estimate, repeats), timer)
+                print(f"  {name} {value}: {point.median_ms:.1f} ms", file=sys.stderr, flush=True)
+                row = vars(point).copy()
+                row["median_ms"] = point.median_ms
+                points.append(row)
+            results["families"][name] = points
+            print_family(name, points)
+    if args.profile:
+        for name in names:
+            family = FAMILIES[name]
+            points = results["families"][name]
+            largest = points[-1]["value"]
+            rows = profile(family, largest, args.profile)
+            results["profiles"][name] = {"value": largest, "rows": rows}
+            print_profile(name, largest, rows)
+    if args.compare:
+        with open(args.compare) as fh:
+            print_compare(json.load(fh), results)
+    print(f"\n# load average at end: {timing.load_average()}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+        print(f"# saved {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
