@@ -162,6 +162,16 @@ def branches_source(n: int, seed: int = 0) -> str:
     return _function("f", "x, M", body, "np.sum(h * h) + acc")
 
 
+def loop_branches_source(n: int, seed: int = 0) -> str:
+    """The `branches` function with its if/else sequence inside a three-trip loop: the branches' values are
+    recorded per iteration, so the passes about recording (`dead_records`) have work."""
+    lines = branches_source(n, seed).splitlines()
+    head, body, ret = lines[0], lines[1:-1], lines[-1]
+    looped = [body[0], body[1], "    for t in range(3):"] + ["    " + line for line in body[2:]]
+    looped.append("        h = np.tanh(h * 0.9 + x * 0.1)")
+    return "\n".join([head, *looped, ret]) + "\n"
+
+
 def _function(name: str, params: str, body: Sequence[str], ret: str) -> str:
     lines = [f"def {name}({params}):"]
     lines += [f"    {line}" for line in body]
@@ -182,6 +192,8 @@ FAMILIES = {
     "lines": Family("lines", "statements", lines_source, (10, 30, 100, 300, 1000, 3000), (10, 30, 100, 300)),
     "nesting": Family("nesting", "loop depth", nesting_source, (1, 2, 4, 8, 12), (1, 2, 4, 8)),
     "branches": Family("branches", "if/else", branches_source, (1, 10, 50, 100, 200), (1, 10, 50)),
+    "loop_branches": Family("loop_branches", "if/else in a loop", loop_branches_source, (1, 10, 50, 100, 200),
+                            (1, 10, 50)),
 }
 
 # ---------------------------------------------------------------------------
@@ -320,6 +332,10 @@ class Point:
     def median_ms(self) -> float:
         return statistics.median(self.total_ms)
 
+    @property
+    def min_ms(self) -> float:
+        return min(self.total_ms)
+
 
 def transform_once(src: str, timer: StageTimer) -> tuple[float, dict[str, float], types.FunctionType, Callable]:
     """One transform of a fresh function: (total ms, exclusive ms per stage, the function, its gradient)."""
@@ -370,9 +386,9 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
 
 
 def exponents(points: Sequence[dict]) -> tuple[float, float]:
-    """(exponent over the whole sweep, exponent over its three largest points)."""
+    """(exponent over the whole sweep, exponent over its three largest points), of the fastest repeats."""
     xs = [p["value"] for p in points]
-    ys = [p["median_ms"] for p in points]
+    ys = [p.get("min_ms", p["median_ms"]) for p in points]
     return slope(xs, ys), slope(xs[-3:], ys[-3:])
 
 
@@ -385,10 +401,10 @@ def print_family(name: str, points: list[dict], out=sys.stdout) -> None:
     fam = FAMILIES.get(name)
     stages = shown_stages(points)
     print(f"\n### {name} ({fam.parameter if fam else 'parameter'})\n", file=out)
-    print("| " + " | ".join(["n", "body lines", "transform ms", *stages]) + " |", file=out)
-    print("|" + " ---: |" * (3 + len(stages)), file=out)
+    print("| " + " | ".join(["n", "body lines", "transform ms", "min ms", *stages]) + " |", file=out)
+    print("|" + " ---: |" * (4 + len(stages)), file=out)
     for p in points:
-        cells = [str(p["value"]), str(p["statements"]), f"{p['median_ms']:.1f}"]
+        cells = [str(p["value"]), str(p["statements"]), f"{p['median_ms']:.1f}", f"{p['min_ms']:.1f}"]
         cells += [f"{p['stages_ms'].get(s, 0.0):.1f}" for s in stages]
         print("| " + " | ".join(cells) + " |", file=out)
     whole, tail = exponents(points)
@@ -398,7 +414,7 @@ def print_family(name: str, points: list[dict], out=sys.stdout) -> None:
         xs = [p["value"] for p in points]
         if min(ys[-3:]) > 1.0:
             stage_exps.append(f"{s} {slope(xs[-3:], ys[-3:]):.2f}")
-    print(f"\ngrowth exponent (log-log slope of transform time): {whole:.2f} over the sweep, "
+    print(f"\ngrowth exponent (log-log slope of the fastest transform time): {whole:.2f} over the sweep, "
           f"{tail:.2f} over the largest three", file=out)
     if stage_exps:
         print("per stage, largest three (stages above 1 ms): " + ", ".join(stage_exps), file=out)
@@ -410,20 +426,23 @@ def print_compare(old: dict, new: dict, out=sys.stdout) -> None:
     for name, new_points in new["families"].items():
         old_points = {p["value"]: p for p in old["families"].get(name, [])}
         print(f"\n### {name}\n", file=out)
-        print("| n | before ms | after ms | after/before | largest stage before | largest stage after |", file=out)
-        print("| ---: | ---: | ---: | ---: | --- | --- |", file=out)
+        print("| n | before ms | after ms | after/before | min after/before | largest stage before "
+              "| largest stage after |", file=out)
+        print("| ---: | ---: | ---: | ---: | ---: | --- | --- |", file=out)
         both_old, both_new = [], []
         for p in new_points:
             o = old_points.get(p["value"])
             top_new = max(p["stages_ms"].items(), key=lambda kv: kv[1])
             if o is None:
-                print(f"| {p['value']} | | {p['median_ms']:.1f} | | | {top_new[0]} {top_new[1]:.0f} |", file=out)
+                print(f"| {p['value']} | | {p['median_ms']:.1f} | | | | {top_new[0]} {top_new[1]:.0f} |", file=out)
                 continue
             both_old.append(o)
             both_new.append(p)
             top_old = max(o["stages_ms"].items(), key=lambda kv: kv[1])
             print(f"| {p['value']} | {o['median_ms']:.1f} | {p['median_ms']:.1f} | "
-                  f"{p['median_ms'] / o['median_ms']:.2f} | {top_old[0]} {top_old[1]:.0f} | "
+                  f"{p['median_ms'] / o['median_ms']:.2f} | "
+                  f"{p.get('min_ms', p['median_ms']) / o.get('min_ms', o['median_ms']):.2f} | "
+                  f"{top_old[0]} {top_old[1]:.0f} | "
                   f"{top_new[0]} {top_new[1]:.0f} |", file=out)
         if both_old:
             (ow, ot), (nw, nt) = exponents(both_old), exponents(both_new)
@@ -441,8 +460,8 @@ def print_compare(old: dict, new: dict, out=sys.stdout) -> None:
 # ---------------------------------------------------------------------------
 
 
-def profile(family: Family, value: int, top: int) -> list[dict]:
-    """cProfile one transform; the `top` functions by own time, with their cumulative time and calls."""
+def profile(family: Family, value: int, top: int) -> dict[str, list[dict]]:
+    """cProfile one transform: the `top` functions by own time, and adtransform's by cumulative time."""
     fn = make_function(family.make(value))
     prof = cProfile.Profile()
     prof.enable()
@@ -451,23 +470,32 @@ def profile(family: Family, value: int, top: int) -> list[dict]:
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
     for (filename, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
-        where = os.path.relpath(filename, ROOT) if filename.startswith(ROOT) else os.path.basename(filename)
-        rows.append({"function": f"{where}:{line}({func})", "calls": ncalls,
+        ours = filename.startswith(ROOT)
+        where = os.path.relpath(filename, ROOT) if ours else os.path.basename(filename)
+        rows.append({"function": f"{where}:{line}({func})", "calls": ncalls, "ours": ours,
                      "own_ms": tottime * 1e3, "cumulative_ms": cumtime * 1e3})
-    total = max(r["cumulative_ms"] for r in rows)
-    rows.sort(key=lambda r: -r["own_ms"])
+    total = sum(r["own_ms"] for r in rows)
     for r in rows:
         r["own_share"] = r["own_ms"] / total
-    return rows[:top]
+        r["cumulative_share"] = r["cumulative_ms"] / total
+    by_own = sorted(rows, key=lambda r: -r["own_ms"])[:top]
+    skip = ("(grad)", "(_differentiate)", "(_bound_gradient)", "(_transform_cached)", "(gradient)",
+            "(_gradient)", "(transform_guarded)", "(_stages)")
+    by_cumulative = sorted((r for r in rows if r["ours"] and not r["function"].endswith(skip)),
+                           key=lambda r: -r["cumulative_ms"])[:top]
+    return {"own": by_own, "cumulative": by_cumulative}
 
 
-def print_profile(name: str, value: int, rows: list[dict], out=sys.stdout) -> None:
-    print(f"\n#### cProfile, {name} = {value}: top functions by own time\n", file=out)
-    print("| function | calls | own ms | own share | cumulative ms |", file=out)
-    print("| --- | ---: | ---: | ---: | ---: |", file=out)
-    for r in rows:
-        print(f"| `{r['function']}` | {r['calls']} | {r['own_ms']:.0f} | {100 * r['own_share']:.1f}% | "
-              f"{r['cumulative_ms']:.0f} |", file=out)
+def print_profile(name: str, value: int, tables: dict[str, list[dict]], out=sys.stdout) -> None:
+    """Shares are of the profiled run's total (cProfile inflates call-heavy code, so compare shares)."""
+    titles = (("own", "all functions by own time"), ("cumulative", "adtransform's functions by cumulative time"))
+    for key, title in titles:
+        print(f"\n#### cProfile, {name} = {value}: {title}\n", file=out)
+        print("| function | calls | own ms | own share | cumulative ms | cumulative share |", file=out)
+        print("| --- | ---: | ---: | ---: | ---: | ---: |", file=out)
+        for r in tables[key]:
+            print(f"| `{r['function']}` | {r['calls']} | {r['own_ms']:.0f} | {100 * r['own_share']:.1f}% | "
+                  f"{r['cumulative_ms']:.0f} | {100 * r['cumulative_share']:.1f}% |", file=out)
 
 
 # ---------------------------------------------------------------------------
@@ -520,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 point = measure(family, value, repeats_for(estimate, repeats), timer)
                 print(f"  {name} {value}: {point.median_ms:.1f} ms", file=sys.stderr, flush=True)
                 row = vars(point).copy()
-                row["median_ms"] = point.median_ms
+                row["median_ms"], row["min_ms"] = point.median_ms, point.min_ms
                 points.append(row)
             results["families"][name] = points
             print_family(name, points)
@@ -529,9 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             family = FAMILIES[name]
             points = results["families"][name]
             largest = points[-1]["value"]
-            rows = profile(family, largest, args.profile)
-            results["profiles"][name] = {"value": largest, "rows": rows}
-            print_profile(name, largest, rows)
+            tables = profile(family, largest, args.profile)
+            results["profiles"][name] = {"value": largest, **tables}
+            print_profile(name, largest, tables)
     if args.compare:
         with open(args.compare) as fh:
             print_compare(json.load(fh), results)
