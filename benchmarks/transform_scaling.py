@@ -37,6 +37,7 @@ import os
 import pstats
 import random
 import statistics
+import subprocess
 import sys
 import time
 import types
@@ -49,6 +50,9 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 if ROOT not in sys.path:
     sys.path.insert(1, ROOT)  # the adtransform package lives at the root
+TREE = os.environ.get("TRANSFORM_SCALING_TREE")  # a worker of --against: the checkout whose adtransform to time
+if TREE:
+    sys.path.insert(0, os.path.abspath(TREE))
 
 import numpy as np  # noqa: E402
 import timing  # noqa: E402
@@ -350,18 +354,93 @@ def transform_once(src: str, timer: StageTimer) -> tuple[float, dict[str, float]
     return total / 1e6, stages, fn, g
 
 
-def measure(family: Family, value: int, repeats: int, timer: StageTimer) -> Point:
+class LocalRunner:
+    """Transforms in this process, with this checkout's adtransform."""
+
+    def __init__(self, timer: StageTimer) -> None:
+        self.timer = timer
+        self.label = os.path.dirname(os.path.dirname(os.path.abspath(adtransform.__file__)))
+
+    def run(self, family: str, value: int, check: bool) -> tuple[float, dict[str, float], float]:
+        total, stages, fn, g = transform_once(FAMILIES[family].make(value), self.timer)
+        return total, stages, (check_gradient(fn, g) if check else 0.0)
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerRunner:
+    """Transforms in a child process that imports the adtransform of another checkout (`--against`)."""
+
+    def __init__(self, tree: str) -> None:
+        env = dict(os.environ, TRANSFORM_SCALING_TREE=os.path.abspath(tree))
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tree)
+        hello = self._read()
+        self.label = os.path.dirname(os.path.dirname(hello["adtransform"]))
+        self.stages_found = hello["stages_found"]
+        if os.path.realpath(self.label) != os.path.realpath(tree):
+            raise timing.BenchmarkAbort(f"the worker for {tree} imported adtransform from {self.label}")
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise timing.BenchmarkAbort(f"the worker for {self.proc.args} ended (exit {self.proc.wait()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise timing.BenchmarkAbort(f"worker: {reply['error']}")
+        return reply
+
+    def run(self, family: str, value: int, check: bool) -> tuple[float, dict[str, float], float]:
+        self.proc.stdin.write(json.dumps([family, value, check]) + "\n")
+        self.proc.stdin.flush()
+        reply = self._read()
+        return reply["total"], reply["stages"], reply["error_fd"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def worker() -> int:
+    """`--worker`: answer one JSON request per line of stdin (family, value, check) with one JSON line."""
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but replies on the pipe
+    with StageTimer() as timer:
+        out.write(json.dumps({"adtransform": os.path.abspath(adtransform.__file__),
+                              "stages_found": timer.found}) + "\n")
+        out.flush()
+        runner = LocalRunner(timer)
+        for family in FAMILIES.values():
+            runner.run(family.name, family.quick[1], False)  # warm up
+        for line in sys.stdin:
+            family, value, check = json.loads(line)
+            try:
+                total, stages, err = runner.run(family, value, check)
+                reply = {"total": total, "stages": stages, "error_fd": err}
+            except BaseException as exc:  # reported to the parent, which stops
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            out.write(json.dumps(reply) + "\n")
+            out.flush()
+    return 0
+
+
+def measure(family: Family, value: int, repeats: int, runners: Sequence) -> list[Point]:
+    """`repeats` transforms per runner, round-robin with the order rotated; the first of each is gradient-checked."""
     src = family.make(value)
-    point = Point(family.name, value, src.count("\n") - 1)
-    runs = []
+    points = [Point(family.name, value, src.count("\n") - 1) for _ in runners]
+    runs: list[list] = [[] for _ in runners]
+    order = list(range(len(runners)))
     for r in range(repeats):
-        total, stages, fn, g = transform_once(src, timer)
-        if r == 0:
-            point.grad_error = check_gradient(fn, g)
-        runs.append((total, stages))
-    point.total_ms = [t for t, _ in runs]
-    point.stages_ms = sorted(runs, key=lambda run: run[0])[len(runs) // 2][1]
-    return point
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            total, stages, err = runners[k].run(family.name, value, r == 0)
+            if r == 0:
+                points[k].grad_error = err
+            runs[k].append((total, stages))
+    for point, rs in zip(points, runs):
+        point.total_ms = [t for t, _ in rs]
+        point.stages_ms = sorted(rs, key=lambda run: run[0])[len(rs) // 2][1]
+    return points
 
 
 def repeats_for(ms: float, requested: int) -> int:
@@ -512,9 +591,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=None, help="leave out points with a parameter above this")
     parser.add_argument("--json", metavar="PATH", help="save the results here")
     parser.add_argument("--compare", metavar="OLD.json", help="print these earlier results beside the new ones")
+    parser.add_argument("--against", metavar="TREE",
+                        help="also time the adtransform of checkout TREE, interleaved, and print both side by side")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="cProfile the largest case of each family and print its top N functions")
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker()
 
     names = [n.strip() for n in args.families.split(",") if n.strip()]
     unknown = [n for n in names if n not in FAMILIES]
@@ -535,23 +619,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         missing = [s for s in STAGES if s not in timer.found]
         print(f"# stages timed: {found}" + (f"; not found: {', '.join(missing)}" if missing else ""))
         results["stages_found"] = timer.found
-        for name in names:  # warm up: one-off costs (lazy imports, first-use caches) stay out of the sweep
-            transform_once(FAMILIES[name].make(FAMILIES[name].quick[1]), timer)
-        for name in names:
-            family = FAMILIES[name]
-            sweep = family.quick if args.quick else family.sweep
-            if args.max is not None:
-                sweep = tuple(v for v in sweep if v <= args.max)
-            points = []
-            for value in sweep:
-                estimate = points[-1]["median_ms"] * 3 if points else 1.0
-                point = measure(family, value, repeats_for(estimate, repeats), timer)
-                print(f"  {name} {value}: {point.median_ms:.1f} ms", file=sys.stderr, flush=True)
-                row = vars(point).copy()
-                row["median_ms"], row["min_ms"] = point.median_ms, point.min_ms
-                points.append(row)
-            results["families"][name] = points
-            print_family(name, points)
+        if args.against:
+            # Both checkouts in child processes, interleaved point by point: load hits both alike.
+            runners = [WorkerRunner(ROOT), WorkerRunner(args.against)]
+            results["against"] = {"tree": runners[1].label, "stages_found": runners[1].stages_found,
+                                  "families": {}}
+            print(f"# this tree: {runners[0].label}; against: {runners[1].label} (interleaved, child processes)")
+        else:
+            runners = [LocalRunner(timer)]
+            for name in names:  # warm up: one-off costs (lazy imports, first-use caches) stay out of the sweep
+                runners[0].run(name, FAMILIES[name].quick[1], False)
+        try:
+            for name in names:
+                family = FAMILIES[name]
+                sweep = family.quick if args.quick else family.sweep
+                if args.max is not None:
+                    sweep = tuple(v for v in sweep if v <= args.max)
+                rows: list[list[dict]] = [[] for _ in runners]
+                for value in sweep:
+                    estimate = rows[0][-1]["median_ms"] * 3 if rows[0] else 1.0
+                    points = measure(family, value, repeats_for(estimate, repeats), runners)
+                    print(f"  {name} {value}: " + ", ".join(f"{p.median_ms:.1f} ms" for p in points),
+                          file=sys.stderr, flush=True)
+                    for row_list, point in zip(rows, points):
+                        row = vars(point).copy()
+                        row["median_ms"], row["min_ms"] = point.median_ms, point.min_ms
+                        row_list.append(row)
+                results["families"][name] = rows[0]
+                print_family(name, rows[0])
+                if args.against:
+                    results["against"]["families"][name] = rows[1]
+        finally:
+            for runner in runners:
+                runner.close()
     if args.profile:
         for name in names:
             family = FAMILIES[name]
@@ -560,6 +660,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             tables = profile(family, largest, args.profile)
             results["profiles"][name] = {"value": largest, **tables}
             print_profile(name, largest, tables)
+    if args.against:
+        print(f"\nbefore = {results['against']['tree']}, after = this tree", end="")
+        print_compare(results["against"], results)
     if args.compare:
         with open(args.compare) as fh:
             print_compare(json.load(fh), results)
