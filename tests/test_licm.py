@@ -129,6 +129,24 @@ def swap_in_loop(x):
 
 
 def test_next_values_of_carried_stay_in_the_loop():
+    fn = _primal(swap_in_loop)
+    assert licm.transform(fn)                                   # x * 2.0 leaves the loop
+    loop = _loop(fn)
+    s, a = loop.carried                                         # in the order the user wrote them
+    inside = {op.result: op for op in loop.body if isinstance(op, Op)}
+    before = {op.result: op for op in fn.body if isinstance(op, Op)}
+    # s's next value is a copy of a's param: it stays in the loop, and still reads the param
+    assert s.next in inside
+    value = s.next
+    while value in inside and str(inside[value].callee) == "copy":
+        value = inside[value].args[0]
+    assert value is a.param
+    # a's next value does not read the loop's params: it is computed once, before the loop
+    value = a.next
+    while value in before and str(before[value].callee) == "copy":
+        value = before[value].args[0]
+    assert value in before and str(before[value].callee) == "*" and not any(
+        str(op.callee) == "*" for op in inside.values())
     check_grad(swap_in_loop, (np.array([0.3, 1.0]),))
 
 

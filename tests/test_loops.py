@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import blocks, code, has
 
 import adtransform as ad
 
@@ -348,7 +349,12 @@ def swap_through_identity(x, n):
 
 def test_carried_adjoints_are_updated_in_parallel():
     # The adjoint carried for `a` is the one carried for `s` a moment before: a parallel assignment.
+    src = code(ad.grad(swap_through_identity).source)
+    ((_, backward),) = blocks("for {*} in reversed(range(2)):", src)
+    assert has("{s_bar}, {a_bar} = {...}, {s_bar}", backward)   # both updated at once, a's from s's old one
     check_grad(swap_through_identity, (np.array([0.3, 1.0]), 2))
+    assert float(ad.grad(swap_through_identity)(np.array([0.3, 1.0]), 2)[0]) == 2.0   # an update in sequence
+    #                                                                          would hand a zero on to a
 
 
 RATE = 0.5
