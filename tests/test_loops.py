@@ -141,6 +141,15 @@ def test_while_with_data_dependent_trip_count(a):
 
 
 def test_loop_invariant_accumulates(rng):
+    # np.sum(x * w) is computed once, before the loop; the backward loop only adds up its adjoint,
+    # and the rules of the product run once, after it.
+    src = code(ad.grad(accumulate, wrt=(0, 1)).source)
+    (_, forward), = blocks("for i in range(3):", src)
+    (_, backward), = blocks("for {*} in reversed(range(3)):", src)
+    after = src.partition(backward)[2]
+    assert has("{mul} = x * w", src.partition(forward)[0]) and "x * w" not in forward + backward + after
+    assert has("{sum_bar} = {sum_bar} + {*}", backward) and "w" not in backward
+    assert has("{x_bar} = {...} * w", after) and has("{w_bar} = {...} * x", after)
     check_grad(accumulate, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
 
 

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 from gradcheck import check_grad
-from source_patterns import blocks, code, has
+from source_patterns import blocks, code, has, names
 
 import adtransform as ad
 
@@ -12,9 +12,9 @@ import adtransform as ad
 def _pushes(source):
     """The values pushed per iteration, read from the generated code (`stack.append(...)`)."""
     pushed = []
-    for name in re.findall(r"stack(?:_\d+)?\.append\((\w+)\)", source):
-        tup = re.search(rf"^\s*{name} = \((.*)\)$", source, re.M)
-        pushed += [v.strip() for v in tup.group(1).split(",")] if tup else [name]
+    for item in re.findall(r"^\s*stack(?:_\d+)?\.append\((.*)\)$", source, re.M):
+        tup = re.fullmatch(r"\((.*)\)", item) or re.search(rf"^\s*{re.escape(item)} = \((.*)\)$", source, re.M)
+        pushed += [v.strip() for v in tup.group(1).split(",")] if tup else [item]
     return pushed
 
 
@@ -44,6 +44,16 @@ def two_states(a, x):
 
 
 def test_shifted_values_of_several_carried_states():
+    # Each state after step t is the state before step t + 1: the loop records the states it starts
+    # from (u for cos, v for sin), each once, and never the ones it makes.
+    src = code(ad.grad(two_states, wrt=(0, 1)).source)
+    ((_, forward),) = blocks("for i in range(4):", src)
+    made = names("{*new_u} = {sin} * a", forward) | names("{*new_v} = np.cos({*u})", forward)
+    read_v = names("{sin} = np.sin({*v})", forward)
+    pushed = _pushes(src)
+    assert len(made) == 4 and read_v and len(pushed) == len(set(pushed))
+    assert made["u"] in pushed and read_v["v"] in pushed
+    assert made["new_u"] not in pushed and made["new_v"] not in pushed
     rng = np.random.default_rng(1)
     check_grad(two_states, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
     check_grad(two_states, (0.3, 0.7), wrt=(0, 1))
