@@ -220,6 +220,9 @@ def test_filling_an_array_in_a_loop_writes_in_place():
 def test_a_conditional_write_in_a_loop_writes_in_place():
     source = ad.grad(cond_fill).source
     assert "index_update" not in source, source
+    ((_, forward),) = blocks("for i in range(3):", code(source))
+    ((i, backward),) = [(found["i"], body) for found, body in blocks("for {*i} in reversed(range(3)):", code(source))]
+    assert has("{out}[i] = {pow}", forward) and has(f"{{out_bar}}[{i}] = 0.0", backward)  # both sweeps, in place
 
 
 def test_a_write_whose_old_value_is_still_needed_copies():
