@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from gradcheck import check_grad
-from source_patterns import has, names
+from source_patterns import blocks, code, has, names
 
 import adtransform as ad
 from adtransform.codegen import emit, load
@@ -363,8 +363,9 @@ def test_loop_without_iterations(rng, f):
 
 def test_weight_changing_in_the_loop_is_summed_per_step(rng):
     source = ad.grad(rnn_decaying, wrt=(0, 1, 2)).source
-    assert "matmul_lhs_adjoint_sum(matmul_bar_steps" not in source   # W's product reads the changing W
-    assert "matmul_lhs_adjoint(matmul_bar" in source
+    assert "matmul_lhs_adjoint_sum(" not in source             # W's product reads the changing W
+    ((_, backward),) = blocks("for {*} in reversed(range({*})):", code(source))
+    assert has("{W_bar} = matmul_lhs_adjoint({matmul_bar}, ", backward)   # so it is taken step by step
     assert "matmul_rows_lhs_adjoint(" in source                      # U is fixed: one product for all steps
     check_grad(rnn_decaying, _rnn_args(rng), wrt=(0, 1, 2))
 
