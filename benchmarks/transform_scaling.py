@@ -382,7 +382,8 @@ class WorkerRunner:
     """Transforms in a child process that imports the adtransform of another checkout (`--against`)."""
 
     def __init__(self, tree: str) -> None:
-        env = dict(os.environ, TRANSFORM_SCALING_TREE=os.path.abspath(tree))
+        # (no .pyc files written into the other checkout)
+        env = dict(os.environ, TRANSFORM_SCALING_TREE=os.path.abspath(tree), PYTHONDONTWRITEBYTECODE="1")
         self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tree)
         hello = self._read()
@@ -639,6 +640,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["against"] = {"tree": runners[1].label, "stages_found": runners[1].stages_found,
                                   "families": {}}
             print(f"# this tree: {runners[0].label}; against: {runners[1].label} (interleaved, child processes)")
+            for runner in runners:
+                missing = [s for s in STAGES if s not in runner.stages_found]
+                if missing:
+                    print(f"# in {runner.label}, stages not found (their time is their caller's): {', '.join(missing)}")
         else:
             runners = [LocalRunner(timer)]
             for name in names:  # warm up: one-off costs (lazy imports, first-use caches) stay out of the sweep
