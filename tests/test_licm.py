@@ -28,6 +28,11 @@ def _loop(fn):
     return _loop_in(fn.body)
 
 
+def _product(fn):
+    """The first product at the top of `fn`."""
+    return next(s.result for s in fn.body if isinstance(s, Op) and str(s.callee) == "*")
+
+
 def _loop_in(body):
     return next(s for s in body if isinstance(s, Loop))
 
@@ -126,8 +131,8 @@ def nested(x, w):
 def test_nested_loops_hoist_through_both_levels():
     fn = _primal(nested)
     licm.transform(fn)
-    assert "tanh" in _names(fn.body)                            # before the outer loop
-    outer = _loop(fn).body
+    assert "tanh" in _names(fn.body)
+    outer = _loop(fn).body                                      # tanh is before the outer loop, in neither loop
     inner = [s for s in outer + _loop_in(outer).body if isinstance(s, Op)]
     assert inner and not any(str(s.callee) == "np.tanh" for s in inner)   # in neither loop
     check_grad(nested, (np.array([0.3, -0.2]), np.array([0.5, 1.5])), wrt=(0, 1))
@@ -198,11 +203,12 @@ def unchanged_while(x, n):
 
 
 def test_unchanged_values_of_while_and_nested_loops():
+    before = _primal(unchanged_while)                           # z is carried before the pass: the check can fail
+    assert any(c.init is _product(before) for c in _loop(before).carried)
     fn = _primal(unchanged_while)
-    z = next(s.result for s in fn.body if isinstance(s, Op) and str(s.callee) == "*")   # z = x * 2.0
-    assert any(c.init is z for c in _loop(fn).carried)        # carried before the pass: the check below can fail
     licm.transform(fn)
     loop = _loop(fn)
+    z = _product(fn)                                            # z = x * 2.0
     assert not any(c.init is z for c in loop.carried) and len(loop.carried) == 3   # y, i and the test stay
     (product,) = [s for s in loop.body if isinstance(s, Op) and str(s.callee) == "*"]
     assert product.args[1] is z                                # the body reads z itself
