@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import blocks, code, has, names
 
 import adtransform as ad
 from adtransform.codegen import emit, load
@@ -136,7 +137,8 @@ def test_lhs_steps_become_one_product_after_the_loop(rng):
     assert _callees(loop.body).count("append") == 2
     assert not any(c.param.name.startswith("acc") for c in loop.carried)
     text = format_function(fn)
-    assert "%acc_1 = matmul_lhs_adjoint_sum(%G_item_steps, %W, %B_item_steps)" in text
+    found = names("%{acc} = matmul_lhs_adjoint_sum(%G_item_steps, %W, %B_item_steps)", text)
+    assert found and text.rstrip().endswith(f"return %{found['acc']}")  # one product, the result
     assert "%G_item_steps = list()" in text and "append(%B_item_steps, %B_item)" in text
     W, G, B = rng.normal(size=(3, 4)), rng.normal(size=(6, 3)), rng.normal(size=(6, 4))
     np.testing.assert_allclose(batched(W, G, B), lhs_steps(W, G, B), rtol=1e-12, atol=1e-14)
@@ -361,8 +363,9 @@ def test_loop_without_iterations(rng, f):
 
 def test_weight_changing_in_the_loop_is_summed_per_step(rng):
     source = ad.grad(rnn_decaying, wrt=(0, 1, 2)).source
-    assert "matmul_lhs_adjoint_sum(matmul_bar_steps" not in source   # W's product reads the changing W
-    assert "matmul_lhs_adjoint(matmul_bar" in source
+    assert "matmul_lhs_adjoint_sum(" not in source             # W's product reads the changing W
+    ((_, backward),) = blocks("for {*} in reversed(range({*})):", code(source))
+    assert has("{W_bar} = matmul_lhs_adjoint({matmul_bar}, ", backward)   # so it is taken step by step
     assert "matmul_rows_lhs_adjoint(" in source                      # U is fixed: one product for all steps
     check_grad(rnn_decaying, _rnn_args(rng), wrt=(0, 1, 2))
 
@@ -409,7 +412,8 @@ def test_divisions_by_a_fixed_value_are_applied_once_after_the_loop():
     backward = src.partition("reversed(range(12)):")[2]
     loop, _, after = backward.partition("\n    # adjoint of line")
     assert "cp_bar_sum = cp_bar_sum" in loop and "/ cp" not in loop.split("cp_bar_sum =")[1].split("\n")[0]
-    assert "cp_bar_4 = cp_bar_sum / cp" in after  # the loop started from zero: nothing added to it
+    found = names("{cp_bar} = cp_bar_sum / cp\n", after)  # the loop started from zero: nothing added to it
+    assert found and has(f"{{cp_grad}} = as_gradient({found['cp_bar']}, cp)", after)
     check_grad(cooling, (30.0, 2.0, 3.0, 0.4), wrt=(0, 1, 2, 3))
     # Arrays and broadcasting: the factor may be a vector, the accumulator a scalar.
     check_grad(cooling_vec, (np.array([30.0, 20.0]), np.array([2.0, 2.5]), 3.0, 0.4), wrt=(0, 1, 2, 3))

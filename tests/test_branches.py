@@ -5,6 +5,7 @@ import pytest
 from gradcheck import check_grad
 
 import adtransform as ad
+from adtransform.ir.nodes import If, Op
 from adtransform.ir.printer import format_function
 from adtransform.pipeline import primal_ir
 
@@ -101,9 +102,16 @@ def test_zero_gradient_on_the_branch_that_ignores_a_parameter():
 
 def test_ir_has_a_region_with_merged_results():
     fn, _ = primal_ir(one_sided)
-    text = format_function(fn)
-    assert "%z_2 = if %cond:" in text
-    assert "    yield %z_1" in text and "    yield %z\n" in text
+    (region,) = [s for s in fn.body if isinstance(s, If)]
+    ops = {s.result: s for s in fn.body if isinstance(s, Op) and s.result is not None}
+    then_ops = {s.result: s for s in region.then_body if isinstance(s, Op)}
+    (merged,), (then_z,), (else_z,) = region.results, region.then_values, region.else_values
+    # z merges the branch's new z (`z + cos(y)`, computed inside) with the z from before (`x * y`)
+    assert str(then_ops[then_z].callee) == "+" and ops[else_z].args == [fn.params[0].var, fn.params[1].var]
+    assert str(ops[else_z].callee) == "*" and then_ops[then_z].args[0] is else_z
+    (final,) = [s for s in fn.body if isinstance(s, Op) and merged in s.args]   # the merged z is read after
+    assert str(final.callee) == "np.sum"
+    assert format_function(fn).count("yield") == 2
 
 
 def test_generated_code_is_an_if_on_the_same_condition():

@@ -10,6 +10,7 @@ import traceback
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import has
 
 import adtransform as ad
 
@@ -59,7 +60,8 @@ def test_injected_names_do_not_collide_with_user_names():
     np.testing.assert_allclose(gx, np.broadcast_to(u, (2, 3)))
     np.testing.assert_allclose(gu, [2.0, 2.0, 2.0])
     np.testing.assert_allclose(ge, [[3.0], [3.0]])
-    assert "unbroadcast_1(" in ad.source(ad.grad(f, wrt=(0, 1, 2)))
+    src = ad.source(ad.grad(f, wrt=(0, 1, 2)))
+    assert re.search(r"\bunbroadcast_\d+\(", src) and not re.search(r"(?<![\w.])unbroadcast\(", src)
 
 
 def test_source_registered_in_linecache_and_inspect():
@@ -151,7 +153,7 @@ def test_a_source_line_is_written_as_one_expression():
     # Temporaries read once, on the same line, are written inside their reader: the loop's
     # statement reads as the user's, and each binding saved is saved per iteration.
     src = ad.grad(cooling).source
-    assert "T_1 = T_1 + 0.1 * ((T_out_items[t] - T_1) / 2.0 + heat_items[t])" in src, src
+    assert has("{T} = {T} + 0.1 * ((T_out_items[t] - {T}) / 2.0 + heat_items[t])\n", src), src
     rng = np.random.default_rng(0)
     check_grad(cooling, (rng.normal(size=5), rng.normal(size=5), 18.0))
 

@@ -5,6 +5,7 @@ import operator
 
 import numpy as np
 import pytest
+from source_patterns import has
 
 from adtransform.ir import printer
 from adtransform.ir.nodes import Callee, Const, Function, Op, Param, ParamKind, Style, Var
@@ -49,7 +50,7 @@ def test_subscripts_with_constant_and_variable_parts():
     fn, _ = primal_ir(indexing)
     text = format_function(fn)
     assert "%x_item = [](%x, [1:%k:, ::2])" in text
-    assert "%x_item_1 = [](%x, 0)" in text
+    assert has("%{x_item} = [](%x, 0)", text)
 
 
 def methods_and_keywords(x, n=2):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import blocks, code, has
 
 import adtransform as ad
 
@@ -140,6 +141,15 @@ def test_while_with_data_dependent_trip_count(a):
 
 
 def test_loop_invariant_accumulates(rng):
+    # np.sum(x * w) is computed once, before the loop; the backward loop only adds up its adjoint,
+    # and the rules of the product run once, after it.
+    src = code(ad.grad(accumulate, wrt=(0, 1)).source)
+    (_, forward), = blocks("for i in range(3):", src)
+    (_, backward), = blocks("for {*} in reversed(range(3)):", src)
+    after = src.partition(backward)[2]
+    assert has("{mul} = x * w", src.partition(forward)[0]) and "x * w" not in forward + backward + after
+    assert has("{sum_bar} = {sum_bar} + {*}", backward) and "w" not in backward
+    assert has("{x_bar} = {...} * w", after) and has("{w_bar} = {...} * x", after)
     check_grad(accumulate, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
 
 
@@ -348,7 +358,12 @@ def swap_through_identity(x, n):
 
 def test_carried_adjoints_are_updated_in_parallel():
     # The adjoint carried for `a` is the one carried for `s` a moment before: a parallel assignment.
+    src = code(ad.grad(swap_through_identity).source)
+    ((_, backward),) = blocks("for {*} in reversed(range(2)):", src)
+    assert has("{s_bar}, {a_bar} = {...}, {s_bar}", backward)   # both updated at once, a's from s's old one
     check_grad(swap_through_identity, (np.array([0.3, 1.0]), 2))
+    assert float(ad.grad(swap_through_identity)(np.array([0.3, 1.0]), 2)[0]) == 2.0   # an update in sequence
+    #                                                                          would hand a zero on to a
 
 
 RATE = 0.5

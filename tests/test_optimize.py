@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 from gradcheck import check_grad
+from source_patterns import code, has
 
 import adtransform as ad
 from adtransform.ir.nodes import (
@@ -202,7 +203,7 @@ def test_loops_whose_carried_adjoint_starts_at_zero():
     accumulated adjoints of `k` and `c`."""
     src = ad.grad(tanks, wrt=(0, 1, 2, 3)).source
     code = src.split("reversed(range(6))")[0].rsplit("stack.append", 1)[1]
-    assert "a_1_bar = 0.0" in code and "k_bar = 0.0" in code
+    assert has("{a_bar} = 0.0", code) and has("{k_bar} = 0.0", code)
     assert "0.0 +" not in src and "+ 0.0" not in src and "- 0.0" not in src
     check_grad(tanks, (1.5, 0.3, 0.4, 2.0), wrt=(0, 1, 2, 3))
     check_grad(tanks, (-0.0, 0.0, 0.4, 2.0), wrt=(0, 1, 2, 3))
@@ -285,8 +286,8 @@ def squared_error(out, y):
 
 def test_shape_witness_frees_values_read_only_for_their_shape():
     src = ad.grad(squared_error).source
-    assert "= sub ** 2" not in src                    # the square is never computed
-    assert "unreduce(1.0 / reduced_size_1, sub, None, False)" in src  # its shape is read from `sub`
+    assert has("{sub} = out - y", src) and "**" not in code(src)   # the square is never computed
+    assert has("unreduce(1.0 / {reduced_size}, {sub}, None, False)", src)  # its shape is read from `sub`
     out, y = np.array([1.0, 2.0, 4.0], dtype=np.float32), np.zeros(3, dtype=np.float32)
     g = ad.grad(squared_error)(out, y)
     assert g.dtype == np.float32

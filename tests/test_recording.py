@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 from gradcheck import check_grad
+from source_patterns import blocks, code, has, names
 
 import adtransform as ad
 
@@ -11,9 +12,9 @@ import adtransform as ad
 def _pushes(source):
     """The values pushed per iteration, read from the generated code (`stack.append(...)`)."""
     pushed = []
-    for name in re.findall(r"stack(?:_\d+)?\.append\((\w+)\)", source):
-        tup = re.search(rf"^\s*{name} = \((.*)\)$", source, re.M)
-        pushed += [v.strip() for v in tup.group(1).split(",")] if tup else [name]
+    for item in re.findall(r"^\s*stack(?:_\d+)?\.append\((.*)\)$", source, re.M):
+        tup = re.fullmatch(r"\((.*)\)", item) or re.search(rf"^\s*{re.escape(item)} = \((.*)\)$", source, re.M)
+        pushed += [v.strip() for v in tup.group(1).split(",")] if tup else [item]
     return pushed
 
 
@@ -27,7 +28,9 @@ def test_state_loop_records_one_array_per_step():
     # tanh's adjoint reads h after the step, the matmul's reads h before it: the one after step t
     # is the one before step t + 1, so only that is recorded and the backward loop passes it down.
     src = ad.grad(tanh_chain, wrt=(0, 1)).source
-    assert _pushes(src) == ["h_1"]
+    ((_, forward),) = blocks("for t in range(6):", code(src))
+    (pushed,) = _pushes(src)
+    assert has(f"{{h}} = np.tanh(W @ {pushed})", forward)   # the h the step reads: the previous step's result
     rng = np.random.default_rng(0)
     check_grad(tanh_chain, (0.5 * rng.normal(size=(3, 3)), rng.normal(size=3)), wrt=(0, 1))
 
@@ -41,6 +44,16 @@ def two_states(a, x):
 
 
 def test_shifted_values_of_several_carried_states():
+    # Each state after step t is the state before step t + 1: the loop records the states it starts
+    # from (u for cos, v for sin), each once, and never the ones it makes.
+    src = code(ad.grad(two_states, wrt=(0, 1)).source)
+    ((_, forward),) = blocks("for i in range(4):", src)
+    made = names("{*new_u} = {sin} * a", forward) | names("{*new_v} = np.cos({*u})", forward)
+    read_v = names("{sin} = np.sin({*v})", forward)
+    pushed = _pushes(src)
+    assert len(made) == 4 and read_v and len(pushed) == len(set(pushed))
+    assert made["u"] in pushed and read_v["v"] in pushed
+    assert made["new_u"] not in pushed and made["new_v"] not in pushed
     rng = np.random.default_rng(1)
     check_grad(two_states, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
     check_grad(two_states, (0.3, 0.7), wrt=(0, 1))
@@ -84,7 +97,10 @@ def test_items_of_arrays_the_loop_leaves_alone_are_read_again():
     # price[t] is read only by the backward sweep: the backward loop reads it itself, so the
     # forward loop neither reads nor records it (the version for vectors; the general one records).
     src = ad.grad(priced).source
-    assert "price_items[t_3]" in src and not re.search(r"\bprice_item\b", src.split("reversed(")[0])
+    ((_, forward),) = blocks("for t in range({*}):", code(src))
+    ((t, backward),) = [(found["t"], body) for found, body in blocks("for {*t} in reversed(range(", code(src))]
+    assert has(f"{{price_item}} = price_items[{t}]", backward) and has("heating_items[t]", forward)
+    assert "price" not in forward
     rng = np.random.default_rng(3)
     args = (rng.normal(size=7), rng.normal(size=7), 18.0)
     check_grad(priced, args, wrt=(0, 1, 2))

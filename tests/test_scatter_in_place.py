@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import blocks, count, has
 
 import adtransform as ad
 from adtransform.runtime import getitem_accumulate, getitem_adjoint
@@ -55,18 +56,28 @@ def read_after(x):
     return s + np.sum(x * 3.0)               # x also read outside the loop
 
 
+def _backward_loops(src):
+    """(index name, body) of each backward loop of `src`, in order (an outer loop before its inner ones)."""
+    return [(found["i"], body) for found, body in blocks("for {*i} in reversed(range(", src)]
+
+
 def test_loop_reads_update_one_buffer():
     src = ad.grad(running).source
     # each step reads x[i] (twice, one value after CSE): its slot is written once, from zero
-    assert "x_bar[i_3] = " in src and "getitem_adjoint(" not in src
+    ((i, body),) = _backward_loops(src)
+    assert count(f"{{x_bar}}[{i}] = ", body) == 1 and count(f"[{i}] += ", body) == 0
+    assert "getitem_adjoint(" not in src and "getitem_accumulate(" not in src
     assert src.count("zeros_items(x)") == 1   # allocated once, before the backward loop (a list of floats)
 
 
 def test_a_slot_reached_twice_is_added_into():
     src = ad.grad(neighbours).source  # slot i is reached by x[i] at step i and by x[i + 1] at step i - 1
-    assert "[i_3] += " in src and "[i_3] = " not in src
+    ((i, body),) = _backward_loops(src)
+    assert has(f"{{x_bar}}[{i}] += ", body) and not has(f"{{*}}[{i}] = ", body)
     src = ad.grad(read_after).source  # the loop's accumulator starts from the read after the loop
-    assert "_bar[i_3] = " not in src
+    ((i, body),) = _backward_loops(src)
+    assert has(f"{{x_bar}} = getitem_accumulate({{x_bar}}, {{...}}, x, {i})", body) or has(f"{{x_bar}}[{i}] += ", body)
+    assert not has(f"{{*}}[{i}] = ", body) and "zeros" not in src   # never set: the loop starts from x * 3.0's
 
 
 @pytest.mark.parametrize("fn", [running, neighbours, windows, read_after])
@@ -81,7 +92,9 @@ def test_repeated_advanced_indices(rng):
 
 def test_broadcast_contributions_are_summed(rng):
     src = ad.grad(rows, wrt=(0, 1)).source
-    assert "X_bar[i_3] = add_bar" in src  # the version for a vector X; a matrix X takes the general one
+    ((i, body),) = _backward_loops(src)
+    # the version for a vector X; a matrix X takes the general one
+    assert has(f"{{X_bar}}[{i}] = {{add_bar}}", body) and has("{b_bar} = {b_bar} + {add_bar}", body)
     check_grad(rows, (rng.normal(size=(4, 3)), rng.normal(size=(2, 3))), wrt=(0, 1))
 
 
@@ -117,14 +130,20 @@ def grid(x):
 def test_scalar_reads_add_into_the_gradient_as_by_hand(rng):
     # The version for vectors read element by element adds each contribution in place.
     src = ad.grad(schedule, wrt=(0, 1)).source
-    assert "heating_bar[t_3] = " in src and "T_out_bar[t_3] = " in src  # each slot written once, from zero
+    ((t, body),) = _backward_loops(src)
+    # each slot written once, from zero
+    assert count(f"{{heating_bar}}[{t}] = ", body) == 1 and count(f"{{T_out_bar}}[{t}] = ", body) == 1
+    assert count("zeros_items(heating)", src) == 1 and count("zeros_items(T_out)", src) == 1
     args = (rng.normal(size=6) + 2.0, rng.normal(size=6), 18.0)
     check_grad(schedule, args, wrt=(0, 1))
     check_grad(schedule, (args[0].astype(np.float32), args[1].astype(np.float32), 18.0), wrt=(0, 1))
     # Calls outside the version's assumption (a matrix T0) take the general version.
     check_grad(schedule, (args[0], args[1], np.full((2, 3), 18.0)), wrt=(0, 1, 2))
     src = ad.grad(grid).source
-    assert "x_bar_3[i_3, j_5] += " in src  # an inner loop's accumulator is the outer one's buffer
+    (i, outer), (j, inner) = _backward_loops(src)
+    assert inner in outer and has(f"{{x_bar}}[{i}, {j}] += ", inner)
+    assert src.count("zeros_like(x)") == 1 and "zeros" not in outer   # an inner loop's accumulator is the outer
+    #                                                                     one's buffer, allocated once
     check_grad(grid, (rng.normal(size=(3, 4)),))
 
 

@@ -9,6 +9,7 @@ which one it chose, and the caller's arrays must be unchanged by the gradient.
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from source_patterns import blocks, code, has, names
 
 import adtransform as ad
 
@@ -212,13 +213,16 @@ def test_scalar_written_into_a_slot_gets_its_gradient():
 
 def test_filling_an_array_in_a_loop_writes_in_place():
     source = ad.grad(build_in_loop).source
-    assert "out_1[i] = mul" in source or "out[i] = mul" in source, source
+    assert has("{out}[i] = {mul}", source), source
     assert "index_update" not in source, source   # neither sweep copies the array per iteration
 
 
 def test_a_conditional_write_in_a_loop_writes_in_place():
     source = ad.grad(cond_fill).source
     assert "index_update" not in source, source
+    ((_, forward),) = blocks("for i in range(3):", code(source))
+    ((i, backward),) = [(found["i"], body) for found, body in blocks("for {*i} in reversed(range(3)):", code(source))]
+    assert has("{out}[i] = {pow}", forward) and has(f"{{out_bar}}[{i}] = 0.0", backward)  # both sweeps, in place
 
 
 def test_a_write_whose_old_value_is_still_needed_copies():
@@ -303,4 +307,7 @@ def test_the_written_version_is_recorded_not_the_next_one(n):
     x = np.array([1.03, -1.01, 0.17])
     check_grad(write_then_scale, (x, n))
     check_grad(write_then_scale_in_place, (x.copy(), n))
-    assert "y_1 = y_1 * " not in ad.grad(write_then_scale).source
+    ((_, forward),) = blocks("for k in range(n):", code(ad.grad(write_then_scale).source))
+    found = names("{*next} = {*written} * {tanh}", forward)
+    assert found and found["next"] != found["written"]   # the next value has a name of its own
+    assert has(f"{found['written']}[0] = 0.5", forward) and has(f"stack.append({{...}}{found['written']})", forward)

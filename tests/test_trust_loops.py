@@ -7,6 +7,7 @@ Every gradient is compared with central finite differences.
 import numpy as np
 import pytest
 from gradcheck import check_grad, numeric_grad
+from source_patterns import blocks, code, has
 
 import adtransform as ad
 
@@ -302,6 +303,8 @@ def test_a_buffer_handed_on_by_every_iteration_is_not_written_in_place(f):
     """The body's `y = np.zeros(3)` is one value with the zeros before the loop (CSE) or moved
     before it (LICM): every iteration starts from that one buffer, so writing `y[k] = ...` into it
     in place would change what the next iteration (and the code after the loop) reads."""
+    ((_, forward),) = blocks("for k in range(3):", code(ad.value_and_grad(f).source))
+    assert has("{*} = index_update({y}, k, {*})", forward) and not has("{y}[k] = ", forward)   # a copy, written
     x = np.array([0.3, -0.6, 1.1])
     value, _ = ad.value_and_grad(f)(x)
     assert value == pytest.approx(f(x), rel=1e-12)
