@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import operator
 
-from ..ir.nodes import AdjointZero, Callee, Const, Function, Op, Style, Sweep, Var, read_counts, walk
+from ..analysis import defuse
+from ..analysis.manager import PassContext
+from ..ir.nodes import AdjointZero, Callee, Const, Function, Op, Style, Sweep, Var, walk
 
 _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
@@ -79,11 +81,11 @@ def _drop_adjoint_zero(key: object, args: list) -> object | None:
     return None
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     changed = False
     ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     producers = {op.result: op for op in ops if op.result is not None}
-    uses = read_counts(fn)
+    uses = cx.analyses.get(defuse.analyze).reads
     for op in ops:
         changed |= _simplify(op)
         # -(-g) -> g, and -((-g) * b / c) -> g * b / c when the product is read only here

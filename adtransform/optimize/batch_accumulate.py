@@ -69,6 +69,8 @@ from typing import NamedTuple
 
 from .. import runtime
 from ..ad import runtime_refs
+from ..analysis import defuse
+from ..analysis.manager import PassContext
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -84,7 +86,6 @@ from ..ir.nodes import (
     Sweep,
     Var,
     blocks,
-    read_counts,
 )
 from ..syntax.naming import Namer
 from .licm import invariant, runs_at_least_once
@@ -104,8 +105,9 @@ _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _VERSION = re.compile(r"_\d+$")
 
 
-def transform(fn: Function, namer: Namer) -> bool:
-    uses = read_counts(fn)
+def transform(fn: Function, cx: PassContext) -> bool:
+    namer = cx.namer
+    uses = cx.analyses.get(defuse.analyze).reads
     changed = False
     for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:

@@ -10,17 +10,51 @@ user's function did).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from ..analysis.manager import PassContext
 from ..ir.nodes import Function, If, Loop, Stmt, Var
 from .purity import is_pure
 
 
-def transform(fn: Function) -> bool:
-    live: set[Var] = {r for r in fn.returns if isinstance(r, Var)}
+def transform(fn: Function, cx: PassContext) -> bool:
+    live = _Live({r for r in fn.returns if isinstance(r, Var)})
     if fn.pullback_param is not None:
         live.add(fn.pullback_param)
     before = _count(fn.body)
     fn.body = _sweep(fn.body, live, mutate=True)
     return _count(fn.body) != before
+
+
+class _Live:
+    """The values read later, with a journal of additions: a branch or a round of a loop works on
+    the one set and takes back what it added (no copy of the set per branch)."""
+
+    def __init__(self, initial: set[Var]) -> None:
+        self.vars = set(initial)
+        self._added: list[Var] = []
+
+    def __contains__(self, var: object) -> bool:
+        return var in self.vars
+
+    def add(self, var: Var) -> None:
+        if var not in self.vars:
+            self.vars.add(var)
+            self._added.append(var)
+
+    def update(self, values: Iterable[object]) -> None:
+        for var in values:
+            self.add(var)  # type: ignore[arg-type]
+
+    def mark(self) -> int:
+        return len(self._added)
+
+    def rollback(self, mark: int) -> list[Var]:
+        """Take back what was added since `mark`; returns it."""
+        undone = self._added[mark:]
+        del self._added[mark:]
+        self.vars.difference_update(undone)
+        return undone
 
 
 def _count(body: list[Stmt]) -> int:
@@ -34,7 +68,7 @@ def _count(body: list[Stmt]) -> int:
     return total
 
 
-def _sweep(body: list[Stmt], live: set[Var], mutate: bool) -> list[Stmt]:
+def _sweep(body: list[Stmt], live: _Live, mutate: bool) -> list[Stmt]:
     """Walk backwards adding what is read to `live`; with `mutate`, drop what is dead."""
     kept: list[Stmt] = []
     for stmt in reversed(body):
@@ -53,51 +87,54 @@ def _sweep(body: list[Stmt], live: set[Var], mutate: bool) -> list[Stmt]:
     return kept if mutate else body
 
 
-def _branch(stmt: If, live: set[Var], mutate: bool) -> bool:
+def _branch(stmt: If, live: _Live, mutate: bool) -> bool:
     needed = [i for i, r in enumerate(stmt.results) if r in live]
-    lives = []
+    mark = live.mark()
+    added: list[Var] = []  # what each branch reads (a branch's reads do not make the other's values live)
     for values, attr in ((stmt.then_values, "then_body"), (stmt.else_values, "else_body")):
-        inner = set(live) | {values[i] for i in needed if isinstance(values[i], Var)}
-        new = _sweep(getattr(stmt, attr), inner, mutate)
+        live.update(values[i] for i in needed if isinstance(values[i], Var))
+        new = _sweep(getattr(stmt, attr), live, mutate)
         if mutate:
             setattr(stmt, attr, new)
-        lives.append(inner)
+        added += live.rollback(mark)
     if mutate:
         stmt.results = [stmt.results[i] for i in needed]
         stmt.then_values = [stmt.then_values[i] for i in needed]
         stmt.else_values = [stmt.else_values[i] for i in needed]
         if not stmt.results and not stmt.then_body and not stmt.else_body:
             return False
-    for inner in lives:
-        live.update(inner)
+    live.update(added)
     if isinstance(stmt.cond, Var):
         live.add(stmt.cond)
     return True
 
 
-def _loop(stmt: Loop, live: set[Var], mutate: bool) -> bool:
+def _loop(stmt: Loop, live: _Live, mutate: bool) -> bool:
     # Fixed point: a carried value is needed if read after the loop or by a needed part of an iteration.
     needed = {id(c) for c in stmt.carried if c.result in live}
+    mark = live.mark()
     while True:
-        inner = set(live) | {c.next for c in stmt.carried if id(c) in needed and isinstance(c.next, Var)}
+        live.update(c.next for c in stmt.carried if id(c) in needed and isinstance(c.next, Var))
         if isinstance(stmt.cond, Var):
-            inner.add(stmt.cond)
-        _sweep(stmt.body, inner, mutate=False)
-        _sweep(stmt.cond_body, inner, mutate=False)
-        more = {id(c) for c in stmt.carried if c.param in inner} - needed
+            live.add(stmt.cond)
+        _sweep(stmt.body, live, mutate=False)
+        _sweep(stmt.cond_body, live, mutate=False)
+        more = {id(c) for c in stmt.carried if c.param in live} - needed
         if not more:
             break
         needed |= more
+        live.rollback(mark)
     if mutate:
+        live.rollback(mark)
         stmt.carried = [c for c in stmt.carried if id(c) in needed]
-        inner = set(live) | {c.next for c in stmt.carried if isinstance(c.next, Var)}
+        live.update(c.next for c in stmt.carried if isinstance(c.next, Var))
         if isinstance(stmt.cond, Var):
-            inner.add(stmt.cond)
-        stmt.body = _sweep(stmt.body, inner, mutate=True)
-        stmt.cond_body = _sweep(stmt.cond_body, inner, mutate=True)
+            live.add(stmt.cond)
+        stmt.body = _sweep(stmt.body, live, mutate=True)
+        stmt.cond_body = _sweep(stmt.cond_body, live, mutate=True)
         if not stmt.carried and not stmt.body and not stmt.cond_body and stmt.kind.name == "RANGE":
+            live.rollback(mark)
             return False
-    live.update(inner)
     live.update(v for v in stmt.iter_args if isinstance(v, Var))
     live.update(c.init for c in stmt.carried if isinstance(c.init, Var))
     return True

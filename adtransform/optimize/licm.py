@@ -31,6 +31,7 @@ calling anything with effects (other than its recording stack) keeps all.
 
 from __future__ import annotations
 
+from ..analysis.manager import PassContext
 from ..ir.nodes import Const, Function, Global, If, Loop, LoopKind, Op, Operand, Stmt, Style, Var, substitute, walk
 from .purity import is_pure
 
@@ -38,7 +39,7 @@ from .purity import is_pure
 _STACK_TRAFFIC = (list.append, list.pop)
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     mapping: dict[Var, Operand] = {}
     for stmt in walk(fn.body):
         if isinstance(stmt, Loop):
