@@ -27,8 +27,8 @@ def transform(fn: Function, cx: PassContext) -> bool:
 
 
 class _Live:
-    """The values read later, with a journal of additions: a branch or a round of a loop works on
-    the one set and takes back what it added (no copy of the set per branch)."""
+    """The values read later, with a journal of additions: a round of a loop's fixed point works on
+    the one set and takes back what it added (no copy of the set per round)."""
 
     def __init__(self, initial: set[Var]) -> None:
         self.vars = set(initial)
@@ -88,22 +88,20 @@ def _sweep(body: list[Stmt], live: _Live, mutate: bool) -> list[Stmt]:
 
 
 def _branch(stmt: If, live: _Live, mutate: bool) -> bool:
+    # Both branches add to the one set: a branch's values are visible in that branch alone (and in
+    # its mirror's same branch), so what one branch reads never makes the other's values live.
     needed = [i for i, r in enumerate(stmt.results) if r in live]
-    mark = live.mark()
-    added: list[Var] = []  # what each branch reads (a branch's reads do not make the other's values live)
     for values, attr in ((stmt.then_values, "then_body"), (stmt.else_values, "else_body")):
         live.update(values[i] for i in needed if isinstance(values[i], Var))
         new = _sweep(getattr(stmt, attr), live, mutate)
         if mutate:
             setattr(stmt, attr, new)
-        added += live.rollback(mark)
     if mutate:
         stmt.results = [stmt.results[i] for i in needed]
         stmt.then_values = [stmt.then_values[i] for i in needed]
         stmt.else_values = [stmt.else_values[i] for i in needed]
         if not stmt.results and not stmt.then_body and not stmt.else_body:
-            return False
-    live.update(added)
+            return False  # (nothing was kept, so nothing in it was read)
     if isinstance(stmt.cond, Var):
         live.add(stmt.cond)
     return True
