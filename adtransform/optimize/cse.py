@@ -51,10 +51,6 @@ def _op_key(op: Op) -> Any:
             tuple(_key(a) for a in op.args), tuple((k, _key(v)) for k, v in op.kwargs.items()))
 
 
-def _reads_global(key: Any) -> bool:
-    return isinstance(key, tuple) and (key[:1] == ("global",) or any(_reads_global(k) for k in key))
-
-
 def transform(fn: Function, cx: PassContext) -> bool:
     mapping: dict[Var, Operand] = {}
     fn.body = _eliminate(fn.body, _Seen(_changing_globals(fn.body)), mapping)
@@ -86,9 +82,9 @@ class _Seen:
             return None
         return entry[0]
 
-    def put(self, key: Any, var: Var) -> None:
+    def put(self, key: Any, var: Var, reads_global: bool) -> None:
         self._undo.append((key, self._table.get(key)))
-        self._table[key] = (var, self._era if _reads_global(key) else None)
+        self._table[key] = (var, self._era if reads_global else None)
 
     def globals_may_change(self) -> None:
         self._eras += 1
@@ -145,6 +141,6 @@ def _eliminate(body: list[Stmt], seen: _Seen, mapping: dict[Var, Operand]) -> li
                 if known is not None:
                     mapping[stmt.result] = known
                     continue
-                seen.put(key, stmt.result)
+                seen.put(key, stmt.result, any(isinstance(o, Global) for o in stmt.operands()))
         kept.append(stmt)
     return kept
