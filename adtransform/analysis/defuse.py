@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..ir.nodes import Carried, Function, If, Loop, Op, Operand, Stmt, Var, flatten
+from ..ir.nodes import Carried, Function, If, Index, Loop, Op, Operand, Stmt, Var, flatten
 
 
-@dataclass
+@dataclass(slots=True)
 class Use:
     stmt: Stmt | None          # the statement of `block` that reads the value (None: the function's returns)
     block: list[Stmt] | None
@@ -60,6 +60,7 @@ class DefUse:
             for var in flatten(value):
                 if isinstance(var, Var):
                     self._add(var, Use(None, None, None, -1))
+        self.reads.update({var: len(found) for var, found in self.uses.items()})
 
     def position(self, stmt: Stmt) -> int:
         """The index of `stmt` in its block (constant time; `reindex` a block after inserting into it)."""
@@ -84,19 +85,22 @@ class DefUse:
 
     def _add(self, var: Var, use: Use) -> None:
         self.uses.setdefault(var, []).append(use)
-        self.reads[var] += 1
 
     def _block(self, block: list[Stmt]) -> None:
+        uses = self.uses
         for i, stmt in enumerate(block):
             self._index[id(stmt)] = i
             if isinstance(stmt, Op):
                 if stmt.result is not None:
                     self.defined_by[stmt.result] = (stmt, block)
                     self.producers[stmt.result] = stmt
-                for position, arg in enumerate([*stmt.args, *stmt.kwargs.values()]):
-                    for var in flatten(arg):
-                        if isinstance(var, Var):
-                            self._add(var, Use(stmt, block, stmt, position))
+                for position, arg in enumerate([*stmt.args, *stmt.kwargs.values()] if stmt.kwargs else stmt.args):
+                    if isinstance(arg, Var):
+                        uses.setdefault(arg, []).append(Use(stmt, block, stmt, position))
+                    elif isinstance(arg, Index):
+                        for var in flatten(arg):
+                            if isinstance(var, Var):
+                                uses.setdefault(var, []).append(Use(stmt, block, stmt, position))
                 continue
             # A region: its own reads (condition, yields, carried values) may keep a reference.
             for var in region_reads(stmt):
