@@ -166,3 +166,25 @@ def test_driver_drops_the_analyses_after_a_change():
     driver.run(schedule.PRIMAL, fn, cx)
     after = cx.analyses.get(defuse.analyze)
     assert after is not before and len(after.defined_by) < len(before.defined_by)
+
+
+def nested(x, n):
+    y = x * 1.0
+    for i in range(n):
+        for j in range(n):
+            if j > 1:
+                y = np.sin(y) + i
+    return y
+
+
+def test_defined_inside_agrees_with_walking_the_loop():
+    fn, _ = primal_ir(nested)
+    du = defuse.analyze(fn)
+    loops = [s for s in walk(fn.body) if isinstance(s, Loop)]
+    assert len(loops) == 2
+    every = set(du.defined_by) | set(du.carried_by) | set(du.targets) | set(du.region_results) \
+        | {p.var for p in fn.params}
+    for loop in loops:
+        inner = loop.inner()
+        assert {v for v in every if du.defined_inside(v, loop)} == inner
+        assert inner  # (not vacuous: the loop defines values)

@@ -55,6 +55,7 @@ class DefUse:
         self.targets: dict[Var, Loop] = {}                         # a loop's target -> the loop
         self.parent: dict[int, tuple[If | Loop, list[Stmt]]] = {}  # id(inner block) -> (region, outer block)
         self._index: dict[int, int] = {}                           # id(statement) -> its index in its block
+        self._home: dict[int, list[Stmt]] = {}                     # id(region) -> the block holding it
         self._block(fn.body)
         for value in fn.returns:
             for var in flatten(value):
@@ -69,6 +70,28 @@ class DefUse:
     def reindex(self, block: list[Stmt]) -> None:
         for i, stmt in enumerate(block):
             self._index[id(stmt)] = i
+
+    def defined_inside(self, var: Var, region: If | Loop) -> bool:
+        """`var` is visible only inside `region`: defined in one of its blocks at any depth, or a param
+        or target of it or of a loop in it (for a loop, `var in loop.inner()`, without walking the loop)."""
+        if var in self.carried_by:
+            _, loop, block = self.carried_by[var]
+        elif var in self.targets:
+            loop = self.targets[var]
+            block = self._home[id(loop)]
+        elif var in self.defined_by:
+            loop, block = None, self.defined_by[var][1]
+        elif var in self.region_results:
+            loop, block = None, self.region_results[var]
+        else:
+            return False  # a parameter of the function
+        if loop is region:
+            return True
+        while id(block) in self.parent:
+            outer, block = self.parent[id(block)]
+            if outer is region:
+                return True
+        return False
 
     def readers(self, var: Var) -> list[Op | None]:
         """The operations reading `var`, each once (None for each region reading it); not the returns."""
@@ -103,6 +126,7 @@ class DefUse:
                                 uses.setdefault(var, []).append(Use(stmt, block, stmt, position))
                 continue
             # A region: its own reads (condition, yields, carried values) may keep a reference.
+            self._home[id(stmt)] = block
             for var in region_reads(stmt):
                 self._add(var, Use(stmt, block, None, -1))
             if isinstance(stmt, If):

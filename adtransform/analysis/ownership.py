@@ -172,7 +172,7 @@ class Ownership:
         if not isinstance(carried.init, Var):
             return False  # `None`: bound only inside the loop
         nxt = carried.next
-        return isinstance(nxt, Var) and nxt in loop.inner() and self.owned_value(nxt, param) \
+        return isinstance(nxt, Var) and self.du.defined_inside(nxt, loop) and self.owned_value(nxt, param) \
             and self.only_handed_on(nxt, loop)
 
     def loop_param(self, var: Var) -> Var | None:
@@ -202,7 +202,8 @@ class Ownership:
             inner = assumed | {value}
             # A next value from before the loop is one buffer handed on in every iteration: not owned.
             return isinstance(c.init, Var) and uses[c.init] == 1 and self.exclusive(c.init, inner) \
-                and (c.next is value or (c.next in loop.inner() and uses[c.next] == 1
+                and (c.next is value or (isinstance(c.next, Var) and du.defined_inside(c.next, loop)
+                                         and uses[c.next] == 1
                                          and self.exclusive(c.next, inner)))
         made = du.producers.get(value)
         if isinstance(made, Loop):
