@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..ir.nodes import Carried, Function, If, Index, Loop, Op, Operand, Stmt, Var, flatten
+from ..ir.nodes import Carried, Function, If, Index, Loop, Op, Stmt, Var, flatten, region_operands
 
 
 @dataclass(slots=True)
@@ -24,15 +24,6 @@ class Use:
     block: list[Stmt] | None
     op: Op | None              # the operation reading it, when it is one (not a region's bookkeeping)
     position: int              # argument position in `op` (-1 for a region or the returns)
-
-
-def region_operands(stmt: If | Loop) -> list[Operand | None]:
-    """What a region reads itself: a condition, yields, a loop's bounds, condition and carried values.
-
-    (The one list of them: DCE, reverse mode and the printer walk the same fields.)"""
-    if isinstance(stmt, If):
-        return [stmt.cond, *stmt.then_values, *stmt.else_values]
-    return [*stmt.iter_args, stmt.cond, *(o for c in stmt.carried for o in (c.init, c.next))]
 
 
 def region_reads(stmt: If | Loop) -> list[Var]:

@@ -340,13 +340,17 @@ def read_counts(fn: Function) -> Counter[Var]:
     for stmt in walk(fn.body):
         if isinstance(stmt, Op):
             reads.update(stmt.uses())
-        elif isinstance(stmt, If):
-            reads.update(v for o in (stmt.cond, *stmt.then_values, *stmt.else_values)
-                         for v in flatten(o) if isinstance(v, Var))
         else:
-            reads.update(v for o in (*stmt.iter_args, stmt.cond, *(x for c in stmt.carried for x in (c.init, c.next)))
-                         for v in flatten(o) if isinstance(v, Var))
+            reads.update(v for o in region_operands(stmt) for v in flatten(o) if isinstance(v, Var))
     return reads
+
+
+def region_operands(stmt: If | Loop) -> list[Operand | None]:
+    """What a region reads itself: a condition, yields, a loop's bounds, condition and carried values
+    (the one list of them; its contents are read by their own operations)."""
+    if isinstance(stmt, If):
+        return [stmt.cond, *stmt.then_values, *stmt.else_values]
+    return [*stmt.iter_args, stmt.cond, *(o for c in stmt.carried for o in (c.init, c.next))]
 
 
 def defined_in(body: list[Stmt]) -> set[Var]:
