@@ -141,6 +141,6 @@ def _eliminate(body: list[Stmt], seen: _Seen, mapping: dict[Var, Operand]) -> li
                 if known is not None:
                     mapping[stmt.result] = known
                     continue
-                seen.put(key, stmt.result, any(isinstance(o, Global) for o in stmt.operands()))
+                seen.put(key, stmt.result, bool(seen.changing) and any(isinstance(o, Global) for o in stmt.operands()))
         kept.append(stmt)
     return kept
