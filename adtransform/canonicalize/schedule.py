@@ -7,6 +7,8 @@ tree); a new one is a module and one line below. The comments give the ordering 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
 
 import gast
 
@@ -14,7 +16,16 @@ from ..frontend import resolve
 from ..frontend.context import Context
 from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
 
-Pass = Callable[[gast.FunctionDef, Context], bool]
+
+@dataclass(frozen=True)
+class Pass:
+    """A pass by its module and function, looked up when it runs (so a test or a tracer may wrap it)."""
+
+    module: ModuleType
+    name: str = "transform"
+
+    def __call__(self, node: gast.FunctionDef, ctx: Context) -> bool:
+        return getattr(self.module, self.name)(node, ctx)
 
 
 def refresh_locals(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -23,17 +34,17 @@ def refresh_locals(node: gast.FunctionDef, ctx: Context) -> bool:
     return False
 
 
-PASSES: tuple[Pass, ...] = (
-    iterables.transform,          # loops over sequences -> loops over range()
-    returns.transform,            # one `return`, last; may add `break` to loops
-    loop_exits.transform,         # after returns: removes every break/continue
-    conditionals.transform,       # a if c else b, and/or, a < b < c -> statements
-    refresh_locals,               # the passes above add flags and results
-    aug_assign.transform,         # before unpacking: targets become plain names
-    unpacking.transform,          # before anf: one name per assignment
-    effects.transform_writes,     # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
-    anf.transform,                # one operation per statement
-    effects.transform,            # after anf: calls changing an argument -> new values
+PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
+    Pass(iterables),                  # loops over sequences -> loops over range()
+    Pass(returns),                    # one `return`, last; may add `break` to loops
+    Pass(loop_exits),                 # after returns: removes every break/continue
+    Pass(conditionals),               # a if c else b, and/or, a < b < c -> statements
+    refresh_locals,                   # the passes above add flags and results
+    Pass(aug_assign),                 # before unpacking: targets become plain names
+    Pass(unpacking),                  # before anf: one name per assignment
+    Pass(effects, "transform_writes"),  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
+    Pass(anf),                        # one operation per statement
+    Pass(effects),                    # after anf: calls changing an argument -> new values
 )
 
 
