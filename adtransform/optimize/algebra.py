@@ -3,6 +3,7 @@
 `g - 0.0 -> g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
+Analyses: def-use (read counts).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
 general, so products with one and powers of one are common after instantiation.
 Only identities exact in floating point (and dtype-preserving for float

@@ -57,7 +57,7 @@ accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
 every value the rewritten operations read is still read (now by an append),
 so what the loop records stays consistent; a value kept in a list is read by
 that append, so passes that write into buffers whose readers are done
-(scatter_in_place, in_place) never write into it.
+(scatter_in_place, in_place) never write into it. Analyses: def-use (read counts).
 """
 
 from __future__ import annotations

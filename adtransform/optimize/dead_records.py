@@ -15,6 +15,7 @@ entries nobody unpacks: a tuple of one entry becomes the entry itself, and a
 stack whose entries are all dead disappears with its push and its pop.
 
 Requires: DCE has removed unused unpacking. Guarantees: every recorded entry is read.
+Analyses: def-use (who reads each stack, each pop, each pushed tuple).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ its parameter's dtype (the user's code may promote a float32 parameter to
 float64 along the way); a constant gradient also has its parameter's shape.
 Requires: runs after copy propagation and algebra, which can turn
 `x_bar = 1.0 * W` into `x_bar = W`.
+Analyses: def-use (producers) and ownership (`Ownership.may_alias_input`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ list). A deep copy (for an unknown call, which may change the arrays a list hold
 the value holds no object anything else may hold (an array the function made, not a list of arrays).
 
 Runs once, last: every other pass reasons about values, this one about buffers.
+Analyses: def-use (every read, with its block and position) and ownership (which buffers a
+value owns, what a read does with it).
 """
 
 from __future__ import annotations

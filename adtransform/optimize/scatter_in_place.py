@@ -25,6 +25,7 @@ scatter, becomes `g` (the helpers sum broadcast axes themselves), so `y` is
 no longer read for its shape, and a loop need not record it.
 
 Requires: nothing. Guarantees: the rewritten additions compute the same values.
+Analyses: def-use (producers, read counts) and ownership (`Ownership.exclusive`).
 """
 
 from __future__ import annotations
