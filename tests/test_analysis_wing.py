@@ -188,3 +188,10 @@ def test_defined_inside_agrees_with_walking_the_loop():
         inner = loop.inner()
         assert {v for v in every if du.defined_inside(v, loop)} == inner
         assert inner  # (not vacuous: the loop defines values)
+
+
+def test_the_cheap_read_counts_agree_with_the_chains():
+    for f in (straight, branchy, looping, nested):
+        fn, _ = primal_ir(f)
+        counts = defuse.reads(fn)
+        assert counts and defuse.analyze(fn).reads == counts, f.__name__

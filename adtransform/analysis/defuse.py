@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..ir.nodes import Carried, Function, If, Index, Loop, Op, Stmt, Var, flatten, region_operands
+from ..ir.nodes import Carried, Function, If, Index, Loop, Op, Stmt, Var, flatten, read_counts, region_operands
 
 
 @dataclass(slots=True)
@@ -138,6 +138,12 @@ class DefUse:
             for body in inner:
                 self.parent[id(body)] = (stmt, block)
                 self._block(body)
+
+
+def reads(fn: Function, analyses: object = None) -> Counter[Var]:
+    """How many times each value is read (`DefUse.reads` without the chains: the value-level passes
+    of the fixed point need only this, and it is asked for again after every change)."""
+    return read_counts(fn)
 
 
 def analyze(fn: Function, analyses: object = None) -> DefUse:

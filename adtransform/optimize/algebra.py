@@ -3,7 +3,7 @@
 `g - 0.0 -> g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
-Analyses: def-use (read counts).
+Analyses: read counts (`defuse.reads`).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
 general, so products with one and powers of one are common after instantiation.
 Only identities exact in floating point (and dtype-preserving for float
@@ -86,7 +86,7 @@ def transform(fn: Function, cx: PassContext) -> bool:
     changed = False
     ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     producers = {op.result: op for op in ops if op.result is not None}
-    uses = cx.analyses.get(defuse.analyze).reads
+    uses = cx.analyses.get(defuse.reads)
     for op in ops:
         changed |= _simplify(op)
         # -(-g) -> g, and -((-g) * b / c) -> g * b / c when the product is read only here

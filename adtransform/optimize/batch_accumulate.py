@@ -57,7 +57,7 @@ accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
 every value the rewritten operations read is still read (now by an append),
 so what the loop records stays consistent; a value kept in a list is read by
 that append, so passes that write into buffers whose readers are done
-(scatter_in_place, in_place) never write into it. Analyses: def-use (read counts).
+(scatter_in_place, in_place) never write into it. Analyses: read counts (`defuse.reads`).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ _VERSION = re.compile(r"_\d+$")
 
 def transform(fn: Function, cx: PassContext) -> bool:
     namer = cx.namer
-    uses = cx.analyses.get(defuse.analyze).reads
+    uses = cx.analyses.get(defuse.reads)
     changed = False
     for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:

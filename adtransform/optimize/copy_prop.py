@@ -3,7 +3,7 @@
 Requires: nothing. Guarantees: no copies into compiler temporaries remain, no
 copy of a constant in the backward sweep, and no copy into a readable name of
 a temporary read by that copy alone (the operation takes the name instead:
-`x_bar_total = s / c; x_bar = x_bar_total` -> `x_bar = s / c`). Analyses: def-use (read counts).
+`x_bar_total = s / c; x_bar = x_bar_total` -> `x_bar = s / c`). Analyses: read counts (`defuse.reads`).
 Copies into values named after the user's variables (`z1_bar = z2`) are kept
 on purpose: the generated code shows every adjoint the user may look for,
 and a name binding costs nothing measurable. A constant adjoint is the
@@ -42,7 +42,7 @@ def transform(fn: Function, cx: PassContext) -> bool:
     if mapping:
         fn.returns = [substitute(r, mapping) for r in fn.returns]
         cx.analyses.invalidate()  # (the propagation changed what reads what)
-    return bool(mapping) | _coalesce(fn, cx.analyses.get(defuse.analyze).reads)
+    return bool(mapping) | _coalesce(fn, cx.analyses.get(defuse.reads))
 
 
 def _propagate(body: list[Stmt], mapping: dict[Var, Operand], readable: set[Var]) -> list[Stmt]:
