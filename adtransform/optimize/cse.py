@@ -70,21 +70,26 @@ class _Seen:
     """
 
     def __init__(self, changing: set[int]) -> None:
-        self.changing = changing                     # id() of the statements that may change globals
-        self._table: dict[Any, tuple[Var, int | None]] = {}
-        self._undo: list[tuple[Any, tuple[Var, int | None] | None]] = []
+        self.changing = changing                      # id() of the statements that may change globals
+        self._table: dict[Any, Var] = {}
+        self._era_of: dict[Any, int] = {}             # a key reading a global -> the era it was made in
+        self._undo: list[tuple[Any, Var | None, int | None]] = []  # (kept only inside a block: `scope`)
+        self._depth = 0
         self._era = 0
         self._eras = 0
 
     def get(self, key: Any) -> Var | None:
-        entry = self._table.get(key)
-        if entry is None or (entry[1] is not None and entry[1] != self._era):
-            return None
-        return entry[0]
+        var = self._table.get(key)
+        if var is not None and self._era_of and self._era_of.get(key, self._era) != self._era:
+            return None  # read a global before a statement that may have changed it
+        return var
 
     def put(self, key: Any, var: Var, reads_global: bool) -> None:
-        self._undo.append((key, self._table.get(key)))
-        self._table[key] = (var, self._era if reads_global else None)
+        if self._depth:
+            self._undo.append((key, self._table.get(key), self._era_of.get(key)))
+        self._table[key] = var
+        if reads_global:
+            self._era_of[key] = self._era
 
     def globals_may_change(self) -> None:
         self._eras += 1
@@ -92,13 +97,17 @@ class _Seen:
 
     def scope(self, rewrite: Callable[[], list[Stmt]]) -> list[Stmt]:
         mark, era = len(self._undo), self._era
+        self._depth += 1
         out = rewrite()
+        self._depth -= 1
         while len(self._undo) > mark:
-            key, entry = self._undo.pop()
-            if entry is None:
+            key, var, made = self._undo.pop()
+            if var is None:
                 del self._table[key]
             else:
-                self._table[key] = entry
+                self._table[key] = var
+            if made is not None:
+                self._era_of[key] = made
         self._era = era
         return out
 
