@@ -48,6 +48,7 @@ def run_pass(p: ModuleType, fn: Function, cx: PassContext) -> bool:
     """One pass. After a change the cached analyses are dropped; ADTRANSFORM_VERIFY checks the IR
     (and that a pass saying it changed nothing left the IR as it was: the cached analyses rely on
     it), ADTRANSFORM_TRACE=name prints it."""
+    assert cx.analyses.fn is fn, "internal: a pass context serves the function it was made for"
     checking = bool(os.environ.get("ADTRANSFORM_VERIFY"))
     before = format_function(fn) if checking else ""
     changed = p.transform(fn, cx)
