@@ -118,8 +118,9 @@ class DefUse:
                 continue
             # A region: its own reads (condition, yields, carried values) may keep a reference.
             self._home[id(stmt)] = block
+            use = Use(stmt, block, None, -1)  # (one record for all its reads: nothing changes a Use)
             for var in region_reads(stmt):
-                self._add(var, Use(stmt, block, None, -1))
+                uses.setdefault(var, []).append(use)
             if isinstance(stmt, If):
                 for position, result in enumerate(stmt.results):
                     self.merged_by[result] = (stmt, position)
