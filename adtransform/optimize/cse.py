@@ -71,44 +71,31 @@ class _Seen:
 
     def __init__(self, changing: set[int]) -> None:
         self.changing = changing                      # id() of the statements that may change globals
-        self._table: dict[Any, Var] = {}
-        self._era_of: dict[Any, int] = {}             # a key reading a global -> the era it was made in
-        self._undo: list[tuple[Any, Var | None, int | None]] = []  # (kept only inside a block: `scope`)
-        self._depth = 0
-        self._era = 0
+        self.table: dict[Any, Var] = {}
+        self.era_of: dict[Any, int] = {}              # a key reading a global -> the era it was made in
+        self.undo: list[tuple[Any, Var | None, int | None]] = []  # (kept only inside a block: `scope`)
+        self.depth = 0
+        self.era = 0
         self._eras = 0
-
-    def get(self, key: Any) -> Var | None:
-        var = self._table.get(key)
-        if var is not None and self._era_of and self._era_of.get(key, self._era) != self._era:
-            return None  # read a global before a statement that may have changed it
-        return var
-
-    def put(self, key: Any, var: Var, reads_global: bool) -> None:
-        if self._depth:
-            self._undo.append((key, self._table.get(key), self._era_of.get(key)))
-        self._table[key] = var
-        if reads_global:
-            self._era_of[key] = self._era
 
     def globals_may_change(self) -> None:
         self._eras += 1
-        self._era = self._eras
+        self.era = self._eras
 
     def scope(self, rewrite: Callable[[], list[Stmt]]) -> list[Stmt]:
-        mark, era = len(self._undo), self._era
-        self._depth += 1
+        mark, era = len(self.undo), self.era
+        self.depth += 1
         out = rewrite()
-        self._depth -= 1
-        while len(self._undo) > mark:
-            key, var, made = self._undo.pop()
+        self.depth -= 1
+        while len(self.undo) > mark:
+            key, var, made = self.undo.pop()
             if var is None:
-                del self._table[key]
+                del self.table[key]
             else:
-                self._table[key] = var
+                self.table[key] = var
             if made is not None:
-                self._era_of[key] = made
-        self._era = era
+                self.era_of[key] = made
+        self.era = era
         return out
 
 
@@ -137,19 +124,26 @@ def _changing_globals(body: list[Stmt]) -> set[int]:
 
 def _eliminate(body: list[Stmt], seen: _Seen, mapping: dict[Var, Operand]) -> list[Stmt]:
     kept: list[Stmt] = []
+    table, era_of = seen.table, seen.era_of
     for stmt in body:
         if id(stmt) in seen.changing:  # reads of globals before it are not reads after it
             seen.globals_may_change()
         if isinstance(stmt, (If, Loop)):
             rewrite_region(stmt, mapping, lambda block: seen.scope(lambda: _eliminate(block, seen, mapping)))
-        else:
-            stmt.replace_uses(mapping)
-            if stmt.result is not None and stmt.callee.style not in (Style.COPY, Style.LIST) and is_pure(stmt):
-                key = _op_key(stmt)
-                known = seen.get(key)
-                if known is not None:
-                    mapping[stmt.result] = known
-                    continue
-                seen.put(key, stmt.result, bool(seen.changing) and any(isinstance(o, Global) for o in stmt.operands()))
+            kept.append(stmt)
+            continue
+        stmt.replace_uses(mapping)
+        if stmt.result is not None and stmt.callee.style not in (Style.COPY, Style.LIST) and is_pure(stmt):
+            key = _op_key(stmt)
+            known = table.get(key)
+            # (an entry reading a global counts only in the era it was made in)
+            if known is not None and (not era_of or era_of.get(key, seen.era) == seen.era):
+                mapping[stmt.result] = known
+                continue
+            if seen.depth:
+                seen.undo.append((key, known, era_of.get(key)))
+            table[key] = stmt.result
+            if seen.changing and any(isinstance(o, Global) for o in stmt.operands()):
+                era_of[key] = seen.era
         kept.append(stmt)
     return kept
