@@ -6,6 +6,7 @@ from gradcheck import check_grad
 from source_patterns import blocks, code, has, names
 
 import adtransform as ad
+from adtransform.analysis.manager import PassContext
 from adtransform.codegen import emit, load
 from adtransform.ir.nodes import Loop, Op
 from adtransform.ir.printer import format_function
@@ -112,12 +113,12 @@ def in_branch(W, G, B):
 def _transformed(f):
     """`f`'s IR after the pass, whether it changed it, and `f` compiled from that IR."""
     fn, ctx = primal_ir(f)
-    changed = batch_accumulate.transform(fn, ctx.namer)
+    changed = batch_accumulate.transform(fn, PassContext.of(fn, ctx.namer))
     verify(fn)
     text = emit.emit(fn, name=f"{f.__name__}_batched", docstring="", line_text=ctx.info.line_text,
                      namer=ctx.namer, user_lookup=ctx.namespace.lookup, user_locals=ctx.locals)
     loaded = load.compile_source(text.text, f"{f.__name__}_batched", text.injected, f.__code__.co_freevars)
-    assert not batch_accumulate.transform(fn, ctx.namer)   # nothing left to do
+    assert not batch_accumulate.transform(fn, PassContext.of(fn, ctx.namer))   # nothing left to do
     return fn, changed, load.bind(loaded, f)
 
 

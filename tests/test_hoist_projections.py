@@ -7,12 +7,13 @@ from gradcheck import check_grad
 from source_patterns import code, has
 
 import adtransform as ad
+from adtransform.analysis.manager import PassContext
 from adtransform.codegen import emit, load
 from adtransform.ir.nodes import Loop, Op, walk
 from adtransform.ir.printer import format_function
 from adtransform.ir.verify import verify
 from adtransform.optimize import hoist_projections
-from adtransform.optimize.fixed_point import optimize_primal
+from adtransform.optimize.driver import optimize_primal
 from adtransform.pipeline import primal_ir
 from adtransform.runtime import (
     dot_lhs_adjoint,
@@ -120,7 +121,7 @@ def _primal(f):
     fn, ctx = primal_ir(f)
     optimize_primal(fn, ctx.namer)
     verify(fn)
-    assert not hoist_projections.transform(fn, ctx.namer)   # nothing left to do
+    assert not hoist_projections.transform(fn, PassContext.of(fn, ctx.namer))   # nothing left to do
     text = emit.emit(fn, name=f"{f.__name__}_hoisted", docstring="", line_text=ctx.info.line_text,
                      namer=ctx.namer, user_lookup=ctx.namespace.lookup, user_locals=ctx.locals)
     loaded = load.compile_source(text.text, f"{f.__name__}_hoisted", text.injected, f.__code__.co_freevars)

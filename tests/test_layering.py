@@ -20,9 +20,7 @@ BOTTOM = frozenset({"errors", "syntax", "runtime", "rules"})
 MAX_LINES = 450
 # Modules over MAX_LINES at the time this test was written, with their size then. A size may only shrink; once a
 # module is split below MAX_LINES, its entry must go (the test says so).
-OVERSIZED = {
-    "adtransform/optimize/in_place.py": 487,  # being moved onto the analysis wing
-}
+OVERSIZED: dict[str, int] = {}
 
 ROOT = Path(adtransform.__file__).parent
 PACKAGE = "adtransform"

@@ -1,6 +1,5 @@
 """Loop-invariant code motion: on the IR, on generated code, and on gradients."""
 
-import inspect
 import math
 
 import numpy as np
@@ -8,6 +7,7 @@ from gradcheck import check_grad
 from source_patterns import blocks, code, has, names
 
 import adtransform as ad
+from adtransform.analysis.manager import PassContext
 from adtransform.ir.nodes import Loop, Op
 from adtransform.optimize import dce, licm
 from adtransform.pipeline import primal_ir
@@ -20,7 +20,7 @@ def _names(body):
 
 def _primal(f):
     fn, _ = primal_ir(f)
-    dce.transform(fn)  # as before reverse mode: loops stop carrying values nobody reads after them
+    dce.transform(fn, PassContext.of(fn))  # as before reverse mode: loops stop carrying values nobody reads after them
     return fn
 
 
@@ -35,14 +35,6 @@ def _product(fn):
 
 def _loop_in(body):
     return next(s for s in body if isinstance(s, Loop))
-
-
-def _licm(fn):
-    """LICM alone on `fn`, whichever of the two shapes its transform has (issue 11 gives every pass a context)."""
-    if len(inspect.signature(licm.transform).parameters) == 1:
-        return licm.transform(fn)
-    from adtransform.analysis.manager import PassContext
-    return licm.transform(fn, PassContext.of(fn))
 
 
 def heat(T0, area, density, p):
@@ -64,11 +56,11 @@ def heat_sum(T0, area, density, p):
 
 def test_invariants_move_before_the_loop():
     fn = _primal(heat)
-    assert licm.transform(fn)
+    assert licm.transform(fn, PassContext.of(fn))
     loop = _loop(fn)
     assert {"mass", "flux"} <= set(_names(fn.body))
     assert not {"mass", "flux"} & set(_names(loop.body))
-    assert not licm.transform(fn)
+    assert not licm.transform(fn, PassContext.of(fn))
 
 
 def unknown_trips(T0, area, density, n):
@@ -98,7 +90,7 @@ def test_what_stays_in_the_loop():
     # A loop that may not run, a loop with an effect, an operation under a branch.
     for f in (unknown_trips, with_effect, in_branch):
         fn = _primal(f)
-        assert not licm.transform(fn), f.__name__
+        assert not licm.transform(fn, PassContext.of(fn)), f.__name__
 
 
 def test_generated_gradient_computes_invariants_once():
@@ -130,7 +122,7 @@ def nested(x, w):
 
 def test_nested_loops_hoist_through_both_levels():
     fn = _primal(nested)
-    licm.transform(fn)
+    licm.transform(fn, PassContext.of(fn))
     assert "tanh" in _names(fn.body)
     outer = _loop(fn).body                                      # tanh is before the outer loop, in neither loop
     inner = [s for s in outer + _loop_in(outer).body if isinstance(s, Op)]
@@ -151,7 +143,7 @@ def swap_in_loop(x):
 
 def test_next_values_of_carried_stay_in_the_loop():
     fn = _primal(swap_in_loop)
-    assert _licm(fn)                                            # x * 2.0 leaves the loop
+    assert licm.transform(fn, PassContext.of(fn))                                            # x * 2.0 leaves the loop
     loop = _loop(fn)
     s, a = loop.carried                                         # in the order the user wrote them
     inside = {op.result: op for op in loop.body if isinstance(op, Op)}
@@ -206,7 +198,7 @@ def test_unchanged_values_of_while_and_nested_loops():
     before = _primal(unchanged_while)                           # z is carried before the pass: the check can fail
     assert any(c.init is _product(before) for c in _loop(before).carried)
     fn = _primal(unchanged_while)
-    licm.transform(fn)
+    licm.transform(fn, PassContext.of(fn))
     loop = _loop(fn)
     z = _product(fn)                                            # z = x * 2.0
     assert not any(c.init is z for c in loop.carried) and len(loop.carried) == 3   # y, i and the test stay

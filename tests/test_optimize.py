@@ -7,6 +7,7 @@ from gradcheck import check_grad
 from source_patterns import code, has
 
 import adtransform as ad
+from adtransform.analysis.manager import PassContext
 from adtransform.ir.nodes import (
     AdjointZero,
     Callee,
@@ -43,23 +44,23 @@ def test_constant_fold():
     t, u = Var("t"), Var("u")
     x = Var("x")
     fn = _fn([Op(t, SUB, [Const(2), Const(1)]), Op(u, MUL, [x, t])], [u], params=[x])
-    assert constant_fold.transform(fn)
+    assert constant_fold.transform(fn, PassContext.of(fn))
     assert format_function(fn).splitlines()[1] == "  %u = *(%x, 1)"
-    assert not constant_fold.transform(fn)
+    assert not constant_fold.transform(fn, PassContext.of(fn))
 
 
 def test_constant_fold_keeps_numpy_results_weak():
     t = Var("t")
     log = Callee(np.log, Style.FUNCTION)
     fn = _fn([Op(t, log, [Const(2.0)])], [t])
-    constant_fold.transform(fn)
+    constant_fold.transform(fn, PassContext.of(fn))
     assert type(fn.returns[0].value) is float
 
 
 def test_algebra_only_touches_the_backward_sweep():
     x, a, b = Var("x"), Var("a"), Var("b")
     fn = _fn([Op(a, MUL, [Const(1.0), x]), Op(b, MUL, [Const(1.0), x], sweep=Sweep.ADJOINT)], [b], params=[x])
-    assert algebra.transform(fn)
+    assert algebra.transform(fn, PassContext.of(fn))
     assert fn.body[0].callee == MUL          # the user's `1.0 * x` keeps its semantics
     assert fn.body[1].callee == COPY and fn.body[1].args == [x]
 
@@ -68,7 +69,7 @@ def test_algebra_double_negation_and_zero_minus():
     x, a, b, c = Var("x"), Var("a"), Var("b"), Var("c")
     fn = _fn([Op(a, NEG, [x], sweep=Sweep.ADJOINT), Op(b, NEG, [a], sweep=Sweep.ADJOINT),
               Op(c, SUB, [Const(0), b], sweep=Sweep.ADJOINT)], [c], params=[x])
-    algebra.transform(fn)
+    algebra.transform(fn, PassContext.of(fn))
     assert fn.body[1].callee == COPY and fn.body[1].args == [x]
     assert fn.body[2].callee == NEG
 
@@ -82,9 +83,9 @@ def test_algebra_folds_negations_into_sums():
               Op(r, MUL, [n, y], **adj),         # (-g) * y, read once below
               Op(s, ADD, [r, x], **adj)],        # -> x - g * y
              [p, q, s], params=[x, y, g])
-    while algebra.transform(fn):
+    while algebra.transform(fn, PassContext.of(fn)):
         pass
-    dce.transform(fn)
+    dce.transform(fn, PassContext.of(fn))
     text = format_function(fn)
     assert "%p = -(%x, %g)" in text and "%q = +(%y, %g)" in text
     assert "%r = *(%g, %y)" in text and "%s = -(%x, %r)" in text
@@ -102,7 +103,7 @@ def test_a_product_read_twice_keeps_its_negation():
     adj = {"sweep": Sweep.ADJOINT}
     fn = _fn([Op(n, NEG, [g], **adj), Op(r, MUL, [n, x], **adj), Op(s, ADD, [x, r], **adj),
               Op(t, MUL, [r, x], **adj)], [s, t], params=[x, g])
-    algebra.transform(fn)
+    algebra.transform(fn, PassContext.of(fn))
     assert fn.body[1].args == [n, x] and fn.body[2].callee == ADD
 
 
@@ -110,7 +111,7 @@ def test_algebra_squares_by_multiplying_in_the_backward_sweep_only():
     pow_ = Callee(operator.pow, Style.OPERATOR, symbol="**")
     x, a, b = Var("x"), Var("a"), Var("b")
     fn = _fn([Op(a, pow_, [x, Const(2)]), Op(b, pow_, [x, Const(2)], sweep=Sweep.ADJOINT)], [a, b], params=[x])
-    assert algebra.transform(fn)
+    assert algebra.transform(fn, PassContext.of(fn))
     assert fn.body[0].callee == pow_  # the user's `x ** 2` keeps libm's rounding
     assert fn.body[1].callee == MUL and fn.body[1].args == [x, x]
 
@@ -119,7 +120,7 @@ def test_copy_prop_keeps_readable_names():
     x, t, z_bar, u = Var("x"), Var("t"), Var("z_bar"), Var("u")
     fn = _fn([Op(t, COPY, [x]), Op(z_bar, COPY, [t]), Op(u, MUL, [z_bar, t])], [u], params=[x],
              readable=[z_bar])
-    assert copy_prop.transform(fn)
+    assert copy_prop.transform(fn, PassContext.of(fn))
     assert [op.result for op in fn.body] == [z_bar, u]
     assert fn.body[0].args == [x] and fn.body[1].args == [z_bar, x]
 
@@ -129,10 +130,10 @@ def test_copy_prop_makes_a_temporary_under_the_readable_name_it_is_copied_to():
     fn = _fn([Op(g, MUL, [x, x]), Op(t_bar, COPY, [g]),                      # g read by the copy only
               Op(u, ADD, [x, x]), Op(w_bar, COPY, [u]), Op(v, MUL, [u, w_bar])],  # u read twice: kept
              [t_bar, v], params=[x], readable=[t_bar, w_bar])
-    assert copy_prop.transform(fn)
+    assert copy_prop.transform(fn, PassContext.of(fn))
     assert [op.result for op in fn.body] == [t_bar, u, w_bar, v]
     assert fn.body[0].callee == MUL and fn.body[0].args == [x, x]
-    assert not copy_prop.transform(fn)  # a fixed point: nothing left to do
+    assert not copy_prop.transform(fn, PassContext.of(fn))  # a fixed point: nothing left to do
 
 
 def test_copy_prop_reads_a_constant_adjoint_itself():
@@ -144,7 +145,7 @@ def test_copy_prop_reads_a_constant_adjoint_itself():
                 [Op(q, ADD, [p, g], **adj)], sweep=Sweep.ADJOINT)
     fn = _fn([Op(x, COPY, [Const(1.0)]), Op(y, MUL, [x, g]), Op(h_bar, COPY, [AdjointZero(0.0)], **adj), loop],
              [y, r], params=[g], readable=[x, h_bar, p, q, r])
-    assert copy_prop.transform(fn)
+    assert copy_prop.transform(fn, PassContext.of(fn))
     assert [s.result for s in fn.body[:2]] == [x, y] and fn.body[1].args == [x, g]
     assert isinstance(loop.carried[0].init, AdjointZero)
     assert "%h_bar" not in format_function(fn)
@@ -156,7 +157,7 @@ def test_algebra_drops_an_adjoints_zero_from_sums():
     zero = AdjointZero(0.0)
     fn = _fn([Op(a, ADD, [zero, g], **adj), Op(b, ADD, [g, zero], **adj), Op(c, SUB, [g, zero], **adj),
               Op(d, SUB, [zero, g], **adj)], [a, b, c, d], params=[g])
-    assert algebra.transform(fn)
+    assert algebra.transform(fn, PassContext.of(fn))
     assert [(op.callee, op.args) for op in fn.body] == [(COPY, [g]), (COPY, [g]), (COPY, [g]), (NEG, [g])]
 
 
@@ -165,7 +166,7 @@ def test_algebra_keeps_other_zeros_in_sums():
     g, a, b = Var("g"), Var("a"), Var("b")
     fn = _fn([Op(a, ADD, [Const(0.0), g], sweep=Sweep.ADJOINT), Op(b, ADD, [AdjointZero(0.0), g])], [a, b],
              params=[g])
-    assert not algebra.transform(fn)
+    assert not algebra.transform(fn, PassContext.of(fn))
     assert Const(0.0) != AdjointZero(0.0)  # CSE never merges the two
 
 
@@ -176,10 +177,10 @@ def test_copy_prop_names_an_operation_after_the_copy_it_feeds():
               Op(k_bar, COPY, [t], **adj),
               Op(u, MUL, [s, c], **adj), Op(w_bar, COPY, [u], **adj)],
              [k_bar, w_bar, u], params=[s, c], readable=[k_bar, w_bar])
-    assert copy_prop.transform(fn)
+    assert copy_prop.transform(fn, PassContext.of(fn))
     assert [op.result for op in fn.body] == [k_bar, u, w_bar]  # `u` is read twice: its copy stays
     assert fn.body[0].args == [s, c]
-    assert not copy_prop.transform(fn)
+    assert not copy_prop.transform(fn, PassContext.of(fn))
 
 
 def tanks(a, b, k, c):
@@ -221,7 +222,7 @@ def test_cse_merges_pure_ops_only():
     cos = Callee(np.cos, Style.FUNCTION)
     fn = _fn([Op(a, cos, [x]), Op(b, cos, [x]), Op(c, ADD, [a, b]),
               Op(p1, PRINT, [x]), Op(p2, PRINT, [x])], [c], params=[x])
-    assert cse.transform(fn)
+    assert cse.transform(fn, PassContext.of(fn))
     assert [op.result for op in fn.body] == [a, c, p1, p2]
     assert fn.body[1].args == [a, a]
 
@@ -229,7 +230,7 @@ def test_cse_merges_pure_ops_only():
 def test_dce_keeps_effects():
     x, a, b = Var("x"), Var("a"), Var("b")
     fn = _fn([Op(a, MUL, [x, x]), Op(None, PRINT, [x]), Op(b, PRINT, [x])], [x], params=[x])
-    assert dce.transform(fn)
+    assert dce.transform(fn, PassContext.of(fn))
     assert [op.callee for op in fn.body] == [PRINT, PRINT]
 
 
@@ -238,7 +239,7 @@ def test_fresh_returns_copies_aliases_and_fills_constants():
     fn = _fn([Op(t, Callee(np.ndarray.T, Style.ATTRIBUTE, symbol="T"), [W])], [t, Const(1.0)], params=[x, W])
     fn.gradient_of = {0: x, 1: W}
     fn.layout = (0, 1)
-    assert fresh_returns.transform(fn, Namer({"x", "W", "t"}))
+    assert fresh_returns.transform(fn, PassContext.of(fn, Namer({"x", "W", "t"})))
     helpers = [op.callee.ref.path[0] for op in fn.body[1:]]
     assert helpers == ["copy_gradient", "full_like"]
 
@@ -309,7 +310,7 @@ def test_in_place_writes_into_a_fresh_dead_array():
     from adtransform.optimize import in_place
     x, y, y1 = Var("x"), Var("y"), Var("y_1")
     fn = _fn([Op(y, ZEROS, [Const(3)]), _write(y1, y, 0, x)], [y1], params=[x])
-    assert in_place.transform(fn)
+    assert in_place.transform(fn, PassContext.of(fn))
     assert fn.body[1].callee.style is Style.STORE
 
 
@@ -317,14 +318,14 @@ def test_in_place_copies_a_parameter():
     from adtransform.optimize import in_place
     x, v, x1 = Var("x"), Var("v"), Var("x_1")
     fn = _fn([_write(x1, x, 0, v)], [x1], params=[x, v])
-    assert not in_place.transform(fn)        # the caller's array must not change
+    assert not in_place.transform(fn, PassContext.of(fn))        # the caller's array must not change
 
 
 def test_in_place_copies_when_the_old_version_is_read_after_the_write():
     from adtransform.optimize import in_place
     x, y, y1, z = Var("x"), Var("y"), Var("y_1"), Var("z")
     fn = _fn([Op(y, ZEROS, [Const(3)]), _write(y1, y, 0, x), Op(z, MUL, [y, y1])], [z], params=[x])
-    assert not in_place.transform(fn)
+    assert not in_place.transform(fn, PassContext.of(fn))
 
 
 def test_in_place_accepts_reads_finished_before_the_write():
@@ -332,11 +333,11 @@ def test_in_place_accepts_reads_finished_before_the_write():
     x, y, y1, z, w = Var("x"), Var("y"), Var("y_1"), Var("z"), Var("w")
     fn = _fn([Op(y, ZEROS, [Const(3)]), Op(z, MUL, [y, x]), _write(y1, y, 0, x), Op(w, MUL, [z, y1])], [w],
              params=[x])
-    assert in_place.transform(fn)
+    assert in_place.transform(fn, PassContext.of(fn))
 
 
 def test_in_place_copies_an_array_kept_in_a_tuple():
     from adtransform.optimize import in_place
     x, y, y1, t = Var("x"), Var("y"), Var("y_1"), Var("t")
     fn = _fn([Op(y, ZEROS, [Const(3)]), Op(t, TUPLE, [y]), _write(y1, y, 0, x)], [y1, t], params=[x])
-    assert not in_place.transform(fn)        # a stack push would see the write
+    assert not in_place.transform(fn, PassContext.of(fn))        # a stack push would see the write

@@ -18,7 +18,6 @@ import pytest
 from gradcheck import check_grad, numeric_grad
 
 import adtransform as ad
-from adtransform import pipeline
 from adtransform.errors import InternalError, UnsupportedArgumentError, UnsupportedSyntaxError
 
 X3 = np.array([0.7, -1.3, 2.1])
@@ -346,7 +345,7 @@ def test_an_internal_exception_names_the_function_and_asks_for_a_report(monkeypa
     def broken(node, ctx):
         raise KeyError("is")
 
-    monkeypatch.setattr(pipeline.anf, "transform", broken)
+    monkeypatch.setattr("adtransform.canonicalize.anf.transform", broken)
     with pytest.raises(InternalError, match=r"test_trust_codegen.py:\d+:\d+: internal error .* plain .*please report"):
         ad.grad(plain)(X3)
 

@@ -308,15 +308,29 @@ def blocks(body: list[Stmt]) -> Iterator[list[Stmt]]:
 
 
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
-    """Every statement of a body, entering regions (a region comes before its contents)."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, If):
-            yield from walk(stmt.then_body)
-            yield from walk(stmt.else_body)
-        elif isinstance(stmt, Loop):
-            yield from walk(stmt.cond_body)
-            yield from walk(stmt.body)
+    """Every statement of a body, entering regions (a region comes before its contents).
+
+    A stack of the blocks being walked, not a generator per region: each statement costs the
+    same however deeply it is nested."""
+    stack: list[Iterator[Stmt]] = [iter(body)]
+    while stack:
+        for stmt in stack[-1]:
+            yield stmt
+            if isinstance(stmt, (If, Loop)):
+                stack.append(_inner(stmt))
+                break
+        else:
+            stack.pop()
+
+
+def _inner(stmt: If | Loop) -> Iterator[Stmt]:
+    """A region's statements, block after block (each block read when it is reached)."""
+    if isinstance(stmt, If):
+        yield from stmt.then_body
+        yield from stmt.else_body
+    else:
+        yield from stmt.cond_body
+        yield from stmt.body
 
 
 def read_counts(fn: Function) -> Counter[Var]:
@@ -326,13 +340,17 @@ def read_counts(fn: Function) -> Counter[Var]:
     for stmt in walk(fn.body):
         if isinstance(stmt, Op):
             reads.update(stmt.uses())
-        elif isinstance(stmt, If):
-            reads.update(v for o in (stmt.cond, *stmt.then_values, *stmt.else_values)
-                         for v in flatten(o) if isinstance(v, Var))
         else:
-            reads.update(v for o in (*stmt.iter_args, stmt.cond, *(x for c in stmt.carried for x in (c.init, c.next)))
-                         for v in flatten(o) if isinstance(v, Var))
+            reads.update(v for o in region_operands(stmt) for v in flatten(o) if isinstance(v, Var))
     return reads
+
+
+def region_operands(stmt: If | Loop) -> list[Operand | None]:
+    """What a region reads itself: a condition, yields, a loop's bounds, condition and carried values
+    (the one list of them; its contents are read by their own operations)."""
+    if isinstance(stmt, If):
+        return [stmt.cond, *stmt.then_values, *stmt.else_values]
+    return [*stmt.iter_args, stmt.cond, *(o for c in stmt.carried for o in (c.init, c.next))]
 
 
 def defined_in(body: list[Stmt]) -> set[Var]:

@@ -1,1 +1,2 @@
-"""Optimization passes over the differentiated IR, run to a fixed point by `fixed_point.py`."""
+"""Optimization passes over the IR: one module each, `transform(fn, cx) -> bool`, in the order of
+`schedule.py`, run by `driver.py`."""

@@ -3,6 +3,7 @@
 `g - 0.0 -> g`.
 
 Requires: nothing. Guarantees: simplified ops become copies (copy_prop removes them).
+Analyses: read counts (`defuse.reads`).
 Why: the seed of the backward sweep is the constant 1.0 and rule templates are
 general, so products with one and powers of one are common after instantiation.
 Only identities exact in floating point (and dtype-preserving for float
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import operator
 
-from ..ir.nodes import AdjointZero, Callee, Const, Function, Op, Style, Sweep, Var, read_counts, walk
+from ..analysis import defuse
+from ..analysis.manager import PassContext
+from ..ir.nodes import AdjointZero, Callee, Const, Function, Op, Style, Sweep, Var, walk
 
 _COPY = Callee(None, Style.COPY)
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
@@ -79,11 +82,11 @@ def _drop_adjoint_zero(key: object, args: list) -> object | None:
     return None
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     changed = False
     ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     producers = {op.result: op for op in ops if op.result is not None}
-    uses = read_counts(fn)
+    uses = cx.analyses.get(defuse.reads)
     for op in ops:
         changed |= _simplify(op)
         # -(-g) -> g, and -((-g) * b / c) -> g * b / c when the product is read only here

@@ -57,7 +57,7 @@ accumulations to `P + X`). Guarantees: the loop's other values are unchanged;
 every value the rewritten operations read is still read (now by an append),
 so what the loop records stays consistent; a value kept in a list is read by
 that append, so passes that write into buffers whose readers are done
-(scatter_in_place, in_place) never write into it.
+(scatter_in_place, in_place) never write into it. Analyses: read counts (`defuse.reads`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ from typing import NamedTuple
 
 from .. import runtime
 from ..ad import runtime_refs
+from ..analysis import defuse
+from ..analysis.manager import PassContext
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -84,7 +86,6 @@ from ..ir.nodes import (
     Sweep,
     Var,
     blocks,
-    read_counts,
 )
 from ..syntax.naming import Namer
 from .licm import invariant, runs_at_least_once
@@ -104,8 +105,9 @@ _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _VERSION = re.compile(r"_\d+$")
 
 
-def transform(fn: Function, namer: Namer) -> bool:
-    uses = read_counts(fn)
+def transform(fn: Function, cx: PassContext) -> bool:
+    namer = cx.namer
+    uses = cx.analyses.get(defuse.reads)
     changed = False
     for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis.manager import PassContext
 from ..ir.nodes import Const, Function, If, Loop, Op, Operand, Stmt, Sweep, Var, rewrite_region, substitute
 from .purity import is_foldable
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     mapping: dict[Var, Operand] = {}
     fn.body = _fold(fn.body, mapping)
     if not mapping:

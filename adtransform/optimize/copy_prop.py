@@ -3,7 +3,7 @@
 Requires: nothing. Guarantees: no copies into compiler temporaries remain, no
 copy of a constant in the backward sweep, and no copy into a readable name of
 a temporary read by that copy alone (the operation takes the name instead:
-`x_bar_total = s / c; x_bar = x_bar_total` -> `x_bar = s / c`).
+`x_bar_total = s / c; x_bar = x_bar_total` -> `x_bar = s / c`). Analyses: read counts (`defuse.reads`).
 Copies into values named after the user's variables (`z1_bar = z2`) are kept
 on purpose: the generated code shows every adjoint the user may look for,
 and a name binding costs nothing measurable. A constant adjoint is the
@@ -15,6 +15,10 @@ it enters. The user's own copies of constants (`x = 1.0`) stay as written.
 
 from __future__ import annotations
 
+from collections import Counter
+
+from ..analysis import defuse
+from ..analysis.manager import PassContext
 from ..ir.nodes import (
     Const,
     Function,
@@ -27,18 +31,18 @@ from ..ir.nodes import (
     Sweep,
     Var,
     blocks,
-    read_counts,
     rewrite_region,
     substitute,
 )
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     mapping: dict[Var, Operand] = {}
     fn.body = _propagate(fn.body, mapping, fn.readable)
     if mapping:
         fn.returns = [substitute(r, mapping) for r in fn.returns]
-    return bool(mapping) | _coalesce(fn)
+        cx.analyses.invalidate()  # (the propagation changed what reads what)
+    return bool(mapping) | _coalesce(fn, cx.analyses.get(defuse.reads))
 
 
 def _propagate(body: list[Stmt], mapping: dict[Var, Operand], readable: set[Var]) -> list[Stmt]:
@@ -61,13 +65,12 @@ def _propagates(op: Op, readable: set[Var]) -> bool:
     return op.result not in readable or (op.sweep is Sweep.ADJOINT and isinstance(op.args[0], Const))
 
 
-def _coalesce(fn: Function) -> bool:
+def _coalesce(fn: Function, reads: Counter[Var]) -> bool:
     """`t = a / c; x_bar = t` with `t` a temporary read by that copy alone -> `x_bar = a / c`.
 
     The readable name stays and the temporary goes: the operation defines `x_bar` itself
     (one SSA value renamed; `x_bar` is then defined earlier, in the same block).
     """
-    reads = read_counts(fn)
     changed = False
     for block in blocks(fn.body):
         # A buffer write's result is the buffer it writes into: that stays as it is.

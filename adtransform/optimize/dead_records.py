@@ -15,50 +15,45 @@ entries nobody unpacks: a tuple of one entry becomes the entry itself, and a
 stack whose entries are all dead disappears with its push and its pop.
 
 Requires: DCE has removed unused unpacking. Guarantees: every recorded entry is read.
+Analyses: def-use (who reads each stack, each pop, each pushed tuple).
 """
 
 from __future__ import annotations
 
 import operator
-from collections import defaultdict
 
-from ..ir.nodes import Const, Function, If, Loop, Op, Stmt, Style, Var, walk
+from ..analysis import defuse
+from ..analysis.defuse import DefUse
+from ..analysis.manager import PassContext
+from ..ir.nodes import Const, Function, If, Loop, Op, Stmt, Style, Var
 
 
-def transform(fn: Function) -> bool:
-    ops = [s for s in walk(fn.body) if isinstance(s, Op)]
-    readers: dict[Var, list[Op]] = defaultdict(list)
-    for op in ops:
-        for v in set(op.uses()):
-            readers[v].append(op)
-    for s in walk(fn.body):
-        if not isinstance(s, Op):
-            for v in _region_reads(s):
-                readers[v].append(None)  # type: ignore[arg-type]  # read by the region itself
-    producers = {op.result: op for op in ops if op.result is not None}
+def transform(fn: Function, cx: PassContext) -> bool:
+    du = cx.analyses.get(defuse.analyze)
     drop: set[int] = set()
     changed = False
-    for stack in (op.result for op in ops if op.callee.style is Style.LIST and not op.args and op.result):
-        users = readers.get(stack, [])
+    stacks = [v for v, (op, _) in du.defined_by.items() if op.callee.style is Style.LIST and not op.args]
+    for stack in stacks:
+        users = du.readers(stack)  # (each reading operation once; None for each region reading it)
         pushes = [u for u in users if u is not None and u.callee.key is list.append]
         pops = [u for u in users if u is not None and u.callee.key is list.pop]
         if len(users) != 2 or len(pushes) != 1 or len(pops) != 1 or fn.returns.count(stack):
             continue
         push, pop = pushes[0], pops[0]
-        changed |= _prune(push, pop, producers, readers, drop)
+        changed |= _prune(push, pop, du, drop)
     if drop:
         fn.body = _without(fn.body, drop)
     return changed
 
 
-def _prune(push: Op, pop: Op, producers: dict[Var, Op], readers: dict[Var, list[Op]], drop: set[int]) -> bool:
+def _prune(push: Op, pop: Op, du: DefUse, drop: set[int]) -> bool:
     pushed, popped = push.args[1], pop.result
-    unpack = readers.get(popped, [])
+    unpack = du.readers(popped) if popped is not None else []
     if not unpack:
         drop.update((id(push), id(pop)))
         return True
-    packed = producers.get(pushed) if isinstance(pushed, Var) else None
-    if packed is None or packed.callee.style is not Style.TUPLE or len(readers.get(pushed, [])) != 1:
+    packed = du.producers.get(pushed) if isinstance(pushed, Var) else None
+    if not isinstance(packed, Op) or packed.callee.style is not Style.TUPLE or len(du.readers(pushed)) != 1:
         return False
     if not all(u is not None and u.callee.key is operator.getitem and isinstance(u.args[1], Const)
                and u.args[0] is popped for u in unpack):
@@ -80,12 +75,6 @@ def _prune(push: Op, pop: Op, producers: dict[Var, Op], readers: dict[Var, list[
     for u in unpack:
         u.args = [u.args[0], Const(position[u.args[1].value])]
     return True
-
-
-def _region_reads(region: If | Loop) -> list[object]:
-    if isinstance(region, If):
-        return [region.cond, *region.then_values, *region.else_values]
-    return [*region.iter_args, region.cond, *(v for c in region.carried for v in (c.init, c.next))]
 
 
 def _without(body: list[Stmt], drop: set[int]) -> list[Stmt]:

@@ -64,6 +64,7 @@ import operator
 import numpy as np
 
 from ..ad import runtime_refs
+from ..analysis.manager import PassContext
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, LoopKind, Op, Operand, Stmt, Style, Var, blocks
 from ..syntax.naming import Namer
 from .licm import invariant
@@ -72,7 +73,8 @@ from .purity import is_pure
 _GETITEM_KEY = operator.getitem
 
 
-def transform(fn: Function, namer: Namer) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
+    namer = cx.namer
     changed = False
     for block in list(blocks(fn.body)):
         for loop in [s for s in block if isinstance(s, Loop)]:

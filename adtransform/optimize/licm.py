@@ -31,6 +31,7 @@ calling anything with effects (other than its recording stack) keeps all.
 
 from __future__ import annotations
 
+from ..analysis.manager import PassContext
 from ..ir.nodes import Const, Function, Global, If, Loop, LoopKind, Op, Operand, Stmt, Style, Var, substitute, walk
 from .purity import is_pure
 
@@ -38,14 +39,14 @@ from .purity import is_pure
 _STACK_TRAFFIC = (list.append, list.pop)
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     mapping: dict[Var, Operand] = {}
     for stmt in walk(fn.body):
         if isinstance(stmt, Loop):
             _drop_unchanged(stmt, mapping)
     if mapping:
         _substitute(fn, mapping)
-    fn.body, changed = _block(fn.body)
+    fn.body, changed, _ = _block(fn.body)
     return changed or bool(mapping)
 
 
@@ -75,21 +76,46 @@ def _substitute(fn: Function, mapping: dict[Var, Operand]) -> None:
     fn.returns = [substitute(r, mapping) for r in fn.returns]
 
 
-def _block(body: list[Stmt]) -> tuple[list[Stmt], bool]:
+def _block(body: list[Stmt]) -> tuple[list[Stmt], bool, bool]:
+    """The block with invariants moved out of its loops, whether that changed it, and whether it
+    holds a call with effects (found on the way up: no loop walks its contents again)."""
     out: list[Stmt] = []
-    changed = False
+    changed = effects = False
     for stmt in body:
         if isinstance(stmt, If):
-            stmt.then_body, a = _block(stmt.then_body)
-            stmt.else_body, b = _block(stmt.else_body)
+            stmt.then_body, a, then_effects = _block(stmt.then_body)
+            stmt.else_body, b, else_effects = _block(stmt.else_body)
             changed |= a or b
+            effects |= then_effects or else_effects
         elif isinstance(stmt, Loop):
-            stmt.body, inner = _block(stmt.body)  # inner loops first: what leaves them may leave this one too
-            hoisted = _hoist(stmt) if runs_at_least_once(stmt) else []
+            # inner loops first: what leaves them may leave this one too
+            stmt.body, inner, body_effects = _block(stmt.body)
+            hoisted = _hoist(stmt) if runs_at_least_once(stmt) and not body_effects else []
             out += hoisted
             changed |= inner or bool(hoisted)
+            effects |= body_effects or _has_effects(stmt.cond_body)
+        else:
+            effects |= _effect(stmt)
         out.append(stmt)
-    return out, changed
+    return out, changed, effects
+
+
+def _effect(op: Op) -> bool:
+    """A call with effects, which may change what an invariant-looking operation reads."""
+    return not is_pure(op) and op.callee.key not in _STACK_TRAFFIC
+
+
+def _has_effects(body: list[Stmt]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, If):
+            if _has_effects(stmt.then_body) or _has_effects(stmt.else_body):
+                return True
+        elif isinstance(stmt, Loop):
+            if _has_effects(stmt.cond_body) or _has_effects(stmt.body):
+                return True
+        elif _effect(stmt):
+            return True
+    return False
 
 
 def invariant(operand: Operand, inner: set[Var]) -> bool:
@@ -109,9 +135,8 @@ def runs_at_least_once(loop: Loop) -> bool:
 
 
 def _hoist(loop: Loop) -> list[Op]:
-    """Remove the invariant operations from `loop.body` and return them in their order."""
-    if any(isinstance(s, Op) and not is_pure(s) and s.callee.key not in _STACK_TRAFFIC for s in walk(loop.body)):
-        return []  # a call with effects may change what an invariant-looking operation reads
+    """Remove the invariant operations from `loop.body` (which holds no call with effects) and
+    return them in their order."""
     changing = {c.param for c in loop.carried} | ({loop.target} if loop.target is not None else set())
     hoisted: list[Op] = []
     kept: list[Stmt] = []

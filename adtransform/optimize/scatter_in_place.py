@@ -25,6 +25,7 @@ scatter, becomes `g` (the helpers sum broadcast axes themselves), so `y` is
 no longer read for its shape, and a loop need not record it.
 
 Requires: nothing. Guarantees: the rewritten additions compute the same values.
+Analyses: def-use (producers, read counts) and ownership (`Ownership.exclusive`).
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ from collections import Counter
 
 from .. import runtime
 from ..ad import runtime_refs
+from ..analysis import defuse, ownership
+from ..analysis.defuse import DefUse
+from ..analysis.manager import PassContext
 from ..analysis.rank import integers
 from ..ir.nodes import (
     Callee,
     Const,
     Function,
-    If,
     Index,
     Loop,
     LoopKind,
@@ -49,10 +52,8 @@ from ..ir.nodes import (
     Style,
     Sweep,
     Var,
-    read_counts,
     walk,
 )
-from .purity import is_fresh
 
 _SCATTERS = {runtime.getitem_adjoint: 0, runtime.getitem_accumulate: 1}  # helper -> position of `g`
 ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
@@ -60,9 +61,10 @@ ADD_INTO = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]+=")
 FIRST_WRITE = Callee(runtime.getitem_accumulate, Style.ADD_INTO, symbol="[]=")
 
 
-def transform(fn: Function) -> bool:
-    uses = read_counts(fn)
-    producers: dict[Var, Op | If | Loop] = {v: s for s in walk(fn.body) for v in s.defines()}
+def transform(fn: Function, cx: PassContext) -> bool:
+    du = cx.analyses.get(defuse.analyze)
+    own = cx.analyses.get(ownership.analyze)
+    uses, producers = du.reads, du.producers
     params: dict[Var, tuple[Loop, int]] = {}
     for s in walk(fn.body):
         if isinstance(s, Loop):
@@ -71,7 +73,7 @@ def transform(fn: Function) -> bool:
     folded: set[int] = set()  # scatters whose `g` may now need a reduction (the helper does it)
     arrays = _float_arrays(fn)
     ints = integers(fn)
-    facts = IntFacts(fn, arrays)
+    facts = IntFacts(du, arrays)
     for op in [s for s in walk(fn.body) if isinstance(s, Op)]:
         if _fold_unbroadcast(op, producers, uses):
             folded.add(id(op))
@@ -81,7 +83,7 @@ def transform(fn: Function) -> bool:
         for acc, part in ((op.args[0], op.args[1]), (op.args[1], op.args[0])):
             scatter = producers.get(part) if isinstance(part, Var) else None
             if (isinstance(scatter, Op) and scatter.callee.key is runtime.getitem_adjoint and uses[part] == 1
-                    and uses[acc] == 1 and _owned(acc, producers, params, uses)):
+                    and uses[acc] == 1 and own.exclusive(acc)):
                 op.callee = runtime_refs.callee("getitem_accumulate")
                 op.args = [acc, *scatter.args]
                 if id(scatter) not in folded and _plain_slot(op, arrays, ints, producers, params):
@@ -146,10 +148,9 @@ class IntFacts:
     """What proves an integer never negative: the defining operations, the arrays the version
     check proved (their shapes), and the `range` loops by their targets."""
 
-    def __init__(self, fn: Function, arrays: dict[Var, int] | None = None):
-        self.producers: dict[Var, Stmt] = {v: s for s in walk(fn.body) for v in s.defines()}
-        self.targets: dict[Var, Loop] = {s.target: s for s in walk(fn.body)
-                                          if isinstance(s, Loop) and s.target is not None}
+    def __init__(self, du: DefUse, arrays: dict[Var, int] | None = None):
+        self.producers: dict[Var, Stmt] = du.producers
+        self.targets: dict[Var, Loop] = du.targets
         self.arrays = arrays or {}
 
 
@@ -242,42 +243,3 @@ def _fold_unbroadcast(op: Op, producers: dict, uses: Counter) -> bool:
         return False
     op.args[position] = reduce.args[0]
     return True
-
-
-def _owned(value: Operand, producers: dict, params: dict[Var, tuple[Loop, int]], uses: Counter,
-           assumed: frozenset[Var] = frozenset()) -> bool:
-    """A value only this gradient holds: made fresh here, and its sources read by nobody else.
-
-    Follows copies and loops (an accumulator of an inner loop starts from the outer loop's);
-    a loop's param is assumed owned while its next value is examined (induction over iterations).
-    """
-    if not isinstance(value, Var) or len(assumed) > 16:
-        return False
-    if value in assumed:
-        return True
-    if value in params:
-        loop, i = params[value]
-        c = loop.carried[i]
-        inner = assumed | {value}
-        # A next value from before the loop is one buffer handed on in every iteration: not owned.
-        return isinstance(c.init, Var) and uses[c.init] == 1 and _owned(c.init, producers, params, uses, inner) \
-            and (c.next is value or (c.next in loop.inner() and uses[c.next] == 1
-                                     and _owned(c.next, producers, params, uses, inner)))
-    made = producers.get(value)
-    if isinstance(made, Loop):
-        c = next(c for c in made.carried if c.result is value)
-        return _owned(c.param, producers, params, uses, assumed)
-    if isinstance(made, Op) and made.callee.style is Style.COPY:
-        source = made.args[0]
-        return isinstance(source, Var) and uses[source] == 1 and _owned(source, producers, params, uses, assumed)
-    return _fresh(value, producers)
-
-
-def _fresh(value: Operand, producers: dict) -> bool:
-    op = producers.get(value) if isinstance(value, Var) else None
-    if not isinstance(op, Op):
-        return False
-    if op.callee.style is Style.OPERATOR:
-        return is_fresh(op)  # arithmetic builds a new array (else the helper falls back to `+`)
-    return op.callee.style in (Style.FUNCTION, Style.ADD_INTO) and op.callee.key in (
-        runtime.zeros_like, runtime.getitem_adjoint, runtime.getitem_accumulate)

@@ -12,6 +12,7 @@ Requires: nothing. Guarantees: shape-only arguments name the earliest equivalent
 from __future__ import annotations
 
 from ..analysis.effects import shape_only
+from ..analysis.manager import PassContext
 from ..ir.nodes import Const, Function, Op, Style, Var, walk
 from ..rules.registry import Kind, lookup_adjoint
 
@@ -28,7 +29,7 @@ def _same_shape_source(op: Op) -> Var | None:
     return None
 
 
-def transform(fn: Function) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
     ops = [s for s in walk(fn.body) if isinstance(s, Op)]
     witness: dict[Var, Var] = {}
     for op in ops:

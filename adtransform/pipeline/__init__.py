@@ -13,7 +13,7 @@ from typing import Any
 from .. import rules, specialize  # noqa: F401  (rules: registers the derivative rules)
 from ..ad import reverse
 from ..analysis import aliases
-from ..canonicalize import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
 from ..frontend import fence, resolve, source
 from ..frontend.context import Context
@@ -22,7 +22,7 @@ from ..ir import lower
 from ..ir.nodes import Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
-from ..optimize.fixed_point import optimize, optimize_primal
+from ..optimize.driver import optimize, optimize_primal
 from ..syntax.naming import Namer
 from .guard import transform_guarded
 
@@ -69,16 +69,7 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params)
-    iterables.transform(node, ctx)                       # loops over sequences -> loops over range()
-    returns.transform(node, ctx)                         # one `return`, last; may add `break` to loops
-    loop_exits.transform(node, ctx)                      # after returns: removes every break/continue
-    conditionals.transform(node, ctx)                    # a if c else b, and/or, a < b < c -> statements
-    ctx.locals = resolve.local_names(node)               # the passes above add flags and results
-    aug_assign.transform(node, ctx)                      # before unpacking: targets become plain names
-    unpacking.transform(node, ctx)                       # before anf: one name per assignment
-    effects.transform_writes(node, ctx)                  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
-    anf.transform(node, ctx)                             # one operation per statement
-    effects.transform(node, ctx)                         # after anf: calls changing an argument -> new values
+    canonicalize(node, ctx)                              # canonicalize/schedule.py: no jumps, one op a statement
     primal = lower.lower(node, ctx)                      # SSA IR
     verify(primal)
     _debug("lower", primal)

@@ -33,13 +33,15 @@ import operator
 
 from .. import runtime
 from ..ad import runtime_refs
+from ..analysis.manager import PassContext
 from ..analysis.rank import integers
 from ..ir.nodes import Const, Function, If, Index, Loop, Op, Style, Sweep, Var, flatten, walk
 from ..ir.operators import COMPARISONS
 from ..syntax.naming import Namer
 
 
-def transform(fn: Function, namer: Namer) -> bool:
+def transform(fn: Function, cx: PassContext) -> bool:
+    namer = cx.namer
     guard = next((s for s in fn.body if isinstance(s, Op) and fn.guard is not None and s.result is fn.guard), None)
     if guard is None or guard.callee.key is not runtime.has_ranks or not isinstance(guard.args[0], Const):
         return False
