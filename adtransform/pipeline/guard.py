@@ -1,17 +1,24 @@
 """What escapes a transform: adtransform's own located errors, or an internal error naming the user's function.
 
-Two guards around the whole pipeline:
+Three guards around the whole pipeline:
 
 * deep expressions: a 300-term sum is 300 nested `BinOp` nodes, and the AST libraries the
   pipeline relies on (gast's conversion, `ast.unparse`) recurse once per level, past Python's
   default recursion limit. A transform that hits it runs again with a deeper limit, up to a
   bound (beyond it, a located error asks to split the expression);
 * anything else that is not an `AdtransformError` is a bug of the compiler: it is reported as
-  `InternalError` with the function's name, file and line, chained to the original exception.
+  `InternalError` with the function's name, file and line, chained to the original exception;
+* the cyclic garbage collector is paused: a transform makes many small objects that live until it
+  ends, and the collector would scan them again at every generation threshold (27% of a
+  1,000-statement transform, 40% of a 3,000-statement one: its time grew faster than the function).
+  Reference counting still frees what dies at once; the cycles left over are collected after the
+  transform (measured: peak memory of a 3,000-statement transform 206 -> 239 MB).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
 import threading
 import types
@@ -31,6 +38,22 @@ _saved = 0
 
 def transform_guarded(fn: types.FunctionType, build: Callable[[], T]) -> T:
     """`build()`, with RecursionError retried under deeper limits and internal errors located."""
+    with _collector_paused():
+        return _guarded(fn, build)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _guarded(fn: types.FunctionType, build: Callable[[], T]) -> T:
     try:
         try:
             return build()
