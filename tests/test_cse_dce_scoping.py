@@ -67,3 +67,24 @@ def test_dce_leaves_only_read_values_in_nested_loops_and_branches():
     assert kept and all(reads[s.result] > 0 for s in kept)
     assert len([s for s in walk(fn.body) if isinstance(s, Loop)]) == 3
     assert not dce.transform(fn, PassContext.of(fn))
+
+
+def dead_copy_in_nested_loops(x, y, q):
+    a = x * 1.0
+    for row0 in q:
+        t = q.copy()                 # dead: only the inner loop's carried `t` reads it, and nobody reads that
+        for row1 in y:
+            y = q.copy()
+            a = a * row1
+            t = q[0]
+    return np.sum(a)
+
+
+def test_dce_removes_everything_dead_in_one_run():
+    """A second run has nothing left to do (the fixed point's other passes, CSE first, would otherwise
+    reuse a value one run left behind, and the generated code would depend on the schedule)."""
+    fn, _ = primal_ir(dead_copy_in_nested_loops)
+    copies = len(_calls(fn, "copy"))
+    assert dce.transform(fn, PassContext.of(fn))
+    assert len(_calls(fn, "copy")) < copies
+    assert not dce.transform(fn, PassContext.of(fn))

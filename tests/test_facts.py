@@ -1,4 +1,4 @@
-"""The facts registry (ad/registry.py): declarations checked against NumPy, conservative defaults,
+"""The facts registry (rules/registry.py): declarations checked against NumPy, conservative defaults,
 calls that change their arguments (issue 10, class 4) and views the analysis must know (class 5)."""
 
 from __future__ import annotations

@@ -26,7 +26,11 @@ def refused(x):
 
 def test_the_collector_is_paused_during_a_transform_only():
     seen = []
-    build = lambda: seen.append(gc.isenabled()) or "built"  # noqa: E731
+
+    def build():
+        seen.append(gc.isenabled())
+        return "built"
+
     assert gc.isenabled()
     assert guard.transform_guarded(smooth, build) == "built"
     assert seen == [False] and gc.isenabled()

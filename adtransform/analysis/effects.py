@@ -1,4 +1,4 @@
-"""What an operation does besides computing its value, from the facts registry (ad/registry.py).
+"""What an operation does besides computing its value, from the facts registry (rules/registry.py).
 
 An analysis (imported by reverse mode and by the optimizer alike).
 
