@@ -91,6 +91,10 @@ class _Problems:
             raise UnsupportedSyntaxError.of(self.by_node.values(), function)
 
 
+# What only occurs inside another construct (`except` clause, `with` item, f-string field), refused with it.
+_PARTS = (gast.excepthandler, gast.withitem, gast.comprehension, gast.alias, gast.arguments, gast.FormattedValue,
+          gast.match_case, gast.pattern)
+
 # Their bodies are another function's: refused as a whole, not searched for more problems.
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 
@@ -102,7 +106,7 @@ def _own_nodes(root: gast.AST, found: _Problems) -> Iterator[gast.AST]:
     stack = [(root, False)]
     while stack:
         node, in_refused = stack.pop()
-        if in_refused and not isinstance(node, (gast.stmt, gast.expr, *_ALLOWED)):
+        if in_refused and isinstance(node, _PARTS):
             part_of_refused = True  # an `except` clause, a `with` item, a comprehension's `for`
         else:
             _check_node(node, found)
