@@ -99,7 +99,7 @@ class NameResolutionError(TransformError):
 class NoAdjointRuleError(TransformError):
     """A differentiable value flows into a call that has no derivative rule."""
 
-    several = "operations without a derivative rule"
+    several = "operations without a usable derivative"
 
 
 class SourceUnavailableError(AdtransformError):

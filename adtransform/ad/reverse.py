@@ -43,7 +43,7 @@ from ..ir.operands import RULE_OPERANDS
 from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs
-from .checks import check_write_indices, check_write_targets, no_rule, refuse_untracked_effects
+from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -68,7 +68,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
-    refuse_untracked_effects(primal, active.varied, filename)
+    effects = untracked_effects(primal, active.varied, filename)
+    if effects:
+        raise NoAdjointRuleError.of(effects, fn_label)
     check_write_targets(primal.body, active.varied)
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
