@@ -8,7 +8,9 @@ function's name so the user knows which gradient complained.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -27,20 +29,67 @@ class AdtransformError(Exception):
     """Base class of every error adtransform raises on purpose."""
 
 
-class TransformError(AdtransformError):
-    """A problem found while transforming a function, located in its source."""
+@dataclass(frozen=True)
+class Problem:
+    """One located reason a function is refused: where, what construct, what to do instead."""
 
-    def __init__(self, message: str, location: Location | None = None, construct: str = ""):
+    location: Location | None
+    construct: str
+    advice: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        what = f"{self.construct}: " if self.construct else ""
+        return f"{where}{what}{self.advice}"
+
+
+class TransformError(AdtransformError):
+    """A problem found while transforming a function, located in its source.
+
+    A refused function is reported with all the problems of one kind a stage found, not only the
+    first (fixing them one error at a time would take as many runs): `problems` lists them in
+    source order, and `location`, `construct` and `detail` describe the first. With one problem the
+    message is that problem alone; with several, a header line naming the function, then one line
+    each.
+    """
+
+    several = "problems"  # what the header calls several problems of this kind
+
+    def __init__(self, message: str, location: Location | None = None, construct: str = "", *,
+                 more: Sequence[Problem] = (), function: str = ""):
         self.location = location
         self.construct = construct
         self.detail = message
-        where = f"{location}: " if location else ""
-        what = f"{construct}: " if construct else ""
-        super().__init__(f"{where}{what}{message}")
+        self.function = function
+        self.problems: tuple[Problem, ...] = (Problem(location, construct, message), *more)
+        if len(self.problems) == 1:
+            super().__init__(str(self.problems[0]))
+            return
+        name = f" {function}" if function else ""
+        lines = [f"cannot differentiate{name}: {len(self.problems)} {self.several}",
+                 *(f"  {p}" for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def of(cls: type[_E], problems: Iterable[Problem], function: str = "") -> _E:
+        """One error reporting every problem once, in source order (at least one problem)."""
+        unique = sorted(dict.fromkeys(problems), key=_source_order)
+        first, *rest = unique
+        return cls(first.advice, first.location, first.construct, more=rest, function=function)
+
+
+_E = TypeVar("_E", bound=TransformError)
+
+
+def _source_order(problem: Problem) -> tuple[int, int]:
+    where = problem.location
+    return (where.line, where.col) if where else (0, 0)
 
 
 class UnsupportedSyntaxError(TransformError):
     """The function uses a construct the compiler does not handle (yet)."""
+
+    several = "unsupported constructs"
 
 
 class NameResolutionError(TransformError):
@@ -49,6 +98,8 @@ class NameResolutionError(TransformError):
 
 class NoAdjointRuleError(TransformError):
     """A differentiable value flows into a call that has no derivative rule."""
+
+    several = "operations without a usable derivative"
 
 
 class SourceUnavailableError(AdtransformError):

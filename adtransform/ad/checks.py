@@ -13,7 +13,7 @@ import types
 import numpy as np
 
 from ..analysis.effects import changed_operands, facts_of, may_change_globals
-from ..errors import Location, NoAdjointRuleError
+from ..errors import Location, NoAdjointRuleError, Problem
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, Op, Operand, SliceItem, Stmt, Style, Sweep, Var, walk
 from ..ir.operators import INDEX_UPDATE
 from ..rules.registry import lookup_adjoint
@@ -35,36 +35,42 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
 
 
-def refuse_untracked_effects(fn: Function, varied: set[Var], filename: str) -> None:
+def untracked_effects(fn: Function, varied: set[Var], filename: str) -> list[Problem]:
     """A call that changes an argument in place (`lst.append(v)`, `y.sort()`, `np.put(y, i, v)`, an
     unknown function) works on a copy bound to the name it changes (canonicalize/effects.py), but
     no rule says how the changed value depends on the old one and on the other arguments: with any
-    of them differentiated its derivative would be silently wrong, so the call is refused. The facts
-    registry says which calls change which arguments; an undeclared call may change all of them."""
+    of them differentiated its derivative would be silently wrong, so the call is refused (reverse
+    mode refuses all such calls in one error). The facts registry says which calls change which
+    arguments; an undeclared call may change all of them."""
     # Global arrays the function reads (a view of one may be read by the backward sweep too).
     arrays = [o.ref.spelling for op in walk(fn.body) if isinstance(op, Op) and op.sweep is not Sweep.CHECK
               for o in op.operands() if isinstance(o, Global) and isinstance(o.ref.obj, (np.ndarray, list))]
+    problems = []
     for op in walk(fn.body):
         if not isinstance(op, Op) or op.sweep is Sweep.CHECK:
             continue
+        where = Location(filename, op.line or 0, op.col)
         if arrays and may_change_globals(op):
-            raise NoAdjointRuleError(
+            problems.append(Problem(where, f"call of `{op.callee}`", (
                 f"`{op.callee}` may change the global `{arrays[0]}`, which the backward sweep reads after the "
                 f"function has run; if it changes none, say so with `adtransform.declare_facts({op.callee}, "
-                f"returns=...)`", Location(filename, op.line or 0, op.col), f"call of `{op.callee}`")
+                f"returns=...)`")))
+            continue
         if not any(a in varied for a in op.uses()) or not changed_operands(op):
             continue
         if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
-            raise no_rule(op, filename)  # an unknown function of a differentiated value
+            problems.extend(no_rule(op, filename).problems)  # an unknown function of a differentiated value
+            continue
         writes_out = op.kwargs.get("out", Const(None)) != Const(None)
         what = "`out=`" if writes_out else f"call of `{op.callee}` for its effect"
         advice = "" if facts_of(op).known else (
             f"; if `{op.callee}` changes none of its arguments, say so with "
             f"`adtransform.declare_facts({op.callee}, returns=..., mutates=())`")
-        raise NoAdjointRuleError(
+        problems.append(Problem(where, what, (
             f"`{op.callee}` changes its argument in place, which the compiler cannot follow through a "
             f"value that depends on the differentiated input; compute a new value instead "
-            f"(`y = np.sort(y)`, `lst = lst + [v]`){advice}", Location(filename, op.line or 0, op.col), what)
+            f"(`y = np.sort(y)`, `lst = lst + [v]`){advice}")))
+    return problems
 
 
 def check_write_indices(block: list[Stmt], varied: set[Var], filename: str, ints: set[Var]) -> None:

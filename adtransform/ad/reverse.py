@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
-from ..errors import Location, NoAdjointRuleError
+from ..errors import Location, NoAdjointRuleError, Problem
 from ..ir.nodes import (
     AdjointZero,
     Callee,
@@ -43,7 +43,7 @@ from ..ir.operands import RULE_OPERANDS
 from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs
-from .checks import check_write_indices, check_write_targets, no_rule, refuse_untracked_effects
+from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -68,7 +68,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     params = primal.param_vars()
     wrt_vars = [params[i] for i in wrt]
     output = primal.returns[0]
-    refuse_untracked_effects(primal, active.varied, filename)
+    effects = untracked_effects(primal, active.varied, filename)
+    if effects:
+        raise NoAdjointRuleError.of(effects, fn_label)
     check_write_targets(primal.body, active.varied)
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
@@ -99,7 +101,14 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
-        builder.sweep(body, active)
+        try:
+            builder.sweep(body, active)
+        except Exception:
+            if builder.refused:  # what went wrong after an operation was skipped: the refusals first
+                raise NoAdjointRuleError.of(builder.refused, fn_label) from None
+            raise
+        if builder.refused:
+            raise NoAdjointRuleError.of(builder.refused, fn_label)
     gradients = [builder.finish(var) for var in wrt_vars]
     body.extend(builder.ops)
     with_value = mode is not Mode.GRAD
@@ -139,6 +148,8 @@ class _Backward:
         self.adjoints: dict[Var, Operand] = {}
         self.ops: list[Stmt] = []
         self.hypothesis: Hypothesis  # the ranks this version may rely on (set by `reverse`)
+        # Operations with no usable rule: skipped, and all refused together once the sweep is done.
+        self.refused: list[Problem] = []
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -146,6 +157,7 @@ class _Backward:
         branch.readable = self.readable
         branch.hypothesis = self.hypothesis
         branch.adjoints = dict(self.adjoints)
+        branch.refused = self.refused
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
@@ -207,23 +219,26 @@ class _Backward:
             return
         rule = lookup_adjoint(op.callee.key)
         if rule is None:
-            raise self.no_rule(op)
+            self.refuse(self.no_rule(op).problems[0], op, active_inputs)
+            return
         template = cached_template(rule, compile_template)
         try:
             bound = rule.bind(op.args, op.kwargs, RULE_OPERANDS)
         except TypeError as exc:
-            raise NoAdjointRuleError(
-                f"the derivative rule for `{op.callee}` does not accept this call ({exc})",
-                self.location(op), f"call of `{op.callee}`") from None
+            self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
+                                f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),
+                        op, active_inputs)
+            return
         # A `*args` parameter binds a tuple: it is wanted when any of its items is active.
         wanted = {name for name, operand in bound.items()
                   if any(active.is_active(o) for o in (operand if isinstance(operand, tuple) else (operand,)))}
-        for name in sorted(wanted - set(template.contributions)):
-            if name not in rule.nondiff:
-                raise NoAdjointRuleError(
-                    f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
-                    f"argument `{name}`, which depends on the differentiated input",
-                    self.location(op), f"argument `{name}` of `{op.callee}`")
+        missing = [name for name in sorted(wanted - set(template.contributions)) if name not in rule.nondiff]
+        if missing:
+            self.refuse(Problem(
+                self.location(op), f"argument `{missing[0]}` of `{op.callee}`",
+                f"the derivative rule for `{op.callee}` gives no derivative with respect to its "
+                f"argument `{missing[0]}`, which depends on the differentiated input"), op, active_inputs)
+            return
         elementwise = {name for name in wanted if rule.kind is Kind.ELEMENTWISE}
         broadcast = {name for name in elementwise if not self.same_shape(bound[name], op, self.hypothesis.ranks)}
         if any(not self.same_shape(bound[name], op, self.ranks) for name in elementwise - broadcast):
@@ -235,6 +250,15 @@ class _Backward:
                 contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
                                          operand, op.line)
             self.accumulate(operand, contribution, op.line)
+
+    def refuse(self, problem: Problem, op: Op, active_inputs: list[Operand]) -> None:
+        """Record why `op` cannot be differentiated. The sweep goes on as if `op` passed its adjoint
+        to its inputs, so that the operations before it are checked too: the function is refused
+        once the sweep is done, with every problem found (the code built meanwhile is dropped)."""
+        self.refused.append(problem)
+        for operand in active_inputs:
+            if isinstance(operand, Var):
+                self.accumulate(operand, self.adjoints[op.result], op.line)
 
     def instantiate(self, template: Template, op: Op, bound: dict[str, Operand],
                     wanted: set[str], broadcast: set[str]) -> dict[str, Operand]:

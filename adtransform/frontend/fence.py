@@ -8,11 +8,12 @@ new syntax in a future Python cannot slip through silently.
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
 
 import gast
 import numpy as np
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import Problem, UnsupportedSyntaxError
 from .resolve import UNBOUND, Namespace, scan_names
 from .source import SourceInfo
 
@@ -56,77 +57,121 @@ _ALLOWED = (
 
 
 def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None) -> None:
-    """Raise UnsupportedSyntaxError for the first construct we cannot differentiate (`namespace`, the
-    function's free names, resolves `complex` and `np.complex128` where the code names them)."""
-    _check_signature(node, info)
+    """Raise UnsupportedSyntaxError naming every construct we cannot differentiate, in source order
+    (`namespace`, the function's free names, resolves `complex` and `np.complex128` where the code
+    names them). A real program refused usually has several: all are reported in one error."""
+    found = _Problems(info)
+    _check_signature(node, found)
     returns = []
     for stmt in node.body:
-        for child in gast.walk(stmt):
-            _check_node(child, info)
+        for child in _own_nodes(stmt, found):
             if isinstance(child, gast.Return):
                 returns.append(child)
-    _check_returns(node, returns, info)
-    _refuse_complex(node, info, namespace)
+    _check_returns(node, returns, found)
+    _refuse_complex(node, found, namespace)
+    found.raise_any(node.name)
 
 
-def _fail(node: gast.AST, info: SourceInfo, construct: str, advice: str) -> None:
-    raise UnsupportedSyntaxError(advice, info.location(node), construct)
+class _Problems:
+    """The refused constructs found so far: the first found at each node."""
+
+    def __init__(self, info: SourceInfo):
+        self.info = info
+        self.by_node: dict[tuple[int, str], Problem] = {}
+
+    def add(self, node: gast.AST, construct: str, advice: str, tag: str = "") -> None:
+        """`tag` tells apart two problems located at one node (`*args` and `**kwargs` at the `def`)."""
+        self.by_node.setdefault((id(node), tag), Problem(self.info.location(node), construct, advice))
+
+    def reported(self, node: gast.AST) -> bool:
+        return (id(node), "") in self.by_node
+
+    def raise_any(self, function: str) -> None:
+        if self.by_node:
+            raise UnsupportedSyntaxError.of(self.by_node.values(), function)
 
 
-def _check_signature(node: gast.FunctionDef, info: SourceInfo) -> None:
+# What only occurs inside another construct (`except` clause, `with` item, f-string field), refused with it.
+_PARTS = (gast.excepthandler, gast.withitem, gast.comprehension, gast.alias, gast.arguments, gast.FormattedValue,
+          gast.match_case, gast.pattern)
+
+# Their bodies are another function's: refused as a whole, not searched for more problems.
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+
+
+def _own_nodes(root: gast.AST, found: _Problems) -> Iterator[gast.AST]:
+    """Every node of `root` outside nested scopes, each checked (refusals go to `found`) before
+    its children are visited. A part of a refused construct (`except` clause, `with` item) is not
+    reported again on its own."""
+    stack = [(root, False)]
+    while stack:
+        node, in_refused = stack.pop()
+        if in_refused and isinstance(node, _PARTS):
+            part_of_refused = True  # an `except` clause, a `with` item, a comprehension's `for`
+        else:
+            _check_node(node, found)
+            part_of_refused = found.reported(node)
+        yield node
+        if not isinstance(node, _SCOPES):
+            stack.extend((child, part_of_refused) for child in reversed(list(gast.iter_child_nodes(node))))
+
+
+def _check_signature(node: gast.FunctionDef, found: _Problems) -> None:
     args = node.args
     if args.vararg is not None:
-        _fail(node, info, f"`*{args.vararg.id}` parameter",
-              "variadic parameters are not supported; name each parameter")
+        found.add(node, f"`*{args.vararg.id}` parameter",
+                  "variadic parameters are not supported; name each parameter")
     if args.kwarg is not None:
-        _fail(node, info, f"`**{args.kwarg.id}` parameter",
-              "variadic keyword parameters are not supported; name each parameter")
+        found.add(node, f"`**{args.kwarg.id}` parameter",
+                  "variadic keyword parameters are not supported; name each parameter", tag="**")
 
 
-def _check_node(node: gast.AST, info: SourceInfo) -> None:
+def _check_node(node: gast.AST, found: _Problems) -> None:
     if type(node) in _REFUSED:
         construct, advice = _REFUSED[type(node)]
-        _fail(node, info, construct, advice)
+        found.add(node, construct, advice)
+        return
     if not isinstance(node, _ALLOWED):
-        _fail(node, info, type(node).__name__, "this construct is not supported")
+        found.add(node, type(node).__name__, "this construct is not supported")
+        return
     if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
         targets = node.targets if isinstance(node, gast.Assign) else [node.target]
         for target in targets:
-            _check_target(target, info, top=True)
+            _check_target(target, found, top=True)
         if isinstance(node, gast.AnnAssign) and node.value is None:
-            _fail(node, info, "annotation without value", "assign a value or remove the line")
+            found.add(node, "annotation without value", "assign a value or remove the line")
     if isinstance(node, gast.Call):
         for kw in node.keywords:
             if kw.arg is None:
-                _fail(kw.value, info, "`**` argument unpacking", "pass keyword arguments explicitly")
+                found.add(kw.value, "`**` argument unpacking", "pass keyword arguments explicitly")
 
 
-def _check_target(target: gast.AST, info: SourceInfo, top: bool) -> None:
+def _check_target(target: gast.AST, found: _Problems, top: bool) -> None:
     if isinstance(target, gast.Name):
         return
     if isinstance(target, (gast.Tuple, gast.List)) and top:
         for elt in target.elts:
-            _check_target(elt, info, top=False)
+            _check_target(elt, found, top=False)
         return
     if isinstance(target, gast.Subscript):
         if not top:
-            _fail(target, info, "subscript in a tuple target", "assign each element in its own statement")
-        if not isinstance(target.value, gast.Name):
-            _fail(target, info, "assignment into a nested subscript or attribute",
-                  "write into a named array with one index, `a[i, j] = v` rather than `a[i][j] = v`")
+            found.add(target, "subscript in a tuple target", "assign each element in its own statement")
+        elif not isinstance(target.value, gast.Name):
+            found.add(target, "assignment into a nested subscript or attribute",
+                      "write into a named array with one index, `a[i, j] = v` rather than `a[i][j] = v`")
         return
     if isinstance(target, gast.Attribute):
-        _fail(target, info, "assignment to an attribute",
-              "differentiated functions cannot mutate objects")
-    _fail(target, info, "nested unpacking", "unpack one level at a time")
+        found.add(target, "assignment to an attribute", "differentiated functions cannot mutate objects")
+        return
+    found.add(target, "nested unpacking", "unpack one level at a time")
 
 
-def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], info: SourceInfo) -> None:
+def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], found: _Problems) -> None:
     valued = [r for r in returns if r.value is not None
               and not (isinstance(r.value, gast.Constant) and r.value.value is None)]
     if not valued:
         last = node.body[-1] if node.body else node
-        _fail(last, info, "missing `return`", "the function must return a value to have a gradient")
+        found.add(last, "missing `return`", "the function must return a value to have a gradient")
 
 
 _COMPLEX_ADVICE = ("complex numbers are not supported (the derivative rules take no conjugates, so a complex "
@@ -138,25 +183,25 @@ _COMPLEX_NAMES = {"complex", "complex64", "complex128", "complex256", "c8", "c16
 _COMPLEX_RESULTS = (np.roots, np.linalg.eig, np.linalg.eigvals)
 
 
-def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None) -> None:
+def _refuse_complex(node: gast.FunctionDef, found: _Problems, namespace: Namespace | None) -> None:
     """A complex value made inside the function (a `1j` literal, `complex(...)`, `dtype=complex`,
     np.fft, np.emath, cmath) or read from a global: refused where it is written. Complex arguments
     are refused when the gradient is called (runtime.checks)."""
     local = scan_names(node)[0]
-    for child in gast.walk(node):
+    for child in _scope_nodes(node):
         if isinstance(child, gast.Constant) and isinstance(child.value, complex):
-            _fail(child, info, f"complex literal `{child.value!r}`", _COMPLEX_ADVICE)
+            found.add(child, f"complex literal `{child.value!r}`", _COMPLEX_ADVICE)
         if isinstance(child, gast.keyword) and child.arg == "dtype" and _complex_dtype(child.value, namespace, local):
-            _fail(child.value, info, "complex dtype", _COMPLEX_ADVICE)
+            found.add(child.value, "complex dtype", _COMPLEX_ADVICE)
         if isinstance(child, gast.Call) and isinstance(child.func, gast.Attribute) \
                 and child.func.attr in ("astype", "dtype", "view") and child.args \
                 and _complex_dtype(child.args[0], namespace, local):
-            _fail(child.args[0], info, "complex dtype", _COMPLEX_ADVICE)
+            found.add(child.args[0], "complex dtype", _COMPLEX_ADVICE)
         if isinstance(child, gast.Call):
             for arg in child.args:  # np.zeros(3, "complex"); not "F" (an order as often as a dtype)
                 if isinstance(arg, gast.Constant) and isinstance(arg.value, str) \
                         and arg.value.lower().lstrip("<>=|") in _COMPLEX_NAMES:
-                    _fail(arg, info, "complex dtype", _COMPLEX_ADVICE)
+                    found.add(arg, "complex dtype", _COMPLEX_ADVICE)
         if namespace is not None and isinstance(child, (gast.Name, gast.Attribute)) \
                 and isinstance(getattr(child, "ctx", None), gast.Load):
             path = _dotted(child)
@@ -165,9 +210,19 @@ def _refuse_complex(node: gast.FunctionDef, info: SourceInfo, namespace: Namespa
             obj = namespace.resolve(path).obj
             what = _complex_object(obj)
             if what:
-                _fail(child, info, f"`{'.'.join(path)}`, {what}", _COMPLEX_ADVICE)
+                found.add(child, f"`{'.'.join(path)}`, {what}", _COMPLEX_ADVICE)
             if _makes_subclass(obj):
-                _fail(child, info, f"`{'.'.join(path)}`", _SUBCLASS_ADVICE)
+                found.add(child, f"`{'.'.join(path)}`", _SUBCLASS_ADVICE)
+
+
+def _scope_nodes(node: gast.FunctionDef) -> Iterator[gast.AST]:
+    """Every node of the function, its signature included, but not the bodies of nested scopes."""
+    stack: list[gast.AST] = [node]
+    while stack:
+        child = stack.pop()
+        yield child
+        if child is node or not isinstance(child, _SCOPES):
+            stack.extend(gast.iter_child_nodes(child))
 
 
 _SUBCLASS_ADVICE = ("NumPy's array subclasses give operators and reductions other meanings (np.matrix's `*` is a "
