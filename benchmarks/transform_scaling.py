@@ -257,7 +257,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "optimize_primal": ("adtransform.optimize.fixed_point.optimize_primal",
                         "adtransform.optimize.driver.optimize_primal", "adtransform.optimize.optimize_primal"),
     "reverse": ("adtransform.ad.reverse.reverse",),
-    "specialize": ("adtransform.specialize.derive", "adtransform.specialize.specialize"),
+    "specialize": ("adtransform.specialize.derive",),
     "optimize": ("adtransform.optimize.fixed_point.optimize", "adtransform.optimize.driver.optimize",
                  "adtransform.optimize.optimize"),
     "emit": ("adtransform.codegen.emit.emit",),

@@ -10,7 +10,9 @@ known under that assumption: array code keeps plain unbroadcasts and needs no ch
 The stage wraps differentiation (`derive`: it chooses the ranks the derivative may rely on, then
 places the check if the derivative relied on one that needs it), and says after optimization
 where calls this version cannot compute go (`fallback`). The scalar version's own rewrite,
-reading vectors as lists of floats, is `scalar_reads`, which the optimizer schedules.
+reading vectors as lists of floats, is `scalar_reads`, which the optimizer schedules. So the
+stage straddles optimization: `derive` runs before it, `fallback` after it, and the optimizer's
+schedule imports `scalar_reads` (the layering puts specialize/ before optimize/).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..ir.nodes import Const, Function, Op, Sweep, Var
 from ..syntax.naming import Namer
 from .floats import may_raise_on_floats, protected_from
 
-__all__ = ["Fallback", "derive", "fallback", "may_raise_on_floats"]
+__all__ = ["Fallback", "derive", "fallback"]
 
 Differentiate = Callable[[activity.Activity, rank_analysis.RankAnalyses, Hypothesis], Function]
 
@@ -46,7 +48,7 @@ def derive(primal: Function, wrt: list[Var], namer: Namer, *, scalar_output: boo
     # Only code whose ranks are all known under the assumption is scalar code.
     scalar_code = assumed is not None and all(assumed.get(v) is not None for v in active.varied & active.useful)
     hypothesis = Hypothesis(assumed if scalar_code else ranks.get(scalar_output=scalar_output))
-    check = Var(namer.fresh("scalars"))
+    check = Var(namer.fresh("scalars"))  # drawn even if unused: later names are numbered after it
     adjoint = differentiate(active, ranks, hypothesis)
     if hypothesis.used:
         _place_check(adjoint, primal, hypothesis, check)

@@ -2,8 +2,10 @@
 
 Why not `ast.unparse` alone: the ast module has no comments, and generated code cites the
 user's source line above each group of statements. So compound statements (`def`, `if`,
-`for`, `while`, `try`) are laid out here, around bodies laid out in turn; every simple
-statement and every expression is printed by `ast.unparse` (syntax/parse.py).
+`for`, `while`, `try`) are laid out here, around bodies laid out in turn. Simple statements and
+expressions are printed by `ast.unparse` (syntax/parse.py), except the commonest forms (a name,
+a single comparison, a tuple assigned to a tuple), spelled here as `unparse` would spell them
+(tests/test_layout.py checks that) because an `unparse` call per statement dominated printing.
 
 Conventions: an empty body is `pass`; an `else` is written only when it has statements
 (never as `elif`); a docstring is the first statement of a `def` and is written between
