@@ -137,7 +137,7 @@ class Interpreter:
         changed = self.sources(arg, state)
         if isinstance(self.facts.resolve(arg), (np.ndarray, list, dict)):  # `cfg.W`: a module's array
             self.refuse.global_change(gast.Name(to_source(arg), gast.Load(), None, None), call)
-        for top in {root(site) for site in changed}:
+        for top in sorted({root(site) for site in changed}, key=repr):  # (the first refused is named: same every run)
             if isinstance(top, tuple) and top[0] == "global":
                 self.refuse.global_change(gast.Name(top[1], gast.Load(), None, None), call)
         for name in state.sharing(changed):
