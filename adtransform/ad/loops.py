@@ -192,6 +192,25 @@ def _hoist(outer: Builder, body: list[Stmt], var: Var, owners: dict[int, tuple[s
 
     `owners` caches, per body, what its statements define at the top and which region holds each
     value inside: asked for every recorded value, a walk of the body per value would be quadratic."""
+    top, inside = _owners(body, owners)
+    if var in top or var not in inside:
+        return var
+    region = inside[var]
+    if isinstance(region, Loop):
+        raise AssertionError(f"internal: {var!r} belongs to an inner loop, which records it itself")
+    then_top, then_inside = _owners(region.then_body, owners)
+    in_then = var in then_top or var in then_inside
+    inner = _hoist(outer, region.then_body if in_then else region.else_body, var, owners)
+    result = Var(outer.namer.fresh(var.name))
+    region.results.append(result)
+    region.then_values.append(inner if in_then else Const(None))
+    region.else_values.append(Const(None) if in_then else inner)
+    return result
+
+
+def _owners(body: list[Stmt], owners: dict[int, tuple[set[Var], dict[Var, Stmt]]]) -> tuple[set[Var], dict[Var, Stmt]]:
+    """What `body`'s statements define at its top level, and the region of it holding each value
+    defined deeper (computed once per body)."""
     if id(body) not in owners:
         top = {v for stmt in body for v in stmt.defines()}
         inside: dict[Var, Stmt] = {}
@@ -200,19 +219,7 @@ def _hoist(outer: Builder, body: list[Stmt], var: Var, owners: dict[int, tuple[s
                 for v in defined_in([stmt]):
                     inside.setdefault(v, stmt)
         owners[id(body)] = (top, inside)
-    top, inside = owners[id(body)]
-    if var in top or var not in inside:
-        return var
-    region = inside[var]
-    if isinstance(region, Loop):
-        raise AssertionError(f"internal: {var!r} belongs to an inner loop, which records it itself")
-    in_then = var in defined_in(region.then_body)
-    inner = _hoist(outer, region.then_body if in_then else region.else_body, var, owners)
-    result = Var(outer.namer.fresh(var.name))
-    region.results.append(result)
-    region.then_values.append(inner if in_then else Const(None))
-    region.else_values.append(Const(None) if in_then else inner)
-    return result
+    return owners[id(body)]
 
 
 def _read_shapes_from_init(loop: Loop, backward: list[Stmt]) -> None:

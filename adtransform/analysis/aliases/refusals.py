@@ -57,7 +57,7 @@ class Refusals:
     def global_update(self, name: str, changed: frozenset[object], update: gast.AST) -> None:
         """NumPy would change a global array, for the rest of this call and for later calls: the compiler
         reads the update as a new value, and no gradient can account for the change."""
-        for root in {root_of(site) for site in changed}:
+        for root in sorted({root_of(site) for site in changed}, key=repr):  # (the same one named every run)
             if not (isinstance(root, tuple) and root[0] == "global"):
                 continue
             if root[1].startswith("<"):  # what an unknown function returns: maybe an array it keeps
