@@ -196,7 +196,7 @@ def _still_resolves(hit: pipeline.Transformed, namespace: Namespace) -> bool:
     """The transform relied on `np.tanh` (etc.) meaning particular objects: check they still do
     (the same test the generated function makes when it is called)."""
     for path, expected, identity in hit.dependencies:
-        obj = namespace.lookup(path[0])
+        obj = hit.roots[path[0]] if path[0] in hit.roots else namespace.lookup(path[0])
         for attr in path[1:]:
             obj = getattr(obj, attr, UNBOUND)
         if (obj if identity else obj.__class__) is not expected:

@@ -21,6 +21,14 @@ class Location:
     line: int
     col: int = 0
 
+    def __post_init__(self) -> None:
+        # A function with callees spliced into it numbers their lines apart (frontend/segments.py).
+        real = getattr(self.filename, "real", None)
+        if real is not None:
+            filename, line = real(self.line)
+            object.__setattr__(self, "filename", filename)
+            object.__setattr__(self, "line", line)
+
     def __str__(self) -> str:
         return f"{self.filename}:{self.line}:{self.col}"
 

@@ -61,10 +61,11 @@ class Emitted:
 
 def emit(fn: Function, *, name: str, docstring: str, line_text: Callable[[int], str],
          namer: Namer, user_lookup: Callable[[str], Any], user_locals: set[str],
-         fallback: Fallback | None = None) -> Emitted:
+         fallback: Fallback | None = None, line_label: Callable[[int], str] = str) -> Emitted:
     """`fallback`: where calls failing `fn.guard` go, and calls this version cannot compute with
-    Python floats (specialize/)."""
+    Python floats (specialize/). `line_label`: how comments cite a line (an inlined callee's names it)."""
     names = Names(namer, user_lookup, user_locals)
+    names.line_label = line_label
     names.reads, names.widths, names.readable = read_counts(fn), peephole.record_widths(fn), fn.readable
     names.var_names = _var_names(fn)
     if fallback is not None:
@@ -185,7 +186,7 @@ def _block(ops: list[Stmt], names: Names, line_text: Callable[[int], str]) -> li
         key = (op.sweep, op.line)
         if key != group and op.line is not None and op.sweep is not Sweep.CHECK:
             where = "adjoint of line" if op.sweep is Sweep.ADJOINT else "line"
-            out.append(build.comment(f"{where} {op.line}: {line_text(op.line)}"))
+            out.append(build.comment(f"{where} {names.line_label(op.line)}: {line_text(op.line)}"))
         group = key
         if isinstance(op, If):
             out += _branch(op, names, line_text)

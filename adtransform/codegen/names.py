@@ -39,6 +39,7 @@ class Names:
         self.fused: dict[Var, Op] = {}  # temporaries written inside the expression that reads them
         self.var_names: set[str] = set()  # every value's name: a shared name must not be one of them
         self.unused_name: str | None = None
+        self.line_label: Callable[[int], str] = str  # how comments cite a line of the user's source
 
     def unused(self) -> str:
         """The target of a loop that does not read it: `_`, unless that is a name of the user's."""

@@ -57,8 +57,17 @@ class Namespace:
         self.closure = dict(zip(fn.__code__.co_freevars, cells))
         b = self.globals.get("__builtins__", builtins)
         self.builtins = b if isinstance(b, dict) else vars(b)
+        # Names the inliner (frontend/inline.py) gave objects found in a callee's namespace: each
+        # means that object (generated code gets it injected), whatever the user's names are.
+        self.aliases: dict[str, Any] = {}
 
     def lookup(self, identifier: str) -> Any:
+        if identifier in self.aliases:
+            return self.aliases[identifier]
+        return self.user_lookup(identifier)
+
+    def user_lookup(self, identifier: str) -> Any:
+        """What `identifier` means in the user's function itself (not an inliner's alias)."""
         if identifier in self.closure:
             try:
                 return self.closure[identifier].cell_contents
@@ -84,6 +93,8 @@ class Namespace:
             obj = getattr(obj, path[taken])
             taken += 1
         root = self.lookup(path[0])
+        if path[0] in self.aliases:
+            return Ref(path[:taken], obj, Scope.INJECTED, root)
         return Ref(path[:taken], obj, self.scope, root if self.scope is Scope.INJECTED else None)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import rules, specialize  # noqa: F401  (rules: registers the derivative rules)
@@ -15,7 +15,7 @@ from ..ad import reverse
 from ..analysis import aliases
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
-from ..frontend import fence, resolve, source
+from ..frontend import fence, inline, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref
 from ..ir import lower
@@ -37,6 +37,7 @@ class Transformed:
     loaded: load.Loaded
     name: str
     dependencies: tuple[Dependency, ...]  # what the transform resolved: validated at each call and cache hit
+    roots: dict[str, Any] = field(default_factory=dict)  # names of dependencies not the user's (callees')
 
 
 class _RecordingNamespace(Namespace):
@@ -46,8 +47,8 @@ class _RecordingNamespace(Namespace):
         super().__init__(fn)
         self.read: dict[tuple[str, ...], Any] = {}
 
-    def lookup(self, identifier: str) -> Any:
-        value = super().lookup(identifier)
+    def user_lookup(self, identifier: str) -> Any:
+        value = super().user_lookup(identifier)
         if value is not UNBOUND:
             self.read.setdefault((identifier,), value)
         return value
@@ -64,11 +65,12 @@ def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
+    info, callees = inline.inline(node, info, namespace, fn.__code__)  # calls of the user's functions spliced
     fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
     array_params = aliases.refuse_aliased_updates(node, info, namespace)  # in-place updates NumPy would share
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
-    ctx = Context(info, namespace, Namer(all_names), local_names, array_params)
+    ctx = Context(info, namespace, Namer(all_names), local_names, array_params, callees=callees)
     canonicalize(node, ctx)                              # canonicalize/schedule.py: no jumps, one op a statement
     primal = lower.lower(node, ctx)                      # SSA IR
     verify(primal)
@@ -121,22 +123,42 @@ def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
     fallback = specialize.fallback(adjoint, name, namer, versioned=versioned, general=lambda: load.Deferred(
         lambda user_fn: _gradient(user_fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=False).loaded))
     emitted = emit.emit(adjoint, name=name, docstring=doc, line_text=info.line_text, namer=namer,
-                        user_lookup=ctx.namespace.lookup, user_locals=ctx.locals, fallback=fallback)
+                        user_lookup=ctx.namespace.user_lookup, user_locals=ctx.locals, fallback=fallback,
+                        line_label=getattr(info, "line_label", str))
     # (a name the generated code binds to a helper of its own cannot be read there as the user's)
     dependencies = tuple(d for d in _dependencies(ctx.namespace) if d[0][0] not in emitted.injected)
+    roots, callee_dependencies = _callee_roots(ctx.callees, namer)  # checked from objects injected
+    emitted.injected.update(roots)
+    dependencies += callee_dependencies
     if versioned and dependencies:                       # the general version is only reached past this check
         emitted = emit.guard_dependencies(emitted, dependencies, adjoint, name, namer,
                                           load.Rederive(wrt, wrt_is_tuple, mode))
     loaded = load.compile_source(emitted.text, name, emitted.injected, fn.__code__.co_freevars)
-    return Transformed(loaded, name, dependencies)
+    return Transformed(loaded, name, dependencies, roots)
 
 
 def _dependencies(namespace: Namespace) -> tuple[Dependency, ...]:
-    """What the transform read from outside the function, minus the function's own locals."""
+    """What the transform read from outside the function, minus the function's own locals (and the
+    inliner's aliases: what they stand for is a callee dependency)."""
     read = getattr(namespace, "read", {})
-    local = getattr(namespace, "locals", set())
+    local = getattr(namespace, "locals", set()) | set(namespace.aliases)
     return tuple((path, obj, _relied_on_identity(obj)) if _relied_on_identity(obj) else (path, type(obj), False)
                  for path, obj in sorted(read.items()) if path[0] not in local)
+
+
+def _callee_roots(callees: tuple[Any, ...], namer: Namer) -> tuple[dict[str, Any], tuple[Dependency, ...]]:
+    """A fresh name for each root object of the inlined callees' dependencies (a function, module,
+    class or closure cell), and those dependencies as paths from that name."""
+    names: dict[int, str] = {}
+    roots: dict[str, Any] = {}
+    found = []
+    for root, path, expected, identity in callees:
+        if id(root) not in names:
+            kind = "cell" if isinstance(root, types.CellType) else "fn" if callable(root) else "module"
+            names[id(root)] = namer.fresh(f"{getattr(root, '__name__', '')}_{kind}")
+            roots[names[id(root)]] = root
+        found.append(((names[id(root)], *path), expected, identity))
+    return roots, tuple(found)
 
 
 def _relied_on_identity(obj: Any) -> bool:

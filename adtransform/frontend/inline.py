@@ -1,0 +1,363 @@
+"""Calls to the user's own Python functions, inlined: the callee's body spliced at each call site.
+
+Runs right after the top function is parsed, before the fence and the alias analysis, so every
+later stage sees one function and all its reasoning (aliases, in-place updates, activity) holds
+across calls by construction. A call is inlined when its callee resolves (frontend/calls.py, in the
+namespace of the function the call is written in) to a Python function of the user's with no
+derivative rule or facts registered; numpy, scipy, the standard library and installed packages keep
+their rules (or are refused as before). Callees calling callees are inlined in turn; a recursive call
+is refused with a located error.
+
+A call inside an expression is hoisted into statements before it, keeping Python's order of
+evaluation: what the expression evaluates before the call is computed first into a temporary
+(unless it is a name or constant, which the callee cannot rebind), `and`/`or` and `a if c else b`
+holding a call become `if` statements (the call runs only when Python would run it), a chained
+comparison likewise, and a `while` test holding a call is evaluated at the top of each iteration of
+`while True:` (`if not test: break`). The callee's locals get fresh names, its free names read what
+they mean in ITS namespace (frontend/inline_callee.py), its lines are numbered apart
+(frontend/segments.py) so errors and comments name its file and line.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import sys
+import sysconfig
+import types
+from typing import Any
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
+from ..syntax import build
+from ..syntax.naming import Namer
+from .calls import Calls
+from .inline_callee import Call, CalleeDependency, State, instance
+from .resolve import UNBOUND, Namespace, scan_names
+from .segments import CompositeInfo
+from .source import SourceInfo
+
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+_LIBRARIES = frozenset({"numpy", "scipy", "adtransform", "autograd", "jax", "torch"})
+
+
+def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
+           code: types.CodeType) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+    """Splice every inlinable call of `node` (in place); the SourceInfo locating the spliced
+    nodes and what the transform relied on in the callees' namespaces."""
+    local, every = scan_names(node)
+    state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
+    inliner = _Inliner(state)
+    node.body = inliner.block(node.body, (code,))
+    if not state.info.segments:
+        return info, ()
+    return state.info, tuple(state.dependencies)
+
+
+def is_user_function(fn: Any) -> bool:
+    """A Python function of the user's with no rule: not numpy's, the standard library's, an installed package's."""
+    if not isinstance(fn, types.FunctionType):
+        return False
+    if lookup_adjoint(fn) is not None or is_nondifferentiable(fn) or lookup_facts(fn).known:
+        return False
+    package = (getattr(fn, "__module__", None) or "").partition(".")[0]
+    if package in _LIBRARIES or package in sys.stdlib_module_names:
+        return False
+    filename = fn.__code__.co_filename
+    return not any(filename.startswith(p) for p in _installed())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    return tuple(sorted({paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}))
+
+
+class _Inliner:
+    def __init__(self, state: State):
+        self.state = state
+
+    # -- what a call calls ---------------------------------------------------------------------
+
+    def target(self, call: gast.Call) -> tuple[types.FunctionType, gast.expr | None] | None:
+        """The user function a call runs, and the receiver bound to its first parameter (a method's `self`)."""
+        calls = Calls(self.state.namespace, frozenset(self.state.locals))
+        func = call.func
+        obj = calls.resolve(func)
+        if obj is not UNBOUND and is_user_function(obj):
+            return obj, None
+        if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
+            method = inspect.getattr_static(type(obj), "__call__", None)
+            if is_user_function(method):  # an object called: its class's `__call__`, `self` the object
+                self.state.depend(type(obj), ("__call__",), method)
+                return method, func
+        if not isinstance(func, gast.Attribute):
+            return None
+        owner = calls.resolve(func.value)
+        if owner is UNBOUND or isinstance(owner, (types.ModuleType, type)):
+            if isinstance(owner, type) and isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
+                return obj.__func__, func.value  # a classmethod called on its class
+            return None
+        method = inspect.getattr_static(type(owner), func.attr, None)
+        if isinstance(method, staticmethod) and is_user_function(method.__func__):
+            return method.__func__, None
+        if isinstance(method, classmethod) and is_user_function(method.__func__):
+            return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
+        if is_user_function(method):
+            self.state.depend(type(owner), (func.attr,), method)
+            return method, func.value
+        return None
+
+    def inlinable(self, node: gast.AST) -> bool:
+        """Whether evaluating `node` runs a call this stage inlines (not inside a nested scope or
+        comprehension, whose calls run another number of times)."""
+        stack = [node]
+        while stack:
+            child = stack.pop()
+            if isinstance(child, gast.Call) and self.target(child) is not None:
+                return True
+            if not isinstance(child, (*_SCOPES, *_COMPREHENSIONS)):
+                stack.extend(gast.iter_child_nodes(child))
+        return False
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def block(self, stmts: list[gast.stmt], stack: tuple[Any, ...]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt, stack))
+        return out
+
+    def statement(self, stmt: gast.stmt, stack: tuple[Any, ...]) -> list[gast.stmt]:
+        expr = functools.partial(self.expr, stack=stack)
+        if isinstance(stmt, gast.If):
+            pre, stmt.test = expr(stmt.test)
+            stmt.body, stmt.orelse = self.block(stmt.body, stack), self.block(stmt.orelse, stack)
+            return [*pre, stmt]
+        if isinstance(stmt, gast.For):
+            pre, stmt.iter = expr(stmt.iter)
+            stmt.body, stmt.orelse = self.block(stmt.body, stack), self.block(stmt.orelse, stack)
+            return [*pre, stmt]
+        if isinstance(stmt, gast.While):
+            stmt.body, stmt.orelse = self.block(stmt.body, stack), self.block(stmt.orelse, stack)
+            if not self.inlinable(stmt.test):
+                return [stmt]
+            if stmt.orelse:
+                raise UnsupportedSyntaxError(
+                    "a `while` loop whose test calls a function of yours cannot have an `else` block",
+                    self.state.info.location(stmt), "`while ... else`")
+            pre, test = expr(stmt.test)
+            exit_ = gast.copy_location(build.if_(build.unaryop("not", test), [build.break_()]), stmt)
+            stmt.test = build.constant(True)
+            stmt.body = [*pre, exit_, *stmt.body]
+            return [stmt]
+        if isinstance(stmt, (gast.Return, gast.Expr)) and stmt.value is not None:
+            pre, stmt.value = expr(stmt.value)
+            if isinstance(stmt, gast.Expr) and pre and isinstance(stmt.value, gast.Name):
+                return pre  # a call made for its effect: its result is not used
+            return [*pre, stmt]
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)) and stmt.value is not None:
+            pre, stmt.value = expr(stmt.value)
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+            for target in targets:
+                pre += self.target_parts(target, stack)
+            return [*pre, stmt]
+        if isinstance(stmt, gast.AugAssign) and self.inlinable(stmt.value):
+            return self.aug_assign(stmt, stack)
+        return [stmt]
+
+    def target_parts(self, target: gast.expr, stack: tuple[Any, ...]) -> list[gast.stmt]:
+        """Calls in an assignment's target (`a[f(i)] = v`): evaluated after the value, left to right."""
+        pre: list[gast.stmt] = []
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                pre += self.target_parts(elt, stack)
+        elif isinstance(target, gast.Subscript):
+            more, (target.value, target.slice) = self.sequence([target.value, target.slice], stack)
+            pre += more
+        elif isinstance(target, gast.Attribute):
+            more, target.value = self.expr(target.value, stack)
+            pre += more
+        return pre
+
+    def aug_assign(self, stmt: gast.AugAssign, stack: tuple[Any, ...]) -> list[gast.stmt]:
+        """`a[i] += f(x)` reads `a[i]` before calling f: `old = a[i]; r = f(x); old += r; a[i] = old`."""
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            pre, stmt.value = self.expr(stmt.value, stack)
+            return [*pre, stmt]
+        pre = self.target_parts(target, stack)
+        if isinstance(target, gast.Subscript) and not _stable(target.slice):
+            index = self.temp("index")
+            pre.append(gast.copy_location(build.assign(index, target.slice), stmt))
+            target.slice = build.name(index)
+        old = self.temp("old")
+        load = copy.deepcopy(target)
+        _set_ctx(load, gast.Load())
+        pre.append(gast.copy_location(build.assign(old, load), stmt))
+        more, value = self.expr(stmt.value, stack)
+        update = gast.copy_location(gast.AugAssign(target=build.name(old, "store"), op=stmt.op, value=value), stmt)
+        store = gast.copy_location(build.assign_to(target, build.name(old)), stmt)
+        return [*pre, *more, update, store]
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def temp(self, hint: str) -> str:
+        name = self.state.namer.fresh(hint)
+        self.state.locals.add(name)
+        return name
+
+    def expr(self, node: gast.expr, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
+        """Statements to run first, and the expression left in place of `node`."""
+        if node is None or not self.inlinable(node):
+            return [], node
+        if isinstance(node, gast.Call):
+            return self.call(node, stack)
+        if isinstance(node, gast.BoolOp):
+            return self.bool_op(node, stack)
+        if isinstance(node, gast.IfExp):
+            return self.if_exp(node, stack)
+        if isinstance(node, gast.Compare) and len(node.ops) > 1 and any(map(self.inlinable, node.comparators[1:])):
+            return self.chain(node, stack)
+        slots = _slots(node)
+        pre, values = self.sequence([getattr(node, f) if i is None else getattr(node, f)[i] for f, i in slots], stack)
+        for (f, i), value in zip(slots, values):
+            if i is None:
+                setattr(node, f, value)
+            else:
+                getattr(node, f)[i] = value
+        return pre, node
+
+    def sequence(self, nodes: list[gast.expr], stack: tuple[Any, ...]) -> tuple[list[gast.stmt], list[gast.expr]]:
+        """Expressions Python evaluates left to right: each one before a later inlined call is
+        computed first into a temporary (a name or constant needs none: no callee rebinds it)."""
+        last = max((i for i, n in enumerate(nodes) if n is not None and self.inlinable(n)), default=-1)
+        pre: list[gast.stmt] = []
+        out = []
+        for i, node in enumerate(nodes):
+            more, value = self.expr(node, stack)
+            pre += more
+            if i < last and value is not None and not _stable(value):
+                temp = self.temp("tmp")
+                pre.append(gast.copy_location(build.assign(temp, value), node))
+                value = build.name(temp)
+            out.append(value)
+        return pre, out
+
+    def call(self, node: gast.Call, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
+        found = self.target(node)
+        receiver = found[1] if found is not None else None
+        if receiver is not None and (receiver is node.func or receiver is getattr(node.func, "value", None)):
+            parts = [receiver]  # a method: the receiver is evaluated first, as `self`
+        else:
+            parts = [] if found is not None else [node.func]
+        keywords = [kw for kw in node.keywords]
+        pre, values = self.sequence([*parts, *node.args, *(kw.value for kw in keywords)], stack)
+        head, args, kw_values = values[:len(parts)], values[len(parts):len(parts) + len(node.args)], \
+            values[len(parts) + len(node.args):]
+        if found is None:
+            node.func = head[0]
+            node.args = args
+            for kw, value in zip(keywords, kw_values):
+                kw.value = value
+            return pre, node
+        fn, receiver = found
+        if receiver is not None:
+            args = [head[0] if head else receiver, *args]
+        if any(isinstance(a, gast.Starred) for a in args) or any(kw.arg is None for kw in keywords):
+            raise UnsupportedSyntaxError(
+                f"`*` or `**` arguments in a call of {fn.__qualname__}, a function adtransform inlines; "
+                f"pass each argument explicitly", self.state.info.location(node), f"call of `{fn.__qualname__}`")
+        if fn.__code__ in stack:
+            raise UnsupportedSyntaxError(
+                f"recursive call of {fn.__qualname__}: a function adtransform inlines cannot call itself; "
+                f"write the recursion as a loop", self.state.info.location(node), f"call of `{fn.__qualname__}`")
+        body, result = instance(self.state, fn, Call(node, args, [(kw.arg, v) for kw, v in zip(keywords, kw_values)]))
+        body = self.block(body, (*stack, fn.__code__))
+        last = body[-1] if body else None
+        if isinstance(last, gast.Assign) and isinstance(last.value, gast.Name) \
+                and isinstance(last.targets[0], gast.Name) and last.targets[0].id == result:
+            return [*pre, *body[:-1]], last.value  # `return name`, last: the call's value is that name
+        return [*pre, *body], build.name(result)
+
+    def bool_op(self, node: gast.BoolOp, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
+        """`a and f(x)`: f runs only when `a` is true, so `t = a; if t: t = f(x)`."""
+        if not any(map(self.inlinable, node.values[1:])):
+            pre, node.values[0] = self.expr(node.values[0], stack)
+            return pre, node
+        result = self.temp("either" if isinstance(node.op, gast.Or) else "both")
+
+        def chain(values: list[gast.expr]) -> list[gast.stmt]:
+            pre, value = self.expr(values[0], stack)
+            out = [*pre, gast.copy_location(build.assign(result, value), values[0])]
+            if len(values) > 1:
+                test = build.name(result) if isinstance(node.op, gast.And) else build.unaryop("not", build.name(result))
+                out.append(gast.copy_location(build.if_(test, chain(values[1:])), values[1]))
+            return out
+
+        return chain(node.values), build.name(result)
+
+    def if_exp(self, node: gast.IfExp, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
+        pre, node.test = self.expr(node.test, stack)
+        if not (self.inlinable(node.body) or self.inlinable(node.orelse)):
+            return pre, node
+        result = self.temp("chosen")
+        branches = []
+        for branch in (node.body, node.orelse):
+            more, value = self.expr(branch, stack)
+            branches.append([*more, gast.copy_location(build.assign(result, value), branch)])
+        return [*pre, gast.copy_location(build.if_else(node.test, *branches), node)], build.name(result)
+
+    def chain(self, node: gast.Compare, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
+        """`a < f(x) < b`: each operand evaluated once, the next only if the comparison so far holds."""
+        result = self.temp("holds")
+        pre, left = self.expr(node.left, stack)
+        if not _stable(left):
+            temp = self.temp("tmp")
+            pre.append(gast.copy_location(build.assign(temp, left), node.left))
+            left = build.name(temp)
+
+        def step(i: int, left: gast.expr) -> list[gast.stmt]:
+            out, right = self.expr(node.comparators[i], stack)
+            last = i == len(node.ops) - 1
+            if not last and not _stable(right):
+                temp = self.temp("tmp")
+                out.append(gast.copy_location(build.assign(temp, right), node.comparators[i]))
+                right = build.name(temp)
+            out.append(gast.copy_location(build.assign(result, build.compare_op(node.ops[i], left, right)), node))
+            if not last:
+                out.append(gast.copy_location(build.if_(build.name(result), step(i + 1, right)), node))
+            return out
+
+        return [*pre, *step(0, left)], build.name(result)
+
+
+def _stable(node: gast.expr) -> bool:
+    """A value the inlined callee cannot change: a name, a constant, an attribute of one."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _slots(node: gast.expr) -> list[tuple[str, int | None]]:
+    """The sub-expressions of `node`, in the order Python evaluates them."""
+    if isinstance(node, gast.Dict):
+        return [s for i in range(len(node.keys)) for s in (("keys", i), ("values", i)) if node.keys[i] is not None
+                or s[0] == "values"]
+    slots = []
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, gast.expr):
+            slots.append((field, None))
+        elif isinstance(value, list):
+            slots += [(field, i) for i, v in enumerate(value) if isinstance(v, gast.expr)]
+    return slots
+
+
+def _set_ctx(node: gast.AST, ctx: gast.expr_context) -> None:
+    if hasattr(node, "ctx"):
+        node.ctx = ctx
+

@@ -1,0 +1,290 @@
+"""One inlined call: the callee's body, renamed into the caller, its parameters bound, its returns assigned.
+
+Names are the hard part. The callee's locals get fresh names (nothing clobbers the caller's
+variables, or another inlined instance's). Its free names mean what they mean in the CALLEE's
+namespace (its module's globals, its closure cells), so each becomes an expression that reads that
+at run time: the same name when the caller's function sees the very same binding (`np`, a global of
+the same module); else an alias the Namespace knows (frontend/resolve.py `aliases`): a module,
+function or class by identity, a global array of another module as `helpers.W` (the module
+injected, the array read at each call), a closure cell's value as `scale_cell.cell_contents`.
+Everything the transform relied on that the caller's names do not show (the callee's code object,
+its defaults, the bindings it read) is a dependency the cache and the generated code check.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from ..errors import NameResolutionError, SourceUnavailableError, UnsupportedSyntaxError
+from ..syntax import build
+from ..syntax.naming import Namer
+from . import source
+from .inline_returns import lower_returns
+from .resolve import UNBOUND, Namespace
+from .segments import CompositeInfo
+
+# (root object, attribute path from it, the object found there or its type, whether its identity counts)
+CalleeDependency = tuple[Any, tuple[str, ...], Any, bool]
+
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+_NUMBERS = (int, float, bool, str, type(None), complex)
+
+
+@dataclass
+class State:
+    """What every inlined call of one transform shares."""
+
+    info: CompositeInfo
+    namespace: Namespace
+    namer: Namer
+    locals: set[str]  # names bound in the function being built (the caller's, the callees' renamed)
+    dependencies: list[CalleeDependency] = field(default_factory=list)
+    parsed: dict[types.CodeType, source.ParsedFunction] = field(default_factory=dict)
+    alias_of: dict[tuple[int, str], str] = field(default_factory=dict)
+    keep: list[Any] = field(default_factory=list)  # objects aliased: alive while their ids are keys
+
+    def alias(self, hint: str, obj: Any) -> str:
+        key = (id(obj), hint)
+        if key not in self.alias_of:
+            spelled = self.namer.fresh(hint)
+            self.namespace.aliases[spelled] = obj
+            self.alias_of[key] = spelled
+            self.keep.append(obj)
+        return self.alias_of[key]
+
+    def depend(self, root: Any, path: tuple[str, ...], obj: Any, identity: bool | None = None) -> None:
+        """The transform relied on `root.path` being `obj` (identity), or of its type (data)."""
+        identity = relied_on_identity(obj) if identity is None else identity
+        entry = (root, path, obj if identity else type(obj), identity)
+        if not any(e[0] is root and e[1:] == entry[1:] for e in self.dependencies):
+            self.dependencies.append(entry)
+
+
+def relied_on_identity(obj: Any) -> bool:
+    """As pipeline's dependencies: functions, classes and modules by identity, data by type."""
+    return callable(obj) or isinstance(obj, types.ModuleType)
+
+
+@dataclass
+class Call:
+    """A call being inlined: its arguments (already free of inlinable calls) and where it is."""
+
+    node: gast.Call
+    args: list[gast.expr]
+    keywords: list[tuple[str, gast.expr]]
+
+
+def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gast.stmt], str]:
+    """The statements computing `fn(*args, **keywords)` in the caller, and the name of the result."""
+    parsed = state.parsed.get(fn.__code__)
+    if parsed is None:
+        try:
+            parsed = state.parsed[fn.__code__] = source.parse_function(fn)
+        except SourceUnavailableError as exc:
+            raise UnsupportedSyntaxError(
+                f"cannot inline {fn.__qualname__}: {exc}", state.info.location(call.node),
+                f"call of `{fn.__qualname__}`") from None
+    node = copy.deepcopy(parsed.node)
+    base = state.info.add(parsed.info, fn.__qualname__, parsed.info.line_offset + 1)
+    state.info.shift(node, parsed.info, base)
+    state.depend(fn, ("__code__",), fn.__code__, identity=True)
+    own, nested, stored = _scopes(node)
+    free = _free_names(node, own | nested)
+    clash = sorted(free & nested)
+    if clash:
+        raise UnsupportedSyntaxError(
+            f"`{clash[0]}` is both a free name of {fn.__qualname__} and a local of a function nested in it; "
+            f"rename one of them", state.info.location(node), f"`{clash[0]}` in {fn.__qualname__}")
+    bindings, substitute = _bind(state, fn, node, call, stored)
+    renames: dict[str, gast.expr] = dict(substitute)
+    for local in sorted(own | nested):
+        if local not in renames:
+            renames[local] = build.name(state.namer.fresh(local))
+            state.locals.add(renames[local].id)
+    for name in sorted(free):
+        renames[name] = _free_expression(state, fn, name, node)
+    body = [_Rename(renames).visit(stmt) for stmt in node.body]
+    for renamed in bindings:
+        renamed.targets[0] = build.name(renames[renamed.targets[0].id].id, "store")
+    label = "lambda" if fn.__name__ == "<lambda>" else fn.__name__
+    result = state.namer.fresh(f"{label}_out")
+    flag = state.namer.fresh(f"{label}_returned")
+    state.locals |= {result, flag}
+    return [*bindings, *lower_returns(body, result, flag)], result
+
+
+def _scopes(node: gast.FunctionDef) -> tuple[set[str], set[str], set[str]]:
+    """(the callee's own locals, names bound in functions nested in it, names its own scope assigns)."""
+    args = node.args
+    params = [a.id for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if isinstance(a, gast.Name)]
+    params += [a.id for a in (args.vararg, args.kwarg) if isinstance(a, gast.Name)]
+    own, stored, nested = set(params), set(), set()
+    stack: list[tuple[gast.AST, bool]] = [(stmt, False) for stmt in node.body]
+    while stack:
+        child, inside = stack.pop()
+        if isinstance(child, (gast.FunctionDef, gast.ClassDef)):
+            (nested if inside else own).add(child.name)
+            if not inside:
+                stored.add(child.name)
+        if isinstance(child, gast.Name) and isinstance(child.ctx, (gast.Store, gast.Param)):
+            (nested if inside else own).add(child.id)
+            if not inside:
+                stored.add(child.id)
+        for sub in gast.iter_child_nodes(child):
+            stack.append((sub, inside or isinstance(child, _SCOPES)))
+    return own, nested - own, stored
+
+
+def _free_names(node: gast.FunctionDef, bound: set[str]) -> set[str]:
+    return {n.id for stmt in node.body for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in bound}
+
+
+def _bind(state: State, fn: types.FunctionType, node: gast.FunctionDef, call: Call,
+          stored: set[str]) -> tuple[list[gast.Assign], dict[str, gast.expr]]:
+    """Python's binding of the call's arguments to `fn`'s parameters: assignments `param = argument`
+    in order (their targets still the callee's names), and the parameters that are simply replaced
+    by the caller's name or constant (never assigned in the callee, so reading either is the same)."""
+    args, where = node.args, call.node
+
+    def refuse(message: str) -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(f"{message} (calling {fn.__qualname__})", state.info.location(where),
+                                      f"call of `{fn.__qualname__}`")
+
+    positional = [a.id for a in [*args.posonlyargs, *args.args]]
+    posonly = {a.id for a in args.posonlyargs}
+    defaults = dict(zip(positional[len(positional) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    kwdefaults = fn.__kwdefaults__ or {}
+    keywords = dict(call.keywords)
+    if len(keywords) != len(call.keywords):
+        raise refuse("a keyword argument given twice")
+    bound: list[tuple[str, gast.expr]] = []
+    for i, param in enumerate(positional):
+        if i < len(call.args):
+            if param in keywords and param not in posonly:
+                raise refuse(f"several values for argument `{param}`")
+            bound.append((param, call.args[i]))
+        elif param in keywords and param not in posonly:
+            bound.append((param, keywords.pop(param)))
+        elif param in defaults:
+            bound.append((param, _default(state, fn, param, defaults[param], "__defaults__")))
+        else:
+            raise refuse(f"missing argument `{param}`")
+    extra = call.args[len(positional):]
+    if args.vararg is not None:
+        bound.append((args.vararg.id, build.tuple_(list(extra))))
+    elif extra:
+        raise refuse(f"{len(extra)} more positional arguments than {fn.__qualname__} takes")
+    for param in [a.id for a in args.kwonlyargs]:
+        if param in keywords:
+            bound.append((param, keywords.pop(param)))
+        elif param in kwdefaults:
+            bound.append((param, _default(state, fn, param, kwdefaults[param], "__kwdefaults__")))
+        else:
+            raise refuse(f"missing keyword argument `{param}`")
+    if args.kwarg is not None:
+        bound.append((args.kwarg.id, gast.Dict(keys=[build.constant(k) for k in keywords],
+                                               values=list(keywords.values()))))
+    elif keywords:
+        raise refuse(f"unexpected keyword argument `{next(iter(keywords))}`")
+    assigns, substitute = [], {}
+    for param, value in bound:
+        if param not in stored and isinstance(value, (gast.Name, gast.Constant)):
+            substitute[param] = value
+        else:
+            assigns.append(gast.copy_location(build.assign(param, value), where))
+    return assigns, substitute
+
+
+def _default(state: State, fn: types.FunctionType, param: str, value: Any, where: str) -> gast.expr:
+    """A parameter's default: the object `def` evaluated (a constant, or that very object)."""
+    state.depend(fn, (where,), getattr(fn, where), identity=True)
+    if isinstance(value, _NUMBERS):
+        return build.constant(value)
+    return build.name(state.alias(f"{param}_default", value))
+
+
+def _free_expression(state: State, fn: types.FunctionType, name: str, node: gast.FunctionDef) -> gast.expr:
+    """What reads, at run time in the generated code, the object `name` means in `fn`."""
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    if name in cells:
+        cell = cells[name]
+        try:
+            obj = cell.cell_contents
+        except ValueError:
+            raise NameResolutionError(f"free variable `{name}` of {fn.__qualname__} is not bound yet",
+                                      state.info.location(node), f"`{name}`") from None
+        state.depend(cell, ("cell_contents",), obj)
+        if relied_on_identity(obj):
+            return build.name(state.alias(name, obj))
+        return build.attribute(build.name(state.alias(f"{name}_cell", cell)), "cell_contents")
+    in_globals = name in fn.__globals__
+    obj = fn.__globals__[name] if in_globals else _builtins(fn).get(name, UNBOUND)
+    if obj is UNBOUND:
+        raise NameResolutionError(f"name `{name}` is not defined where {fn.__qualname__} is defined",
+                                  state.info.location(_first_use(node, name)), f"`{name}`")
+    top = state.namespace
+    visible = name not in state.locals and name not in top.closure and top.user_lookup(name) is obj
+    same_place = (top.globals is fn.__globals__) if in_globals else name not in top.globals
+    if visible and same_place:  # the caller's function reads this very binding: the caller checks it
+        state.namer.reserve(name)
+        return build.name(name)
+    module = _module(fn) if in_globals else None
+    if in_globals and module is None:
+        raise NameResolutionError(
+            f"{fn.__qualname__} reads the global `{name}` of a namespace that is no module (code built with "
+            f"exec?), which the gradient could not read at run time", state.info.location(_first_use(node, name)),
+            f"`{name}`")
+    if module is not None:
+        state.depend(module, (name,), obj)
+    if visible and relied_on_identity(obj):  # (`np` in both modules)
+        state.namer.reserve(name)
+        return build.name(name)
+    if relied_on_identity(obj):
+        return build.name(state.alias(name, obj))
+    assert module is not None  # (a builtin is a function or class)
+    return build.attribute(build.name(state.alias(module.__name__.rpartition(".")[2], module)), name)
+
+
+def _builtins(fn: types.FunctionType) -> dict[str, Any]:
+    b = fn.__globals__.get("__builtins__", builtins)
+    return b if isinstance(b, dict) else vars(b)
+
+
+def _module(fn: types.FunctionType) -> types.ModuleType | None:
+    module = sys.modules.get(fn.__globals__.get("__name__", fn.__module__))
+    return module if module is not None and vars(module) is fn.__globals__ else None
+
+
+def _first_use(node: gast.FunctionDef, name: str) -> gast.AST:
+    return next((n for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name), node)
+
+
+class _Rename(gast.NodeTransformer):
+    """Each name of the callee replaced by its expression in the caller (a fresh name, a constant, `helpers.W`)."""
+
+    def __init__(self, renames: dict[str, gast.expr]):
+        self.renames = renames
+
+    def visit_Name(self, node: gast.Name) -> gast.expr:
+        new = self.renames.get(node.id)
+        if new is None:
+            return node
+        if isinstance(new, gast.Name):
+            node.id = new.id
+            return node
+        return gast.copy_location(copy.deepcopy(new), node)
+
+    def visit_FunctionDef(self, node: gast.FunctionDef) -> gast.FunctionDef:
+        new = self.renames.get(node.name)
+        if isinstance(new, gast.Name):
+            node.name = new.id
+        self.generic_visit(node)
+        return node
