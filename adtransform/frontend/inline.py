@@ -89,6 +89,8 @@ class _Inliner:
         func = call.func
         obj = calls.resolve(func)
         if obj is not UNBOUND and is_user_function(obj):
+            if isinstance(func, gast.Attribute):  # `helpers.act`: a reload rebinds it
+                self.state.depend(calls.resolve(func.value), (func.attr,), obj)
             return obj, None
         if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
             method = inspect.getattr_static(type(obj), "__call__", None)
@@ -100,12 +102,15 @@ class _Inliner:
         owner = calls.resolve(func.value)
         if owner is UNBOUND or isinstance(owner, (types.ModuleType, type)):
             if isinstance(owner, type) and isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
+                self.state.depend(owner, (func.attr, "__func__"), obj.__func__)
                 return obj.__func__, func.value  # a classmethod called on its class
             return None
         method = inspect.getattr_static(type(owner), func.attr, None)
-        if isinstance(method, staticmethod) and is_user_function(method.__func__):
-            return method.__func__, None
-        if isinstance(method, classmethod) and is_user_function(method.__func__):
+        if isinstance(method, (staticmethod, classmethod)) and is_user_function(method.__func__):
+            if isinstance(method, staticmethod):
+                self.state.depend(type(owner), (func.attr,), method.__func__)
+                return method.__func__, None
+            self.state.depend(type(owner), (func.attr, "__func__"), method.__func__)
             return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
         if is_user_function(method):
             self.state.depend(type(owner), (func.attr,), method)
@@ -185,7 +190,8 @@ class _Inliner:
         return pre
 
     def aug_assign(self, stmt: gast.AugAssign, stack: tuple[Any, ...]) -> list[gast.stmt]:
-        """`a[i] += f(x)` reads `a[i]` before calling f: `old = a[i]; r = f(x); old += r; a[i] = old`."""
+        """`a[i] += f(x)` reads `a[i]` before calling f: `old = a[i]; r = f(x); a[i] = old + r` (the
+        read is a copy, or a view that sees what f changed either way, as Python's `+=` on it does)."""
         target = stmt.target
         if isinstance(target, gast.Name):
             pre, stmt.value = self.expr(stmt.value, stack)
@@ -200,9 +206,8 @@ class _Inliner:
         _set_ctx(load, gast.Load())
         pre.append(gast.copy_location(build.assign(old, load), stmt))
         more, value = self.expr(stmt.value, stack)
-        update = gast.copy_location(gast.AugAssign(target=build.name(old, "store"), op=stmt.op, value=value), stmt)
-        store = gast.copy_location(build.assign_to(target, build.name(old)), stmt)
-        return [*pre, *more, update, store]
+        new = gast.BinOp(left=build.name(old), op=stmt.op, right=value)
+        return [*pre, *more, gast.copy_location(build.assign_to(target, new), stmt)]
 
     # -- expressions ---------------------------------------------------------------------------
 
