@@ -197,10 +197,8 @@ class _Inliner:
             pre, stmt.value = self.expr(stmt.value, stack)
             return [*pre, stmt]
         pre = self.target_parts(target, stack)
-        if isinstance(target, gast.Subscript) and not _stable(target.slice):
-            index = self.temp("index")
-            pre.append(gast.copy_location(build.assign(index, target.slice), stmt))
-            target.slice = build.name(index)
+        if isinstance(target, gast.Subscript):
+            target.slice = self.freeze(target.slice, pre)
         old = self.temp("old")
         load = copy.deepcopy(target)
         _set_ctx(load, gast.Load())
@@ -208,6 +206,22 @@ class _Inliner:
         more, value = self.expr(stmt.value, stack)
         new = gast.BinOp(left=build.name(old), op=stmt.op, right=value)
         return [*pre, *more, gast.copy_location(build.assign_to(target, new), stmt)]
+
+    def freeze(self, index: gast.expr, pre: list[gast.stmt]) -> gast.expr:
+        """An index evaluated once, now: each part that is not a name or constant into a temporary."""
+        if isinstance(index, gast.Slice):
+            for part in ("lower", "upper", "step"):
+                if getattr(index, part) is not None:
+                    setattr(index, part, self.freeze(getattr(index, part), pre))
+            return index
+        if isinstance(index, gast.Tuple):
+            index.elts = [self.freeze(e, pre) for e in index.elts]
+            return index
+        if _stable(index):
+            return index
+        temp = self.temp("index")
+        pre.append(gast.copy_location(build.assign(temp, index), index))
+        return build.name(temp)
 
     # -- expressions ---------------------------------------------------------------------------
 

@@ -179,7 +179,7 @@ def _bind(state: State, fn: types.FunctionType, node: gast.FunctionDef, call: Ca
             raise refuse(f"missing argument `{param}`")
     extra = call.args[len(positional):]
     if args.vararg is not None:
-        bound.append((args.vararg.id, build.tuple_(list(extra))))
+        bound.append((args.vararg.id, gast.copy_location(build.tuple_(list(extra)), where)))
     elif extra:
         raise refuse(f"{len(extra)} more positional arguments than {fn.__qualname__} takes")
     for param in [a.id for a in args.kwonlyargs]:
@@ -190,17 +190,25 @@ def _bind(state: State, fn: types.FunctionType, node: gast.FunctionDef, call: Ca
         else:
             raise refuse(f"missing keyword argument `{param}`")
     if args.kwarg is not None:
-        bound.append((args.kwarg.id, gast.Dict(keys=[build.constant(k) for k in keywords],
-                                               values=list(keywords.values()))))
+        bound.append((args.kwarg.id, gast.copy_location(gast.Dict(
+            keys=[build.constant(k) for k in keywords], values=list(keywords.values())), where)))
     elif keywords:
         raise refuse(f"unexpected keyword argument `{next(iter(keywords))}`")
     assigns, substitute = [], {}
     for param, value in bound:
-        if param not in stored and isinstance(value, (gast.Name, gast.Constant)):
+        if param not in stored and _stable(value):
             substitute[param] = value
         else:
             assigns.append(gast.copy_location(build.assign(param, value), where))
     return assigns, substitute
+
+
+def _stable(node: gast.expr) -> bool:
+    """A name, a constant, or an attribute of a name (`np.tanh`, `model.W`): reading it again where the
+    parameter is read gives the same object (no callee rebinds the caller's names or sets attributes)."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, (gast.Name, gast.Constant))
 
 
 def _default(state: State, fn: types.FunctionType, param: str, value: Any, where: str) -> gast.expr:
