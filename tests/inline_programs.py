@@ -4,9 +4,8 @@ Written with `np` only (and `inline_helpers`), so the test can run the very same
 autograd.numpy as an independent reference.
 """
 
-import numpy as np
-
 import inline_helpers
+import numpy as np
 from inline_helpers import clipped_sum, two_level
 
 
