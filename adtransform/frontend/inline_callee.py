@@ -258,7 +258,11 @@ def _free_expression(state: State, fn: types.FunctionType, name: str, node: gast
     if relied_on_identity(obj):
         return build.name(state.alias(name, obj))
     assert module is not None  # (a builtin is a function or class)
-    return build.attribute(build.name(state.alias(module.__name__.rpartition(".")[2], module)), name)
+    short = module.__name__.rpartition(".")[2]
+    if short not in state.locals and short not in top.closure and top.user_lookup(short) is module:
+        state.namer.reserve(short)
+        return build.attribute(build.name(short), name)  # the caller's function imports that module too
+    return build.attribute(build.name(state.alias(short, module)), name)
 
 
 def _builtins(fn: types.FunctionType) -> dict[str, Any]:

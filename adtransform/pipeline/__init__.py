@@ -123,8 +123,10 @@ def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
     fallback = specialize.fallback(adjoint, name, namer, versioned=versioned, general=lambda: load.Deferred(
         lambda user_fn: _gradient(user_fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=False).loaded))
     emitted = emit.emit(adjoint, name=name, docstring=doc, line_text=info.line_text, namer=namer,
-                        user_lookup=ctx.namespace.user_lookup, user_locals=ctx.locals, fallback=fallback,
+                        user_lookup=ctx.namespace.lookup, user_locals=ctx.locals, fallback=fallback,
                         line_label=getattr(info, "line_label", str))
+    aliases = ctx.namespace.aliases  # the inliner's names of a callee's objects: the generated code's own
+    emitted.injected.update({n: aliases[n] for n in emitted.shared if n in aliases})
     # (a name the generated code binds to a helper of its own cannot be read there as the user's)
     dependencies = tuple(d for d in _dependencies(ctx.namespace) if d[0][0] not in emitted.injected)
     roots, callee_dependencies = _callee_roots(ctx.callees, namer)  # checked from objects injected
