@@ -250,18 +250,21 @@ def _free_expression(state: State, fn: types.FunctionType, name: str, node: gast
             f"{fn.__qualname__} reads the global `{name}` of a namespace that is no module (code built with "
             f"exec?), which the gradient could not read at run time", state.info.location(_first_use(node, name)),
             f"`{name}`")
-    if module is not None:
-        state.depend(module, (name,), obj)
     if visible and relied_on_identity(obj):  # (`np` in both modules)
         state.namer.reserve(name)
+        if module is not None:
+            state.depend(module, (name,), obj)
         return build.name(name)
     if relied_on_identity(obj):
+        if module is not None:
+            state.depend(module, (name,), obj)
         return build.name(state.alias(name, obj))
     assert module is not None  # (a builtin is a function or class)
     short = module.__name__.rpartition(".")[2]
     if short not in state.locals and short not in top.closure and top.user_lookup(short) is module:
         state.namer.reserve(short)
         return build.attribute(build.name(short), name)  # the caller's function imports that module too
+    state.depend(module, (name,), obj)
     return build.attribute(build.name(state.alias(short, module)), name)
 
 
