@@ -35,7 +35,9 @@ from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..syntax import build
 from ..syntax.naming import Namer
 from .calls import Calls
+from . import inline_locals
 from .inline_callee import Call, CalleeDependency, State, instance
+from .inline_locals import Local, Locals, Partial
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
 from .source import SourceInfo
@@ -53,6 +55,7 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
     state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
     inliner = _Inliner(state)
     node.body = inliner.block(node.body, (code,))
+    inliner.functions.check_escapes(node, state)
     if not state.info.segments:
         return info, ()
     return state.info, tuple(state.dependencies)
@@ -80,14 +83,28 @@ def _installed() -> tuple[str, ...]:
 class _Inliner:
     def __init__(self, state: State):
         self.state = state
+        self.functions = Locals()  # nested functions, lambdas and partials bound to local names
+
+    def is_partial(self, func: gast.expr) -> bool:
+        return Calls(self.state.namespace, frozenset(self.state.locals)).resolve(func) is functools.partial
 
     # -- what a call calls ---------------------------------------------------------------------
 
-    def target(self, call: gast.Call) -> tuple[types.FunctionType, gast.expr | None] | None:
-        """The user function a call runs, and the receiver bound to its first parameter (a method's `self`)."""
+    def target(self, call: gast.Call) -> tuple[Any, gast.expr | None] | None:
+        """The user function a call runs (a function, or a local one: `Local`, `Partial`), and the
+        receiver bound to its first parameter (a method's `self`)."""
         calls = Calls(self.state.namespace, frozenset(self.state.locals))
         func = call.func
+        if isinstance(func, gast.Name) and func.id in self.functions.functions:
+            return self.functions.functions[func.id], None
+        if isinstance(func, gast.Lambda):
+            return Local(inline_locals.as_def(func, "lambda"), "lambda"), None
+        if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
+            return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
+        if isinstance(obj, functools.partial) and is_user_function(obj.func):
+            return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
+                           [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
         if obj is not UNBOUND and is_user_function(obj):
             if isinstance(func, gast.Attribute):  # `helpers.act`: a reload rebinds it
                 self.state.depend(calls.resolve(func.value), (func.attr,), obj)
@@ -117,6 +134,12 @@ class _Inliner:
             return method, func.value
         return None
 
+    def _value(self, obj: Any, hint: str) -> gast.expr:
+        """An object held by a global partial: a constant, or that object by identity."""
+        if isinstance(obj, (int, float, bool, str, type(None))):
+            return build.constant(obj)
+        return build.name(self.state.alias(hint, obj))
+
     def inlinable(self, node: gast.AST) -> bool:
         """Whether evaluating `node` runs a call this stage inlines (not inside a nested scope or
         comprehension, whose calls run another number of times)."""
@@ -139,6 +162,9 @@ class _Inliner:
 
     def statement(self, stmt: gast.stmt, stack: tuple[Any, ...]) -> list[gast.stmt]:
         expr = functools.partial(self.expr, stack=stack)
+        replaced = self.functions.definition(stmt, self.state, self.is_partial)
+        if replaced is not None:  # a nested function, lambda or partial: inlined where it is called
+            return self.block(replaced, stack)
         if isinstance(stmt, gast.If):
             pre, stmt.test = expr(stmt.test)
             stmt.body, stmt.orelse = self.block(stmt.body, stack), self.block(stmt.orelse, stack)
@@ -269,6 +295,8 @@ class _Inliner:
 
     def call(self, node: gast.Call, stack: tuple[Any, ...]) -> tuple[list[gast.stmt], gast.expr]:
         found = self.target(node)
+        if found is not None and isinstance(found[0], Partial):  # `partial(f, a)(x)` is `f(a, x)`
+            return self.call(inline_locals.partial_call(node, found[0]), stack)
         receiver = found[1] if found is not None else None
         if receiver is not None and (receiver is node.func or receiver is getattr(node.func, "value", None)):
             parts = [receiver]  # a method: the receiver is evaluated first, as `self`
@@ -287,16 +315,19 @@ class _Inliner:
         fn, receiver = found
         if receiver is not None:
             args = [head[0] if head else receiver, *args]
+        label, key = (fn.name, id(fn.node)) if isinstance(fn, Local) else (fn.__qualname__, fn.__code__)
         if any(isinstance(a, gast.Starred) for a in args) or any(kw.arg is None for kw in keywords):
             raise UnsupportedSyntaxError(
-                f"`*` or `**` arguments in a call of {fn.__qualname__}, a function adtransform inlines; "
-                f"pass each argument explicitly", self.state.info.location(node), f"call of `{fn.__qualname__}`")
-        if fn.__code__ in stack:
+                f"`*` or `**` arguments in a call of {label}, a function adtransform inlines; "
+                f"pass each argument explicitly", self.state.info.location(node), f"call of `{label}`")
+        if key in stack:
             raise UnsupportedSyntaxError(
-                f"recursive call of {fn.__qualname__}: a function adtransform inlines cannot call itself; "
-                f"write the recursion as a loop", self.state.info.location(node), f"call of `{fn.__qualname__}`")
-        body, result = instance(self.state, fn, Call(node, args, [(kw.arg, v) for kw, v in zip(keywords, kw_values)]))
-        body = self.block(body, (*stack, fn.__code__))
+                f"recursive call of {label}: a function adtransform inlines cannot call itself; "
+                f"write the recursion as a loop", self.state.info.location(node), f"call of `{label}`")
+        spliced = Call(node, args, [(kw.arg, v) for kw, v in zip(keywords, kw_values)])
+        make = inline_locals.instance if isinstance(fn, Local) else instance
+        body, result = make(self.state, fn, spliced)
+        body = self.block(body, (*stack, key))
         last = body[-1] if body else None
         if isinstance(last, gast.Assign) and isinstance(last.value, gast.Name) \
                 and isinstance(last.targets[0], gast.Name) and last.targets[0].id == result:

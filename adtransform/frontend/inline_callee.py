@@ -95,14 +95,15 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     base = state.info.add(parsed.info, fn.__qualname__, parsed.info.line_offset + 1)
     state.info.shift(node, parsed.info, base)
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
-    own, nested, stored = _scopes(node)
+    own, nested, stored = own_scope(node)
     free = _free_names(node, own | nested)
     clash = sorted(free & nested)
     if clash:
         raise UnsupportedSyntaxError(
             f"`{clash[0]}` is both a free name of {fn.__qualname__} and a local of a function nested in it; "
             f"rename one of them", state.info.location(node), f"`{clash[0]}` in {fn.__qualname__}")
-    bindings, substitute = _bind(state, fn, node, call, stored)
+    defaults = _runtime_defaults(state, fn, node)
+    bindings, substitute = bind(state, fn.__qualname__, node, call, stored, defaults)
     renames: dict[str, gast.expr] = dict(substitute)
     for local in sorted(own | nested):
         if local not in renames:
@@ -110,7 +111,7 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
             state.locals.add(renames[local].id)
     for name in sorted(free):
         renames[name] = _free_expression(state, fn, name, node)
-    body = [_Rename(renames).visit(stmt) for stmt in node.body]
+    body = [Rename(renames).visit(stmt) for stmt in node.body]
     for renamed in bindings:
         renamed.targets[0] = build.name(renames[renamed.targets[0].id].id, "store")
     label = "lambda" if fn.__name__ == "<lambda>" else fn.__name__
@@ -120,7 +121,7 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     return [*bindings, *lower_returns(body, result, flag)], result
 
 
-def _scopes(node: gast.FunctionDef) -> tuple[set[str], set[str], set[str]]:
+def own_scope(node: gast.FunctionDef) -> tuple[set[str], set[str], set[str]]:
     """(the callee's own locals, names bound in functions nested in it, names its own scope assigns)."""
     args = node.args
     params = [a.id for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if isinstance(a, gast.Name)]
@@ -147,21 +148,32 @@ def _free_names(node: gast.FunctionDef, bound: set[str]) -> set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in bound}
 
 
-def _bind(state: State, fn: types.FunctionType, node: gast.FunctionDef, call: Call,
-          stored: set[str]) -> tuple[list[gast.Assign], dict[str, gast.expr]]:
-    """Python's binding of the call's arguments to `fn`'s parameters: assignments `param = argument`
-    in order (their targets still the callee's names), and the parameters that are simply replaced
-    by the caller's name or constant (never assigned in the callee, so reading either is the same)."""
+def _runtime_defaults(state: State, fn: types.FunctionType, node: gast.FunctionDef) -> dict[str, gast.expr]:
+    """The objects `def` evaluated for `fn`'s defaults, as expressions (a constant, or that very object)."""
+    args = node.args
+    positional = [a.id for a in [*args.posonlyargs, *args.args]]
+    values = fn.__defaults__ or ()
+    found = {p: _default(state, fn, p, v, "__defaults__")
+             for p, v in zip(positional[len(positional) - len(values):], values)}
+    kwonly = {a.id for a in args.kwonlyargs}
+    return found | {p: _default(state, fn, p, v, "__kwdefaults__")
+                    for p, v in (fn.__kwdefaults__ or {}).items() if p in kwonly}
+
+
+def bind(state: State, label: str, node: gast.FunctionDef, call: Call, stored: set[str],
+         defaults: dict[str, gast.expr]) -> tuple[list[gast.Assign], dict[str, gast.expr]]:
+    """Python's binding of the call's arguments to the parameters of `node` (`defaults`: the default of
+    each parameter that has one): assignments `param = argument` in order (their targets still the
+    callee's names), and the parameters simply replaced by the caller's name or constant (never
+    assigned in the callee, so reading either is the same)."""
     args, where = node.args, call.node
 
     def refuse(message: str) -> UnsupportedSyntaxError:
-        return UnsupportedSyntaxError(f"{message} (calling {fn.__qualname__})", state.info.location(where),
-                                      f"call of `{fn.__qualname__}`")
+        return UnsupportedSyntaxError(f"{message} (calling {label})", state.info.location(where),
+                                      f"call of `{label}`")
 
     positional = [a.id for a in [*args.posonlyargs, *args.args]]
     posonly = {a.id for a in args.posonlyargs}
-    defaults = dict(zip(positional[len(positional) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
-    kwdefaults = fn.__kwdefaults__ or {}
     keywords = dict(call.keywords)
     if len(keywords) != len(call.keywords):
         raise refuse("a keyword argument given twice")
@@ -174,19 +186,19 @@ def _bind(state: State, fn: types.FunctionType, node: gast.FunctionDef, call: Ca
         elif param in keywords and param not in posonly:
             bound.append((param, keywords.pop(param)))
         elif param in defaults:
-            bound.append((param, _default(state, fn, param, defaults[param], "__defaults__")))
+            bound.append((param, copy.deepcopy(defaults[param])))
         else:
             raise refuse(f"missing argument `{param}`")
     extra = call.args[len(positional):]
     if args.vararg is not None:
         bound.append((args.vararg.id, gast.copy_location(build.tuple_(list(extra)), where)))
     elif extra:
-        raise refuse(f"{len(extra)} more positional arguments than {fn.__qualname__} takes")
+        raise refuse(f"{len(extra)} more positional arguments than {label} takes")
     for param in [a.id for a in args.kwonlyargs]:
         if param in keywords:
             bound.append((param, keywords.pop(param)))
-        elif param in kwdefaults:
-            bound.append((param, _default(state, fn, param, kwdefaults[param], "__kwdefaults__")))
+        elif param in defaults:
+            bound.append((param, copy.deepcopy(defaults[param])))
         else:
             raise refuse(f"missing keyword argument `{param}`")
     if args.kwarg is not None:
@@ -282,7 +294,7 @@ def _first_use(node: gast.FunctionDef, name: str) -> gast.AST:
     return next((n for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name), node)
 
 
-class _Rename(gast.NodeTransformer):
+class Rename(gast.NodeTransformer):
     """Each name of the callee replaced by its expression in the caller (a fresh name, a constant, `helpers.W`)."""
 
     def __init__(self, renames: dict[str, gast.expr]):
