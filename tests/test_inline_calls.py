@@ -3,10 +3,6 @@ central finite differences AND autograd, which differentiates through user funct
 
 from __future__ import annotations
 
-import sys
-import types
-from pathlib import Path
-
 import autograd
 import autograd.numpy as anp
 import inline_helpers
@@ -14,28 +10,12 @@ import inline_programs as programs
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from inline_reference import autograd_copy
 
 import adtransform as ad
 
-HERE = Path(__file__).parent
-
-
-def _autograd_copy(module: types.ModuleType, **preset: types.ModuleType) -> types.ModuleType:
-    """The same module text run on autograd.numpy (modules it imports replaced by `preset`)."""
-    text = Path(module.__file__).read_text()
-    text = text.replace("import numpy as xp", "import autograd.numpy as xp").replace(
-        "import numpy as np", "import autograd.numpy as np").replace("from numpy import", "from autograd.numpy import")
-    copy = types.ModuleType(module.__name__ + "_autograd")
-    for name, value in preset.items():
-        text = text.replace(f"import {name}\n", "").replace(f"from {name} import", f"from {name}_autograd import")
-        copy.__dict__[name] = value
-        sys.modules[f"{name}_autograd"] = value
-    exec(compile(text, module.__file__, "exec"), copy.__dict__)
-    return copy
-
-
-HELPERS_AG = _autograd_copy(inline_helpers)
-PROGRAMS_AG = _autograd_copy(programs, inline_helpers=HELPERS_AG)
+HELPERS_AG = autograd_copy(inline_helpers)
+PROGRAMS_AG = autograd_copy(programs, inline_helpers=HELPERS_AG)
 
 rng = np.random.default_rng(12)
 X = np.array([0.3, -0.4, 0.9])

@@ -34,8 +34,8 @@ from ..errors import UnsupportedSyntaxError
 from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..syntax import build
 from ..syntax.naming import Namer
-from .calls import Calls
 from . import inline_locals
+from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, instance
 from .inline_locals import Local, Locals, Partial
 from .resolve import UNBOUND, Namespace, scan_names
