@@ -45,3 +45,21 @@ def prefix_energy(x):
     for i in range(x.shape[0]):
         c[i + 1] = c[i] + x[i] * x[i]
     return np.sum(c * c)
+
+
+# A helper-heavy MLP (issue 12): the same model as sigmoid_mlp_loss, written with functions of its own.
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def dense(W, b, x):
+    return x @ W + b
+
+
+def mse(out, y):
+    return np.mean((out - y) ** 2)
+
+
+def helper_mlp_loss(W1, b1, W2, b2, x, y):
+    h = sigmoid(dense(W1, b1, x))
+    return mse(dense(W2, b2, h), y)

@@ -24,6 +24,7 @@ CASES = {
     "rnn": (g.rnn, (0, 1, 3)),
     "newton_sqrt": (g.newton_sqrt, 0),
     "prefix_energy": (g.prefix_energy, 0),
+    "helper_mlp_loss": (g.helper_mlp_loss, (0, 1, 2, 3)),
 }
 
 

@@ -193,6 +193,8 @@ class _Inliner:
             return [*pre, stmt]
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)) and stmt.value is not None:
             pre, stmt.value = expr(stmt.value)
+            if _retarget(stmt, pre):
+                return pre  # `h = f(x)`: the callee's last statement assigns `h` itself
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
                 pre += self.target_parts(target, stack)
@@ -384,6 +386,22 @@ class _Inliner:
             return out
 
         return [*pre, *step(0, left)], build.name(result)
+
+
+def _retarget(stmt: gast.Assign | gast.AnnAssign, pre: list[gast.stmt]) -> bool:
+    """`h = f(x)` inlined as `...; f_out = e` then `h = f_out`: assign `h = e` instead, when `f_out`
+    appears nowhere else (it is assigned once, last, after every read of the arguments)."""
+    targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+    last = pre[-1] if pre else None
+    if not (len(targets) == 1 and isinstance(targets[0], gast.Name) and isinstance(stmt.value, gast.Name)
+            and isinstance(last, gast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], gast.Name)
+            and last.targets[0].id == stmt.value.id):
+        return False
+    result = stmt.value.id
+    if sum(isinstance(n, gast.Name) and n.id == result for s in pre for n in gast.walk(s)) != 1:
+        return False
+    last.targets = [targets[0]]
+    return True
 
 
 def _stable(node: gast.expr) -> bool:
