@@ -32,7 +32,7 @@ def late_binding(x):
         return v * a + np.sin(v)
 
     a = 4.0  # read when g is called, as Python does
-    sq = lambda v: v * v  # noqa: E731
+    sq = lambda v: v * v
     return np.sum(g(x) + sq(x) + (lambda u: u * 3.0)(x))
 
 
@@ -52,7 +52,7 @@ def closure_in_a_callee(v):
     total = 0.0
     for i in range(3):
         def term(u):
-            return u * i + np.cos(u)
+            return u * i + np.cos(u)  # noqa: B023  (called in this iteration: i is its value)
         total = total + np.sum(term(v))
     return total
 

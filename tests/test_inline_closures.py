@@ -6,14 +6,13 @@ with a located error."""
 from __future__ import annotations
 
 import autograd
+import inline_closure_programs as programs
 import numpy as np
 import pytest
 from gradcheck import check_grad
+from inline_reference import autograd_copy
 
 import adtransform as ad
-
-import inline_closure_programs as programs
-from inline_reference import autograd_copy
 
 X = np.array([0.3, -0.4, 0.9])
 PROGRAMS_AG = autograd_copy(programs)
@@ -41,9 +40,9 @@ def stores_it(x):
 
 def rebinds_in_branches(x):
     if np.sum(x) > 0:
-        g = lambda v: v  # noqa: E731
+        g = lambda v: v
     else:
-        g = lambda v: v * 2.0  # noqa: E731
+        g = lambda v: v * 2.0
     return np.sum(g(x))
 
 
