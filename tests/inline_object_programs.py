@@ -52,3 +52,10 @@ def reads_a_property(x):
 
 def calls_the_closure(x):
     return model_in_a_closure(x) * 0.5
+
+
+apply_layer = layer.apply  # a bound method: `self` is that object
+
+
+def calls_a_bound_method(x):
+    return np.sum(apply_layer(x))

@@ -73,3 +73,14 @@ def test_escaping_rebound_or_recursive_nested_functions_are_refused_where_they_a
         ad.grad(fn)(X)
     assert info.value.construct == construct
     assert info.value.location.line == fn.__code__.co_firstlineno + line
+
+
+def takes_a_function(x, act=np.tanh):
+    return np.sum(act(x))
+
+
+def test_a_function_passed_as_an_argument_is_refused_naming_the_parameter():
+    with pytest.raises(ad.NoAdjointRuleError, match="`act` holds a function only known when the gradient runs") \
+            as info:
+        ad.grad(takes_a_function)(X)
+    assert info.value.location.line == takes_a_function.__code__.co_firstlineno + 1

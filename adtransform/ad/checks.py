@@ -22,7 +22,13 @@ from . import runtime_refs
 
 def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     callee = op.callee
-    if callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
+    if callee.style is Style.CALL_VALUE:
+        msg = (f"`{callee}` holds a function only known when the gradient runs (a parameter, or a value "
+               f"stored in a variable): adtransform inlines the functions it resolves when it transforms "
+               f"(module functions, methods of global objects, nested functions and lambdas called where "
+               f"they are defined); call the function by its name, or register its derivative with "
+               f"@adtransform.adjoint")
+    elif isinstance(callee.key, types.FunctionType):
         msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
                "or register its derivative with @adtransform.adjoint")
     elif callee.style in (Style.TUPLE, Style.LIST):

@@ -109,6 +109,8 @@ class _Inliner:
             if isinstance(func, gast.Attribute):  # `helpers.act`: a reload rebinds it
                 self.state.depend(calls.resolve(func.value), (func.attr,), obj)
             return obj, None
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # `fwd = model.forward`
+            return obj.__func__, build.name(self.state.alias(type(obj.__self__).__name__.lower(), obj.__self__))
         if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
             method = inspect.getattr_static(type(obj), "__call__", None)
             if is_user_function(method):  # an object called: its class's `__call__`, `self` the object

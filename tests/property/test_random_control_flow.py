@@ -1266,19 +1266,21 @@ def _check(program, args, module, path):
 # constructs listed as not supported: refused with the file and the line (or, once supported, right)
 # --------------------------------------------------------------------------------------------
 
-#: what the README lists as not supported yet: calls to your own functions,
+#: what the README lists as not supported yet: recursive calls of your own functions,
 #: try/with, comprehensions (and nested functions). Each source defines `f(x, n)`; the line marked
 #: `# <-` is the one the error must name.
 REFUSED = [
-    ("call to a user function", """
-def helper(v):
-    return v * 2.0
+    ("recursive call of a user function", """
+def helper(v, k):
+    if k == 0:
+        return v
+    return helper(v * 2.0, k - 1)  # <-
 
 
 def f(x, n):
     s = 0.0
     for i in range(n):
-        s = s + np.sum(helper(x))  # <-
+        s = s + np.sum(helper(x, n))
     return s
 """),
     ("try", """
@@ -1310,10 +1312,11 @@ def f(x, n):
         s = s + sum(v * i for v in x)  # <-
     return s
 """),
-    ("lambda", """
+    ("lambda that escapes", """
 def f(x, n):
-    g = lambda v: v * 2.0  # <-
-    return np.sum(g(x))
+    g = lambda v: v * 2.0
+    h = g  # <-
+    return np.sum(h(x))
 """),
 ]
 
