@@ -116,3 +116,31 @@ def test_generated_comments_cite_the_callees_lines():
 
 def uses_two_level(x):
     return np.sum(inline_helpers.two_level(x))
+
+
+LOG: list = []
+
+
+def log(value):
+    LOG.append(value)  # changes a global list: refused in a differentiated function's body
+
+
+def logs_a_number(x):
+    log(len(x))
+    return np.sum(x * x)
+
+
+def logs_the_input(x):
+    log(x)
+    return np.sum(x * x)
+
+
+def test_a_callee_refused_inlined_is_called_as_before():
+    """Its body refused where inlined, `log` runs as it is (as before inlining existed) where it
+    receives no differentiated value; where it does, the error names what its body does."""
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(ad.grad(logs_a_number)(x), 2.0 * x)
+    assert LOG[-1] == 2
+    with pytest.raises(ad.UnsupportedSyntaxError, match="global") as info:
+        ad.grad(logs_the_input)
+    assert info.value.location.line == log.__code__.co_firstlineno + 1

@@ -47,13 +47,14 @@ _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp
 _LIBRARIES = frozenset({"numpy", "scipy", "adtransform", "autograd", "jax", "torch"})
 
 
-def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
-           code: types.CodeType) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
-    """Splice every inlinable call of `node` (in place); the SourceInfo locating the spliced
-    nodes and what the transform relied on in the callees' namespaces."""
+def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
+           opaque: frozenset[types.CodeType] = frozenset()) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+    """Splice every inlinable call of `node` (in place) but those of the functions whose code is in
+    `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
+    the transform relied on in the callees' namespaces."""
     local, every = scan_names(node)
     state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
-    inliner = _Inliner(state)
+    inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)
     if not state.info.segments:
@@ -81,8 +82,9 @@ def _installed() -> tuple[str, ...]:
 
 
 class _Inliner:
-    def __init__(self, state: State):
+    def __init__(self, state: State, opaque: frozenset[types.CodeType]):
         self.state = state
+        self.opaque = opaque
         self.functions = Locals()  # nested functions, lambdas and partials bound to local names
 
     def is_partial(self, func: gast.expr) -> bool:
@@ -102,6 +104,8 @@ class _Inliner:
         if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
             return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
+        if getattr(getattr(obj, "__func__", obj), "__code__", None) in self.opaque:
+            return None
         if isinstance(obj, functools.partial) and is_user_function(obj.func):
             return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
                            [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
@@ -131,7 +135,7 @@ class _Inliner:
                 return method.__func__, None
             self.state.depend(type(owner), (func.attr, "__func__"), method.__func__)
             return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
-        if is_user_function(method):
+        if is_user_function(method) and method.__code__ not in self.opaque:
             self.state.depend(type(owner), (func.attr,), method)
             return method, func.value
         return None

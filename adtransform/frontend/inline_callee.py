@@ -92,7 +92,8 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
                 f"cannot inline {fn.__qualname__}: {exc}", state.info.location(call.node),
                 f"call of `{fn.__qualname__}`") from None
     node = copy.deepcopy(parsed.node)
-    base = state.info.add(parsed.info, fn.__qualname__, parsed.info.line_offset + 1)
+    lines = (parsed.info.line_offset + 1, parsed.info.line_offset + (parsed.node.end_lineno or 1))
+    base = state.info.add(parsed.info, fn.__qualname__, lines, fn.__code__)
     state.info.shift(node, parsed.info, base)
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
     own, nested, stored = own_scope(node)

@@ -23,11 +23,13 @@ SPAN = 1_000_000  # virtual lines of callee k: k * SPAN + its file line
 
 @dataclass(frozen=True)
 class Segment:
-    """One inlined callee: its own SourceInfo, its name, and the first line of its `def`."""
+    """One inlined callee: its own SourceInfo, its name, the file lines of its `def`, its code."""
 
     info: SourceInfo
     name: str
     def_line: int
+    last_line: int
+    code: object
 
 
 class MappedName(str):
@@ -55,14 +57,19 @@ class CompositeInfo(SourceInfo):
         name.segments = segments
         return CompositeInfo(name, top.line_offset, top.col_offset, segments)
 
-    def add(self, info: SourceInfo, name: str, def_line: int) -> int:
+    def add(self, info: SourceInfo, name: str, lines: tuple[int, int], code: object) -> int:
         """Register a callee; its virtual lines are `returned base + its file line`."""
         for k, segment in self.segments.items():
-            if segment.info == info and segment.name == name:
+            if segment.code is code:
                 return k * SPAN
         k = len(self.segments) + 1
-        self.segments[k] = Segment(info, name, def_line)
+        self.segments[k] = Segment(info, name, *lines, code)
         return k * SPAN
+
+    def callees_at(self, locations: list[Location | None]) -> frozenset[object]:
+        """The code objects of the callees whose source holds these locations."""
+        return frozenset(s.code for where in locations if where is not None for s in self.segments.values()
+                         if s.info.filename == where.filename and s.def_line <= where.line <= s.last_line)
 
     def shift(self, node: gast.AST, info: SourceInfo, base: int) -> None:
         """Move a callee's parsed nodes into its range of virtual lines."""

@@ -15,6 +15,7 @@ from ..ad import reverse
 from ..analysis import aliases
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
+from ..errors import TransformError
 from ..frontend import fence, inline, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref
@@ -60,12 +61,16 @@ class _RecordingNamespace(Namespace):
         return ref
 
 
-def primal_ir(fn: types.FunctionType) -> tuple[Function, Context]:
-    """The stages up to SSA IR: the user's function as verified IR."""
+def primal_ir(fn: types.FunctionType, opaque: frozenset[types.CodeType] = frozenset(),
+              sources: list[source.SourceInfo] | None = None) -> tuple[Function, Context]:
+    """The stages up to SSA IR: the user's function as verified IR (calls of the functions whose
+    code is in `opaque` not inlined; `sources` receives the SourceInfo, which locates callees)."""
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
-    info, callees = inline.inline(node, info, namespace, fn.__code__)  # calls of the user's functions spliced
+    info, callees = inline.inline(node, info, namespace, fn.__code__, opaque)  # calls of the user's functions
+    if sources is not None:
+        sources.append(info)
     fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
     array_params = aliases.refuse_aliased_updates(node, info, namespace)  # in-place updates NumPy would share
     local_names, all_names = resolve.scan_names(node)
@@ -89,9 +94,30 @@ def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: boo
                                                  versioned=versioned))
 
 
-def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
-            mode: reverse.Mode, versioned: bool) -> Transformed:
-    primal, ctx = primal_ir(fn)
+def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool, mode: reverse.Mode,
+            versioned: bool, opaque: frozenset[types.CodeType] = frozenset()) -> Transformed:
+    """All stages; a callee whose inlined body is refused (a logger writing a global list, say) is
+    called as before instead (run as it is, refused only where it gets a differentiated value), and
+    if that is refused too, the error is the one naming what the callee does."""
+    sources: list[source.SourceInfo] = []
+    try:
+        return _all_stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=versioned, opaque=opaque,
+                           sources=sources)
+    except TransformError as err:
+        culprits = sources[0].callees_at([p.location for p in err.problems]) - opaque \
+            if sources and hasattr(sources[0], "callees_at") else frozenset()
+        if not culprits:
+            raise
+        try:
+            return _stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=versioned,
+                           opaque=opaque | culprits)
+        except TransformError:
+            raise err from None
+
+
+def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool, mode: reverse.Mode,
+                versioned: bool, opaque: frozenset[types.CodeType], sources: list[source.SourceInfo]) -> Transformed:
+    primal, ctx = primal_ir(fn, opaque, sources)
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
     label = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
