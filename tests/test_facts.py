@@ -253,9 +253,15 @@ def read_across_a_change(x, c):
     return np.sum(x * a + x ** 2 * b)
 
 
-def scramble(a):  # a function the compiler knows nothing about: it changes its argument
-    a[0] = 7.0
-    return 1.0
+def _unknown(source: str, name: str):
+    """A function the compiler knows nothing about: without a source file it is not inlined (issue 12)."""
+    made: dict = {"__builtins__": __builtins__, **globals()}
+    exec(source, made)
+    return made[name]
+
+
+# changes its argument
+scramble = _unknown("def scramble(a):\n    a[0] = 7.0\n    return 1.0\n", "scramble")
 
 
 def unknown_call_changes(x, c):
@@ -492,8 +498,8 @@ def test_operators_are_new():
 _KEPT = np.array([1.0, 2.0, 3.0])
 
 
-def kept_array():  # returns memory it keeps: an update through its result changes a global
-    return _KEPT
+# returns memory it keeps: an update through its result changes a global
+kept_array = _unknown("def kept_array():\n    return _KEPT\n", "kept_array")
 
 
 def unknown_result_updated(x):
@@ -512,8 +518,8 @@ def test_unknown_result_updated_in_place_is_refused():
 _COUNTER = np.array([1.0, 2.0])
 
 
-def _bump():  # changes a global behind the function's back: no argument says so
-    _COUNTER[0] += 1.0
+# changes a global behind the function's back: no argument says so
+_bump = _unknown("def _bump():\n    _COUNTER[0] += 1.0\n", "_bump")
 
 
 def global_read_across_an_unknown_call(x):

@@ -63,8 +63,9 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
 
 
 def is_user_function(fn: Any) -> bool:
-    """A Python function of the user's with no rule: not numpy's, the standard library's, an installed package's."""
-    if not isinstance(fn, types.FunctionType):
+    """A Python function of the user's with no rule: not numpy's, the standard library's, an installed
+    package's, nor one without source (built by exec: called as it is, as before inlining existed)."""
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename.startswith("<"):
         return False
     if lookup_adjoint(fn) is not None or is_nondifferentiable(fn) or lookup_facts(fn).known:
         return False

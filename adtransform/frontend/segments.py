@@ -48,7 +48,7 @@ class MappedName(str):
 class CompositeInfo(SourceInfo):
     """The top function's SourceInfo extended with the callees spliced into it."""
 
-    segments: dict[int, Segment] = field(default_factory=dict)
+    segments: dict[int, Segment] = field(default_factory=dict, hash=False, compare=False)
 
     @staticmethod
     def of(top: SourceInfo) -> CompositeInfo:
