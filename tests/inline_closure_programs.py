@@ -59,3 +59,8 @@ def closure_in_a_callee(v):
 
 def calls_a_closure(x):
     return closure_in_a_callee(x * 2.0) + np.sum(scaled_sin(x))
+
+
+def named_again(x):
+    act = scale  # another name for a function of the module: inlined where called
+    return np.sum(act(x, 2.0) + act(x, k=3.0))

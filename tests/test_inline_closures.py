@@ -16,7 +16,7 @@ import adtransform as ad
 
 X = np.array([0.3, -0.4, 0.9])
 PROGRAMS_AG = autograd_copy(programs)
-CASES = ["late_binding", "partials", "passed_to_a_callee", "calls_a_closure"]
+CASES = ["late_binding", "partials", "passed_to_a_callee", "calls_a_closure", "named_again"]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -34,8 +34,8 @@ def returns_it(x):
 def stores_it(x):
     def g(v):
         return v
-    h = g
-    return np.sum(h(x))
+    fs = [g]
+    return np.sum(fs[0](x))
 
 
 def rebinds_in_branches(x):

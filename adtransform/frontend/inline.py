@@ -88,6 +88,12 @@ class _Inliner:
         self.opaque = opaque
         self.functions = Locals()  # nested functions, lambdas and partials bound to local names
 
+    def is_function(self, value: gast.expr) -> bool:
+        """Whether calling `value` would be inlined (`act = sigmoid`: a name for a function of the user's)."""
+        call = gast.copy_location(gast.Call(func=value, args=[], keywords=[]), value)
+        found = self.target(call)
+        return found is not None and found[1] is None
+
     def is_partial(self, func: gast.expr) -> bool:
         return Calls(self.state.namespace, frozenset(self.state.locals)).resolve(func) is functools.partial
 
@@ -169,7 +175,7 @@ class _Inliner:
 
     def statement(self, stmt: gast.stmt, stack: tuple[Any, ...]) -> list[gast.stmt]:
         expr = functools.partial(self.expr, stack=stack)
-        replaced = self.functions.definition(stmt, self.state, self.is_partial)
+        replaced = self.functions.definition(stmt, self.state, self.is_partial, self.is_function)
         if replaced is not None:  # a nested function, lambda or partial: inlined where it is called
             return self.block(replaced, stack)
         if isinstance(stmt, gast.If):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gast
@@ -46,8 +47,11 @@ class Locals:
 
     functions: dict[str, Local | Partial] = field(default_factory=dict)
 
-    def definition(self, stmt: gast.stmt, state: State, is_partial: callable) -> list[gast.stmt] | None:
-        """Register `stmt` if it defines a local function: the statements left in its place (None: it does not)."""
+    def definition(self, stmt: gast.stmt, state: State, is_partial: Callable[[gast.expr], bool],
+                   is_function: Callable[[gast.expr], bool]) -> list[gast.stmt] | None:
+        """Register `stmt` if it defines a local function (`is_partial`: whether an expression is
+        functools.partial; `is_function`: whether it is a function inlined): the statements left in
+        its place (None: it does not)."""
         if isinstance(stmt, gast.FunctionDef):
             if stmt.decorator_list:
                 raise _refuse(state, stmt, "a decorated nested function", "remove the decorator")
@@ -58,6 +62,9 @@ class Locals:
         name, value = stmt.targets[0].id, stmt.value
         if isinstance(value, gast.Lambda):
             self._add(state, stmt, name, Local(as_def(value, name), name))
+            return []
+        if isinstance(value, (gast.Name, gast.Attribute)) and is_function(value):  # `act = sigmoid`
+            self._add(state, stmt, name, Partial(value, [], []))
             return []
         if isinstance(value, gast.Call) and is_partial(value.func) and value.args:
             pre, frozen = [], []

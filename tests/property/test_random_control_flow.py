@@ -1315,8 +1315,7 @@ def f(x, n):
     ("lambda that escapes", """
 def f(x, n):
     g = lambda v: v * 2.0
-    h = g  # <-
-    return np.sum(h(x))
+    return g  # <-
 """),
 ]
 
