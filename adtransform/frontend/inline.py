@@ -101,7 +101,13 @@ class _Inliner:
 
     def target(self, call: gast.Call) -> tuple[Any, gast.expr | None] | None:
         """The user function a call runs (a function, or a local one: `Local`, `Partial`), and the
-        receiver bound to its first parameter (a method's `self`)."""
+        receiver bound to its first parameter (a method's `self`); None for a call not inlined."""
+        found = self._target(call)
+        if found is not None and getattr(found[0], "__code__", None) in self.opaque:
+            return None
+        return found
+
+    def _target(self, call: gast.Call) -> tuple[Any, gast.expr | None] | None:
         calls = Calls(self.state.namespace, frozenset(self.state.locals))
         func = call.func
         if isinstance(func, gast.Name) and func.id in self.functions.functions:
@@ -111,8 +117,6 @@ class _Inliner:
         if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
             return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
-        if getattr(getattr(obj, "__func__", obj), "__code__", None) in self.opaque:
-            return None
         if isinstance(obj, functools.partial) and is_user_function(obj.func):
             return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
                            [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
@@ -121,6 +125,8 @@ class _Inliner:
                 self.state.depend(calls.resolve(func.value), (func.attr,), obj)
             return obj, None
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # `fwd = model.forward`
+            if isinstance(func, gast.Attribute):  # `Model.create(x)`, a classmethod
+                self.state.depend(calls.resolve(func.value), (func.attr, "__func__"), obj.__func__)
             return obj.__func__, build.name(self.state.alias(type(obj.__self__).__name__.lower(), obj.__self__))
         if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
             method = inspect.getattr_static(type(obj), "__call__", None)
@@ -131,9 +137,6 @@ class _Inliner:
             return None
         owner = calls.resolve(func.value)
         if owner is UNBOUND or isinstance(owner, (types.ModuleType, type)):
-            if isinstance(owner, type) and isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
-                self.state.depend(owner, (func.attr, "__func__"), obj.__func__)
-                return obj.__func__, func.value  # a classmethod called on its class
             return None
         method = inspect.getattr_static(type(owner), func.attr, None)
         if isinstance(method, (staticmethod, classmethod)) and is_user_function(method.__func__):
@@ -142,7 +145,7 @@ class _Inliner:
                 return method.__func__, None
             self.state.depend(type(owner), (func.attr, "__func__"), method.__func__)
             return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
-        if is_user_function(method) and method.__code__ not in self.opaque:
+        if is_user_function(method):
             self.state.depend(type(owner), (func.attr,), method)
             return method, func.value
         return None
