@@ -59,3 +59,18 @@ apply_layer = layer.apply  # a bound method: `self` is that object
 
 def calls_a_bound_method(x):
     return np.sum(apply_layer(x))
+
+
+class Private:
+    def __init__(self):
+        self.__scale = 3.0  # stored as `_Private__scale`
+
+    def scaled(self, v):
+        return v * self.__scale
+
+
+private = Private()
+
+
+def reads_a_private_attribute(x):
+    return np.sum(private.scaled(x))

@@ -17,7 +17,8 @@ X = np.array([[0.3, -0.4, 0.9], [1.1, 0.2, -0.5]])
 PROGRAMS_AG = autograd_copy(programs)
 
 
-@pytest.mark.parametrize("name", ["methods", "reads_a_property", "calls_the_closure", "calls_a_bound_method"])
+@pytest.mark.parametrize("name", ["methods", "reads_a_property", "calls_the_closure", "calls_a_bound_method",
+                                  "reads_a_private_attribute"])
 def test_gradient_matches_finite_differences_and_autograd(name):
     got = check_grad(getattr(programs, name), (X,))
     np.testing.assert_allclose(got, autograd.grad(getattr(PROGRAMS_AG, name))(X), rtol=1e-10)

@@ -96,6 +96,7 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     base = state.info.add(parsed.info, fn.__qualname__, lines, fn.__code__)
     state.info.shift(node, parsed.info, base)
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
+    _mangle(node, fn)
     own, nested, stored = own_scope(node)
     free = _free_names(node, own | nested)
     clash = sorted(free & nested)
@@ -120,6 +121,25 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     flag = state.namer.fresh(f"{label}_returned")
     state.locals |= {result, flag}
     return [*bindings, *lower_returns(body, result, flag)], result
+
+
+def _mangle(node: gast.FunctionDef, fn: types.FunctionType) -> None:
+    """In a method, Python reads `self.__w` as `self._Model__w` (private name mangling): so must the caller."""
+    parts = fn.__qualname__.split(".")
+    cls = next((parts[i] for i in range(len(parts) - 2, -1, -1)
+                if parts[i] != "<locals>" and parts[i + 1] != "<locals>"), None)
+    if cls is None:
+        return
+    prefix = "_" + cls.lstrip("_")
+
+    def mangled(name: str) -> str:
+        return prefix + name if name.startswith("__") and not name.endswith("__") and cls.strip("_") else name
+
+    for child in gast.walk(node):
+        if isinstance(child, gast.Attribute):
+            child.attr = mangled(child.attr)
+        elif isinstance(child, gast.Name):
+            child.id = mangled(child.id)
 
 
 def own_scope(node: gast.FunctionDef) -> tuple[set[str], set[str], set[str]]:
