@@ -26,8 +26,8 @@ class Context:
     # function or module binds to the name; lowered as injected references.
     helpers: dict[str, Any] = field(default_factory=dict)
     # What inlining the user's functions relied on in their own namespaces (frontend/inline_callee.py):
-    # (root object, attribute path, object or type found, whether its identity counts).
-    callees: tuple[tuple[Any, tuple[str, ...], Any, bool], ...] = ()
+    # (root object, attribute path, object or type found, whether its identity counts, its name's hint).
+    callees: tuple[tuple[Any, tuple[str, ...], Any, bool, str], ...] = ()
 
     def builtin(self, name: str) -> str:
         """The name generated code uses for the builtin `name`, one a user's name never shadows."""

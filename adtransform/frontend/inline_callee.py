@@ -30,8 +30,9 @@ from .inline_returns import lower_returns
 from .resolve import UNBOUND, Namespace
 from .segments import CompositeInfo
 
-# (root object, attribute path from it, the object found there or its type, whether its identity counts)
-CalleeDependency = tuple[Any, tuple[str, ...], Any, bool]
+# (root object, attribute path from it, the object found there or its type, whether its identity counts,
+# what to call the root in generated code)
+CalleeDependency = tuple[Any, tuple[str, ...], Any, bool, str]
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 _NUMBERS = (int, float, bool, str, type(None), complex)
@@ -59,12 +60,22 @@ class State:
             self.keep.append(obj)
         return self.alias_of[key]
 
-    def depend(self, root: Any, path: tuple[str, ...], obj: Any, identity: bool | None = None) -> None:
-        """The transform relied on `root.path` being `obj` (identity), or of its type (data)."""
+    def depend(self, root: Any, path: tuple[str, ...], obj: Any, identity: bool | None = None,
+               hint: str = "") -> None:
+        """The transform relied on `root.path` being `obj` (identity), or of its type (data); `hint`
+        names the root in generated code."""
         identity = relied_on_identity(obj) if identity is None else identity
         entry = (root, path, obj if identity else type(obj), identity)
-        if not any(e[0] is root and e[1:] == entry[1:] for e in self.dependencies):
-            self.dependencies.append(entry)
+        if not any(e[0] is root and e[1:4] == entry[1:] for e in self.dependencies):
+            self.dependencies.append((*entry, hint or _hint(root)))
+
+
+def _hint(root: Any) -> str:
+    name = getattr(root, "__name__", None) or type(root).__name__
+    name = "lambda" if name == "<lambda>" else name.rpartition(".")[2]
+    kind = "module" if isinstance(root, types.ModuleType) else "class" if isinstance(root, type) else \
+        "fn" if isinstance(root, types.FunctionType) else ""
+    return f"{name}_{kind}" if kind else name
 
 
 def relied_on_identity(obj: Any) -> bool:
@@ -262,7 +273,7 @@ def _free_expression(state: State, fn: types.FunctionType, name: str, node: gast
         except ValueError:
             raise NameResolutionError(f"free variable `{name}` of {fn.__qualname__} is not bound yet",
                                       state.info.location(node), f"`{name}`") from None
-        state.depend(cell, ("cell_contents",), obj)
+        state.depend(cell, ("cell_contents",), obj, hint=f"{name}_cell")
         if relied_on_identity(obj):
             return build.name(state.alias(name, obj))
         return build.attribute(build.name(state.alias(f"{name}_cell", cell)), "cell_contents")

@@ -180,10 +180,9 @@ def _callee_roots(callees: tuple[Any, ...], namer: Namer) -> tuple[dict[str, Any
     names: dict[int, str] = {}
     roots: dict[str, Any] = {}
     found = []
-    for root, path, expected, identity in callees:
+    for root, path, expected, identity, hint in callees:
         if id(root) not in names:
-            kind = "cell" if isinstance(root, types.CellType) else "fn" if callable(root) else "module"
-            names[id(root)] = namer.fresh(f"{getattr(root, '__name__', '')}_{kind}")
+            names[id(root)] = namer.fresh(hint)
             roots[names[id(root)]] = root
         found.append(((names[id(root)], *path), expected, identity))
     return roots, tuple(found)
