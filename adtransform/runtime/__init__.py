@@ -25,6 +25,7 @@ from .checks import (
     ensure_scalar,
     has_ranks,
 )
+from .effects import raise_exception
 from .elementwise import (
     as_gradient,
     clip_share,
@@ -118,6 +119,7 @@ __all__ = [
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
     "numpy_float",
+    "raise_exception",
     "reduced_size",
     "replay_record",
     "reshape_adjoint",
