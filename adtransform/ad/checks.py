@@ -25,7 +25,7 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     if isinstance(callee.key, type) and issubclass(callee.key, BaseException):
         msg = (f"`{callee}` runs code of its own (`__init__` or `__new__`), which may change its arguments; "
                f"if it changes none, say so with `adtransform.declare_facts({callee}, returns="
-               f"adtransform.Returns.NEW)`, or build its message first (`raise {callee}(f\"...\")`)")
+               f"adtransform.Returns.NEW)`")
     elif callee.style is Style.CALL_VALUE or isinstance(callee.key, types.FunctionType):
         msg = ("calls to user-defined Python functions are not supported yet; inline the function, "
                "or register its derivative with @adtransform.adjoint")
