@@ -47,7 +47,7 @@ def prints_values(x):
     y = np.sin(x)
     print("y =", y)
     s = np.sum(y * y)
-    print(s, f"{s:.4f}", "%.3f" % s, "{:+.2e}".format(s), sep=" | ", end="!\n")
+    print(s, f"{s:.4f}", "%.3f" % s, "{:+.2e}".format(s), sep=" | ", end="!\n")  # noqa: UP031, UP032
     return s
 
 
