@@ -22,6 +22,7 @@ from .checks import (
     ensure_cotangent,
     ensure_differentiable,
     ensure_float_target,
+    ensure_number,
     ensure_scalar,
     has_ranks,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "ensure_differentiable",
     "ensure_distinct_slots",
     "ensure_float_target",
+    "ensure_number",
     "ensure_scalar",
     "ensure_whole_write",
     "extremum_adjoint",
