@@ -75,7 +75,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None) -> tuple
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params)
-    with blockers.stage():
+    with blockers.stage("canonicalization or lowering"):
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
         primal = lower.lower(node, ctx)                  # SSA IR
     primal.body[:0] = [runtime_refs.check_op("ensure_number", [var, *map(Const, (var.name, str(error.location),

@@ -29,12 +29,17 @@ class Blockers:
         self.deferred: dict[str, UnsupportedSyntaxError] = {}  # parameter -> refused unless it holds a number
 
     @contextlib.contextmanager
-    def stage(self) -> Iterator[None]:
-        """Stages whose refusal stops the pipeline: raise it with everything recorded before."""
+    def stage(self, name: str = "") -> Iterator[None]:
+        """Stages whose refusal stops the pipeline: raise it with everything recorded before. `name`:
+        of a stage that others follow (the message says they did not run, when other stages refused)."""
         try:
             yield
         except TransformError as error:
-            raise self.error(error) from None
+            joined = self.error(error)
+            if name and self.found:
+                joined.args = (f"{joined}\n  ({name} refused: the stages after it did not run, and may refuse "
+                               f"more)",)
+            raise joined from None
 
     def raise_any(self) -> None:
         if self.found:
