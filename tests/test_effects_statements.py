@@ -92,7 +92,8 @@ def test_a_print_in_a_loop_prints_every_iteration_in_order(capsys):
 
 def prints_before_and_after_updates(x):
     y = x * 2.0
-    print("before", y)
+    t = y
+    print("before", y, "{}".format(t), f"{t}")  # noqa: UP032
     y += 1.0
     print("after", y)
     y[0] = 5.0
@@ -111,7 +112,7 @@ def prints_before_and_after_updates_twin(x):
 def test_printed_values_are_those_of_the_statement_s_place_in_the_computation(capsys):
     out = _same_effects_and_gradient(capsys, prints_before_and_after_updates, (X,),
                                      prints_before_and_after_updates_twin)
-    assert out.splitlines()[0] == f"before {X * 2.0}"
+    assert out.splitlines()[0] == f"before {X * 2.0} {X * 2.0} {X * 2.0}"
 
 
 def prints_a_dead_value(x, verbose):
@@ -342,3 +343,16 @@ def test_the_generated_source_runs_the_effects_in_the_forward_sweep():
     printed = ad.source(ad.grad(prints_values))
     assert "print('y =', y)" in printed
     assert "str.format('{:.4f}', s)" in printed
+
+
+def formats(x, width, digits):
+    s = np.sum(x * x)
+    print(f"{s=}", f"{s:{width}.{digits}f}|", f"{{literal}} {s!r:>30} {'nested ' + f'{digits}'}", f"{x}")
+    print("%s and %r" % (s, x), "{0:.3f} {1}".format(s, digits), "{}".format(x[0]))  # noqa: UP030, UP031, UP032
+    return s
+
+
+def test_f_strings_and_format_strings_print_the_same_text(capsys):
+    out = _same_effects_and_gradient(capsys, formats, (np.array([0.5, 1.5]), 12, 3),
+                                     lambda x, width, digits: anp.sum(x * x))
+    assert out.startswith("s=np.float64(2.5)" if np.__version__ >= "2" else "s=2.5")
