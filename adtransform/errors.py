@@ -8,6 +8,7 @@ function's name so the user knows which gradient complained.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -89,6 +90,21 @@ class TransformError(AdtransformError):
 _E = TypeVar("_E", bound=TransformError)
 
 
+def combined(errors: Sequence[TransformError], function: str = "") -> TransformError:
+    """One error reporting the problems of every stage that refused, once each, in source order. Of
+    each stage's kind of error (several kinds: a class deriving from each), so that an `except` for
+    any of them catches it."""
+    kinds = tuple(dict.fromkeys(type(e) for e in errors))
+    kind = kinds[0] if len(kinds) == 1 else _mixed(kinds)
+    return kind.of([p for e in errors for p in e.problems], function)
+
+
+@functools.cache
+def _mixed(kinds: tuple[type[TransformError], ...]) -> type[TransformError]:
+    name = "And".join(k.__name__.removesuffix("Error") for k in kinds) + "Error"
+    return type(name, kinds, {"__module__": __name__, "several": "problems"})
+
+
 def _source_order(problem: Problem) -> tuple[int, int]:
     where = problem.location
     return (where.line, where.col) if where else (0, 0)
@@ -116,6 +132,10 @@ class SourceUnavailableError(AdtransformError):
 
 class StaleSourceError(SourceUnavailableError):
     """The function's source file no longer holds the code that runs (edited after it was imported)."""
+
+
+class AsyncFunctionError(UnsupportedSyntaxError, SourceUnavailableError):
+    """An `async def` function: an unsupported construct, whose source holds no plain `def` either."""
 
 
 class WrtError(AdtransformError, ValueError):

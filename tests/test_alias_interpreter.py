@@ -22,7 +22,10 @@ def analyse(fn) -> tuple[Interpreter, State]:
     updated = {n.target.id for n in gast.walk(node) if isinstance(n, gast.AugAssign)}
     interpreter = Interpreter(parsed.info, Namespace(fn), frozenset(local))
     start = State({p: frozenset({("parameter", p)}) for p in params}, frozenset(updated))
-    return interpreter, interpreter.block(node.body, start)
+    state = interpreter.block(node.body, start)
+    for error, _ in interpreter.refuse.found.values():  # (the interpreter collects its refusals)
+        raise error
+    return interpreter, state
 
 
 def shares(state: State, a: str, b: str) -> bool:

@@ -58,7 +58,7 @@ def five_blockers(x):
     import math
     with open(__file__) as handle:
         x = x + math.pi + len(handle.name)
-    label = f"{x} and {Box}"
+    label = {x, Box}
     yield label
     return x
 
@@ -68,7 +68,7 @@ def five_blockers(x):
     (three_blockers, [(1, "try", "`try` statement"), (5, "n :=", "assignment expression `:=`"),
                       (7, "{", "dict literal")]),
     (five_blockers, [(1, "class", "class definition"), (3, "import", "`import` statement"),
-                     (4, "with", "`with` statement"), (6, 'f"', "f-string"), (7, "yield", "`yield`")]),
+                     (4, "with", "`with` statement"), (6, "{", "set literal"), (7, "yield", "`yield`")]),
 ])
 def test_every_blocker_is_reported_with_its_line_and_column(fn, expected):
     err = _fence_error(fn)

@@ -22,7 +22,11 @@ from . import runtime_refs
 
 def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     callee = op.callee
-    if callee.style is Style.CALL_VALUE:
+    if isinstance(callee.key, type) and issubclass(callee.key, BaseException):
+        msg = (f"`{callee}` runs code of its own (`__init__` or `__new__`), which may change its arguments; "
+               f"if it changes none, say so with `adtransform.declare_facts({callee}, returns="
+               f"adtransform.Returns.NEW)`")
+    elif callee.style is Style.CALL_VALUE:
         msg = (f"`{callee}` holds a function only known when the gradient runs (a parameter, or a value "
                f"stored in a variable): adtransform inlines the functions it resolves when it transforms "
                f"(module functions, methods of global objects, nested functions and lambdas called where "

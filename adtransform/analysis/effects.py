@@ -102,6 +102,12 @@ def is_pure(op: Op | If) -> bool:
     return op.callee.style in _CALL_STYLES and facts.known and not facts.effects and not changed_operands(op)
 
 
+def observable(op: Op) -> bool:
+    """Whether running `op` again would be seen outside the function: a call in the user's computation
+    whose facts say it has effects (a print, a random draw, a `raise`), or of an unknown function."""
+    return op.sweep is Sweep.PRIMAL and op.callee.style in _CALL_STYLES and facts_of(op).effects
+
+
 def may_change_globals(stmt: Op | If | Loop) -> bool:
     """Whether a statement may change memory a global refers to: a call nobody declared facts for
     (`bump()` may write into a global array it sees) or one changing a global it receives."""

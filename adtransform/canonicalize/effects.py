@@ -32,7 +32,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import Problem, UnsupportedSyntaxError
 from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..frontend.numbers import Numbers
@@ -54,7 +54,10 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
     calls = Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers)
     rewriter = _Rewriter(ctx, calls, frozenset(ctx.locals))
     rewriter.immutable = _immutable_names(node, calls)
-    return rewrite_blocks(node, rewriter.statement)
+    changed = rewrite_blocks(node, rewriter.statement)
+    if rewriter.refused:  # every call refused, in one error
+        raise UnsupportedSyntaxError.of(rewriter.refused, node.name)
+    return changed
 
 
 def _immutable_names(node: gast.FunctionDef, calls: Calls) -> frozenset[str]:
@@ -96,6 +99,7 @@ class _Rewriter:
         self.calls = calls
         self.user_names = user_names  # (not temporaries anf made, which may hold the user's arrays)
         self.immutable: frozenset[str] = frozenset()  # names that only ever hold numbers, strings, tuples of them
+        self.refused: list[Problem] = []
 
     def write(self, stmt: gast.stmt) -> list[gast.stmt] | None:
         call, target = _call_of(stmt)
@@ -139,10 +143,10 @@ class _Rewriter:
         for field in headers:
             for node in gast.walk(getattr(stmt, field) or gast.Constant(None, None)):
                 if isinstance(node, gast.Call) and self.calls.changed(node):
-                    raise UnsupportedSyntaxError(
+                    self.refused.append(Problem(
+                        self.ctx.info.location(node), "call that changes its argument, inside an expression",
                         "a call that changes an argument in place is supported as a statement of its own or "
-                        "as the value of an assignment; call it before and use a name here",
-                        self.ctx.info.location(node), "call that changes its argument, inside an expression")
+                        "as the value of an assignment; call it before and use a name here"))
 
     def written_output(self, call: gast.Call, changed: list[gast.expr]) -> tuple[str, gast.Call] | None:
         """`f(args, out=buf)` (or a ufunc's output by position) of a call that changes nothing else

@@ -14,7 +14,7 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, statements, unpacking
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ def refresh_locals(node: gast.FunctionDef, ctx: Context) -> bool:
 
 
 PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
+    Pass(statements),                 # assert, raise, f-strings -> if and calls
     Pass(iterables),                  # loops over sequences -> loops over range()
     Pass(returns),                    # one `return`, last; may add `break` to loops
     Pass(loop_exits),                 # after returns: removes every break/continue

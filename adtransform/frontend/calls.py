@@ -70,6 +70,9 @@ class Calls:
             target = self.resolve(func)
             return UNKNOWN if target is UNBOUND else lookup_facts(target)
         assert isinstance(func, gast.Attribute)
+        if isinstance(receiver, gast.Constant):  # `"loss {}".format(v)`: a method of the constant's class
+            method = getattr(type(receiver.value), func.attr, None)
+            return UNKNOWN if method is None else lookup_facts(method)
         owner = self.resolve(receiver)
         if owner is not UNBOUND:  # a method of a global object: its class's function
             method = getattr(type(owner), func.attr, None)

@@ -23,8 +23,6 @@ _CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` s
 _REFUSED: dict[type, tuple[str, str]] = {
     gast.Try: ("`try` statement", "exception handling cannot be differentiated"),
     gast.With: ("`with` statement", "context managers are not supported"),
-    gast.Raise: ("`raise` statement", _CONTROL_FLOW),
-    gast.Assert: ("`assert` statement", "move the check outside the differentiated function"),
     gast.Lambda: ("nested lambda", "nested functions are not supported; define it at module level"),
     gast.FunctionDef: ("nested function", "nested functions are not supported; define it at module level"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
@@ -40,7 +38,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     gast.Delete: ("`del` statement", "remove the `del`; variables are freed automatically"),
     gast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
     gast.Starred: ("starred expression", "pass arguments explicitly"),
-    gast.JoinedStr: ("f-string", "strings have no derivative; build them outside the function"),
     gast.Import: ("`import` statement", "import at module level"),
     gast.ImportFrom: ("`import` statement", "import at module level"),
     gast.Dict: ("dict literal", "dictionaries are not supported yet"),
@@ -50,6 +47,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For, gast.While,
     gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
+    gast.Assert, gast.Raise, gast.JoinedStr, gast.FormattedValue,  # for their effect: canonicalize/statements.py
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
@@ -140,6 +138,9 @@ def _check_node(node: gast.AST, found: _Problems) -> None:
             _check_target(target, found, top=True)
         if isinstance(node, gast.AnnAssign) and node.value is None:
             found.add(node, "annotation without value", "assign a value or remove the line")
+    if isinstance(node, gast.Raise) and node.exc is None:
+        found.add(node, "bare `raise`", "re-raises the exception being handled, of which a differentiated function has "
+                  "none; raise an exception explicitly (`raise ValueError(...)`)")
     if isinstance(node, gast.Call):
         for kw in node.keywords:
             if kw.arg is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import gast
 
-from ..errors import Location, SourceUnavailableError, StaleSourceError
+from ..errors import AsyncFunctionError, Location, SourceUnavailableError, StaleSourceError
 from ..syntax import build
 
 
@@ -259,9 +259,11 @@ def _find_def(fn: types.FunctionType, module: gast.Module | None, info: SourceIn
                 return stmt
             if isinstance(stmt, gast.AsyncFunctionDef):
                 break
-    found = module is not None and any(isinstance(s, gast.AsyncFunctionDef) for s in module.body)
+    coroutine = next((s for s in module.body if isinstance(s, gast.AsyncFunctionDef)), None) if module else None
+    if coroutine is not None:
+        raise AsyncFunctionError("coroutines cannot be differentiated; differentiate a plain `def` function",
+                                 info.location(coroutine), "`async def`", function=fn.__name__)
     raise SourceUnavailableError(
-        f"{info.filename}:{info.line_offset + 1}: async functions cannot be differentiated" if found else
         f"{info.filename}:{info.line_offset + 1}: no `def {fn.__name__}` where {fn.__qualname__}'s code begins; "
         f"if the file was edited since it was imported, reload the module (importlib.reload)"
     )

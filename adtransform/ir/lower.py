@@ -12,7 +12,7 @@ import gast
 import numpy as np
 
 from ..canonicalize.anf import is_constant, literal_value
-from ..errors import NameResolutionError, UnsupportedSyntaxError
+from ..errors import NameResolutionError, TransformError, UnsupportedSyntaxError, combined
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Ref, Scope
 from ..runtime.checks import Unassigned
@@ -40,7 +40,18 @@ from .operators import BINARY, COMPARE, INDEX_UPDATE, UNARY
 
 
 def lower(node: gast.FunctionDef, ctx: Context, name: str | None = None) -> Function:
-    return _Lowerer(ctx).function(node, name or node.name)
+    """Raises one error naming every construct lowering refuses (it goes on past each, lowering a
+    placeholder in its place, so that the next is found too)."""
+    lowerer = _Lowerer(ctx)
+    try:
+        fn = lowerer.function(node, name or node.name)
+    except Exception:
+        if lowerer.problems:  # (what a placeholder made fail is not another problem of the user's)
+            raise combined(lowerer.problems, node.name) from None
+        raise
+    if lowerer.problems:
+        raise combined(lowerer.problems, node.name)
+    return fn
 
 
 def lower_with_env(node: gast.FunctionDef, ctx: Context) -> tuple[Function, dict[str, Var]]:
@@ -59,6 +70,7 @@ class _Lowerer:
         self.col = 0
         self.readable: set[Var] = set()
         self.conditional: set[str] = set()  # names bound on one branch only
+        self.problems: list[TransformError] = []  # what was refused so far
 
     def function(self, node: gast.FunctionDef, name: str) -> Function:
         args = node.args
@@ -109,7 +121,7 @@ class _Lowerer:
         line, col = self.line, self.ctx.info.location(stmt).col
         if isinstance(stmt, gast.For):
             kind, iter_args = LoopKind.RANGE, self.range_args(stmt)
-            target_name = stmt.target.id
+            target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else self.ctx.namer.fresh("item")
         else:
             kind, iter_args, target_name = LoopKind.WHILE, [], None
         assigned = dict.fromkeys(name for s in stmt.body for name in _bound_names(s))
@@ -148,8 +160,8 @@ class _Lowerer:
                 self.env.pop(name, None)
                 self.conditional.add(name)
         if stmt.orelse:
-            raise UnsupportedSyntaxError("`else` blocks of loops are not supported yet", self.ctx.info.location(stmt),
-                                         "loop `else`")
+            self.problems.append(UnsupportedSyntaxError("`else` blocks of loops are not supported yet",
+                                                        self.ctx.info.location(stmt), "loop `else`"))
         return Loop(kind, iter_args, target, carried, body, cond=cond, line=line, col=col)
 
     def range_args(self, stmt: gast.For) -> list[Operand]:
@@ -157,8 +169,9 @@ class _Lowerer:
         if not (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and _path(it.func)
                 and self.resolve(_path(it.func)).obj is range and not it.keywords
                 and 1 <= len(it.args) <= 3):
-            raise UnsupportedSyntaxError("only `for <name> in range(...)` loops are supported yet",
-                                         self.ctx.info.location(stmt), "`for` loop")
+            self.problems.append(UnsupportedSyntaxError("only `for <name> in range(...)` loops are supported yet",
+                                                        self.ctx.info.location(stmt), "`for` loop"))
+            return [Const(0), Const(0), Const(1)]
         args = [self.operand(a) for a in it.args]
         if len(args) == 1:
             return [Const(0), args[0], Const(1)]
@@ -205,10 +218,11 @@ class _Lowerer:
         """`y[i] = v` is `y = index_update(y, i, v)`: a new version of `y` (written in place when safe)."""
         name = target.value.id
         if name not in self.env:
-            raise UnsupportedSyntaxError(
+            self.problems.append(UnsupportedSyntaxError(
                 f"`{name}` is not a local array: writing into a global or closure array would change it for "
                 f"every caller; copy it into a local first (`{name}_local = {name}.copy()`)",
-                self.location(target), "assignment into a global")
+                self.location(target), "assignment into a global"))
+            self.define(name)
         self.col = self.ctx.info.location(target).col
         op = self.op(INDEX_UPDATE, [self.env[name], self.index(target.slice), self.operand(value)])
         op.result = self.define(name)
@@ -230,15 +244,16 @@ class _Lowerer:
         if isinstance(node, gast.Compare):
             fn, sym = COMPARE[type(node.ops[0])]
             if sym in ("in", "not in"):
-                raise UnsupportedSyntaxError("membership tests are not supported", self.location(node), f"`{sym}`")
+                self.problems.append(UnsupportedSyntaxError("membership tests are not supported", self.location(node),
+                                                            f"`{sym}`"))
             operands = [self.operand(node.left), self.operand(node.comparators[0])]
             if sym in ("is", "is not") and not any(_keeps_identity(o) for o in operands):
                 # The generated code may copy an array where the user's code shared it (a write
                 # into it made out of place), so identity between two computed values can differ.
-                raise UnsupportedSyntaxError(
+                self.problems.append(UnsupportedSyntaxError(
                     f"`{sym}` between two computed values is not supported: the gradient may copy arrays "
                     f"the function shares; compare with None or another constant instead", self.location(node),
-                    f"`{sym}`")
+                    f"`{sym}`"))
             return self.op(Callee(fn, Style.OPERATOR, symbol=sym), operands)
         if isinstance(node, gast.Call):
             return self.call(node)
@@ -275,9 +290,9 @@ class _Lowerer:
             return self.op(Callee(key, Style.METHOD, symbol=func.attr), [receiver, *args], kwargs)
         ref = self.resolve(path)
         if ref.obj is UNBOUND:
-            raise NameResolutionError(
+            self.problems.append(NameResolutionError(
                 f"`{'.'.join(path)}` is not defined when the function is transformed; define it "
-                f"before calling grad()", self.location(func), f"call of `{'.'.join(path)}`")
+                f"before calling grad()", self.location(func), f"call of `{'.'.join(path)}`"))
         if len(ref.path) < len(path):
             receiver = self.operand(func.value)
             # A method of a class the resolver does not follow (a user's class) is not the
@@ -292,12 +307,14 @@ class _Lowerer:
             if node.id in self.env:
                 return self.env[node.id]
             if node.id in self.conditional:
-                raise UnsupportedSyntaxError(f"`{node.id}` is assigned only on some paths (one branch of an `if`, "
-                                             f"or inside a loop) before this use; assign it before the `if` or loop",
-                                             self.location(node), f"name `{node.id}`")
+                self.problems.append(UnsupportedSyntaxError(
+                    f"`{node.id}` is assigned only on some paths (one branch of an `if`, or inside a loop) before "
+                    f"this use; assign it before the `if` or loop", self.location(node), f"name `{node.id}`"))
+                return Const(None)
             if node.id in self.ctx.locals:
-                raise UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
-                                             self.location(node), f"name `{node.id}`")
+                self.problems.append(UnsupportedSyntaxError(f"`{node.id}` is used before it is assigned",
+                                                            self.location(node), f"name `{node.id}`"))
+                return Const(None)
             return Global(self.resolve((node.id,)))
         if is_constant(node):
             return Const(literal_value(node))

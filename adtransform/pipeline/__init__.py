@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import rules, specialize  # noqa: F401  (rules: registers the derivative rules)
-from ..ad import reverse
+from ..ad import reverse, runtime_refs
 from ..analysis import aliases
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
@@ -20,11 +20,12 @@ from ..frontend import fence, inline, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref
 from ..ir import lower
-from ..ir.nodes import Function
+from ..ir.nodes import Const, Function
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..optimize.driver import optimize, optimize_primal
 from ..syntax.naming import Namer
+from .blockers import Blockers
 from .guard import transform_guarded
 
 # A free name (or module attribute path) the transform read, the object it found, and whether the
@@ -61,25 +62,39 @@ class _RecordingNamespace(Namespace):
         return ref
 
 
-def primal_ir(fn: types.FunctionType, opaque: frozenset[types.CodeType] = frozenset(),
+def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None, *,
+              opaque: frozenset[types.CodeType] = frozenset(),
               sources: list[source.SourceInfo] | None = None) -> tuple[Function, Context]:
-    """The stages up to SSA IR: the user's function as verified IR (calls of the functions whose
-    code is in `opaque` not inlined; `sources` receives the SourceInfo, which locates callees)."""
+    """The stages up to SSA IR: the user's function as verified IR. `blockers` (given) collects what
+    they refuse for the caller to raise with what later stages refuse; else it is raised here. Calls
+    of the functions whose code is in `opaque` are not inlined; `sources` receives the SourceInfo
+    (which locates the inlined callees)."""
+    own = blockers is None
+    blockers = blockers or Blockers(fn.__name__)
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
-    info, callees = inline.inline(node, info, namespace, fn.__code__, opaque)  # calls of the user's functions
+    with blockers.stage():                               # calls of the user's functions spliced in
+        info, callees = inline.inline(node, info, namespace, fn.__code__, opaque)
     if sources is not None:
         sources.append(info)
-    fence.check(node, info, namespace)                   # refuse early, while nodes point at user code
-    array_params = aliases.refuse_aliased_updates(node, info, namespace)  # in-place updates NumPy would share
+    with blockers.stage():
+        fence.check(node, info, namespace)               # refuse early, while nodes point at user code
+    # In-place updates NumPy would share (refusals recorded; those fine for numbers checked at call time).
+    array_params = aliases.refuse_aliased_updates(node, info, namespace, blockers.deferred, blockers.found)
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params, callees=callees)
-    canonicalize(node, ctx)                              # canonicalize/schedule.py: no jumps, one op a statement
-    primal = lower.lower(node, ctx)                      # SSA IR
+    with blockers.stage("canonicalization or lowering"):
+        canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
+        primal = lower.lower(node, ctx)                  # SSA IR
+    primal.body[:0] = [runtime_refs.check_op("ensure_number", [var, *map(Const, (var.name, str(error.location),
+                       error.construct, error.detail))], line=None)
+                       for var in primal.param_vars() for error in [blockers.deferred.get(var.name)] if error]
     verify(primal)
     _debug("lower", primal)
+    if own:
+        blockers.raise_any()
     return primal, ctx
 
 
@@ -117,19 +132,22 @@ def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
 
 def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool, mode: reverse.Mode,
                 versioned: bool, opaque: frozenset[types.CodeType], sources: list[source.SourceInfo]) -> Transformed:
-    primal, ctx = primal_ir(fn, opaque, sources)
+    blockers = Blockers(fn.__name__)
+    primal, ctx = primal_ir(fn, blockers, opaque=opaque, sources=sources)
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
     label = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     optimize_primal(primal, namer)                       # before AD: fewer values to record and differentiate
     verify(primal)
     _debug("optimize_primal", primal)
-    adjoint = specialize.derive(                         # reverse mode, in the version it pays to specialize to
-        primal, [primal.params[i].var for i in wrt], namer, scalar_output=mode is not reverse.Mode.VJP,
-        versioned=versioned,
-        differentiate=lambda active, ranks, hypothesis: reverse.reverse(
-            primal, list(wrt), namer, info.filename, mode=mode, wrt_is_tuple=wrt_is_tuple, fn_label=label,
-            active=active, ranks=ranks, hypothesis=hypothesis, array_params=ctx.array_params))
+    with blockers.stage():
+        adjoint = specialize.derive(                     # reverse mode, in the version it pays to specialize to
+            primal, [primal.params[i].var for i in wrt], namer, scalar_output=mode is not reverse.Mode.VJP,
+            versioned=versioned,
+            differentiate=lambda active, ranks, hypothesis: reverse.reverse(
+                primal, list(wrt), namer, info.filename, mode=mode, wrt_is_tuple=wrt_is_tuple, fn_label=label,
+                active=active, ranks=ranks, hypothesis=hypothesis, array_params=ctx.array_params))
+    blockers.raise_any()                                 # (what the alias analysis refused)
     verify(adjoint)
     _debug("reverse", adjoint)
     optimize(adjoint, namer)                             # after AD: rules leave 1.0 * g, copies, dead code

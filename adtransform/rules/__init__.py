@@ -3,4 +3,4 @@
 from . import math, numpy, operators, runtime  # noqa: F401  (importing registers the rules)
 
 # isort: split
-from . import library  # noqa: F401  (last: facts of functions without rules, and refinements)
+from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

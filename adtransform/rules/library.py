@@ -102,7 +102,6 @@ declare_facts(copy.deepcopy, returns=NEW)
 
 declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, all, callable, hash,
               returns=NUMBER)
-declare_facts(print, returns=NUMBER, effects=True)
 declare_facts(range, round, pow, divmod, returns=NEW)
 declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
 declare_facts(list, tuple, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements

@@ -314,10 +314,19 @@ def lookup_facts(primitive: Any) -> Facts:
     derived = _ufunc_method_facts(primitive)
     if derived is not None:
         return derived
+    if _plain_exception(primitive):
+        return Facts(Returns.NEW)
     rule = lookup_adjoint(primitive)
     if rule is not None or is_nondifferentiable(primitive):
         return Facts(Returns.MAY_SHARE, frozenset({"out"}), params=_params_of(primitive, rule))
     return UNKNOWN
+
+
+def _plain_exception(obj: Any) -> bool:
+    """An exception class whose construction runs no code but the builtins' (`class MyError(ValueError):
+    pass`): it stores its arguments, changing none."""
+    return isinstance(obj, type) and issubclass(obj, BaseException) and all(
+        cls.__module__ == "builtins" or not {"__init__", "__new__"} & vars(cls).keys() for cls in obj.__mro__)
 
 
 def join_facts(a: Facts, b: Facts) -> Facts:

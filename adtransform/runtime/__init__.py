@@ -22,9 +22,11 @@ from .checks import (
     ensure_cotangent,
     ensure_differentiable,
     ensure_float_target,
+    ensure_number,
     ensure_scalar,
     has_ranks,
 )
+from .effects import raise_exception
 from .elementwise import (
     as_gradient,
     clip_share,
@@ -95,6 +97,7 @@ __all__ = [
     "ensure_differentiable",
     "ensure_distinct_slots",
     "ensure_float_target",
+    "ensure_number",
     "ensure_scalar",
     "ensure_whole_write",
     "extremum_adjoint",
@@ -118,6 +121,7 @@ __all__ = [
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
     "numpy_float",
+    "raise_exception",
     "reduced_size",
     "replay_record",
     "reshape_adjoint",

@@ -11,7 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NonDifferentiableInputError, NonScalarOutputError, UnsupportedArgumentError
+from ..errors import (
+    Location,
+    NonDifferentiableInputError,
+    NonScalarOutputError,
+    UnsupportedArgumentError,
+    UnsupportedSyntaxError,
+)
 
 _FLOAT_KINDS = "f"
 _FLOAT64 = np.dtype(np.float64)  # (an identity test: the common case pays no `.kind` lookup)
@@ -250,3 +256,15 @@ class Unassigned:
     __neg__ = __pos__ = __abs__ = __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = fail
     __lt__ = __le__ = __gt__ = __ge__ = __getitem__ = __setitem__ = __call__ = fail
     __array_ufunc__ = __array_function__ = fail
+
+
+def ensure_number(x: Any, name: str, where: str, construct: str, detail: str) -> None:
+    """The in-place updates were checked taking `name` to hold an immutable number, which `x += 1.0`
+    rebinds; an array there would be changed in place, the caller's too, as no gradient can follow:
+    such a call gets the refusal an array there always met (`where`, `construct`, `detail`)."""
+    if type(x) in (float, int, bool) or isinstance(x, (np.number, np.bool_)):
+        return
+    filename, line, col = where.rsplit(":", 2)
+    kind = f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else f"a value of type {type(x).__name__}"
+    raise UnsupportedSyntaxError(f"{detail} (accepted when `{name}` holds a number; it holds {kind})",
+                                 Location(filename, int(line), int(col)), construct)

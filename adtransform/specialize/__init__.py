@@ -25,9 +25,10 @@ from ..ad import runtime_refs
 from ..ad.reverse import ARGUMENT_CHECKS, Hypothesis
 from ..analysis import activity
 from ..analysis import rank as rank_analysis
-from ..ir.nodes import Const, Function, Op, Sweep, Var
+from ..analysis.effects import observable
+from ..ir.nodes import Const, Function, Op, Sweep, Var, walk
 from ..syntax.naming import Namer
-from .floats import may_raise_on_floats, protected_from
+from .floats import may_raise_on_floats, numpy_powers, protected_from
 
 __all__ = ["Fallback", "derive", "fallback"]
 
@@ -106,6 +107,8 @@ def fallback(fn: Function, name: str, namer: Namer, *, versioned: bool,
              general: Callable[[], Any]) -> Fallback | None:
     """The fallback of the optimized derivative `fn` named `name`, if it needs one:
     `general()` makes the general version."""
+    if any(observable(op) for op in walk(fn.body) if isinstance(op, Op)):
+        numpy_powers(fn.body, namer)  # (run again, its effects would be seen twice)
     if fn.guard is None and not may_raise_on_floats(fn):
         return None
     spelled = namer.fresh(f"{name}_general" if versioned else f"{name}_numpy")

@@ -33,6 +33,7 @@ import operator
 
 from .. import runtime
 from ..ad import runtime_refs
+from ..analysis.effects import observable
 from ..analysis.manager import PassContext
 from ..analysis.rank import integers
 from ..ir.nodes import Const, Function, If, Index, Loop, Op, Style, Sweep, Var, flatten, walk
@@ -47,6 +48,8 @@ def transform(fn: Function, cx: PassContext) -> bool:
         return False
     if _bool_arithmetic(fn) or _fractional_powers(fn):
         return False
+    if any(observable(op) for op in walk(fn.body) if isinstance(op, Op)):
+        return False  # a vector's items printed as NumPy scalars (their repr differs), nothing run twice
     vectors = {v for r, v in zip(guard.args[0].value, guard.args[1:]) if r == 1 and isinstance(v, Var)}
     vectors &= set(fn.param_vars())
     ints = integers(fn)

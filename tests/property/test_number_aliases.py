@@ -71,7 +71,12 @@ def test_copied_then_updated_values_are_refused_or_right(module):
             continue
         accepted += 1
         for a in (np.array(0.4), 0.4):
-            g = harness.call(grad, [x, a])
+            try:
+                g = harness.call(grad, [x, a])
+            except ad.UnsupportedSyntaxError as exc:  # deferred to the call: refused for an array there only
+                held = {"x": x, "a": a}[str(exc).split("accepted when `")[1][0]]
+                assert exc.construct == "in-place update of an alias" and isinstance(held, np.ndarray), exc
+                continue
             fd = _fd(fn, x, a)
             if not np.allclose(g, fd, rtol=1e-5, atol=1e-6):
                 wrong.append(f"f{k} with a={a!r}: {g} against FD {fd}")

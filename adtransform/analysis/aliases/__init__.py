@@ -34,6 +34,16 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
   swapped in a loop (`cur, nxt = nxt, cur`) each may point to both, yet stay apart.
 * `return`, `break` and `continue` end a path: an alias made just before one is not seen by the
   statements they skip.
+* Parameters that may be numbers: `x = a; x += 1.0; return x * a` changes `a` if it is an array,
+  never if it is a number. An update refused only through parameters' memory (and none the function
+  indexes, iterates or reads an attribute of) is analysed again with them taken to hold numbers,
+  which share nothing; the caller checks at call time that they do (`ensure_number`), an array
+  there meeting the refusal it always met.
+* A view of memory no name holds (`np.reshape(x * 2.0, (n, n))`, a number's memory included) is new
+  each time it is made: it shares memory with nothing the program can see.
+
+Every update refused is reported, in one error (the first refusal of each update): the analysis
+goes on past each, reading the update as the compiler does.
 
 The package: lattice.py (sites and the state, with its join), interpreter.py (statements),
 loops.py (fixed points), facts.py (what calls return and change), refusals.py (the errors).
@@ -51,22 +61,59 @@ from __future__ import annotations
 
 import gast
 
+from ...errors import UnsupportedSyntaxError
 from ...frontend.resolve import Namespace
 from ...frontend.source import SourceInfo
 from .interpreter import Interpreter
-from .lattice import State
+from .lattice import NUMBER, State
 
 __all__ = ["refuse_aliased_updates"]
 
 
-def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
-                           namespace: Namespace | None = None) -> dict[str, bool]:
-    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its back.
+def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None,
+                           numbers: dict[str, UnsupportedSyntaxError] | None = None,
+                           refused: list[UnsupportedSyntaxError] | None = None) -> dict[str, bool]:
+    """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its
+    back: one error naming every such update, in source order.
 
     `namespace` resolves the function's free names (`float`, `math`): without it, no call is proven
     to return a number. Returns the parameters the analysis assumed to hold arrays or numbers (not
     lists or tuples, whose copies share their elements): the caller checks them at call time. Each
-    maps to whether a list or tuple of numbers is refused too (it was assumed to add no elements)."""
+    maps to whether a list or tuple of numbers is refused too (it was assumed to add no elements).
+
+    `numbers` (when given) receives the parameters taken to hold numbers, each with the refusal an
+    array there would meet (`x = a; x += 1.0; return x * a`: NumPy's `+=` changes an array `a`, never a
+    number): the caller checks at call time that each holds an immutable number, and raises that
+    refusal otherwise. A refusal is deferred so only when no other memory than those parameters' made
+    the name stale, and the function does not use them as arrays (indexed, iterated).
+    `refused` (when given) receives the error instead of its being raised: the caller goes on to find
+    what later stages refuse too."""
+    taken: dict[str, UnsupportedSyntaxError] = {}
+    arrays: set[str] = set()  # (a deferred refusal of a parameter used as an array: an error every call meets)
+    while True:
+        assumed, found, used = _analyze(fn, info, namespace, frozenset(taken))
+        arrays |= used
+        deferred = {p: error for error, params in found if numbers is not None and params and not params & arrays
+                    for p in sorted(params - taken.keys())}
+        if not deferred:
+            break
+        taken.update(deferred)
+    if numbers is not None:
+        numbers.update(taken)
+    if found:
+        error = UnsupportedSyntaxError.of([p for e, _ in found for p in e.problems], fn.name)
+        if refused is None:
+            raise error
+        refused.append(error)
+    return assumed
+
+
+def _analyze(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None,
+             numbers: frozenset[str]) -> tuple[dict[str, bool], list[tuple[UnsupportedSyntaxError, frozenset[str]]],
+                                               set[str]]:
+    """One run of the analysis, the parameters `numbers` taken to hold numbers: what it assumed, what it
+    refused (each with the parameters through whose memory alone it was refused), and the parameters
+    used as arrays."""
     params = fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs
     local_names, updated, calls = {a.id for a in params}, set(), []
     for node in gast.walk(fn):
@@ -82,6 +129,9 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo,
     interpreter = Interpreter(info, namespace, frozenset(local_names))
     for call in calls:  # `c.sort()`, `np.put(c, ...)`, `out=c`
         updated.update(arg.id for arg in interpreter.facts.changed(call) if isinstance(arg, gast.Name))
-    state = State({arg.id: frozenset({("parameter", arg.id)}) for arg in params}, frozenset(updated))
+    state = State({arg.id: frozenset({NUMBER if arg.id in numbers else ("parameter", arg.id)}) for arg in params},
+                  frozenset(updated))
     interpreter.block(fn.body, state)
-    return dict(interpreter.assumed) if updated else {}
+    found = [(error, params and interpreter.through_params.get(key, frozenset()))
+             for key, (error, params) in interpreter.refuse.found.items()]
+    return (dict(interpreter.assumed) if updated else {}), found, interpreter.arrays

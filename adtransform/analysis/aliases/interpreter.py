@@ -21,7 +21,7 @@ from ...frontend.resolve import Namespace
 from ...frontend.source import SourceInfo
 from ...syntax.parse import to_source
 from .facts import ITERATION_WRAPPERS, CallFacts
-from .lattice import NUMBER, Part, Sites, State, View, bounded, join, root
+from .lattice import NUMBER, Part, Sites, State, View, bounded, join, root, roots
 from .loops import Loops
 from .refusals import Refusals
 
@@ -43,6 +43,10 @@ class Interpreter:
         # Parameters assumed not to hold a list or tuple: True, not at all; False, none but of numbers.
         self.assumed: dict[str, bool] = {}
         self.loops = Loops(self)
+        # Per update (by id): the parameters through whose memory alone it made names stale (none would
+        # be, were they numbers, which nothing shares).
+        self.through_params: dict[int, frozenset[str]] = {}
+        self.arrays: set[str] = set()  # parameters whose memory a name indexes, iterates or reads an attribute of
 
     def block(self, body: list[gast.stmt], state: State | None) -> State | None:
         """The state after `body`, None where no path gets there (after `return`, `break`, `continue`)."""
@@ -101,6 +105,9 @@ class Interpreter:
         if expr is None:
             return
         nodes = list(gast.walk(expr))
+        for node in nodes:
+            if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.value, gast.Name):
+                self.used_as_array(state.sites.get(node.value.id, frozenset()))
         if state.stale:
             for node in nodes:
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -110,10 +117,14 @@ class Interpreter:
             self.change_through_calls(calls, state)
             self.store_into_lists(calls, state)
 
+    def used_as_array(self, sites: Iterable[object]) -> None:
+        """Memory at `sites` is indexed, iterated or read an attribute of: no parameter it may be is a number."""
+        self.arrays.update(top[1] for top in roots(sites) if isinstance(top, tuple) and top[0] == "parameter")
+
     def refuse_stale(self, node: gast.Name, state: State) -> None:
         update = state.stale.get(node.id)
         if update is not None:
-            self.refuse.stale(node, update)
+            self.refuse.stale(node, update, self.through_params.get(id(update), frozenset()))
 
     def change_through_calls(self, calls: list[gast.Call], state: State) -> None:
         """`c.sort()`, `np.put(c, i, v)`, `np.exp(x, out=c)`, an unknown `f(c)`: c's memory changes in place,
@@ -148,6 +159,7 @@ class Interpreter:
         self.read(target.slice, state)
         base = target.value
         if isinstance(base, gast.Name):
+            self.used_as_array(state.sites.get(base.id, frozenset()))
             self.refuse_stale(base, state)
             stored = self.stored(base, [stmt.value], stmt, state)  # `L[0] = a`: a list then holds `a` itself
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
@@ -185,8 +197,17 @@ class Interpreter:
         for other in state.sharing(changed):
             if other != name and not state.paired(other, name):
                 state.stale[other] = update
+                self.blame(update, roots(changed) & roots(state.sites[other]))
         state.allocate(id(update))
         state.point(name, frozenset({id(update)}))  # as the compiler reads it: a new value
+
+    def blame(self, update: gast.AST, shared: set[object]) -> None:
+        """`update` made a name stale through the memory of the roots `shared`: if all are parameters,
+        the name would not be stale were they numbers (unless the update makes another stale otherwise)."""
+        params = frozenset(top[1] for top in shared if isinstance(top, tuple) and top[0] == "parameter")
+        known = self.through_params.get(id(update), frozenset())
+        self.through_params[id(update)] = known | params if len(params) == len(shared) and \
+            (known or id(update) not in self.through_params) else frozenset()
 
     def bind(self, target: gast.AST, value: gast.expr, state: State, site: gast.AST) -> None:
         if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
@@ -236,6 +257,7 @@ class Interpreter:
                 self.bind_iteration(target, args[0], state, loop)
                 return
         sites = self.sources(iterable, state) or frozenset({id(iterable)})
+        self.used_as_array(sites)
         self.assign(target, frozenset(bounded(Part(where, ("element", loop))) for where in sites), state,
                     self.holding(iterable, state))
 
@@ -280,8 +302,14 @@ class Interpreter:
         return self.sources(value, state) or frozenset({id(site)})
 
     def allocate_if_new(self, value: gast.expr, site: gast.AST, state: State) -> None:
-        if not self.number(value, state) and self.facts.new_each_time(value):
+        if not self.number(value, state) and (self.facts.new_each_time(value) or self.view_of_new(value, state)):
             state.allocate(id(site))
+
+    def view_of_new(self, value: gast.expr, state: State) -> bool:
+        """A call of a known function that may return a view of its arguments, none of which holds memory
+        a name holds (`np.reshape(x * 2.0, (n, n))`): a view of an array nothing else holds, made anew
+        each time it runs, which shares memory with nothing the program can see."""
+        return isinstance(value, gast.Call) and self.facts.known(value) and not self.sources(value, state)
 
     def number(self, value: gast.AST, state: State) -> bool:
         """Whether `value` is proven to be an immutable number (or bool, string, None)."""
@@ -324,6 +352,15 @@ class Interpreter:
         indexing, attribute or call, a view of them."""
         sites: set[object] = set()
         for name, exact in self.facts.flowing(value, lambda node: self.holds(node, state, record=True)):
-            found = state.sites.get(name, frozenset({("global", name)}))
+            found = state.sites.get(name)
+            if found is None:
+                found = _NUMBERS if self.global_number(name) else frozenset({("global", name)})
+            found = found - _NUMBERS  # a number shares no memory: not even a view of it is shared
             sites |= found if exact else {bounded(View(site, id(value))) for site in found}
         return frozenset(sites)
+
+    def global_number(self, name: str) -> bool:
+        """A global or closure variable holding an immutable number (the cache checks its type again
+        before each call)."""
+        value = self.namespace.lookup(name) if self.namespace is not None else None
+        return type(value) in (int, float, bool, str) or isinstance(value, np.generic)

@@ -18,22 +18,32 @@ _DECLARE = "`adtransform.declare_facts(f, returns=adtransform.Returns.NEW)`"
 
 
 class Refusals:
-    """Raises the located errors of one function's analysis."""
+    """Collects the located errors of one function's analysis: the first for each update (an update
+    read through several names, or in every round of a loop, is one construct refused)."""
 
     def __init__(self, info: SourceInfo, namespace: Namespace | None, facts: CallFacts) -> None:
         self.info = info
         self.namespace = namespace
         self.facts = facts
+        # Per update (by id): its refusal, and the parameters that would have to hold numbers for it not
+        # to be made (none: it is made whatever they hold).
+        self.found: dict[int, tuple[UnsupportedSyntaxError, frozenset[str]]] = {}
 
-    def stale(self, node: gast.Name, update: gast.AST) -> None:
-        """`node` is read after `update` changed its memory behind its back."""
+    def _report(self, update: gast.AST, error: UnsupportedSyntaxError, params: frozenset[str] = frozenset()) -> None:
+        self.found.setdefault(id(update), (error, params))
+
+    def stale(self, node: gast.Name, update: gast.AST, params: frozenset[str] = frozenset()) -> None:
+        """`node` is read after `update` changed its memory behind its back (`params`: through their memory
+        alone; see `found`)."""
         if isinstance(update, gast.Call):
             changed = [to_source(a) for a in self.facts.changed(update)]
             name = next((n for n in changed if n != node.id), changed[0] if changed else node.id)
-            raise UnsupportedSyntaxError(
-                f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), so this "
+            self._report(update, UnsupportedSyntaxError(
+                f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), so this "
                 f"call, which may change `{name}` in place, would change `{node.id}` too; call it on a copy "
-                f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias")
+                f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias"),
+                params)
+            return
         targets = update.targets if isinstance(update, gast.Assign) else [update.target]
         target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
         if isinstance(target, gast.Name):
@@ -42,17 +52,17 @@ class Refusals:
         else:
             name = target.value.id
             instead = f"copy first (`{name} = {name}.copy()`) so that the write changes `{name}` only"
-        raise UnsupportedSyntaxError(
-            f"`{name}` may share memory with `{node.id}` (read on line {self.info.file_line(node)}), "
+        self._report(update, UnsupportedSyntaxError(
+            f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), "
             f"so NumPy's in-place update would change `{node.id}` too; {instead}",
-            self.info.location(update), "in-place update of an alias")
+            self.info.location(update), "in-place update of an alias"), params)
 
     def iterated(self, loop: gast.For, update: gast.AST) -> None:
-        raise UnsupportedSyntaxError(
-            f"this update changes the array the loop on line {self.info.file_line(loop)} iterates "
+        self._report(update, UnsupportedSyntaxError(
+            f"this update changes the array the loop on line {self.info.location(loop).line} iterates "
             f"over, whose later elements NumPy would then read; iterate over a copy "
             f"(`for {_target(loop.target)} in {_over_copies(loop.iter)}:`) or update a new array",
-            self.info.location(update), "in-place update of an iterated array")
+            self.info.location(update), "in-place update of an iterated array"))
 
     def global_update(self, name: str, changed: frozenset[object], update: gast.AST) -> None:
         """NumPy would change a global array, for the rest of this call and for later calls: the compiler
@@ -61,40 +71,43 @@ class Refusals:
             if not (isinstance(root, tuple) and root[0] == "global"):
                 continue
             if root[1].startswith("<"):  # what an unknown function returns: maybe an array it keeps
-                raise UnsupportedSyntaxError(
+                self._report(update, UnsupportedSyntaxError(
                     f"`{name}` may be {root[1][1:-1]}, which may be an array it keeps (a global) or one of its "
                     f"arguments; declare its facts ({_DECLARE}) "
                     f"or copy first (`{name} = {name}.copy()`)", self.info.location(update),
-                    "in-place update of an unknown function's result")
+                    "in-place update of an unknown function's result"))
+                return
             value = self.namespace.lookup(root[1]) if self.namespace is not None else None
             if type(value) in (int, float, complex, bool):
                 continue  # a number: the update rebinds `name` only
-            raise UnsupportedSyntaxError(
+            self._report(update, UnsupportedSyntaxError(
                 f"`{name}` may share memory with the global `{root[1]}`, which NumPy's in-place update would "
                 f"change (for later calls too); copy first (`{name} = {name}.copy()`)",
-                self.info.location(update), "in-place update of a global array")
+                self.info.location(update), "in-place update of a global array"))
+            return
 
     def global_change(self, name: gast.Name, call: gast.Call) -> None:
         """`call` changes `name` in place, a global (or what an undeclared function returned)."""
         path = name.id.split(".")
         if not all(part.isidentifier() for part in path):  # what an undeclared call returned (`get_buffer()`)
             shown = name.id[1:-1] if name.id.startswith("<") else f"`{name.id}`"
-            raise UnsupportedSyntaxError(
+            self._report(call, UnsupportedSyntaxError(
                 f"this call may change {shown} in place, and that value may be memory kept "
                 f"outside the function (an undeclared function may return a global array); bind it to a name "
                 f"and copy it first, or declare the facts of the function that made it "
                 f"({_DECLARE})",
-                self.info.location(call), "call that may change memory kept outside the function")
+                self.info.location(call), "call that may change memory kept outside the function"))
+            return
         value = self.facts.resolve(gast.parse(name.id).body[0].value) if len(path) > 1 \
             else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
             known, short = self.facts.known(call), name.id.split(".")[-1]
-            raise UnsupportedSyntaxError(
+            self._report(call, UnsupportedSyntaxError(
                 f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
                 f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
                 f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
                 f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
-                self.info.location(call), "call that changes a global array")
+                self.info.location(call), "call that changes a global array"))
 
 
 def _target(target: gast.expr) -> str:
