@@ -14,7 +14,7 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from . import anf, appends, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
     Pass(unpacking),                  # before anf: one name per assignment
     Pass(effects, "transform_writes"),  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     Pass(anf),                        # one operation per statement
+    Pass(appends),                    # after anf, before effects: `L.append(v)` -> `L = list_append(L, v)`
     Pass(effects),                    # after anf: calls changing an argument -> new values
 )
 

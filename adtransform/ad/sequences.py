@@ -1,0 +1,47 @@
+"""Reverse mode for lists and tuples built in the function (analysis/sequences.py finds them).
+
+A list's adjoint is a list of its items' adjoints (runtime/sequences.py); its zero is `None`, so a
+list nothing flowed into costs nothing. A display (`[a, b]`, `(a, b)`) hands each item the adjoint
+at its position. A primitive given such a list differentiates it by its rule for lists: indexing,
+joining and NumPy's reductions by the rules `SEQUENCE_FORMS` names, the functions that consume
+lists (`np.stack`, `np.array`, `sum`, ...) by their own; any other is refused, located, since its
+rule would give the list an array's adjoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis.activity import Activity
+from ..errors import Location, Problem
+from ..ir.nodes import Const, Op, Style, Var
+from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES
+from . import runtime_refs
+
+
+def differentiate_display(builder: Any, op: Op, active: Activity) -> None:
+    """`y = [a, b]`: `a` receives item 0 of `y`'s adjoint, `b` item 1 (a zero where none flowed)."""
+    bar = builder.adjoints[op.result]
+    for position, item in enumerate(op.args):
+        if isinstance(item, Var) and active.is_active(item):
+            contribution = builder.emit(runtime_refs.callee("sequence_item_adjoint"), [bar, Const(position), item],
+                                        item, op.line)
+            builder.accumulate(item, contribution, op.line)
+
+
+def rule_key(op: Op, sequences: set[Var], active: Activity, filename: str) -> tuple[Any, Problem | None]:
+    """The primitive whose rule differentiates `op`, one of whose active arguments is a list built in
+    the function, or why none does."""
+    key = op.callee.key
+    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and key in TAKES_SEQUENCES:
+        return key, None
+    form = SEQUENCE_FORMS.get(key)
+    if form is not None:
+        listed = [isinstance(a, Var) and a in sequences for a in op.args]
+        # `a + b` joins two lists (a list plus an array adds elementwise); the others take the list first
+        if all(listed) if op.callee.style is Style.OPERATOR else listed[0] and not any(listed[1:]):
+            return form, None
+    what = f"call of `{op.callee}`" if op.callee.style in (Style.FUNCTION, Style.METHOD) else f"`{op.callee}`"
+    return None, Problem(Location(filename, op.line or 0, op.col), what, (
+        f"a list or tuple of differentiated values is passed to `{op.callee}`, which has no derivative rule "
+        f"for lists; convert it to an array first (`np.stack(L)`, `np.array(L)`)"))
