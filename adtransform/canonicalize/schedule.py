@@ -14,7 +14,7 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import anf, appends, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from . import anf, appends, aug_assign, comprehensions, conditionals, effects, iterables, loop_exits, returns, unpacking
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ def refresh_locals(node: gast.FunctionDef, ctx: Context) -> bool:
 
 
 PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
+    Pass(comprehensions),             # [f(v) for v in xs] -> a loop appending (before iterables: a `for`)
     Pass(iterables),                  # loops over sequences -> loops over range()
     Pass(returns),                    # one `return`, last; may add `break` to loops
     Pass(loop_exits),                 # after returns: removes every break/continue

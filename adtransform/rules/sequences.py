@@ -25,6 +25,7 @@ from ..runtime import (
     sequence_index_adjoint,
     sequence_item_adjoint,
     sequence_or_zero,
+    sequence_pick,
     sequence_pop,
     sequence_reduction_adjoint,
     stack_adjoint,
@@ -32,7 +33,7 @@ from ..runtime import (
     unbroadcast,
     writable_copy,
 )
-from .notation import FLOAT_DTYPE, UNMASKED, adjoint, d, declare_facts
+from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts
 from .registry import Kind, Returns
 
 
@@ -61,8 +62,33 @@ def list_copy(x, deep=False):
     return writable_copy(x, deep)
 
 
+def list_convert(iterable):
+    """`list(L)` or `tuple(L)` of a list or tuple."""
+    return list(iterable)
+
+
+def list_extremum(iterable, *, key=None):
+    """`max(L)` or `min(L)` of a list or tuple."""
+    return max(iterable, key=key)
+
+
 SEQUENCE_FORMS = {operator.getitem: list_getitem, operator.add: list_concat, np.sum: list_sum, np.mean: list_mean,
-                  writable_copy: list_copy}
+                  writable_copy: list_copy, builtins.list: list_convert, builtins.tuple: list_convert,
+                  builtins.max: list_extremum, builtins.min: list_extremum}
+
+
+@adjoint(list_convert, returns=Returns.VIEWS)
+def convert(y, iterable):
+    d[iterable] = d[y]  # (the new list's adjoint is handed on: nothing else holds it)
+
+
+NO_KEY = Accepts(lambda value: value is None, "a `key=` function is not supported here; compare the values "
+                 "themselves")
+
+
+@adjoint(list_extremum, returns=Returns.MAY_SHARE)
+def extremum(y, iterable, *, key: NO_KEY = None):
+    d[iterable] = sequence_pick(d[y], iterable, y)
 
 
 @adjoint(list_copy, returns=Returns.VIEWS)
@@ -148,7 +174,7 @@ TAKES_SEQUENCES = frozenset({list_append, np.stack, np.concatenate, np.hstack, n
 
 # The helpers of the backward sweep. Those adding into or popping from an adjoint list say so: they
 # change it in place (reverse mode hands each adjoint list to one adjoint at a time).
-declare_facts(sequence_index_adjoint, returns=Returns.MAY_SHARE)
+declare_facts(sequence_index_adjoint, sequence_pick, returns=Returns.MAY_SHARE)
 declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoint, stacking_adjoint,
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)

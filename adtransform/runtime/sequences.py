@@ -30,6 +30,7 @@ __all__ = [
     "sequence_index_adjoint",
     "sequence_item_adjoint",
     "sequence_or_zero",
+    "sequence_pick",
     "sequence_pop",
     "sequence_reduction_adjoint",
     "stack_adjoint",
@@ -106,6 +107,15 @@ def sequence_index_adjoint(g: Any, seq: Any, index: Any) -> Any:
 
 def _zero(like: Any) -> Any:
     return None if isinstance(like, (list, tuple)) else zeros_like(like)
+
+
+def sequence_pick(g: Any, seq: Any, picked: Any) -> Any:
+    """The contribution of `picked = max(seq)` (or `min`) to the adjoint of `seq`: the first item
+    that is `picked` (the one `max` returned) receives `g`."""
+    for index, item in enumerate(seq):
+        if item is picked:
+            return Item(len(seq), index, g)
+    raise AssertionError("internal: max() or min() returned no item of its list")
 
 
 def sequence_or_zero(value: Any, like: Any) -> Any:
