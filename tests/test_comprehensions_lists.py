@@ -120,3 +120,15 @@ def test_set_and_dict_comprehensions_still_refused():
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
         ad.grad(f)(X.copy())
     assert "dict comprehension" in str(info.value)
+
+
+def map_named_and_lambda(x):
+    parts = list(map(np.sin, [x, x * 2.0]))
+    total = sum(map(np.multiply, parts, [x, 2.0]))
+    for v in map(np.tanh, parts):
+        total = total + v
+    return np.sum(total ** 2)
+
+
+def test_map():
+    check(map_named_and_lambda, (X.copy(),))

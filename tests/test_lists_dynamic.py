@@ -234,3 +234,28 @@ def test_no_inputs_changed():
     with pytest.raises(Exception):  # noqa: B017  (a list argument's own append: not the caller's list)
         ad.grad(f)(X.copy(), base)
     assert len(base) == 1
+
+
+def test_asarray_of_array_and_of_list():
+    def f(x):
+        return np.sum(np.asarray(x) ** 2) + np.sum(np.asarray([x[0], x[1] * 3.0]) ** 3)
+    check(f, (X.copy(),), autograd_too=False)  # (autograd has no rule for asarray)
+
+
+def test_item_write_into_list():
+    def f(x):
+        L = [x, x * 2.0, np.sin(x)]
+        L[0] = x * 3.0
+        L[-1] = L[-1] * L[1]
+        return np.sum(np.stack(L) ** 2)
+    check(f, (X.copy(),))
+
+
+def test_item_slice_write_refused_located():
+    def f(x):
+        L = [x, x * 2.0]
+        L[0:1] = [x * 3.0]
+        return np.sum(np.stack(L))
+    with pytest.raises(ad.NoAdjointRuleError) as info:
+        ad.grad(f)(X.copy())
+    assert "test_lists_dynamic.py" in str(info.value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.activity import Activity
+from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
 from ..ir.nodes import Const, Op, Style, Var
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES
@@ -39,7 +40,8 @@ def rule_key(op: Op, sequences: set[Var], active: Activity, filename: str) -> tu
     if form is not None:
         listed = [isinstance(a, Var) and a in sequences for a in op.args]
         # `a + b` joins two lists (a list plus an array adds elementwise); the others take the list first
-        if all(listed) if op.callee.style is Style.OPERATOR else listed[0] and not any(listed[1:]):
+        written = key is runtime_refs.runtime.index_update and is_slice(op.args[1])  # (`L[i:j] = M`: not yet)
+        if (all(listed) if op.callee.style is Style.OPERATOR else listed[0] and not any(listed[1:])) and not written:
             return form, None
     what = f"call of `{op.callee}`" if op.callee.style in (Style.FUNCTION, Style.METHOD) else f"`{op.callee}`"
     return None, Problem(Location(filename, op.line or 0, op.col), what, (

@@ -52,6 +52,8 @@ def _makes_sequence(op: Op, found: set[Var]) -> bool:
         return True
     if key is runtime.list_append:
         return True
+    if key is runtime.index_update:
+        return _in(op.args[0], found)
     if style is Style.COPY or key is runtime.writable_copy or (style is Style.FUNCTION and key in (list, tuple)):
         return _in(op.args[0], found)
     if style is Style.SUBSCRIPT and key is operator.getitem:

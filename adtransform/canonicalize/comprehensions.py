@@ -49,9 +49,13 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
     def rewrite(stmt: gast.stmt) -> list[gast.stmt] | None:
         fields = _HEADERS.get(type(stmt))
+        if isinstance(stmt, gast.For):  # `for v in map(f, xs)`: over the list of results
+            mapped = _map_as_generator(stmt.iter, calls, ctx)
+            if mapped is not None:
+                stmt.iter = gast.copy_location(gast.ListComp(mapped.elt, mapped.generators), mapped)
         roots = [getattr(stmt, f) for f in fields] if fields is not None else [stmt]
         found = [c for root in roots for c in _outermost(root)]
-        if not found:
+        if not found and not any(_is_map(n, calls) for root in roots for n in gast.walk(root)):
             return None
         if isinstance(stmt, gast.While):
             _refuse(ctx, found[0], "a comprehension in a `while` test is evaluated again at every iteration; "
@@ -111,9 +115,12 @@ class _Replacer(gast.NodeTransformer):
         self.consumed: set[int] = set()  # generator expressions a consumer reads whole
 
     def visit_Call(self, node: gast.Call) -> gast.AST:
-        if len(node.args) == 1 and isinstance(node.args[0], gast.GeneratorExp) \
-                and self.calls.resolve(node.func) in _CONSUMERS:
-            self.consumed.add(id(node.args[0]))
+        if len(node.args) == 1 and self.calls.resolve(node.func) in _CONSUMERS:
+            mapped = _map_as_generator(node.args[0], self.calls, self.ctx)
+            if mapped is not None:
+                node.args[0] = mapped
+            if isinstance(node.args[0], gast.GeneratorExp):
+                self.consumed.add(id(node.args[0]))
         return self.generic_visit(node)
 
     def visit_GeneratorExp(self, node: gast.GeneratorExp) -> gast.AST:
@@ -160,6 +167,35 @@ class _Replacer(gast.NodeTransformer):
                     gast.copy_location(part, node)
         self.before.extend(made)
         return build.name(items)
+
+
+def _is_map(node: gast.AST, calls: Calls) -> bool:
+    return isinstance(node, gast.Call) and calls.resolve(node.func) is builtins.map
+
+
+def _map_as_generator(node: gast.expr, calls: Calls, ctx: Context) -> gast.GeneratorExp | None:
+    """`map(f, xs, ys)` read whole -> `(f(v, w) for v, w in zip(xs, ys))`; a `lambda` is applied in place."""
+    if not (_is_map(node, calls) and len(node.args) >= 2
+            and not node.keywords):
+        return None
+    func, iterables = node.args[0], node.args[1:]
+    if isinstance(func, gast.Lambda):
+        params = func.args
+        if params.vararg or params.kwarg or params.kwonlyargs or params.defaults or params.posonlyargs \
+                or len(params.args) != len(iterables):
+            return None
+        names = [ctx.namer.fresh(a.id) for a in params.args]
+        element = _renamed(func.body, {a.id: n for a, n in zip(params.args, names)})
+    else:
+        names = [ctx.namer.fresh("item") for _ in iterables]
+        element = build.call(func, [build.name(n) for n in names])
+    if len(iterables) == 1:
+        target, source = build.name(names[0], "store"), iterables[0]
+    else:
+        target = gast.Tuple([build.name(n, "store") for n in names], gast.Store())
+        source = build.call(build.name(ctx.builtin("zip")), list(iterables))
+    generator = gast.GeneratorExp(element, [gast.comprehension(target, source, [], 0)])
+    return gast.copy_location(generator, node)
 
 
 def _renamed(node: gast.AST, renames: dict[str, str]) -> gast.AST:

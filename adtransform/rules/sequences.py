@@ -18,6 +18,7 @@ import numpy as np
 from ..runtime import (
     array_adjoint,
     concatenate_adjoint,
+    index_update,
     list_append,
     sequence_add,
     sequence_concat_adjoint,
@@ -28,6 +29,7 @@ from ..runtime import (
     sequence_pick,
     sequence_pop,
     sequence_reduction_adjoint,
+    sequence_take,
     stack_adjoint,
     stacking_adjoint,
     unbroadcast,
@@ -72,9 +74,22 @@ def list_extremum(iterable, *, key=None):
     return max(iterable, key=key)
 
 
-SEQUENCE_FORMS = {operator.getitem: list_getitem, operator.add: list_concat, np.sum: list_sum, np.mean: list_mean,
+def list_setitem(a, index, value):
+    """`a[index] = value` of a list, as a value (`index_update`)."""
+    return index_update(a, index, value)
+
+
+SEQUENCE_FORMS = {index_update: list_setitem,
+                  operator.getitem: list_getitem, operator.add: list_concat, np.sum: list_sum, np.mean: list_mean,
                   writable_copy: list_copy, builtins.list: list_convert, builtins.tuple: list_convert,
                   builtins.max: list_extremum, builtins.min: list_extremum}
+
+
+@adjoint(list_setitem, returns=Returns.VIEWS)
+def setitem(y, a, index, value):
+    parts = sequence_take(d[y], index, value)
+    d[a] = parts[0]
+    d[value] = parts[1]
 
 
 @adjoint(list_convert, returns=Returns.VIEWS)
@@ -179,4 +194,7 @@ declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoin
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)
 declare_facts(sequence_add, returns=Returns.MAY_SHARE, mutates=("a",))
-declare_facts(sequence_pop, returns=Returns.MAY_SHARE, mutates=("bar",))
+declare_facts(sequence_pop, sequence_take, returns=Returns.MAY_SHARE, mutates=("bar",))
+# `map(f, xs)` changes nothing itself (canonicalize/comprehensions.py turns it into calls of `f`, which
+# the passes after it see); its items are what `f` returns, which may share anything.
+declare_facts(map, returns=Returns.MAY_SHARE)

@@ -73,7 +73,6 @@ from .rows import (
     rows_of_steps,
 )
 from .sequences import (
-    Item,
     array_adjoint,
     concatenate_adjoint,
     list_append,
@@ -86,12 +85,12 @@ from .sequences import (
     sequence_pick,
     sequence_pop,
     sequence_reduction_adjoint,
+    sequence_take,
     stack_adjoint,
     stacking_adjoint,
 )
 
 __all__ = [
-    "Item",
     "all_scalars",
     "arange_start_adjoint",
     "arange_step_adjoint",
@@ -158,6 +157,7 @@ __all__ = [
     "sequence_pick",
     "sequence_pop",
     "sequence_reduction_adjoint",
+    "sequence_take",
     "slot_adjoint",
     "stack_adjoint",
     "stacking_adjoint",

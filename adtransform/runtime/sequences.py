@@ -33,6 +33,7 @@ __all__ = [
     "sequence_pick",
     "sequence_pop",
     "sequence_reduction_adjoint",
+    "sequence_take",
     "stack_adjoint",
     "stacking_adjoint",
 ]
@@ -140,6 +141,17 @@ def sequence_pop(bar: Any) -> Any:
     bar = _as_list(bar)
     last = bar.pop()
     return bar, last
+
+
+def sequence_take(bar: Any, index: int, like: Any) -> Any:
+    """The adjoints of `L` and `v` from that of `L[index] = v` (as a value): `bar` with nothing at
+    `index`, and what was there (a zero shaped like `like` if nothing), as a tuple."""
+    if bar is None:
+        return None, _zero(like)
+    bar = _as_list(bar)
+    index = operator.index(index)
+    value, bar[index] = bar[index], None
+    return bar, _zero(like) if value is None else value
 
 
 def sequence_concat_adjoint(g: Any, first: Any) -> Any:
