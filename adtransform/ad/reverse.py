@@ -228,7 +228,8 @@ class _Backward:
             sequences.differentiate_display(self, op, active)
             return
         key = op.callee.key
-        if any(isinstance(a, Var) and a in self.sequences for a in active_inputs):
+        if any(isinstance(a, Var) and a in self.sequences for a in active_inputs) \
+                or (key in sequences.SEQUENCE_FORMS and isinstance(op.args[0], Var) and op.args[0] in self.sequences):
             key, problem = sequences.rule_key(op, self.sequences, active, self.filename)
             if problem is not None:
                 self.refuse(problem, op, active_inputs)

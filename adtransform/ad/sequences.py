@@ -17,6 +17,8 @@ from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
 from ..ir.nodes import Const, Op, Style, Var
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES
+
+__all__ = ["SEQUENCE_FORMS", "differentiate_display", "rule_key"]
 from . import runtime_refs
 
 

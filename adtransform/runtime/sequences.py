@@ -224,7 +224,10 @@ def sequence_fill(g: Any, seq: Any) -> Any:
         out = np.empty(seq.shape, dtype=np.result_type(g, seq) if seq.dtype.kind == "f" else float)
         out[...] = unbroadcast(g, seq[0]) if len(seq) else 0.0
         return out
-    return [None if isinstance(item, (list, tuple)) else unbroadcast(g, item) for item in seq]
+    if any(isinstance(item, (list, tuple)) for item in seq):
+        raise NotImplementedError("the derivative of `sum` of lists or tuples (which joins them) is not "
+                                  "supported; join them with `+` instead")
+    return [unbroadcast(g, item) for item in seq]
 
 
 def sequence_reduction_adjoint(g: Any, seq: Any, axis: Any = None, keepdims: bool = False,
