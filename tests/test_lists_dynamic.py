@@ -259,3 +259,51 @@ def test_item_slice_write_refused_located():
     with pytest.raises(ad.NoAdjointRuleError) as info:
         ad.grad(f)(X.copy())
     assert "test_lists_dynamic.py" in str(info.value)
+
+
+def test_vjp_of_a_list_grown_in_a_loop():
+    def f(x):
+        L = []
+        for i in range(2):
+            L.append(np.sin(x) * (i + 2.0))
+        return L
+    x = X.copy()
+    y, pullback = ad.vjp(f, x)
+    assert isinstance(y, list) and len(y) == 2
+    cotangent = [np.ones(3), np.arange(3.0)]
+    (g,) = pullback(cotangent)
+    # (autograd's vjp takes no list output: against the derivative written out, and differences)
+    direction = rng.normal(size=3)
+    step = 1e-6
+    ahead, behind = f(x + step * direction), f(x - step * direction)
+    fd = sum(np.sum(c * (a - b)) for c, a, b in zip(cotangent, ahead, behind)) / (2 * step)
+    np.testing.assert_allclose(np.sum(g * direction), fd, rtol=1e-6)
+    np.testing.assert_allclose(g, np.cos(x) * (2.0 * cotangent[0] + 3.0 * cotangent[1]))
+
+
+def test_a_list_nothing_flows_into_costs_nothing():
+    def f(x, n):
+        L = []
+        for i in range(n):
+            L.append(x * i)
+        return np.sum(x ** 2) + len(L)
+    g = ad.grad(f)
+    np.testing.assert_allclose(g(X.copy(), 3), 2 * X)
+    assert "sequence_" not in g.source
+
+
+def test_generated_source_pops_the_appended_adjoint():
+    src = ad.grad(append_loop).source
+    assert "list_append(" in src
+    assert "writable_copy" not in src  # the list is appended to in place
+    assert "sequence_pop(" in src
+
+
+def test_other_list_methods_refused_located():
+    def f(x):
+        L = [x, x * 2.0]
+        L.pop()
+        return np.sum(np.stack(L))
+    with pytest.raises(ad.NoAdjointRuleError) as info:
+        ad.grad(f)(X.copy())
+    assert "test_lists_dynamic.py" in str(info.value) and "pop" in str(info.value)
