@@ -103,6 +103,8 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
+        if output in builder.sequences:  # (the caller's cotangent list: the sweep pops from a copy)
+            builder.adjoints[output] = builder.emit(runtime_refs.callee("sequence_copy"), [seed], output, None)
         try:
             builder.sweep(body, active)
         except Exception:

@@ -22,6 +22,7 @@ from ..runtime import (
     list_append,
     sequence_add,
     sequence_concat_adjoint,
+    sequence_copy,
     sequence_fill,
     sequence_index_adjoint,
     sequence_item_adjoint,
@@ -190,6 +191,7 @@ TAKES_SEQUENCES = frozenset({list_append, np.stack, np.concatenate, np.hstack, n
 # The helpers of the backward sweep. Those adding into or popping from an adjoint list say so: they
 # change it in place (reverse mode hands each adjoint list to one adjoint at a time).
 declare_facts(sequence_index_adjoint, sequence_pick, returns=Returns.MAY_SHARE)
+declare_facts(sequence_copy, returns=Returns.VIEWS)
 declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoint, stacking_adjoint,
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)

@@ -26,6 +26,7 @@ __all__ = [
     "list_append",
     "sequence_add",
     "sequence_concat_adjoint",
+    "sequence_copy",
     "sequence_fill",
     "sequence_index_adjoint",
     "sequence_item_adjoint",
@@ -71,6 +72,14 @@ def _add(a: Any, b: Any) -> Any:
 
 def _as_list(bar: Any) -> list[Any]:
     return bar.as_list() if isinstance(bar, Item) else bar
+
+
+def sequence_copy(bar: Any) -> Any:
+    """A cotangent list given by the caller, as an adjoint list of the pullback's own (the helpers
+    change adjoint lists in place; the caller's stays as it was)."""
+    if isinstance(bar, (list, tuple)):
+        return [sequence_copy(value) for value in bar]
+    return bar
 
 
 def sequence_add(a: Any, b: Any) -> Any:
