@@ -77,6 +77,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
     builder.sequences = sequence_values(primal)
+    builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
         if differentiated else []
@@ -155,6 +156,7 @@ class _Backward:
         # Operations with no usable rule: skipped, and all refused together once the sweep is done.
         self.refused: list[Problem] = []
         self.sequences: set[Var] = set()  # the lists and tuples the function builds (their adjoints are lists)
+        self.lengths: dict[int, Var] = {}  # by `id` of a read `L[i]`: the length of `L` taken before it
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -164,6 +166,7 @@ class _Backward:
         branch.adjoints = dict(self.adjoints)
         branch.refused = self.refused
         branch.sequences = self.sequences
+        branch.lengths = self.lengths
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
@@ -236,13 +239,16 @@ class _Backward:
             if problem is not None:
                 self.refuse(problem, op, active_inputs)
                 return
+        args = op.args
+        if key is sequences.list_getitem and id(op) in self.lengths:
+            key, args = sequences.list_getitem_sized, [*op.args, self.lengths[id(op)]]
         rule = lookup_adjoint(key)
         if rule is None:
             self.refuse(self.no_rule(op).problems[0], op, active_inputs)
             return
         template = cached_template(rule, compile_template)
         try:
-            bound = rule.bind(op.args, op.kwargs, RULE_OPERANDS)
+            bound = rule.bind(args, op.kwargs, RULE_OPERANDS)
         except TypeError as exc:
             self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
                                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),

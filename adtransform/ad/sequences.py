@@ -10,16 +10,48 @@ rule would give the list an array's adjoint.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..analysis.activity import Activity
 from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
-from ..ir.nodes import Const, Op, Style, Var
-from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES
-
-__all__ = ["SEQUENCE_FORMS", "differentiate_display", "rule_key"]
+from ..ir.nodes import Const, If, Loop, Op, Stmt, Style, Var
+from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
 from . import runtime_refs
+
+__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "rule_key",
+           "take_lengths"]
+
+
+def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:
+    """Before each active `y = L[i]` (an integer index) of a list, `n = list_length(L)` in the forward
+    sweep: the backward sweep reads `n` instead of `L`, so a loop records a number, not the list (which
+    a later `append` changes in place, so recording it would keep a copy of it per iteration).
+    Returns, by `id` of the read, the length taken before it."""
+    lengths: dict[int, Var] = {}
+
+    def visit(block: list[Stmt]) -> None:
+        out: list[Stmt] = []
+        for stmt in block:
+            if isinstance(stmt, If):
+                visit(stmt.then_body)
+                visit(stmt.else_body)
+            elif isinstance(stmt, Loop):
+                visit(stmt.cond_body)
+                visit(stmt.body)
+            elif stmt.callee.style is Style.SUBSCRIPT and stmt.callee.key is operator.getitem \
+                    and isinstance(stmt.args[0], Var) and stmt.args[0] in sequences \
+                    and not is_slice(stmt.args[1]) and active.is_active(stmt.result):
+                length = Var(namer.fresh(f"{stmt.args[0].name}_len"))
+                out.append(Op(length, runtime_refs.callee("list_length"), [stmt.args[0]], line=stmt.line,
+                              col=stmt.col, sweep=stmt.sweep))
+                lengths[id(stmt)] = length
+            out.append(stmt)
+        block[:] = out
+
+    visit(body)
+    return lengths
 
 
 def differentiate_display(builder: Any, op: Op, active: Activity) -> None:

@@ -20,6 +20,7 @@ from ..runtime import (
     concatenate_adjoint,
     index_update,
     list_append,
+    list_length,
     sequence_add,
     sequence_concat_adjoint,
     sequence_copy,
@@ -125,6 +126,16 @@ def getitem(y, a, index):
     d[a] = sequence_index_adjoint(d[y], a, index)
 
 
+def list_getitem_sized(a, index, length):
+    """`a[index]` of a list whose length the forward sweep took just before (`list_length`)."""
+    return a[index]
+
+
+@adjoint(list_getitem_sized, returns=Returns.MAY_SHARE)
+def getitem_sized(y, a, index, length):
+    d[a] = sequence_index_adjoint(d[y], length, index)
+
+
 @adjoint(list_concat, returns=Returns.VIEWS)
 def concat(y, a, b):
     parts = sequence_concat_adjoint(d[y], a)
@@ -192,6 +203,7 @@ TAKES_SEQUENCES = frozenset({list_append, np.stack, np.concatenate, np.hstack, n
 # change it in place (reverse mode hands each adjoint list to one adjoint at a time).
 declare_facts(sequence_index_adjoint, sequence_pick, returns=Returns.MAY_SHARE)
 declare_facts(sequence_copy, returns=Returns.VIEWS)
+declare_facts(list_length, returns=Returns.NUMBER)
 declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoint, stacking_adjoint,
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)

@@ -24,6 +24,7 @@ __all__ = [
     "array_adjoint",
     "concatenate_adjoint",
     "list_append",
+    "list_length",
     "sequence_add",
     "sequence_concat_adjoint",
     "sequence_copy",
@@ -52,6 +53,11 @@ class Item:
         out: list[Any] = [None] * self.length
         out[self.index] = self.value
         return out
+
+
+def list_length(seq: Any) -> int:
+    """`len(seq)`, taken where the backward sweep will need it (a later `append` changes the list)."""
+    return len(seq)
 
 
 def list_append(seq: list[Any], item: Any) -> list[Any]:
@@ -102,8 +108,9 @@ def sequence_add(a: Any, b: Any) -> Any:
 
 
 def sequence_index_adjoint(g: Any, seq: Any, index: Any) -> Any:
-    """The contribution of `y = seq[index]` (an integer, or a slice) to the adjoint of `seq`."""
-    length = len(seq)
+    """The contribution of `y = seq[index]` (an integer, or a slice) to the adjoint of `seq` (`seq`
+    may be its length instead)."""
+    length = seq if isinstance(seq, int) else len(seq)
     if isinstance(index, slice):
         if g is None:
             return None
