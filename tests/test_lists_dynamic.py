@@ -335,3 +335,37 @@ def test_sum_of_lists_refused():
         return np.sum(np.stack(sum([[x], [x * 2.0]], [])))  # noqa: RUF017  (what is refused)
     with pytest.raises((ad.AdtransformError, NotImplementedError)):
         ad.grad(f)(X.copy())
+
+
+def appends_rows_of_its_input(x, n):
+    L = [x[0]]
+    for i in range(n):
+        L.append(x[i % 2] * 2.0)
+        L.append(x[i % 2])
+    return np.sum(np.stack(L) * x[0])
+
+
+def test_appending_views_of_an_array_leaves_the_array_readable():
+    """`L.append(a)` changes the list, not `a`: reading `x` after appending its rows is fine."""
+    check(appends_rows_of_its_input, (M.copy(), 3))
+
+
+def test_list_changes_seen_by_its_aliases_are_refused():
+    def write_after_append(x):
+        y = x * 1.0
+        L = []
+        for i in range(2):
+            L.append(y[i])
+        y[0] = 5.0  # NumPy changes the row L holds
+        return np.sum(np.stack(L) * x)
+
+    def alias_then_append(x):
+        L = [x]
+        K = L
+        L.append(x * 2.0)  # K is the same list
+        return np.sum(np.stack(K))
+
+    for f in (write_after_append, alias_then_append):
+        with pytest.raises(ad.UnsupportedSyntaxError) as info:
+            ad.grad(f)(M.copy())
+        assert "test_lists_dynamic.py" in str(info.value) and "alias" in str(info.value)
