@@ -132,3 +132,23 @@ def map_named_and_lambda(x):
 
 def test_map():
     check(map_named_and_lambda, (X.copy(),))
+
+
+def test_desugared_nesting_zip_and_map():
+    out = run_pass(comprehensions.transform,
+                   "def f(xs, ys):\n    return np.stack([a * b for a, b in zip(xs, ys) if a > 0 for c in range(2)])")
+    assert out.splitlines()[1:] == [
+        "    items = []",
+        "    for a_1, b_1 in zip(xs, ys):",
+        "        if a_1 > 0:",
+        "            for c_1 in range(2):",
+        "                items.append(a_1 * b_1)",
+        "    return np.stack(items)"], out
+    out = run_pass(comprehensions.transform, "def f(xs):\n    return sum(map(lambda v: v * 2, xs))")
+    assert "items.append(v_2 * 2)" in out and "lambda" not in out, out
+
+
+def test_appends_become_values():
+    from adtransform.canonicalize import appends
+    out = run_pass(appends.transform, "def f(x):\n    L = []\n    L.append(x)\n    return L")
+    assert "L = list_append(L, x)" in out, out
