@@ -3,8 +3,8 @@
 Reverse mode gives such a value a list of adjoints (one per item, `None` for none) instead of an
 array or a number: their sum is the items' sum (`sequence_add`), never `+` (which would join the
 lists), and their zero is `None`. A value is a sequence when it is a list or tuple display (`[a, b]`,
-`(a, b)`, `[]`), a list with an item appended (`list_append`), a copy of a sequence, a slice of one,
-the join `a + b` of two, or a loop or branch handing one on (on either path: the helpers check what
+`(a, b)`, `[]`), a list with an item appended (`list_append`) or written (`L[i] = v`), a copy of a
+sequence (`list(L)`, `L.copy()`), a slice of one, the join `a + b` of two, or a loop or branch handing one on (on either path: the helpers check what
 they get at run time, so a value that is a sequence on one path only is still handled right).
 
 Pure: reads the function, changes nothing.
@@ -13,6 +13,8 @@ Pure: reads the function, changes nothing.
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 
 from .. import runtime
 from ..ir.nodes import Const, Function, If, Index, Op, Operand, SliceItem, Style, Var, walk
@@ -54,7 +56,8 @@ def _makes_sequence(op: Op, found: set[Var]) -> bool:
         return True
     if key is runtime.index_update:
         return _in(op.args[0], found)
-    if style is Style.COPY or key is runtime.writable_copy or (style is Style.FUNCTION and key in (list, tuple)):
+    if style is Style.COPY or key in (runtime.writable_copy, np.ndarray.copy) \
+            or (style is Style.FUNCTION and key in (list, tuple)):
         return _in(op.args[0], found)
     if style is Style.SUBSCRIPT and key is operator.getitem:
         return _in(op.args[0], found) and is_slice(op.args[1])

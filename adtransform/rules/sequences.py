@@ -83,7 +83,8 @@ def list_setitem(a, index, value):
 
 SEQUENCE_FORMS = {index_update: list_setitem,
                   operator.getitem: list_getitem, operator.add: list_concat, np.sum: list_sum, np.mean: list_mean,
-                  writable_copy: list_copy, builtins.list: list_convert, builtins.tuple: list_convert,
+                  writable_copy: list_copy, builtins.list: list_convert, np.ndarray.copy: list_convert,
+                  builtins.tuple: list_convert,
                   builtins.max: list_extremum, builtins.min: list_extremum}
 
 
