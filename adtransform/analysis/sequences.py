@@ -4,8 +4,9 @@ Reverse mode gives such a value a list of adjoints (one per item, `None` for non
 array or a number: their sum is the items' sum (`sequence_add`), never `+` (which would join the
 lists), and their zero is `None`. A value is a sequence when it is a list or tuple display (`[a, b]`,
 `(a, b)`, `[]`), a list with an item appended (`list_append`) or written (`L[i] = v`), a copy of a
-sequence (`list(L)`, `L.copy()`), a slice of one, the join `a + b` of two, or a loop or branch handing one on (on either path: the helpers check what
-they get at run time, so a value that is a sequence on one path only is still handled right).
+sequence (`list(L)`, `L.copy()`), a slice of one, the join `a + b` of two, or a loop or branch
+handing one on (on either path: the helpers check what they get at run time, so a value that is a
+sequence on one path only is still handled right).
 
 Pure: reads the function, changes nothing.
 """
