@@ -369,3 +369,32 @@ def test_list_changes_seen_by_its_aliases_are_refused():
         with pytest.raises(ad.UnsupportedSyntaxError) as info:
             ad.grad(f)(M.copy())
         assert "test_lists_dynamic.py" in str(info.value) and "alias" in str(info.value)
+
+
+def lists_of_lists(x):
+    rows = []
+    for i in range(2):
+        row = []
+        for j in range(3):
+            row.append(x[j] * (i + 1.0))
+        rows.append(row)
+    return np.sum(np.array(rows) ** 2) + rows[1][2] * rows[0][-1]
+
+
+def test_lists_of_lists():
+    """An item read from a list of lists (`rows[1]`) is a list itself: its items' adjoints are a list."""
+    check(lists_of_lists, (X.copy(),))
+
+
+def test_while_branch_append():
+    def f(x):
+        L = []
+        s = x[0]
+        while s < 5.0:
+            if s > 2.0:
+                L.append(s * x[1])
+            else:
+                L.append(np.sin(s))
+            s = s + 1.0
+        return sum(L) + L[-1] * L[0]
+    check(f, (X.copy(),))

@@ -23,23 +23,35 @@ from ..ir.nodes import Const, Function, If, Index, Op, Operand, SliceItem, Style
 
 def sequence_values(fn: Function) -> set[Var]:
     """The values of `fn` that are lists or tuples it builds (a fixed point over loops and branches)."""
-    found: set[Var] = set()
+    return set(_depths(fn))
+
+
+_DEEPEST = 8  # (`L.append(L)` would nest without end: deeper lists are taken to be this deep)
+
+
+def _depths(fn: Function) -> dict[Var, int]:
+    """How deep each sequence value nests at most: 1 for a list of arrays or numbers, 2 for a list
+    holding such lists (`rows.append(row)`), ... An item read with an integer (`rows[i]`) of a list
+    nesting deeper than 1 is a sequence too."""
+    depth: dict[Var, int] = {}
     changed = True
     while changed:
         changed = False
         for stmt in walk(fn.body):
             if isinstance(stmt, Op):
-                new = [stmt.result] if stmt.result is not None and _makes_sequence(stmt, found) else []
+                new = [(stmt.result, _op_depth(stmt, depth))] if stmt.result is not None else []
             elif isinstance(stmt, If):
-                new = [r for r, a, b in zip(stmt.results, stmt.then_values, stmt.else_values)
-                       if _in(a, found) or _in(b, found)]
+                new = [(r, max(_depth(a, depth), _depth(b, depth)))
+                       for r, a, b in zip(stmt.results, stmt.then_values, stmt.else_values)]
             else:
-                new = [v for c in stmt.carried if _in(c.init, found) or _in(c.next, found) for v in (c.param, c.result)]
-            for var in new:
-                if var not in found:
-                    found.add(var)
+                new = [(v, max(_depth(c.init, depth), _depth(c.next, depth)))
+                       for c in stmt.carried for v in (c.param, c.result)]
+            for var, d in new:
+                d = min(d, _DEEPEST)
+                if d > depth.get(var, 0):
+                    depth[var] = d
                     changed = True
-    return found
+    return depth
 
 
 def is_slice(index: Operand) -> bool:
@@ -49,22 +61,26 @@ def is_slice(index: Operand) -> bool:
     return isinstance(index, Const) and isinstance(index.value, slice)
 
 
-def _makes_sequence(op: Op, found: set[Var]) -> bool:
+def _op_depth(op: Op, depth: dict[Var, int]) -> int:
+    """How deep `op`'s result nests as a sequence (0: not a sequence built in the function)."""
     style, key = op.callee.style, op.callee.key
+    first = _depth(op.args[0], depth) if op.args else 0
     if style in (Style.LIST, Style.TUPLE):
-        return True
-    if key is runtime.list_append:
-        return True
-    if key is runtime.index_update:
-        return _in(op.args[0], found)
+        return 1 + max((_depth(a, depth) for a in op.args), default=0)
+    if key is runtime.list_append or (key is runtime.index_update and first):
+        return max(first, 1 + _depth(op.args[1 if key is runtime.list_append else 2], depth), 1)
     if style is Style.COPY or key in (runtime.writable_copy, np.ndarray.copy) \
             or (style is Style.FUNCTION and key in (list, tuple)):
-        return _in(op.args[0], found)
+        return first
     if style is Style.SUBSCRIPT and key is operator.getitem:
-        return _in(op.args[0], found) and is_slice(op.args[1])
-    if style is Style.OPERATOR and key is operator.add:
-        return all(_in(a, found) for a in op.args)
-    return False
+        return first if is_slice(op.args[1]) else max(first - 1, 0)
+    if style is Style.OPERATOR and key is operator.add and all(_depth(a, depth) for a in op.args):
+        return max(_depth(a, depth) for a in op.args)
+    return 0
+
+
+def _depth(operand: object, depth: dict[Var, int]) -> int:
+    return depth.get(operand, 0) if isinstance(operand, Var) else 0
 
 
 def _in(operand: object, found: set[Var]) -> bool:
