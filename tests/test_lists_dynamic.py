@@ -398,3 +398,12 @@ def test_while_branch_append():
             s = s + 1.0
         return sum(L) + L[-1] * L[0]
     check(f, (X.copy(),))
+
+
+def test_list_mixing_lists_and_arrays_refused_located():
+    def f(x):
+        L = [x, [x[0], x[1]]]
+        return L[0][1] * 3.0 + L[1][0]
+    with pytest.raises(ad.NoAdjointRuleError) as info:
+        ad.grad(f)(X.copy())
+    assert "test_lists_dynamic.py" in str(info.value) and "both lists and" in str(info.value)

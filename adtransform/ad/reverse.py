@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
-from ..analysis.sequences import sequence_values
+from ..analysis.sequences import mixed_sequences, sequence_values
 from ..errors import Location, NoAdjointRuleError, Problem
 from ..ir.nodes import (
     AdjointZero,
@@ -77,6 +77,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
     builder.sequences = sequence_values(primal)
+    builder.mixed = mixed_sequences(primal)
     builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
@@ -157,6 +158,7 @@ class _Backward:
         self.refused: list[Problem] = []
         self.sequences: set[Var] = set()  # the lists and tuples the function builds (their adjoints are lists)
         self.lengths: dict[int, Var] = {}  # by `id` of a read `L[i]`: the length of `L` taken before it
+        self.mixed: set[Var] = set()  # lists that may hold both lists and other values
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -167,6 +169,7 @@ class _Backward:
         branch.refused = self.refused
         branch.sequences = self.sequences
         branch.lengths = self.lengths
+        branch.mixed = self.mixed
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
@@ -235,7 +238,7 @@ class _Backward:
         key = op.callee.key
         if any(isinstance(a, Var) and a in self.sequences for a in active_inputs) \
                 or (key in sequences.SEQUENCE_FORMS and isinstance(op.args[0], Var) and op.args[0] in self.sequences):
-            key, problem = sequences.rule_key(op, self.sequences, active, self.filename)
+            key, problem = sequences.rule_key(op, self.sequences, self.mixed, active, self.filename)
             if problem is not None:
                 self.refuse(problem, op, active_inputs)
                 return

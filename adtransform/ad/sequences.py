@@ -64,10 +64,16 @@ def differentiate_display(builder: Any, op: Op, active: Activity) -> None:
             builder.accumulate(item, contribution, op.line)
 
 
-def rule_key(op: Op, sequences: set[Var], active: Activity, filename: str) -> tuple[Any, Problem | None]:
+def rule_key(op: Op, sequences: set[Var], mixed: set[Var], active: Activity,
+             filename: str) -> tuple[Any, Problem | None]:
     """The primitive whose rule differentiates `op`, one of whose active arguments is a list built in
     the function, or why none does."""
     key = op.callee.key
+    if op.callee.style is Style.SUBSCRIPT and isinstance(op.args[0], Var) and op.args[0] in mixed \
+            and not is_slice(op.args[1]):
+        return None, Problem(Location(filename, op.line or 0, op.col), f"`{op.args[0].name}[...]`", (
+            "this list may hold both lists and arrays or numbers, so an item read from it may be either; "
+            "keep the lists and the arrays in lists of their own"))
     if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and key in TAKES_SEQUENCES:
         return key, None
     form = SEQUENCE_FORMS.get(key)

@@ -14,6 +14,7 @@ Pure: reads the function, changes nothing.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,6 +53,50 @@ def _depths(fn: Function) -> dict[Var, int]:
                     depth[var] = d
                     changed = True
     return depth
+
+
+def mixed_sequences(fn: Function) -> set[Var]:
+    """The sequence values that may hold both lists and other values (`[x, [a, b]]`): an item read
+    from one with an integer may be either, so the list rules cannot tell which adjoint it takes."""
+    depth = _depths(fn)
+    kinds: dict[Var, frozenset[str]] = {}
+
+    def kind(operand: object) -> frozenset[str]:
+        return frozenset({"list" if _depth(operand, depth) else "other"})
+
+    def held(operand: object) -> frozenset[str]:
+        return kinds.get(operand, frozenset()) if isinstance(operand, Var) else frozenset()
+
+    changed = True
+    while changed:
+        changed = False
+        for stmt in walk(fn.body):
+            if isinstance(stmt, Op):
+                new = [(stmt.result, _op_kinds(stmt, depth, kind, held))] if stmt.result in depth else []
+            elif isinstance(stmt, If):
+                new = [(r, held(a) | held(b)) for r, a, b in zip(stmt.results, stmt.then_values, stmt.else_values)]
+            else:
+                new = [(v, held(c.init) | held(c.next)) for c in stmt.carried for v in (c.param, c.result)]
+            for var, found in new:
+                if not found <= kinds.get(var, frozenset()):
+                    kinds[var] = kinds.get(var, frozenset()) | found
+                    changed = True
+    return {var for var, found in kinds.items() if len(found) > 1}
+
+
+def _op_kinds(op: Op, depth: dict[Var, int], kind: Callable[[object], frozenset[str]],
+              held: Callable[[object], frozenset[str]]) -> frozenset[str]:
+    """What kinds of item (`list`, `other`) the sequence `op` makes may hold."""
+    style, key = op.callee.style, op.callee.key
+    if style in (Style.LIST, Style.TUPLE):
+        return frozenset().union(*(kind(a) for a in op.args))
+    if key is runtime.list_append:
+        return held(op.args[0]) | kind(op.args[1])
+    if key is runtime.index_update:
+        return held(op.args[0]) | kind(op.args[2])
+    if style is Style.SUBSCRIPT and not is_slice(op.args[1]):  # an item: its own items, by its depth
+        return frozenset({"list" if depth.get(op.result, 0) > 1 else "other"})
+    return frozenset().union(*(held(a) for a in op.args))
 
 
 def is_slice(index: Operand) -> bool:
