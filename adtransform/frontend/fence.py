@@ -26,10 +26,8 @@ _REFUSED: dict[type, tuple[str, str]] = {
     gast.Lambda: ("nested lambda", "nested functions are not supported; define it at module level"),
     gast.FunctionDef: ("nested function", "nested functions are not supported; define it at module level"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
-    gast.ListComp: ("list comprehension", _CONTROL_FLOW),
     gast.SetComp: ("set comprehension", _CONTROL_FLOW),
     gast.DictComp: ("dict comprehension", _CONTROL_FLOW),
-    gast.GeneratorExp: ("generator expression", _CONTROL_FLOW),
     gast.Yield: ("`yield`", "generators cannot be differentiated"),
     gast.YieldFrom: ("`yield from`", "generators cannot be differentiated"),
     gast.Await: ("`await`", "coroutines cannot be differentiated"),
@@ -50,6 +48,7 @@ _ALLOWED = (
     gast.Assert, gast.Raise, gast.JoinedStr, gast.FormattedValue,  # for their effect: canonicalize/statements.py
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
+    gast.ListComp, gast.GeneratorExp, gast.comprehension,  # (canonicalize/comprehensions.py: into loops)
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
 )
 
