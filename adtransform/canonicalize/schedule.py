@@ -14,8 +14,19 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import (anf, appends, aug_assign, comprehensions, conditionals, effects, iterables, loop_exits, returns,
-               statements, unpacking)
+from . import (
+    anf,
+    appends,
+    aug_assign,
+    comprehensions,
+    conditionals,
+    effects,
+    iterables,
+    loop_exits,
+    returns,
+    statements,
+    unpacking,
+)
 
 
 @dataclass(frozen=True)
