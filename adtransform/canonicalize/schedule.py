@@ -14,7 +14,7 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
+from . import aggregates, anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, unpacking
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
     refresh_locals,                   # the passes above add flags and results
     Pass(aug_assign),                 # before unpacking: targets become plain names
     Pass(unpacking),                  # before anf: one name per assignment
+    Pass(aggregates),                 # after unpacking, iterables, loop_exits: static containers -> variables
     Pass(effects, "transform_writes"),  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     Pass(anf),                        # one operation per statement
     Pass(effects),                    # after anf: calls changing an argument -> new values
