@@ -26,7 +26,9 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..frontend.resolve import local_names
 from ..syntax import build
+from .record_calls import call
 from .record_exprs import STRUCTURAL, Binding, Exprs, is_builtin
+from .record_params import bind_parameters
 from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint
 
 
@@ -67,9 +69,8 @@ def _dynamic_names(node: gast.FunctionDef) -> set[str]:
 class _Walker:
     def __init__(self, ctx: Context, node: gast.FunctionDef) -> None:
         self.x = Exprs(ctx, Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers))
+        self.x.on_call = call
         self.dynamic = _dynamic_names(node)
-        self.prologue: list[gast.stmt] = []
-        from .record_params import bind_parameters  # structured parameters (pytrees at the API)
         self.prologue = bind_parameters(self.x, node, getattr(ctx, "structured", None) or {})
 
     def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
@@ -138,7 +139,8 @@ class _Walker:
             s.value = x.plain(s.value)
             return [s]
         if record.kind not in ("list", "dict") or isinstance(target.slice, gast.Slice):
-            raise x.refuse(target, f"assignment into a {record.kind}'s {'slice' if isinstance(target.slice, gast.Slice) else 'entry'}",
+            part = "slice" if isinstance(target.slice, gast.Slice) else "entry"
+            raise x.refuse(target, f"assignment into a {record.kind}'s {part}",
                            "tuples cannot change; write into a list or dict entry with a constant index or key")
         key_const = x.static(target.slice)
         if key_const is None:

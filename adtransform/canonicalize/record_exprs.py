@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import gast
@@ -40,6 +41,8 @@ class Exprs:
         self.before: list[gast.stmt] = []
         self.depth = 0  # inside how many branches and loops: there a container keeps its shape
         self.cleared = False  # an entry known to hold a constant was written in a branch or loop
+        # Rewrites a call (record_calls.call, set by the pass: calls and expressions recurse into each other).
+        self.on_call: Callable[[Exprs, gast.Call, str], Record | gast.expr] = lambda _x, node, _h: node
 
     def take_cleared(self) -> bool:
         cleared, self.cleared = self.cleared, False
@@ -94,10 +97,9 @@ class Exprs:
                 except ZeroDivisionError:
                     return None
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 1 \
-                and not node.keywords:
-            if self.ctx.is_builtin(node.func.id, len):
-                record = self.bound_record(node.args[0])
-                return Const(len(record.entries)) if record is not None else None
+                and not node.keywords and self.ctx.is_builtin(node.func.id, len):
+            record = self.bound_record(node.args[0])
+            return Const(len(record.entries)) if record is not None else None
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.args and not node.keywords \
                 and (self.ctx.is_builtin(node.func.id, min) or self.ctx.is_builtin(node.func.id, max)):
             values = [self.static(a) for a in node.args]
@@ -170,7 +172,7 @@ class Exprs:
                 raise self.refuse(node, f"`{node.id}`, a container whose contents depend on the path taken",
                                   bound.why)
             return bound if isinstance(bound, Record) else node
-        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load):
+        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not _numbers(node):
             return self._display("tuple" if isinstance(node, gast.Tuple) else "list", node.elts, hint)
         if isinstance(node, gast.Dict):
             return self._dict(node, hint)
@@ -191,8 +193,7 @@ class Exprs:
             node.left, node.right = left, right
             return node
         if isinstance(node, gast.Call):
-            from .record_calls import call  # the calls a container takes part in
-            return call(self, node, hint)
+            return self.on_call(self, node, hint)
         for field, child in gast.iter_fields(node):
             if isinstance(child, gast.expr):
                 setattr(node, field, self.plain(child))
@@ -225,9 +226,21 @@ class Exprs:
                               "read its attributes (`model.W`) instead of passing the object itself")
         if safe or record.deeply_immutable():
             return rebuild(record)
+        if isinstance(node, gast.Name) and self.held_once(node.id, record):
+            # `_note(parts)`, which may change the list: from here on it is a list like any other
+            self.before.append(build.assign(node.id, rebuild(record)))
+            del self.env[node.id]
+            return build.name(node.id)
         raise self.refuse(node, f"a {record.kind} of values passed where it may be changed or kept",
                           "pass its elements, or make it a tuple; the compiler holds each element in a "
                           "variable and cannot see a change made through another reference")
+
+    def held_once(self, name: str, record: Record) -> bool:
+        """Whether `name` is the only reference to `record` and to the containers inside it."""
+        inner = record.records()
+        seen = [r for n, bound in self.env.items() if isinstance(bound, Record)
+                for r in (bound.records() if n != name else bound.records()[1:])]
+        return all(sum(r is s for s in seen) == (0 if r is record else 1) for r in inner)
 
     def read_value(self, found: Value) -> Record | gast.expr:
         if isinstance(found, Record):
@@ -289,7 +302,7 @@ class Exprs:
         return self.copy_value(Record(kind, dict(enumerate(picked))), hint)
 
     def _combine(self, node: gast.BinOp, left: Record | gast.expr, right: Record | gast.expr,
-                 hint: str) -> Record:
+                 hint: str) -> Record | gast.expr:
         if isinstance(node.op, gast.Add) and isinstance(left, Record) and isinstance(right, Record) \
                 and left.kind in SEQUENCES and left.kind == right.kind:
             return self.copy_value(Record(left.kind, dict(enumerate(left.values() + right.values()))), hint)
@@ -300,9 +313,11 @@ class Exprs:
                     and isinstance(count.value, int):
                 return self.copy_value(Record(record.kind, dict(enumerate(record.values() * max(count.value, 0)))),
                                        hint)
-        raise self.refuse(node, "arithmetic on a tuple or list",
-                          "tuples and lists of arrays support `+` with another of the same kind and `*` by a "
-                          "constant; apply the operation to each element")
+        # `coeffs + [a]` with a list known only at run time: a new list holding the elements (the
+        # container itself is not kept, so rebuilding it here is safe)
+        node.left = self.escape(left, node, True) if isinstance(left, Record) else left
+        node.right = self.escape(right, node, True) if isinstance(right, Record) else right
+        return node
 
 
 def is_builtin(ctx: Context, func: gast.expr, name: str) -> bool:
@@ -320,3 +335,9 @@ def keeps_nothing(calls: Calls, call: gast.Call, position: int | None, keyword: 
 
 # Builtins that may return an element of a container, never the container itself.
 _READERS = (builtins.sum, builtins.max, builtins.min, builtins.print, builtins.sorted, builtins.any, builtins.all)
+
+
+def _numbers(node: gast.Tuple | gast.List) -> bool:
+    """`[0.0, 0.0, 1.0]`, `(3, 4)`: a display of numbers stays what it is (an array-like list, a shape)."""
+    return bool(node.elts) and all(isinstance(e, gast.Constant) and isinstance(e.value, (int, float))
+                                   and not isinstance(e.value, bool) for e in node.elts)
