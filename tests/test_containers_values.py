@@ -73,7 +73,7 @@ def starred_unpacking(x, y):
 
 
 def concatenated(x, y):
-    t = (x,) + (y, x * y)
+    t = (x,) + (y, x * y)  # noqa: RUF005  (the construct under test)
     L = [x] * 2 + [y]
     return np.sum(t[2] * L[1]) + np.sum(t[1]) + len(L)
 
@@ -93,7 +93,7 @@ def loop_over_items(x, y):
         total = total + np.sum(v * params[k])
     for v in params.values():
         total = total + np.sum(v)
-    for k in params.keys():
+    for k in params.keys():  # noqa: SIM118  (the construct under test)
         total = total + np.sum(params[k] * 2.0)
     return total
 
