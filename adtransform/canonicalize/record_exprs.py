@@ -221,9 +221,9 @@ class Exprs:
         return self.escape(out, node, safe) if isinstance(out, Record) else out
 
     def escape(self, record: Record, node: gast.AST, safe: bool) -> gast.expr:
-        if record.kind == "object":
-            raise self.refuse(node, "a parameter object used whole",
-                              "read its attributes (`model.W`) instead of passing the object itself")
+        if any(r.kind == "object" or (r.kind == "namedtuple" and r.cls is None) for r in record.records()):
+            raise self.refuse(node, "a parameter object or namedtuple used whole",
+                              "read its attributes or fields (`model.W`) instead of passing the object itself")
         if safe or record.deeply_immutable():
             return rebuild(record)
         if isinstance(node, gast.Name) and self.held_once(node.id, record):
