@@ -91,8 +91,15 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
     wrt = tuple(i for i, a in enumerate(args) if _is_float(a) or pytrees.holds_floats(a))
     if not wrt:
         raise WrtError(f"vjp({fn.__qualname__}): no argument holds floats, so there is nothing to differentiate")
-    out, inner = _differentiate(fn, wrt, Mode.VJP, structures=any(pytrees.is_container(a) for a in args))(*args)
     positions = {i: k for k, i in enumerate(wrt)}
+    if pytrees.returns_container(fn):  # a tuple, list or dict output: pipeline/pytrees.py output_pullback
+        out = fn(*args)
+        if pytrees.is_container(out):
+            _wrt_indices(fn, wrt)
+            inner = pytrees.output_pullback(fn, args, wrt, out, _bound_gradient, Mode.GRAD)
+            return out, lambda cotangent: tuple(inner(cotangent)[positions[i]] if i in positions else None
+                                                for i in range(len(args)))
+    out, inner = _differentiate(fn, wrt, Mode.VJP, structures=any(pytrees.is_container(a) for a in args))(*args)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         grads = inner(cotangent)

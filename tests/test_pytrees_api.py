@@ -213,3 +213,44 @@ def test_generated_source_reads_leaves_as_parameters(data):
     assert "def dmlp_dict_dparams(params_W1, params_b1, params_W2, params_b2, x, y):" in df.source
     code = [line for line in df.source.split('"""')[2].splitlines() if not line.lstrip().startswith("#")]
     assert not any("params[" in line for line in code)
+
+
+def dict_output(x, W):
+    h = np.tanh(x @ W)
+    return {"h": h, "energy": np.sum(h ** 2), "count": 3}
+
+
+def tuple_output(x, params):
+    out = (x * params["a"], np.sin(x) + params["b"])
+    return out
+
+
+def test_vjp_of_functions_returning_containers(data):
+    rng, x, _ = data
+    W = rng.normal(size=(3, 2))
+    out, pullback = ad.vjp(dict_output, x, W)
+    assert set(out) == {"h", "energy", "count"}
+    ct = {"h": rng.normal(size=(4, 2)), "energy": 1.5, "count": None}
+
+    def contracted(x, W):  # the scalar whose gradient is the vector-Jacobian product
+        o = dict_output(x, W)
+        return np.sum(ct["h"] * o["h"]) + ct["energy"] * o["energy"]
+
+    dx, dW = pullback(ct)
+    np.testing.assert_allclose(dx, _fd(contracted, (x, W), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dW, _fd(contracted, (x, W), 1), rtol=1e-6, atol=1e-8)
+    twin = types.FunctionType(contracted.__code__, {**globals(), "np": anp, "dict_output": types.FunctionType(
+        dict_output.__code__, {"np": anp})}, "contracted", None, contracted.__closure__)
+    np.testing.assert_allclose(dW, autograd.grad(twin, 1)(x, W), rtol=1e-10)
+    with pytest.raises(ValueError, match="shape"):
+        pullback({"h": np.ones(2), "energy": 1.0, "count": None})
+
+    v = rng.normal(size=3)
+    params = {"a": rng.normal(size=3), "b": 0.5}
+    out, pullback = ad.vjp(tuple_output, v, params)
+    assert type(out) is tuple
+    cts = (rng.normal(size=3), rng.normal(size=3))
+    dv, dparams = pullback(cts)
+    np.testing.assert_allclose(dv, cts[0] * params["a"] + cts[1] * np.cos(v))
+    np.testing.assert_allclose(dparams["a"], cts[0] * v)
+    np.testing.assert_allclose(dparams["b"], np.sum(cts[1]))

@@ -28,7 +28,7 @@ from ..frontend.resolve import local_names
 from ..syntax import build
 from .record_calls import call
 from .record_exprs import STRUCTURAL, Binding, Exprs, is_builtin
-from .record_params import bind_parameters
+from .record_params import COTANGENT, bind_parameters, contract
 from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint
 
 
@@ -71,6 +71,7 @@ class _Walker:
         self.x = Exprs(ctx, Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers))
         self.x.on_call = call
         self.dynamic = _dynamic_names(node)
+        self.node = node
         self.prologue = bind_parameters(self.x, node, getattr(ctx, "structured", None) or {})
 
     def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
@@ -114,7 +115,10 @@ class _Walker:
             s.value = x.plain(s.value)
             return [] if isinstance(s.value, gast.Constant) else [s]
         if isinstance(s, gast.Return):
-            if s.value is not None:
+            cotangent = (getattr(x.ctx, "structured", None) or {}).get(COTANGENT)
+            if cotangent is not None:
+                s.value = contract(x, self.node, s.value, cotangent, s)
+            elif s.value is not None:
                 s.value = x.plain(s.value, safe=True)
             return [s]
         if isinstance(s, gast.If):

@@ -25,11 +25,13 @@ from typing import Any
 import gast
 import numpy as np
 
+from ..canonicalize.record_params import COTANGENT
 from ..errors import AdtransformError, WrtError
 from ..frontend import source
 from ..runtime.pytrees import Tree, flatten, is_container, unflatten
 
-__all__ = ["holds_floats", "is_container", "may_take_structures", "structured_gradient"]
+__all__ = ["holds_floats", "is_container", "may_take_structures", "output_pullback", "returns_container",
+           "structured_gradient"]
 
 # (fn, flat wrt, wrt is a tuple, mode, structure) -> the generated function bound to fn
 BoundGradient = Callable[[types.FunctionType, tuple[int, ...], bool, Any, tuple], Callable]
@@ -136,7 +138,8 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
 
 
 def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None], indices: tuple[int, ...],
-             is_tuple: bool, mode: Any, bound_gradient: BoundGradient) -> tuple[Callable, Callable]:
+             is_tuple: bool, mode: Any, bound_gradient: BoundGradient,
+             cotangent: Tree | None = None) -> tuple[Callable, Callable]:
     offsets = []
     at = 0
     for tree in trees:
@@ -154,6 +157,8 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
                            f"it holds no floating-point values")
         flat_wrt.extend(floats)
     structured = tuple((names[i], tree) for i, tree in enumerate(trees) if tree is not None)
+    if cotangent is not None:
+        structured += ((COTANGENT, cotangent),)
     generated = bound_gradient(fn, tuple(flat_wrt), True, mode, structured)
 
     def rebuild(flat_gradients: Any) -> Any:
@@ -174,3 +179,66 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
 def holds_floats(value: Any) -> bool:
     """Whether a container argument has a floating-point leaf (something to differentiate)."""
     return is_container(value) and any(leaf.keys == ("float",) for leaf in flatten(value)[1].leaves())
+
+
+def returns_container(fn: types.FunctionType) -> bool:
+    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see)."""
+    try:
+        node = source.parse_function(fn).node
+    except (AdtransformError, RecursionError):
+        return False
+    built = {t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and _display(n.value, fn)
+             for t in n.targets if isinstance(t, gast.Name)}
+    return any(isinstance(n, gast.Return) and n.value is not None
+               and (_display(n.value, fn) or (isinstance(n.value, gast.Name) and n.value.id in built))
+               for n in gast.walk(node))
+
+
+def _display(value: gast.expr, fn: types.FunctionType) -> bool:
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        return True
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+        cls = fn.__globals__.get(value.func.id)
+        return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+    return False
+
+
+def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...], out: Any,
+                    bound_gradient: BoundGradient, grad_mode: Any) -> Callable:
+    """The pullback of `fn` at `args` when it returned the container `out`: the gradient, with respect to
+    `indices`, of the sum of each output leaf times its cotangent (a transform per structure; each
+    call runs the function forward again)."""
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:len(args)]
+    flat: list[Any] = []
+    trees: list[Tree | None] = []
+    for value in args:
+        leaves, tree = flatten(value) if is_container(value) else ([value], None)
+        flat.extend(leaves)
+        trees.append(tree)
+    out_leaves, out_tree = flatten(out)
+    generated, rebuild = _variant(fn, names, trees, indices, True, grad_mode, bound_gradient, out_tree)
+    kinds = [leaf.keys == ("float",) for leaf in out_tree.leaves()]
+
+    def pullback(cotangent: Any) -> Any:
+        leaves, tree = flatten(cotangent)
+        if len(leaves) != len(out_leaves) or _shape(tree) != _shape(out_tree):
+            raise ValueError(f"the cotangent must have the structure of {fn.__qualname__}'s output")
+        given = []
+        for ct, value, is_float_leaf in zip(leaves, out_leaves, kinds):
+            if not is_float_leaf:
+                continue
+            if np.shape(ct) != np.shape(value):
+                raise ValueError(f"a cotangent of shape {np.shape(ct)} was given for an output of shape "
+                                 f"{np.shape(value)}")
+            given.append(ct)
+        return rebuild(generated(*flat, *given))
+
+    return pullback
+
+
+def _shape(tree: Tree) -> tuple:
+    """A structure without its leaves' kinds (a float cotangent may be given for any leaf)."""
+    if tree.is_leaf:
+        return ()
+    return (tree.kind, tree.keys, tree.cls, tuple(_shape(c) for c in tree.children))
