@@ -160,8 +160,20 @@ def nested_containers(x, y):
     return np.sum(inner[0] * params["scale"][0]) + np.sum(params["layers"][0][1])
 
 
-CASES = [tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking, starred_unpacking,
-         concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields, escapes_to_stack,
+def recurrent_tuple_state(x, y):
+    state = (x, y * 0.5)
+    for _ in range(3):
+        h, c = state
+        state = (np.tanh(h * c + y), h)
+    k = 0
+    while k < 2:
+        state = (state[1], state[0] * 2.0)
+        k = k + 1
+    return np.sum(state[0] * state[1])
+
+
+CASES = [recurrent_tuple_state, tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking,
+         starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields, escapes_to_stack,
          written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
 
 

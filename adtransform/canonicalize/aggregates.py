@@ -246,24 +246,40 @@ class _Walker:
                    for stmt in s.body for n in gast.walk(stmt))
 
     def _loop(self, s: gast.For | gast.While, target: str | None) -> gast.stmt:
-        """Rewrite a loop's body until the bindings at its head are stable: a name the body binds to
-        another container is ambiguous at the head (and after the loop)."""
+        """Rewrite a loop's body until the bindings at its head are stable. A tuple the body rebinds to
+        another tuple of the same structure (a recurrent state, `h = (f(h[0]), h[0])`) is carried: one
+        variable per element, assigned before the loop and at the end of the body; any other name the
+        body binds to another container is ambiguous at the head (and after the loop)."""
         x = self.x
         head = dict(x.env)
         original = s.body
         test = getattr(s, "test", None)
+        carried: dict[str, Record] = {}
         x.depth += 1
         while True:
             x.env = dict(head)
             if target is not None:
                 x.env.pop(target, None)
             if test is not None:
+                saved, x.before = x.before, []
                 s.test = x.plain(copy.deepcopy(test))
+                if x.before:
+                    raise x.refuse(test, "a list made a list again in a loop test", "test a value computed before")
+                x.before = saved
             body = self.block(copy.deepcopy(original))
+            tails: list[gast.stmt] = []
             changed = False
             for name in dict.fromkeys([*head, *x.env]):
                 old, new = head.get(name), x.env.get(name)
                 if old is new or (isinstance(old, Const) and old == new) or isinstance(old, Ambiguous):
+                    continue
+                if _same_tuples(old, new):
+                    if carried.get(name) is not old:  # first seen: carry it from before the loop
+                        state = self._carry(old, name)
+                        x.before.extend(_assign_leaves(state, old))
+                        head[name] = carried[name] = state
+                        changed = True
+                    tails.extend(_assign_leaves(old, new))
                     continue
                 if not isinstance(old, Record) and not isinstance(new, (Record, Ambiguous)):
                     if name in head:  # a number known before the loop, changed by it
@@ -272,16 +288,41 @@ class _Walker:
                     continue
                 changed = True
                 head[name] = Ambiguous(s, f"`{name}` is bound to another container by the loop at line "
-                                              f"{x.ctx.info.file_line(s)}; keep one container and write its "
-                                              f"elements in the loop")
+                                          f"{x.ctx.info.file_line(s)}; keep one container and write its "
+                                          f"elements in the loop")
             if not changed and not x.take_cleared():
                 break
         x.depth -= 1
-        s.body = body or [gast.Pass()]
+        s.body = [*body, *(gast.copy_location(t, s) for t in tails)] or [gast.Pass()]
         x.env = head
         if target is not None:
             x.env.pop(target, None)
         return s
+
+    def _carry(self, like: Record, hint: str) -> Record:
+        """A tuple of the structure of `like`, each element a new variable."""
+        entries: dict = {}
+        for key, value in like.entries.items():
+            if isinstance(value, Record):
+                entries[key] = self._carry(value, entry_hint(hint, key))
+            else:
+                entries[key] = Leaf(self.x.ctx.namer.fresh(entry_hint(hint, key)))
+        return Record(like.kind, entries, like.cls, like.cls_obj)
+
+
+def _same_tuples(old: Binding | None, new: Binding | None) -> bool:
+    return isinstance(old, Record) and isinstance(new, Record) and old.deeply_immutable() \
+        and new.deeply_immutable() and old.same_shape(new)
+
+
+def _assign_leaves(target: Record, source: Record) -> list[gast.stmt]:
+    out: list[gast.stmt] = []
+    for t, v in zip(target.values(), source.values()):
+        if isinstance(t, Record):
+            out.extend(_assign_leaves(t, v))
+        else:
+            out.append(build.assign(t.var, _leaf_expr(v)))
+    return out
 
 
 def _bind(env: dict[str, Binding], name: str, const: Const | None) -> None:
