@@ -173,8 +173,8 @@ def recurrent_tuple_state(x, y):
 
 
 CASES = [recurrent_tuple_state, tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking,
-         starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields, escapes_to_stack,
-         written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
+         starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields,
+         escapes_to_stack, written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
 
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
