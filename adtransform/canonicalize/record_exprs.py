@@ -181,6 +181,13 @@ class Exprs:
             if isinstance(base, Record):
                 if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice):
                     return self._slice(base, node, hint)
+                if isinstance(node, gast.Subscript) and base.kind in SEQUENCES and self.static(node.slice) is None:
+                    # `t[i]`, `i` known at run time: an element of the container made again here (reading
+                    # changes nothing); differentiated elements are then the IR's list or tuple
+                    flat = all(isinstance(v, Leaf) for v in base.values())
+                    node.value = rebuild(base) if flat else self.escape(base, node, False)
+                    node.slice = self.plain(node.slice)
+                    return node
                 return self.read_value(self._entry(base, node, quiet=False))
             node.value = base
             if isinstance(node, gast.Subscript):
