@@ -253,7 +253,17 @@ def list_passed_twice_held(x):
     return np.sum(pair[0][0])
 
 
+def dict_passed_whole(x):
+    d = {"a": x, "b": x * 2.0}
+    return np.sum(d["a"]) * _count(d)
+
+
+def _count(d):
+    return len(d)
+
+
 @pytest.mark.parametrize("fn, args, construct", [
+    (dict_passed_whole, (np.ones(2),), "a dict of values used whole"),
     (aliased_dict, (np.ones(2), np.ones(2)), "in-place update of an alias"),  # (the alias analysis, before)
     (list_bound_on_two_paths, (np.ones(2), 1.0), "`L`, a container whose contents depend on the path taken"),
     (list_kept_by_unknown_call, (np.ones(2),), "in-place update of an alias"),

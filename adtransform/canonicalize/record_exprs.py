@@ -231,6 +231,9 @@ class Exprs:
         if any(r.kind == "object" or (r.kind == "namedtuple" and r.cls is None) for r in record.records()):
             raise self.refuse(node, "a parameter object or namedtuple used whole",
                               "read its attributes or fields (`model.W`) instead of passing the object itself")
+        if any(r.kind == "dict" for r in record.records()):
+            raise self.refuse(node, "a dict of values used whole",
+                              "read its entries with constant keys (`d[\"W\"]`) and pass those instead")
         if safe or record.deeply_immutable():
             return rebuild(record)
         if isinstance(node, gast.Name) and self.held_once(node.id, record):
