@@ -172,7 +172,14 @@ def recurrent_tuple_state(x, y):
     return np.sum(state[0] * state[1])
 
 
-CASES = [recurrent_tuple_state, tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking,
+def appended_in_an_unrolled_loop(x, y):
+    acc = []
+    for v in (x, y * 2.0):  # unrolled first: `acc` then grows outside any loop
+        acc.append(np.tanh(v))
+    return np.sum(acc[0] * acc[-1]) + len(acc)
+
+
+CASES = [recurrent_tuple_state, appended_in_an_unrolled_loop, tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking,
          starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields,
          escapes_to_stack, written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
 

@@ -4,7 +4,8 @@ Post-condition: no name holds a container the function builds with a known struc
 lives in a variable of its own (`params = {"W": W, "b": b}` -> `params_W = W`, `params_b = b`), reads
 with constant indices and keys are those variables, `len` is a number, loops over such a container are
 unrolled; a container used whole elsewhere is rebuilt there as a display (`np.stack([L_0, L_1])`).
-Lists grown in a loop or branch (`acc.append(x)` there) are left as they are.
+Lists grown in a loop or branch (`acc.append(x)` there, once loops over static containers are unrolled)
+are left as they are: the pass starts again with that name left alone.
 Requires: unpacking (`(p, q), r = e` is already `t = e; p = t[0][0]; ...`), iterables (loops over a
 container are loops over `range(len(...))`), loop_exits and returns (no jumps).
 Why: the IR, its analyses and AD see arrays and numbers only, and the generated code reads the
@@ -26,8 +27,8 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..frontend.resolve import local_names
 from ..syntax import build
-from .record_calls import call
-from .record_exprs import STRUCTURAL, Binding, Exprs, is_builtin
+from .record_calls import GrowsInLoop, call
+from .record_exprs import Binding, Exprs, is_builtin
 from .record_params import COTANGENT, bind_parameters, contract
 from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint
 
@@ -35,9 +36,18 @@ from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
     if not _worth(node, ctx):
         return False
-    walker = _Walker(ctx, node)
-    node.body = walker.prologue + walker.block(node.body)
-    return True
+    original = copy.deepcopy((node.args, node.body))
+    dynamic: set[str] = set()
+    while True:
+        try:
+            walker = _Walker(ctx, node, frozenset(dynamic))
+            node.body = walker.prologue + walker.block(node.body)
+            return True
+        except GrowsInLoop as grown:  # a list grown in a loop (a loop over a static container is unrolled first)
+            if grown.name in dynamic:
+                raise
+            dynamic.add(grown.name)
+            node.args, node.body = copy.deepcopy(original)
 
 
 def _worth(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -46,31 +56,11 @@ def _worth(node: gast.FunctionDef, ctx: Context) -> bool:
         isinstance(n, (gast.Dict, gast.Tuple, gast.List, gast.Call)) for n in gast.walk(node))
 
 
-def _dynamic_names(node: gast.FunctionDef) -> set[str]:
-    """Names of lists (or dicts) changed in shape inside a loop or branch: their length is known only at
-    run time, so they stay lists (`acc = []` then `acc.append(x)` in a loop)."""
-    found: set[str] = set()
-
-    def visit(stmts: list[gast.stmt], nested: bool) -> None:
-        for s in stmts:
-            if nested:
-                for n in gast.walk(s):
-                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
-                            and n.func.attr in STRUCTURAL and isinstance(n.func.value, gast.Name):
-                        found.add(n.func.value.id)
-            for field in ("body", "orelse"):
-                inner = getattr(s, field, None)
-                if isinstance(inner, list):
-                    visit(inner, True)
-    visit(node.body, False)
-    return found
-
-
 class _Walker:
-    def __init__(self, ctx: Context, node: gast.FunctionDef) -> None:
+    def __init__(self, ctx: Context, node: gast.FunctionDef, dynamic: frozenset[str]) -> None:
         self.x = Exprs(ctx, Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers))
         self.x.on_call = call
-        self.dynamic = _dynamic_names(node)
+        self.dynamic = dynamic
         self.node = node
         self.prologue = bind_parameters(self.x, node, getattr(ctx, "structured", None) or {})
 

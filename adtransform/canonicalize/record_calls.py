@@ -16,6 +16,16 @@ from ..syntax import build
 from .record_exprs import STRUCTURAL, Exprs, is_builtin, keeps_nothing
 from .records import SEQUENCES, Const, Leaf, Record, Value, entry_hint
 
+
+class GrowsInLoop(Exception):
+    """A container changes shape in a branch or loop: its length is known only at run time, so the pass
+    starts again with that name left a list (`acc = []` then `acc.append(x)` in a loop)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 _ITERATING = ("tuple", "list", "enumerate", "zip", "reversed", "sum", "len")
 
 
@@ -150,6 +160,9 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
 def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: str) -> gast.expr | Record:
     """`L.append(a)`, `d.update(e)`, `L.pop()`: the container changes shape, which is known only outside
     branches and loops (a list grown in a loop is another construct: leave it a list)."""
+    receiver = node.func.value  # type: ignore[attr-defined]
+    if exprs.depth and isinstance(receiver, gast.Name):
+        raise GrowsInLoop(receiver.id)
     if exprs.depth:
         raise exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
                            "its length would depend on the path taken; build it before the branch or loop, "
@@ -157,6 +170,8 @@ def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: 
     args = node.args
     items = record.values()
     result: gast.expr | Record = build.constant(None)
+    if isinstance(receiver, gast.Name):
+        hint = receiver.id
     if record.kind == "list" and name == "append" and len(args) == 1:
         items.append(exprs.element(args[0], entry_hint(hint, len(items))))
     elif record.kind == "list" and name == "extend" and len(args) == 1:
