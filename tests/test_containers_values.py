@@ -179,7 +179,8 @@ def appended_in_an_unrolled_loop(x, y):
     return np.sum(acc[0] * acc[-1]) + len(acc)
 
 
-CASES = [recurrent_tuple_state, appended_in_an_unrolled_loop, tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking,
+CASES = [recurrent_tuple_state, appended_in_an_unrolled_loop, tuple_built_read_unpacked, list_written, dict_of_params,
+         nested_unpacking,
          starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields,
          escapes_to_stack, written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
 
