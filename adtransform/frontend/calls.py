@@ -117,8 +117,8 @@ def value_method_facts(name: str) -> Facts:
     """The facts of a method `name` called on a local value: those of every array, list or tuple
     method of that name joined (the least they all guarantee); UNKNOWN if none has one."""
     candidates = [getattr(kind, name) for kind in _VALUE_TYPES if hasattr(kind, name)]
-    if name in ("_replace", "_asdict"):  # a namedtuple's: a new tuple or dict holding its fields
-        return _NAMEDTUPLE
+    if name in ("_replace", "_asdict", "items", "values", "keys", "get"):
+        return _NAMEDTUPLE  # a namedtuple's or dict's: change nothing, a result holding its elements
     if not candidates:
         return UNKNOWN
     facts = lookup_facts(candidates[0])

@@ -75,6 +75,9 @@ def _scan(fn: types.FunctionType) -> str:
                 return "container"
         if isinstance(n, (gast.Assign, gast.For)):
             value = n.value if isinstance(n, gast.Assign) else n.iter
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                    and value.func.id in ("enumerate", "zip") and isinstance(n, gast.For):
+                value = next((a for a in value.args if isinstance(a, gast.Name) and a.id in params), value)
             targets = n.targets if isinstance(n, gast.Assign) else [n.target]
             unpacked |= isinstance(value, gast.Name) and value.id in params \
                 and any(isinstance(t, (gast.Tuple, gast.List)) for t in targets)
@@ -109,10 +112,13 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
             return plain(*args, **kwargs)
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = [bound.arguments[name] for name in positional]
-        keywords = {name: bound.arguments[name] for name in keyword_only}
+        if not kwargs and not keyword_only and len(args) == len(positional):
+            values, keywords = list(args), {}
+        else:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = [bound.arguments[name] for name in positional]
+            keywords = {name: bound.arguments[name] for name in keyword_only}
         flat: list[Any] = []
         trees: list[Tree | None] = []
         for value in values:
