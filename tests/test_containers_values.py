@@ -179,10 +179,22 @@ def appended_in_an_unrolled_loop(x, y):
     return np.sum(acc[0] * acc[-1]) + len(acc)
 
 
-CASES = [recurrent_tuple_state, appended_in_an_unrolled_loop, tuple_built_read_unpacked, list_written, dict_of_params,
-         nested_unpacking,
-         starred_unpacking, concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields,
-         escapes_to_stack, written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
+def iterated_dict_with_integer_keys(x, y):
+    d = {0: x, 1: y * 2.0}
+    s = 0.0
+    for k in d:  # keys, as Python iterates a dict
+        s = s + np.sum(d[k]) * (k + 1)
+    for i, k in enumerate(d):
+        s = s + np.sum(d[k] * i)
+    for k, v in zip(d, d.values()):
+        s = s + np.sum(v * x) * k
+    return s
+
+
+CASES = [recurrent_tuple_state, iterated_dict_with_integer_keys, appended_in_an_unrolled_loop,
+         tuple_built_read_unpacked, list_written, dict_of_params, nested_unpacking, starred_unpacking,
+         concatenated, loop_over_pairs, loop_over_items, enumerate_zip, namedtuple_fields, escapes_to_stack,
+         written_in_branch_and_loop, list_appended_at_top, indexed_by_loop_counter, nested_containers]
 
 
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)

@@ -314,3 +314,18 @@ def test_flat_functions_keep_the_zero_overhead_path():
     import golden_functions as g
     flat = ad.grad(g.sigmoid_mlp_loss)
     assert not hasattr(flat, "__wrapped__") and flat.__code__.co_name == "dsigmoid_mlp_loss_dW1"
+
+
+def iterated_dict_parameter(params, x):
+    s = 0.0
+    for name in params:
+        s = s + np.sum(params[name] * x) * (2.0 if name == "b" else 1.0)
+    return s
+
+
+def test_a_dict_parameter_iterated_by_key(data):
+    rng, _, _ = data
+    params, x = {"a": rng.normal(size=3), "b": rng.normal(size=3)}, rng.normal(size=3)
+    g = ad.grad(iterated_dict_parameter)(params, x)
+    _close(g, _fd(iterated_dict_parameter, (params, x), 0))
+    _close(g, _autograd(iterated_dict_parameter, (params, x), 0), rtol=1e-10, atol=1e-12)

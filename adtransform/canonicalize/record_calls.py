@@ -82,15 +82,17 @@ def _builtin(exprs: Exprs, name: str, records: list[Any], node: gast.Call, hint:
         if first.kind == "object":
             raise exprs.refuse(node, "iteration over an object", "read its attributes")
         return exprs.copy_value(Record(name, dict(enumerate(first.values()))), hint)
-    if name == "enumerate" and len(records) == 1 and first.kind in (*SEQUENCES, "namedtuple"):
+    if any(r.kind == "object" for r in records):
+        raise exprs.refuse(node, f"`{name}` of an object", "read its attributes")
+    if name == "enumerate" and len(records) == 1:
         return Record("tuple", {i: Record("tuple", {0: exprs.leaf(entry_hint(hint, i), build.constant(i), Const(i)),
                                                     1: exprs.share(v, entry_hint(hint, i))})
-                                for i, v in enumerate(first.values())})
-    if name == "zip" and all(r.kind in (*SEQUENCES, "namedtuple") for r in records):
+                                for i, v in enumerate(exprs.items(first))})
+    if name == "zip":
         return Record("tuple", {i: Record("tuple", dict(enumerate(exprs.shared(list(vals), hint))))
-                                for i, vals in enumerate(zip(*(r.values() for r in records)))})
-    if name == "reversed" and len(records) == 1 and first.kind in SEQUENCES:
-        return Record("tuple", dict(enumerate(exprs.shared(first.values()[::-1], hint))))
+                                for i, vals in enumerate(zip(*(exprs.items(r) for r in records)))})
+    if name == "reversed" and len(records) == 1 and first.kind in (*SEQUENCES, "dict"):
+        return Record("tuple", dict(enumerate(exprs.shared(exprs.items(first)[::-1], hint))))
     if name == "sum" and len(records) == 1 and first.kind in (*SEQUENCES, "namedtuple") \
             and all(isinstance(v, Leaf) for v in first.values()):
         terms = [exprs.plain_value(v, node, False) for v in first.values()]

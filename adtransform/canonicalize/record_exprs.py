@@ -159,8 +159,31 @@ class Exprs:
                               "only the fields of a namedtuple or of a parameter object can be read")
         if isinstance(node.slice, gast.Slice):
             return None
+        if getattr(node, "iteration", False):  # `for k in d`: the k-th key, as Python iterates a dict
+            return self.iterated(record, node, quiet)
         key = self._key(record, node.slice, quiet)
         return None if key is None else record.entries[key]
+
+    def iterated(self, record: Record, node: gast.Subscript, quiet: bool) -> Value | None:
+        if record.kind not in ("dict", *SEQUENCES, "namedtuple"):
+            if quiet:
+                return None
+            raise self.refuse(node, "iteration over an object", "read its attributes")
+        index = self.static(node.slice)
+        items = self.items(record, emit=not quiet)
+        if index is None or not isinstance(index.value, int) or not -len(items) <= index.value < len(items):
+            return None if quiet else self._missing(node, index.value if index else None)
+        return items[index.value]
+
+    def items(self, record: Record, emit: bool = True) -> list[Value]:
+        """What iterating over the container gives: a dict's keys, a sequence's elements (`emit`: the keys
+        get variables of their own; without, only their values are known)."""
+        if record.kind == "dict":
+            return [self.leaf("key", build.constant(k), Const(k)) if emit else Leaf("", Const(k))
+                    for k in record.entries]
+        if record.kind == "object":
+            raise self.refuse(record.cls, "iteration over an object", "read its attributes")
+        return record.values()
 
     # -- rewriting ----------------------------------------------------------------------------------
 

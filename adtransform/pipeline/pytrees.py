@@ -9,8 +9,9 @@ dictionary lookup per call, on the structure. Integer, boolean and other non-flo
 A function whose parameters are all arrays and numbers keeps the zero-overhead path (the returned
 function is the generated one): `may_take_structures` decides from the source, before any call,
 whether a parameter may be a container (subscripted with a string, unpacked into several names,
-iterated with a tuple target, read for an attribute arrays do not have, only ever indexed by integer
-constants); only then does `grad` return the flattening function.
+iterated over, read for an attribute arrays do not have, only ever indexed by integer constants); only
+then does `grad` return the flattening function. A parameter used as a container only through another
+name (`p = params`) is not seen: passing a container there is refused when the gradient is called.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def may_take_structures(fn: types.FunctionType) -> str:
 def _scan(fn: types.FunctionType) -> str:
     """How the source uses its parameters: "container" when some parameter is used as only a container
     is (a string key, an attribute arrays do not have), "either" when as a container or an array may be
-    (unpacked into names, iterated with a tuple target, only indexed by integer constants), "" otherwise."""
+    (unpacked into names, iterated over, only indexed by integer constants), "" otherwise."""
     try:
         node = source.parse_function(fn).node
     except AdtransformError:  # no source: the transform itself reports it
@@ -80,7 +81,7 @@ def _scan(fn: types.FunctionType) -> str:
                 value = next((a for a in value.args if isinstance(a, gast.Name) and a.id in params), value)
             targets = n.targets if isinstance(n, gast.Assign) else [n.target]
             unpacked |= isinstance(value, gast.Name) and value.id in params \
-                and any(isinstance(t, (gast.Tuple, gast.List)) for t in targets)
+                and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets))
     return "either" if unpacked or any(integer_reads.values()) else ""
 
 
