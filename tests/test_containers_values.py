@@ -282,7 +282,31 @@ def _count(d):
     return len(d)
 
 
+def unpacked_too_many(x):
+    a, b = (x, x * 2.0, x)
+    return np.sum(a * b)
+
+
+def unpacked_dict_keys(x):
+    d = {0: x, 1: x * 2.0}
+    a, b = d  # keys, as Python unpacks a dict
+    return np.sum(d[b] * x) * (a + 1)
+
+
+def truth_of_a_list(x):
+    L = [x * 2.0]
+    if L:
+        L[0] = L[0] * 3.0
+    return np.sum(L[0] * L[0])
+
+
+@pytest.mark.parametrize("fn", [unpacked_dict_keys, truth_of_a_list])
+def test_unpacking_a_dict_gives_keys_and_a_list_is_true(fn):
+    _check(fn, (np.array([0.5, -1.5]),))
+
+
 @pytest.mark.parametrize("fn, args, construct", [
+    (unpacked_too_many, (np.ones(2),), "unpacking 2 values from a tuple of 3"),
     (dict_passed_whole, (np.ones(2),), "a dict of values used whole"),
     (aliased_dict, (np.ones(2), np.ones(2)), "in-place update of an alias"),  # (the alias analysis, before)
     (list_bound_on_two_paths, (np.ones(2), 1.0), "`L`, a container whose contents depend on the path taken"),

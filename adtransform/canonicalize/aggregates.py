@@ -94,6 +94,7 @@ class _Walker:
             const = x.static(s.value)
             out = x.value(s.value, name)
             if isinstance(out, Record):
+                _check_unpacked(x, s, out)
                 x.env[name] = out
                 return []
             s.value = out
@@ -112,7 +113,8 @@ class _Walker:
                 s.value = x.plain(s.value, safe=True)
             return [s]
         if isinstance(s, gast.If):
-            s.test = x.plain(s.test)
+            bound = x.bound_record(s.test) if isinstance(s.test, gast.Name) else None
+            s.test = build.constant(bool(bound.entries)) if bound is not None else x.plain(s.test)  # `if L:`
             return [self._if(s)]
         if isinstance(s, gast.For):
             return self._for(s)
@@ -313,6 +315,17 @@ def _assign_leaves(target: Record, source: Record) -> list[gast.stmt]:
         else:
             out.append(build.assign(t.var, _leaf_expr(v)))
     return out
+
+
+def _check_unpacked(x: Exprs, s: gast.Assign, record: Record) -> None:
+    """`a, b = t` (`a, *rest = t`) of a container of another length raises in Python: refused here."""
+    count, starred = getattr(s, "unpacks", (None, False))
+    n = len(record.entries)
+    if count is not None and (n < count if starred else n != count):
+        raise x.refuse(s, f"unpacking {'at least ' if starred else ''}{count} values from a {record.kind} of {n}",
+                       "the program would raise ValueError here")
+    if count is not None and record.kind == "object":
+        raise x.refuse(s, "unpacking an object", "read its attributes")
 
 
 def _bind(env: dict[str, Binding], name: str, const: Const | None) -> None:

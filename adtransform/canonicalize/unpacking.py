@@ -90,9 +90,17 @@ def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> l
             stmt for elt, t in zip(target.elts, temps) for stmt in _bind(elt, build.name(t), ctx)]
     whole = ctx.namer.fresh("_".join(names))
     out: list[gast.stmt] = [build.assign(whole, value)]
+    out[0].unpacks = (len(target.elts), False)  # a static container's length is checked (aggregates)
     for i, elt in enumerate(target.elts):
-        out.extend(_bind(elt, build.subscript(build.name(whole), build.constant(i)), ctx))
+        out.extend(_bind(elt, _element(whole, build.constant(i)), ctx))
     return out
+
+
+def _element(whole: str, index: gast.expr) -> gast.Subscript:
+    """`whole[index]` as unpacking reads it: by iterating (a dict gives its keys; see aggregates)."""
+    item = build.subscript(build.name(whole), index)
+    item.iteration = True
+    return item
 
 
 def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> list[gast.stmt]:
@@ -100,6 +108,7 @@ def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Conte
     length is known to the aggregates pass, which checks it; anything else stays a list)."""
     whole = ctx.namer.fresh("_".join(_names(target)))
     out: list[gast.stmt] = [build.assign(whole, value)]
+    out[0].unpacks = (len(target.elts) - 1, True)
     star = next(i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred))
     after = len(target.elts) - star - 1
     for i, elt in enumerate(target.elts):
@@ -112,5 +121,5 @@ def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Conte
             continue
         else:
             index = build.constant(i - len(target.elts))
-        out.extend(_bind(elt, build.subscript(build.name(whole), index), ctx))
+        out.extend(_bind(elt, _element(whole, index), ctx))
     return out
