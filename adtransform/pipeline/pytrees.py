@@ -188,8 +188,19 @@ def holds_floats(value: Any) -> bool:
     return is_container(value) and any(leaf.keys == ("float",) for leaf in flatten(value)[1].leaves())
 
 
+_returning: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDictionary()
+
+
 def returns_container(fn: types.FunctionType) -> bool:
-    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see)."""
+    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see);
+    once per code object."""
+    found = _returning.get(fn.__code__)
+    if found is None:
+        found = _returning[fn.__code__] = _returns_container(fn)
+    return found
+
+
+def _returns_container(fn: types.FunctionType) -> bool:
     try:
         node = source.parse_function(fn).node
     except (AdtransformError, RecursionError):
