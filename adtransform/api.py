@@ -134,7 +134,11 @@ def _differentiate(fn: Callable, wrt: Wrt, mode: Mode, structures: bool = False)
     if not uses:
         return _bound_gradient(fn, indices, is_tuple, mode)
     # parameters that may be containers (pipeline/pytrees.py): flattened at each call
-    plain = _bound_gradient(fn, indices, is_tuple, mode) if uses == "either" else None
+    plain = None
+    if uses == "either":  # arrays as likely as containers: the gradient for arrays is made now
+        plain = _bound_gradient(fn, indices, is_tuple, mode)
+    else:
+        pytrees.check_syntax(fn)  # refused constructs are reported now, the transform waits for the structure
     return pytrees.structured_gradient(fn, indices, is_tuple, mode, _bound_gradient, _assemble, plain)
 
 

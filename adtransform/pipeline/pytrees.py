@@ -16,6 +16,7 @@ name (`p = params`) is not seen: passing a container there is refused when the g
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import types
@@ -28,11 +29,12 @@ import numpy as np
 
 from ..canonicalize.record_params import COTANGENT
 from ..errors import AdtransformError, WrtError
-from ..frontend import source
+from ..frontend import fence, source
+from ..frontend.resolve import Namespace
 from ..runtime.pytrees import Tree, flatten, is_container, unflatten
 
-__all__ = ["holds_floats", "is_container", "may_take_structures", "output_pullback", "returns_container",
-           "structured_gradient"]
+__all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
+           "returns_container", "structured_gradient"]
 
 # (fn, flat wrt, wrt is a tuple, mode, structure) -> the generated function bound to fn
 BoundGradient = Callable[[types.FunctionType, tuple[int, ...], bool, Any, tuple], Callable]
@@ -90,6 +92,14 @@ def _container_use(name: gast.Name, parent: gast.AST | None) -> bool:
             and isinstance(parent.slice.value, str):
         return True
     return isinstance(parent, gast.Attribute) and parent.value is name and parent.attr not in _ARRAY_ATTRIBUTES
+
+
+def check_syntax(fn: types.FunctionType) -> None:
+    """The constructs the compiler refuses, reported when `grad` is called (as for a flat function),
+    though the transform waits for the structure of the arguments."""
+    parsed = source.parse_function(fn)
+    with contextlib.suppress(RecursionError):  # a very deep expression: reported by the transform itself
+        fence.check(parsed.node, parsed.info, Namespace(fn))
 
 
 def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Any,
