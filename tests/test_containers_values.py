@@ -337,3 +337,28 @@ def test_an_index_known_at_run_time_reads_the_container_made_again():
 def numbers_indexed_at_run_time(x, n):
     scales = (2.0, x.shape[0])
     return np.sum(x * scales[n])
+
+
+def constant_entry_counted_in_nested_loops(x, n):
+    d = {"n": 0, "x": x * 1.0}
+    s = 0.0
+    for _ in range(n):
+        s = s + np.sum(d["x"]) * d["n"]  # 0, 2, 4, ...: not the constant it starts as
+        for _ in range(2):
+            d["n"] = d["n"] + 1
+    return s
+
+
+def constant_entry_made_in_the_loop(x, n):
+    s = 0.0
+    for _ in range(n):
+        t = [x * 1.0, 2]
+        t[1] = 3
+        s = s + np.sum(t[0]) * t[1]
+    return s
+
+
+@pytest.mark.parametrize("fn", [constant_entry_counted_in_nested_loops, constant_entry_made_in_the_loop])
+def test_entries_known_to_be_constant_until_written_in_a_loop(fn):
+    check_grad(fn, (np.array([0.5, -1.5]), 3), wrt=0)
+    np.testing.assert_allclose(ad.grad(fn)(np.array([0.5, -1.5]), 3), _autograd(fn, (np.array([0.5, -1.5]), 3), 0))

@@ -30,7 +30,7 @@ from ..syntax import build
 from .record_calls import GrowsInLoop, call
 from .record_exprs import Binding, Exprs, is_builtin
 from .record_params import COTANGENT, bind_parameters, contract
-from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint
+from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint, leaves
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -153,7 +153,8 @@ class _Walker:
         old = record.entries.get(key)
         if isinstance(old, Leaf) and not isinstance(out, Record):
             if x.depth:
-                x.cleared |= old.const is not None
+                if old.const is not None:
+                    x.cleared.add(id(old))
                 old.const = None
             else:
                 old.const = const
@@ -248,7 +249,10 @@ class _Walker:
         test = getattr(s, "test", None)
         carried: dict[str, Record] = {}
         x.depth += 1
+        # entries of the containers the loop starts with: one found not constant runs the body again
+        watched = {id(leaf) for bound in head.values() if isinstance(bound, Record) for leaf in leaves(bound)}
         while True:
+            cleared_before = len(x.cleared & watched)
             x.env = dict(head)
             if target is not None:
                 x.env.pop(target, None)
@@ -282,7 +286,7 @@ class _Walker:
                 head[name] = Ambiguous(s, f"`{name}` is bound to another container by the loop at line "
                                           f"{x.ctx.info.file_line(s)}; keep one container and write its "
                                           f"elements in the loop")
-            if not changed and not x.take_cleared():
+            if not changed and len(x.cleared & watched) == cleared_before:
                 break
         x.depth -= 1
         s.body = [*body, *(gast.copy_location(t, s) for t in tails)] or [gast.Pass()]

@@ -40,13 +40,9 @@ class Exprs:
         self.env: dict[str, Binding] = {}
         self.before: list[gast.stmt] = []
         self.depth = 0  # inside how many branches and loops: there a container keeps its shape
-        self.cleared = False  # an entry known to hold a constant was written in a branch or loop
+        self.cleared: set[int] = set()  # (ids of) entries known to hold a constant, written in a branch or loop
         # Rewrites a call (record_calls.call, set by the pass: calls and expressions recurse into each other).
         self.on_call: Callable[[Exprs, gast.Call, str], Record | gast.expr] = lambda _x, node, _h: node
-
-    def take_cleared(self) -> bool:
-        cleared, self.cleared = self.cleared, False
-        return cleared
 
     # -- errors and names ---------------------------------------------------------------------------
 
