@@ -43,7 +43,7 @@ class _Program:
         return self.rng.choice(options)
 
     def statement(self, indent: str = "    ") -> None:
-        kind = self.rng.randrange(15)
+        kind = self.rng.randrange(17)
         emit = self.lines.append
         if kind == 0 or not (self.tuple_len or self.list_len or self.dict_keys):
             n = self.rng.randrange(1, 4)
@@ -91,6 +91,16 @@ class _Program:
             emit(f"{indent}N = (L, T)")
             i, j = self.rng.randrange(self.list_len), self.rng.randrange(self.tuple_len)
             emit(f"{indent}a = a + N[0][{i}] * N[1][{j}]")
+        elif kind == 15 and self.dict_keys:
+            key = self.rng.choice(self.dict_keys)
+            emit(f"{indent}k = 0")
+            emit(f"{indent}while k < 2:")
+            emit(f"{indent}    D[{key!r}] = D[{key!r}] * 0.9 + {self.expr()}")
+            emit(f"{indent}    k = k + 1")
+        elif kind == 16 and self.list_len:
+            emit(f"{indent}for i in range({self.list_len}):")
+            emit(f"{indent}    if np.sum(L[i]) > 0.2:")
+            emit(f"{indent}        L[i] = L[i] * 0.5 + {self.expr()}")
         elif kind == 14 and self.tuple_len >= 2:
             emit(f"{indent}first, *rest = T")
             emit(f"{indent}b = b * 0.5 + first * rest[-1]")
