@@ -185,6 +185,9 @@ class Exprs:
 
     def value(self, node: gast.expr, hint: str) -> Record | gast.expr:
         """Rewrite `node`, where a whole container may stand: a Record, or an ordinary expression."""
+        if isinstance(node, gast.Starred):  # (displays and call arguments take theirs before this)
+            raise self.refuse(node, "starred expression", "star a tuple or list built in the function as a "
+                                                          "call argument or display element")
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             bound = self.env.get(node.id)
             if isinstance(bound, Ambiguous):
