@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 from collections import namedtuple
+from dataclasses import dataclass
 
 import autograd
 import autograd.numpy as anp
@@ -362,3 +363,42 @@ def constant_entry_made_in_the_loop(x, n):
 def test_entries_known_to_be_constant_until_written_in_a_loop(fn):
     check_grad(fn, (np.array([0.5, -1.5]), 3), wrt=0)
     np.testing.assert_allclose(ad.grad(fn)(np.array([0.5, -1.5]), 3), _autograd(fn, (np.array([0.5, -1.5]), 3), 0))
+
+
+@dataclass
+class _Dense:
+    W: np.ndarray
+    b: np.ndarray
+    scale = 0.5
+
+
+@dataclass
+class _OwnInit:
+    W: np.ndarray
+
+    def __init__(self, W):
+        self.W = W * 2.0
+
+
+def model_built_inside(x, y):
+    layer = _Dense(np.outer(x, y), b=y * 2.0)
+    cfg = dict(lr=0.1, decay=x * 3.0)
+    return np.sum(np.tanh(x @ layer.W + layer.b)) * layer.scale + np.sum(cfg["decay"] * y) * cfg["lr"]
+
+
+def model_with_its_own_init(x, y):
+    layer = _OwnInit(x)
+    return np.sum(layer.W * y)
+
+
+def test_dataclass_and_dict_call_built_inside():
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=3), rng.normal(size=3))
+    check_grad(model_built_inside, args, wrt=(0, 1))
+    for i in (0, 1):
+        twin = types.FunctionType(model_built_inside.__code__, {**globals(), "np": anp})
+        np.testing.assert_allclose(ad.grad(model_built_inside, wrt=i)(*args), autograd.grad(twin, i)(*args),
+                                   rtol=1e-10, atol=1e-12)
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(model_with_its_own_init)(*args)
+    assert info.value.location.line == model_with_its_own_init.__code__.co_firstlineno + 1

@@ -8,6 +8,7 @@ other call receiving a whole container (an escape: see record_exprs).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import gast
@@ -45,10 +46,63 @@ def call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
                          for r, a in zip(records, node.args)]
             node.keywords = [gast.keyword(arg=k.arg, value=exprs.plain(k.value)) for k in node.keywords]
             return node
+    if is_builtin(exprs.ctx, func, "dict") and len(node.args) <= 1:
+        return _dict_call(exprs, node, hint)
     cls = exprs.calls.resolve(func)
     if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields"):
         return _namedtuple(exprs, cls, node, hint)
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+        return _dataclass(exprs, cls, node, hint)
     return _escaping(exprs, node)
+
+
+def _dict_call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
+    """`dict(W=a, b=c)`, `dict(d, W=a)` of a dict built here: a dict with those entries."""
+    entries: dict[Any, Value] = {}
+    if node.args:
+        inner = exprs.value(node.args[0], hint)
+        if not isinstance(inner, Record) or inner.kind != "dict":
+            return _escaping(exprs, node) if not isinstance(inner, Record) else exprs.escape(inner, node, True)
+        entries.update({k: exprs.share(v, entry_hint(hint, k)) for k, v in inner.entries.items()})
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise exprs.refuse(kw.value, "`**` argument unpacking", "pass keyword arguments explicitly")
+        entries[kw.arg] = exprs.element(kw.value, entry_hint(hint, kw.arg))
+    return Record("dict", entries)
+
+
+def _dataclass(exprs: Exprs, cls: type, node: gast.Call, hint: str) -> Record:
+    """`Linear(W, b)` of a dataclass whose `__init__` only stores its fields: an object whose attributes
+    are the values given (its class's numbers and strings read as constants); its methods are not
+    followed (calling one is refused)."""
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    # the `__init__` dataclass wrote (compiled from a string), not one of the class's own
+    generated = getattr(getattr(cls.__init__, "__code__", None), "co_filename", "") == "<string>"
+    if hasattr(cls, "__post_init__") or not generated or any(isinstance(a, gast.Starred) for a in node.args) \
+            or len(node.args) > len(fields):
+        raise exprs.refuse(node, f"`{cls.__name__}(...)`", "a dataclass built in the function is supported when "
+                                                        "its `__init__` only stores the fields given by name or "
+                                                        "position (no `__post_init__`)")
+    given: dict[str, gast.expr] = {f.name: a for f, a in zip(fields, node.args)}
+    for kw in node.keywords:
+        if kw.arg not in {f.name for f in fields} or kw.arg in given:
+            raise exprs.refuse(kw.value, f"`{cls.__name__}` field `{kw.arg}`", "not a field, or given twice")
+        given[kw.arg] = kw.value
+    entries: dict[Any, Value] = {}
+    for f in fields:
+        if f.name in given:
+            entries[f.name] = exprs.element(given[f.name], entry_hint(hint, f.name))
+        elif isinstance(f.default, (int, float, str, bool, type(None))) and f.default is not dataclasses.MISSING:
+            entries[f.name] = exprs.leaf(entry_hint(hint, f.name), build.constant(f.default))
+        else:
+            raise exprs.refuse(node, f"`{cls.__name__}(...)` without field `{f.name}`",
+                               "give every field (defaults other than numbers and strings are not supported)")
+    statics = {k: v for klass in reversed(cls.__mro__[:-1]) for k, v in vars(klass).items()
+               if type(v) in (int, float, str, bool) and not k.startswith("__") and k not in entries}
+    for key, value in statics.items():
+        entries[key] = exprs.leaf(entry_hint(hint, key), build.constant(value),
+                                  None if isinstance(value, float) else Const(value))
+    return Record("object", entries, None, cls)
 
 
 def _escaping(exprs: Exprs, node: gast.Call) -> gast.Call:
