@@ -26,7 +26,7 @@ from typing import Any
 from . import pipeline
 from .ad.reverse import Mode
 from .codegen import load
-from .errors import AdtransformError, SourceUnavailableError, WrtError
+from .errors import AdtransformError, SourceUnavailableError, UnsupportedSyntaxError, WrtError
 from .frontend.resolve import UNBOUND, Namespace
 from .pipeline import pytrees
 from .rules.registry import registry_version
@@ -135,10 +135,14 @@ def _differentiate(fn: Callable, wrt: Wrt, mode: Mode, structures: bool = False)
         return _bound_gradient(fn, indices, is_tuple, mode)
     # parameters that may be containers (pipeline/pytrees.py): flattened at each call
     plain = None
-    if uses == "either":  # arrays as likely as containers: the gradient for arrays is made now
-        plain = _bound_gradient(fn, indices, is_tuple, mode)
-    else:
-        pytrees.check_syntax(fn)  # refused constructs are reported now, the transform waits for the structure
+    pytrees.check_syntax(fn)  # refused constructs are reported now, the transform may wait for the structure
+    if uses == "either":  # arrays as likely as containers: the gradient for arrays is made now if it can be
+        try:
+            plain = _bound_gradient(fn, indices, is_tuple, mode)
+        except UnsupportedSyntaxError as err:
+            if not getattr(err, "containers", False):
+                raise
+            plain = None  # refused by the containers pass for arrays: made again (and refused) if called so
     return pytrees.structured_gradient(fn, indices, is_tuple, mode, _bound_gradient, _assemble, plain)
 
 

@@ -329,3 +329,23 @@ def test_a_dict_parameter_iterated_by_key(data):
     g = ad.grad(iterated_dict_parameter)(params, x)
     _close(g, _fd(iterated_dict_parameter, (params, x), 0))
     _close(g, _autograd(iterated_dict_parameter, (params, x), 0), rtol=1e-10, atol=1e-12)
+
+
+def scaled_copy(params, x):
+    new = {}
+    for key in params:
+        new[key] = params[key] * 0.9
+    return np.sum(new["W"] * x) + np.sum(new["b"])
+
+
+def test_a_dict_built_from_a_dict_parameter(data):
+    """The function cannot work on arrays (the transform for arrays is refused by the containers pass):
+    `grad` still returns the gradient for dicts."""
+    rng, _, _ = data
+    params, x = {"W": rng.normal(size=3), "b": rng.normal(size=2)}, rng.normal(size=3)
+    df = ad.grad(scaled_copy)
+    g = df(params, x)
+    _close(g, _fd(scaled_copy, (params, x), 0))
+    _close(g, _autograd(scaled_copy, (params, x), 0), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ad.UnsupportedSyntaxError):
+        df(np.ones(3), x)

@@ -47,7 +47,9 @@ class Exprs:
     # -- errors and names ---------------------------------------------------------------------------
 
     def refuse(self, node: gast.AST, construct: str, advice: str) -> UnsupportedSyntaxError:
-        return UnsupportedSyntaxError(advice, self.ctx.info.location(node), construct)
+        err = UnsupportedSyntaxError(advice, self.ctx.info.location(node), construct)
+        err.containers = True  # (the API tells a refusal that depends on what the parameters hold)
+        return err
 
     def leaf(self, hint: str, expr: gast.expr, const: Const | None = None) -> Leaf:
         var = self.ctx.namer.fresh(hint)
