@@ -349,3 +349,17 @@ def test_a_dict_built_from_a_dict_parameter(data):
     _close(g, _autograd(scaled_copy, (params, x), 0), rtol=1e-10, atol=1e-12)
     with pytest.raises(ad.UnsupportedSyntaxError):
         df(np.ones(3), x)
+
+
+_DEFAULT = {"W": np.array([0.5, -1.0, 2.0])}
+
+
+def with_default_params(x, params=_DEFAULT):
+    return np.sum(np.sin(x * params["W"]))
+
+
+def test_a_container_given_as_a_default(data):
+    x = np.array([0.1, 0.2, 0.3])
+    g = ad.grad(with_default_params, wrt="params")(x)
+    _close(g, _fd(lambda p: with_default_params(x, p), (_DEFAULT,), 0))
+    np.testing.assert_allclose(ad.grad(with_default_params)(x), np.cos(x * _DEFAULT["W"]) * _DEFAULT["W"])

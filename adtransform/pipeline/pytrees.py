@@ -119,17 +119,17 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
 
     def call(*args: Any, **kwargs: Any) -> Any:
         nonlocal plain
-        if not any(is_container(a) for a in args) and not any(is_container(v) for v in kwargs.values()):
-            if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
-                plain = bound_gradient(fn, indices, is_tuple, mode, ())
-            return plain(*args, **kwargs)
         if not kwargs and not keyword_only and len(args) == len(positional):
             values, keywords = list(args), {}
-        else:
+        else:  # (a default may be a container too)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             values = [bound.arguments[name] for name in positional]
             keywords = {name: bound.arguments[name] for name in keyword_only}
+        if not any(is_container(v) for v in values) and not any(is_container(v) for v in keywords.values()):
+            if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
+                plain = bound_gradient(fn, indices, is_tuple, mode, ())
+            return plain(*args, **kwargs)
         flat: list[Any] = []
         trees: list[Tree | None] = []
         for value in values:
