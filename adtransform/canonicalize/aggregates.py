@@ -11,8 +11,9 @@ container are loops over `range(len(...))`), loop_exits and returns (no jumps).
 Why: the IR, its analyses and AD see arrays and numbers only, and the generated code reads the
 variables directly: as fast as the flat function.
 
-Aliasing is Python's: `a = d` binds `a` to the same container, so `a["k"] = v` is seen through `d`.
-A name bound to different containers on two paths (or changed by a loop) is refused where it is read
+Aliasing is Python's: `a = d` binds `a` to the same container, so `a["k"] = v` is seen through `d`
+(the alias analysis, which runs before, still refuses such a write when another name reads what the
+container held: it takes the entry write for an in-place write into that memory). A name bound to different containers on two paths (or changed by a loop) is refused where it is read
 afterwards, unless both are tuples of the same structure (their elements are then merged like any
 variable); a container changing shape inside a branch or loop is refused where it changes.
 """
@@ -52,7 +53,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
 def _worth(node: gast.FunctionDef, ctx: Context) -> bool:
     """Only functions building a container (or with structured parameters) are rewritten."""
-    return bool(getattr(ctx, "structured", None)) or any(
+    return bool(ctx.structured) or any(
         isinstance(n, (gast.Dict, gast.Tuple, gast.List, gast.Call)) for n in gast.walk(node))
 
 
@@ -62,7 +63,7 @@ class _Walker:
         self.x.on_call = call
         self.dynamic = dynamic
         self.node = node
-        self.prologue = bind_parameters(self.x, node, getattr(ctx, "structured", None) or {})
+        self.prologue = bind_parameters(self.x, node, ctx.structured)
 
     def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
         out: list[gast.stmt] = []
@@ -106,7 +107,7 @@ class _Walker:
             s.value = x.plain(s.value)
             return [] if isinstance(s.value, gast.Constant) else [s]
         if isinstance(s, gast.Return):
-            cotangent = (getattr(x.ctx, "structured", None) or {}).get(COTANGENT)
+            cotangent = x.ctx.structured.get(COTANGENT)
             if cotangent is not None:
                 s.value = contract(x, self.node, s.value, cotangent, s)
             elif s.value is not None:
