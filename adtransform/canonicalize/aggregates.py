@@ -13,9 +13,10 @@ variables directly: as fast as the flat function.
 
 Aliasing is Python's: `a = d` binds `a` to the same container, so `a["k"] = v` is seen through `d`
 (the alias analysis, which runs before, still refuses such a write when another name reads what the
-container held: it takes the entry write for an in-place write into that memory). A name bound to different containers on two paths (or changed by a loop) is refused where it is read
-afterwards, unless both are tuples of the same structure (their elements are then merged like any
-variable); a container changing shape inside a branch or loop is refused where it changes.
+container held: it takes the entry write for an in-place write into that memory). A name bound to
+different containers on two paths (or changed by a loop) is refused where it is read afterwards, unless
+both are tuples of the same structure (their elements are then merged like any variable); a container
+changing shape inside a branch or loop is refused where it changes.
 """
 
 from __future__ import annotations
