@@ -45,3 +45,9 @@ def prefix_energy(x):
     for i in range(x.shape[0]):
         c[i + 1] = c[i] + x[i] * x[i]
     return np.sum(c * c)
+
+
+def dict_mlp_loss(params, x, y):
+    h = 1.0 / (1.0 + np.exp(-(x @ params["W1"] + params["b1"])))
+    out = h @ params["W2"] + params["b2"]
+    return np.mean((out - y) ** 2)

@@ -177,7 +177,7 @@ def test_accumulator_copied_before_its_update_is_refused():
 
 def extended(x):
     lst = []
-    lst.extend([x * 2.0])  # (`lst.append(v)` is differentiated: test_lists_dynamic.py)
+    if x.size > 0: lst.insert(0, x * 2.0)  # noqa: E701  (grown in a branch: stays a list, whose `insert` has no rule)
     return np.sum(lst[0] * x)
 
 

@@ -313,7 +313,7 @@ def unknown_changes_differentiated(x):
 
 def list_inserted(x):
     items = [x]
-    items.insert(0, x * 2.0)  # (`items.append(v)` is differentiated: test_lists_dynamic.py)
+    if x.size: items.insert(0, x * 2.0)  # noqa: E701  (grown in a branch: stays a list, whose `insert` has no rule)
     return np.sum(items[1])
 
 

@@ -326,8 +326,8 @@ def test_reversed_array_is_read_from_the_end(rng):
     assert "list(reversed" not in ad.grad(over_reversed_rows, wrt=(0, 1)).source
 
 
-def test_iterating_over_a_list_of_differentiated_values():
-    """(lists of differentiated values: test_lists_dynamic.py)"""
+def test_iterating_over_a_list_of_differentiated_values_unrolls_it():
+    """The list's length is known: the loop is unrolled (canonicalize/aggregates.py)."""
     check_grad(over_a_list, (0.5, 2.0), wrt=(0, 1))
 
 

@@ -15,6 +15,7 @@ import gast
 from ..frontend import resolve
 from ..frontend.context import Context
 from . import (
+    aggregates,
     anf,
     appends,
     aug_assign,
@@ -56,6 +57,7 @@ PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
     refresh_locals,                   # the passes above add flags and results
     Pass(aug_assign),                 # before unpacking: targets become plain names
     Pass(unpacking),                  # before anf: one name per assignment
+    Pass(aggregates),                 # after unpacking, iterables, loop_exits: static containers -> variables
     Pass(effects, "transform_writes"),  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     Pass(anf),                        # one operation per statement
     Pass(appends),                    # after anf, before effects: `L.append(v)` -> `L = list_append(L, v)`
