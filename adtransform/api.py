@@ -26,8 +26,9 @@ from typing import Any
 from . import pipeline
 from .ad.reverse import Mode
 from .codegen import load
-from .errors import AdtransformError, SourceUnavailableError, WrtError
+from .errors import AdtransformError, SourceUnavailableError, UnsupportedSyntaxError, WrtError
 from .frontend.resolve import UNBOUND, Namespace
+from .pipeline import pytrees
 from .rules.registry import registry_version
 
 Wrt = int | str | tuple[int | str, ...]
@@ -87,11 +88,18 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
     names = list(inspect.signature(fn).parameters)
     if len(args) > len(names):
         raise TypeError(f"{fn.__qualname__} takes {len(names)} arguments, {len(args)} given")
-    wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
+    wrt = tuple(i for i, a in enumerate(args) if _is_float(a) or pytrees.holds_floats(a))
     if not wrt:
         raise WrtError(f"vjp({fn.__qualname__}): no argument holds floats, so there is nothing to differentiate")
-    out, inner = _differentiate(fn, wrt, Mode.VJP)(*args)
     positions = {i: k for k, i in enumerate(wrt)}
+    if pytrees.returns_container(fn):  # a tuple, list or dict output: pipeline/pytrees.py output_pullback
+        out = fn(*args)
+        if pytrees.is_container(out):
+            _wrt_indices(fn, wrt)
+            inner = pytrees.output_pullback(fn, args, wrt, out, _bound_gradient, Mode.GRAD)
+            return out, lambda cotangent: tuple(inner(cotangent)[positions[i]] if i in positions else None
+                                                for i in range(len(args)))
+    out, inner = _differentiate(fn, wrt, Mode.VJP, structures=any(pytrees.is_container(a) for a in args))(*args)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         grads = inner(cotangent)
@@ -119,14 +127,38 @@ def _require_function(fn: Callable) -> None:
             f"adtransform differentiates Python functions defined with `def` or `lambda`; got {fn!r}")
 
 
-def _differentiate(fn: Callable, wrt: Wrt, mode: Mode) -> Callable:
+def _differentiate(fn: Callable, wrt: Wrt, mode: Mode, structures: bool = False) -> Callable:
     _require_function(fn)
     indices, is_tuple = _wrt_indices(fn, wrt)
-    return _bound_gradient(fn, indices, is_tuple, mode)
+    uses = "container" if structures else pytrees.may_take_structures(fn)
+    if not uses:
+        return _bound_gradient(fn, indices, is_tuple, mode)
+    # parameters that may be containers (pipeline/pytrees.py): flattened at each call
+    plain = None
+    pytrees.check_syntax(fn)  # refused constructs are reported now, the transform may wait for the structure
+    if uses == "either":  # arrays as likely as containers: the gradient for arrays is made now if it can be
+        try:
+            plain = _bound_gradient(fn, indices, is_tuple, mode)
+        except UnsupportedSyntaxError as err:
+            if not getattr(err, "containers", False):
+                raise
+            plain = None  # refused by the containers pass for arrays: made again (and refused) if called so
+    return pytrees.structured_gradient(fn, indices, is_tuple, mode, _bound_gradient, _assemble, plain)
 
 
-def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:
-    transformed = _transform_cached(fn, indices, is_tuple, mode)
+def _assemble(mode: Mode, result: Any, rebuild: Callable[[Any], Any]) -> Any:
+    """The result of a flattened function's gradient, with gradients shaped like the arguments."""
+    if mode is Mode.GRAD:
+        return rebuild(result)
+    if mode is Mode.VALUE_AND_GRAD:
+        return result[0], rebuild(result[1])
+    out, pullback = result
+    return out, lambda cotangent: rebuild(pullback(cotangent))
+
+
+def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode,
+                    structured: pipeline.Structure = ()) -> Callable:
+    transformed = _transform_cached(fn, indices, is_tuple, mode, structured)
     out = load.bind(transformed.loaded, fn, rederived)
     out.__name__ = fn.__name__
     out.__qualname__ = fn.__qualname__
@@ -139,20 +171,21 @@ def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: 
 
 def rederived(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:
     """The gradient of `fn` for the names as bound now: called by a generated function whose names changed."""
+    mode, structured = mode if isinstance(mode, tuple) else (mode, ())  # a flattened variant's structure
     depth = getattr(_rederiving, "depth", 0)
     if depth > 2:
         raise AdtransformError(f"the functions and modules {fn.__qualname__} reads keep changing while its "
                                f"gradient is called (rebound from another thread?)")
     _rederiving.depth = depth + 1
     try:
-        return _bound_gradient(fn, indices, is_tuple, mode)
+        return _bound_gradient(fn, indices, is_tuple, mode, structured)
     finally:
         _rederiving.depth = depth
 
 
 def _transform_cached(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool,
-                      mode: Mode) -> pipeline.Transformed:
-    key = (id(fn.__globals__), indices, is_tuple, mode, registry_version())
+                      mode: Mode, structured: pipeline.Structure = ()) -> pipeline.Transformed:
+    key = (id(fn.__globals__), indices, is_tuple, mode, structured, registry_version())
     with _cache_lock:
         entry = _cache.get(fn.__code__)
         if entry is None:
@@ -166,7 +199,7 @@ def _transform_cached(fn: types.FunctionType, indices: tuple[int, ...], is_tuple
         hit = _find(entry, key, fn)
         if hit is not None:
             return hit
-        transformed = pipeline.gradient(fn, indices, wrt_is_tuple=is_tuple, mode=mode)
+        transformed = pipeline.gradient(fn, indices, wrt_is_tuple=is_tuple, mode=mode, structured=structured)
         with _cache_lock:
             version = key[-1]
             for stale in [k for k in entry.variants if k[-1] != version]:  # rules registered since

@@ -47,6 +47,12 @@ def prefix_energy(x):
     return np.sum(c * c)
 
 
+def dict_mlp_loss(params, x, y):
+    h = 1.0 / (1.0 + np.exp(-(x @ params["W1"] + params["b1"])))
+    out = h @ params["W2"] + params["b2"]
+    return np.mean((out - y) ** 2)
+
+
 # A helper-heavy MLP (issue 12): the same model as sigmoid_mlp_loss, written with functions of its own.
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))

@@ -143,7 +143,7 @@ def with_star_args(*xs):
 
 
 def with_comprehension(x):
-    return sum([x * i for i in range(3)])
+    return sum({x * i for i in range(3)})
 
 
 def with_nested_def(x):
@@ -158,7 +158,7 @@ def with_nested_def(x):
     (with_nested_subscript_write, "assignment into a nested subscript or attribute", 1, 4),
     (without_return, "missing `return`", 1, 4),
     (with_star_args, "`*xs` parameter", 0, 0),
-    (with_comprehension, "list comprehension", 1, 15),
+    (with_comprehension, "set comprehension", 1, 15),
     (with_nested_def, "nested function", 1, 4),
 ])
 def test_fence_names_file_line_column_and_construct(fn, construct, offset, col):

@@ -37,7 +37,7 @@ class Builder(Protocol):
         """Append the adjoint of `body` (walked backwards)."""
         ...
 
-    def zero(self, var: Var) -> Var:
+    def zero(self, var: Var) -> Operand:
         """A zero adjoint for `var`."""
         ...
 

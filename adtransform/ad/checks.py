@@ -68,6 +68,8 @@ def untracked_effects(fn: Function, varied: set[Var], filename: str) -> list[Pro
             continue
         if not any(a in varied for a in op.uses()) or not changed_operands(op):
             continue
+        if op.callee.key is runtime_refs.runtime.list_append:
+            continue  # it changes the copy canonicalize made for it, and its rule differentiates its result
         if op.result is not None and not facts_of(op).known and lookup_adjoint(op.callee.key) is None:
             problems.extend(no_rule(op, filename).problems)  # an unknown function of a differentiated value
             continue

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ..analysis import activity as activity_analysis
 from ..analysis import rank as rank_analysis
+from ..analysis.sequences import mixed_sequences, sequence_values
 from ..errors import Location, NoAdjointRuleError, Problem
 from ..ir.nodes import (
     AdjointZero,
@@ -42,7 +43,7 @@ from ..ir.nodes import (
 from ..ir.operands import RULE_OPERANDS
 from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
-from . import runtime_refs
+from . import runtime_refs, sequences
 from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
 from .loops import differentiate_loop
 from .template import Template, compile_template
@@ -75,6 +76,9 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
+    builder.sequences = sequence_values(primal)
+    builder.mixed = mixed_sequences(primal)
+    builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
         if differentiated else []
@@ -101,6 +105,8 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
+        if output in builder.sequences:  # (the caller's cotangent list: the sweep pops from a copy)
+            builder.adjoints[output] = builder.emit(runtime_refs.callee("sequence_copy"), [seed], output, None)
         try:
             builder.sweep(body, active)
         except Exception:
@@ -150,6 +156,9 @@ class _Backward:
         self.hypothesis: Hypothesis  # the ranks this version may rely on (set by `reverse`)
         # Operations with no usable rule: skipped, and all refused together once the sweep is done.
         self.refused: list[Problem] = []
+        self.sequences: set[Var] = set()  # the lists and tuples the function builds (their adjoints are lists)
+        self.lengths: dict[int, Var] = {}  # by `id` of a read `L[i]`: the length of `L` taken before it
+        self.mixed: set[Var] = set()  # lists that may hold both lists and other values
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -158,6 +167,9 @@ class _Backward:
         branch.hypothesis = self.hypothesis
         branch.adjoints = dict(self.adjoints)
         branch.refused = self.refused
+        branch.sequences = self.sequences
+        branch.lengths = self.lengths
+        branch.mixed = self.mixed
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
@@ -198,12 +210,15 @@ class _Backward:
             self.adjoints[var] = merged
         self.ops.append(adjoint)
 
-    def zero(self, var: Var) -> Var:
+    def zero(self, var: Var) -> Operand:
         """A branch that gives `var` no contribution, merged with one that does, yields a real zero.
 
         A proven scalar's zero is `0.0` (Python's weak float: adding it keeps any float type),
         marked as an adjoint's zero so that the optimizer may drop it from the sums it enters.
+        A list's is `None` (runtime/sequences.py).
         """
+        if var in self.sequences:
+            return Const(None)
         if self.hypothesis.ranks.get(var) == 0:
             if self.ranks.get(var) != 0:
                 self.hypothesis.used = True
@@ -217,13 +232,26 @@ class _Backward:
         if op.callee.style is Style.COPY:
             self.accumulate(op.args[0], self.adjoints[op.result], op.line)
             return
-        rule = lookup_adjoint(op.callee.key)
+        if op.callee.style in (Style.LIST, Style.TUPLE):
+            sequences.differentiate_display(self, op, active)
+            return
+        key = op.callee.key
+        if any(isinstance(a, Var) and a in self.sequences for a in active_inputs) \
+                or (key in sequences.SEQUENCE_FORMS and isinstance(op.args[0], Var) and op.args[0] in self.sequences):
+            key, problem = sequences.rule_key(op, self.sequences, self.mixed, active, self.filename)
+            if problem is not None:
+                self.refuse(problem, op, active_inputs)
+                return
+        args = op.args
+        if key is sequences.list_getitem and id(op) in self.lengths:
+            key, args = sequences.list_getitem_sized, [*op.args, self.lengths[id(op)]]
+        rule = lookup_adjoint(key)
         if rule is None:
             self.refuse(self.no_rule(op).problems[0], op, active_inputs)
             return
         template = cached_template(rule, compile_template)
         try:
-            bound = rule.bind(op.args, op.kwargs, RULE_OPERANDS)
+            bound = rule.bind(args, op.kwargs, RULE_OPERANDS)
         except TypeError as exc:
             self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
                                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),
@@ -324,6 +352,8 @@ class _Backward:
         previous = self.adjoints.get(var)
         if previous is None:
             self.adjoints[var] = contribution
+        elif var in self.sequences:
+            self.adjoints[var] = self.emit(runtime_refs.callee("sequence_add"), [previous, contribution], var, line)
         else:
             self.adjoints[var] = self.emit(_ADD, [previous, contribution], var, line)
 

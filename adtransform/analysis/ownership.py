@@ -66,8 +66,9 @@ def changes_and_lets_go(use: Use) -> bool:
 
 def allocates(definer: Op) -> bool:
     """The operation's result is a buffer of its own (a copy owns its buffer; one dropped is its
-    old version, which was owned)."""
-    return is_fresh(definer) or is_write(definer) or is_copy(definer) or definer.callee.style is Style.LIST
+    old version, which was owned; `list_append` returns the copy it was given, with an item more)."""
+    return is_fresh(definer) or is_write(definer) or is_copy(definer) or definer.callee.style is Style.LIST \
+        or definer.callee.key is runtime.list_append
 
 
 class Ownership:
@@ -130,7 +131,7 @@ class Ownership:
         seen = seen | {var}
         if var in self.du.defined_by:
             definer = self.du.defined_by[var][0]
-            if definer.callee.style is Style.LIST:
+            if definer.callee.style is Style.LIST or definer.callee.key is runtime.list_append:
                 return True
             return is_copy(definer) and isinstance(definer.args[0], Var) and self.list_valued(definer.args[0], seen)
         return self._on_every_path(var, seen, self.list_valued)

@@ -93,6 +93,7 @@ class _Loop:
             seq = self.once(it, "seq")
             self.lengths.append(build.call(build.name(ctx.builtin("len")), [seq]))
             item = build.subscript(seq, index)
+        item.iteration = True  # the `index`-th element iterated over (a dict's key: canonicalize/aggregates.py)
         return [gast.Assign(targets=[target], value=item, type_comment=None)]
 
 

@@ -14,7 +14,20 @@ import gast
 
 from ..frontend import resolve
 from ..frontend.context import Context
-from . import anf, aug_assign, conditionals, effects, iterables, loop_exits, returns, statements, unpacking
+from . import (
+    aggregates,
+    anf,
+    appends,
+    aug_assign,
+    comprehensions,
+    conditionals,
+    effects,
+    iterables,
+    loop_exits,
+    returns,
+    statements,
+    unpacking,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ def refresh_locals(node: gast.FunctionDef, ctx: Context) -> bool:
 
 PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
     Pass(statements),                 # assert, raise, f-strings -> if and calls
+    Pass(comprehensions),             # [f(v) for v in xs] -> a loop appending (before iterables: a `for`)
     Pass(iterables),                  # loops over sequences -> loops over range()
     Pass(returns),                    # one `return`, last; may add `break` to loops
     Pass(loop_exits),                 # after returns: removes every break/continue
@@ -43,8 +57,10 @@ PASSES: tuple[Callable[[gast.FunctionDef, Context], bool], ...] = (
     refresh_locals,                   # the passes above add flags and results
     Pass(aug_assign),                 # before unpacking: targets become plain names
     Pass(unpacking),                  # before anf: one name per assignment
+    Pass(aggregates),                 # after unpacking, iterables, loop_exits: static containers -> variables
     Pass(effects, "transform_writes"),  # before anf: `f(x, out=buf)` -> `buf[...] = f(x)`
     Pass(anf),                        # one operation per statement
+    Pass(appends),                    # after anf, before effects: `L.append(v)` -> `L = list_append(L, v)`
     Pass(effects),                    # after anf: calls changing an argument -> new values
 )
 

@@ -60,6 +60,8 @@ def _names(target: gast.expr) -> list[str]:
     """The names a target binds or writes into (`x[i]` writes into `x`)."""
     if isinstance(target, gast.Name):
         return [target.id]
+    if isinstance(target, gast.Starred):
+        return _names(target.value)
     if isinstance(target, gast.Subscript):
         return _names(target.value)
     return [n for elt in target.elts for n in _names(elt)]
@@ -76,7 +78,10 @@ def _bind(target: gast.expr, value: gast.expr, ctx: Context) -> list[gast.stmt]:
 def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> list[gast.stmt]:
     """`a, (b, c) = e`: every value is read before any target is written, as Python does."""
     names = _names(target)
-    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+    if any(isinstance(elt, gast.Starred) for elt in target.elts):
+        return _unpack_starred(target, value, ctx)
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts) \
+            and not any(isinstance(elt, gast.Starred) for elt in value.elts):
         read = {n.id for elt in value.elts for n in gast.walk(elt) if isinstance(n, gast.Name)}
         if not read & set(names):
             return [stmt for t, v in zip(target.elts, value.elts) for stmt in _bind(t, v, ctx)]
@@ -85,6 +90,36 @@ def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> l
             stmt for elt, t in zip(target.elts, temps) for stmt in _bind(elt, build.name(t), ctx)]
     whole = ctx.namer.fresh("_".join(names))
     out: list[gast.stmt] = [build.assign(whole, value)]
+    out[0].unpacks = (len(target.elts), False)  # a static container's length is checked (aggregates)
     for i, elt in enumerate(target.elts):
-        out.extend(_bind(elt, build.subscript(build.name(whole), build.constant(i)), ctx))
+        out.extend(_bind(elt, _element(whole, build.constant(i)), ctx))
+    return out
+
+
+def _element(whole: str, index: gast.expr) -> gast.Subscript:
+    """`whole[index]` as unpacking reads it: by iterating (a dict gives its keys; see aggregates)."""
+    item = build.subscript(build.name(whole), index)
+    item.iteration = True
+    return item
+
+
+def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> list[gast.stmt]:
+    """`a, *rest, z = e`: `t = e; a = t[0]; rest = list(t[1:-1]); z = t[-1]` (a static container's
+    length is known to the aggregates pass, which checks it; anything else stays a list)."""
+    whole = ctx.namer.fresh("_".join(_names(target)))
+    out: list[gast.stmt] = [build.assign(whole, value)]
+    out[0].unpacks = (len(target.elts) - 1, True)
+    star = next(i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred))
+    after = len(target.elts) - star - 1
+    for i, elt in enumerate(target.elts):
+        if i < star:
+            index: gast.expr = build.constant(i)
+        elif i == star:
+            index = gast.Slice(lower=build.constant(star), upper=build.constant(-after) if after else None, step=None)
+            rest = build.call(build.name(ctx.builtin("list")), [build.subscript(build.name(whole), index)])
+            out.extend(_bind(elt.value, rest, ctx))
+            continue
+        else:
+            index = build.constant(i - len(target.elts))
+        out.extend(_bind(elt, _element(whole, index), ctx))
     return out

@@ -23,6 +23,7 @@ from .resolve import UNBOUND, Namespace
 # numbers; lists and tuples are built in the function).
 _VALUE_TYPES = (np.ndarray, list, tuple)
 _NUMBER = Facts(Returns.NUMBER)
+_NAMEDTUPLE = Facts(Returns.MAY_SHARE)  # changes nothing, no other effect; the result holds the arguments
 
 
 class Calls:
@@ -68,6 +69,8 @@ class Calls:
         receiver = self.receiver(call)
         if receiver is None:
             target = self.resolve(func)
+            if isinstance(target, type) and issubclass(target, tuple) and hasattr(target, "_fields"):
+                return _NAMEDTUPLE  # a namedtuple class: a new tuple holding its arguments
             return UNKNOWN if target is UNBOUND else lookup_facts(target)
         assert isinstance(func, gast.Attribute)
         if isinstance(receiver, gast.Constant):  # `"loss {}".format(v)`: a method of the constant's class
@@ -117,6 +120,8 @@ def value_method_facts(name: str) -> Facts:
     """The facts of a method `name` called on a local value: those of every array, list or tuple
     method of that name joined (the least they all guarantee); UNKNOWN if none has one."""
     candidates = [getattr(kind, name) for kind in _VALUE_TYPES if hasattr(kind, name)]
+    if name in ("_replace", "_asdict", "items", "values", "keys", "get"):
+        return _NAMEDTUPLE  # a namedtuple's or dict's: change nothing, a result holding its elements
     if not candidates:
         return UNKNOWN
     facts = lookup_facts(candidates[0])

@@ -25,6 +25,10 @@ class Context:
     # `writable_copy`): unlike the names the user wrote, these mean that object whatever the user's
     # function or module binds to the name; lowered as injected references.
     helpers: dict[str, Any] = field(default_factory=dict)
+    # Parameters the API passes as containers (runtime/pytrees.py Tree by name): canonicalize/aggregates.py
+    # makes each leaf a parameter of its own.
+    structured: dict[str, Any] = field(default_factory=dict)
+    leaf_owner: dict[str, str] = field(default_factory=dict)  # leaf parameter -> the structured one it is in
     # What inlining the user's functions relied on in their own namespaces (frontend/inline_callee.py):
     # (root object, attribute path, object or type found, whether its identity counts, its name's hint).
     callees: tuple[tuple[Any, tuple[str, ...], Any, bool, str], ...] = ()

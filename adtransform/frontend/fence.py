@@ -26,10 +26,8 @@ _REFUSED: dict[type, tuple[str, str]] = {
     gast.Lambda: ("nested lambda", "nested functions are not supported; define it at module level"),
     gast.FunctionDef: ("nested function", "nested functions are not supported; define it at module level"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
-    gast.ListComp: ("list comprehension", _CONTROL_FLOW),
     gast.SetComp: ("set comprehension", _CONTROL_FLOW),
     gast.DictComp: ("dict comprehension", _CONTROL_FLOW),
-    gast.GeneratorExp: ("generator expression", _CONTROL_FLOW),
     gast.Yield: ("`yield`", "generators cannot be differentiated"),
     gast.YieldFrom: ("`yield from`", "generators cannot be differentiated"),
     gast.Await: ("`await`", "coroutines cannot be differentiated"),
@@ -37,10 +35,8 @@ _REFUSED: dict[type, tuple[str, str]] = {
     gast.Nonlocal: ("`nonlocal` statement", "differentiated functions cannot rebind closure variables"),
     gast.Delete: ("`del` statement", "remove the `del`; variables are freed automatically"),
     gast.NamedExpr: ("assignment expression `:=`", "assign in a separate statement"),
-    gast.Starred: ("starred expression", "pass arguments explicitly"),
     gast.Import: ("`import` statement", "import at module level"),
     gast.ImportFrom: ("`import` statement", "import at module level"),
-    gast.Dict: ("dict literal", "dictionaries are not supported yet"),
     gast.Set: ("set literal", "sets are not supported"),
 }
 
@@ -49,7 +45,8 @@ _ALLOWED = (
     gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
     gast.Assert, gast.Raise, gast.JoinedStr, gast.FormattedValue,  # for their effect: canonicalize/statements.py
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
-    gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare,
+    gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Dict, gast.Starred, gast.Compare,
+    gast.ListComp, gast.GeneratorExp, gast.comprehension,  # (canonicalize/comprehensions.py: into loops)
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
 )
 
@@ -150,9 +147,11 @@ def _check_node(node: gast.AST, found: _Problems) -> None:
 def _check_target(target: gast.AST, found: _Problems, top: bool) -> None:
     if isinstance(target, gast.Name):
         return
-    if isinstance(target, (gast.Tuple, gast.List)) and top:
+    if isinstance(target, (gast.Tuple, gast.List)):  # `(p, q), r = e`, `a, *rest = e`
+        if sum(isinstance(elt, gast.Starred) for elt in target.elts) > 1:
+            found.add(target, "two starred targets", "unpack with one starred name at most")
         for elt in target.elts:
-            _check_target(elt, found, top=False)
+            _check_target(elt.value if isinstance(elt, gast.Starred) else elt, found, top=False)
         return
     if isinstance(target, gast.Subscript):
         if not top:
@@ -164,7 +163,7 @@ def _check_target(target: gast.AST, found: _Problems, top: bool) -> None:
     if isinstance(target, gast.Attribute):
         found.add(target, "assignment to an attribute", "differentiated functions cannot mutate objects")
         return
-    found.add(target, "nested unpacking", "unpack one level at a time")
+    found.add(target, "assignment target", "assign to names, or to an element of a named array")
 
 
 def _check_returns(node: gast.FunctionDef, returns: list[gast.Return], found: _Problems) -> None:

@@ -32,6 +32,8 @@ from .guard import transform_guarded
 # transform relied on that very object (a function, module or class: its rule, its facts) or only on
 # its type (data: a global array is read again at each call, so rebinding it to another array is fine).
 Dependency = tuple[tuple[str, ...], Any, bool]
+# Parameters passed as containers: (name, runtime.pytrees.Tree) pairs, hashable for the cache.
+Structure = tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,14 @@ class _RecordingNamespace(Namespace):
         return ref
 
 
-def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None, *,
-              opaque: frozenset[types.CodeType] = frozenset(),
+def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
+              structured: Structure = (), *, opaque: frozenset[types.CodeType] = frozenset(),
               sources: list[source.SourceInfo] | None = None) -> tuple[Function, Context]:
-    """The stages up to SSA IR: the user's function as verified IR. `blockers` (given) collects what
-    they refuse for the caller to raise with what later stages refuse; else it is raised here. Calls
-    of the functions whose code is in `opaque` are not inlined; `sources` receives the SourceInfo
-    (which locates the inlined callees)."""
+    """The stages up to SSA IR: the user's function as verified IR (`structured`: the parameters
+    holding containers, with their structure). `blockers` (given) collects what they refuse for the
+    caller to raise with what later stages refuse; else it is raised here. Calls of the functions
+    whose code is in `opaque` are not inlined; `sources` receives the SourceInfo (which locates the
+    inlined callees)."""
     own = blockers is None
     blockers = blockers or Blockers(fn.__name__)
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
@@ -84,7 +87,8 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None, *,
     array_params = aliases.refuse_aliased_updates(node, info, namespace, blockers.deferred, blockers.found)
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
-    ctx = Context(info, namespace, Namer(all_names), local_names, array_params, callees=callees)
+    ctx = Context(info, namespace, Namer(all_names), local_names, array_params, structured=dict(structured),
+                  callees=callees)
     with blockers.stage("canonicalization or lowering"):
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
         primal = lower.lower(node, ctx)                  # SSA IR
@@ -99,25 +103,27 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None, *,
 
 
 def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
-             mode: reverse.Mode) -> Transformed:
-    return _gradient(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=True)
+             mode: reverse.Mode, structured: Structure = ()) -> Transformed:
+    """`structured`: the parameters passed as containers, with their structure (runtime/pytrees.py);
+    `wrt` then counts the parameters of the flattened function (each leaf one)."""
+    return _gradient(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=True, structured=structured)
 
 
 def _gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
-              mode: reverse.Mode, versioned: bool) -> Transformed:
+              mode: reverse.Mode, versioned: bool, structured: Structure = ()) -> Transformed:
     return transform_guarded(fn, lambda: _stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode,
-                                                 versioned=versioned))
+                                                 versioned=versioned, structured=structured))
 
 
 def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool, mode: reverse.Mode,
-            versioned: bool, opaque: frozenset[types.CodeType] = frozenset()) -> Transformed:
+            versioned: bool, structured: Structure, opaque: frozenset[types.CodeType] = frozenset()) -> Transformed:
     """All stages; a callee whose inlined body is refused (a logger writing a global list, say) is
     called as before instead (run as it is, refused only where it gets a differentiated value), and
     if that is refused too, the error is the one naming what the callee does."""
     sources: list[source.SourceInfo] = []
     try:
-        return _all_stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=versioned, opaque=opaque,
-                           sources=sources)
+        return _all_stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=versioned,
+                           structured=structured, opaque=opaque, sources=sources)
     except TransformError as err:
         culprits = sources[0].callees_at([p.location for p in err.problems]) - opaque \
             if sources and hasattr(sources[0], "callees_at") else frozenset()
@@ -125,15 +131,16 @@ def _stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,
             raise
         try:
             return _stages(fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=versioned,
-                           opaque=opaque | culprits)
+                           structured=structured, opaque=opaque | culprits)
         except TransformError:
             raise err from None
 
 
 def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool, mode: reverse.Mode,
-                versioned: bool, opaque: frozenset[types.CodeType], sources: list[source.SourceInfo]) -> Transformed:
+                versioned: bool, structured: Structure, opaque: frozenset[types.CodeType],
+                sources: list[source.SourceInfo]) -> Transformed:
     blockers = Blockers(fn.__name__)
-    primal, ctx = primal_ir(fn, blockers, opaque=opaque, sources=sources)
+    primal, ctx = primal_ir(fn, blockers, structured, opaque=opaque, sources=sources)
     info, namer = ctx.info, ctx.namer
     param_names = [p.var.name for p in primal.params]
     label = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
@@ -153,10 +160,11 @@ def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: b
     optimize(adjoint, namer)                             # after AD: rules leave 1.0 * g, copies, dead code
     verify(adjoint)
     _debug("optimize", adjoint)
-    name = f"d{label}_d{'_'.join(param_names[i] for i in wrt)}"
+    wrt_names = list(dict.fromkeys(ctx.leaf_owner.get(param_names[i], param_names[i]) for i in wrt))
+    name = f"d{label}_d{'_'.join(wrt_names)}"
     if mode is reverse.Mode.VJP:
         name = f"{label}_vjp"
-    wrt_text = ", ".join(param_names[i] for i in wrt)
+    wrt_text = ", ".join(wrt_names)
     what = {reverse.Mode.GRAD: "Gradient", reverse.Mode.VALUE_AND_GRAD: "Value and gradient",
             reverse.Mode.VJP: "Value and pullback (vector-Jacobian product)"}[mode]
     doc = (f"{what} of {label} "
@@ -165,7 +173,8 @@ def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: b
     # Calls breaking the body's rank assumption go to the general version, and calls whose Python
     # floats raise (from the general version: the same code again, with NumPy scalars for Python floats).
     fallback = specialize.fallback(adjoint, name, namer, versioned=versioned, general=lambda: load.Deferred(
-        lambda user_fn: _gradient(user_fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=False).loaded))
+        lambda user_fn: _gradient(user_fn, wrt, wrt_is_tuple=wrt_is_tuple, mode=mode, versioned=False,
+                                  structured=structured).loaded))
     emitted = emit.emit(adjoint, name=name, docstring=doc, line_text=info.line_text, namer=namer,
                         user_lookup=ctx.namespace.lookup, user_locals=ctx.locals, fallback=fallback,
                         line_label=getattr(info, "line_label", str))
@@ -178,7 +187,7 @@ def _all_stages(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: b
     dependencies += callee_dependencies
     if versioned and dependencies:                       # the general version is only reached past this check
         emitted = emit.guard_dependencies(emitted, dependencies, adjoint, name, namer,
-                                          load.Rederive(wrt, wrt_is_tuple, mode))
+                                          load.Rederive(wrt, wrt_is_tuple, (mode, structured) if structured else mode))
     loaded = load.compile_source(emitted.text, name, emitted.injected, fn.__code__.co_freevars)
     return Transformed(loaded, name, dependencies, roots)
 

@@ -1300,18 +1300,6 @@ def f(x, n):
         s = np.sum(x)
     return s
 """),
-    ("list comprehension", """
-def f(x, n):
-    s = np.sum(np.array([v * v for v in x]))  # <-
-    return s
-"""),
-    ("generator expression in a loop", """
-def f(x, n):
-    s = 0.0
-    for i in range(n):
-        s = s + sum(v * i for v in x)  # <-
-    return s
-"""),
     ("lambda that escapes", """
 def f(x, n):
     g = lambda v: v * 2.0
@@ -1326,6 +1314,18 @@ def f(x, n):
 #: the value and the gradient against finite differences at several points. A crash of the
 #: gradient is a failure.
 REFUSED_OR_RIGHT = [
+    ("list comprehension", """
+def f(x, n):
+    s = np.sum(np.array([v * v for v in x]))  # <-
+    return s
+"""),
+    ("generator expression in a loop", """
+def f(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + sum(v * i for v in x)  # <-
+    return s
+"""),
     ("assignment into an array", """
 def f(x, n):
     y = x * 1.0

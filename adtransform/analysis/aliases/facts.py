@@ -99,6 +99,9 @@ class CallFacts(Calls):
                 return go(node.left) + go(node.right) if holds(node) else []
             if isinstance(node, gast.Call):
                 return self.returned(node, go, holds)
+            if isinstance(node, (gast.ListComp, gast.GeneratorExp)):  # its items, each loop's elements
+                return go(node.elt) + [name for gen in node.generators for it in self.iterated(gen.iter)
+                                       for name in go(it)]
             return []  # arithmetic, comparisons and constants build new objects
         return go(value)
 

@@ -132,11 +132,15 @@ class Interpreter:
         c's memory then differs from NumPy's meaning, and reading one is refused. A changed argument the
         compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
         for call in calls:
+            func = call.func
+            storing = isinstance(func, gast.Attribute) and func.attr in _STORING_METHODS  # (lists only)
             for arg in self.facts.changed(call):
                 if isinstance(arg, gast.Name):
                     if not self.number(arg, state):
                         if arg.id not in state.sites:
                             self.refuse.global_change(arg, call)
+                        elif storing and arg is func.value:
+                            self.update_list(arg.id, call, state)
                         else:
                             self.update(arg.id, call, state)
                 else:
@@ -185,10 +189,26 @@ class Interpreter:
                     if receiver.id not in state.sites:
                         state.point(receiver.id, frozenset({("global", receiver.id)}))
                     changed = state.sites[receiver.id]
-                    for name in state.sharing(changed) | {receiver.id}:
+                    for name in self.list_sharers(receiver.id, changed, state) | {receiver.id}:
                         state.point(name, state.sites[name] | stored)
                         state.held = state.held | {name}
                         state.relies.pop(name, None)
+
+    def update_list(self, name: str, update: gast.AST, state: State) -> None:
+        """`L.append(a)` (`extend`, `insert`) changes the list `L` only, never the objects it holds: of
+        the names sharing L's memory, only those that may be a list or tuple (L itself, one holding it)
+        see the change; an array L holds stays as it is. L keeps sharing what it held."""
+        changed = state.sites.get(name, frozenset())
+        self.refuse.global_update(name, changed, update)
+        for other in self.list_sharers(name, changed, state):
+            if not state.paired(other, name):
+                state.stale[other] = update
+
+    def list_sharers(self, name: str, changed: Sites, state: State) -> set[str]:
+        """The names other than `name` sharing `changed` that may be a list or tuple (an array is never
+        the list itself)."""
+        return {other for other in state.sharing(changed) - {name}
+                if self.holds(gast.Name(other, gast.Load(), None, None), state, record=True)}
 
     def update(self, name: str, update: gast.AST, state: State) -> None:
         """`name`'s memory is changed in place: every other name sharing it sees the change."""

@@ -1,0 +1,89 @@
+"""Reverse mode for lists and tuples built in the function (analysis/sequences.py finds them).
+
+A list's adjoint is a list of its items' adjoints (runtime/sequences.py); its zero is `None`, so a
+list nothing flowed into costs nothing. A display (`[a, b]`, `(a, b)`) hands each item the adjoint
+at its position. A primitive given such a list differentiates it by its rule for lists: indexing,
+joining and NumPy's reductions by the rules `SEQUENCE_FORMS` names, the functions that consume
+lists (`np.stack`, `np.array`, `sum`, ...) by their own; any other is refused, located, since its
+rule would give the list an array's adjoint.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from ..analysis.activity import Activity
+from ..analysis.sequences import is_slice
+from ..errors import Location, Problem
+from ..ir.nodes import Const, If, Loop, Op, Stmt, Style, Var
+from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
+from . import runtime_refs
+
+__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "rule_key",
+           "take_lengths"]
+
+
+def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:
+    """Before each active `y = L[i]` (an integer index) of a list, `n = list_length(L)` in the forward
+    sweep: the backward sweep reads `n` instead of `L`, so a loop records a number, not the list (which
+    a later `append` changes in place, so recording it would keep a copy of it per iteration).
+    Returns, by `id` of the read, the length taken before it."""
+    lengths: dict[int, Var] = {}
+
+    def visit(block: list[Stmt]) -> None:
+        out: list[Stmt] = []
+        for stmt in block:
+            if isinstance(stmt, If):
+                visit(stmt.then_body)
+                visit(stmt.else_body)
+            elif isinstance(stmt, Loop):
+                visit(stmt.cond_body)
+                visit(stmt.body)
+            elif stmt.callee.style is Style.SUBSCRIPT and stmt.callee.key is operator.getitem \
+                    and isinstance(stmt.args[0], Var) and stmt.args[0] in sequences \
+                    and not is_slice(stmt.args[1]) and active.is_active(stmt.result):
+                length = Var(namer.fresh(f"{stmt.args[0].name}_len"))
+                out.append(Op(length, runtime_refs.callee("list_length"), [stmt.args[0]], line=stmt.line,
+                              col=stmt.col, sweep=stmt.sweep))
+                lengths[id(stmt)] = length
+            out.append(stmt)
+        block[:] = out
+
+    visit(body)
+    return lengths
+
+
+def differentiate_display(builder: Any, op: Op, active: Activity) -> None:
+    """`y = [a, b]`: `a` receives item 0 of `y`'s adjoint, `b` item 1 (a zero where none flowed)."""
+    bar = builder.adjoints[op.result]
+    for position, item in enumerate(op.args):
+        if isinstance(item, Var) and active.is_active(item):
+            contribution = builder.emit(runtime_refs.callee("sequence_item_adjoint"), [bar, Const(position), item],
+                                        item, op.line)
+            builder.accumulate(item, contribution, op.line)
+
+
+def rule_key(op: Op, sequences: set[Var], mixed: set[Var], active: Activity,
+             filename: str) -> tuple[Any, Problem | None]:
+    """The primitive whose rule differentiates `op`, one of whose active arguments is a list built in
+    the function, or why none does."""
+    key = op.callee.key
+    if op.callee.style is Style.SUBSCRIPT and isinstance(op.args[0], Var) and op.args[0] in mixed \
+            and not is_slice(op.args[1]):
+        return None, Problem(Location(filename, op.line or 0, op.col), f"`{op.args[0].name}[...]`", (
+            "this list may hold both lists and arrays or numbers, so an item read from it may be either; "
+            "keep the lists and the arrays in lists of their own"))
+    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and key in TAKES_SEQUENCES:
+        return key, None
+    form = SEQUENCE_FORMS.get(key)
+    if form is not None:
+        listed = [isinstance(a, Var) and a in sequences for a in op.args]
+        # `a + b` joins two lists (a list plus an array adds elementwise); the others take the list first
+        written = key is runtime_refs.runtime.index_update and is_slice(op.args[1])  # (`L[i:j] = M`: not yet)
+        if (all(listed) if op.callee.style is Style.OPERATOR else listed[0] and not any(listed[1:])) and not written:
+            return form, None
+    what = f"call of `{op.callee}`" if op.callee.style in (Style.FUNCTION, Style.METHOD) else f"`{op.callee}`"
+    return None, Problem(Location(filename, op.line or 0, op.col), what, (
+        f"a list or tuple of differentiated values is passed to `{op.callee}`, which has no derivative rule "
+        f"for lists; convert it to an array first (`np.stack(L)`, `np.array(L)`)"))

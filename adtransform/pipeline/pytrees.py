@@ -1,0 +1,272 @@
+"""Gradients with respect to containers of arrays (pytrees): a dict, list, tuple, namedtuple, dataclass
+or object of parameters, nested in any way, gives a gradient of the same structure.
+
+The structure is known only when the gradient is called, so the public function flattens its arguments
+(runtime/pytrees.py), finds or makes the transform of the function for that structure (each leaf a
+parameter of its own: canonicalize/record_params.py), calls it and rebuilds the gradients; one
+dictionary lookup per call, on the structure. Integer, boolean and other non-float leaves get `None`.
+
+A function whose parameters are all arrays and numbers keeps the zero-overhead path (the returned
+function is the generated one): `may_take_structures` decides from the source, before any call,
+whether a parameter may be a container (subscripted with a string, unpacked into several names,
+iterated over, read for an attribute arrays do not have, only ever indexed by integer constants); only
+then does `grad` return the flattening function. A parameter used as a container only through another
+name (`p = params`) is not seen: passing a container there is refused when the gradient is called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import gast
+import numpy as np
+
+from ..canonicalize.record_params import COTANGENT
+from ..errors import AdtransformError, WrtError
+from ..frontend import fence, source
+from ..frontend.resolve import Namespace
+from ..runtime.pytrees import Tree, flatten, is_container, unflatten
+
+__all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
+           "returns_container", "structured_gradient"]
+
+# (fn, flat wrt, wrt is a tuple, mode, structure) -> the generated function bound to fn
+BoundGradient = Callable[[types.FunctionType, tuple[int, ...], bool, Any, tuple], Callable]
+_ARRAY_ATTRIBUTES = frozenset(dir(np.ndarray)) | frozenset(dir(float))
+
+
+_scanned: weakref.WeakKeyDictionary[types.CodeType, str] = weakref.WeakKeyDictionary()
+
+
+def may_take_structures(fn: types.FunctionType) -> str:
+    """`_scan`, once per code object."""
+    found = _scanned.get(fn.__code__)
+    if found is None:
+        try:
+            found = _scan(fn)
+        except RecursionError:  # a very deep expression: no container can be seen in it anyway
+            found = ""
+        _scanned[fn.__code__] = found
+    return found
+
+
+def _scan(fn: types.FunctionType) -> str:
+    """How the source uses its parameters: "container" when some parameter is used as only a container
+    is (a string key, an attribute arrays do not have), "either" when as a container or an array may be
+    (unpacked into names, iterated over, only indexed by integer constants), "" otherwise."""
+    try:
+        node = source.parse_function(fn).node
+    except AdtransformError:  # no source: the transform itself reports it
+        return ""
+    params = {a.id for a in node.args.args} | {a.id for a in node.args.kwonlyargs}
+    integer_reads: dict[str, bool] = {}
+    unpacked = False
+    parents = {id(child): parent for parent in gast.walk(node) for child in gast.iter_child_nodes(parent)}
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in params and isinstance(n.ctx, gast.Load):
+            parent = parents.get(id(n))
+            integer_reads[n.id] = integer_reads.get(n.id, True) and isinstance(parent, gast.Subscript) \
+                and parent.value is n and isinstance(parent.slice, gast.Constant) \
+                and type(parent.slice.value) is int
+            if _container_use(n, parent):
+                return "container"
+        if isinstance(n, (gast.Assign, gast.For)):
+            value = n.value if isinstance(n, gast.Assign) else n.iter
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                    and value.func.id in ("enumerate", "zip") and isinstance(n, gast.For):
+                value = next((a for a in value.args if isinstance(a, gast.Name) and a.id in params), value)
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+            unpacked |= isinstance(value, gast.Name) and value.id in params \
+                and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets))
+    return "either" if unpacked or any(integer_reads.values()) else ""
+
+
+def _container_use(name: gast.Name, parent: gast.AST | None) -> bool:
+    if isinstance(parent, gast.Subscript) and parent.value is name and isinstance(parent.slice, gast.Constant) \
+            and isinstance(parent.slice.value, str):
+        return True
+    return isinstance(parent, gast.Attribute) and parent.value is name and parent.attr not in _ARRAY_ATTRIBUTES
+
+
+def check_syntax(fn: types.FunctionType) -> None:
+    """The constructs the compiler refuses, reported when `grad` is called (as for a flat function),
+    though the transform waits for the structure of the arguments."""
+    parsed = source.parse_function(fn)
+    with contextlib.suppress(RecursionError):  # a very deep expression: reported by the transform itself
+        fence.check(parsed.node, parsed.info, Namespace(fn))
+
+
+def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Any,
+                        bound_gradient: BoundGradient, assemble: Callable[[Any, Any, Callable], Any],
+                        plain_first: Callable | None = None) -> Callable:
+    """The public gradient function of `fn`, flattening container arguments at each call.
+
+    `assemble(mode, result, rebuild)` turns the generated function's result into the public one,
+    `rebuild(flat_gradients)` giving the gradients in the order and structure of `indices`;
+    `plain_first`: the gradient for arguments that are all arrays and numbers, if already made."""
+    signature = inspect.signature(fn)
+    positional = [p.name for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keyword_only = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    variants: dict[tuple, tuple[Callable, Callable]] = {}
+    plain = plain_first
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        nonlocal plain
+        if not kwargs and not keyword_only and len(args) == len(positional):
+            values, keywords = list(args), {}
+        else:  # (a default may be a container too)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = [bound.arguments[name] for name in positional]
+            keywords = {name: bound.arguments[name] for name in keyword_only}
+        if not any(is_container(v) for v in values) and not any(is_container(v) for v in keywords.values()):
+            if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
+                plain = bound_gradient(fn, indices, is_tuple, mode, ())
+            return plain(*args, **kwargs)
+        flat: list[Any] = []
+        trees: list[Tree | None] = []
+        for value in values:
+            if is_container(value):
+                leaves, tree = flatten(value)
+                flat.extend(leaves)
+                trees.append(tree)
+            else:
+                flat.append(value)
+                trees.append(None)
+        key = tuple(trees)
+        variant = variants.get(key)
+        if variant is None:
+            variant = variants[key] = _variant(fn, positional, trees, indices, is_tuple, mode, bound_gradient)
+            call.source = variant[0].source  # type: ignore[attr-defined]
+        generated, rebuild = variant
+        return assemble(mode, generated(*flat, **keywords), rebuild)
+
+    functools.update_wrapper(call, fn)
+    call.source = plain_first.source if plain_first is not None else \
+        "(generated at the first call, for the structure of its arguments)"  # type: ignore[attr-defined]
+    return call
+
+
+def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None], indices: tuple[int, ...],
+             is_tuple: bool, mode: Any, bound_gradient: BoundGradient,
+             cotangent: Tree | None = None) -> tuple[Callable, Callable]:
+    offsets = []
+    at = 0
+    for tree in trees:
+        offsets.append(at)
+        at += 1 if tree is None else sum(1 for _ in tree.leaves())
+    flat_wrt: list[int] = []
+    for i in indices:
+        tree = trees[i]
+        if tree is None:
+            flat_wrt.append(offsets[i])
+            continue
+        floats = [offsets[i] + j for j, leaf in enumerate(tree.leaves()) if leaf.keys == ("float",)]
+        if not floats:
+            raise WrtError(f"cannot differentiate {fn.__qualname__} with respect to `{names[i]}`: "
+                           f"it holds no floating-point values")
+        flat_wrt.extend(floats)
+    structured = tuple((names[i], tree) for i, tree in enumerate(trees) if tree is not None)
+    if cotangent is not None:
+        structured += ((COTANGENT, cotangent),)
+    generated = bound_gradient(fn, tuple(flat_wrt), True, mode, structured)
+
+    def rebuild(flat_gradients: Any) -> Any:
+        grads = iter(flat_gradients)
+        out = []
+        for i in indices:
+            tree = trees[i]
+            if tree is None:
+                out.append(next(grads))
+            else:
+                out.append(unflatten(tree, iter([next(grads) if leaf.keys == ("float",) else None
+                                                 for leaf in tree.leaves()])))
+        return tuple(out) if is_tuple else out[0]
+
+    return generated, rebuild
+
+
+def holds_floats(value: Any) -> bool:
+    """Whether a container argument has a floating-point leaf (something to differentiate)."""
+    return is_container(value) and any(leaf.keys == ("float",) for leaf in flatten(value)[1].leaves())
+
+
+_returning: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDictionary()
+
+
+def returns_container(fn: types.FunctionType) -> bool:
+    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see);
+    once per code object."""
+    found = _returning.get(fn.__code__)
+    if found is None:
+        found = _returning[fn.__code__] = _returns_container(fn)
+    return found
+
+
+def _returns_container(fn: types.FunctionType) -> bool:
+    try:
+        node = source.parse_function(fn).node
+    except (AdtransformError, RecursionError):
+        return False
+    built = {t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and _display(n.value, fn)
+             for t in n.targets if isinstance(t, gast.Name)}
+    return any(isinstance(n, gast.Return) and n.value is not None
+               and (_display(n.value, fn) or (isinstance(n.value, gast.Name) and n.value.id in built))
+               for n in gast.walk(node))
+
+
+def _display(value: gast.expr, fn: types.FunctionType) -> bool:
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        return True
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+        cls = fn.__globals__.get(value.func.id)
+        return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+    return False
+
+
+def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...], out: Any,
+                    bound_gradient: BoundGradient, grad_mode: Any) -> Callable:
+    """The pullback of `fn` at `args` when it returned the container `out`: the gradient, with respect to
+    `indices`, of the sum of each output leaf times its cotangent (a transform per structure; each
+    call runs the function forward again)."""
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:len(args)]
+    flat: list[Any] = []
+    trees: list[Tree | None] = []
+    for value in args:
+        leaves, tree = flatten(value) if is_container(value) else ([value], None)
+        flat.extend(leaves)
+        trees.append(tree)
+    out_leaves, out_tree = flatten(out)
+    generated, rebuild = _variant(fn, names, trees, indices, True, grad_mode, bound_gradient, out_tree)
+    kinds = [leaf.keys == ("float",) for leaf in out_tree.leaves()]
+
+    def pullback(cotangent: Any) -> Any:
+        leaves, tree = flatten(cotangent)
+        if len(leaves) != len(out_leaves) or _shape(tree) != _shape(out_tree):
+            raise ValueError(f"the cotangent must have the structure of {fn.__qualname__}'s output")
+        given = []
+        for ct, value, is_float_leaf in zip(leaves, out_leaves, kinds):
+            if not is_float_leaf:
+                continue
+            if np.shape(ct) != np.shape(value):
+                raise ValueError(f"a cotangent of shape {np.shape(ct)} was given for an output of shape "
+                                 f"{np.shape(value)}")
+            given.append(ct)
+        return rebuild(generated(*flat, *given))
+
+    return pullback
+
+
+def _shape(tree: Tree) -> tuple:
+    """A structure without its leaves' kinds (a float cotangent may be given for any leaf)."""
+    if tree.is_leaf:
+        return ()
+    return (tree.kind, tree.keys, tree.cls, tuple(_shape(c) for c in tree.children))

@@ -1,0 +1,129 @@
+"""Arguments that are containers of arrays (pytrees): their leaves, and the structure holding them.
+
+A structure (`Tree`) is hashable, so a transform is made and cached once per structure: dicts (string
+or integer keys), lists, tuples, namedtuples, dataclasses and other objects with a `__dict__` (their
+attributes), nested in any way. Everything else is a leaf; a leaf is "float" when it is a float, a
+NumPy floating scalar or a floating-point array (it gets a gradient), "other" otherwise (integers,
+booleans, strings, None: they get `None`).
+
+Rebuilding an object (a dataclass or plain object holding gradients) makes an instance of the same
+class without calling its `__init__` (`cls.__new__(cls)`, then its attributes set one by one, frozen
+dataclasses included): the gradient of `model` is a `type(model)` whose attributes are gradients.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+_ATOMS = (np.ndarray, np.generic, int, float, complex, str, bytes, bool, type(None), types.ModuleType,
+          types.FunctionType, types.BuiltinFunctionType, type)
+
+
+# Modules whose objects are leaves, not objects of attributes (`functools.partial`, a NumPy generator).
+_NOT_OBJECTS = ("numpy", "builtins", "functools", "adtransform", "types")
+
+
+@dataclasses.dataclass(frozen=True)
+class Tree:
+    """`kind`: leaf, tuple, list, dict, namedtuple or object; `keys`: dict keys, field or attribute
+    names (for a leaf: ("float",) or ("other",)); `cls`: a namedtuple's or object's class."""
+
+    kind: str
+    keys: tuple = ()
+    children: tuple[Tree, ...] = ()
+    cls: Any = None
+    # An object's class attributes that are numbers or strings, as read now (part of the cache key:
+    # the transform reads them as constants)
+    statics: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind == "leaf"
+
+    def leaves(self) -> Iterator[Tree]:
+        if self.is_leaf:
+            yield self
+        for child in self.children:
+            yield from child.leaves()
+
+
+FLOAT = Tree("leaf", ("float",))
+OTHER = Tree("leaf", ("other",))
+
+
+def is_float(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (float, np.floating)):
+        return True
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def is_container(value: Any) -> bool:
+    """Whether `value` is flattened into leaves (not an array, number, string, function, ...)."""
+    kind = type(value)
+    if kind in (dict, list, tuple):
+        return True
+    if isinstance(value, _ATOMS):
+        return False
+    if isinstance(value, tuple) and hasattr(kind, "_fields"):
+        return True
+    return hasattr(value, "__dict__") and not str(kind.__module__).startswith(_NOT_OBJECTS)
+
+
+def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
+    """The leaves of `value`, in a fixed order, and its structure."""
+    if depth > 100:
+        raise ValueError("the argument nests containers more than 100 deep (does it contain itself?)")
+    if not is_container(value):
+        return [value], FLOAT if is_float(value) else OTHER
+    kind = type(value)
+    if kind is dict:
+        for key in value:
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise TypeError(f"dict keys of a differentiated argument must be strings or integers, got {key!r}")
+        keys: tuple = tuple(value)
+        items = [value[k] for k in keys]
+        tree_kind, cls = "dict", None
+    elif kind in (list, tuple):
+        keys, items, tree_kind, cls = (), list(value), kind.__name__, None
+    elif isinstance(value, tuple):
+        keys, items, tree_kind, cls = tuple(kind._fields), list(value), "namedtuple", kind
+    else:
+        keys = tuple(vars(value))
+        items = [vars(value)[k] for k in keys]
+        tree_kind, cls = "object", kind
+        found = {k: v for klass in reversed(kind.__mro__[:-1]) for k, v in vars(klass).items()
+                 if type(v) in (int, float, str, bool, type(None)) and not k.startswith("__")}
+        statics = tuple(sorted((k, v) for k, v in found.items() if k not in keys))
+    leaves: list[Any] = []
+    children = []
+    for item in items:
+        found, tree = flatten(item, depth + 1)
+        leaves.extend(found)
+        children.append(tree)
+    return leaves, Tree(tree_kind, keys, tuple(children), cls, statics if tree_kind == "object" else ())
+
+
+def unflatten(tree: Tree, leaves: Iterator[Any]) -> Any:
+    """The structure `tree` holding the next values of `leaves` (a gradient shaped like the argument)."""
+    if tree.is_leaf:
+        return next(leaves)
+    items = [unflatten(child, leaves) for child in tree.children]
+    if tree.kind == "tuple":
+        return tuple(items)
+    if tree.kind == "list":
+        return items
+    if tree.kind == "dict":
+        return dict(zip(tree.keys, items))
+    if tree.kind == "namedtuple":
+        return tree.cls(*items)
+    out = tree.cls.__new__(tree.cls)
+    for key, item in zip(tree.keys, items):
+        object.__setattr__(out, key, item)
+    return out
