@@ -123,3 +123,14 @@ def updates_its_own_copy(v):
 
 def callee_updates_a_local(x):
     return np.sum(updates_its_own_copy(x) * x)
+
+
+def comprehensions(x):
+    total = sum(np.sum(sigmoid(v * x)) for v in [1.0, 2.0, 3.0])
+    return total + np.sum(np.array([sq(v) for v in x]))
+
+
+def comprehension_of_a_nested_function(x):
+    def term(v):
+        return np.tanh(v) * 2.0
+    return np.sum(np.stack([term(x * k) for k in range(3)]))

@@ -36,6 +36,8 @@ CASES = [
     ("nested_args", (X,), 0),
     ("binding", (X, np.array([1.5, 0.2, -0.7])), (0, 1)),
     ("callee_updates_a_local", (X,), 0),
+    ("comprehensions", (X,), 0),
+    ("comprehension_of_a_nested_function", (X,), 0),
 ]
 
 # In-place updates autograd cannot trace: finite differences only.

@@ -23,20 +23,17 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import sys
-import sysconfig
 import types
 from typing import Any
 
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
 from .calls import Calls
-from .inline_callee import Call, CalleeDependency, State, instance
+from .inline_callee import Call, CalleeDependency, State, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
@@ -44,7 +41,6 @@ from .source import SourceInfo
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
-_LIBRARIES = frozenset({"numpy", "scipy", "adtransform", "autograd", "jax", "torch"})
 
 
 def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
@@ -62,24 +58,17 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
     return state.info, tuple(state.dependencies)
 
 
-def is_user_function(fn: Any) -> bool:
-    """A Python function of the user's with no rule: not numpy's, the standard library's, an installed
-    package's, nor one without source (built by exec: called as it is, as before inlining existed)."""
-    if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename.startswith("<"):
-        return False
-    if lookup_adjoint(fn) is not None or is_nondifferentiable(fn) or lookup_facts(fn).known:
-        return False
-    package = (getattr(fn, "__module__", None) or "").partition(".")[0]
-    if package in _LIBRARIES or package in sys.stdlib_module_names:
-        return False
-    filename = fn.__code__.co_filename
-    return not any(filename.startswith(p) for p in _installed())
-
-
-@functools.lru_cache(maxsize=1)
-def _installed() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    return tuple(sorted({paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}))
+def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace) -> bool:
+    """Whether a list comprehension or generator expression calls a function this stage would inline
+    (the pipeline then makes it a loop first: a call evaluated at each item cannot be hoisted)."""
+    local, every = scan_names(node)
+    defined = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)} | {
+        t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda)
+        for t in n.targets if isinstance(t, gast.Name)}
+    inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
+    return any(isinstance(call, gast.Call) and (
+        (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
+        for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))
 
 
 class _Inliner:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 import sys
+import sysconfig
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import gast
 
 from ..errors import NameResolutionError, SourceUnavailableError, UnsupportedSyntaxError
+from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import source
@@ -36,6 +39,27 @@ CalleeDependency = tuple[Any, tuple[str, ...], Any, bool, str]
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 _NUMBERS = (int, float, bool, str, type(None), complex)
+_LIBRARIES = frozenset({"numpy", "scipy", "adtransform", "autograd", "jax", "torch"})
+
+
+def is_user_function(fn: Any) -> bool:
+    """A Python function of the user's with no rule: not numpy's, the standard library's, an installed
+    package's, nor one without source (built by exec: called as it is, as before inlining existed)."""
+    if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename.startswith("<"):
+        return False
+    if lookup_adjoint(fn) is not None or is_nondifferentiable(fn) or lookup_facts(fn).known:
+        return False
+    package = (getattr(fn, "__module__", None) or "").partition(".")[0]
+    if package in _LIBRARIES or package in sys.stdlib_module_names:
+        return False
+    filename = fn.__code__.co_filename
+    return not any(filename.startswith(p) for p in _installed())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    return tuple(sorted({paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from .. import rules, specialize  # noqa: F401  (rules: registers the derivative rules)
 from ..ad import reverse, runtime_refs
 from ..analysis import aliases
+from ..canonicalize import comprehensions
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
 from ..errors import TransformError
@@ -77,6 +78,12 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
+    helpers = {}
+    if inline.calls_in_comprehensions(node, info, namespace):  # made loops first, so their calls can be inlined
+        early = Context(info, namespace, Namer(resolve.scan_names(node)[1]), resolve.local_names(node))
+        with blockers.stage():
+            comprehensions.transform(node, early)
+        helpers = early.helpers
     with blockers.stage():                               # calls of the user's functions spliced in
         info, callees = inline.inline(node, info, namespace, fn.__code__, opaque)
     if sources is not None:
@@ -88,7 +95,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     ctx = Context(info, namespace, Namer(all_names), local_names, array_params, structured=dict(structured),
-                  callees=callees)
+                  helpers=helpers, callees=callees)
     with blockers.stage("canonicalization or lowering"):
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
         primal = lower.lower(node, ctx)                  # SSA IR
