@@ -79,6 +79,11 @@ class TransformError(AdtransformError):
                  *(f"  {p}" for p in self.problems)]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple:
+        """Pickled by its problems (an error crossing to another process, xdist or multiprocessing,
+        keeps them), and a combined kind by the kinds it combines (its class is made at run time)."""
+        return _remade, (getattr(type(self), "kinds", (type(self),)), self.problems, self.function, self.args)
+
     @classmethod
     def of(cls: type[_E], problems: Iterable[Problem], function: str = "") -> _E:
         """One error reporting every problem once, in source order (at least one problem)."""
@@ -102,7 +107,14 @@ def combined(errors: Sequence[TransformError], function: str = "") -> TransformE
 @functools.cache
 def _mixed(kinds: tuple[type[TransformError], ...]) -> type[TransformError]:
     name = "And".join(k.__name__.removesuffix("Error") for k in kinds) + "Error"
-    return type(name, kinds, {"__module__": __name__, "several": "problems"})
+    return type(name, kinds, {"__module__": __name__, "several": "problems", "kinds": kinds})
+
+
+def _remade(kinds: tuple[type[TransformError], ...], problems: Sequence[Problem], function: str,
+            args: tuple) -> TransformError:
+    error = (kinds[0] if len(kinds) == 1 else _mixed(kinds)).of(problems, function)
+    error.args = args
+    return error
 
 
 def _source_order(problem: Problem) -> tuple[int, int]:

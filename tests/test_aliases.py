@@ -193,7 +193,7 @@ def written_through_out(x):
     return np.sum(y * x)
 
 
-@pytest.mark.parametrize("fn, construct", [(extended, "call of `extend` for its effect"),
+@pytest.mark.parametrize("fn, construct", [(extended, "call of `insert` for its effect"),
                                            (sorted_in_place, "call of `sort` for its effect"),
                                            (written_through_out, "`out=`")])
 def test_calls_that_change_a_differentiated_value_are_refused(fn, construct):

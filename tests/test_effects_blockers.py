@@ -119,7 +119,7 @@ def test_a_refusal_deferred_to_the_call_is_reported_when_another_stage_refuses()
 
 def test_a_lambda_is_named_alike_by_every_stage():
     """`<lambda>`, as Python names it: the fence and reverse mode once differed."""
-    fence_refused = lambda x: {"k": x}["k"] + {1}.pop()
+    fence_refused = lambda x: x * {1}.pop() + {2}.pop()
     rule_refused = lambda x: helper(x) + helper(x * 2.0)
     for fn, kind in ((fence_refused, ad.UnsupportedSyntaxError), (rule_refused, ad.NoAdjointRuleError)):
         with pytest.raises(kind) as info:
@@ -204,3 +204,59 @@ def test_what_stays_unsupported_is_refused_located(fn, offset, marker, construct
         ad.grad(fn)(np.ones(3))
     assert (info.value.location, info.value.construct) == (_at(fn, offset, marker), construct)
     assert W.tolist() == [1.0, 1.0, 1.0] and L == []
+
+
+# --- refusals deferred to the call: every one, and errors that cross processes ------------------
+
+def two_updates_through_a(a):
+    y = a
+    y += 1.0
+    z = a
+    z -= 1.0
+    return y * z * a
+
+
+def test_an_array_meets_every_update_refused_through_its_parameter():
+    """Both updates are refused for an array (the first was lost once: one refusal kept per parameter)."""
+    g = ad.grad(two_updates_through_a)
+    a = 1.5
+    fd = (two_updates_through_a(a + 1e-6) - two_updates_through_a(a - 1e-6)) / 2e-6
+    assert abs(g(a) - fd) < 1e-6  # a number: accepted
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        g(np.ones(2))
+    assert [p.location for p in info.value.problems] == [_at(two_updates_through_a, 2, "y +="),
+                                                        _at(two_updates_through_a, 4, "z -=")]
+    assert all("it holds an array of shape (2,)" in p.advice for p in info.value.problems)
+
+
+def deferred_then_lowering_stops(x):
+    a = x
+    a += 1.0
+    return np.sum(a * x) + (1 in [1])
+
+
+def test_the_stages_not_run_are_named_when_only_a_deferred_refusal_came_before():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(deferred_then_lowering_stops)
+    assert "the stages after it did not run" in str(info.value)
+    assert len(info.value.problems) == 2
+
+
+def alias_and_no_numpy_rule(x):
+    y = x * 2.0
+    t = y
+    y -= 1.0
+    return np.sum(np.nanmedian(t) * y)
+
+
+def test_errors_of_several_kinds_survive_pickling():
+    """(multiprocessing and xdist workers pickle exceptions; the combined kind is made at run time)"""
+    import pickle
+
+    with pytest.raises(ad.TransformError) as info:
+        ad.grad(alias_and_no_numpy_rule)
+    err = info.value
+    assert isinstance(err, ad.UnsupportedSyntaxError) and isinstance(err, ad.NoAdjointRuleError)
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again).__mro__[1:] == type(err).__mro__[1:] and str(again) == str(err)
+    assert again.problems == err.problems and again.location == err.location

@@ -19,9 +19,9 @@ from ..codegen import emit, load
 from ..errors import TransformError
 from ..frontend import fence, inline, resolve, source
 from ..frontend.context import Context
-from ..frontend.resolve import UNBOUND, Namespace, Ref
+from ..frontend.resolve import UNBOUND, Namespace, Ref, Scope
 from ..ir import lower
-from ..ir.nodes import Const, Function
+from ..ir.nodes import Const, Function, Global, Op, Var
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..optimize.driver import optimize, optimize_primal
@@ -99,14 +99,19 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     with blockers.stage("canonicalization or lowering"):
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
         primal = lower.lower(node, ctx)                  # SSA IR
-    primal.body[:0] = [runtime_refs.check_op("ensure_number", [var, *map(Const, (var.name, str(error.location),
-                       error.construct, error.detail))], line=None)
-                       for var in primal.param_vars() for error in [blockers.deferred.get(var.name)] if error]
+    primal.body[:0] = [_ensure_number(var, blockers.deferred[var.name])
+                       for var in primal.param_vars() if var.name in blockers.deferred]
     verify(primal)
     _debug("lower", primal)
     if own:
         blockers.raise_any()
     return primal, ctx
+
+
+def _ensure_number(param: Var, refusal: TransformError) -> Op:
+    """`ensure_number(a, 'a', a_array_refusal)`: the refusals an array in `a` meets, raised at the call."""
+    ref = Ref((f"{param.name}_array_refusal",), refusal, Scope.INJECTED, refusal)
+    return runtime_refs.check_op("ensure_number", [param, Const(param.name), Global(ref)], line=None)
 
 
 def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,

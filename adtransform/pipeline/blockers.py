@@ -36,7 +36,7 @@ class Blockers:
             yield
         except TransformError as error:
             joined = self.error(error)
-            if name and self.found:
+            if name and (self.found or self.deferred):
                 joined.args = (f"{joined}\n  ({name} refused: the stages after it did not run, and may refuse "
                                f"more)",)
             raise joined from None

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import (
-    Location,
     NonDifferentiableInputError,
     NonScalarOutputError,
+    Problem,
+    TransformError,
     UnsupportedArgumentError,
-    UnsupportedSyntaxError,
 )
 
 _FLOAT_KINDS = "f"
@@ -258,13 +258,12 @@ class Unassigned:
     __array_ufunc__ = __array_function__ = fail
 
 
-def ensure_number(x: Any, name: str, where: str, construct: str, detail: str) -> None:
+def ensure_number(x: Any, name: str, refusal: TransformError) -> None:
     """The in-place updates were checked taking `name` to hold an immutable number, which `x += 1.0`
     rebinds; an array there would be changed in place, the caller's too, as no gradient can follow:
-    such a call gets the refusal an array there always met (`where`, `construct`, `detail`)."""
+    such a call gets the refusals an array there always met (`refusal`, every problem of it)."""
     if type(x) in (float, int, bool) or isinstance(x, (np.number, np.bool_)):
         return
-    filename, line, col = where.rsplit(":", 2)
     kind = f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else f"a value of type {type(x).__name__}"
-    raise UnsupportedSyntaxError(f"{detail} (accepted when `{name}` holds a number; it holds {kind})",
-                                 Location(filename, int(line), int(col)), construct)
+    raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (accepted when `{name}` holds a number; "
+                                    f"it holds {kind})") for p in refusal.problems], refusal.function)

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import gast
 
-from ...errors import UnsupportedSyntaxError
+from ...errors import Problem, UnsupportedSyntaxError
 from ...frontend.resolve import Namespace
 from ...frontend.source import SourceInfo
 from .interpreter import Interpreter
@@ -93,11 +93,14 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
     while True:
         assumed, found, used = _analyze(fn, info, namespace, frozenset(taken))
         arrays |= used
-        deferred = {p: error for error, params in found if numbers is not None and params and not params & arrays
-                    for p in sorted(params - taken.keys())}
+        deferred: dict[str, list[Problem]] = {}  # every refusal through each parameter, not only its last
+        for error, params in found:
+            if numbers is not None and params and not params & arrays:
+                for p in sorted(params - taken.keys()):
+                    deferred.setdefault(p, []).extend(error.problems)
         if not deferred:
             break
-        taken.update(deferred)
+        taken.update({p: UnsupportedSyntaxError.of(problems, fn.name) for p, problems in deferred.items()})
     if numbers is not None:
         numbers.update(taken)
     if found:
