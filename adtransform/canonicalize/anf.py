@@ -106,7 +106,10 @@ class _Normalizer:
             store = build.subscript(target.value, self.index(target.slice), ctx="store")
             self.out.append(gast.copy_location(build.assign_to(store, value), stmt))
         elif isinstance(stmt, gast.Assign):
-            self.out.append(build.assign(stmt.targets[0].id, self.operation(stmt.value)))
+            assign = build.assign(stmt.targets[0].id, self.operation(stmt.value))
+            if getattr(stmt, "binding", False):
+                assign.binding = True  # (an inlined call's parameter binding: frontend/inline_callee.py)
+            self.out.append(assign)
         elif isinstance(stmt, gast.Return):
             self.out.append(build.return_(self.atom(stmt.value)))
         elif isinstance(stmt, gast.Expr):

@@ -267,7 +267,9 @@ def bind(state: State, label: str, node: gast.FunctionDef, call: Call, stored: s
         if param not in stored and _stable(value):
             substitute[param] = value
         else:
-            assigns.append(gast.copy_location(build.assign(param, value), where))
+            assign = gast.copy_location(build.assign(param, value), where)
+            assign.binding = True  # (synthetic: the IR may read the argument in its place, lower.py)
+            assigns.append(assign)
     return assigns, substitute
 
 

@@ -98,8 +98,8 @@ class _Lowerer:
                 op = self.operation(stmt.value)
                 target = stmt.targets[0].id
                 op.result = self.define(target)
-                if target in self.ctx.locals:
-                    self.readable.add(op.result)
+                if target in self.ctx.locals and not getattr(stmt, "binding", False):
+                    self.readable.add(op.result)  # (an inlined call's parameter binding is not the user's copy)
                 body.append(op)
             elif isinstance(stmt, gast.Expr):
                 body.append(self.operation(stmt.value))

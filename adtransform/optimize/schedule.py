@@ -74,7 +74,7 @@ Step = FixedPoint | Once
 # CSE has merged a product written twice. What it leaves behind (a row read `x[t]` nobody reads any
 # more) is DCE's. (These never touch the user's effects.)
 PRIMAL: tuple[Step, ...] = (
-    FixedPoint((dce, cse, licm, hoist_projections)),
+    FixedPoint((copy_prop, dce, cse, licm, hoist_projections)),
 )
 
 # After reverse mode: rules leave `1.0 * g`, copies and dead code.
