@@ -15,17 +15,7 @@ import gast
 
 from ..syntax import build
 from .record_exprs import STRUCTURAL, Exprs, is_builtin, keeps_nothing
-from .records import SEQUENCES, Const, Leaf, Record, Value, entry_hint
-
-
-class GrowsInLoop(Exception):
-    """A container changes shape in a branch or loop: its length is known only at run time, so the pass
-    starts again with that name left a list (`acc = []` then `acc.append(x)` in a loop)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
+from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, sequences_only
 
 _ITERATING = ("tuple", "list", "enumerate", "zip", "reversed", "sum", "len")
 
@@ -213,16 +203,39 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
                        "not supported on a container the compiler holds element by element")
 
 
+def changed_in_place(exprs: Exprs, fn: gast.FunctionDef, name: str) -> bool:
+    """Whether the function may change the list `name` holds in place: a method changing it, an item
+    written, or a call that may change or keep it (the name itself: a rebinding is no change)."""
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and _named(n.value, name):
+            return True
+        if isinstance(n, gast.Call):
+            if isinstance(n.func, gast.Attribute) and _named(n.func.value, name) and n.func.attr in STRUCTURAL:
+                return True
+            shift = 0 if exprs.calls.receiver(n) is None else 1
+            if any(_named(a, name) and not keeps_nothing(exprs.calls, n, i + shift, None)
+                   for i, a in enumerate(n.args)) or any(_named(k.value, name) and not keeps_nothing(
+                    exprs.calls, n, None, k.arg) for k in n.keywords):
+                return True
+    return False
+
+
+def _named(node: gast.AST, name: str) -> bool:
+    return isinstance(node, gast.Name) and node.id == name
+
+
 def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: str) -> gast.expr | Record:
     """`L.append(a)`, `d.update(e)`, `L.pop()`: the container changes shape, which is known only outside
     branches and loops (a list grown in a loop is another construct: leave it a list)."""
     receiver = node.func.value  # type: ignore[attr-defined]
-    if exprs.depth and isinstance(receiver, gast.Name):
-        raise GrowsInLoop(receiver.id)
+    exprs.unchanged(record, node)
     if exprs.depth:
-        raise exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
-                           "its length would depend on the path taken; build it before the branch or loop, "
-                           "or grow a list that is not also indexed by constants")
+        refusal = exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
+                               "its length would depend on the path taken; build it before the branch or loop "
+                               "(a list grown in a loop may hold arrays, numbers, tuples and lists, not dicts)")
+        if isinstance(receiver, gast.Name) and sequences_only(record):  # a list grown in a loop
+            raise GrowsInLoop(receiver.id, refusal)
+        raise refusal
     args = node.args
     items = record.values()
     result: gast.expr | Record = build.constant(None)
