@@ -4,8 +4,11 @@ Post-condition: no name holds a container the function builds with a known struc
 lives in a variable of its own (`params = {"W": W, "b": b}` -> `params_W = W`, `params_b = b`), reads
 with constant indices and keys are those variables, `len` is a number, loops over such a container are
 unrolled; a container used whole elsewhere is rebuilt there as a display (`np.stack([L_0, L_1])`).
-Lists grown in a loop or branch (`acc.append(x)` there, once loops over static containers are unrolled)
-are left as they are: the pass starts again with that name left alone.
+A list or tuple whose structure is not known here (grown or rebound in a branch or loop once loops
+over static containers are unrolled, bound to lists of different lengths on two paths, written at an
+index known only at run time) is left a run-time list, which the IR and AD handle (rules/sequences.py):
+the pass starts again with that name left alone (`GrowsInLoop`). A tuple of fixed structure carried by
+a loop stays one variable per element.
 Requires: unpacking (`(p, q), r = e` is already `t = e; p = t[0][0]; ...`), iterables (loops over a
 container are loops over `range(len(...))`), loop_exits and returns (no jumps).
 Why: the IR, its analyses and AD see arrays and numbers only, and the generated code reads the
@@ -14,10 +17,9 @@ variables directly: as fast as the flat function.
 Aliasing is Python's: `a = d` binds `a` to the same container, so `a["k"] = v` is seen through `d`
 (the alias analysis, which runs before, still refuses such a write when another name reads what the
 container held: it takes the entry write for an in-place write into that memory). A name bound to
-different containers on two paths (or changed by a loop) is refused where it is read afterwards, unless
-both are tuples of the same structure (their elements are then merged like any variable); a container
-changing shape inside a branch or loop is refused where it changes.
-"""
+different containers on two paths (or changed by a loop) is, where it is read afterwards, a run-time
+list if only tuples and lists were bound, refused otherwise (a dict or object), unless both are tuples of
+the same structure (their elements are then merged like any variable)."""
 
 from __future__ import annotations
 
