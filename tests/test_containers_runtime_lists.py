@@ -109,9 +109,19 @@ def changed_after_copied(params, n):
     return np.sum(np.stack(hs))
 
 
-def test_list_changed_after_a_run_time_list_copied_it_is_refused():
+def copy_aliased_then_changed(params, n):
+    hs = params["hs"]
+    for _ in range(n):
+        hs = hs + [hs[-1] * 2.0]  # noqa: RUF005
+    a = hs  # (hs may be the parameter's list itself: an alias of it may change it)
+    a.append(params["w"])
+    return np.sum(np.stack(params["hs"])) + np.sum(np.stack(hs))
+
+
+@pytest.mark.parametrize("fn", [changed_after_copied, copy_aliased_then_changed], ids=lambda f: f.__name__)
+def test_list_changed_after_a_run_time_list_copied_it_is_refused(fn):
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
-        ad.grad(changed_after_copied)({"hs": [X.copy()], "w": Y.copy()}, 2)
+        ad.grad(fn)({"hs": [X.copy()], "w": Y.copy()}, 2)
     assert info.value.problems[0].location.filename.endswith("test_containers_runtime_lists.py")
 
 

@@ -204,19 +204,26 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
 
 
 def changed_in_place(exprs: Exprs, fn: gast.FunctionDef, name: str) -> bool:
-    """Whether the function may change the list `name` holds in place: a method changing it, an item
-    written, or a call that may change or keep it (the name itself: a rebinding is no change)."""
+    """Whether the list `name` holds may change in place, or be held by something else that may change
+    it: true unless every use of `name` only reads it (an item or a slice, `+`, `*`, `len`, a
+    comparison, `return`, an argument the call neither changes nor keeps; a rebinding is no change)."""
+    parents = {id(child): parent for parent in gast.walk(fn) for child in gast.iter_child_nodes(parent)}
     for n in gast.walk(fn):
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and _named(n.value, name):
+        if not _named(n, name) or not isinstance(n.ctx, gast.Load):
+            continue
+        parent = parents.get(id(n))
+        if isinstance(parent, gast.Subscript) and parent.value is n:
+            if isinstance(parent.ctx, gast.Load):
+                continue
             return True
-        if isinstance(n, gast.Call):
-            if isinstance(n.func, gast.Attribute) and _named(n.func.value, name) and n.func.attr in STRUCTURAL:
-                return True
-            shift = 0 if exprs.calls.receiver(n) is None else 1
-            if any(_named(a, name) and not keeps_nothing(exprs.calls, n, i + shift, None)
-                   for i, a in enumerate(n.args)) or any(_named(k.value, name) and not keeps_nothing(
-                    exprs.calls, n, None, k.arg) for k in n.keywords):
-                return True
+        if isinstance(parent, (gast.BinOp, gast.Compare, gast.Return)) or (
+                isinstance(parent, gast.Attribute) and parent.attr in ("copy", "count", "index")):
+            continue
+        if isinstance(parent, gast.Call) and any(a is n for a in parent.args) and keeps_nothing(
+                exprs.calls, parent, [id(a) for a in parent.args].index(id(n))
+                + (0 if exprs.calls.receiver(parent) is None else 1), None):
+            continue
+        return True
     return False
 
 
