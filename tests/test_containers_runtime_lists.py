@@ -231,3 +231,21 @@ def test_what_neither_can_do_is_refused_located(fn, args):
     assert location.filename.endswith("test_containers_runtime_lists.py")
     lines = [line for _, _, line in fn.__code__.co_lines() if line]
     assert min(lines) <= location.line <= max(lines)
+
+
+def test_vjp_of_a_tuple_holding_a_run_time_list():
+    """A static tuple returned with a run-time list inside: the list's items are read by position."""
+    def f(x, n):
+        L = []
+        for i in range(n):
+            L.append(np.sin(x) * (i + 1.0))
+        return L, np.sum(x ** 2)
+    x = X.copy()
+    (L, s), pullback = ad.vjp(f, x, 2)
+    cotangent = ([Y.copy(), np.ones(3)], 0.5)
+    g = pullback(cotangent)[0]
+    np.testing.assert_allclose(g, np.cos(x) * (Y + 2.0) + 0.5 * 2 * x, rtol=1e-12)
+    step, d = 1e-6, rng.normal(size=3)
+    (La, sa), (Lb, sb) = f(x + step * d, 2), f(x - step * d, 2)
+    fd = (sum(np.sum(c * (a - b)) for c, a, b in zip(cotangent[0], La, Lb)) + 0.5 * (sa - sb)) / (2 * step)
+    np.testing.assert_allclose(np.sum(g * d), fd, rtol=1e-6)
