@@ -125,6 +125,8 @@ def _op_depth(op: Op, depth: dict[Var, int]) -> int:
 
 
 def _depth(operand: object, depth: dict[Var, int]) -> int:
+    if isinstance(operand, Const) and isinstance(operand.value, (tuple, list)) and not operand.value:
+        return 1  # `t = ()` a loop then joins tuples to: a sequence
     return depth.get(operand, 0) if isinstance(operand, Var) else 0
 
 

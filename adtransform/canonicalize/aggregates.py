@@ -4,8 +4,11 @@ Post-condition: no name holds a container the function builds with a known struc
 lives in a variable of its own (`params = {"W": W, "b": b}` -> `params_W = W`, `params_b = b`), reads
 with constant indices and keys are those variables, `len` is a number, loops over such a container are
 unrolled; a container used whole elsewhere is rebuilt there as a display (`np.stack([L_0, L_1])`).
-Lists grown in a loop or branch (`acc.append(x)` there, once loops over static containers are unrolled)
-are left as they are: the pass starts again with that name left alone.
+A list or tuple whose structure is not known here (grown or rebound in a branch or loop once loops
+over static containers are unrolled, bound to lists of different lengths on two paths, written at an
+index known only at run time) is left a run-time list, which the IR and AD handle (rules/sequences.py):
+the pass starts again with that name left alone (`GrowsInLoop`). A tuple of fixed structure carried by
+a loop stays one variable per element.
 Requires: unpacking (`(p, q), r = e` is already `t = e; p = t[0][0]; ...`), iterables (loops over a
 container are loops over `range(len(...))`), loop_exits and returns (no jumps).
 Why: the IR, its analyses and AD see arrays and numbers only, and the generated code reads the
@@ -14,10 +17,9 @@ variables directly: as fast as the flat function.
 Aliasing is Python's: `a = d` binds `a` to the same container, so `a["k"] = v` is seen through `d`
 (the alias analysis, which runs before, still refuses such a write when another name reads what the
 container held: it takes the entry write for an in-place write into that memory). A name bound to
-different containers on two paths (or changed by a loop) is refused where it is read afterwards, unless
-both are tuples of the same structure (their elements are then merged like any variable); a container
-changing shape inside a branch or loop is refused where it changes.
-"""
+different containers on two paths (or changed by a loop) is, where it is read afterwards, a run-time
+list if only tuples and lists were bound, refused otherwise (a dict or object), unless both are tuples of
+the same structure (their elements are then merged like any variable)."""
 
 from __future__ import annotations
 
@@ -29,10 +31,10 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..frontend.resolve import local_names
 from ..syntax import build
-from .record_calls import GrowsInLoop, call
+from .record_calls import call, changed_in_place
 from .record_exprs import Binding, Exprs, is_builtin
 from .record_params import COTANGENT, bind_parameters, contract
-from .records import Ambiguous, Const, Leaf, Record, Value, entry_hint, leaves
+from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, leaves, sequences_only
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -47,7 +49,7 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
             return True
         except GrowsInLoop as grown:  # a list grown in a loop (a loop over a static container is unrolled first)
             if grown.name in dynamic:
-                raise
+                raise grown.refusal or grown from None
             dynamic.add(grown.name)
             node.args, node.body = copy.deepcopy(original)
 
@@ -65,6 +67,11 @@ class _Walker:
         self.dynamic = dynamic
         self.node = node
         self.prologue = bind_parameters(self.x, node, ctx.structured)
+        for name in dynamic:  # a structured parameter left a run-time list: made one from its leaves
+            bound = self.x.env.get(name)
+            if isinstance(bound, Record):
+                self.prologue.append(gast.copy_location(build.assign(name, self.x.escape(bound, node, True)), node))
+                del self.x.env[name]
 
     def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
         out: list[gast.stmt] = []
@@ -90,7 +97,7 @@ class _Walker:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             name = s.targets[0].id
             if name in self.dynamic:
-                s.value = x.plain(s.value)
+                s.value = self._runtime_value(s.value, name)
                 x.env.pop(name, None)
                 return [s]
             const = x.static(s.value)
@@ -127,6 +134,27 @@ class _Walker:
                 setattr(s, field, x.plain(child))
         return [s]
 
+    def _runtime_value(self, value: gast.expr, name: str) -> gast.expr:
+        """The value of a name left a run-time list: a container held element by element is made anew
+        (a display). When another name or container also holds one of its lists: a name becomes a
+        run-time list too (`escape`); a list inside another container is copied if `name` never changes
+        it in place (it is only rebound: `hs = params["hs"]` then `hs = hs + [h]`), and that list may
+        then not change either (`snapshots`); else the alias is refused."""
+        x = self.x
+        if isinstance(value, (gast.List, gast.Tuple)):
+            return x.plain(value)
+        out = x.value(value, name)
+        if not isinstance(out, Record):
+            return out
+        held = {id(r) for bound in x.env.values() if isinstance(bound, Record) for r in bound.records()}
+        lists = {id(r) for r in out.records() if r.kind != "tuple"}
+        if not held & lists:
+            return x.escape(out, value, True)
+        if isinstance(value, gast.Name) or changed_in_place(x, self.node, name):
+            return x.escape(out, value, False)
+        x.snapshots |= lists
+        return x.escape(out, value, True)
+
     def _write(self, s: gast.Assign, target: gast.Subscript) -> list[gast.stmt]:
         """`d["k"] = v`, `L[0] = v` into a container held element by element; else an array's element."""
         x = self.x
@@ -136,11 +164,16 @@ class _Walker:
             target.value = x.plain(target.value)
             s.value = x.plain(s.value)
             return [s]
+        x.unchanged(record, target)
+        key_const = None if isinstance(target.slice, gast.Slice) else x.static(target.slice)
+        if record.kind == "list" and key_const is None and isinstance(target.value, gast.Name) \
+                and sequences_only(record):  # `L[i] = v`, `L[a:b] = M`: a run-time list's write
+            raise GrowsInLoop(target.value.id, x.refuse(target, "write into a list at an index known only at "
+                                                                "run time", "write with a constant index"))
         if record.kind not in ("list", "dict") or isinstance(target.slice, gast.Slice):
             part = "slice" if isinstance(target.slice, gast.Slice) else "entry"
             raise x.refuse(target, f"assignment into a {record.kind}'s {part}",
                            "tuples cannot change; write into a list or dict entry with a constant index or key")
-        key_const = x.static(target.slice)
         if key_const is None:
             raise x.refuse(target.slice, "index of a container by a value known only at run time",
                            "write into tuples, lists and dicts of arrays with constant indices or keys")
@@ -195,9 +228,11 @@ class _Walker:
                     and va.same_shape(vb):
                 out[name] = self._joined(va, vb, s, name)
             elif isinstance(va, (Record, Ambiguous)) or isinstance(vb, (Record, Ambiguous)):
+                runtime = all(sequences_only(v) or (isinstance(v, Ambiguous) and v.runtime) for v in (va, vb))
                 out[name] = Ambiguous(s, f"`{name}` is bound to different containers (or to none) on the two "
                                          f"paths of the `if` at line {self.x.ctx.info.file_line(s)}; bind it to "
-                                         f"one container before the `if` and write its elements in the branches")
+                                         f"one container before the `if` and write its elements in the branches",
+                                      runtime)
         return out
 
     def _joined(self, a: Record, b: Record, s: gast.If, hint: str) -> Record:
@@ -287,7 +322,7 @@ class _Walker:
                 changed = True
                 head[name] = Ambiguous(s, f"`{name}` is bound to another container by the loop at line "
                                           f"{x.ctx.info.file_line(s)}; keep one container and write its "
-                                          f"elements in the loop")
+                                          f"elements in the loop", sequences_only(old) and sequences_only(new))
             if not changed and len(x.cleared & watched) == cleared_before:
                 break
         x.depth -= 1

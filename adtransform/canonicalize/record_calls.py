@@ -15,17 +15,7 @@ import gast
 
 from ..syntax import build
 from .record_exprs import STRUCTURAL, Exprs, is_builtin, keeps_nothing
-from .records import SEQUENCES, Const, Leaf, Record, Value, entry_hint
-
-
-class GrowsInLoop(Exception):
-    """A container changes shape in a branch or loop: its length is known only at run time, so the pass
-    starts again with that name left a list (`acc = []` then `acc.append(x)` in a loop)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
+from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, sequences_only
 
 _ITERATING = ("tuple", "list", "enumerate", "zip", "reversed", "sum", "len")
 
@@ -213,16 +203,46 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
                        "not supported on a container the compiler holds element by element")
 
 
+def changed_in_place(exprs: Exprs, fn: gast.FunctionDef, name: str) -> bool:
+    """Whether the list `name` holds may change in place, or be held by something else that may change
+    it: true unless every use of `name` only reads it (an item or a slice, `+`, `*`, `len`, a
+    comparison, `return`, an argument the call neither changes nor keeps; a rebinding is no change)."""
+    parents = {id(child): parent for parent in gast.walk(fn) for child in gast.iter_child_nodes(parent)}
+    for n in gast.walk(fn):
+        if not _named(n, name) or not isinstance(n.ctx, gast.Load):
+            continue
+        parent = parents.get(id(n))
+        if isinstance(parent, gast.Subscript) and parent.value is n:
+            if isinstance(parent.ctx, gast.Load):
+                continue
+            return True
+        if isinstance(parent, (gast.BinOp, gast.Compare, gast.Return)) or (
+                isinstance(parent, gast.Attribute) and parent.attr in ("copy", "count", "index")):
+            continue
+        if isinstance(parent, gast.Call) and any(a is n for a in parent.args) and keeps_nothing(
+                exprs.calls, parent, [id(a) for a in parent.args].index(id(n))
+                + (0 if exprs.calls.receiver(parent) is None else 1), None):
+            continue
+        return True
+    return False
+
+
+def _named(node: gast.AST, name: str) -> bool:
+    return isinstance(node, gast.Name) and node.id == name
+
+
 def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: str) -> gast.expr | Record:
     """`L.append(a)`, `d.update(e)`, `L.pop()`: the container changes shape, which is known only outside
     branches and loops (a list grown in a loop is another construct: leave it a list)."""
     receiver = node.func.value  # type: ignore[attr-defined]
-    if exprs.depth and isinstance(receiver, gast.Name):
-        raise GrowsInLoop(receiver.id)
+    exprs.unchanged(record, node)
     if exprs.depth:
-        raise exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
-                           "its length would depend on the path taken; build it before the branch or loop, "
-                           "or grow a list that is not also indexed by constants")
+        refusal = exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
+                               "its length would depend on the path taken; build it before the branch or loop "
+                               "(a list grown in a loop may hold arrays, numbers, tuples and lists, not dicts)")
+        if isinstance(receiver, gast.Name) and sequences_only(record):  # a list grown in a loop
+            raise GrowsInLoop(receiver.id, refusal)
+        raise refusal
     args = node.args
     items = record.values()
     result: gast.expr | Record = build.constant(None)

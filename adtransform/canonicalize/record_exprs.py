@@ -23,7 +23,7 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..rules.registry import Returns
 from ..syntax import build
-from .records import SEQUENCES, Ambiguous, Const, Leaf, Record, Value, entry_hint, rebuild
+from .records import SEQUENCES, Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, rebuild
 
 Binding = Record | Const | Ambiguous
 _STATIC_TYPES = (int, str, bool, type(None))
@@ -41,6 +41,7 @@ class Exprs:
         self.before: list[gast.stmt] = []
         self.depth = 0  # inside how many branches and loops: there a container keeps its shape
         self.cleared: set[int] = set()  # (ids of) entries known to hold a constant, written in a branch or loop
+        self.snapshots: set[int] = set()  # (ids of) lists copied into a run-time list: they may not change
         # Rewrites a call (record_calls.call, set by the pass: calls and expressions recurse into each other).
         self.on_call: Callable[[Exprs, gast.Call, str], Record | gast.expr] = lambda _x, node, _h: node
 
@@ -50,6 +51,12 @@ class Exprs:
         err = UnsupportedSyntaxError(advice, self.ctx.info.location(node), construct)
         err.containers = True  # (the API tells a refusal that depends on what the parameters hold)
         return err
+
+    def unchanged(self, record: Record, node: gast.AST) -> None:
+        """Refuse a change of a list a run-time list was copied from (the copy would not see it)."""
+        if id(record) in self.snapshots:
+            raise self.refuse(node, "change of a list another name holds as a run-time list",
+                              "build a new list (`L = L + [v]`) instead of changing this one in place")
 
     def leaf(self, hint: str, expr: gast.expr, const: Const | None = None) -> Leaf:
         var = self.ctx.namer.fresh(hint)
@@ -193,8 +200,11 @@ class Exprs:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             bound = self.env.get(node.id)
             if isinstance(bound, Ambiguous):
-                raise self.refuse(node, f"`{node.id}`, a container whose contents depend on the path taken",
-                                  bound.why)
+                refusal = self.refuse(node, f"`{node.id}`, a container whose contents depend on the path taken",
+                                      bound.why)
+                if bound.runtime:  # tuples and lists only: the name is left a run-time list
+                    raise GrowsInLoop(node.id, refusal)
+                raise refusal
             return bound if isinstance(bound, Record) else node
         if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not _numbers(node):
             return self._display("tuple" if isinstance(node, gast.Tuple) else "list", node.elts, hint)

@@ -79,10 +79,30 @@ Value = Leaf | Record
 
 @dataclass(frozen=True)
 class Ambiguous:
-    """A name bound differently on two paths (or in two loop iterations): refused where it is read."""
+    """A name bound differently on two paths (or in two loop iterations): refused where it is read,
+    unless `runtime` (only tuples and lists were bound: the name is then left a run-time list)."""
 
     node: gast.AST
     why: str
+    runtime: bool = False
+
+
+class GrowsInLoop(Exception):
+    """A list or tuple whose structure is known only at run time (grown or rebound in a branch or loop,
+    indexed or written by a value known at run time): the pass starts again with that name left a
+    run-time list or tuple, which the IR and AD handle (rules/sequences.py). `refusal`: the located
+    error to raise when the name is met again although it was left alone."""
+
+    def __init__(self, name: str, refusal: Exception | None = None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.refusal = refusal
+
+
+def sequences_only(value: object) -> bool:
+    """Whether `value` is a tuple or list holding only arrays, numbers, tuples and lists: what the IR's
+    run-time lists can hold (a dict or object used whole has no run-time form the IR differentiates)."""
+    return isinstance(value, Record) and all(r.kind in SEQUENCES for r in value.records())
 
 
 def entry_hint(base: str, key: Any) -> str:

@@ -51,4 +51,7 @@ class Blockers:
             errors.append(type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (when `{param}` holds an "
                                                     f"array; accepted when it holds a number)")
                                             for p in refusal.problems]))
-        return combined(errors, self.function)
+        joined = combined(errors, self.function)
+        # refused only for what the parameters hold (the containers pass): the API may try containers
+        joined.containers = bool(errors) and all(getattr(e, "containers", False) for e in errors)
+        return joined
