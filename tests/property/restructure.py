@@ -237,3 +237,89 @@ def _outline_expression(fn: Scope, rng: random.Random, name: str) -> ast.Functio
     else:
         getattr(parent, field)[k] = call
     return _helper(name, params, [ast.Return(expr)])
+
+
+# --------------------------------------------------------------------------------------------
+# parameters packed into containers (pytrees)
+# --------------------------------------------------------------------------------------------
+
+
+def random_structure(names: list[str], rng: random.Random, depth: int = 0):
+    """A random nesting of dicts, lists and tuples whose leaves are `names` (each once, in order)."""
+    if len(names) == 1 and (depth > 0 and rng.random() < 0.6):
+        return names[0]
+    parts: list = []
+    rest = list(names)
+    while rest:
+        take = rng.randint(1, len(rest)) if depth < 2 else len(rest)
+        chunk, rest = rest[:take], rest[take:]
+        parts.append(random_structure(chunk, rng, depth + 1) if len(chunk) > 1 or depth < 1 else chunk[0])
+    kind = rng.choice(("dict", "list", "tuple"))
+    if kind == "dict":
+        return {f"k{i}": p for i, p in enumerate(parts)}
+    return parts if kind == "list" else tuple(parts)
+
+
+def paths(structure, prefix=()):
+    """Each leaf name with the keys leading to it."""
+    if isinstance(structure, str):
+        return {structure: prefix}
+    items = structure.items() if isinstance(structure, dict) else enumerate(structure)
+    found = {}
+    for key, value in items:
+        found.update(paths(value, (*prefix, key)))
+    return found
+
+
+def build(structure, values: dict):
+    """The container of `structure` holding `values[name]` at each leaf."""
+    if isinstance(structure, str):
+        return values[structure]
+    if isinstance(structure, dict):
+        return {k: build(v, values) for k, v in structure.items()}
+    made = [build(v, values) for v in structure]
+    return made if isinstance(structure, list) else tuple(made)
+
+
+def read(tree, path):
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def pack(source: str, structure, rng: random.Random, container: str = "P") -> str:
+    """`source` with a function `g(P, <the other parameters>)` added: `f`'s body, after a prologue
+    taking the parameters named in `structure` out of the container `P` (by subscripts, or by
+    unpacking a whole tuple or list)."""
+    tree = ast.parse(source)
+    parent, f = _find(tree, "f")
+    packed = paths(structure)
+    lines = []
+    done: set[str] = set()
+
+    def prologue(node, prefix):
+        spelled = container + "".join(f"[{k!r}]" for k in prefix)
+        if not isinstance(node, (str, dict)) and all(isinstance(v, str) for v in node) and rng.random() < 0.5:
+            lines.append(f"{', '.join(node)}{',' if len(node) == 1 else ''} = {spelled}")
+            done.update(node)
+            return
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(value, str):
+                lines.append(f"{value} = {container}{''.join(f'[{k!r}]' for k in (*prefix, key))}")
+                done.add(value)
+            else:
+                prologue(value, (*prefix, key))
+
+    prologue(structure, ())
+    assert done == set(packed)
+    g = ast.parse(ast.unparse(f)).body[0]
+    g.name = "g"
+    others = [a for a in g.args.args if a.arg not in packed]
+    g.args.args = [ast.arg(container), *others]
+    shift = len(f.args.args) - len(f.args.defaults)
+    defaults = {a.arg: d for a, d in zip(f.args.args[shift:], f.args.defaults)}
+    g.args.defaults = [defaults[a.arg] for a in others if a.arg in defaults]
+    g.body = [*ast.parse("\n".join(lines)).body, *g.body]
+    parent.body.insert(parent.body.index(f) + 1, g)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"

@@ -21,8 +21,10 @@ import pytest
 import restructure
 import test_random_control_flow as cf
 import test_random_programs as rp
-from hypothesis import assume, event, given
+from hypothesis import assume, event, given, note
 from hypothesis import strategies as st
+
+import adtransform as ad
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +109,66 @@ def test_outlined_in_place_updates(program, seed, n, layout, times, module_dir):
     _same_value(program, outlined, args, module_dir)
     with _helpers_locate(), harness.loaded(outlined.source, module_dir, "outlined_inplace") as (path, module):
         cf._check(outlined, args, module, path)
+
+
+class _Packed:
+    """A gradient function of `g(P, ...)` called with `f`'s arguments: builds `P` from them, checks the
+    gradient has `P`'s structure, and returns its leaves as `f`'s gradient function would."""
+
+    def __init__(self, fn, program, structure, with_value):
+        self.fn, self.program, self.structure, self.with_value = fn, program, structure, with_value
+        self.source = fn.source
+        self.names = program.wrt_names()
+
+    def __call__(self, *args, **kwargs):
+        values = dict(zip(self.program.params, args))
+        others = [a for p, a in zip(self.program.params, args) if p not in self.names]
+        out = self.fn(restructure.build(self.structure, values), *others, **kwargs)
+        value, tree = out if self.with_value else (None, out)
+        _same_structure(tree, self.structure, self.source)
+        leaves = tuple(restructure.read(tree, path) for path in restructure.paths(self.structure).values())
+        order = list(restructure.paths(self.structure))
+        grads = tuple(leaves[order.index(n)] for n in self.names)
+        grads = grads if isinstance(self.program.wrt, tuple) else grads[0]
+        return (value, grads) if self.with_value else grads
+
+
+def _same_structure(tree, structure, source):
+    if isinstance(structure, str):
+        return
+    assert type(tree) is type(structure), (
+        f"the gradient has a {type(tree).__name__} where the argument has a {type(structure).__name__}\n{source}")
+    if isinstance(structure, dict):
+        assert list(tree) == list(structure), f"the gradient's keys {list(tree)} differ from {list(structure)}"
+        for key in structure:
+            _same_structure(tree[key], structure[key], source)
+    else:
+        assert len(tree) == len(structure), f"the gradient holds {len(tree)} items, the argument {len(structure)}"
+        for t, s in zip(tree, structure):
+            _same_structure(t, s, source)
+
+
+@harness.property_settings(max_examples=100)
+@given(program=rp.programs(), seed=st.integers(0, 2**32 - 1), layout=st.integers(0, 2**32 - 1))
+def test_parameters_packed_in_containers(program, seed, layout, module_dir):
+    """`f`'s differentiated parameters passed in a random nesting of dicts, lists and tuples `P`:
+    `grad(g, wrt="P")` returns a gradient of `P`'s structure holding what `grad(f)` would."""
+    rng = random.Random(layout)
+    structure = restructure.random_structure(program.wrt_names(), rng)
+    event(f"container: {type(structure).__name__}")
+    packed = dataclasses.replace(program, source=restructure.pack(program.source, structure, rng))
+    args = harness.random_args(program, seed)
+    context = harness.describe(packed, args) + f"\n--- P = {structure!r}"
+    note(context)
+    with harness.loaded(packed.source, module_dir, "packed") as (_, module):
+        ref = rp._reference(packed, args, module)
+        if isinstance(ref, str):
+            event(f"rejected: {ref}")
+        assume(not isinstance(ref, str))
+        try:
+            grad_fn = _Packed(ad.grad(module.g, wrt="P"), packed, structure, with_value=False)
+            vg_fn = _Packed(ad.value_and_grad(module.g, wrt="P"), packed, structure, with_value=True)
+        except ad.AdtransformError as exc:
+            raise AssertionError(f"adtransform refused a supported program: {type(exc).__name__}: {exc}"
+                                 f"{context}") from exc
+        harness.check_gradients(packed, args, grad_fn, vg_fn, ref, context, rp.ATOL)
