@@ -5,8 +5,8 @@ Run from the repository root:
     python benchmarks/bench_structured.py            # full run (~2 min)
     python benchmarks/bench_structured.py --quick    # smoke run
 
-The MLP of bench_foundation.py and the RNN of bench_control_flow.py, each written
-four ways and differentiated by adtransform in one process:
+The MLP of bench_foundation.py, and the RNN and the 1000-step Euler ODE (Python floats) of
+bench_control_flow.py, each written four ways and differentiated by adtransform in one process:
 
   flat     - one function, parameters as separate arguments (the existing benchmark)
   helpers  - the same model calling small helper functions (`dense`, `relu`,
@@ -19,6 +19,12 @@ against finite differences); all are timed interleaved with the hand-written
 gradient and autograd (which runs the helper version: it follows calls and dicts
 natively). The summary gives each variant's gradient/hand-written ratio and how
 far it is from the flat version's (issue 12 asks: within 5%).
+
+Calls are inlined (frontend/inline.py). To weigh the other design, a generated adjoint per callee
+(a forward function recording what its backward needs, and a backward function), the RNN and the
+ODE have an informational row running that design's code written by hand: the backward of the
+RNN cell can only form its own step's weight gradient, and the ODE pays two more Python calls per
+step and per sweep.
 """
 
 from __future__ import annotations
@@ -183,10 +189,143 @@ def rnn_case():
             "model": (rnn_model, "params", (params, x), RNN_NAMES),
         },
         autograd=lambda: tuple(ag(params, x)[k] for k in RNN_NAMES),
+        extra={"per-callee adjoints (hand-emulated, info)": lambda: rnn_per_callee(*prob["args"])},
     )
 
 
-CASES = {"mlp": mlp_case, "rnn": rnn_case}
+def rnn_cell_fwd(W, U, h, x_t):
+    return np.tanh(W @ h + U @ x_t)
+
+
+def rnn_cell_bwd(W, h, x_t, h_new, g):
+    a_bar = g * (1.0 - h_new * h_new)
+    return np.outer(a_bar, h), np.outer(a_bar, x_t), W.T @ a_bar
+
+
+def rnn_per_callee(W, U, h0, x):
+    """What a generated adjoint per callee would run (hand-written here, to weigh that design): the
+    caller records each call's inputs and output, and its backward loop calls the callee's backward,
+    which can only form its own step's weight gradient (an outer product per step)."""
+    hs = [h0]
+    h = h0
+    for t in range(x.shape[0]):
+        h = rnn_cell_fwd(W, U, h, x[t])
+        hs.append(h)
+    dW = np.zeros_like(W)
+    dU = np.zeros_like(U)
+    g = 2.0 * h
+    for t in range(x.shape[0] - 1, -1, -1):
+        gW, gU, g = rnn_cell_bwd(W, hs[t], x[t], hs[t + 1], g)
+        dW += gW
+        dU += gU
+    return dW, dU, g
+
+
+# ===========================================================================
+# Euler ODE, 1000 steps, Python floats (bench_control_flow.ode_f), four ways
+# ===========================================================================
+
+
+def accel(x, v, k, c):
+    return -k * x - c * v
+
+
+def euler_step(x, v, a, dt):
+    return x + dt * v, v + dt * a
+
+
+def energy(x, v):
+    return x * x + v * v
+
+
+def ode_helpers(k, c, x0, v0, dt):
+    x = x0
+    v = v0
+    for i in range(1000):  # noqa: B007 - the loop as a user writes it
+        x, v = euler_step(x, v, accel(x, v, k, c), dt)
+    return energy(x, v)
+
+
+def ode_dict(params, x0, v0, dt):
+    x = x0
+    v = v0
+    for i in range(1000):  # noqa: B007 - the loop as a user writes it
+        a = -params["k"] * x - params["c"] * v
+        x = x + dt * v
+        v = v + dt * a
+    return x * x + v * v
+
+
+def ode_model(params, x0, v0, dt):
+    x = x0
+    v = v0
+    for i in range(1000):  # noqa: B007 - the loop as a user writes it
+        x, v = euler_step(x, v, accel(x, v, params["k"], params["c"]), dt)
+    return energy(x, v)
+
+
+def accel_bwd(x, v, k, c, g):
+    return -k * g, -c * g, -x * g, -v * g
+
+
+def euler_step_bwd(dt, gx, gv):
+    return gx, dt * gx + gv, dt * gv
+
+
+def ode_per_callee(k, c, x0, v0, dt):
+    """A generated adjoint per callee, hand-written (see rnn_per_callee): each call's inputs recorded,
+    the backward loop calling each callee's backward."""
+    states = []
+    x = x0
+    v = v0
+    for i in range(1000):  # noqa: B007
+        states.append((x, v))
+        x, v = euler_step(x, v, accel(x, v, k, c), dt)
+    gx = 2.0 * x
+    gv = 2.0 * v
+    kb = cb = 0.0
+    for x, v in reversed(states):
+        dx, dv, da = euler_step_bwd(dt, gx, gv)
+        ax, av, ak, ac = accel_bwd(x, v, k, c, da)
+        gx = dx + ax
+        gv = dv + av
+        kb += ak
+        cb += ac
+    return kb, cb
+
+
+def _ode_anp(params, x0, v0, dt):
+    x = x0
+    v = v0
+    for i in range(1000):  # noqa: B007
+        a = -params["k"] * x - params["c"] * v
+        x = x + dt * v
+        v = v + dt * a
+    return x * x + v * v
+
+
+ODE_NAMES = ("k", "c")
+
+
+def ode_case():
+    prob = cf.ode_problem()
+    k, c, x0, v0, dt = prob["args"]
+    params = {"k": k, "c": c}
+    ag = autograd.grad(_ode_anp)
+    return dict(
+        prob=prob,
+        variants={
+            "flat": (cf.ode_f, (0, 1), prob["args"], None),
+            "helpers": (ode_helpers, (0, 1), prob["args"], None),
+            "dict": (ode_dict, "params", (params, x0, v0, dt), ODE_NAMES),
+            "model": (ode_model, "params", (params, x0, v0, dt), ODE_NAMES),
+        },
+        autograd=lambda: tuple(ag(params, x0, v0, dt)[k_] for k_ in ODE_NAMES),
+        extra={"per-callee adjoints (hand-emulated, info)": lambda: ode_per_callee(*prob["args"])},
+    )
+
+
+CASES = {"mlp": mlp_case, "rnn": rnn_case, "ode": ode_case}
 
 
 # ===========================================================================
@@ -228,11 +367,15 @@ def run_case(key, case, a, log):
     err = timing.compare_gradients(prob, "autograd", case["autograd"](), want)
     checks.append(f"autograd (dict + helpers): max rel. err {err:.1e}")
     callables["autograd"] = case["autograd"]
+    for name, extra in case.get("extra", {}).items():
+        err = timing.compare_gradients(prob, name, extra(), want)
+        checks.append(f"{name}: max rel. err {err:.1e}")
+        callables[name] = extra
     print(f"Gradient check (rtol={timing.RTOL}, atol={timing.ATOL}) OK - " + "; ".join(checks) + "\n")
     for variant, why in refused.items():
         print(f"adtransform ({variant}): REFUSED - {why}")
     res = timing.interleaved(callables, samples=a.samples, target_ms=a.target_ms, progress=log)
-    order = ("primal", *(f"adtransform ({v})" for v in VARIANTS), "hand-written", "autograd")
+    order = ("primal", *(f"adtransform ({v})" for v in VARIANTS), "hand-written", "autograd", *case.get("extra", {}))
     return timing.print_table(res, [n for n in order if n in res]), refused
 
 
