@@ -338,7 +338,11 @@ def _gradient_call(fn, wrt, args, keys):
     df = ad.grad(fn, wrt=wrt)
     if keys is None:
         return df, (lambda: df(*args))
-    return df, (lambda: tuple(df(*args)[k] for k in keys))
+    def call():
+        out = df(*args)
+        return tuple(out[k] for k in keys)
+
+    return df, call
 
 
 def run_case(key, case, a, log):
