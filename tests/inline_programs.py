@@ -134,3 +134,26 @@ def comprehension_of_a_nested_function(x):
     def term(v):
         return np.tanh(v) * 2.0
     return np.sum(np.stack([term(x * k) for k in range(3)]))
+
+
+def column(v):
+    return np.stack([v, 2.0 * v])
+
+
+def method_of_a_computed_receiver(x):
+    """The receiver `(x - 0.5)` is computed before the argument's inlined call, never the bound
+    method `.dot` (a value only known when the gradient runs)."""
+    return np.sum((x[:2] - 0.5).dot(column(x[1:])))
+
+
+def row_of(v):
+    return v[0]
+
+
+def dict_entries_in_a_loop(params, xs):
+    """An inlined helper given a dict parameter's entries in a loop: its parameter bindings are no
+    copies the loop records (the dict variant's code is the flat one's)."""
+    h = params["h0"]
+    for t in range(xs.shape[0]):
+        h = np.tanh(params["W"] @ h + row_of(xs[t:]))
+    return np.sum(h * h)

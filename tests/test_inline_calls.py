@@ -96,3 +96,20 @@ def test_a_callee_updating_its_argument_in_place_is_refused_as_the_same_code_wri
     assert by_hand.value.construct == inlined.value.construct
     where = inlined.value.location
     assert (where.filename, where.line) == (programs.__file__, programs.fresh_update.__code__.co_firstlineno + 1)
+
+
+def test_a_method_called_on_a_computed_receiver_with_an_inlined_argument():
+    x = np.array([0.3, -0.4, 0.9])
+    check_grad(programs.method_of_a_computed_receiver, (x,))  # (autograd's boxes have no `.dot`)
+
+
+def test_parameter_bindings_of_an_inlined_call_are_not_recorded_in_a_loop():
+    params = {"W": rng.normal(size=(3, 3)) * 0.5, "h0": rng.normal(size=3)}
+    xs = rng.normal(size=(4, 3))
+    g = ad.grad(programs.dict_entries_in_a_loop, wrt="params")
+    got = g(params, xs)
+    reference = autograd.grad(PROGRAMS_AG.dict_entries_in_a_loop)(params, xs)
+    for key in params:
+        np.testing.assert_allclose(got[key], reference[key], rtol=1e-9, atol=1e-12)
+    recorded = [line for line in g.source.splitlines() if ".append(" in line]
+    assert recorded and not any("params_W" in line for line in recorded), g.source

@@ -307,14 +307,19 @@ class _Inliner:
         receiver = found[1] if found is not None else None
         if receiver is not None and (receiver is node.func or receiver is getattr(node.func, "value", None)):
             parts = [receiver]  # a method: the receiver is evaluated first, as `self`
-        else:
-            parts = [] if found is not None else [node.func]
+        elif found is not None:
+            parts = []
+        else:  # `(x - m).dot(f(y))`: the receiver is computed first, never the bound method (a value called)
+            parts = [node.func.value if isinstance(node.func, gast.Attribute) else node.func]
         keywords = [kw for kw in node.keywords]
         pre, values = self.sequence([*parts, *node.args, *(kw.value for kw in keywords)], stack)
         head, args, kw_values = values[:len(parts)], values[len(parts):len(parts) + len(node.args)], \
             values[len(parts) + len(node.args):]
         if found is None:
-            node.func = head[0]
+            if isinstance(node.func, gast.Attribute):
+                node.func.value = head[0]
+            else:
+                node.func = head[0]
             node.args = args
             for kw, value in zip(keywords, kw_values):
                 kw.value = value

@@ -222,6 +222,8 @@ def _outline_expression(fn: Scope, rng: random.Random, name: str) -> ast.Functio
     if not candidates:
         return None
     parent, field, k, expr, bound = rng.choice(candidates)
+    if any(isinstance(n, ast.Slice) for n in ast.walk(expr)):
+        return None  # `M[:, 2]`'s index is no expression a function can return
     if (isinstance(parent, ast.Call) and field == "func") or \
             (isinstance(expr, (ast.Name, ast.Attribute)) and not _loaded(expr) & local):
         return None  # a function or module as a value: not what this test is about
@@ -246,14 +248,13 @@ def _outline_expression(fn: Scope, rng: random.Random, name: str) -> ast.Functio
 
 def random_structure(names: list[str], rng: random.Random, depth: int = 0):
     """A random nesting of dicts, lists and tuples whose leaves are `names` (each once, in order)."""
-    if len(names) == 1 and (depth > 0 and rng.random() < 0.6):
-        return names[0]
     parts: list = []
     rest = list(names)
     while rest:
-        take = rng.randint(1, len(rest)) if depth < 2 else len(rest)
+        take = rng.randint(1, len(rest)) if depth < 2 else 1
         chunk, rest = rest[:take], rest[take:]
-        parts.append(random_structure(chunk, rng, depth + 1) if len(chunk) > 1 or depth < 1 else chunk[0])
+        leaf = len(chunk) == 1 and (depth > 0 or rng.random() < 0.5)
+        parts.append(chunk[0] if leaf else random_structure(chunk, rng, depth + 1))
     kind = rng.choice(("dict", "list", "tuple"))
     if kind == "dict":
         return {f"k{i}": p for i, p in enumerate(parts)}
@@ -322,4 +323,12 @@ def pack(source: str, structure, rng: random.Random, container: str = "P") -> st
     g.args.defaults = [defaults[a.arg] for a in others if a.arg in defaults]
     g.body = [*ast.parse("\n".join(lines)).body, *g.body]
     parent.body.insert(parent.body.index(f) + 1, g)
+    if parent is not tree:  # `def make(): ... return f, probe` then `f, probe = make()`: export g too
+        for stmt in parent.body:
+            if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Tuple):
+                stmt.value.elts.append(ast.Name("g", ast.Load()))
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple) \
+                    and isinstance(stmt.value, ast.Call) and getattr(stmt.value.func, "id", None) == parent.name:
+                stmt.targets[0].elts.append(ast.Name("g", ast.Store()))
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
