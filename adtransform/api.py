@@ -30,6 +30,7 @@ from .errors import AdtransformError, SourceUnavailableError, UnsupportedSyntaxE
 from .frontend.resolve import UNBOUND, Namespace
 from .pipeline import pytrees
 from .rules.registry import registry_version
+from .runtime.guards import Own, own_attribute
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -231,7 +232,7 @@ def _still_resolves(hit: pipeline.Transformed, namespace: Namespace) -> bool:
     for path, expected, identity in hit.dependencies:
         obj = hit.roots[path[0]] if path[0] in hit.roots else namespace.lookup(path[0])
         for attr in path[1:]:
-            obj = getattr(obj, attr, UNBOUND)
+            obj = own_attribute(obj, attr) if isinstance(attr, Own) else getattr(obj, attr, UNBOUND)
         if (obj if identity else obj.__class__) is not expected:
             return False
     return True

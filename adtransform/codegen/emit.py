@@ -39,6 +39,7 @@ from ..ir.nodes import (
 )
 from ..specialize import Fallback
 from ..syntax import build, layout
+from ..runtime.guards import Own, own_attribute
 from ..syntax.naming import Namer
 from . import peephole
 from .names import Names
@@ -127,7 +128,7 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
     for path, expected, identity in dependencies:
         seen = namer.fresh("_".join(path) + ("_seen" if identity else "_type"))
         injected[seen] = expected
-        spelled = build.dotted(path if identity else (*path, "__class__"))
+        spelled = _spelled(path if identity else (*path, "__class__"), injected, namer)
         tests.append(build.compare("is not", spelled, build.name(seen)))
     again = namer.fresh(f"{name}_rederived")
     injected[again] = rederive
@@ -136,6 +137,20 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
              build.if_(build.bool_op("or", tests), [build.return_(_fallback_call(fn, again))])]
     function = build.function_def(emitted.function.name, emitted.function.args, [docstring, *guard, *body])
     return Emitted(function, injected, emitted.shared)
+
+
+def _spelled(path: tuple[str, ...], injected: dict[str, Any], namer: Namer) -> gast.expr:
+    """`a.b.c`, with `own_attribute(a, 'b')` for a step that reads an object's own attribute."""
+    node = build.name(path[0])
+    for part in path[1:]:
+        if isinstance(part, Own):
+            if own_attribute not in injected.values():
+                injected[namer.fresh("own_attribute")] = own_attribute
+            helper = next(k for k, v in injected.items() if v is own_attribute)
+            node = build.call(build.name(helper), [node, build.constant(str(part))])
+        else:
+            node = build.attribute(node, part)
+    return node
 
 
 def _parameters(fn: Function) -> gast.arguments:

@@ -29,6 +29,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..runtime.guards import ABSENT, Own
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
@@ -128,6 +129,8 @@ class _Inliner:
         if owner is UNBOUND or isinstance(owner, (types.ModuleType, type)):
             return None
         method = inspect.getattr_static(type(owner), func.attr, None)
+        if is_user_function(getattr(method, "__func__", method)):  # `LIN.act = ...` later would shadow it
+            self._depend_not_shadowed(func, owner)
         if isinstance(method, (staticmethod, classmethod)) and is_user_function(method.__func__):
             if isinstance(method, staticmethod):
                 self.state.depend(type(owner), (func.attr,), method.__func__)
@@ -138,6 +141,20 @@ class _Inliner:
             self.state.depend(type(owner), (func.attr,), method)
             return method, func.value
         return None
+
+    def _depend_not_shadowed(self, func: gast.Attribute, owner: Any) -> None:
+        """The method found on `owner`'s class is what `owner.attr` means only while `owner` itself
+        holds no attribute of that name: checked on whatever the function's global names when the
+        receiver is one (it may be rebound), else on that very object."""
+        namespace = self.state.namespace
+        read = getattr(namespace, "read", None)
+        receiver = func.value.id if isinstance(func.value, gast.Name) else None
+        if read is not None and receiver is not None and receiver not in self.state.locals \
+                and receiver not in namespace.aliases and namespace.lookup(receiver) is owner:
+            read.setdefault((receiver, Own(func.attr)), ABSENT)
+        else:
+            self.state.depend(owner, (Own(func.attr),), ABSENT, identity=True,
+                              hint=type(owner).__name__.lower())
 
     def _value(self, obj: Any, hint: str) -> gast.expr:
         """An object held by a global partial: a constant, or that object by identity."""
