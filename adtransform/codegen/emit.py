@@ -39,7 +39,7 @@ from ..ir.nodes import (
 )
 from ..specialize import Fallback
 from ..syntax import build, layout
-from ..runtime.guards import Own, own_attribute
+from ..runtime.guards import Content, Own, own_attribute, same_content
 from ..syntax.naming import Namer
 from . import peephole
 from .names import Names
@@ -129,7 +129,11 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
         seen = namer.fresh("_".join(path) + ("_seen" if identity else "_type"))
         injected[seen] = expected
         spelled = _spelled(path if identity else (*path, "__class__"), injected, namer)
-        tests.append(build.compare("is not", spelled, build.name(seen)))
+        if isinstance(path[-1], Content):  # entries compared with a snapshot
+            helper = _helper(injected, namer, same_content)
+            tests.append(build.unaryop("not", build.call(build.name(helper), [spelled, build.name(seen)])))
+        else:
+            tests.append(build.compare("is not", spelled, build.name(seen)))
     again = namer.fresh(f"{name}_rederived")
     injected[again] = rederive
     docstring, *body = emitted.function.body
@@ -144,13 +148,20 @@ def _spelled(path: tuple[str, ...], injected: dict[str, Any], namer: Namer) -> g
     node = build.name(path[0])
     for part in path[1:]:
         if isinstance(part, Own):
-            if own_attribute not in injected.values():
-                injected[namer.fresh("own_attribute")] = own_attribute
-            helper = next(k for k, v in injected.items() if v is own_attribute)
-            node = build.call(build.name(helper), [node, build.constant(str(part))])
+            node = build.call(build.name(_helper(injected, namer, own_attribute)), [node, build.constant(str(part))])
         else:
             node = build.attribute(node, part)
     return node
+
+
+def _helper(injected: dict[str, Any], namer: Namer, helper: Callable[..., Any]) -> str:
+    """The generated code's name for a runtime helper of the guard (injected once)."""
+    for name, value in injected.items():
+        if value is helper:
+            return name
+    name = namer.fresh(helper.__name__)
+    injected[name] = helper
+    return name
 
 
 def _parameters(fn: Function) -> gast.arguments:

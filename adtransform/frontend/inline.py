@@ -29,7 +29,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..runtime.guards import ABSENT, Own
+from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
@@ -107,7 +107,8 @@ class _Inliner:
         if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
             return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
-        if isinstance(obj, functools.partial) and is_user_function(obj.func):
+        if isinstance(obj, functools.partial) and is_user_function(obj.func):  # (its keywords: a dict one may edit)
+            self.state.depend(obj, (Content("keywords"),), snapshot(obj.keywords), identity=True, hint="partial")
             return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
                            [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
         if obj is not UNBOUND and is_user_function(obj):

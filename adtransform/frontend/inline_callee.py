@@ -27,6 +27,7 @@ import gast
 from ..errors import NameResolutionError, SourceUnavailableError, UnsupportedSyntaxError
 from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..syntax import build
+from ..runtime.guards import Content, snapshot
 from ..syntax.naming import Namer
 from . import source
 from .inline_returns import lower_returns, returned_function
@@ -290,7 +291,9 @@ def _stable(node: gast.expr) -> bool:
 
 def _default(state: State, fn: types.FunctionType, param: str, value: Any, where: str) -> gast.expr:
     """A parameter's default: the object `def` evaluated (a constant, or that very object)."""
-    state.depend(fn, (where,), getattr(fn, where), identity=True)
+    path = (Content(where),)  # (the tuple or dict edited in place, or replaced: derived again)
+    if not any(e[0] is fn and e[1] == path for e in state.dependencies):
+        state.depend(fn, path, snapshot(getattr(fn, where)), identity=True)
     if isinstance(value, _NUMBERS):
         return build.constant(value)
     return build.name(state.alias(f"{param}_default", value))
