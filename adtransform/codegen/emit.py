@@ -37,9 +37,9 @@ from ..ir.nodes import (
     read_counts,
     walk,
 )
+from ..runtime.guards import Content, Own, own_attribute, same_content
 from ..specialize import Fallback
 from ..syntax import build, layout
-from ..runtime.guards import Content, Own, own_attribute, same_content
 from ..syntax.naming import Namer
 from . import peephole
 from .names import Names

@@ -29,12 +29,12 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..runtime.guards import ABSENT, Content, Own, snapshot
+from ..runtime.guards import Content, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
 from .calls import Calls
-from .inline_callee import Call, CalleeDependency, State, instance, is_user_function
+from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
@@ -131,7 +131,7 @@ class _Inliner:
             return None
         method = inspect.getattr_static(type(owner), func.attr, None)
         if is_user_function(getattr(method, "__func__", method)):  # `LIN.act = ...` later would shadow it
-            self._depend_not_shadowed(func, owner)
+            depend_not_shadowed(self.state, func, owner)
         if isinstance(method, (staticmethod, classmethod)) and is_user_function(method.__func__):
             if isinstance(method, staticmethod):
                 self.state.depend(type(owner), (func.attr,), method.__func__)
@@ -142,20 +142,6 @@ class _Inliner:
             self.state.depend(type(owner), (func.attr,), method)
             return method, func.value
         return None
-
-    def _depend_not_shadowed(self, func: gast.Attribute, owner: Any) -> None:
-        """The method found on `owner`'s class is what `owner.attr` means only while `owner` itself
-        holds no attribute of that name: checked on whatever the function's global names when the
-        receiver is one (it may be rebound), else on that very object."""
-        namespace = self.state.namespace
-        read = getattr(namespace, "read", None)
-        receiver = func.value.id if isinstance(func.value, gast.Name) else None
-        if read is not None and receiver is not None and receiver not in self.state.locals \
-                and receiver not in namespace.aliases and namespace.lookup(receiver) is owner:
-            read.setdefault((receiver, Own(func.attr)), ABSENT)
-        else:
-            self.state.depend(owner, (Own(func.attr),), ABSENT, identity=True,
-                              hint=type(owner).__name__.lower())
 
     def _value(self, obj: Any, hint: str) -> gast.expr:
         """An object held by a global partial: a constant, or that object by identity."""

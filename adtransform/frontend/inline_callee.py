@@ -26,8 +26,8 @@ import gast
 
 from ..errors import NameResolutionError, SourceUnavailableError, UnsupportedSyntaxError
 from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
+from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
-from ..runtime.guards import Content, snapshot
 from ..syntax.naming import Namer
 from . import source
 from .inline_returns import lower_returns, returned_function
@@ -93,6 +93,20 @@ class State:
         entry = (root, path, obj if identity else type(obj), identity)
         if not any(e[0] is root and e[1:4] == entry[1:] for e in self.dependencies):
             self.dependencies.append((*entry, hint or _hint(root)))
+
+
+def depend_not_shadowed(state: State, func: gast.Attribute, owner: Any) -> None:
+    """The method found on `owner`'s class is what `owner.attr` means only while `owner` itself
+    holds no attribute of that name: checked on whatever the function's global names when the
+    receiver is one (it may be rebound), else on that very object."""
+    namespace = state.namespace
+    read = getattr(namespace, "read", None)
+    receiver = func.value.id if isinstance(func.value, gast.Name) else None
+    if read is not None and receiver is not None and receiver not in state.locals \
+            and receiver not in namespace.aliases and namespace.lookup(receiver) is owner:
+        read.setdefault((receiver, Own(func.attr)), ABSENT)
+    else:
+        state.depend(owner, (Own(func.attr),), ABSENT, identity=True, hint=type(owner).__name__.lower())
 
 
 def _hint(root: Any) -> str:
