@@ -97,6 +97,28 @@ def test_shadowed_inside_a_helper(module):
     _agrees(m.g, dg)
 
 
+CLASSMETHOD = """
+    import numpy as np
+
+    class M:
+        @classmethod
+        def create(cls, x):
+            return np.sum(np.sin(x) * 2.0)
+
+    def f(x):
+        return M.create(x)
+"""
+
+
+def test_classmethod_replaced_by_a_plain_function(module):
+    """The guard read `M.create.__func__`, which a plain function lacks: no AttributeError, rederived."""
+    m = module("guard_shadow_d", CLASSMETHOD)
+    df = ad.grad(m.f)
+    _agrees(m.f, df)
+    m.M.create = lambda x: np.sum(x ** 3)
+    _agrees(m.f, df)
+
+
 # -- 3: containers edited in place ------------------------------------------------------------------
 
 CONTAINERS = """

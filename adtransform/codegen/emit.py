@@ -37,7 +37,7 @@ from ..ir.nodes import (
     read_counts,
     walk,
 )
-from ..runtime.guards import Content, Own, own_attribute, same_content
+from ..runtime.guards import Content, Func, Own, function_of, own_attribute, same_content
 from ..specialize import Fallback
 from ..syntax import build, layout
 from ..syntax.naming import Namer
@@ -149,6 +149,8 @@ def _spelled(path: tuple[str, ...], injected: dict[str, Any], namer: Namer) -> g
     for part in path[1:]:
         if isinstance(part, Own):
             node = build.call(build.name(_helper(injected, namer, own_attribute)), [node, build.constant(str(part))])
+        elif isinstance(part, Func):
+            node = build.call(build.name(_helper(injected, namer, function_of)), [node])
         else:
             node = build.attribute(node, part)
     return node

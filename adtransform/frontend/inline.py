@@ -29,7 +29,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..runtime.guards import Content, snapshot
+from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
@@ -117,7 +117,7 @@ class _Inliner:
             return obj, None
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # `fwd = model.forward`
             if isinstance(func, gast.Attribute):  # `Model.create(x)`, a classmethod
-                self.state.depend(calls.resolve(func.value), (func.attr, "__func__"), obj.__func__)
+                self.state.depend(calls.resolve(func.value), (func.attr, FUNC), obj.__func__)
             return obj.__func__, build.name(self.state.alias(type(obj.__self__).__name__.lower(), obj.__self__))
         if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
             method = inspect.getattr_static(type(obj), "__call__", None)
@@ -136,7 +136,7 @@ class _Inliner:
             if isinstance(method, staticmethod):
                 self.state.depend(type(owner), (func.attr,), method.__func__)
                 return method.__func__, None
-            self.state.depend(type(owner), (func.attr, "__func__"), method.__func__)
+            self.state.depend(type(owner), (func.attr, FUNC), method.__func__)
             return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
         if is_user_function(method):
             self.state.depend(type(owner), (func.attr,), method)

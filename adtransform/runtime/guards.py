@@ -43,3 +43,16 @@ def same_content(current: Any, snapshot: Any) -> bool:
 def snapshot(container: Any) -> Any:
     """The entries of a tuple or dict (None stays None), for `same_content`."""
     return None if container is None else type(container)(container)
+
+
+class Func(str):
+    """A step of a dependency path: the function a method object wraps (`__func__`), or ABSENT when
+    what is there now is no method (a plain function assigned in its place)."""
+
+
+FUNC = Func("__func__")
+
+
+def function_of(method: Any) -> Any:
+    """`method.__func__`, or ABSENT."""
+    return getattr(method, "__func__", ABSENT)
