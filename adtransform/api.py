@@ -30,6 +30,7 @@ from .errors import AdtransformError, SourceUnavailableError, UnsupportedSyntaxE
 from .frontend.resolve import UNBOUND, Namespace
 from .pipeline import pytrees
 from .rules.registry import registry_version
+from .runtime.guards import Content, Func, Own, function_of, own_attribute, same_content
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -231,8 +232,12 @@ def _still_resolves(hit: pipeline.Transformed, namespace: Namespace) -> bool:
     for path, expected, identity in hit.dependencies:
         obj = hit.roots[path[0]] if path[0] in hit.roots else namespace.lookup(path[0])
         for attr in path[1:]:
-            obj = getattr(obj, attr, UNBOUND)
-        if (obj if identity else obj.__class__) is not expected:
+            obj = own_attribute(obj, attr) if isinstance(attr, Own) else \
+                function_of(obj) if isinstance(attr, Func) else getattr(obj, attr, UNBOUND)
+        if isinstance(path[-1], Content):
+            if not same_content(obj, expected):
+                return False
+        elif (obj if identity else obj.__class__) is not expected:
             return False
     return True
 

@@ -37,6 +37,7 @@ from ..ir.nodes import (
     read_counts,
     walk,
 )
+from ..runtime.guards import Content, Func, Own, function_of, own_attribute, same_content
 from ..specialize import Fallback
 from ..syntax import build, layout
 from ..syntax.naming import Namer
@@ -127,8 +128,12 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
     for path, expected, identity in dependencies:
         seen = namer.fresh("_".join(path) + ("_seen" if identity else "_type"))
         injected[seen] = expected
-        spelled = build.dotted(path if identity else (*path, "__class__"))
-        tests.append(build.compare("is not", spelled, build.name(seen)))
+        spelled = _spelled(path if identity else (*path, "__class__"), injected, namer)
+        if isinstance(path[-1], Content):  # entries compared with a snapshot
+            helper = _helper(injected, namer, same_content)
+            tests.append(build.unaryop("not", build.call(build.name(helper), [spelled, build.name(seen)])))
+        else:
+            tests.append(build.compare("is not", spelled, build.name(seen)))
     again = namer.fresh(f"{name}_rederived")
     injected[again] = rederive
     docstring, *body = emitted.function.body
@@ -136,6 +141,29 @@ def guard_dependencies(emitted: Emitted, dependencies: tuple[tuple[tuple[str, ..
              build.if_(build.bool_op("or", tests), [build.return_(_fallback_call(fn, again))])]
     function = build.function_def(emitted.function.name, emitted.function.args, [docstring, *guard, *body])
     return Emitted(function, injected, emitted.shared)
+
+
+def _spelled(path: tuple[str, ...], injected: dict[str, Any], namer: Namer) -> gast.expr:
+    """`a.b.c`, with `own_attribute(a, 'b')` for a step that reads an object's own attribute."""
+    node = build.name(path[0])
+    for part in path[1:]:
+        if isinstance(part, Own):
+            node = build.call(build.name(_helper(injected, namer, own_attribute)), [node, build.constant(str(part))])
+        elif isinstance(part, Func):
+            node = build.call(build.name(_helper(injected, namer, function_of)), [node])
+        else:
+            node = build.attribute(node, part)
+    return node
+
+
+def _helper(injected: dict[str, Any], namer: Namer, helper: Callable[..., Any]) -> str:
+    """The generated code's name for a runtime helper of the guard (injected once)."""
+    for name, value in injected.items():
+        if value is helper:
+            return name
+    name = namer.fresh(helper.__name__)
+    injected[name] = helper
+    return name
 
 
 def _parameters(fn: Function) -> gast.arguments:

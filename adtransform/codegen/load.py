@@ -132,5 +132,5 @@ def bind(loaded: Loaded, fn: types.FunctionType, rederive: Rederiver | None = No
         else:
             cells.append(user_cells[free])
     out = types.FunctionType(loaded.code, fn.__globals__, loaded.code.co_name, fn.__defaults__, tuple(cells))
-    out.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
+    out.__kwdefaults__ = fn.__kwdefaults__  # the very dict: `f.__kwdefaults__["c"] = 6.0` holds for both
     return out

@@ -29,11 +29,12 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import inline_locals
 from .calls import Calls
-from .inline_callee import Call, CalleeDependency, State, instance, is_user_function
+from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
@@ -106,7 +107,8 @@ class _Inliner:
         if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
             return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
-        if isinstance(obj, functools.partial) and is_user_function(obj.func):
+        if isinstance(obj, functools.partial) and is_user_function(obj.func):  # (its keywords: a dict one may edit)
+            self.state.depend(obj, (Content("keywords"),), snapshot(obj.keywords), identity=True, hint="partial")
             return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
                            [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
         if obj is not UNBOUND and is_user_function(obj):
@@ -115,7 +117,7 @@ class _Inliner:
             return obj, None
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # `fwd = model.forward`
             if isinstance(func, gast.Attribute):  # `Model.create(x)`, a classmethod
-                self.state.depend(calls.resolve(func.value), (func.attr, "__func__"), obj.__func__)
+                self.state.depend(calls.resolve(func.value), (func.attr, FUNC), obj.__func__)
             return obj.__func__, build.name(self.state.alias(type(obj.__self__).__name__.lower(), obj.__self__))
         if obj is not UNBOUND and not isinstance(obj, (types.FunctionType, types.ModuleType, type)):
             method = inspect.getattr_static(type(obj), "__call__", None)
@@ -128,11 +130,13 @@ class _Inliner:
         if owner is UNBOUND or isinstance(owner, (types.ModuleType, type)):
             return None
         method = inspect.getattr_static(type(owner), func.attr, None)
+        if is_user_function(getattr(method, "__func__", method)):  # `LIN.act = ...` later would shadow it
+            depend_not_shadowed(self.state, func, owner)
         if isinstance(method, (staticmethod, classmethod)) and is_user_function(method.__func__):
             if isinstance(method, staticmethod):
                 self.state.depend(type(owner), (func.attr,), method.__func__)
                 return method.__func__, None
-            self.state.depend(type(owner), (func.attr, "__func__"), method.__func__)
+            self.state.depend(type(owner), (func.attr, FUNC), method.__func__)
             return method.__func__, build.name(self.state.alias(type(owner).__name__, type(owner)))
         if is_user_function(method):
             self.state.depend(type(owner), (func.attr,), method)

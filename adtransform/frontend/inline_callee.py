@@ -26,10 +26,11 @@ import gast
 
 from ..errors import NameResolutionError, SourceUnavailableError, UnsupportedSyntaxError
 from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
+from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import source
-from .inline_returns import lower_returns
+from .inline_returns import lower_returns, returned_function
 from .resolve import UNBOUND, Namespace
 from .segments import CompositeInfo
 
@@ -94,6 +95,20 @@ class State:
             self.dependencies.append((*entry, hint or _hint(root)))
 
 
+def depend_not_shadowed(state: State, func: gast.Attribute, owner: Any) -> None:
+    """The method found on `owner`'s class is what `owner.attr` means only while `owner` itself
+    holds no attribute of that name: checked on whatever the function's global names when the
+    receiver is one (it may be rebound), else on that very object."""
+    namespace = state.namespace
+    read = getattr(namespace, "read", None)
+    receiver = func.value.id if isinstance(func.value, gast.Name) else None
+    if read is not None and receiver is not None and receiver not in state.locals \
+            and receiver not in namespace.aliases and namespace.lookup(receiver) is owner:
+        read.setdefault((receiver, Own(func.attr)), ABSENT)
+    else:
+        state.depend(owner, (Own(func.attr),), ABSENT, identity=True, hint=type(owner).__name__.lower())
+
+
 def _hint(root: Any) -> str:
     name = getattr(root, "__name__", None) or type(root).__name__
     name = "lambda" if name == "<lambda>" else name.rpartition(".")[2]
@@ -133,6 +148,13 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
     _mangle(node, fn)
     own, nested, stored = own_scope(node)
+    escaping = returned_function(node.body)
+    if escaping is not None:
+        raise UnsupportedSyntaxError(
+            f"{fn.__qualname__} returns its nested function `{escaping.id}`: adtransform inlines a nested function "
+            f"where it is called, so it cannot follow one returned; define it at module level and pass what "
+            f"it reads as arguments (or call it inside {fn.__qualname__})", state.info.location(escaping),
+            f"nested function `{escaping.id}` returned")
     free = _free_names(node, own | nested)
     clash = sorted(free & nested)
     if clash:
@@ -283,7 +305,9 @@ def _stable(node: gast.expr) -> bool:
 
 def _default(state: State, fn: types.FunctionType, param: str, value: Any, where: str) -> gast.expr:
     """A parameter's default: the object `def` evaluated (a constant, or that very object)."""
-    state.depend(fn, (where,), getattr(fn, where), identity=True)
+    path = (Content(where),)  # (the tuple or dict edited in place, or replaced: derived again)
+    if not any(e[0] is fn and e[1] == path for e in state.dependencies):
+        state.depend(fn, path, snapshot(getattr(fn, where)), identity=True)
     if isinstance(value, _NUMBERS):
         return build.constant(value)
     return build.name(state.alias(f"{param}_default", value))

@@ -32,14 +32,41 @@ def lower_returns(body: list[gast.stmt], result: str, flag: str) -> list[gast.st
 
 
 def contains_return(node: gast.AST) -> bool:
+    """Whether running statement `node` may return from the function it is in (a `return` of a
+    nested `def`, lambda or class body returns from that scope, not this one)."""
     stack = [node]
     while stack:
         child = stack.pop()
         if isinstance(child, gast.Return):
             return True
-        if not isinstance(child, _SCOPES) or child is node:
+        if not isinstance(child, _SCOPES):
             stack.extend(gast.iter_child_nodes(child))
     return False
+
+
+def returned_function(body: list[gast.stmt]) -> gast.Name | None:
+    """A function defined in `body` (`def`, or a name bound to a lambda) that a `return` of `body`
+    hands out, other than by calling it: the inliner follows a nested function only to its calls."""
+    defined = set()
+    returns = []
+    stack: list[gast.AST] = list(body)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef)):
+            defined.add(child.name)
+            continue
+        if isinstance(child, gast.Assign) and isinstance(child.value, gast.Lambda):
+            defined |= {t.id for t in child.targets if isinstance(t, gast.Name)}
+        if isinstance(child, gast.Return) and child.value is not None:
+            returns.append(child.value)
+        if not isinstance(child, _SCOPES):
+            stack.extend(gast.iter_child_nodes(child))
+    for value in returns:
+        called = {id(n.func) for n in gast.walk(value) if isinstance(n, gast.Call)}
+        for n in gast.walk(value):
+            if isinstance(n, gast.Name) and n.id in defined and id(n) not in called:
+                return n
+    return None
 
 
 def _always_returns(stmts: list[gast.stmt]) -> bool:

@@ -25,6 +25,7 @@ from ..ir.nodes import Const, Function, Global, Op, Var
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..optimize.driver import optimize, optimize_primal
+from ..runtime.guards import ABSENT
 from ..syntax.naming import Namer
 from .blockers import Blockers
 from .guard import transform_guarded
@@ -94,7 +95,9 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     array_params = aliases.refuse_aliased_updates(node, info, namespace, blockers.deferred, blockers.found)
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
-    ctx = Context(info, namespace, Namer(all_names), local_names, array_params, structured=dict(structured),
+    # (a name read from the user's namespace, kept by the guard even if inlining took it out of the body)
+    reserved = set(all_names) | {path[0] for path in namespace.read}
+    ctx = Context(info, namespace, Namer(reserved), local_names, array_params, structured=dict(structured),
                   helpers=helpers, callees=callees)
     with blockers.stage("canonicalization or lowering"):
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
@@ -228,7 +231,7 @@ def _callee_roots(callees: tuple[Any, ...], namer: Namer) -> tuple[dict[str, Any
 
 
 def _relied_on_identity(obj: Any) -> bool:
-    return callable(obj) or isinstance(obj, types.ModuleType)
+    return callable(obj) or isinstance(obj, types.ModuleType) or obj is ABSENT  # (no own attribute)
 
 
 def _debug(stage: str, fn: Function) -> None:
