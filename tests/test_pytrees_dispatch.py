@@ -122,7 +122,33 @@ def method_helper(p, x):
     return MODEL.apply(p, x)
 
 
+def sorted_keys(d):
+    s = 0.0
+    for i, k in enumerate(sorted(d)):
+        s = s + np.sum(np.sin(d[k])) * (i + 1.0)
+    return s * len(d)
+
+
+def total(d):
+    return sum(np.sum(d[k] ** 2) for k in d)
+
+
+def iterated_in_helper(params, x):
+    return total(params) * np.sum(x)
+
+
+def list_of_layers(params, x):
+    Ws = [W for W in params["layers"]]
+    h = x
+    for W in Ws:
+        h = np.tanh(W * h)
+    return np.sum(h)
+
+
 CASES = [
+    (sorted_keys, ({"b": X * 2.0, "a": X, "c": 0.5},)),
+    (iterated_in_helper, ({"u": X, "v": X * 3.0}, X)),
+    (list_of_layers, ({"layers": [X, X * 0.5, X + 1.0]}, X)),
     (through_helper, ({"W": X * 2.0, "b": 0.5}, X)),
     (through_two_helpers, ({"first": {"W": X, "b": 0.1}, "second": {"W": X * 3.0, "b": -0.2}}, X)),
     (keyword_helper, ({"W": X * 2.0, "b": X - 1.0}, X)),
@@ -193,3 +219,22 @@ def test_a_use_the_scan_cannot_see_is_refused_saying_so():
 
     with pytest.raises(NonDifferentiableInputError, match="was not seen using `p` as a container"):
         ad.grad(f)({"W": X}, X)
+
+
+def scaled(x, cfg):
+    return np.sum(layer(cfg, x) * x)
+
+
+def test_a_container_not_differentiated_reaches_the_pytree_path():
+    cfg = {"W": X * 2.0, "b": 0.25}
+    g = ad.grad(scaled)(X, cfg)
+    np.testing.assert_allclose(g, _fd(scaled, (X, cfg), 0), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g, _autograd(scaled, (X, cfg), 0))
+
+
+def test_sorted_keys_that_cannot_be_compared_is_refused_located():
+    def f(d):
+        return sum(np.sum(d[k]) for k in sorted(d))
+
+    with pytest.raises(ad.UnsupportedSyntaxError, match="test_pytrees_dispatch.py.*cannot be compared"):
+        ad.grad(f)({1: X, "a": X})
