@@ -238,3 +238,19 @@ def test_sorted_keys_that_cannot_be_compared_is_refused_located():
 
     with pytest.raises(ad.UnsupportedSyntaxError, match="test_pytrees_dispatch.py.*cannot be compared"):
         ad.grad(f)({1: X, "a": X})
+
+
+def identity(p):
+    return p
+
+
+def test_vjp_of_a_function_returning_its_container_parameter():
+    """The pullback of the identity is the cotangent, in the parameter's structure (autograd agrees)."""
+    p = {"a": X.copy(), "b": 2.0}
+    ct = {"a": np.array([1.0, -2.0, 0.5]), "b": 3.0}
+    out, pullback = ad.vjp(identity, p)
+    assert out is p
+    (got,) = pullback(ct)
+    _close(got, ct)
+    expected, _ = autograd.make_vjp(identity)(p)
+    _close(got, expected(ct))

@@ -288,7 +288,8 @@ _returning: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDic
 
 
 def returns_container(fn: types.FunctionType) -> bool:
-    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see);
+    """Whether the source may return a tuple, list, dict or namedtuple, a parameter's included (then vjp
+    runs `fn` first to see);
     once per code object."""
     found = _returning.get(fn.__code__)
     if found is None:
@@ -303,6 +304,7 @@ def _returns_container(fn: types.FunctionType) -> bool:
         return False
     built = {t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and _display(n.value, fn)
              for t in n.targets if isinstance(t, gast.Name)}
+    built |= {a.id for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}  # `return p`
     return any(isinstance(n, gast.Return) and n.value is not None
                and (_display(n.value, fn) or (isinstance(n.value, gast.Name) and n.value.id in built))
                for n in gast.walk(node))
