@@ -232,8 +232,8 @@ def test_no_inputs_changed():
         L.append(x)
         return np.sum(np.stack(L))
     base = [np.ones(3)]
-    with pytest.raises(Exception):  # noqa: B017  (a list argument's own append: not the caller's list)
-        ad.grad(f)(X.copy(), base)
+    # (a list argument, through another name: the pytree path, where the append is to the compiler's own list)
+    np.testing.assert_allclose(ad.grad(f)(X.copy(), base), np.ones(3))
     assert len(base) == 1
 
 

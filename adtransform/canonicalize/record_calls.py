@@ -27,6 +27,9 @@ def call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
         if isinstance(receiver, Record):
             return _method(exprs, receiver, node, hint)
         func.value = receiver
+    if is_builtin(exprs.ctx, func, "sorted") and len(node.args) == 1 and not node.keywords \
+            and not isinstance(node.args[0], gast.Starred):
+        return _sorted(exprs, node, hint)
     for name in _ITERATING:
         if is_builtin(exprs.ctx, func, name) and node.args and not isinstance(node.args[0], gast.Starred):
             records = [exprs.value(a, hint) for a in node.args]
@@ -44,6 +47,22 @@ def call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
     if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         return _dataclass(exprs, cls, node, hint)
     return _escaping(exprs, node)
+
+
+def _sorted(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
+    """`sorted(d)` of a dict whose keys are known here: the list of its keys, sorted now."""
+    inner = exprs.value(node.args[0], hint)
+    if isinstance(inner, Record) and inner.kind == "dict":
+        try:
+            keys = sorted(inner.entries)
+        except TypeError:
+            raise exprs.refuse(node, "`sorted` of a dict whose keys cannot be compared",
+                               "the call would raise TypeError") from None
+        return Record("list", {i: exprs.leaf(entry_hint(hint, i), build.constant(k), Const(k))
+                               for i, k in enumerate(keys)})
+    node.args = [exprs.escape(inner, node.args[0], keeps_nothing(exprs.calls, node, 0, None))
+                 if isinstance(inner, Record) else inner]
+    return node
 
 
 def _dict_call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:

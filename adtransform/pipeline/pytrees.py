@@ -10,8 +10,9 @@ A function whose parameters are all arrays and numbers keeps the zero-overhead p
 function is the generated one): `may_take_structures` decides from the source, before any call,
 whether a parameter may be a container (subscripted with a string, unpacked into several names,
 iterated over, read for an attribute arrays do not have, only ever indexed by integer constants); only
-then does `grad` return the flattening function. A parameter used as a container only through another
-name (`p = params`) is not seen: passing a container there is refused when the gradient is called.
+then does `grad` return the flattening function. A parameter passed whole to a Python function counts as
+that function's parameter is used (followed through the helpers the source names); a use the scan cannot
+see (a method of an object called with it) keeps the flat path, where a container is refused at the call.
 """
 
 from __future__ import annotations
@@ -41,50 +42,135 @@ BoundGradient = Callable[[types.FunctionType, tuple[int, ...], bool, Any, tuple]
 _ARRAY_ATTRIBUTES = frozenset(dir(np.ndarray)) | frozenset(dir(float))
 
 
-_scanned: weakref.WeakKeyDictionary[types.CodeType, str] = weakref.WeakKeyDictionary()
+_scanned: weakref.WeakKeyDictionary[types.CodeType, dict[str, str]] = weakref.WeakKeyDictionary()
+_RANK = {"": 0, "either": 1, "container": 2}
+# Builtins that take any iterable: a parameter given to one is iterated over (a container, or an array's rows).
+_ITERATING = frozenset(("sorted", "list", "tuple", "dict", "iter", "reversed", "set", "enumerate", "zip", "map",
+                        "filter", "frozenset"))
 
 
 def may_take_structures(fn: types.FunctionType) -> str:
-    """`_scan`, once per code object."""
+    """How `fn` may use its parameters (`_scan`): "container", "either" or "", the strongest of them."""
+    uses = _parameter_uses(fn, ())
+    return max(uses.values(), key=_RANK.__getitem__, default="")
+
+
+def _parameter_uses(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[str, str]:
+    """`_scan`, once per code object (a call cycle between helpers: nothing more is seen along it)."""
     found = _scanned.get(fn.__code__)
     if found is None:
+        if fn.__code__ in visiting or len(visiting) > 20:
+            return {}
         try:
-            found = _scan(fn)
+            found = _scan(fn, (*visiting, fn.__code__))
         except RecursionError:  # a very deep expression: no container can be seen in it anyway
-            found = ""
+            found = {}
         _scanned[fn.__code__] = found
     return found
 
 
-def _scan(fn: types.FunctionType) -> str:
-    """How the source uses its parameters: "container" when some parameter is used as only a container
-    is (a string key, an attribute arrays do not have), "either" when as a container or an array may be
-    (unpacked into names, iterated over, only indexed by integer constants), "" otherwise."""
+def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[str, str]:
+    """How the source uses each parameter: "container" when used as only a container is (a string key,
+    an attribute arrays do not have), "either" when as a container or an array may be (unpacked into
+    names, iterated over by a loop, a comprehension or a builtin such as `sorted`, only indexed by
+    integer constants), or as the parameter of a Python function it is passed to is used; "" otherwise."""
     try:
         node = source.parse_function(fn).node
     except AdtransformError:  # no source: the transform itself reports it
-        return ""
-    params = {a.id for a in node.args.args} | {a.id for a in node.args.kwonlyargs}
+        return {}
+    params = [a.id for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    uses = dict.fromkeys(params, "")
+    # another name for a parameter (`q = p`, `h = x`): its uses are the parameter's
+    alias = {t.id: n.value.id for n in gast.walk(node) if isinstance(n, gast.Assign)
+             and isinstance(n.value, gast.Name) and n.value.id in uses
+             for t in n.targets if isinstance(t, gast.Name) and t.id not in uses}
+
+    def note(name: str, kind: str) -> None:
+        name = alias.get(name, name)
+        if name in uses and _RANK[kind] > _RANK[uses[name]]:
+            uses[name] = kind
+
     integer_reads: dict[str, bool] = {}
-    unpacked = False
     parents = {id(child): parent for parent in gast.walk(node) for child in gast.iter_child_nodes(parent)}
     for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id in params and isinstance(n.ctx, gast.Load):
+        if isinstance(n, gast.Name) and (n.id in uses or n.id in alias) and isinstance(n.ctx, gast.Load):
             parent = parents.get(id(n))
             integer_reads[n.id] = integer_reads.get(n.id, True) and isinstance(parent, gast.Subscript) \
                 and parent.value is n and isinstance(parent.slice, gast.Constant) \
                 and type(parent.slice.value) is int
             if _container_use(n, parent):
-                return "container"
+                note(n.id, "container")
+            if isinstance(parent, gast.comprehension) and parent.iter is n:
+                note(n.id, "either")
         if isinstance(n, (gast.Assign, gast.For)):
             value = n.value if isinstance(n, gast.Assign) else n.iter
+            if isinstance(value, gast.Name):
+                value = gast.Name(alias.get(value.id, value.id), gast.Load(), None, None)
             if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                     and value.func.id in ("enumerate", "zip") and isinstance(n, gast.For):
-                value = next((a for a in value.args if isinstance(a, gast.Name) and a.id in params), value)
+                value = next((a for a in value.args if isinstance(a, gast.Name) and a.id in uses), value)
             targets = n.targets if isinstance(n, gast.Assign) else [n.target]
-            unpacked |= isinstance(value, gast.Name) and value.id in params \
-                and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets))
-    return "either" if unpacked or any(integer_reads.values()) else ""
+            if isinstance(value, gast.Name) and value.id in uses \
+                    and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets)):
+                note(value.id, "either")
+        if isinstance(n, gast.Call):
+            _call_uses(fn, n, note, visiting)
+    for name, integer_only in integer_reads.items():
+        if integer_only:
+            note(name, "either")
+    return uses
+
+
+def _call_uses(fn: types.FunctionType, call: gast.Call, note: Callable[[str, str], None],
+               visiting: tuple[types.CodeType, ...]) -> None:
+    """A parameter passed whole to a call: iterated by a builtin such as `sorted`, or used as the called
+    Python function uses its own parameter (the pytree path inlines the call)."""
+    callee = None
+    if isinstance(call.func, gast.Name):
+        if call.func.id in _ITERATING and call.func.id not in fn.__globals__:
+            for a in call.args:
+                if isinstance(a, gast.Name):
+                    note(a.id, "either")
+            return
+        callee = _resolve(fn, call.func.id)
+    elif isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name):
+        owner = _resolve(fn, call.func.value.id)  # a helper in a module (`layers.dense(p, x)`), a method
+        with contextlib.suppress(Exception):  # (a property may raise: then nothing is seen)
+            callee = inspect.getattr_static(owner, call.func.attr, None)
+            if isinstance(callee, staticmethod):
+                callee = callee.__func__
+            elif isinstance(callee, classmethod) or (isinstance(callee, types.FunctionType)
+                                                     and not isinstance(owner, (type, types.ModuleType))):
+                callee = functools.partial(getattr(callee, "__func__", callee), owner)  # its first parameter bound
+    bound = 0
+    if isinstance(callee, functools.partial):
+        bound = len(callee.args)
+        callee = callee.func
+    if not isinstance(callee, types.FunctionType):
+        return
+    try:
+        names = [p.name for p in inspect.signature(callee).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][bound:]
+    except (TypeError, ValueError):
+        return
+    theirs = _parameter_uses(callee, visiting)
+    for i, a in enumerate(call.args):
+        if isinstance(a, gast.Starred):
+            break
+        if isinstance(a, gast.Name) and i < len(names):
+            note(a.id, theirs.get(names[i], ""))
+    for k in call.keywords:
+        if k.arg is not None and isinstance(k.value, gast.Name):
+            note(k.value.id, theirs.get(k.arg, ""))
+
+
+def _resolve(fn: types.FunctionType, name: str) -> Any:
+    """What a name the function calls is bound to now (a closure cell, else a global), or None."""
+    if name in fn.__code__.co_freevars and fn.__closure__:
+        with contextlib.suppress(ValueError):
+            return fn.__closure__[fn.__code__.co_freevars.index(name)].cell_contents
+        return None
+    return fn.__globals__.get(name)
 
 
 def _container_use(name: gast.Name, parent: gast.AST | None) -> bool:
@@ -202,7 +288,8 @@ _returning: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDic
 
 
 def returns_container(fn: types.FunctionType) -> bool:
-    """Whether the source may return a tuple, list, dict or namedtuple (then vjp runs `fn` first to see);
+    """Whether the source may return a tuple, list, dict or namedtuple, a parameter's included (then vjp
+    runs `fn` first to see);
     once per code object."""
     found = _returning.get(fn.__code__)
     if found is None:
@@ -217,6 +304,7 @@ def _returns_container(fn: types.FunctionType) -> bool:
         return False
     built = {t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and _display(n.value, fn)
              for t in n.targets if isinstance(t, gast.Name)}
+    built |= {a.id for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}  # `return p`
     return any(isinstance(n, gast.Return) and n.value is not None
                and (_display(n.value, fn) or (isinstance(n.value, gast.Name) and n.value.id in built))
                for n in gast.walk(node))

@@ -44,6 +44,12 @@ def ensure_differentiable(x: Any, name: str) -> None:
         what = "integers"
     elif isinstance(x, np.ndarray):
         what = f"an array of dtype {x.dtype}"
+    elif isinstance(x, (dict, list, tuple)) or hasattr(x, "__dict__"):
+        raise NonDifferentiableInputError(
+            f"`{name}` holds a {type(x).__name__}, but this gradient was made for arrays and numbers: the "
+            f"function was not seen using `{name}` as a container (it reaches it only through a use the "
+            f"compiler cannot follow when `grad` is called, such as a method of an object called with it). "
+            f"Read the entries of `{name}` in the function itself, or pass them as separate arguments.")
     else:
         what = f"a value of type {type(x).__name__}"
     raise NonDifferentiableInputError(
