@@ -72,7 +72,8 @@ __all__ = ["refuse_aliased_updates"]
 
 def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None,
                            numbers: dict[str, UnsupportedSyntaxError] | None = None,
-                           refused: list[UnsupportedSyntaxError] | None = None) -> dict[str, bool]:
+                           refused: list[UnsupportedSyntaxError] | None = None,
+                           apart: dict[str, UnsupportedSyntaxError] | None = None) -> dict[str, bool]:
     """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its
     back: one error naming every such update, in source order.
 
@@ -87,11 +88,12 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
     refusal otherwise. A refusal is deferred so only when no other memory than those parameters' made
     the name stale, and the function does not use them as arrays (indexed, iterated).
     `refused` (when given) receives the error instead of its being raised: the caller goes on to find
-    what later stages refuse too."""
+    what later stages refuse too. `apart` (when given) receives the parameters whose memory is updated in
+    place, each with the refusal a call meets when it shares memory with another argument (`f(a, a)`)."""
     taken: dict[str, UnsupportedSyntaxError] = {}
     arrays: set[str] = set()  # (a deferred refusal of a parameter used as an array: an error every call meets)
     while True:
-        assumed, found, used = _analyze(fn, info, namespace, frozenset(taken))
+        assumed, found, used, changed = _analyze(fn, info, namespace, frozenset(taken))
         arrays |= used
         deferred: dict[str, list[Problem]] = {}  # every refusal through each parameter, not only its last
         for error, params in found:
@@ -103,6 +105,8 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
         taken.update({p: UnsupportedSyntaxError.of(problems, fn.name) for p, problems in deferred.items()})
     if numbers is not None:
         numbers.update(taken)
+    if apart is not None:
+        apart.update(changed)
     if found:
         error = UnsupportedSyntaxError.of([p for e, _ in found for p in e.problems], fn.name)
         if refused is None:
@@ -113,7 +117,7 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
 
 def _analyze(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None,
              numbers: frozenset[str]) -> tuple[dict[str, bool], list[tuple[UnsupportedSyntaxError, frozenset[str]]],
-                                               set[str]]:
+                                               set[str], dict[str, UnsupportedSyntaxError]]:
     """One run of the analysis, the parameters `numbers` taken to hold numbers: what it assumed, what it
     refused (each with the parameters through whose memory alone it was refused), and the parameters
     used as arrays."""
@@ -137,4 +141,5 @@ def _analyze(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None
     interpreter.block(fn.body, state)
     found = [(error, params and interpreter.through_params.get(key, frozenset()))
              for key, (error, params) in interpreter.refuse.found.items()]
-    return (dict(interpreter.assumed) if updated else {}), found, interpreter.arrays
+    changed = {p: interpreter.refuse.shared_argument(p, update) for p, update in interpreter.changed_params.items()}
+    return (dict(interpreter.assumed) if updated else {}), found, interpreter.arrays, changed

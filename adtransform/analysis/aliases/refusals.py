@@ -46,6 +46,14 @@ class Refusals:
             return
         targets = update.targets if isinstance(update, gast.Assign) else [update.target]
         target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
+        if isinstance(target, gast.Subscript) and isinstance(update, gast.AugAssign) and target.value.id == node.id:
+            entry, symbol = to_source(target), build.SYMBOL_OF.get(type(update.op), "op")
+            self._report(update, UnsupportedSyntaxError(
+                f"another entry of `{node.id}` may hold the same array as `{entry}` (`{node.id}` read on line "
+                f"{self.info.location(node).line}), so NumPy's in-place update would change it too; write "
+                f"`{entry} = {entry} {symbol} ...` for a new array", self.info.location(update),
+                "in-place update of a container's entry"), params)
+            return
         if isinstance(target, gast.Name):
             name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
             instead = f"write `{name} = {name} {symbol} ...` for a new array, or copy first (`{name} = {name}.copy()`)"
@@ -56,6 +64,14 @@ class Refusals:
             f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), "
             f"so NumPy's in-place update would change `{node.id}` too; {instead}",
             self.info.location(update), "in-place update of an alias"), params)
+
+    def shared_argument(self, param: str, update: gast.AST) -> UnsupportedSyntaxError:
+        """The refusal a call meets when parameter `param`, updated in place by `update`, holds memory another
+        argument holds (raised at call time: runtime `ensure_apart`)."""
+        return UnsupportedSyntaxError(
+            f"this updates `{param}` in place, which NumPy would see through every argument holding the same "
+            f"memory, while the compiler reads it as a new value", self.info.location(update),
+            "in-place update of an argument sharing memory with another")
 
     def iterated(self, loop: gast.For, update: gast.AST) -> None:
         self._report(update, UnsupportedSyntaxError(
