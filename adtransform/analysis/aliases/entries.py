@@ -22,6 +22,7 @@ class EntryUpdates:
         entry in place, which every other holder sees (`L = [y, y]`, a name `y`); the compiler rebinds
         the entry to a new value. Every other name that may share the entries' memory is stale, and so
         is `L` itself unless its entries are each a different object made where it was built."""
+        self.refuse.entries.add(id(stmt))
         self.read(target.slice, state)
         base = target.value
         self.refuse_stale(base, state)
@@ -50,8 +51,7 @@ class EntryUpdates:
         while isinstance(site, Older):
             site = site.site
         if isinstance(site, tuple) and site[0] == "parameter":
-            self.entry_params.add(site[1])
-            return True
+            return True  # (`changing` recorded it)
         return isinstance(site, int) and site in self.distinct
 
     def distinct_entries(self: Interpreter, value: gast.expr, state: State) -> bool:

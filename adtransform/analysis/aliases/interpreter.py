@@ -51,7 +51,6 @@ class Interpreter(EntryUpdates):
         # Allocation sites (ids) of containers whose entries are objects made there, each a different one
         # (`[x * 2.0, x * 3.0]`, `[0.0] * n`, `[f(x) for ...]`): updating one entry in place changes no other.
         self.distinct: set[int] = set()
-        self.entry_params: set[str] = set()  # parameters an entry of which is updated in place
         self.changed_params: dict[str, gast.AST] = {}  # parameters whose memory is updated in place: the first update
 
     def block(self, body: list[gast.stmt], state: State | None) -> State | None:
