@@ -42,11 +42,19 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 * A view of memory no name holds (`np.reshape(x * 2.0, (n, n))`, a number's memory included) is new
   each time it is made: it shares memory with nothing the program can see.
 
+Containers: a list, tuple or dict holds its entries' objects (a display, `append`, `L[k] = v` make it
+share their memory). `L[k] += e` changes the array held at that entry (entries.py): every other name
+sharing the entries' memory is stale, and so is `L` itself unless its entries are each a new object made
+where it was built (`[x * 2.0, x * 3.0]`, `[0.0] * n`, appends of new arrays); not `[y, y]`, `[y] * 3`.
+A parameter whose memory is updated in place is checked at call time to share none with another
+argument (`ensure_apart`: `f(a, a)`, a dict whose two entries are one array).
+
 Every update refused is reported, in one error (the first refusal of each update): the analysis
 goes on past each, reading the update as the compiler does.
 
 The package: lattice.py (sites and the state, with its join), interpreter.py (statements),
-loops.py (fixed points), facts.py (what calls return and change), refusals.py (the errors).
+loops.py (fixed points), entries.py (updates of a container's entries), facts.py (what calls return
+and change), refusals.py (the errors).
 
 Across calls (the extension point): the analysis learns what a call does only from one object,
 `facts.CallFacts` (what the call returns and may share, which arguments it changes). A call to a

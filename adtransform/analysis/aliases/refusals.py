@@ -54,7 +54,7 @@ class Refusals:
             self._report(update, UnsupportedSyntaxError(
                 f"{held} may hold the same array as `{entry}` (`{node.id}` read on line {line}), so NumPy's "
                 f"in-place update would change it too; {instead}", self.info.location(update),
-                "in-place update of a container's entry"), params)
+                "in-place update of an alias"), params)
             return
         if isinstance(target, gast.Name):
             name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
