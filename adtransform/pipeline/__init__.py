@@ -92,7 +92,8 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     with blockers.stage():
         fence.check(node, info, namespace)               # refuse early, while nodes point at user code
     # In-place updates NumPy would share (refusals recorded; those fine for numbers checked at call time).
-    array_params = aliases.refuse_aliased_updates(node, info, namespace, blockers.deferred, blockers.found)
+    apart: dict[str, TransformError] = {}  # (parameters updated in place: checked apart at the call)
+    array_params = aliases.refuse_aliased_updates(node, info, namespace, blockers.deferred, blockers.found, apart)
     local_names, all_names = resolve.scan_names(node)
     namespace.locals = set(local_names)
     # (a name read from the user's namespace, kept by the guard even if inlining took it out of the body)
@@ -103,7 +104,8 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
         canonicalize(node, ctx)                          # canonicalize/schedule.py: no jumps, one op a statement
         primal = lower.lower(node, ctx)                  # SSA IR
     primal.body[:0] = [_ensure_number(var, blockers.deferred[var.name])
-                       for var in primal.param_vars() if var.name in blockers.deferred]
+                       for var in primal.param_vars() if var.name in blockers.deferred] \
+        + _ensure_apart(primal, ctx, apart)
     verify(primal)
     _debug("lower", primal)
     if own:
@@ -115,6 +117,22 @@ def _ensure_number(param: Var, refusal: TransformError) -> Op:
     """`ensure_number(a, 'a', a_array_refusal)`: the refusals an array in `a` meets, raised at the call."""
     ref = Ref((f"{param.name}_array_refusal",), refusal, Scope.INJECTED, refusal)
     return runtime_refs.check_op("ensure_number", [param, Const(param.name), Global(ref)], line=None)
+
+
+def _ensure_apart(primal: Function, ctx: Context, apart: dict[str, TransformError]) -> list[Op]:
+    """`ensure_apart(refusal, 'a b', a, b)` for each parameter (or leaf of one) updated in place: the call
+    is refused when it shares memory with another argument (`f(a, a)`)."""
+    params = primal.param_vars()
+    updated = [var for var in params if ctx.leaf_owner.get(var.name, var.name) in apart]
+    checks = []
+    for index, var in enumerate(updated):
+        owner = ctx.leaf_owner.get(var.name, var.name)
+        others = [v for v in params if v is not var and v not in updated[:index]]  # (each pair once)
+        if others:
+            ref = Ref((f"{owner}_shared_refusal",), apart[owner], Scope.INJECTED, apart[owner])
+            names = " ".join(v.name for v in [var, *others])
+            checks.append(runtime_refs.check_op("ensure_apart", [Global(ref), Const(names), var, *others], line=None))
+    return checks
 
 
 def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,

@@ -16,6 +16,7 @@ from .broadcast import reduced_size, unbroadcast, unreduce
 from .checks import (
     all_scalars,
     ensure_all_differentiable,
+    ensure_apart,
     ensure_argument,
     ensure_arguments,
     ensure_array_argument,
@@ -111,6 +112,7 @@ __all__ = [
     "dot_rows_lhs_adjoint",
     "dot_rows_rhs_adjoint",
     "ensure_all_differentiable",
+    "ensure_apart",
     "ensure_argument",
     "ensure_arguments",
     "ensure_array_argument",

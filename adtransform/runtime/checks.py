@@ -273,3 +273,17 @@ def ensure_number(x: Any, name: str, refusal: TransformError) -> None:
     kind = f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else f"a value of type {type(x).__name__}"
     raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (accepted when `{name}` holds a number; "
                                     f"it holds {kind})") for p in refusal.problems], refusal.function)
+
+
+def ensure_apart(refusal: TransformError, names: str, x: Any, *others: Any) -> None:
+    """`x` (the first of `names`) is updated in place, which the compiler reads as a new value: right
+    only if no other argument (`others`, the rest of `names`) holds memory it holds (`f(a, a)`, a dict
+    whose two entries are one array), which NumPy's update would change too: such a call is refused."""
+    if not isinstance(x, np.ndarray):
+        return
+    first, *rest = names.split()
+    for name, other in zip(rest, others):
+        if isinstance(other, np.ndarray) and np.may_share_memory(x, other):
+            raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (`{first}` and `{name}` are "
+                                            f"passed arrays sharing memory: pass a copy of one)")
+                                    for p in refusal.problems], refusal.function)

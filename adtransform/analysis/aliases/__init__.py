@@ -42,11 +42,19 @@ Refinements keep the analysis from refusing what NumPy and the compiler agree on
 * A view of memory no name holds (`np.reshape(x * 2.0, (n, n))`, a number's memory included) is new
   each time it is made: it shares memory with nothing the program can see.
 
+Containers: a list, tuple or dict holds its entries' objects (a display, `append`, `L[k] = v` make it
+share their memory). `L[k] += e` changes the array held at that entry (entries.py): every other name
+sharing the entries' memory is stale, and so is `L` itself unless its entries are each a new object made
+where it was built (`[x * 2.0, x * 3.0]`, `[0.0] * n`, appends of new arrays); not `[y, y]`, `[y] * 3`.
+A parameter whose memory is updated in place is checked at call time to share none with another
+argument (`ensure_apart`: `f(a, a)`, a dict whose two entries are one array).
+
 Every update refused is reported, in one error (the first refusal of each update): the analysis
 goes on past each, reading the update as the compiler does.
 
 The package: lattice.py (sites and the state, with its join), interpreter.py (statements),
-loops.py (fixed points), facts.py (what calls return and change), refusals.py (the errors).
+loops.py (fixed points), entries.py (updates of a container's entries), facts.py (what calls return
+and change), refusals.py (the errors).
 
 Across calls (the extension point): the analysis learns what a call does only from one object,
 `facts.CallFacts` (what the call returns and may share, which arguments it changes). A call to a
@@ -72,7 +80,8 @@ __all__ = ["refuse_aliased_updates"]
 
 def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None = None,
                            numbers: dict[str, UnsupportedSyntaxError] | None = None,
-                           refused: list[UnsupportedSyntaxError] | None = None) -> dict[str, bool]:
+                           refused: list[UnsupportedSyntaxError] | None = None,
+                           apart: dict[str, UnsupportedSyntaxError] | None = None) -> dict[str, bool]:
     """Raise UnsupportedSyntaxError when a name is read after an in-place update changed it behind its
     back: one error naming every such update, in source order.
 
@@ -87,11 +96,12 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
     refusal otherwise. A refusal is deferred so only when no other memory than those parameters' made
     the name stale, and the function does not use them as arrays (indexed, iterated).
     `refused` (when given) receives the error instead of its being raised: the caller goes on to find
-    what later stages refuse too."""
+    what later stages refuse too. `apart` (when given) receives the parameters whose memory is updated in
+    place, each with the refusal a call meets when it shares memory with another argument (`f(a, a)`)."""
     taken: dict[str, UnsupportedSyntaxError] = {}
     arrays: set[str] = set()  # (a deferred refusal of a parameter used as an array: an error every call meets)
     while True:
-        assumed, found, used = _analyze(fn, info, namespace, frozenset(taken))
+        assumed, found, used, changed = _analyze(fn, info, namespace, frozenset(taken))
         arrays |= used
         deferred: dict[str, list[Problem]] = {}  # every refusal through each parameter, not only its last
         for error, params in found:
@@ -103,6 +113,8 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
         taken.update({p: UnsupportedSyntaxError.of(problems, fn.name) for p, problems in deferred.items()})
     if numbers is not None:
         numbers.update(taken)
+    if apart is not None:
+        apart.update(changed)
     if found:
         error = UnsupportedSyntaxError.of([p for e, _ in found for p in e.problems], fn.name)
         if refused is None:
@@ -113,7 +125,7 @@ def refuse_aliased_updates(fn: gast.FunctionDef, info: SourceInfo, namespace: Na
 
 def _analyze(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None,
              numbers: frozenset[str]) -> tuple[dict[str, bool], list[tuple[UnsupportedSyntaxError, frozenset[str]]],
-                                               set[str]]:
+                                               set[str], dict[str, UnsupportedSyntaxError]]:
     """One run of the analysis, the parameters `numbers` taken to hold numbers: what it assumed, what it
     refused (each with the parameters through whose memory alone it was refused), and the parameters
     used as arrays."""
@@ -137,4 +149,5 @@ def _analyze(fn: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None
     interpreter.block(fn.body, state)
     found = [(error, params and interpreter.through_params.get(key, frozenset()))
              for key, (error, params) in interpreter.refuse.found.items()]
-    return (dict(interpreter.assumed) if updated else {}), found, interpreter.arrays
+    changed = {p: interpreter.refuse.shared_argument(p, update) for p, update in interpreter.changed_params.items()}
+    return (dict(interpreter.assumed) if updated else {}), found, interpreter.arrays, changed

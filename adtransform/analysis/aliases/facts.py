@@ -95,13 +95,16 @@ class CallFacts(Calls):
                 return [name for operand in node.values for name in go(operand)]
             if isinstance(node, (gast.Tuple, gast.List)):
                 return [name for elt in node.elts for name in go(elt)]
+            if isinstance(node, gast.Dict):  # `{"a": y}` holds y itself
+                return [name for v in node.values for name in go(v)]
             if isinstance(node, gast.BinOp):  # `[a] + [b]`, `pair * 2`: a new container of the same elements
                 return go(node.left) + go(node.right) if holds(node) else []
             if isinstance(node, gast.Call):
                 return self.returned(node, go, holds)
-            if isinstance(node, (gast.ListComp, gast.GeneratorExp)):  # its items, each loop's elements
-                return go(node.elt) + [name for gen in node.generators for it in self.iterated(gen.iter)
-                                       for name in go(it)]
+            if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):  # items, each loop's elements
+                item = node.value if isinstance(node, gast.DictComp) else node.elt
+                return go(item) + [name for gen in node.generators for it in self.iterated(gen.iter)
+                                   for name in go(it)]
             return []  # arithmetic, comparisons and constants build new objects
         return go(value)
 

@@ -20,6 +20,7 @@ from ...frontend.numbers import Numbers
 from ...frontend.resolve import Namespace
 from ...frontend.source import SourceInfo
 from ...syntax.parse import to_source
+from .entries import EntryUpdates
 from .facts import ITERATION_WRAPPERS, CallFacts
 from .lattice import NUMBER, Part, Sites, State, View, bounded, join, root, roots
 from .loops import Loops
@@ -30,7 +31,7 @@ _STORING_METHODS = frozenset({"append", "extend", "insert"})
 _NUMBERS = frozenset({NUMBER})
 
 
-class Interpreter:
+class Interpreter(EntryUpdates):
     """The analysis of one function: `namespace` resolves its free names, `local_names` are those it binds."""
 
     def __init__(self, info: SourceInfo, namespace: Namespace | None, local_names: frozenset[str]) -> None:
@@ -47,6 +48,10 @@ class Interpreter:
         # be, were they numbers, which nothing shares).
         self.through_params: dict[int, frozenset[str]] = {}
         self.arrays: set[str] = set()  # parameters whose memory a name indexes, iterates or reads an attribute of
+        # Allocation sites (ids) of containers whose entries are objects made there, each a different one
+        # (`[x * 2.0, x * 3.0]`, `[0.0] * n`, `[f(x) for ...]`): updating one entry in place changes no other.
+        self.distinct: set[int] = set()
+        self.changed_params: dict[str, gast.AST] = {}  # parameters whose memory is updated in place: the first update
 
     def block(self, body: list[gast.stmt], state: State | None) -> State | None:
         """The state after `body`, None where no path gets there (after `return`, `break`, `continue`)."""
@@ -89,7 +94,11 @@ class Interpreter:
         self.read(stmt.value, state)
         target = stmt.target
         if isinstance(target, gast.Subscript):
-            self.write_into(target, stmt, state)
+            if isinstance(target.value, gast.Name) and self.holds(target.value, state) \
+                    and not self.number(target, state):
+                self.update_entry(target, stmt, state)
+            else:
+                self.write_into(target, stmt, state)
         elif isinstance(target, gast.Name):
             self.refuse_stale(target, state)
             if self.number(target, state) and self.number(stmt.value, state):
@@ -167,7 +176,12 @@ class Interpreter:
             self.refuse_stale(base, state)
             stored = self.stored(base, [stmt.value], stmt, state)  # `L[0] = a`: a list then holds `a` itself
             # The compiler writes into a copy unless nothing else reads the old value: `a` stays what it was.
+            held = state.sites.get(base.id, frozenset()) if self.holds(base, state) else frozenset()
             self.update(base.id, stmt, state)
+            if held:  # a container's copy keeps holding its other entries (`L[0] = v` leaves `L[1]`)
+                if not stored and all(self.made_distinct(site) for site in held):
+                    self.distinct.add(id(stmt))
+                stored |= held
             state.point(base.id, state.sites[base.id] | stored)
 
     def stored(self, container: gast.Name, values: list[gast.expr], where: gast.AST, state: State) -> Sites:
@@ -214,6 +228,7 @@ class Interpreter:
         """`name`'s memory is changed in place: every other name sharing it sees the change."""
         changed = state.sites.get(name, frozenset())
         self.refuse.global_update(name, changed, update)
+        self.changing(changed, update)
         for other in state.sharing(changed):
             if other != name and not state.paired(other, name):
                 state.stale[other] = update
@@ -243,6 +258,8 @@ class Interpreter:
             return
         self.allocate_if_new(value, site, state)
         sites, held = self.value_sites(value, site, state), self.holding(value, state)
+        if sites == frozenset({id(site)}) and self.distinct_entries(value, state):
+            self.distinct.add(id(site))
         if isinstance(target, gast.Name):
             known = self.apart_after([target], [value], state)
             self.assign(target, sites, state, held)

@@ -28,6 +28,7 @@ class Refusals:
         # Per update (by id): its refusal, and the parameters that would have to hold numbers for it not
         # to be made (none: it is made whatever they hold).
         self.found: dict[int, tuple[UnsupportedSyntaxError, frozenset[str]]] = {}
+        self.entries: set[int] = set()  # the updates (by id) of an array held at a container's entry
 
     def _report(self, update: gast.AST, error: UnsupportedSyntaxError, params: frozenset[str] = frozenset()) -> None:
         self.found.setdefault(id(update), (error, params))
@@ -46,6 +47,15 @@ class Refusals:
             return
         targets = update.targets if isinstance(update, gast.Assign) else [update.target]
         target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
+        if id(update) in self.entries:
+            entry, symbol = to_source(target), build.SYMBOL_OF.get(type(update.op), "op")
+            line, instead = self.info.location(node).line, f"write `{entry} = {entry} {symbol} ...` for a new array"
+            held = f"another entry of `{node.id}`" if target.value.id == node.id else f"`{node.id}`"
+            self._report(update, UnsupportedSyntaxError(
+                f"{held} may hold the same array as `{entry}` (`{node.id}` read on line {line}), so NumPy's "
+                f"in-place update would change it too; {instead}", self.info.location(update),
+                "in-place update of an alias"), params)
+            return
         if isinstance(target, gast.Name):
             name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
             instead = f"write `{name} = {name} {symbol} ...` for a new array, or copy first (`{name} = {name}.copy()`)"
@@ -56,6 +66,14 @@ class Refusals:
             f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), "
             f"so NumPy's in-place update would change `{node.id}` too; {instead}",
             self.info.location(update), "in-place update of an alias"), params)
+
+    def shared_argument(self, param: str, update: gast.AST) -> UnsupportedSyntaxError:
+        """The refusal a call meets when parameter `param`, updated in place by `update`, holds memory another
+        argument holds (raised at call time: runtime `ensure_apart`)."""
+        return UnsupportedSyntaxError(
+            f"this updates `{param}` in place, which NumPy would see through every argument holding the same "
+            f"memory, while the compiler reads it as a new value", self.info.location(update),
+            "in-place update of an argument sharing memory with another")
 
     def iterated(self, loop: gast.For, update: gast.AST) -> None:
         self._report(update, UnsupportedSyntaxError(
@@ -80,9 +98,13 @@ class Refusals:
             value = self.namespace.lookup(root[1]) if self.namespace is not None else None
             if type(value) in (int, float, complex, bool):
                 continue  # a number: the update rebinds `name` only
+            instead = f"copy first (`{name} = {name}.copy()`)"
+            if id(update) in self.entries:  # (a list's copy holds the same arrays)
+                entry = to_source(update.target)
+                instead = f"write `{entry} = {entry} {build.SYMBOL_OF.get(type(update.op), 'op')} ...` for a new array"
             self._report(update, UnsupportedSyntaxError(
                 f"`{name}` may share memory with the global `{root[1]}`, which NumPy's in-place update would "
-                f"change (for later calls too); copy first (`{name} = {name}.copy()`)",
+                f"change (for later calls too); {instead}",
                 self.info.location(update), "in-place update of a global array"))
             return
 
