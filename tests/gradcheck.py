@@ -425,3 +425,44 @@ def check_grad(
         eps=eps,
         extra_msg=src,
     )
+
+
+def tree_fd(fn, args, i, eps=1e-6):
+    """Central differences of `fn` w.r.t. every float leaf of `args[i]` (a pytree), in its structure
+    (None for the other leaves)."""
+    from adtransform.runtime.pytrees import flatten, unflatten
+
+    leaves, tree = flatten(args[i])
+    grads = []
+    for k, leaf in enumerate(leaves):
+        if not (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") and not isinstance(leaf, float):
+            grads.append(None)
+            continue
+        base = np.asarray(leaf, dtype=np.float64)
+        g = np.zeros_like(base)
+        for j in np.ndindex(base.shape):
+            values = []
+            for sign in (1, -1):
+                bumped = base.copy()
+                bumped[j] += sign * eps
+                new = list(leaves)
+                new[k] = bumped if isinstance(leaf, np.ndarray) else float(bumped)
+                moved = list(args)
+                moved[i] = unflatten(tree, iter(new))
+                values.append(fn(*moved))
+            g[j] = (values[0] - values[1]) / (2 * eps)
+        grads.append(g)
+    return unflatten(tree, iter(grads))
+
+
+def assert_trees_close(a, b, rtol=1e-6, atol=1e-8):
+    """Two pytrees of gradients: the same leaves, None at the same places, the arrays close."""
+    from adtransform.runtime.pytrees import flatten
+
+    la, _ = flatten(a)
+    lb, _ = flatten(b)
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb):
+        assert (x is None) == (y is None)
+        if x is not None:
+            np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)

@@ -15,9 +15,9 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from gradcheck import assert_trees_close, tree_fd
 
 import adtransform as ad
-from adtransform.runtime.pytrees import flatten, unflatten
 
 Params = namedtuple("Params", ["W", "b"])
 
@@ -41,40 +41,8 @@ class Plain:
         self.b = b
 
 
-def _fd(fn, args, i, eps=1e-6):
-    """Central differences of fn w.r.t. every float leaf of args[i], in its structure (None elsewhere)."""
-    leaves, tree = flatten(args[i])
-    grads = []
-    for k, leaf in enumerate(leaves):
-        if not (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") and not isinstance(leaf, float):
-            grads.append(None)
-            continue
-        base = np.asarray(leaf, dtype=np.float64)
-        g = np.zeros_like(base)
-        for j in np.ndindex(base.shape):
-            values = []
-            for sign in (1, -1):
-                bumped = base.copy()
-                bumped[j] += sign * eps
-                new = list(leaves)
-                new[k] = bumped if isinstance(leaf, np.ndarray) else float(bumped)
-                moved = list(args)
-                moved[i] = unflatten(tree, iter(new))
-                values.append(fn(*moved))
-            g[j] = (values[0] - values[1]) / (2 * eps)
-        grads.append(g)
-    return unflatten(tree, iter(grads))
-
-
-def _close(a, b, rtol=1e-6, atol=1e-8):
-    la, ta = flatten(a)
-    lb, tb = flatten(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        if x is None or y is None:
-            assert x is None and y is None
-        else:
-            np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
+_fd = tree_fd
+_close = assert_trees_close
 
 
 def _autograd(fn, args, i):

@@ -14,48 +14,18 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from gradcheck import assert_trees_close, tree_fd
 
 import adtransform as ad
 from adtransform.errors import NonDifferentiableInputError
 from adtransform.pipeline import pytrees
-from adtransform.runtime.pytrees import flatten, unflatten
+from adtransform.runtime.pytrees import flatten
 
 X = np.array([0.3, 0.7, 1.1])
 
 
-def _fd(fn, args, i, eps=1e-6):
-    """Central differences w.r.t. every float leaf of args[i], in its structure (None elsewhere)."""
-    leaves, tree = flatten(args[i])
-    grads = []
-    for k, leaf in enumerate(leaves):
-        if not (isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f") and not isinstance(leaf, float):
-            grads.append(None)
-            continue
-        base = np.asarray(leaf, dtype=np.float64)
-        g = np.zeros_like(base)
-        for j in np.ndindex(base.shape):
-            values = []
-            for sign in (1, -1):
-                bumped = base.copy()
-                bumped[j] += sign * eps
-                new = list(leaves)
-                new[k] = bumped if isinstance(leaf, np.ndarray) else float(bumped)
-                moved = list(args)
-                moved[i] = unflatten(tree, iter(new))
-                values.append(fn(*moved))
-            g[j] = (values[0] - values[1]) / (2 * eps)
-        grads.append(g)
-    return unflatten(tree, iter(grads))
-
-
-def _close(a, b, rtol=1e-6, atol=1e-8):
-    la, _ = flatten(a)
-    lb, _ = flatten(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        assert (x is None) == (y is None)
-        if x is not None:
-            np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
+_fd = tree_fd
+_close = assert_trees_close
 
 
 def _autograd(fn, args, i):
