@@ -224,3 +224,25 @@ def test_vjp_of_a_function_returning_its_container_parameter():
     _close(got, ct)
     expected, _ = autograd.make_vjp(identity)(p)
     _close(got, expected(ct))
+
+
+def test_the_per_call_structure_key_tells_apart_what_the_trees_tell_apart():
+    """The key a call looks its transform up by (runtime/pytrees.py structure_key) is equal exactly when
+    the trees `flatten` makes are, and gathers the same leaves in the same order."""
+    from collections import namedtuple
+
+    from adtransform.runtime.pytrees import flatten, structure_key
+
+    Pair = namedtuple("Pair", "a b")
+    a, b = np.ones(2), np.zeros(3)
+    values = [{"W": a, "b": b}, {"b": b, "W": a}, {"W": a, "b": 1}, {"W": a, "b": 1.5}, [a, b], (a, b),
+              [a, [b]], [[a], b], Pair(a, b), {"p": Pair(a, 2)}, {"p": (a, 2)}, {"W": a, "b": np.arange(3)},
+              [a, b, a], ()]
+    for x in values:
+        leaves = []
+        key = structure_key(x, leaves)
+        found, _ = flatten(x)
+        assert len(leaves) == len(found) and all(u is v for u, v in zip(leaves, found))
+        for y in values:
+            same_tree = flatten(x)[1] == flatten(y)[1]
+            assert (key == structure_key(y, [])) == same_tree, (x, y)

@@ -32,7 +32,7 @@ from ..canonicalize.record_params import COTANGENT
 from ..errors import AdtransformError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
-from ..runtime.pytrees import Tree, flatten, is_container, unflatten
+from ..runtime.pytrees import Tree, flatten, is_container, structure_key, unflatten
 
 __all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
            "returns_container", "structured_gradient"]
@@ -212,23 +212,23 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
             bound.apply_defaults()
             values = [bound.arguments[name] for name in positional]
             keywords = {name: bound.arguments[name] for name in keyword_only}
-        if not any(is_container(v) for v in values) and not any(is_container(v) for v in keywords.values()):
+        containers = [is_container(v) for v in values]
+        if not any(containers) and not any(is_container(v) for v in keywords.values()):
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
             return plain(*args, **kwargs)
         flat: list[Any] = []
-        trees: list[Tree | None] = []
-        for value in values:
-            if is_container(value):
-                leaves, tree = flatten(value)
-                flat.extend(leaves)
-                trees.append(tree)
+        parts: list[Any] = []
+        for value, container in zip(values, containers):
+            if container:
+                parts.append(structure_key(value, flat))
             else:
                 flat.append(value)
-                trees.append(None)
-        key = tuple(trees)
+                parts.append(None)
+        key = tuple(parts)
         variant = variants.get(key)
         if variant is None:
+            trees: list[Tree | None] = [flatten(v)[1] if c else None for v, c in zip(values, containers)]
             variant = variants[key] = _variant(fn, positional, trees, indices, is_tuple, mode, bound_gradient)
             call.source = variant[0].source  # type: ignore[attr-defined]
         generated, rebuild = variant

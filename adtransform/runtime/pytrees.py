@@ -110,6 +110,26 @@ def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
     return leaves, Tree(tree_kind, keys, tuple(children), cls, statics if tree_kind == "object" else ())
 
 
+def structure_key(value: Any, leaves: list[Any], depth: int = 0) -> Any:
+    """Appends the leaves of `value` to `leaves` (in `flatten`'s order) and returns a hashable key, equal
+    for values `flatten` gives equal trees: made at every call, so dicts, lists and tuples (the common
+    containers) are keyed by plain tuples, cheaper to build and hash than a `Tree`."""
+    if depth > 100:
+        raise ValueError("the argument nests containers more than 100 deep (does it contain itself?)")
+    kind = type(value)
+    if kind is dict:
+        keys = tuple(value)
+        return dict, keys, tuple([structure_key(value[k], leaves, depth + 1) for k in keys])
+    if kind is list or kind is tuple:
+        return kind, tuple([structure_key(v, leaves, depth + 1) for v in value])
+    if not is_container(value):
+        leaves.append(value)
+        return is_float(value)
+    found, tree = flatten(value, depth)  # a namedtuple or an object: its tree is its key
+    leaves.extend(found)
+    return tree
+
+
 def unflatten(tree: Tree, leaves: Iterator[Any]) -> Any:
     """The structure `tree` holding the next values of `leaves` (a gradient shaped like the argument)."""
     if tree.is_leaf:
