@@ -264,6 +264,9 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
         structured += ((COTANGENT, cotangent),)
     generated = bound_gradient(fn, tuple(flat_wrt), True, mode, structured)
 
+    floats = {i: [leaf.keys == ("float",) for leaf in trees[i].leaves()] for i in indices
+              if trees[i] is not None}  # (which leaves have a gradient: worked out once per structure)
+
     def rebuild(flat_gradients: Any) -> Any:
         grads = iter(flat_gradients)
         out = []
@@ -272,8 +275,7 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
             if tree is None:
                 out.append(next(grads))
             else:
-                out.append(unflatten(tree, iter([next(grads) if leaf.keys == ("float",) else None
-                                                 for leaf in tree.leaves()])))
+                out.append(unflatten(tree, iter([next(grads) if f else None for f in floats[i]])))
         return tuple(out) if is_tuple else out[0]
 
     return generated, rebuild
