@@ -29,19 +29,8 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
                 and not isinstance(call.args[0], gast.Starred)):
             return None
         name = func.value.id
-        helper = gast.Name(_helper_name(ctx), gast.Load(), None, None)
+        helper = gast.Name(ctx.helper_name(list_append), gast.Load(), None, None)
         value = gast.Call(helper, [gast.Name(name, gast.Load(), None, None), call.args[0]], [])
         return [gast.Assign([gast.Name(name, gast.Store(), None, None)], value)]
 
     return rewrite_blocks(node, rewrite)
-
-
-def _helper_name(ctx: Context) -> str:
-    """The name generated code calls `list_append` by (registered as a helper, as effects.py does)."""
-    spelled = next((k for k, v in ctx.helpers.items() if v is list_append), None)
-    if spelled is None:
-        spelled = "list_append"
-        while ctx.namer.is_taken(spelled) or spelled in ctx.helpers:
-            spelled += "_"
-        ctx.helpers[spelled] = list_append
-    return spelled

@@ -200,14 +200,7 @@ class _Rewriter:
         return stmts
 
     def helper_name(self, helper: Callable[..., Any]) -> str:
-        """The name the generated code calls `helper` by (not reserved: code generation names it itself)."""
-        spelled = next((k for k, v in self.ctx.helpers.items() if v is helper), None)
-        if spelled is None:
-            spelled = helper.__name__
-            while self.ctx.namer.is_taken(spelled) or spelled in self.ctx.helpers:
-                spelled += "_"
-            self.ctx.helpers[spelled] = helper
-        return spelled
+        return self.ctx.helper_name(helper)
 
     def copy(self, name: str, deep: bool) -> gast.stmt:
         args: list[gast.expr] = [gast.Name(name, gast.Load(), None, None)]

@@ -64,7 +64,7 @@ class _Rewriter(gast.NodeTransformer):
         self.generic_visit(node)
         self.changed = True
         args = [node.exc] + ([node.cause] if node.cause is not None else [])
-        call = gast.copy_location(build.call(build.name(self._helper(raise_exception)), args), node)
+        call = gast.copy_location(build.call(build.name(self.ctx.helper_name(raise_exception)), args), node)
         return gast.copy_location(build.expr_stmt(call), node)
 
     def visit_JoinedStr(self, node: gast.JoinedStr) -> Any:
@@ -86,16 +86,6 @@ class _Rewriter(gast.NodeTransformer):
             node.func = build.attribute(build.name(self.ctx.builtin("str")), func.attr)
             node.args = [func.value, *node.args]
         return node
-
-    def _helper(self, helper: Any) -> str:
-        """The name generated code calls the runtime `helper` by (code generation injects it)."""
-        spelled = next((k for k, v in self.ctx.helpers.items() if v is helper), None)
-        if spelled is None:
-            spelled = helper.__name__
-            while self.ctx.namer.is_taken(spelled) or spelled in self.ctx.helpers:
-                spelled += "_"
-            self.ctx.helpers[spelled] = helper
-        return spelled
 
 
 _CONVERSIONS = {-1: "", ord("r"): "!r", ord("s"): "!s", ord("a"): "!a"}

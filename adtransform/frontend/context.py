@@ -51,3 +51,14 @@ class Context:
         if identifier in self.helpers:
             return self.helpers[identifier] is obj
         return identifier not in self.locals and self.namespace.lookup(identifier) is obj
+
+    def helper_name(self, helper: Any) -> str:
+        """The name generated code calls the runtime `helper` by (not reserved: code generation injects
+        it under that name); one name per helper, never a name of the user's."""
+        spelled = next((k for k, v in self.helpers.items() if v is helper), None)
+        if spelled is None:
+            spelled = helper.__name__
+            while self.namer.is_taken(spelled) or spelled in self.helpers:
+                spelled += "_"
+            self.helpers[spelled] = helper
+        return spelled

@@ -30,7 +30,7 @@ from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
 from . import source
-from .inline_returns import lower_returns, returned_function
+from .inline_returns import lower_returns, refuse_returned_function
 from .resolve import UNBOUND, Namespace
 from .segments import CompositeInfo
 
@@ -148,13 +148,7 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
     _mangle(node, fn)
     own, nested, stored = own_scope(node)
-    escaping = returned_function(node.body)
-    if escaping is not None:
-        raise UnsupportedSyntaxError(
-            f"{fn.__qualname__} returns its nested function `{escaping.id}`: adtransform inlines a nested function "
-            f"where it is called, so it cannot follow one returned; define it at module level and pass what "
-            f"it reads as arguments (or call it inside {fn.__qualname__})", state.info.location(escaping),
-            f"nested function `{escaping.id}` returned")
+    refuse_returned_function(node.body, fn.__qualname__, state.info)
     free = _free_names(node, own | nested)
     clash = sorted(free & nested)
     if clash:

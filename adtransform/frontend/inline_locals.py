@@ -21,7 +21,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
 from .inline_callee import Call, Rename, State, bind, own_scope
-from .inline_returns import lower_returns, returned_function
+from .inline_returns import lower_returns, refuse_returned_function
 
 
 @dataclass
@@ -111,13 +111,7 @@ def instance(state: State, local: Local, call: Call) -> tuple[list[gast.stmt], s
     enclosing function's, read where the call runs."""
     node = copy.deepcopy(local.node)
     own, nested, stored = own_scope(node)
-    escaping = returned_function(node.body)
-    if escaping is not None:
-        raise UnsupportedSyntaxError(
-            f"{local.name} returns its nested function `{escaping.id}`: adtransform inlines a nested function "
-            f"where it is called, so it cannot follow one returned; define it at module level and pass what "
-            f"it reads as arguments (or call it inside {local.name})", state.info.location(escaping),
-            f"nested function `{escaping.id}` returned")
+    refuse_returned_function(node.body, local.name, state.info)
     defaults = _defaults(node)
     bindings, substitute = bind(state, local.name, node, call, stored, defaults)
     renames: dict[str, gast.expr] = dict(substitute)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gast
 
+from ..errors import UnsupportedSyntaxError
 from ..syntax import build
+from .source import SourceInfo
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 
@@ -42,6 +44,17 @@ def contains_return(node: gast.AST) -> bool:
         if not isinstance(child, _SCOPES):
             stack.extend(gast.iter_child_nodes(child))
     return False
+
+
+def refuse_returned_function(body: list[gast.stmt], label: str, info: SourceInfo) -> None:
+    """A located refusal of a function `label` that returns a function it defines."""
+    escaping = returned_function(body)
+    if escaping is not None:
+        raise UnsupportedSyntaxError(
+            f"{label} returns its nested function `{escaping.id}`: adtransform inlines a nested function "
+            f"where it is called, so it cannot follow one returned; define it at module level and pass what "
+            f"it reads as arguments (or call it inside {label})", info.location(escaping),
+            f"nested function `{escaping.id}` returned")
 
 
 def returned_function(body: list[gast.stmt]) -> gast.Name | None:
