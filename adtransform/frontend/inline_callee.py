@@ -156,18 +156,28 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
             f"`{clash[0]}` is both a free name of {fn.__qualname__} and a local of a function nested in it; "
             f"rename one of them", state.info.location(node), f"`{clash[0]}` in {fn.__qualname__}")
     defaults = _runtime_defaults(state, fn, node)
-    bindings, substitute = bind(state, fn.__qualname__, node, call, stored, defaults)
+    label = "lambda" if fn.__name__ == "<lambda>" else fn.__name__
+    free_names = {name: _free_expression(state, fn, name, node) for name in sorted(free)}
+    return splice(state, fn.__qualname__, label, node, call, (own | nested, stored), defaults, free_names)
+
+
+def splice(state: State, qualname: str, label: str, node: gast.FunctionDef, call: Call,
+           scope: tuple[set[str], set[str]], defaults: dict[str, gast.expr],
+           free: dict[str, gast.expr]) -> tuple[list[gast.stmt], str]:
+    """The statements computing a call of `node`: its parameters bound, its locals (`scope`: the names it
+    binds, and those assigned) renamed fresh, its free names read as `free` says, its returns lowered to
+    an assignment of the result (named after `label`), which is returned with them."""
+    local_names, stored = scope
+    bindings, substitute = bind(state, qualname, node, call, stored, defaults)
     renames: dict[str, gast.expr] = dict(substitute)
-    for local in sorted(own | nested):
+    for local in sorted(local_names):
         if local not in renames:
             renames[local] = build.name(state.namer.fresh(local))
             state.locals.add(renames[local].id)
-    for name in sorted(free):
-        renames[name] = _free_expression(state, fn, name, node)
+    renames.update(free)
     body = [Rename(renames).visit(stmt) for stmt in node.body]
     for renamed in bindings:
         renamed.targets[0] = build.name(renames[renamed.targets[0].id].id, "store")
-    label = "lambda" if fn.__name__ == "<lambda>" else fn.__name__
     result = state.namer.fresh(f"{label}_out")
     flag = state.namer.fresh(f"{label}_returned")
     state.locals |= {result, flag}

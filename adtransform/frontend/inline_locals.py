@@ -20,8 +20,8 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..syntax import build
-from .inline_callee import Call, Rename, State, bind, own_scope
-from .inline_returns import lower_returns, refuse_returned_function
+from .inline_callee import Call, State, own_scope, splice
+from .inline_returns import refuse_returned_function
 
 
 @dataclass
@@ -113,19 +113,7 @@ def instance(state: State, local: Local, call: Call) -> tuple[list[gast.stmt], s
     own, nested, stored = own_scope(node)
     refuse_returned_function(node.body, local.name, state.info)
     defaults = _defaults(node)
-    bindings, substitute = bind(state, local.name, node, call, stored, defaults)
-    renames: dict[str, gast.expr] = dict(substitute)
-    for name in sorted(own | nested):
-        if name not in renames:
-            renames[name] = build.name(state.namer.fresh(name))
-            state.locals.add(renames[name].id)
-    body = [Rename(renames).visit(stmt) for stmt in node.body]
-    for assign in bindings:
-        assign.targets[0] = build.name(renames[assign.targets[0].id].id, "store")
-    result = state.namer.fresh(f"{local.name}_out")
-    flag = state.namer.fresh(f"{local.name}_returned")
-    state.locals |= {result, flag}
-    return [*bindings, *lower_returns(body, result, flag)], result
+    return splice(state, local.name, local.name, node, call, (own | nested, stored), defaults, {})
 
 
 def as_def(lam: gast.Lambda, name: str) -> gast.FunctionDef:
