@@ -16,12 +16,30 @@ from typing import Any
 from ..analysis.activity import Activity
 from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
-from ..ir.nodes import Const, If, Loop, Op, Stmt, Style, Var
+from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
+from ..ir.operands import known_value
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
+from ..rules.tuples import tuple_result
 from . import runtime_refs
 
-__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "rule_key",
-           "take_lengths"]
+__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
+           "rule_key", "take_lengths"]
+
+
+def name_fields(body: list[Stmt]) -> None:
+    """`r.logabsdet` of a named tuple a primitive returned (`r = np.linalg.slogdet(A)`, rules/tuples.py)
+    becomes `r[1]`: the same value, which reverse mode differentiates as reading an item of a tuple."""
+    made = {stmt.result: found for stmt in walk(body) if isinstance(stmt, Op)
+            and stmt.callee.style in (Style.FUNCTION, Style.METHOD)
+            and (found := tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value)) is not None}
+    if not made:
+        return
+    for stmt in walk(body):
+        if isinstance(stmt, Op) and stmt.callee.style is Style.ATTRIBUTE and stmt.args and stmt.args[0] in made:
+            index = made[stmt.args[0]].field_index(stmt.callee.symbol)
+            if index is not None:
+                stmt.callee = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
+                stmt.args = [stmt.args[0], Const(index)]
 
 
 def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:

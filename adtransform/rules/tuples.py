@@ -1,0 +1,57 @@
+"""Primitives whose result is a tuple of arrays: `sign, logdet = np.linalg.slogdet(A)`.
+
+Reverse mode gives such a result the adjoint of a sequence (a list of its items' adjoints,
+runtime/sequences.py), exactly as for a tuple the function builds, so unpacking it and indexing it
+(`np.linalg.slogdet(A)[1]`) need nothing new; the primitive's rule reads the items' cotangents with
+`runtime.part`. NumPy 2 returns named tuples: `declare_tuple_result` names their fields, and reading
+one (`np.linalg.slogdet(A).logabsdet`) is differentiated as indexing. `unless` names the argument value
+for which the primitive returns a single array instead (`np.linalg.svd(A, compute_uv=False)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .registry import RUNTIME
+
+__all__ = ["TupleResult", "declare_tuple_result", "tuple_result"]
+
+
+@dataclass(frozen=True)
+class TupleResult:
+    fields: tuple[str, ...]
+    unless: tuple[str, int, Any] | None = None  # (parameter, position, value): then a single array
+
+    def field_index(self, name: str) -> int | None:
+        return self.fields.index(name) if name in self.fields else None
+
+
+_TUPLE_RESULTS: dict[Any, TupleResult] = {}
+
+
+def declare_tuple_result(primitive: Any, fields: tuple[str, ...],
+                         unless: tuple[str, int, Any] | None = None) -> None:
+    """Declare that `primitive` returns a tuple (named `fields` in order), except when the parameter
+    `unless[0]` (at position `unless[1]`) is `unless[2]`."""
+    _TUPLE_RESULTS[primitive] = TupleResult(tuple(fields), unless)
+
+
+def tuple_result(key: Any, args: list[Any], kwargs: dict[str, Any],
+                 known: Callable[[Any], Any]) -> TupleResult | None:
+    """What a call of `key` with these operands returns, if a tuple. `known(operand)` is its value when
+    the function is transformed, or RUNTIME: a value only known at run time counts as giving a tuple
+    (the primitive's rule refuses such calls)."""
+    try:
+        declared = _TUPLE_RESULTS.get(key)
+    except TypeError:  # an unhashable key
+        return None
+    if declared is None or declared.unless is None:
+        return declared
+    name, position, value = declared.unless
+    operand = kwargs.get(name, args[position] if position < len(args) else None)
+    if operand is None:
+        return declared
+    given = known(operand)
+    return None if given is not RUNTIME and given == value else declared
