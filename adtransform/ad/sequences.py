@@ -19,7 +19,7 @@ from ..errors import Location, Problem
 from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
 from ..ir.operands import known_value
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
-from ..rules.tuples import tuple_result
+from ..rules.tuples import takes_tuple, tuple_result
 from . import runtime_refs
 
 __all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
@@ -92,7 +92,7 @@ def rule_key(op: Op, sequences: set[Var], mixed: set[Var], active: Activity,
         return None, Problem(Location(filename, op.line or 0, op.col), f"`{op.args[0].name}[...]`", (
             "this list may hold both lists and arrays or numbers, so an item read from it may be either; "
             "keep the lists and the arrays in lists of their own"))
-    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and key in TAKES_SEQUENCES:
+    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and (key in TAKES_SEQUENCES or takes_tuple(key)):
         return key, None
     form = SEQUENCE_FORMS.get(key)
     if form is not None:

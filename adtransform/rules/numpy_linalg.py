@@ -10,18 +10,23 @@ of returning a wrong value. Functions returning a tuple are declared in rules/tu
 import numpy as np
 
 from ..runtime import (
+    cho_factor_adjoint,
+    cho_solve_adjoint,
     cholesky_adjoint,
     det_adjoint,
     eigh_adjoint,
     eigvalsh_adjoint,
+    expm_adjoint,
     inv_adjoint,
     lstsq_adjoint,
     matrix_power_adjoint,
     pinv_adjoint,
     qr_adjoint,
+    scipy_solve_adjoint,
     slogdet_adjoint,
     solve_cotangent,
     solve_lhs_adjoint,
+    solve_triangular_adjoint,
     svd_adjoint,
     unbroadcast,
 )
@@ -119,3 +124,6 @@ declare_facts(inv_adjoint, solve_cotangent, solve_lhs_adjoint, det_adjoint, slog
               eigh_adjoint, eigvalsh_adjoint, qr_adjoint, svd_adjoint, pinv_adjoint, matrix_power_adjoint,
               returns=Returns.NEW)
 declare_facts(lstsq_adjoint, returns=Returns.NEW_ITEMS)
+# (scipy.linalg's, declared here: the runtime exports them whether or not SciPy is installed)
+declare_facts(solve_triangular_adjoint, cho_solve_adjoint, scipy_solve_adjoint, returns=Returns.NEW_ITEMS)
+declare_facts(cho_factor_adjoint, expm_adjoint, returns=Returns.NEW)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .registry import RUNTIME
 
-__all__ = ["TupleResult", "declare_tuple_result", "tuple_result"]
+__all__ = ["TupleResult", "declare_takes_tuple", "declare_tuple_result", "takes_tuple", "tuple_result"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,20 @@ class TupleResult:
 
 
 _TUPLE_RESULTS: dict[Any, TupleResult] = {}
+_TAKES_TUPLES: set[Any] = set()
+
+
+def declare_takes_tuple(*primitives: Any) -> None:
+    """Declare primitives whose rules take a tuple argument themselves (`cho_solve((c, lower), b)`): its
+    adjoint is then a list, one cotangent per item (None for items like `lower` that have none)."""
+    _TAKES_TUPLES.update(primitives)
+
+
+def takes_tuple(key: Any) -> bool:
+    try:
+        return key in _TAKES_TUPLES
+    except TypeError:
+        return False
 
 
 def declare_tuple_result(primitive: Any, fields: tuple[str, ...],

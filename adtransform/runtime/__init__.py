@@ -98,6 +98,13 @@ from .rows import (
     rows_matmul_rhs_adjoint,
     rows_of_steps,
 )
+from .scipy_linalg import (
+    cho_factor_adjoint,
+    cho_solve_adjoint,
+    expm_adjoint,
+    scipy_solve_adjoint,
+    solve_triangular_adjoint,
+)
 from .sequences import (
     array_adjoint,
     concatenate_adjoint,
@@ -124,6 +131,8 @@ __all__ = [
     "arange_step_adjoint",
     "array_adjoint",
     "as_gradient",
+    "cho_factor_adjoint",
+    "cho_solve_adjoint",
     "cholesky_adjoint",
     "clip_share",
     "concatenate_adjoint",
@@ -152,6 +161,7 @@ __all__ = [
     "ensure_number",
     "ensure_scalar",
     "ensure_whole_write",
+    "expm_adjoint",
     "extremum_adjoint",
     "fill_adjoint",
     "float_items",
@@ -193,6 +203,7 @@ __all__ = [
     "rows_matmul_lhs_adjoint",
     "rows_matmul_rhs_adjoint",
     "rows_of_steps",
+    "scipy_solve_adjoint",
     "sequence_add",
     "sequence_concat_adjoint",
     "sequence_copy",
@@ -208,6 +219,7 @@ __all__ = [
     "slot_adjoint",
     "solve_cotangent",
     "solve_lhs_adjoint",
+    "solve_triangular_adjoint",
     "stack_adjoint",
     "stacking_adjoint",
     "svd_adjoint",
