@@ -233,6 +233,24 @@ RULES += [
     Rule("cross(axisa,axisb,axisc)", cross_axes, (real, real), [("mat,mat", [(3, 2), (2, 3)], F64)]),
 ]
 
+
+
+def multi_dot(a, b, c):
+    return np.sum(np.sin(np.linalg.multi_dot([a, b, c])))
+
+
+def multi_dot_two(a, b):
+    return np.sum(np.sin(np.linalg.multi_dot((a, b))))
+
+
+RULES += [
+    Rule("multi_dot", multi_dot, (real, real, real),
+         [("mats", [(2, 3), (3, 4), (4, 2)], F64), ("vec,mat,mat", [(3,), (3, 4), (4, 2)], F64),
+          ("mat,mat,vec", [(2, 3), (3, 4), (4,)], F64), ("vec,mat,vec", [(3,), (3, 4), (4,)], F64),
+          ("f32", [(2, 3), (3, 4), (4, 2)], F32)]),
+    Rule("multi_dot(tuple)", multi_dot_two, (real, real), [("mat,mat", [M34, M42], F64)]),
+]
+
 CASES = expand(RULES)
 
 

@@ -55,7 +55,7 @@ declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
-declare_facts(*_of(np.linalg, "norm matrix_rank cond eigvals tensorinv tensorsolve multi_dot"), returns=NEW)
+declare_facts(*_of(np.linalg, "norm matrix_rank cond eigvals tensorinv tensorsolve"), returns=NEW)
 declare_facts(np.linalg.eig, returns=NEW_ITEMS)
 # Random draws change the generator's state: never merged or removed.
 declare_facts(*_of(np.random, "normal uniform rand randn randint random random_sample standard_normal "

@@ -1,5 +1,5 @@
-"""Reverse rules for NumPy's products: einsum, tensordot, inner, vdot, kron, trace, cross
-(np.dot, np.matmul, `@` and np.outer are in rules/numpy.py).
+"""Reverse rules for NumPy's products: einsum, tensordot, inner, vdot, kron, trace, cross,
+np.linalg.multi_dot (np.dot, np.matmul, `@` and np.outer are in rules/numpy.py).
 
 Contract: see rules/notation.py. Each operand's cotangent is a contraction of the output's with the
 other operands (runtime/contractions.py).
@@ -12,11 +12,13 @@ from ..runtime import (
     einsum_adjoint,
     inner_adjoint,
     kron_adjoint,
+    multi_dot_adjoint,
     tensordot_adjoint,
     trace_adjoint,
 )
 from .notation import FLOAT_DTYPE, Accepts, adjoint, d, declare_facts
 from .registry import Returns
+from .tuples import declare_takes_tuple
 
 SUBSCRIPTS = Accepts(lambda v: isinstance(v, str), "einsum is differentiated when its subscripts are a string "
                      "(`np.einsum('ij,jk->ik', a, b)`), not in the sublist form", runtime=True)
@@ -72,7 +74,16 @@ def cross(y, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     d[b] = cross_adjoint(d[y], a, b, axisa, axisb, axisc, axis, True)
 
 
+@adjoint(np.linalg.multi_dot, returns=Returns.NEW)
+def multi_dot(y, arrays, *, out=None):
+    # `arrays` is a list: its adjoint is the list of the matrices' cotangents.
+    d[arrays] = multi_dot_adjoint(d[y], arrays)
+
+
+declare_takes_tuple(np.linalg.multi_dot)
+
 # The helpers of the backward sweep build new arrays; einsum's may return a view of the cotangent
 # (`'ij->ji'` of one operand).
 declare_facts(tensordot_adjoint, inner_adjoint, kron_adjoint, trace_adjoint, cross_adjoint, returns=Returns.NEW)
+declare_facts(multi_dot_adjoint, returns=Returns.NEW_ITEMS)
 declare_facts(einsum_adjoint, returns=Returns.VIEW)

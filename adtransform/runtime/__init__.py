@@ -32,6 +32,7 @@ from .contractions import (
     einsum_adjoint,
     inner_adjoint,
     kron_adjoint,
+    multi_dot_adjoint,
     tensordot_adjoint,
     trace_adjoint,
 )
@@ -189,6 +190,7 @@ __all__ = [
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
     "matrix_power_adjoint",
+    "multi_dot_adjoint",
     "numpy_float",
     "pinv_adjoint",
     "qr_adjoint",

@@ -1,4 +1,4 @@
-"""Adjoints of NumPy's contractions: einsum, tensordot, inner, vdot, kron, trace, cross.
+"""Adjoints of NumPy's contractions: einsum, tensordot, inner, vdot, kron, trace, cross, multi_dot.
 
 Each is the contraction of the output's cotangent with the other operands, written
 once for every argument form NumPy accepts (ellipsis, repeated and implicit subscripts,
@@ -14,8 +14,8 @@ import numpy as np
 
 from .broadcast import _shape, adjoint_dtype, unbroadcast
 
-__all__ = ["cross_adjoint", "einsum_adjoint", "inner_adjoint", "kron_adjoint", "tensordot_adjoint",
-           "trace_adjoint"]
+__all__ = ["cross_adjoint", "einsum_adjoint", "inner_adjoint", "kron_adjoint", "multi_dot_adjoint",
+           "tensordot_adjoint", "trace_adjoint"]
 
 
 # --- einsum ------------------------------------------------------------------------------------
@@ -174,3 +174,29 @@ def cross_adjoint(g: Any, a: Any, b: Any, axisa: Any = -1, axisb: Any = -1, axis
         return np.moveaxis(part, -1, axisb).astype(adjoint_dtype(g, b), copy=False)
     part = unbroadcast(np.cross(b_m, g_m), a_m)
     return np.moveaxis(part, -1, axisa).astype(adjoint_dtype(g, a), copy=False)
+
+
+def multi_dot_adjoint(g: Any, arrays: Any) -> list[Any]:
+    """The cotangents (a list) of the matrices of np.linalg.multi_dot(arrays): each is the product of
+    the ones before it, transposed, with g and the ones after it, transposed (a 1-D first array is a
+    row, a 1-D last one a column)."""
+    mats = [np.asarray(m) for m in arrays]
+    first_vector, last_vector = mats[0].ndim == 1, mats[-1].ndim == 1
+    if first_vector:
+        mats[0] = mats[0][None, :]
+    if last_vector:
+        mats[-1] = mats[-1][:, None]
+    g = np.asarray(g).reshape(mats[0].shape[0], mats[-1].shape[1])
+    count = len(mats)
+    before: list[Any] = [None] * count  # product of mats[:i]
+    after: list[Any] = [None] * count   # product of mats[i + 1:]
+    for i in range(1, count):
+        before[i] = mats[0] if i == 1 else before[i - 1] @ mats[i - 1]
+    for i in range(count - 2, -1, -1):
+        after[i] = mats[-1] if i == count - 2 else mats[i + 1] @ after[i + 1]
+    out = []
+    for i, item in enumerate(arrays):
+        part = g if after[i] is None else g @ after[i].T
+        part = part if before[i] is None else before[i].T @ part
+        out.append(np.reshape(part, np.shape(item)).astype(adjoint_dtype(g, item), copy=False))
+    return out
