@@ -406,3 +406,36 @@ def test_matches_autograd(ours, theirs, make):
     want = autograd.grad(theirs, argnum=list(wrt))(*args) if len(args) > 1 else (autograd.grad(theirs)(*args),)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-11)
+
+
+# --- tuple results through vjp and loops ------------------------------------------------------------
+
+
+def eigh_pair(a):
+    w, v = np.linalg.eigh(a)
+    return w, v
+
+
+def test_vjp_of_both_eigh_results():
+    rng = np.random.default_rng(11)
+    a, gw, gv, direction = spd(rng, (3, 3)), rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    _, pullback = ad.vjp(eigh_pair, a)
+    (grad,) = pullback((gw, gv))
+    h = 1e-6
+    (wp, vp), (wm, vm) = np.linalg.eigh(a + h * direction), np.linalg.eigh(a - h * direction)
+    fd = (np.sum(gw * (wp - wm)) + np.sum(gv * (vp - vm))) / (2 * h)
+    np.testing.assert_allclose(np.sum(grad * direction), fd, rtol=1e-6)
+
+
+def slogdet_in_loop(a):
+    total = 0.0
+    for i in range(3):
+        sign, logdet = np.linalg.slogdet(a + i * np.eye(3))
+        total = total + logdet * (i + 1)
+    return total
+
+
+def test_slogdet_in_a_loop():
+    a = square(np.random.default_rng(12), (3, 3))
+    expected = sum((i + 1) * np.linalg.inv(a + i * np.eye(3)).T for i in range(3))
+    np.testing.assert_allclose(ad.grad(slogdet_in_loop)(a), expected, rtol=1e-10)

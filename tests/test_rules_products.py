@@ -88,6 +88,26 @@ def einsum_spaces(a, b):
     return np.sum(np.sin(np.einsum("ij, jk -> ki", a, b)))
 
 
+def einsum_batched_diagonal(a):
+    return np.sum(np.sin(np.einsum("...ii->...i", a)))
+
+
+def einsum_trailing_ellipsis(a, b):
+    return np.sum(np.sin(np.einsum("ij...,jk...->ik...", a, b)))
+
+
+def einsum_leading_ellipsis_summed(a):
+    return np.sum(np.sin(np.einsum("i...->...", a)))
+
+
+def einsum_permute(a):
+    return np.sum(np.sin(np.einsum("ijk->kji", a)) * np.arange(a.size).reshape(a.shape[::-1]))
+
+
+def einsum_diagonal_kept(a):
+    return np.sum(np.sin(np.einsum("iij->ij", a)) * np.arange(a.shape[0] * a.shape[2]).reshape(a.shape[0], -1))
+
+
 M34, M42 = (3, 4), (4, 2)
 RULES = [
     Rule("einsum(ij,jk->ik)", einsum_matmul, (real, real),
@@ -115,6 +135,12 @@ RULES = [
     Rule("einsum(i,j->ij)", einsum_outer, (real, real), [("vec,vec", [(3,), (4,)], F64)]),
     Rule("einsum(i,i)", einsum_dot, (real, real), [("vec,vec", [(5,), (5,)], F64), ("f32", [(5,), (5,)], F32)]),
     Rule("einsum(spaces)", einsum_spaces, (real, real), [("mat,mat", [M34, M42], F64)]),
+    Rule("einsum(...ii->...i)", einsum_batched_diagonal, (real,), [("3d", [(2, 3, 3)], F64)]),
+    Rule("einsum(ij...,jk...->ik...)", einsum_trailing_ellipsis, (real, real),
+         [("3d,3d", [(2, 3, 4), (3, 2, 4)], F64), ("bcast", [(2, 3, 1), (3, 2, 4)], F64)]),
+    Rule("einsum(i...->...)", einsum_leading_ellipsis_summed, (real,), [("3d", [(3, 2, 2)], F64)]),
+    Rule("einsum(ijk->kji)", einsum_permute, (real,), [("3d", [(2, 3, 4)], F64)]),
+    Rule("einsum(iij->ij)", einsum_diagonal_kept, (real,), [("3d", [(3, 3, 2)], F64)]),
 ]
 
 # --- tensordot, inner, vdot, outer ------------------------------------------------------------------

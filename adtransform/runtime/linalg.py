@@ -50,7 +50,8 @@ def _scalar_axes(g: Any) -> Any:
 def inv_adjoint(g: Any, y: Any) -> Any:
     """d inv(a) = -y da y, so a's cotangent is -y^T g y^T."""
     yt = _t(y)
-    return -(yt @ g @ yt)
+    out = (yt @ g) @ yt
+    return np.negative(out, out=out)  # (in place: one product fewer to allocate)
 
 
 def _is_vector_rhs(a: Any, b: Any) -> bool:
@@ -70,7 +71,8 @@ def solve_cotangent(g: Any, a: Any, b: Any) -> Any:
 
 def solve_lhs_adjoint(gb: Any, x: Any, a: Any, b: Any) -> Any:
     """x = a^-1 b: a's cotangent is -gb x^T, with `gb` the right-hand side's (solve_cotangent)."""
-    out = -(gb[..., :, None] * x[..., None, :]) if _is_vector_rhs(a, b) else -(gb @ _t(x))
+    minus = -gb  # (negated before the outer product: a vector, or n x k, instead of n x n)
+    out = minus[..., :, None] * x[..., None, :] if _is_vector_rhs(a, b) else minus @ _t(x)
     return unbroadcast(out, a)
 
 
@@ -102,7 +104,11 @@ def slogdet_adjoint(bar: Any, a: Any) -> Any:
     except LinAlgError:
         raise LinAlgError("the derivative of np.linalg.slogdet is undefined at a singular matrix "
                           "(its log-determinant is -inf)") from None
-    return _scalar_axes(g) * _t(inverse)
+    scale = _scalar_axes(g)
+    if np.broadcast_shapes(scale.shape, inverse.shape) != inverse.shape:
+        return scale * _t(inverse)
+    np.multiply(inverse, scale, out=inverse, casting="unsafe")  # (in place: the inverse is ours)
+    return _t(inverse)
 
 
 def _fold(g: Any, upper: bool) -> Any:
@@ -146,9 +152,11 @@ def _gaps(values: Any, what: str) -> Any:
 def eigh_adjoint(bar: Any, a: Any, w: Any, v: Any, UPLO: Any = "L") -> Any:
     """a = V diag(w) V^T: the gradient with respect to the symmetric matrix is
     V (diag(gw) + F * (V^T gV)) V^T with F_ij = 1 / (w_j - w_i), folded into the triangle NumPy read.
-    Differentiating the eigenvectors of repeated eigenvalues is refused (see `_gaps`); the eigenvalues
-    alone have the gradient V diag(gw) V^T (the average over any basis of a repeated eigenspace when gw
-    is equal on it, JAX's convention)."""
+    Differentiating the eigenvectors of repeated eigenvalues is refused (see `_gaps`: JAX would divide
+    by zero). The eigenvalues alone always get V diag(gw) V^T: where gw is equal on a repeated eigenspace
+    (a function symmetric in the repeated values, like a sum or a trace) that is the true gradient,
+    whatever basis LAPACK chose; elsewhere repeated eigenvalues have no derivative, and this is the
+    one-sided one of LAPACK's basis (JAX's convention)."""
     gw, gv = tuple_part(bar, 0), tuple_part(bar, 1)
     inner = np.zeros(_shape(v), dtype=v.dtype)
     if gw is not None:
