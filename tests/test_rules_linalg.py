@@ -91,6 +91,7 @@ SQUARE_EMPTY = [*SQUARE, ("empty-batch", [(0, 3, 3)], F64)]
 SOLVE = [("mat,vec", [(3, 3), (3,)], F64), ("mat,mat", [(3, 3), (3, 2)], F64),
          ("batch,batch", [(2, 3, 3), (2, 3, 2)], F64), ("batch,vec", [(2, 3, 3), (3,)], F64),
          ("bcast,batch", [(1, 3, 3), (2, 3, 2)], F64), ("batch,mat", [(2, 3, 3), (3, 2)], F64),
+         ("mat,batch", [(3, 3), (2, 3, 2)], F64),
          ("big", [(5, 5), (5, 4)], F64), ("f32", [(3, 3), (3, 2)], F32)]
 RECT = [("3x3", [(3, 3)], F64), ("tall", [(5, 3)], F64), ("batch-tall", [(2, 4, 3)], F64),
         ("f32", [(4, 3)], F32)]
@@ -439,3 +440,13 @@ def test_slogdet_in_a_loop():
     a = square(np.random.default_rng(12), (3, 3))
     expected = sum((i + 1) * np.linalg.inv(a + i * np.eye(3)).T for i in range(3))
     np.testing.assert_allclose(ad.grad(slogdet_in_loop)(a), expected, rtol=1e-10)
+
+
+def qr_r_mode_of_a_constant(a):
+    r = np.linalg.qr(np.eye(3) * 2.0, mode="r")  # mode='r' returns R alone: an array, not a tuple
+    return np.sum(np.sin(r + a))
+
+
+def test_qr_r_mode_is_an_array():
+    a = np.arange(9.0).reshape(3, 3) / 10
+    np.testing.assert_allclose(ad.grad(qr_r_mode_of_a_constant)(a), np.cos(np.linalg.qr(2 * np.eye(3), "r") + a))

@@ -19,7 +19,7 @@ from ..errors import Location, Problem
 from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
 from ..ir.operands import known_value
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
-from ..rules.tuples import takes_tuple, tuple_result
+from ..rules.tuples import TupleResult, takes_tuple, tuple_result
 from . import runtime_refs
 
 __all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
@@ -29,13 +29,21 @@ __all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_geti
 def name_fields(body: list[Stmt]) -> None:
     """`r.logabsdet` of a named tuple a primitive returned (`r = np.linalg.slogdet(A)`, rules/tuples.py)
     becomes `r[1]`: the same value, which reverse mode differentiates as reading an item of a tuple."""
-    made = {stmt.result: found for stmt in walk(body) if isinstance(stmt, Op)
-            and stmt.callee.style in (Style.FUNCTION, Style.METHOD)
-            and (found := tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value)) is not None}
+    made: dict[Var, TupleResult] = {}
+    for stmt in walk(body):
+        if not isinstance(stmt, Op):
+            continue
+        if stmt.callee.style in (Style.FUNCTION, Style.METHOD):
+            found = tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value)
+            if found is not None:
+                made[stmt.result] = found
+        elif stmt.callee.style is Style.COPY and isinstance(stmt.args[0], Var) and stmt.args[0] in made:
+            made[stmt.result] = made[stmt.args[0]]  # (`q = r`)
     if not made:
         return
     for stmt in walk(body):
-        if isinstance(stmt, Op) and stmt.callee.style is Style.ATTRIBUTE and stmt.args and stmt.args[0] in made:
+        if isinstance(stmt, Op) and stmt.callee.style is Style.ATTRIBUTE and stmt.args \
+                and isinstance(stmt.args[0], Var) and stmt.args[0] in made:
             index = made[stmt.args[0]].field_index(stmt.callee.symbol)
             if index is not None:
                 stmt.callee = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")

@@ -42,8 +42,8 @@ UPPER = Accepts(lambda v: isinstance(v, bool), "`upper=` is the constant True or
 
 declare_tuple_result(np.linalg.slogdet, ("sign", "logabsdet"))
 declare_tuple_result(np.linalg.eigh, ("eigenvalues", "eigenvectors"))
-declare_tuple_result(np.linalg.qr, ("Q", "R"))
-declare_tuple_result(np.linalg.svd, ("U", "S", "Vh"), unless=("compute_uv", 2, False))
+declare_tuple_result(np.linalg.qr, ("Q", "R"), unless=("mode", 1, ("r",)))
+declare_tuple_result(np.linalg.svd, ("U", "S", "Vh"), unless=("compute_uv", 2, (False,)))
 declare_tuple_result(np.linalg.lstsq, ("x", "residuals", "rank", "s"))
 
 

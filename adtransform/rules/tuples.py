@@ -3,9 +3,10 @@
 Reverse mode gives such a result the adjoint of a sequence (a list of its items' adjoints,
 runtime/sequences.py), exactly as for a tuple the function builds, so unpacking it and indexing it
 (`np.linalg.slogdet(A)[1]`) need nothing new; the primitive's rule reads the items' cotangents with
-`runtime.part`. NumPy 2 returns named tuples: `declare_tuple_result` names their fields, and reading
+`tuple_part` (runtime/linalg.py). NumPy 2 returns named tuples: `declare_tuple_result` names their fields, and reading
 one (`np.linalg.slogdet(A).logabsdet`) is differentiated as indexing. `unless` names the argument value
-for which the primitive returns a single array instead (`np.linalg.svd(A, compute_uv=False)`).
+for which the primitive returns a single array instead (`np.linalg.svd(A, compute_uv=False)`,
+`np.linalg.qr(A, mode='r')`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ __all__ = ["TupleResult", "declare_takes_tuple", "declare_tuple_result", "takes_
 @dataclass(frozen=True)
 class TupleResult:
     fields: tuple[str, ...]
-    unless: tuple[str, int, Any] | None = None  # (parameter, position, value): then a single array
+    unless: tuple[str, int, tuple[Any, ...]] | None = None  # (parameter, position, values): then an array
 
     def field_index(self, name: str) -> int | None:
         return self.fields.index(name) if name in self.fields else None
@@ -46,9 +47,9 @@ def takes_tuple(key: Any) -> bool:
 
 
 def declare_tuple_result(primitive: Any, fields: tuple[str, ...],
-                         unless: tuple[str, int, Any] | None = None) -> None:
+                         unless: tuple[str, int, tuple[Any, ...]] | None = None) -> None:
     """Declare that `primitive` returns a tuple (named `fields` in order), except when the parameter
-    `unless[0]` (at position `unless[1]`) is `unless[2]`."""
+    `unless[0]` (at position `unless[1]`) is one of the values `unless[2]`."""
     _TUPLE_RESULTS[primitive] = TupleResult(tuple(fields), unless)
 
 
@@ -63,9 +64,16 @@ def tuple_result(key: Any, args: list[Any], kwargs: dict[str, Any],
         return None
     if declared is None or declared.unless is None:
         return declared
-    name, position, value = declared.unless
+    name, position, values = declared.unless
     operand = kwargs.get(name, args[position] if position < len(args) else None)
     if operand is None:
         return declared
     given = known(operand)
-    return None if given is not RUNTIME and given == value else declared
+    return None if given is not RUNTIME and any(_equal(given, v) for v in values) else declared
+
+
+def _equal(given: Any, value: Any) -> bool:
+    try:
+        return bool(given is value or given == value)
+    except (TypeError, ValueError):  # (an array compares elementwise)
+        return False
