@@ -261,6 +261,24 @@ RULES += [
 
 
 
+def dot(a, b):
+    return np.sum(np.sin(np.dot(a, b)))
+
+
+def matmul_operator(a, b):
+    return np.sum(np.sin(a @ b))
+
+
+# The rules of rules/numpy.py, on the N-D and 1-D forms the main table does not cover.
+RULES += [
+    Rule("dot(N-D)", dot, (real, real), [("3d,3d", [(2, 3, 4), (3, 4, 2)], F64), ("vec,3d", [(4,), (2, 4, 3)], F64),
+                                        ("3d,vec", [(2, 3, 4), (4,)], F64), ("empty", [(0, 3), (3, 2)], F64)]),
+    Rule("@(batched)", matmul_operator, (real, real),
+         [("vec@3d", [(4,), (2, 4, 3)], F64), ("4d@3d", [(2, 1, 3, 4), (3, 4, 2)], F64),
+          ("3d@vec", [(2, 3, 4), (4,)], F64)]),
+]
+
+
 def multi_dot(a, b, c):
     return np.sum(np.sin(np.linalg.multi_dot([a, b, c])))
 
