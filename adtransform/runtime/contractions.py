@@ -72,7 +72,10 @@ def einsum_adjoint(g: Any, subscripts: Any, k: int, *operands: Any) -> Any:
     others = [(t, o) for i, (t, o) in enumerate(zip(terms, operands)) if i != k]
     spec = ",".join([output, *(t for t, _ in others)]) + "->" + kept
     args = [g, *(o for _, o in others)]
-    part = np.einsum(spec, *args, optimize=len(args) > 2)
+    try:  # (a contraction order for three operands or more, as `optimize=` does forward)
+        part = np.einsum(spec, *args, optimize=len(args) > 2)
+    except ValueError:  # (an optimized path may not broadcast length-1 axes)
+        part = np.einsum(spec, *args)
     # Back to operand k's distinct subscripts: length 1 where summed, broadcast where only k had them.
     full = tuple(shape[target.index(c)] for c in distinct)
     part = np.reshape(part, tuple(full[i] if c in kept else 1 for i, c in enumerate(distinct)))
