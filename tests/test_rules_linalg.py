@@ -408,3 +408,13 @@ def test_matches_autograd(ours, theirs, make):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-11)
 
+
+
+def test_pinv_of_a_rank_deficient_matrix_is_the_derivative_at_constant_rank():
+    rng = np.random.default_rng(13)
+    u, v, du, dv = (rng.normal(size=n) for n in (4, 3, 4, 3))
+    a = np.outer(u, v)  # rank 1: pinv is continuous only along matrices of rank 1
+    direction = np.outer(du, v) + np.outer(u, dv)
+    h = 1e-6
+    fd = (pinv(np.outer(u + h * du, v + h * dv)) - pinv(np.outer(u - h * du, v - h * dv))) / (2 * h)
+    np.testing.assert_allclose(np.sum(ad.grad(pinv)(a) * direction), fd, rtol=1e-6)

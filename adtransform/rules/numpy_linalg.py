@@ -101,16 +101,17 @@ if hasattr(np.linalg, "svdvals"):
         d[x] = svd_adjoint(d[y], x, y, False, False)
 
 
-@adjoint(np.linalg.lstsq, returns=Returns.NEW_ITEMS)
+@adjoint(np.linalg.lstsq, nondiff=("rcond",), returns=Returns.NEW_ITEMS)
 def lstsq(y, a, b, rcond=None):
     parts = lstsq_adjoint(d[y], a, b, y)
     d[a] = parts[0]
     d[b] = parts[1]
 
 
-@adjoint(np.linalg.pinv, returns=Returns.NEW)
+@adjoint(np.linalg.pinv, nondiff=("rcond", "rtol"), returns=Returns.NEW)
 def pinv(y, a, rcond=None, hermitian: NOT_HERMITIAN = False, *, rtol=None):
-    # Where the rank is locally constant (an input of full rank, or of a rank the cutoff keeps).
+    # The derivative where the rank is locally constant: at a change of rank pinv jumps, and this is the
+    # derivative along matrices of the same rank (JAX's convention).
     d[a] = pinv_adjoint(d[y], a, y)
 
 
