@@ -71,8 +71,8 @@ def solve_cotangent(g: Any, a: Any, b: Any) -> Any:
 
 def solve_lhs_adjoint(gb: Any, x: Any, a: Any, b: Any) -> Any:
     """x = a^-1 b: a's cotangent is -gb x^T, with `gb` the right-hand side's (solve_cotangent)."""
-    minus = -gb  # (negated before the outer product: a vector, or n x k, instead of n x n)
-    out = minus[..., :, None] * x[..., None, :] if _is_vector_rhs(a, b) else minus @ _t(x)
+    out = gb[..., :, None] * x[..., None, :] if _is_vector_rhs(a, b) else gb @ _t(x)
+    np.negative(out, out=out)  # (in place: the only array of a's shape this allocates)
     return unbroadcast(out, a)
 
 
