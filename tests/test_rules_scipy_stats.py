@@ -324,10 +324,6 @@ def frozen_constant(x, m):
     return np.sum(dist.logpdf(x)) * m
 
 
-def mvn_misshaped(x, m):
-    return np.sum(stats.multivariate_normal.logpdf(np.reshape(x, (2, 1)) + np.zeros((2, 2)))) * m
-
-
 def t_cdf(x, m):
     return np.sum(stats.t.cdf(x, 3.0, m))
 
@@ -386,11 +382,3 @@ def test_against_autograd():
     np.testing.assert_allclose(
         ad.grad(poisson_logpmf)(mu),
         autograd.grad(lambda m: anp.sum(anp.sin(ast.poisson.logpmf(anp.zeros_like(m) + 2.0, m))))(mu), rtol=1e-9)
-
-
-def test_misshaped_points_refused():
-    """Points whose last axis is not the dimension: SciPy's value is no density of them; refused at run time."""
-    from adtransform.errors import UnsupportedArgumentError
-
-    with pytest.raises(UnsupportedArgumentError, match="multivariate_normal"):
-        ad.grad(mvn_misshaped, wrt=0)(np.array([0.1, 0.2]), 0.3)

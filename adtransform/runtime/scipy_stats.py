@@ -29,14 +29,7 @@ def mvn_backward(g: Any, y: Any, x: Any, mean: Any, cov: Any, density: bool) -> 
         full = np.tril(c) + np.tril(c, -1).T  # SciPy's eigh reads the lower triangle only
     else:
         full = np.diag(c) if c.ndim == 1 else c * np.eye(dim)
-    points = np.asarray(x, dtype=float)
-    if points.ndim > 1 and points.shape[-1] != dim:
-        from ..errors import UnsupportedArgumentError
-
-        raise UnsupportedArgumentError(
-            f"multivariate_normal with points of {points.shape[-1]} components and a mean or covariance of "
-            f"dimension {dim} is not differentiated (SciPy's result for it is not a density of these points)")
-    points = points.reshape(-1, dim)
+    points = np.asarray(x, dtype=float).reshape(-1, dim)  # (SciPy refuses points of another dimension)
     centre = np.zeros(dim) if mean is None else np.asarray(mean, dtype=float).reshape(dim)
     w = np.broadcast_to(g * y if density else g, np.shape(y)).reshape(-1)
     solved = np.linalg.solve(full, (points - centre).T).T
