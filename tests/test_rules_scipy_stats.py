@@ -36,6 +36,10 @@ def near0(rng, shape):  # a loc well below `above` and inside beta's window
     return rng.uniform(-0.08, 0.08, shape)
 
 
+def below(rng, shape):  # gamma's and beta's x outside the support (loc near 0)
+    return rng.uniform(-2.0, -0.5, shape)
+
+
 def inside(rng, shape):  # beta's x in (0, 1)
     return rng.uniform(0.25, 0.75, shape)
 
@@ -252,9 +256,11 @@ RULES = [
     Rule("gamma.logpdf", gamma_logpdf, (above, shape_dom, near0, scale_dom), QUAD),
     Rule("gamma.logpdf(a=)", gamma_logpdf_kw, (pos, shape_dom), PAIR),
     Rule("gamma.pdf", gamma_pdf, (above, shape_dom, near0, scale_dom), QUAD),
+    Rule("gamma.pdf outside", gamma_pdf, (below, shape_dom, near0, scale_dom), QUAD[:3]),
     Rule("beta.logpdf", beta_logpdf, (inside, shape_dom, shape_dom, near0, wide_scale), QUINT),
     Rule("beta.logpdf(x, a, b)", beta_logpdf_std, (inside, shape_dom, shape_dom), TRIPLE),
     Rule("beta.pdf", beta_pdf, (inside, shape_dom, shape_dom, near0, wide_scale), QUINT),
+    Rule("beta.pdf outside", beta_pdf, (below, shape_dom, shape_dom, near0, wide_scale), QUINT[:3]),
     Rule("poisson.logpmf", poisson_logpmf, (rate,), UNARY),
     Rule("poisson.pmf(mu=)", poisson_pmf_kw, (rate,), UNARY),
     Rule("bernoulli.logpmf", bernoulli_logpmf, (prob,), UNARY),
@@ -305,6 +311,26 @@ def test_mvn_covariance_counts_by_its_lower_triangle():
     r = np.linalg.solve(cov, (x - mean).T)
     sym = -0.5 * (len(x) * np.linalg.inv(cov) - r @ r.T)
     np.testing.assert_allclose(g, np.tril(2 * sym, -1) + np.diag(np.diag(sym)), rtol=1e-10)
+
+
+def gamma_beta_outside(x, a, loc):
+    return np.sum(stats.gamma.logpdf(x, a, loc)) + np.sum(stats.beta.logpdf(x, a, 2.0, loc)) \
+        + np.sum(stats.poisson.logpmf(np.array([-1.0, 2.5, 1.0]), a))
+
+
+def test_log_density_outside_support_has_derivative_zero():
+    """-inf on a whole neighbourhood of x: derivative 0 in every argument (JAX's convention), not nan; the
+    points inside count as usual."""
+    from scipy.special import digamma
+
+    x = np.array([-1.0, -0.5, 0.5])
+    value, (gx, ga, gl) = ad.value_and_grad(gamma_beta_outside, wrt=(0, 1, 2))(x, 2.0, 0.0)
+    assert value == -np.inf
+    z = 0.5
+    np.testing.assert_allclose(gx, [0.0, 0.0, (1.0 / z - 1.0) + (1.0 / z - 1.0 / (1.0 - z))], rtol=1e-12)
+    ref_a = (np.log(z) - digamma(2.0)) + (np.log(z) - digamma(2.0) + digamma(4.0)) + (1.0 / 2.0 - 1.0)
+    np.testing.assert_allclose(ga, ref_a, rtol=1e-12)
+    np.testing.assert_allclose(gl, -gx[2], rtol=1e-12)
 
 
 # --- refusals ---------------------------------------------------------------------------------

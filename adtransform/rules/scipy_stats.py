@@ -111,50 +111,57 @@ def t_pdf(y, x, df, loc=0.0, scale=1.0):
 
 @adjoint(stats.gamma.logpdf, elementwise=True, returns=Returns.NEW)
 def gamma_logpdf(y, x, a, loc=0.0, scale=1.0):
+    # Outside the support (x <= loc) the log-density is -inf whatever the parameters: derivative 0 (as JAX).
     z = (x - loc) / scale
-    d[x] = d[y] * ((a - 1.0) / z - 1.0) / scale
-    d[loc] = -d[y] * ((a - 1.0) / z - 1.0) / scale
-    d[scale] = d[y] * (z - a) / scale
-    d[a] = d[y] * (np.log(z) - special.digamma(a))
+    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    d[x] = d[y] * dz / scale
+    d[loc] = -d[y] * dz / scale
+    d[scale] = d[y] * np.where(z > 0.0, z - a, 0.0) / scale
+    d[a] = d[y] * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.gamma.pdf, elementwise=True, returns=Returns.NEW)
 def gamma_pdf(y, x, a, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    d[x] = d[y] * y * ((a - 1.0) / z - 1.0) / scale
-    d[loc] = -d[y] * y * ((a - 1.0) / z - 1.0) / scale
-    d[scale] = d[y] * y * (z - a) / scale
-    d[a] = d[y] * y * (np.log(z) - special.digamma(a))
+    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    d[x] = d[y] * y * dz / scale
+    d[loc] = -d[y] * y * dz / scale
+    d[scale] = d[y] * y * np.where(z > 0.0, z - a, 0.0) / scale
+    d[a] = d[y] * y * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.beta.logpdf, elementwise=True, returns=Returns.NEW)
 def beta_logpdf(y, x, a, b, loc=0.0, scale=1.0):
+    # Outside (0, 1) (in z) the log-density is -inf: derivative 0, as for gamma.
     z = (x - loc) / scale
-    dz = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
+    inside = (z > 0.0) & (z < 1.0)
+    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
-    d[scale] = -d[y] * (1.0 + z * dz) / scale
-    d[a] = d[y] * (np.log(z) - special.digamma(a) + special.digamma(a + b))
-    d[b] = d[y] * (np.log1p(-z) - special.digamma(b) + special.digamma(a + b))
+    d[scale] = -d[y] * np.where(inside, 1.0 + z * dz, 0.0) / scale
+    d[a] = d[y] * np.where(inside, np.log(z) - special.digamma(a) + special.digamma(a + b), 0.0)
+    d[b] = d[y] * np.where(inside, np.log1p(-z) - special.digamma(b) + special.digamma(a + b), 0.0)
 
 
 @adjoint(stats.beta.pdf, elementwise=True, returns=Returns.NEW)
 def beta_pdf(y, x, a, b, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    dz = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
+    inside = (z > 0.0) & (z < 1.0)
+    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
-    d[scale] = -d[y] * y * (1.0 + z * dz) / scale
-    d[a] = d[y] * y * (np.log(z) - special.digamma(a) + special.digamma(a + b))
-    d[b] = d[y] * y * (np.log1p(-z) - special.digamma(b) + special.digamma(a + b))
+    d[scale] = -d[y] * y * np.where(inside, 1.0 + z * dz, 0.0) / scale
+    d[a] = d[y] * y * np.where(inside, np.log(z) - special.digamma(a) + special.digamma(a + b), 0.0)
+    d[b] = d[y] * y * np.where(inside, np.log1p(-z) - special.digamma(b) + special.digamma(a + b), 0.0)
 
 
 # --- discrete: derivatives in the rate or probability; `k` and `loc` are integers ----------------
+# Where `k - loc` is no possible count the log-mass is -inf whatever the parameter: derivative 0.
 
 
 @adjoint(stats.poisson.logpmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def poisson_logpmf(y, k, mu, loc=0):
-    d[mu] = d[y] * ((k - loc) / mu - 1.0)
+    d[mu] = d[y] * np.where(np.isfinite(y), (k - loc) / mu - 1.0, 0.0)
 
 
 @adjoint(stats.poisson.pmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
@@ -164,7 +171,7 @@ def poisson_pmf(y, k, mu, loc=0):
 
 @adjoint(stats.bernoulli.logpmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def bernoulli_logpmf(y, k, p, loc=0):
-    d[p] = d[y] * ((k - loc) / p - (1.0 - (k - loc)) / (1.0 - p))
+    d[p] = d[y] * np.where(np.isfinite(y), (k - loc) / p - (1.0 - (k - loc)) / (1.0 - p), 0.0)
 
 
 @adjoint(stats.bernoulli.pmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
