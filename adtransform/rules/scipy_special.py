@@ -14,12 +14,12 @@ except ImportError as exc:  # only rules/optional.py imports this module, and on
 
 import numpy as np
 
-from ..runtime import unbroadcast
-from ..runtime.scipy_special import (
+from ..runtime import (
     log_softmax_adjoint,
     logsumexp_a_adjoint,
     logsumexp_b_adjoint,
     softmax_adjoint,
+    unbroadcast,
 )
 from .notation import Accepts, adjoint, d
 from .registry import Kind, Returns

@@ -18,7 +18,7 @@ except ImportError as exc:  # only rules/optional.py imports this module, and on
 
 import numpy as np
 
-from ..runtime.scipy_stats import (
+from ..runtime import (
     dirichlet_alpha_adjoint,
     dirichlet_backward,
     dirichlet_x_adjoint,
