@@ -42,6 +42,10 @@ def gamma_arg(rng, shape):  # away from the poles of Gamma and digamma
     return rng.uniform(0.5, 3.0, shape)
 
 
+def big_gamma_arg(rng, shape):  # multigammaln(a, d) needs a > (d - 1) / 2
+    return rng.uniform(1.6, 3.5, shape)
+
+
 def gamma_negative(rng, shape):  # between two poles: Gamma(x) < 0 there
     return rng.uniform(-2.8, -2.2, shape)
 
@@ -84,6 +88,22 @@ def f_expit_out(x):
     buf = np.zeros_like(x)
     special.expit(x, out=buf)
     return np.sum(np.sin(buf))
+
+
+def f_log_expit(x):
+    return np.sum(np.sin(special.log_expit(x)))
+
+
+def f_loggamma(x):
+    return np.sum(np.sin(special.loggamma(x)))
+
+
+def f_multigammaln(a):
+    return np.sum(np.sin(special.multigammaln(a, 3)))
+
+
+def f_multigammaln_kw(a):
+    return np.sum(np.sin(special.multigammaln(a, d=2)))
 
 
 def f_logit(x):
@@ -260,6 +280,10 @@ def log_softmax_positional(x):
 RULES = [
     Rule("expit", f_expit, (real,), UNARY),
     Rule("expit(out=)", f_expit_out, (real,), UNARY[1:]),
+    Rule("log_expit", f_log_expit, (wide,), UNARY),
+    Rule("loggamma", f_loggamma, (gamma_arg,), UNARY),
+    Rule("multigammaln", f_multigammaln, (big_gamma_arg,), UNARY),
+    Rule("multigammaln(d=)", f_multigammaln_kw, (big_gamma_arg,), UNARY[:2]),
     Rule("logit", f_logit, (prob,), UNARY),
     Rule("gammaln", f_gammaln, (gamma_arg,), UNARY),
     Rule("gammaln negative", f_gammaln, (gamma_negative,), UNARY),

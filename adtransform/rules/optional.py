@@ -19,11 +19,21 @@ import warnings
 from pathlib import Path
 
 _PREFIX = "scipy_"
-# `scipy.<name>` -> the rules module that registers its rules, while not yet loaded.
-_pending: dict[str, str] = {
-    f"scipy.{name[len(_PREFIX):]}": f"{__package__}.{name}"
-    for _, name, _ in pkgutil.iter_modules([str(Path(__file__).parent)]) if name.startswith(_PREFIX)
-}
+
+
+def _rules_modules() -> dict[str, list[str]]:
+    """`scipy.<name>` -> the rules modules for it: rules/scipy_<name>.py and rules/scipy_<name>_<part>.py
+    (SciPy's subpackage names have no underscore)."""
+    found: dict[str, list[str]] = {}
+    for name in sorted(module.name for module in pkgutil.iter_modules([str(Path(__file__).parent)])):
+        if name.startswith(_PREFIX):
+            library = "scipy." + name[len(_PREFIX):].partition("_")[0]
+            found.setdefault(library, []).append(f"{__package__}.{name}")
+    return found
+
+
+# `scipy.<name>` -> the rules modules that register its rules, while not yet loaded.
+_pending: dict[str, list[str]] = _rules_modules()
 # Reentrant: a lookup made while a rules module registers (same thread) finds it already taken off
 # `_pending`; another thread waits until the module is loaded, so it never sees half the rules.
 _lock = threading.RLock()
@@ -38,19 +48,15 @@ def load_optional_rules() -> None:
         return
     with _lock:
         for library in ready:
-            module = _pending.pop(library, None)
-            if module is None:
-                continue
-            try:
-                importlib.import_module(module)
-            except Exception as exc:  # a broken or stand-in SciPy must not break gradients without it
-                warnings.warn(f"adtransform: the derivative rules for {library} could not be loaded "
-                              f"({type(exc).__name__}: {exc}); calls of {library} get no derivative",
-                              RuntimeWarning, stacklevel=2)
+            for module in _pending.pop(library, ()):
+                try:
+                    importlib.import_module(module)
+                except Exception as exc:  # a broken or stand-in SciPy must not break gradients without it
+                    warnings.warn(f"adtransform: the derivative rules in {module} could not be loaded "
+                                  f"({type(exc).__name__}: {exc}); calls of {library} get no derivative",
+                                  RuntimeWarning, stacklevel=2)
 
 
 def optional_libraries() -> tuple[str, ...]:
     """The SciPy subpackages some rules module covers (loaded or not)."""
-    return tuple(sorted(f"scipy.{name[len(_PREFIX):]}"
-                        for _, name, _ in pkgutil.iter_modules([str(Path(__file__).parent)])
-                        if name.startswith(_PREFIX)))
+    return tuple(sorted(_rules_modules()))

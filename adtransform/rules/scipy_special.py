@@ -18,6 +18,7 @@ from ..runtime import (
     log_softmax_adjoint,
     logsumexp_a_adjoint,
     logsumexp_b_adjoint,
+    multigammaln_share,
     softmax_adjoint,
     unbroadcast,
 )
@@ -37,6 +38,12 @@ def expit(y, x):
     d[x] = d[y] * y * (1.0 - y)
 
 
+@adjoint(special.log_expit, elementwise=True, returns=Returns.NEW)
+def log_expit(y, x):
+    # log(expit(x)): 1 - expit(x) = expit(-x), exact in both tails.
+    d[x] = d[y] * special.expit(-x)
+
+
 @adjoint(special.logit, elementwise=True, returns=Returns.NEW)
 def logit(y, x):
     d[x] = d[y] / (x * (1.0 - x))
@@ -46,6 +53,18 @@ def logit(y, x):
 def gammaln(y, x):
     # log|Gamma(x)|: its derivative is digamma(x) for negative non-integer x too.
     d[x] = d[y] * special.digamma(x)
+
+
+@adjoint(special.loggamma, elementwise=True, returns=Returns.NEW)
+def loggamma(y, x):
+    # (real x > 0, where SciPy's value is real; a complex x is refused when the gradient is called)
+    d[x] = d[y] * special.digamma(x)
+
+
+@adjoint(special.multigammaln, elementwise=True, nondiff=("d",), returns=Returns.NEW)
+def multigammaln(y, a, d):
+    # log of the multivariate gamma function of dimension `d`: sum of gammaln(a - j / 2), j < d.
+    d[a] = d[y] * multigammaln_share(a, d)
 
 
 @adjoint(special.gamma, elementwise=True, returns=Returns.NEW)

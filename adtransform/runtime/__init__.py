@@ -185,6 +185,7 @@ from .scipy_special import (
     log_softmax_adjoint,
     logsumexp_a_adjoint,
     logsumexp_b_adjoint,
+    multigammaln_share,
     softmax_adjoint,
 )
 from .scipy_stats import (
@@ -204,6 +205,7 @@ __all__ += [
     "log_softmax_adjoint",
     "logsumexp_a_adjoint",
     "logsumexp_b_adjoint",
+    "multigammaln_share",
     "mvn_backward",
     "mvn_cov_adjoint",
     "mvn_mean_adjoint",

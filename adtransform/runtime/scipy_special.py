@@ -49,3 +49,10 @@ def softmax_adjoint(g: Any, y: Any, axis: Any) -> Any:
 def log_softmax_adjoint(g: Any, y: Any, axis: Any) -> Any:
     """g - exp(y) * sum(g) over `axis` (None: every element)."""
     return g - np.exp(y) * np.sum(g, axis=axis, keepdims=True)
+
+
+def multigammaln_share(a: Any, d: int) -> Any:
+    """d/da of scipy.special.multigammaln(a, d): the sum of digamma(a - j / 2) for j < d."""
+    from scipy.special import digamma
+
+    return sum(digamma(a - 0.5 * j) for j in range(int(d)))
