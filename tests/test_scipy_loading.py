@@ -104,6 +104,7 @@ assert np.allclose(adtransform.grad(g)(x), -(x - 0.5) / 4.0)
 assert registry_version() != before   # registering the rules invalidates gradients cached before
 assert "adtransform.rules.scipy_stats" in sys.modules
 assert "adtransform.rules.scipy_special" in sys.modules  # scipy.stats imports scipy.special
+assert "adtransform.rules.scipy_stats_location" in sys.modules
 assert np.allclose(adtransform.grad(f)(x), np.cos(x))
 print("OK")
 """)
