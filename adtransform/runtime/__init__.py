@@ -235,3 +235,36 @@ __all__ = [
     "zeros_items",
     "zeros_like",
 ]
+
+# scipy.special and scipy.stats helpers (NumPy only; SciPy is imported by a helper when it runs)
+from .scipy_special import (
+    log_softmax_adjoint,
+    logsumexp_a_adjoint,
+    logsumexp_b_adjoint,
+    multigammaln_share,
+    softmax_adjoint,
+)
+from .scipy_stats import (
+    dirichlet_alpha_adjoint,
+    dirichlet_backward,
+    dirichlet_x_adjoint,
+    mvn_backward,
+    mvn_cov_adjoint,
+    mvn_mean_adjoint,
+    mvn_x_adjoint,
+)
+
+__all__ += [
+    "dirichlet_alpha_adjoint",
+    "dirichlet_backward",
+    "dirichlet_x_adjoint",
+    "log_softmax_adjoint",
+    "logsumexp_a_adjoint",
+    "logsumexp_b_adjoint",
+    "multigammaln_share",
+    "mvn_backward",
+    "mvn_cov_adjoint",
+    "mvn_mean_adjoint",
+    "mvn_x_adjoint",
+    "softmax_adjoint",
+]
