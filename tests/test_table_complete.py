@@ -1,0 +1,208 @@
+"""The rule table is complete: every registered derivative rule is used by some row's gradient.
+
+"A row uses rule P" is measured, not guessed from the row's text: each row's function is
+transformed (the same pipeline `grad` runs, with the row's `wrt`) while reverse mode's rule
+lookup is recorded. So a row counts for what its gradient actually differentiates: the rules of
+the compiler's own primitives (`list_append`, `index_update`, `matmul_rows`) are counted for rows
+that write the user-level form they lower to, and a row calling P only on values that carry no
+derivative does not count for P. The same recording of activity analysis gives the primitives
+declared non-differentiable that a row calls (their declaration is checked by the row's finite
+differences: a wrongly declared primitive would give a zero contribution).
+
+Rows are collected from every tests/test_rules*.py module: any module-level `Rule`, list or tuple
+of them, so a new family's module is picked up without being named here.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rule_table import Rule, wrt_of
+
+from adtransform import api, pipeline
+from adtransform.ad import reverse
+from adtransform.analysis import activity
+from adtransform.rules.registry import _registry, is_nondifferentiable, lookup_adjoint, lookup_facts
+
+TESTS = Path(__file__).resolve().parent
+
+# Registered primitives no row has to use, each with the reason (none so far).
+NO_ROW_NEEDED: dict[object, str] = {}
+
+
+def table_modules() -> list[str]:
+    return sorted(p.stem for p in TESTS.glob("test_rules*.py"))
+
+
+def table_rows() -> list[tuple[str, Rule]]:
+    """(module, row) for every row of every table module, each row once."""
+    rows: dict[int, tuple[str, Rule]] = {}
+    for name in table_modules():
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            for item in items:
+                if isinstance(item, Rule):
+                    rows.setdefault(id(item), (name, item))
+                elif hasattr(item, "rule") and isinstance(item.rule, Rule):  # a Case
+                    rows.setdefault(id(item.rule), (name, item.rule))
+    return list(rows.values())
+
+
+def _label(primitive: object) -> str:
+    owner = getattr(primitive, "__objclass__", None)
+    name = getattr(primitive, "__qualname__", None) or getattr(primitive, "__name__", None) or repr(primitive)
+    if owner is not None:
+        return f"{owner.__module__}.{owner.__qualname__}.{getattr(primitive, '__name__', name)}"
+    module = getattr(primitive, "__module__", None) or type(primitive).__module__
+    return f"{module}.{name}" if module not in (None, "builtins") else name
+
+
+class Recorder:
+    """The rules reverse mode looked up, and the non-differentiable primitives activity analysis met."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.adjoints: set[object] = set()
+        self.nondiff: set[object] = set()
+        lookup, blocks = reverse.lookup_adjoint, activity.blocks_derivative
+
+        def recorded_lookup(key):
+            rule = lookup(key)
+            if rule is not None:
+                self.adjoints.add(key)
+            return rule
+
+        def recorded_blocks(op):
+            blocked = blocks(op)
+            if blocked and is_nondifferentiable(op.callee.key):
+                self.nondiff.add(op.callee.key)
+            return blocked
+
+        monkeypatch.setattr(reverse, "lookup_adjoint", recorded_lookup)
+        monkeypatch.setattr(activity, "blocks_derivative", recorded_blocks)
+
+
+def _transform(rule: Rule) -> None:
+    """The row's gradient, transformed afresh (not from `grad`'s cache, which would skip the recording)."""
+    indices, is_tuple = api._wrt_indices(rule.fn, wrt_of(rule))
+    pipeline.gradient(rule.fn, indices, wrt_is_tuple=is_tuple, mode=reverse.Mode.GRAD)
+
+
+@pytest.fixture(scope="module")
+def used(request):
+    """What the rows' gradients use, and the rows that failed to transform."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        recorder = Recorder(monkeypatch)
+        failed = []
+        for module, row in table_rows():
+            try:
+                _transform(row)
+            except Exception as exc:  # reported below, with the row
+                failed.append(f"{module}: {row.name!r}: {type(exc).__name__}: {exc}")
+    return recorder, failed
+
+
+def test_every_table_module_has_rows():
+    modules = {m for m, _ in table_rows()}
+    assert set(table_modules()) == modules, f"table modules without rows: {sorted(set(table_modules()) - modules)}"
+
+
+def test_every_row_transforms(used):
+    _, failed = used
+    assert not failed, "rows whose gradient cannot be derived (stale rows?):\n" + "\n".join(failed)
+
+
+def missing_rows(recorder: Recorder) -> list[str]:
+    return sorted(_label(p) for p in list(_registry.adjoints) if p not in recorder.adjoints and p not in NO_ROW_NEEDED)
+
+
+def test_every_adjoint_rule_has_a_row(used):
+    missing = missing_rows(used[0])
+    assert not missing, (
+        f"{len(missing)} registered derivative rules are used by no row of tests/test_rules*.py "
+        f"(add a row whose function calls each on a differentiated value):\n  " + "\n  ".join(missing))
+
+
+def test_no_row_needed_entries_are_registered():
+    stale = [_label(p) for p in NO_ROW_NEEDED if lookup_adjoint(p) is None]
+    assert not stale, f"NO_ROW_NEEDED names primitives with no rule: {stale}"
+
+
+def _called_objects(fn) -> list[tuple[str, object]]:
+    """The dotted names a row's function calls (`np.linalg.solve`, `math.exp`), resolved through its globals."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        parts, target = [], node.func
+        while isinstance(target, ast.Attribute):
+            parts.append(target.attr)
+            target = target.value
+        if not isinstance(target, ast.Name) or target.id not in fn.__globals__:
+            continue
+        obj = fn.__globals__[target.id]
+        for attr in reversed(parts):
+            obj = getattr(obj, attr, None)
+        if parts:
+            found.append((".".join([target.id, *reversed(parts)]), obj))
+    return found
+
+
+def unknown_calls(rows: list[tuple[str, Rule]]) -> list[str]:
+    """Rows calling a NumPy, SciPy or math function nothing declares (no rule, not non-differentiable,
+    no facts): they test a primitive that is not registered (stale or misspelt)."""
+    stale = []
+    for module, row in rows:
+        for name, obj in _called_objects(row.fn):
+            library = (getattr(obj, "__module__", None) or "").split(".")[0]
+            if library not in ("numpy", "scipy", "math") or not callable(obj):
+                continue
+            if lookup_adjoint(obj) is None and not is_nondifferentiable(obj) and not lookup_facts(obj).known:
+                stale.append(f"{module}: {row.name!r} calls {name}, which has no rule and no facts")
+    return stale
+
+
+def test_rows_call_only_known_library_functions():
+    stale = unknown_calls(table_rows())
+    assert not stale, "\n".join(stale)
+
+
+# --- the checks themselves: they fail where they should ----------------------------------------
+
+
+def _unlisted(x):
+    return x * 1.0
+
+
+def _calls_unknown(x):
+    return np.sum(np.busday_count(x, x)) + x
+
+
+def test_check_names_a_rule_no_row_uses(monkeypatch):
+    from adtransform.rules.notation import adjoint, d
+
+    recorder = Recorder(monkeypatch)
+    try:
+        @adjoint(_unlisted)
+        def _unlisted_rule(y, x):
+            d[x] = d[y]
+
+        assert any(m.endswith("_unlisted") for m in missing_rows(recorder))
+    finally:
+        with _registry.lock:
+            _registry.adjoints.pop(_unlisted, None)
+            _registry.facts.pop(_unlisted, None)
+            _registry.version += 1
+
+
+def test_check_names_a_row_calling_an_unregistered_primitive():
+    assert not lookup_facts(np.busday_count).known  # else pick another function nothing declares
+    stale = unknown_calls([("here", Rule("busday", _calls_unknown, (None,), []))])
+    assert stale == ["here: 'busday' calls np.busday_count, which has no rule and no facts"]
