@@ -28,12 +28,18 @@ from rule_table import Rule, wrt_of
 from adtransform import api, pipeline
 from adtransform.ad import reverse
 from adtransform.analysis import activity
+from adtransform.rules.notation import stop_gradient
 from adtransform.rules.registry import _registry, is_nondifferentiable, lookup_adjoint, lookup_facts
 
 TESTS = Path(__file__).resolve().parent
 
 # Registered primitives no row has to use, each with the reason (none so far).
 NO_ROW_NEEDED: dict[object, str] = {}
+# Non-differentiable declarations no row has to call, each with the reason.
+NONDIFF_NO_ROW_NEEDED: dict[object, str] = {
+    stop_gradient: "cuts a derivative that exists, so finite differences (which see it) cannot check a row "
+                   "using it; tests/test_api.py and test_trust_rules.py test it against analytic gradients",
+}
 
 
 def table_modules() -> list[str]:
@@ -129,9 +135,23 @@ def test_every_adjoint_rule_has_a_row(used):
         f"(add a row whose function calls each on a differentiated value):\n  " + "\n  ".join(missing))
 
 
+def missing_nondiff_rows(recorder: Recorder) -> list[str]:
+    return sorted(_label(p) for p in list(_registry.nondifferentiable)
+                  if p not in recorder.nondiff and p not in NONDIFF_NO_ROW_NEEDED)
+
+
+def test_every_nondifferentiable_declaration_has_a_row(used):
+    missing = missing_nondiff_rows(used[0])
+    assert not missing, (
+        f"{len(missing)} primitives declared non-differentiable are called by no row of tests/test_rules*.py "
+        f"(add a row calling each on the differentiated input, its result multiplying or selecting a "
+        f"differentiable term, inputs away from its jumps: see test_rules_nondiff.py):\n  " + "\n  ".join(missing))
+
+
 def test_no_row_needed_entries_are_registered():
     stale = [_label(p) for p in NO_ROW_NEEDED if lookup_adjoint(p) is None]
-    assert not stale, f"NO_ROW_NEEDED names primitives with no rule: {stale}"
+    stale += [_label(p) for p in NONDIFF_NO_ROW_NEEDED if not is_nondifferentiable(p)]
+    assert not stale, f"entries of NO_ROW_NEEDED with no rule or declaration: {stale}"
 
 
 def _called_objects(fn) -> list[tuple[str, object]]:
