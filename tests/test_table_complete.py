@@ -42,15 +42,21 @@ NONDIFF_NO_ROW_NEEDED: dict[object, str] = {
 }
 
 
-def table_modules() -> list[str]:
-    return sorted(p.stem for p in TESTS.glob("test_rules*.py"))
+def table_modules() -> dict[str, object]:
+    """The table modules by name, but those skipped on import (an optional library not installed)."""
+    modules = {}
+    for path in sorted(TESTS.glob("test_rules*.py")):
+        try:
+            modules[path.stem] = importlib.import_module(path.stem)
+        except pytest.skip.Exception:
+            continue
+    return modules
 
 
 def table_rows() -> list[tuple[str, Rule]]:
     """(module, row) for every row of every table module, each row once."""
     rows: dict[int, tuple[str, Rule]] = {}
-    for name in table_modules():
-        module = importlib.import_module(name)
+    for name, module in table_modules().items():
         for value in vars(module).values():
             items = value if isinstance(value, (list, tuple)) else (value,)
             for item in items:

@@ -110,8 +110,11 @@ def check_vjp(fn: Callable, args: tuple, wrt: int | tuple, raw: Callable | None,
         grads = tuple(float(v) * np.asarray(g, dtype=np.float64) for g in _grad(fn, wrt=positions)(*args))
     else:
         cotangent = v.astype(out.dtype) if isinstance(out, np.ndarray) else float(v)
+        before = [np.array(a, copy=True) for a in args]
         _, pullback = _vjp(target, *args)
         pulled = pullback(cotangent)
+        changed = [i for i, (a, b) in enumerate(zip(args, before, strict=True)) if not np.array_equal(a, b)]
+        assert not changed, f"{target.__name__}: vjp changed its arguments at positions {changed}"
         grads = tuple(pulled[i] for i in positions)
         for i, g in zip(positions, grads, strict=True):
             want = np.float64 if isinstance(args[i], float) else args[i].dtype
