@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 import pytest
-from rule_table import F32, F64, SCALAR, Case, Rule, check_case, distinct, expand, nonzero
+from rule_table import F32, F64, SCALAR, Case, Rule, check_case, distinct, expand, nonzero, real
 
 
 def offgrid(rng, shape):
@@ -91,6 +91,25 @@ def nd_python(x):
     return math.sin(x) * (whole + flags + same)
 
 
+def nd_integers(x):
+    k = np.floor(x).astype(int)  # piecewise constant in x: the integer ops see a moving input only at jumps
+    bits = np.bitwise_and(k, 3) + np.bitwise_or(k, 1) + np.bitwise_xor(k, 2) + np.invert(k)
+    bits = bits + np.left_shift(np.abs(k), 1) + np.right_shift(np.abs(k), 1) + np.gcd(k, 6) + np.lcm(k, 4)
+    ulp = np.spacing(k + 0.5) * 1e15  # of float64 (the spacing of float32 is 2 ** 29 times larger)
+    return np.sum(np.sin(x) * (bits + ulp)) + np.isnat(np.datetime64("NaT"))
+
+
+def nd_draws(x):
+    """Draws carry no derivative; seeded in the row, so every evaluation draws the same numbers."""
+    np.random.seed(3)
+    legacy = (np.random.rand(x.size) + np.random.randn(x.size)).reshape(x.shape) + np.random.random(x.shape)
+    legacy = legacy + np.random.random_sample(x.shape) + np.random.standard_normal(x.shape)
+    rng = np.random.default_rng(5)  # the class's methods by name: declared on Generator, not on `rng.random`
+    drawn = np.random.Generator.random(rng, x.shape) + np.random.Generator.standard_normal(rng, x.shape)
+    drawn = drawn + np.random.Generator.integers(rng, 0, 3, x.shape)
+    return np.sum(np.sin(x) * (legacy + drawn + np.random.randint(0, 3, x.shape)))
+
+
 VEC = [("vec", [(6,)], F64), ("f32", [(6,)], F32)]
 ARRAYS = [("vec", [(5,)], F64), ("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32)]
 
@@ -105,6 +124,8 @@ RULES = [
     Rule("shape,ndim,size,len,nbytes,itemsize,strides,dtype,<<,>>", nd_shapes, (nonzero,), ARRAYS),
     Rule("zeros,ones,eye,zeros_like,ones_like,empty,empty_like", nd_makers, (nonzero,), ARRAYS[1:]),
     Rule("math.floor,ceil,trunc,isnan,..,round,int,bool,not,is", nd_python, (offgrid,), SCALAR),
+    Rule("bitwise,invert,shifts,gcd,lcm,spacing,isnat", nd_integers, (offgrid,), ARRAYS),
+    Rule("np.random draws,seed", nd_draws, (real,), ARRAYS),
 ]
 
 CASES = expand(RULES)

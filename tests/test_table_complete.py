@@ -5,9 +5,10 @@ transformed (the same pipeline `grad` runs, with the row's `wrt`) while reverse 
 lookup is recorded. So a row counts for what its gradient actually differentiates: the rules of
 the compiler's own primitives (`list_append`, `index_update`, `matmul_rows`) are counted for rows
 that write the user-level form they lower to, and a row calling P only on values that carry no
-derivative does not count for P. The same recording of activity analysis gives the primitives
-declared non-differentiable that a row calls (their declaration is checked by the row's finite
-differences: a wrongly declared primitive would give a zero contribution).
+derivative does not count for P. The same transform gives the primitives declared
+non-differentiable that a row calls: every call of the function activity analysis is given (their
+declaration is checked by the row's finite differences: a wrongly declared primitive would give a
+zero contribution).
 
 Rows are collected from every tests/test_rules*.py module: any module-level `Rule`, list or tuple
 of them, so a new family's module is picked up without being named here.
@@ -28,6 +29,7 @@ from rule_table import Rule, wrt_of
 from adtransform import api, pipeline
 from adtransform.ad import reverse
 from adtransform.analysis import activity
+from adtransform.ir.nodes import Op, Style, walk
 from adtransform.rules.notation import stop_gradient
 from adtransform.rules.registry import _registry, is_nondifferentiable, lookup_adjoint, lookup_facts
 
@@ -77,12 +79,12 @@ def _label(primitive: object) -> str:
 
 
 class Recorder:
-    """The rules reverse mode looked up, and the non-differentiable primitives activity analysis met."""
+    """The rules reverse mode looked up, and the non-differentiable primitives the differentiated function calls."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.adjoints: set[object] = set()
         self.nondiff: set[object] = set()
-        lookup, blocks = reverse.lookup_adjoint, activity.blocks_derivative
+        lookup, analyze = reverse.lookup_adjoint, activity.analyze
 
         def recorded_lookup(key):
             rule = lookup(key)
@@ -90,14 +92,15 @@ class Recorder:
                 self.adjoints.add(key)
             return rule
 
-        def recorded_blocks(op):
-            blocked = blocks(op)
-            if blocked and is_nondifferentiable(op.callee.key):
-                self.nondiff.add(op.callee.key)
-            return blocked
+        def recorded_analyze(fn, wrt):
+            for stmt in walk(fn.body):  # every call, those whose result is unused (`np.random.seed(0)`) too
+                if isinstance(stmt, Op) and stmt.callee.style is not Style.COPY \
+                        and is_nondifferentiable(stmt.callee.key):
+                    self.nondiff.add(stmt.callee.key)
+            return analyze(fn, wrt)
 
         monkeypatch.setattr(reverse, "lookup_adjoint", recorded_lookup)
-        monkeypatch.setattr(activity, "blocks_derivative", recorded_blocks)
+        monkeypatch.setattr(activity, "analyze", recorded_analyze)
 
 
 def _transform(rule: Rule) -> None:

@@ -8,7 +8,9 @@ once (cross terms between arguments).
 
 The un-reduced function is the row's `raw=`, or else derived from the row's function when it ends
 with `return np.sum(np.sin(E))` (the convention of the table modules): the same body returning `E`,
-compiled from that text (registered in linecache, so adtransform reads its source like any other).
+compiled from that text (registered in linecache, so adtransform reads its source like any other),
+and checked as the map x -> sin(E(x)) (elementwise, unreduced): the row's inputs keep sin(E) smooth,
+not necessarily E (arctan2 jumps by 2 pi on its branch cut, which sin does not see).
 Rows differentiating only some arguments (`wrt=`) and rows of another form are checked through the
 reduced function, with a random scalar cotangent.
 """
@@ -100,16 +102,22 @@ def check_vjp(fn: Callable, args: tuple, wrt: int | tuple, raw: Callable | None,
     out = target(*args) if target is not None else None
     if out is None or not _floating(out):
         target, out = fn, fn(*args)
+    # A derived E is checked as x -> sin(E(x)), elementwise: the row's inputs keep sin(E) smooth, not E
+    # (arctan2 jumps by 2 pi where sin does not see it). Its pullback is E's, given v * cos(E(x)).
+    wrapped = raw is None and target is not fn
     rng = np.random.default_rng(zlib.crc32(f"vjp {case_id}".encode()))
     v = rng.standard_normal(np.shape(out))
     directions = [rng.standard_normal(np.shape(args[i])) for i in positions]
     largest = max([0.0, *(float(np.max(np.abs(u), initial=0.0)) for u in directions)])
-    directions = [u / largest for u in directions] if largest else directions  # steps as gradcheck's
+    # steps as gradcheck's: at most 1e-3 * max(1, |x|) for each entry
+    directions = [u / largest * np.maximum(1.0, np.abs(np.asarray(args[i], dtype=np.float64)))
+                  for i, u in zip(positions, directions, strict=True)] if largest else directions
 
     if target is fn:  # a scalar output: the vector-Jacobian product is v times the gradient
         grads = tuple(float(v) * np.asarray(g, dtype=np.float64) for g in _grad(fn, wrt=positions)(*args))
     else:
-        cotangent = v.astype(out.dtype) if isinstance(out, np.ndarray) else float(v)
+        seed = v * np.cos(np.asarray(out, dtype=np.float64)) if wrapped else v
+        cotangent = seed.astype(out.dtype) if isinstance(out, np.ndarray) else float(seed)
         before = [np.array(a, copy=True) for a in args]
         _, pullback = _vjp(target, *args)
         pulled = pullback(cotangent)
@@ -125,11 +133,11 @@ def check_vjp(fn: Callable, args: tuple, wrt: int | tuple, raw: Callable | None,
     terms = sum(float(np.sum(np.abs(np.asarray(g, dtype=np.float64) * u))) for g, u in zip(grads, directions,
                                                                                             strict=True))
 
-    scale = max([1.0, *(float(np.max(np.abs(args[i]), initial=0.0)) for i in positions)])
-    eps = 1e-3 * scale
+    eps = 1e-3
     fd_side = 0.0
     for k, c in _STENCIL:
         y = np.asarray(target(*_at(args, positions, directions, k * eps)), dtype=np.float64)
+        y = np.sin(y) if wrapped else y
         fd_side += c * float(np.sum(v * y))
     fd_side /= eps
 
