@@ -151,6 +151,35 @@ def build() -> Report:
     return report
 
 
+def registered() -> tuple[int, int]:
+    """The package's own adjoint rules (primitives) and non-differentiable declarations."""
+    rules = sum(1 for rule in list(registry._registry.adjoints.values())
+                if rule.fn.__module__.startswith("adtransform."))
+    nondiff = sum(1 for p in list(registry._registry.nondifferentiable)
+                  if not str(getattr(p, "__module__", "") or "").startswith(("test", "conftest", "__main__")))
+    return rules, nondiff
+
+
+def table_counts() -> tuple[int, int, int]:
+    """Rows and cases of the rule table (tests/test_rules*.py), and how many modules hold them."""
+    import importlib
+
+    import pytest  # the table modules are pytest modules
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    rows, cases, modules = set(), 0, 0
+    for path in sorted((ROOT / "tests").glob("test_rules*.py")):
+        try:
+            module = importlib.import_module(path.stem)
+        except (ImportError, pytest.skip.Exception):  # an optional library (SciPy) not installed
+            continue
+        modules += 1
+        found = getattr(module, "CASES", [])
+        cases += len(found)
+        rows.update(id(case.rule) for case in found)
+    return len(rows), cases, modules
+
+
 def summary_table(report: Report) -> str:
     """Counts per namespace: adtransform's four statuses, autograd's rules."""
     sides = ["adtransform " + s for s in STATUSES]
@@ -205,7 +234,13 @@ def readme_section(report: Report) -> str:
                      f"and {report.count(None, 'autograd', 'nondiff')} non-differentiable")
     text[-1] += (". The lists: [benchmarks/rule_coverage.md](benchmarks/rule_coverage.md); update both with "
                  "`python benchmarks/rule_coverage.py --readme`.\n")
-    text += [summary_table(report), END]
+    rules, nondiff = registered()
+    rows, cases, modules = table_counts()
+    text += [summary_table(report), "",
+             f"The registry holds {rules} adjoint rules (one per primitive; aliases such as `np.abs` and "
+             f"`np.absolute` count apart, Python operators and `math` functions included) and {nondiff} "
+             f"non-differentiable declarations; the rule table (tests/test_rules*.py, {modules} modules) "
+             f"has {rows} rows expanded into {cases} cases.", END]
     return "\n".join(text)
 
 
@@ -225,6 +260,10 @@ def main(argv: list[str] | None = None) -> Report:
     args = parser.parse_args(argv)
     report = build()
     print(summary_table(report))
+    rules, nondiff = registered()
+    rows, cases, modules = table_counts()
+    print(f"\nregistry: {rules} adjoint rules, {nondiff} non-differentiable declarations; "
+          f"rule table: {rows} rows, {cases} cases in {modules} modules")
     args.out.write_text(markdown(report))
     print(f"\nlists written to {args.out}")
     if args.readme is not None:
