@@ -20,6 +20,8 @@ import numpy as np
 
 from .. import runtime
 from ..ir.nodes import Const, Function, If, Index, Op, Operand, SliceItem, Style, Var, walk
+from ..ir.operands import known_value
+from ..rules.tuples import tuple_result
 
 
 def sequence_values(fn: Function) -> set[Var]:
@@ -121,6 +123,8 @@ def _op_depth(op: Op, depth: dict[Var, int]) -> int:
         return first if is_slice(op.args[1]) else max(first - 1, 0)
     if style is Style.OPERATOR and key is operator.add and all(_depth(a, depth) for a in op.args):
         return max(_depth(a, depth) for a in op.args)
+    if style in (Style.FUNCTION, Style.METHOD) and tuple_result(key, op.args, op.kwargs, known_value):
+        return 1  # a primitive returning a tuple of arrays (`np.linalg.slogdet`): rules/tuples.py
     return 0
 
 
