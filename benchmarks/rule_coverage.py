@@ -152,7 +152,18 @@ def build() -> Report:
 
 
 def registered() -> tuple[int, int]:
-    """The package's own adjoint rules (primitives) and non-differentiable declarations."""
+    """The package's own adjoint rules (primitives) and non-differentiable declarations, with the
+    SciPy rules when SciPy is installed (they load once their subpackage is imported)."""
+    import importlib
+
+    from adtransform.rules.optional import load_optional_rules, optional_libraries
+
+    for library in optional_libraries():
+        try:
+            importlib.import_module(library)
+        except ImportError:
+            continue
+    load_optional_rules()
     rules = sum(1 for rule in list(registry._registry.adjoints.values())
                 if rule.fn.__module__.startswith("adtransform."))
     nondiff = sum(1 for p in list(registry._registry.nondifferentiable)

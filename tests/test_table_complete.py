@@ -31,6 +31,7 @@ from adtransform.ad import reverse
 from adtransform.analysis import activity
 from adtransform.ir.nodes import Op, Style, walk
 from adtransform.rules.notation import stop_gradient
+from adtransform.rules.optional import load_optional_rules
 from adtransform.rules.registry import _registry, is_nondifferentiable, lookup_adjoint, lookup_facts
 
 TESTS = Path(__file__).resolve().parent
@@ -134,7 +135,9 @@ def test_every_row_transforms(used):
 
 
 def library_adjoints() -> list[object]:
-    """The primitives whose rule the package registers (tests register rules of their own functions)."""
+    """The primitives whose rule the package registers (tests register rules of their own functions);
+    the SciPy rules of every subpackage imported so far (by the table modules) are loaded first."""
+    load_optional_rules()
     return [p for p, rule in list(_registry.adjoints.items()) if rule.fn.__module__.startswith("adtransform.")]
 
 
