@@ -1,0 +1,94 @@
+"""Reverse rules for NumPy's reductions and scans beyond sum/mean/max/min (rules/numpy.py):
+var, std, prod, cumsum, cumprod, ptp, average, nansum, nanmean and np.linalg.norm, with their
+ndarray methods.
+
+Contract: see rules/notation.py. Parameter names mirror NumPy's, so keyword calls bind as they
+bind to NumPy; `axis` may be an int, a tuple, negative or None, and the helpers in
+runtime/reductions.py and runtime/norms.py read it as NumPy does. Conventions where a derivative
+is undefined (std and norm at zero, ties) are documented there.
+"""
+
+import numpy as np
+
+from ..runtime import unbroadcast
+from ..runtime.norms import norm_adjoint
+from ..runtime.reductions import (
+    average_adjoint,
+    cumprod_adjoint,
+    cumsum_adjoint,
+    nanmean_adjoint,
+    nansum_adjoint,
+    prod_adjoint,
+    prod_initial_adjoint,
+    ptp_adjoint,
+    std_adjoint,
+    var_adjoint,
+)
+from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts
+from .registry import Kind, Returns
+
+NO_MEAN = Accepts(lambda value: value is None, "a precomputed `mean=` is not supported; leave it out (NumPy "
+                                               "computes the same mean)")
+NOT_RETURNED = Accepts(lambda value: value is False, "`returned=True` (a tuple result) is not supported; compute "
+                                                     "the sum of the weights separately")
+UNCOPIED = Accepts(lambda value: value is True, "`copy=False` changes the argument in place; leave it out")
+
+
+@adjoint(np.var, np.ndarray.var, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def var(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where=True,
+        mean: NO_MEAN = None, correction=None):
+    d[a] = var_adjoint(d[y], a, axis, ddof, keepdims, where, correction)
+
+
+@adjoint(np.std, np.ndarray.std, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def std(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where=True,
+        mean: NO_MEAN = None, correction=None):
+    d[a] = std_adjoint(d[y], a, y, axis, ddof, keepdims, where, correction)
+
+
+@adjoint(np.prod, np.ndarray.prod, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def prod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=1, where=True):
+    d[a] = prod_adjoint(d[y], a, axis, keepdims, initial, where)
+    d[initial] = prod_initial_adjoint(d[y], a, initial, axis, keepdims, where)
+
+
+@adjoint(np.cumsum, np.ndarray.cumsum, returns=Returns.NEW)
+def cumsum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None):
+    d[a] = cumsum_adjoint(d[y], a, axis)
+
+
+@adjoint(np.cumprod, np.ndarray.cumprod, returns=Returns.NEW)
+def cumprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None):
+    d[a] = cumprod_adjoint(d[y], a, y, axis)
+
+
+@adjoint(np.ptp, kind=Kind.REDUCTION, returns=Returns.NEW)
+def ptp(y, a, axis=None, out=None, keepdims=False):
+    d[a] = ptp_adjoint(d[y], a, axis, keepdims)
+
+
+@adjoint(np.average, kind=Kind.REDUCTION, returns=Returns.NEW)
+def average(y, a, axis=None, weights=None, returned: NOT_RETURNED = False, *, keepdims=False):
+    d[a] = average_adjoint(d[y], a, weights, y, axis, keepdims, False)
+    d[weights] = average_adjoint(d[y], a, weights, y, axis, keepdims, True)
+
+
+@adjoint(np.nansum, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nansum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=0,
+           where: UNMASKED = True):
+    d[a] = nansum_adjoint(d[y], a, axis, keepdims)
+    d[initial] = unbroadcast(d[y], initial)
+
+
+@adjoint(np.nanmean, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nanmean(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, *, where: UNMASKED = True):
+    d[a] = nanmean_adjoint(d[y], a, axis, keepdims)
+
+
+@adjoint(np.linalg.norm, kind=Kind.REDUCTION, returns=Returns.NEW)
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[x] = norm_adjoint(d[y], x, y, ord, axis, keepdims)
+
+
+declare_facts(var_adjoint, std_adjoint, prod_adjoint, prod_initial_adjoint, cumsum_adjoint, cumprod_adjoint,
+              ptp_adjoint, average_adjoint, nansum_adjoint, nanmean_adjoint, norm_adjoint, returns=Returns.NEW)
