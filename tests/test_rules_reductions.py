@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from rule_table import F32, F64, RED2, RED3, RED_ANY, Case, Rule, check_case, distinct, expand, nonzero, real
 
+import adtransform as ad
+from adtransform.errors import NonDifferentiableInputError, TransformError
+
 # ==========================================================================
 # helpers the row functions call (differentiated through, like user helpers)
 # ==========================================================================
@@ -537,3 +540,201 @@ CASES = expand(RULES)
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_rule(case: Case):
     check_case(case)
+
+
+# ==========================================================================
+# where the derivative needs care: zeros, ties, a zero norm (analytic references)
+# ==========================================================================
+
+
+def prod_all(x):
+    return np.prod(x)
+
+
+def prod_rows(x, w):
+    return np.sum(w * np.prod(x, axis=1))
+
+
+def cumprod_weighted(x, w):
+    return np.sum(w * np.cumprod(x, axis=-1))
+
+
+def _others(values):
+    return np.array([np.prod(np.delete(values, k)) for k in range(values.size)])
+
+
+@pytest.mark.parametrize("values", [[2.0, 0.0, 3.0], [0.0, 2.0, 0.0], [0.0], [1.5, -2.0, 0.5, 4.0], [0.0, 0.0]])
+def test_prod_with_zeros_is_the_product_of_the_others(values):
+    x = np.array(values)
+    np.testing.assert_allclose(ad.grad(prod_all)(x), _others(x), rtol=1e-12, atol=0)
+    rows = np.array([values, values[::-1]])
+    w = np.array([0.5, -1.5])
+    expected = w[:, None] * np.stack([_others(r) for r in rows])
+    np.testing.assert_allclose(ad.grad(prod_rows)(rows, w), expected, rtol=1e-12, atol=0)
+
+
+def _cumprod_jacobian(row):
+    n = row.size
+    jac = np.zeros((n, n))
+    for i in range(n):
+        for k in range(i + 1):
+            jac[i, k] = np.prod([row[j] for j in range(i + 1) if j != k])
+    return jac
+
+
+@pytest.mark.parametrize("values", [[2.0, 0.0, 3.0, 4.0], [0.0, 2.0, 0.0, 1.5], [1.5, -2.0, 0.5, 3.0],
+                                    [3.0, 2.0, 1.0, 0.0], [1e-200, 1e-200, 3.0, 1e-200]])
+def test_cumprod_with_zeros_and_underflow(values):
+    x = np.array([values, values[::-1]])
+    w = np.array([[1.0, -2.0, 0.5, 3.0], [0.25, 1.0, -1.0, 2.0]])
+    expected = np.stack([w[r] @ _cumprod_jacobian(x[r]) for r in range(2)])
+    np.testing.assert_allclose(ad.grad(cumprod_weighted)(x, w), expected, rtol=1e-12, atol=0)
+
+
+def std_plain(x):
+    return np.std(x)
+
+
+def std_rows(x):
+    return np.sum(np.std(x, axis=1, ddof=1))
+
+
+def norm_of(x, ord):
+    return np.linalg.norm(x, ord)
+
+
+def test_std_of_equal_elements_is_zero_not_nan():
+    np.testing.assert_array_equal(ad.grad(std_plain)(np.zeros(4)), np.zeros(4))
+    x = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 4.0]])
+    g = ad.grad(std_rows)(x)
+    np.testing.assert_array_equal(g[0], np.zeros(3))
+    centered = x[1] - x[1].mean()
+    np.testing.assert_allclose(g[1], centered / (2 * np.std(x[1], ddof=1)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("ord", [None, 1, 2, np.inf, -np.inf, 3, 0.5])
+def test_norm_of_a_zero_vector_is_zero(ord):
+    g = ad.grad(norm_of)(np.zeros(3), ord)
+    np.testing.assert_array_equal(g, np.zeros(3))
+
+
+@pytest.mark.parametrize("ord", [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+def test_norm_of_a_zero_matrix_is_zero(ord):
+    g = ad.grad(norm_of)(np.zeros((2, 3)), ord)
+    np.testing.assert_array_equal(g, np.zeros((2, 3)))
+
+
+def test_norm_ties_are_split_equally():
+    np.testing.assert_allclose(ad.grad(norm_of)(np.array([1.0, -3.0, 3.0]), np.inf), [0.0, -0.5, 0.5])
+    np.testing.assert_allclose(ad.grad(norm_of)(np.array([1.0, -3.0, 1.0]), -np.inf), [0.5, 0.0, 0.5])
+    # Column sums 4 and 4: the matrix 1-norm's adjoint is split between both columns.
+    np.testing.assert_allclose(ad.grad(norm_of)(np.array([[1.0, -3.0], [-3.0, 1.0]]), 1),
+                               [[0.5, -0.5], [-0.5, 0.5]])
+    # The identity's singular values are all 1: the 2-norm's adjoint is the average of the u v^T, I / 2.
+    np.testing.assert_allclose(ad.grad(norm_of)(np.eye(2), 2), np.eye(2) / 2, atol=1e-12)
+    # An element that is 0 gets 0 from the 1-norm (the subgradient sign(0) = 0, as np.abs).
+    np.testing.assert_array_equal(ad.grad(norm_of)(np.array([0.0, -2.0]), 1), [0.0, -1.0])
+
+
+def ptp_plain(x):
+    return np.ptp(x)
+
+
+def test_ptp_ties_split_and_constant_input():
+    np.testing.assert_allclose(ad.grad(ptp_plain)(np.array([3.0, 1.0, 3.0, 0.0])), [0.5, 0.0, 0.5, -1.0])
+    np.testing.assert_array_equal(ad.grad(ptp_plain)(np.full(3, 2.0)), np.zeros(3))
+
+
+# ==========================================================================
+# dtypes: float16 and float32 stay; integer arrays carry no gradient
+# ==========================================================================
+
+
+def f16_mix(x):
+    return (np.var(x, axis=0).sum() + np.std(x) + np.prod(x[0]) + np.sum(np.cumsum(x, axis=1) ** 2)
+            + np.linalg.norm(x) + np.ptp(x, axis=1).sum() + np.average(x, axis=1).sum() + np.cumprod(x).sum())
+
+
+def with_counts(x, n):
+    return np.sum(x * np.var(n) + np.prod(n, axis=0) * np.cumsum(n, axis=0) * x)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_narrow_floats_keep_their_dtype(dtype):
+    x64 = np.array([[0.5, -1.25, 0.75], [1.5, 0.25, -0.5]])
+    g = ad.grad(f16_mix)(x64.astype(dtype))
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, ad.grad(f16_mix)(x64), rtol=2e-2 if dtype == np.float16 else 1e-5, atol=2e-2)
+
+
+def test_integer_arrays_get_no_gradient_and_do_not_change_the_result():
+    x = np.array([[0.5, 1.0], [2.0, -1.0]])
+    n = np.array([[1, 2], [3, 4]])
+    g = ad.grad(with_counts)(x, n)
+    np.testing.assert_allclose(g, np.var(n) + np.prod(n, axis=0) * np.cumsum(n, axis=0))
+    with pytest.raises(NonDifferentiableInputError, match="integers"):
+        ad.grad(with_counts, wrt=1)(x, n)
+
+
+# ==========================================================================
+# refusals: located at the call
+# ==========================================================================
+
+
+def var_given_mean(x):
+    return np.var(x, mean=np.mean(x, keepdims=True))
+
+
+def average_returned(x):
+    return np.average(x, weights=x * 0 + 1.0, returned=True)[0]
+
+
+def cumsum_int(x):
+    return np.sum(np.cumsum(x, dtype=int) * x)
+
+
+def nansum_where(x):
+    return np.nansum(x, where=x > 0)
+
+
+def cumsum_out(x):
+    buf = np.zeros(3)
+    np.cumsum(x, out=buf)
+    return np.sum(buf)
+
+
+@pytest.mark.parametrize("fn,what", [(var_given_mean, "mean="), (average_returned, "returned="),
+                                     (cumsum_int, "dtype="), (nansum_where, "where=")])
+def test_unsupported_arguments_are_refused_where_they_are_passed(fn, what):
+    with pytest.raises(TransformError, match=what) as info:
+        ad.grad(fn)(np.array([0.5, 1.0, 2.0]))
+    assert f"test_rules_reductions.py:{fn.__code__.co_firstlineno + 1}" in str(info.value)
+
+
+def test_out_argument_is_followed():
+    # The compiler rewrites `np.cumsum(x, out=buf)` as a write of the result into `buf`.
+    np.testing.assert_array_equal(ad.grad(cumsum_out)(np.array([0.5, 1.0, 2.0])), [3.0, 2.0, 1.0])
+
+
+# ==========================================================================
+# cross-checks against autograd, where it has the same function
+# ==========================================================================
+
+
+def ag_mix(x):
+    return (np.sum(np.var(x, axis=0, ddof=1)) + np.std(x, axis=1, keepdims=True).sum() + np.prod(x)
+            + np.sum(np.sin(np.cumsum(x, axis=1))) + np.linalg.norm(x, "nuc") + np.linalg.norm(x, 3, axis=1).sum()
+            + np.linalg.norm(x, axis=0).sum())
+
+
+def test_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+
+    def reference(x):
+        return (anp.sum(anp.var(x, axis=0, ddof=1)) + anp.std(x, axis=1, keepdims=True).sum() + anp.prod(x)
+                + anp.sum(anp.sin(anp.cumsum(x, axis=1))) + anp.linalg.norm(x, "nuc")
+                + anp.linalg.norm(x, 3, axis=1).sum() + anp.linalg.norm(x, axis=0).sum())
+
+    x = np.random.default_rng(7).uniform(0.2, 2.0, (3, 4))
+    np.testing.assert_allclose(ad.grad(ag_mix)(x), autograd.grad(reference)(x), rtol=1e-10)

@@ -31,10 +31,10 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
-    diagflat tri tril triu kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
+    diagflat tri tril triu kron cross convolve correlate cumulative_sum cumulative_prod
     ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
-    flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
-    nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
+    flatnonzero isclose median percentile quantile nanmax nanmin
+    nanstd nanvar nanprod nancumsum nanargmax nanargmin cov corrcoef trace inner vdot tensordot clip
     round around fix take choose compress extract select piecewise insert delete append resize roll pad
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
@@ -55,7 +55,7 @@ declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
-declare_facts(*_of(np.linalg, "norm inv solve det pinv matrix_rank cond eigvals eigvalsh tensorinv tensorsolve "
+declare_facts(*_of(np.linalg, "inv solve det pinv matrix_rank cond eigvals eigvalsh tensorinv tensorsolve "
                               "multi_dot"), returns=NEW)
 declare_facts(np.linalg.matrix_power, returns=VIEW)  # `matrix_power(M, 1)` is `M`
 declare_facts(*_of(np.linalg, "eig eigh svd qr cholesky slogdet lstsq"), returns=NEW_ITEMS)
@@ -73,7 +73,7 @@ declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,)
 # --- ndarray methods and attributes (a method's receiver is position 0) --------------------------
 
 declare_facts(*_of(np.ndarray, """
-    prod std var cumsum cumprod round clip any all argmax argmin argsort trace tolist flatten searchsorted
+    round clip any all argmax argmin argsort trace tolist flatten searchsorted
     repeat compress take choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)

@@ -50,6 +50,7 @@ from .helpers import (
     writable_copy,
 )
 from .items import float_items, from_items, getitem_accumulate, getitem_adjoint, zeros_items
+from .norms import norm_adjoint
 from .products import (
     dot_lhs_adjoint,
     dot_lhs_adjoint_sum,
@@ -59,6 +60,18 @@ from .products import (
     matmul_lhs_adjoint_sum,
     matmul_rhs_adjoint,
     matmul_rhs_adjoint_sum,
+)
+from .reductions import (
+    average_adjoint,
+    cumprod_adjoint,
+    cumsum_adjoint,
+    nanmean_adjoint,
+    nansum_adjoint,
+    prod_adjoint,
+    prod_initial_adjoint,
+    ptp_adjoint,
+    std_adjoint,
+    var_adjoint,
 )
 from .rows import (
     dot_rows,
@@ -101,9 +114,12 @@ __all__ = [
     "arange_step_adjoint",
     "array_adjoint",
     "as_gradient",
+    "average_adjoint",
     "clip_share",
     "concatenate_adjoint",
     "copy_gradient",
+    "cumprod_adjoint",
+    "cumsum_adjoint",
     "dot_lhs_adjoint",
     "dot_lhs_adjoint_sum",
     "dot_rhs_adjoint",
@@ -145,7 +161,13 @@ __all__ = [
     "matmul_rows",
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
+    "nanmean_adjoint",
+    "nansum_adjoint",
+    "norm_adjoint",
     "numpy_float",
+    "prod_adjoint",
+    "prod_initial_adjoint",
+    "ptp_adjoint",
     "raise_exception",
     "reduced_size",
     "replay_record",
@@ -171,10 +193,12 @@ __all__ = [
     "slot_adjoint",
     "stack_adjoint",
     "stacking_adjoint",
+    "std_adjoint",
     "tie_share",
     "transpose_adjoint",
     "unbroadcast",
     "unreduce",
+    "var_adjoint",
     "writable_copy",
     "zeros_items",
     "zeros_like",
