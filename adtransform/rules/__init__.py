@@ -1,6 +1,6 @@
 """Derivative rules, one module per library, registered through the public `adjoint` decorator."""
 
-from . import math, numpy, numpy_reductions, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
+from . import math, numpy, numpy_elementwise, numpy_reductions, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
 
 # isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

@@ -77,8 +77,8 @@ declare_facts(*_of(np.ndarray, """
     repeat compress take choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
-declare_facts(*_of(np.ndarray, "item shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
-declare_facts(*_of(np.ndarray, "view astype conj conjugate diagonal squeeze swapaxes mT real imag flat base "
+declare_facts(*_of(np.ndarray, "shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
+declare_facts(*_of(np.ndarray, "view diagonal squeeze swapaxes mT real imag flat base "
                                "data getfield"), returns=VIEW)
 declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
 declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))
