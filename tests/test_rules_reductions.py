@@ -213,6 +213,30 @@ def r_cumsum_method(x):
     return np.sum(np.sin(x.cumsum(axis=-1)))
 
 
+def r_cumulative_sum(x):
+    return np.sum(np.sin(np.cumulative_sum(x, axis=-1)))
+
+
+def r_cumulative_sum_initial(x):
+    return np.sum(np.sin(np.cumulative_sum(x, axis=0, include_initial=True)))
+
+
+def r_cumulative_prod(x):
+    return np.sum(np.sin(np.cumulative_prod(x, axis=-1)))
+
+
+def r_cumulative_prod_initial(x):
+    return np.sum(np.sin(np.cumulative_prod(x, axis=0, include_initial=True) * 1.5))
+
+
+def r_cumulative_vec(x):
+    return np.sum(np.sin(np.cumulative_sum(x, include_initial=True) + np.cumulative_prod(x, include_initial=True)))
+
+
+def r_any_all(x):
+    return np.sum(np.sin(x)) * (np.all(x > -2.0) + np.any(x > 5.0) + x.all() + (x > 0).any())
+
+
 def r_cumprod(x):
     return np.sum(np.sin(np.cumprod(x)))
 
@@ -482,6 +506,12 @@ RULES = [
     Rule("np.cumprod(axis=-1)", r_cumprod_axm1, (real,), AX0 + EMPTY1),
     Rule("np.cumprod(axis=-1,zeros)", r_cumprod_axm1, (with_zeros,), [*AX0, ("big", [(5, 6)], F64)]),
     Rule("x.cumprod(0)", r_cumprod_method, (with_zeros,), AX0),
+    Rule("np.cumulative_sum(axis=-1)", r_cumulative_sum, (real,), AX0),
+    Rule("np.cumulative_sum(axis=0,include_initial)", r_cumulative_sum_initial, (real,), AX0 + EMPTY0),
+    Rule("np.cumulative_prod(axis=-1)", r_cumulative_prod, (with_zeros,), AX0),
+    Rule("np.cumulative_prod(axis=0,include_initial)", r_cumulative_prod_initial, (with_zeros,), AX0 + EMPTY0),
+    Rule("np.cumulative_sum,prod(vec,include_initial)", r_cumulative_vec, (real,), [*VEC, ("f32", [(4,)], F32)]),
+    Rule("np.all,any,x.all(),x.any()", r_any_all, (real,), RED_ANY),
     Rule("np.ptp()", r_ptp, (distinct,), RED_ANY),
     Rule("np.ptp(axis=0)", r_ptp_ax0, (distinct,), AX0),
     Rule("np.ptp(axis=-1,keepdims)", r_ptp_axm1_kd, (distinct,), AX0),

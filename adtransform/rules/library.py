@@ -31,13 +31,13 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
-    diagflat tri tril triu kron cross convolve correlate cumulative_sum cumulative_prod
+    diagflat tri tril triu kron cross convolve correlate
     ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose median percentile quantile nanmax nanmin
     nanstd nanvar nanprod nancumsum nanargmax nanargmin cov corrcoef trace inner vdot tensordot clip
     round around fix take choose compress extract select piecewise insert delete append resize roll pad
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
-    sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
+    sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat
     """), returns=NEW)
 declare_facts(*_of(np, "shape ndim size array_equal array_equiv allclose"), returns=NUMBER)
 declare_facts(*_of(np, "nonzero unique meshgrid indices gradient unravel_index diag_indices tril_indices "
@@ -73,7 +73,7 @@ declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,)
 # --- ndarray methods and attributes (a method's receiver is position 0) --------------------------
 
 declare_facts(*_of(np.ndarray, """
-    round clip any all argmax argmin argsort trace tolist flatten searchsorted
+    round clip argmax argmin argsort trace tolist flatten searchsorted
     repeat compress take choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)

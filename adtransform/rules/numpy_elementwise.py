@@ -9,7 +9,7 @@ passing them is refused where it is written.
 
 import numpy as np
 
-from ..runtime import clip_share
+from ..runtime import clip_share, unbroadcast
 from ..runtime.ufuncs import astype_adjoint, either, item_adjoint, sinc_slope
 from .notation import Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
@@ -77,9 +77,9 @@ def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
 def nan_to_num(y, x, copy: UNCOPIED = True, nan=0.0, posinf=None, neginf=None):
     # The finite elements pass through; the others are replaced by `nan`, `posinf`, `neginf`.
     d[x] = np.where(np.isfinite(x), d[y], 0.0)
-    d[nan] = np.sum(np.where(np.isnan(x), d[y], 0.0))
-    d[posinf] = np.sum(np.where(np.isposinf(x), d[y], 0.0))
-    d[neginf] = np.sum(np.where(np.isneginf(x), d[y], 0.0))
+    d[nan] = unbroadcast(np.where(np.isnan(x), d[y], 0.0), nan)
+    d[posinf] = unbroadcast(np.where(np.isposinf(x), d[y], 0.0), posinf)
+    d[neginf] = unbroadcast(np.where(np.isneginf(x), d[y], 0.0), neginf)
 
 
 # --- ndarray methods -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..runtime.reductions import (
     average_adjoint,
     cumprod_adjoint,
     cumsum_adjoint,
+    drop_initial,
     nanmean_adjoint,
     nansum_adjoint,
     prod_adjoint,
@@ -24,7 +25,7 @@ from ..runtime.reductions import (
     std_adjoint,
     var_adjoint,
 )
-from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts
+from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
 
 NO_MEAN = Accepts(lambda value: value is None, "a precomputed `mean=` is not supported; leave it out (NumPy "
@@ -62,6 +63,17 @@ def cumprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None):
     d[a] = cumprod_adjoint(d[y], a, y, axis)
 
 
+@adjoint(np.cumulative_sum, returns=Returns.NEW)
+def cumulative_sum(y, x, /, *, axis=None, dtype: FLOAT_DTYPE = None, out=None, include_initial=False):
+    d[x] = cumsum_adjoint(drop_initial(d[y], axis, include_initial), x, axis)
+
+
+@adjoint(np.cumulative_prod, returns=Returns.NEW)
+def cumulative_prod(y, x, /, *, axis=None, dtype: FLOAT_DTYPE = None, out=None, include_initial=False):
+    d[x] = cumprod_adjoint(drop_initial(d[y], axis, include_initial), x, drop_initial(y, axis, include_initial),
+                           axis)
+
+
 @adjoint(np.ptp, kind=Kind.REDUCTION, returns=Returns.NEW)
 def ptp(y, a, axis=None, out=None, keepdims=False):
     d[a] = ptp_adjoint(d[y], a, axis, keepdims)
@@ -90,5 +102,10 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
     d[x] = norm_adjoint(d[y], x, y, ord, axis, keepdims)
 
 
+# Boolean results: piecewise constant.
+nondifferentiable(np.all, np.any, np.ndarray.all, np.ndarray.any, returns=Returns.NEW)
+
+
+declare_facts(drop_initial, returns=Returns.VIEW)
 declare_facts(var_adjoint, std_adjoint, prod_adjoint, prod_initial_adjoint, cumsum_adjoint, cumprod_adjoint,
               ptp_adjoint, average_adjoint, nansum_adjoint, nanmean_adjoint, norm_adjoint, returns=Returns.NEW)

@@ -146,6 +146,15 @@ def cumsum_adjoint(g: Any, a: Any, axis: Any = None) -> Any:
     return np.reshape(_reverse_cumsum(flat, ax), _shape(a)).astype(dtype, copy=False)
 
 
+def drop_initial(g: Any, axis: Any, include_initial: Any) -> Any:
+    """The adjoint of `np.cumulative_sum` / `cumulative_prod` without the constant element
+    `include_initial=True` puts first (0 or 1) along `axis` (None: the only axis)."""
+    if not include_initial:
+        return g
+    g = np.asarray(g)
+    return np.take(g, np.arange(1, g.shape[0 if axis is None else axis]), axis=0 if axis is None else axis)
+
+
 def cumprod_adjoint(g: Any, a: Any, y: Any, axis: Any = None) -> Any:
     """d cumprod(a)_i / da_k = prod_{j <= i, j != k} a_j for k <= i.
 
