@@ -237,6 +237,58 @@ def r_any_all(x):
     return np.sum(np.sin(x)) * (np.all(x > -2.0) + np.any(x > 5.0) + x.all() + (x > 0).any())
 
 
+def r_median(x):
+    return np.sum(np.sin(np.median(x)))
+
+
+def r_median_axm1(x):
+    return np.sum(np.sin(np.median(x, axis=-1)))
+
+
+def r_median_ax0_kd(x):
+    return np.sum(np.sin(np.median(x, axis=0, keepdims=True)))
+
+
+def r_median_axt(x):
+    return np.sum(np.sin(np.median(x, axis=(0, 2))))
+
+
+def r_nanmedian(x):
+    return np.sum(np.sin(np.nanmedian(_holes(x))))
+
+
+def r_nanmedian_axm1(x):
+    return np.sum(np.sin(np.nanmedian(_holes(x), axis=-1, keepdims=True)))
+
+
+def r_nanmax(x):
+    return np.sum(np.sin(np.nanmax(_holes(x), axis=-1)))
+
+
+def r_nanmin(x):
+    return np.sum(np.sin(np.nanmin(_holes(x))))
+
+
+def r_nanvar(x):
+    return np.sum(np.sin(np.nanvar(_holes(x), axis=-1, ddof=1)))
+
+
+def r_nanstd(x):
+    return np.sum(np.sin(np.nanstd(_holes(x))))
+
+
+def r_nanprod(x):
+    return np.sum(np.sin(np.nanprod(_holes(x), axis=0)))
+
+
+def r_nancumsum(x):
+    return np.sum(np.sin(np.nancumsum(_holes(x), axis=-1)))
+
+
+def r_nancumprod(x):
+    return np.sum(np.sin(np.nancumprod(_holes(x))))
+
+
 def r_cumprod(x):
     return np.sum(np.sin(np.cumprod(x)))
 
@@ -512,6 +564,19 @@ RULES = [
     Rule("np.cumulative_prod(axis=0,include_initial)", r_cumulative_prod_initial, (with_zeros,), AX0 + EMPTY0),
     Rule("np.cumulative_sum,prod(vec,include_initial)", r_cumulative_vec, (real,), [*VEC, ("f32", [(4,)], F32)]),
     Rule("np.all,any,x.all(),x.any()", r_any_all, (real,), RED_ANY),
+    Rule("np.median()", r_median, (distinct,), RED_ANY),
+    Rule("np.median(axis=-1)", r_median_axm1, (distinct,), [*AX0, ("odd", [(2, 5)], F64)]),
+    Rule("np.median(axis=0,keepdims)", r_median_ax0_kd, (distinct,), AX0),
+    Rule("np.median(axis=(0,2))", r_median_axt, (distinct,), AXT),
+    Rule("np.nanmedian()", r_nanmedian, (distinct,), RED_ANY),
+    Rule("np.nanmedian(axis=-1,keepdims)", r_nanmedian_axm1, (distinct,), [*AX1, ("odd", [(2, 5)], F64)]),
+    Rule("np.nanmax(axis=-1)", r_nanmax, (distinct,), AX1),
+    Rule("np.nanmin()", r_nanmin, (distinct,), RED_ANY),
+    Rule("np.nanvar(axis=-1,ddof=1)", r_nanvar, (real,), AX1),
+    Rule("np.nanstd()", r_nanstd, (real,), RED_ANY),
+    Rule("np.nanprod(axis=0)", r_nanprod, (with_zeros,), [*RED2, ("3d", [(2, 2, 5)], F64)]),
+    Rule("np.nancumsum(axis=-1)", r_nancumsum, (real,), AX0),
+    Rule("np.nancumprod()", r_nancumprod, (with_zeros,), RED_ANY),
     Rule("np.ptp()", r_ptp, (distinct,), RED_ANY),
     Rule("np.ptp(axis=0)", r_ptp_ax0, (distinct,), AX0),
     Rule("np.ptp(axis=-1,keepdims)", r_ptp_axm1_kd, (distinct,), AX0),
@@ -664,6 +729,17 @@ def test_norm_ties_are_split_equally():
     np.testing.assert_allclose(ad.grad(norm_of)(np.eye(2), 2), np.eye(2) / 2, atol=1e-12)
     # An element that is 0 gets 0 from the 1-norm (the subgradient sign(0) = 0, as np.abs).
     np.testing.assert_array_equal(ad.grad(norm_of)(np.array([0.0, -2.0]), 1), [0.0, -1.0])
+
+
+def median_plain(x):
+    return np.median(x)
+
+
+def test_median_ties_split_equally():
+    np.testing.assert_allclose(ad.grad(median_plain)(np.array([2.0, 1.0, 2.0])), [0.5, 0.0, 0.5])
+    np.testing.assert_allclose(ad.grad(median_plain)(np.array([3.0, 2.0, 1.0, 2.0])), [0.0, 0.5, 0.0, 0.5])
+    np.testing.assert_allclose(ad.grad(median_plain)(np.array([3.0, 2.0, 1.0, 2.5])), [0.0, 0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(ad.grad(median_plain)(np.array([3.0, np.nan, 1.0])), [0.0, 0.0, 0.0])
 
 
 def ptp_plain(x):

@@ -10,13 +10,14 @@ is undefined (std and norm at zero, ties) are documented there.
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import extremum_adjoint, unbroadcast
 from ..runtime.norms import norm_adjoint
 from ..runtime.reductions import (
     average_adjoint,
     cumprod_adjoint,
     cumsum_adjoint,
     drop_initial,
+    median_adjoint,
     nanmean_adjoint,
     nansum_adjoint,
     prod_adjoint,
@@ -32,7 +33,8 @@ NO_MEAN = Accepts(lambda value: value is None, "a precomputed `mean=` is not sup
                                                "computes the same mean)")
 NOT_RETURNED = Accepts(lambda value: value is False, "`returned=True` (a tuple result) is not supported; compute "
                                                      "the sum of the weights separately")
-UNCOPIED = Accepts(lambda value: value is True, "`copy=False` changes the argument in place; leave it out")
+NOT_OVERWRITTEN = Accepts(lambda value: value is False, "`overwrite_input=True` changes the argument in place; "
+                                                        "leave it out")
 
 
 @adjoint(np.var, np.ndarray.var, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
@@ -97,6 +99,55 @@ def nanmean(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False
     d[a] = nanmean_adjoint(d[y], a, axis, keepdims)
 
 
+@adjoint(np.median, kind=Kind.REDUCTION, returns=Returns.NEW)
+def median(y, a, axis=None, out=None, overwrite_input: NOT_OVERWRITTEN = False, keepdims=False):
+    d[a] = median_adjoint(d[y], a, y, axis, keepdims, False)
+
+
+@adjoint(np.nanmedian, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nanmedian(y, a, axis=None, out=None, overwrite_input: NOT_OVERWRITTEN = False, keepdims=False):
+    d[a] = median_adjoint(d[y], a, y, axis, keepdims, True)
+
+
+# --- NaN-skipping variants: the reduction over the elements that are not NaN ------------------------
+
+
+@adjoint(np.nanmax, np.nanmin, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nanextremum(y, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    # A NaN never equals the extremum, so it gets no share (extremum_adjoint's mask `a == y`).
+    d[a] = extremum_adjoint(d[y], a, y, axis, keepdims, where)
+
+
+@adjoint(np.nanvar, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nanvar(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where: UNMASKED = True,
+           mean: NO_MEAN = None, correction=None):
+    d[a] = var_adjoint(d[y], a, axis, ddof, keepdims, np.logical_not(np.isnan(a)), correction)
+
+
+@adjoint(np.nanstd, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nanstd(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where: UNMASKED = True,
+           mean: NO_MEAN = None, correction=None):
+    d[a] = std_adjoint(d[y], a, y, axis, ddof, keepdims, np.logical_not(np.isnan(a)), correction)
+
+
+@adjoint(np.nanprod, kind=Kind.REDUCTION, returns=Returns.NEW)
+def nanprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=1,
+            where: UNMASKED = True):
+    d[a] = prod_adjoint(d[y], a, axis, keepdims, initial, np.logical_not(np.isnan(a)))
+    d[initial] = prod_initial_adjoint(d[y], a, initial, axis, keepdims, np.logical_not(np.isnan(a)))
+
+
+@adjoint(np.nancumsum, returns=Returns.NEW)
+def nancumsum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None):
+    d[a] = np.where(np.isnan(a), 0.0, cumsum_adjoint(d[y], a, axis))
+
+
+@adjoint(np.nancumprod, returns=Returns.NEW)
+def nancumprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None):
+    # NaNs count as 1.
+    d[a] = np.where(np.isnan(a), 0.0, cumprod_adjoint(d[y], np.where(np.isnan(a), 1.0, a), y, axis))
+
+
 @adjoint(np.linalg.norm, kind=Kind.REDUCTION, returns=Returns.NEW)
 def norm(y, x, ord=None, axis=None, keepdims=False):
     d[x] = norm_adjoint(d[y], x, y, ord, axis, keepdims)
@@ -108,4 +159,5 @@ nondifferentiable(np.all, np.any, np.ndarray.all, np.ndarray.any, returns=Return
 
 declare_facts(drop_initial, returns=Returns.VIEW)
 declare_facts(var_adjoint, std_adjoint, prod_adjoint, prod_initial_adjoint, cumsum_adjoint, cumprod_adjoint,
-              ptp_adjoint, average_adjoint, nansum_adjoint, nanmean_adjoint, norm_adjoint, returns=Returns.NEW)
+              ptp_adjoint, average_adjoint, median_adjoint, nansum_adjoint, nanmean_adjoint, norm_adjoint,
+              returns=Returns.NEW)

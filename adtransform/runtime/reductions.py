@@ -86,21 +86,53 @@ def _in_shape(out: Any, x: np.ndarray, dtype: np.dtype) -> Any:
     return out if out.shape == x.shape else _filled(out, x, x.shape)
 
 
+def _flattened(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
+    """`x` with the reduced `axes` moved to the end and flattened into one, the moved shape, and the
+    axes they were moved to."""
+    last = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, last)
+    kept_shape = moved.shape[:x.ndim - len(axes)]
+    return moved.reshape((*kept_shape, math.prod(moved.shape[x.ndim - len(axes):]))), moved.shape, last
+
+
 def _others_product(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """For each element, the product of the other elements of its reduction over `axes`, without
     dividing (so zeros in `x` give the right products): the product of those before it times the
     product of those after it, in the reduced axes flattened."""
     if not axes:
         return np.ones_like(x)
-    last = tuple(range(x.ndim - len(axes), x.ndim))
-    moved = np.moveaxis(x, axes, last)
-    kept_shape = moved.shape[:x.ndim - len(axes)]
-    flat = moved.reshape((*kept_shape, math.prod(moved.shape[x.ndim - len(axes):])))
+    flat, moved_shape, last = _flattened(x, axes)
     before = np.ones_like(flat)
     before[..., 1:] = np.cumprod(flat[..., :-1], axis=-1)
     after = np.ones_like(flat)
     after[..., :-1] = np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1]
-    return np.moveaxis((before * after).reshape(moved.shape), last, axes)
+    return np.moveaxis((before * after).reshape(moved_shape), last, axes)
+
+
+def median_adjoint(g: Any, a: Any, y: Any, axis: Any = None, keepdims: Any = False, skip_nan: bool = False) -> Any:
+    """The median is the middle element, or the mean of the two middle ones: each gets the adjoint
+    (half of it), split equally among the elements equal to it (ties, as for `np.max`). A slice
+    whose median is NaN passes none; `skip_nan` (nanmedian) takes the middle of the other elements.
+    """
+    x = np.asarray(a)
+    dtype = adjoint_dtype(g, x)
+    axes = reduced_axes(axis, x.ndim)
+    flat, _, _ = _flattened(x, axes)
+    if flat.shape[-1] == 0:
+        return np.zeros(x.shape, dtype=dtype)
+    if skip_nan:
+        count = np.sum(~np.isnan(flat), axis=-1, keepdims=True)
+    else:
+        count = np.full((*flat.shape[:-1], 1), flat.shape[-1])
+    ordered = np.sort(flat, axis=-1)
+    shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    gk = kept(g, x.ndim, axis, keepdims)
+    out = np.zeros(x.shape, dtype=dtype)
+    for at in ((count - 1) // 2, count // 2):
+        middle = np.take_along_axis(ordered, np.maximum(at, 0), axis=-1).reshape(shape)
+        hit = x == middle
+        out += hit * (0.5 * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1))
+    return np.where(np.isnan(kept(y, x.ndim, axis, keepdims)), 0.0, out).astype(dtype, copy=False)
 
 
 def prod_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False, initial: Any = 1,
