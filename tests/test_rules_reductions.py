@@ -289,6 +289,35 @@ def r_nancumprod(x):
     return np.sum(np.sin(np.nancumprod(_holes(x))))
 
 
+def r_quantile(x):
+    return np.sum(np.sin(np.quantile(x, 0.3)))
+
+
+def r_quantile_axm1(x):
+    return np.sum(np.sin(np.quantile(x, 0.75, axis=-1)))
+
+
+def r_quantile_array_kd(x):
+    return np.sum(np.sin(np.quantile(x, [0.2, 0.9], axis=0, keepdims=True)))
+
+
+def r_percentile_axt(x):
+    return np.sum(np.sin(np.percentile(x, (40.0, 100.0, 0.0), axis=(0, 2))))
+
+
+def q_quantile(x, q):
+    return np.sum(np.sin(np.quantile(x, q, axis=-1)))
+
+
+def q_percentile(x, q):
+    return np.sum(np.sin(np.percentile(x, q * 100.0)))
+
+
+def levels(rng, shape):
+    """Quantile levels whose virtual index stays away from whole numbers (where the slope jumps)."""
+    return rng.uniform(0.05, 0.95, shape)
+
+
 def r_cumprod(x):
     return np.sum(np.sin(np.cumprod(x)))
 
@@ -577,6 +606,15 @@ RULES = [
     Rule("np.nanprod(axis=0)", r_nanprod, (with_zeros,), [*RED2, ("3d", [(2, 2, 5)], F64)]),
     Rule("np.nancumsum(axis=-1)", r_nancumsum, (real,), AX0),
     Rule("np.nancumprod()", r_nancumprod, (with_zeros,), RED_ANY),
+    Rule("np.quantile(0.3)", r_quantile, (distinct,), RED_ANY),
+    Rule("np.quantile(0.75,axis=-1)", r_quantile_axm1, (distinct,), AX0),
+    Rule("np.quantile([0.2,0.9],axis=0,keepdims)", r_quantile_array_kd, (distinct,), AX0),
+    Rule("np.percentile((40,100,0),axis=(0,2))", r_percentile_axt, (distinct,), AXT),
+    Rule("np.quantile(x,q,axis=-1)", q_quantile, (distinct, levels),
+         [("mat,scalar", [(3, 4), None], F64), ("3d,vec", [(2, 3, 4), (3,)], F64),
+          ("f32 mat,vec", [(3, 4), (2,)], F32)]),
+    Rule("np.percentile(x,q)", q_percentile, (distinct, levels),
+         [("vec,scalar", [(7,), None], F64), ("mat,mat", [(3, 4), (2, 2)], F64)]),
     Rule("np.ptp()", r_ptp, (distinct,), RED_ANY),
     Rule("np.ptp(axis=0)", r_ptp_ax0, (distinct,), AX0),
     Rule("np.ptp(axis=-1,keepdims)", r_ptp_axm1_kd, (distinct,), AX0),
@@ -758,7 +796,9 @@ def test_ptp_ties_split_and_constant_input():
 
 def f16_mix(x):
     return (np.var(x, axis=0).sum() + np.std(x) + np.prod(x[0]) + np.sum(np.cumsum(x, axis=1) ** 2)
-            + np.linalg.norm(x) + np.ptp(x, axis=1).sum() + np.average(x, axis=1).sum() + np.cumprod(x).sum())
+            + np.linalg.norm(x) + np.ptp(x, axis=1).sum() + np.average(x, axis=1).sum() + np.cumprod(x).sum()
+            + np.sum(x, axis=0).sum() + x.mean() + np.max(x, axis=1).sum() + x.min() + np.median(x, axis=0).sum()
+            + np.quantile(x, 0.3) + np.nanmax(x) + np.linalg.norm(x, 1, axis=0).sum())
 
 
 def with_counts(x, n):
@@ -799,6 +839,14 @@ def cumsum_int(x):
     return np.sum(np.cumsum(x, dtype=int) * x)
 
 
+def quantile_nearest(x):
+    return np.quantile(x, 0.5, method="nearest")
+
+
+def median_overwrite(x):
+    return np.median(x * 1.0, overwrite_input=True)
+
+
 def nansum_where(x):
     return np.nansum(x, where=x > 0)
 
@@ -810,7 +858,8 @@ def cumsum_out(x):
 
 
 @pytest.mark.parametrize("fn,what", [(var_given_mean, "mean="), (average_returned, "returned="),
-                                     (cumsum_int, "dtype="), (nansum_where, "where=")])
+                                     (cumsum_int, "dtype="), (nansum_where, "where="),
+                                     (quantile_nearest, "method="), (median_overwrite, "overwrite_input=")])
 def test_unsupported_arguments_are_refused_where_they_are_passed(fn, what):
     with pytest.raises(TransformError, match=what) as info:
         ad.grad(fn)(np.array([0.5, 1.0, 2.0]))

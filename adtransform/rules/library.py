@@ -33,7 +33,7 @@ declare_facts(*_of(np, """
     identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
     diagflat tri tril triu kron cross convolve correlate
     ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
-    flatnonzero isclose percentile quantile
+    flatnonzero isclose
     nanargmax nanargmin cov corrcoef trace inner vdot tensordot clip
     round around fix take choose compress extract select piecewise insert delete append resize roll pad
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d

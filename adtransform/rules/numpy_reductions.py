@@ -23,6 +23,8 @@ from ..runtime.reductions import (
     prod_adjoint,
     prod_initial_adjoint,
     ptp_adjoint,
+    quantile_adjoint,
+    quantile_q_adjoint,
     std_adjoint,
     var_adjoint,
 )
@@ -109,6 +111,25 @@ def nanmedian(y, a, axis=None, out=None, overwrite_input: NOT_OVERWRITTEN = Fals
     d[a] = median_adjoint(d[y], a, y, axis, keepdims, True)
 
 
+LINEAR = Accepts(lambda value: value == "linear", "only the default `method='linear'` is supported")
+UNWEIGHTED = Accepts(lambda value: value is None, "`weights=` is not supported")
+
+
+@adjoint(np.quantile, returns=Returns.NEW)
+def quantile(y, a, q, axis=None, out=None, overwrite_input: NOT_OVERWRITTEN = False, method: LINEAR = "linear",
+             keepdims=False, *, weights: UNWEIGHTED = None):
+    # The result has q's axes first (not a reduction's shape when q is an array): Kind.OTHER.
+    d[a] = quantile_adjoint(d[y], a, q, axis, keepdims, 1.0)
+    d[q] = quantile_q_adjoint(d[y], a, q, axis, keepdims, 1.0)
+
+
+@adjoint(np.percentile, returns=Returns.NEW)
+def percentile(y, a, q, axis=None, out=None, overwrite_input: NOT_OVERWRITTEN = False, method: LINEAR = "linear",
+               keepdims=False, *, weights: UNWEIGHTED = None):
+    d[a] = quantile_adjoint(d[y], a, q, axis, keepdims, 100.0)
+    d[q] = quantile_q_adjoint(d[y], a, q, axis, keepdims, 100.0)
+
+
 # --- NaN-skipping variants: the reduction over the elements that are not NaN ------------------------
 
 
@@ -159,5 +180,5 @@ nondifferentiable(np.all, np.any, np.ndarray.all, np.ndarray.any, returns=Return
 
 declare_facts(drop_initial, returns=Returns.VIEW)
 declare_facts(var_adjoint, std_adjoint, prod_adjoint, prod_initial_adjoint, cumsum_adjoint, cumprod_adjoint,
-              ptp_adjoint, average_adjoint, median_adjoint, nansum_adjoint, nanmean_adjoint, norm_adjoint,
-              returns=Returns.NEW)
+              ptp_adjoint, average_adjoint, median_adjoint, quantile_adjoint, quantile_q_adjoint, nansum_adjoint,
+              nanmean_adjoint, norm_adjoint, returns=Returns.NEW)

@@ -266,3 +266,52 @@ def nanmean_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False) -> 
     count = np.sum(valid, axis=axis, keepdims=True)
     out = np.where(valid, kept(g, x.ndim, axis, keepdims) / np.maximum(count, 1), 0.0)
     return _in_shape(out, x, adjoint_dtype(g, x))
+
+
+def _order_statistics(x: np.ndarray, axis: Any, q: Any, scale: float) -> tuple[Any, ...]:
+    """For NumPy's 'linear' quantile at `q / scale`: the kept-dims shape, and per quantile the values
+    at the two sorted positions it interpolates between and the weight of the upper one."""
+    axes = reduced_axes(axis, x.ndim)
+    flat, _, _ = _flattened(x, axes)
+    n = flat.shape[-1]
+    ordered = np.sort(flat, axis=-1)
+    shape = tuple(1 if i in axes else m for i, m in enumerate(x.shape))
+    qs = np.asarray(q, dtype=np.float64) / scale
+    found = []
+    for index in np.ndindex(qs.shape):
+        virtual = qs[index] * (n - 1)
+        lo = min(max(int(np.floor(virtual)), 0), n - 1)
+        hi = min(lo + 1, n - 1)
+        found.append((index, ordered[..., lo].reshape(shape), ordered[..., hi].reshape(shape), virtual - lo))
+    return axes, found
+
+
+def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: Any = False, scale: float = 1.0) -> Any:
+    """np.quantile (`scale` 1) and np.percentile (100) with the default 'linear' method interpolate
+    between two sorted elements: (1 - t) goes to the lower, t to the upper, each split equally among
+    the elements equal to it (ties, as for `np.max`)."""
+    x = np.asarray(a)
+    dtype = adjoint_dtype(g, x)
+    g = np.asarray(g)
+    axes, found = _order_statistics(x, axis, q, scale)
+    out = np.zeros(x.shape, dtype=dtype)
+    for index, lower, upper, t in found:
+        gk = kept(g[index], x.ndim, axis, keepdims)
+        for value, weight in ((lower, 1.0 - t), (upper, t)):
+            hit = x == value
+            out += hit * (weight * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1))
+    return out
+
+
+def quantile_q_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: Any = False, scale: float = 1.0) -> Any:
+    """d quantile / dq = (upper - lower) (n - 1) / scale: the slope between the two sorted elements
+    (from the right where q falls on one exactly)."""
+    x = np.asarray(a)
+    g = np.asarray(g)
+    axes, found = _order_statistics(x, axis, q, scale)
+    n = math.prod(x.shape[i] for i in axes)
+    out = np.zeros(np.shape(q), dtype=adjoint_dtype(g, q))
+    for index, lower, upper, _ in found:
+        gk = kept(g[index], x.ndim, axis, keepdims)
+        out[index] = np.sum(gk * (upper - lower)) * (n - 1) / scale
+    return out
