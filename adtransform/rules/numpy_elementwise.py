@@ -10,7 +10,7 @@ passing them is refused where it is written.
 import numpy as np
 
 from ..runtime import clip_share, unbroadcast
-from ..runtime.ufuncs import astype_adjoint, either, item_adjoint, sinc_slope
+from ..runtime.ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
 from .notation import Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
 
@@ -66,11 +66,11 @@ def conjugate_method(y, a):
 def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     # NumPy 2 names the bounds `min=` / `max=` too (and the method's positional ones): a call gives
     # one of each pair. The shares are those of minimum(maximum(a, lo), hi): 1/2 on ties, as JAX.
-    d[a] = d[y] * clip_share(a, either(a_min, min), either(a_max, max), 0)
-    d[a_min] = d[y] * clip_share(a, a_min, either(a_max, max), 1)
-    d[min] = d[y] * clip_share(a, min, either(a_max, max), 1)
-    d[a_max] = d[y] * clip_share(a, either(a_min, min), a_max, 2)
-    d[max] = d[y] * clip_share(a, either(a_min, min), max, 2)
+    d[a] = d[y] * clip_share(a, clip_bound(a_min, min), clip_bound(a_max, max), 0)
+    d[a_min] = d[y] * clip_share(a, a_min, clip_bound(a_max, max), 1)
+    d[min] = d[y] * clip_share(a, min, clip_bound(a_max, max), 1)
+    d[a_max] = d[y] * clip_share(a, clip_bound(a_min, min), a_max, 2)
+    d[max] = d[y] * clip_share(a, clip_bound(a_min, min), max, 2)
 
 
 @adjoint(np.nan_to_num, returns=Returns.NEW)
@@ -97,7 +97,7 @@ def item(y, a, *args):
 
 
 declare_facts(sinc_slope, item_adjoint, returns=Returns.NEW)
-declare_facts(either, returns=Returns.MAY_SHARE)
+declare_facts(clip_bound, returns=Returns.MAY_SHARE)
 declare_facts(astype_adjoint, returns=Returns.VIEW, shape_only=("y",))
 
 # Integer-valued (bits, divisors), piecewise constant (spacing) or not about values (isnat).

@@ -1,11 +1,11 @@
 """Reverse rules for NumPy's reductions and scans beyond sum/mean/max/min (rules/numpy.py):
-var, std, prod, cumsum, cumprod, ptp, average, nansum, nanmean and np.linalg.norm, with their
-ndarray methods.
+var, std, prod, cumsum, cumprod, cumulative_sum/prod, ptp, average, median, quantile, percentile,
+the NaN-skipping variants and np.linalg.norm, with their ndarray methods.
 
 Contract: see rules/notation.py. Parameter names mirror NumPy's, so keyword calls bind as they
 bind to NumPy; `axis` may be an int, a tuple, negative or None, and the helpers in
 runtime/reductions.py and runtime/norms.py read it as NumPy does. Conventions where a derivative
-is undefined (std and norm at zero, ties) are documented there.
+is undefined (std and norm at zero, ties of max-like reductions and medians) are documented there.
 """
 
 import numpy as np

@@ -18,7 +18,7 @@ def sinc_slope(x: Any, y: Any) -> Any:
     return np.where(zero, 0.0, (np.cos(np.pi * safe) - y) / safe).astype(np.result_type(y), copy=False)
 
 
-def either(first: Any, second: Any) -> Any:
+def clip_bound(first: Any, second: Any) -> Any:
     """`first` unless it is None: clip's bound given as `a_min` / `a_max` or as `min` / `max`."""
     return second if first is None else first
 
