@@ -318,6 +318,15 @@ def levels(rng, shape):
     return rng.uniform(0.05, 0.95, shape)
 
 
+def r_nan_where(x):
+    m = np.arange(x.size).reshape(x.shape) % 4 != 1
+    h = _holes(x)
+    return (np.sum(np.sin(np.nansum(h, axis=-1, where=m))) + np.sum(np.sin(np.nanmean(h, axis=-1, where=m)))
+            + np.sum(np.sin(np.nanvar(h, axis=-1, where=m))) + np.sum(np.sin(np.nanstd(h, where=m)))
+            + np.sum(np.sin(np.nanprod(h, axis=-1, where=m))) + np.sum(np.sin(np.nanmax(h, axis=-1, where=m,
+                                                                                         initial=-5.0))))
+
+
 def r_cumprod(x):
     return np.sum(np.sin(np.cumprod(x)))
 
@@ -615,6 +624,8 @@ RULES = [
           ("f32 mat,vec", [(3, 4), (2,)], F32)]),
     Rule("np.percentile(x,q)", q_percentile, (distinct, levels),
          [("vec,scalar", [(7,), None], F64), ("mat,mat", [(3, 4), (2, 2)], F64)]),
+    Rule("np.nansum,nanmean,nanvar,nanstd,nanprod,nanmax(where=)", r_nan_where, (distinct,),
+         [("mat", [(3, 8)], F64), ("3d", [(2, 3, 8)], F64), ("f32", [(3, 8)], F32)]),
     Rule("np.ptp()", r_ptp, (distinct,), RED_ANY),
     Rule("np.ptp(axis=0)", r_ptp_ax0, (distinct,), AX0),
     Rule("np.ptp(axis=-1,keepdims)", r_ptp_axm1_kd, (distinct,), AX0),
@@ -847,10 +858,6 @@ def median_overwrite(x):
     return np.median(x * 1.0, overwrite_input=True)
 
 
-def nansum_where(x):
-    return np.nansum(x, where=x > 0)
-
-
 def cumsum_out(x):
     buf = np.zeros(3)
     np.cumsum(x, out=buf)
@@ -858,7 +865,7 @@ def cumsum_out(x):
 
 
 @pytest.mark.parametrize("fn,what", [(var_given_mean, "mean="), (average_returned, "returned="),
-                                     (cumsum_int, "dtype="), (nansum_where, "where="),
+                                     (cumsum_int, "dtype="),
                                      (quantile_nearest, "method="), (median_overwrite, "overwrite_input=")])
 def test_unsupported_arguments_are_refused_where_they_are_passed(fn, what):
     with pytest.raises(TransformError, match=what) as info:

@@ -28,7 +28,7 @@ from ..runtime.reductions import (
     std_adjoint,
     var_adjoint,
 )
-from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts, nondifferentiable
+from .notation import FLOAT_DTYPE, Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
 
 NO_MEAN = Accepts(lambda value: value is None, "a precomputed `mean=` is not supported; leave it out (NumPy "
@@ -89,16 +89,15 @@ def average(y, a, axis=None, weights=None, returned: NOT_RETURNED = False, *, ke
     d[weights] = average_adjoint(d[y], a, weights, y, axis, keepdims, True)
 
 
-@adjoint(np.nansum, kind=Kind.REDUCTION, returns=Returns.NEW)
-def nansum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=0,
-           where: UNMASKED = True):
-    d[a] = nansum_adjoint(d[y], a, axis, keepdims)
+@adjoint(np.nansum, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nansum(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=0, where=True):
+    d[a] = nansum_adjoint(d[y], a, axis, keepdims, where)
     d[initial] = unbroadcast(d[y], initial)
 
 
-@adjoint(np.nanmean, kind=Kind.REDUCTION, returns=Returns.NEW)
-def nanmean(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, *, where: UNMASKED = True):
-    d[a] = nanmean_adjoint(d[y], a, axis, keepdims)
+@adjoint(np.nanmean, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nanmean(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, *, where=True):
+    d[a] = nanmean_adjoint(d[y], a, axis, keepdims, where)
 
 
 @adjoint(np.median, kind=Kind.REDUCTION, returns=Returns.NEW)
@@ -139,23 +138,24 @@ def nanextremum(y, a, axis=None, out=None, keepdims=False, initial=None, where=T
     d[a] = extremum_adjoint(d[y], a, y, axis, keepdims, where)
 
 
-@adjoint(np.nanvar, kind=Kind.REDUCTION, returns=Returns.NEW)
-def nanvar(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where: UNMASKED = True,
+@adjoint(np.nanvar, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nanvar(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where=True,
            mean: NO_MEAN = None, correction=None):
-    d[a] = var_adjoint(d[y], a, axis, ddof, keepdims, np.logical_not(np.isnan(a)), correction)
+    d[a] = var_adjoint(d[y], a, axis, ddof, keepdims, np.logical_and(np.logical_not(np.isnan(a)), where), correction)
 
 
-@adjoint(np.nanstd, kind=Kind.REDUCTION, returns=Returns.NEW)
-def nanstd(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where: UNMASKED = True,
+@adjoint(np.nanstd, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nanstd(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, ddof=0, keepdims=False, *, where=True,
            mean: NO_MEAN = None, correction=None):
-    d[a] = std_adjoint(d[y], a, y, axis, ddof, keepdims, np.logical_not(np.isnan(a)), correction)
+    d[a] = std_adjoint(d[y], a, y, axis, ddof, keepdims, np.logical_and(np.logical_not(np.isnan(a)), where),
+                       correction)
 
 
-@adjoint(np.nanprod, kind=Kind.REDUCTION, returns=Returns.NEW)
-def nanprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=1,
-            where: UNMASKED = True):
-    d[a] = prod_adjoint(d[y], a, axis, keepdims, initial, np.logical_not(np.isnan(a)))
-    d[initial] = prod_initial_adjoint(d[y], a, initial, axis, keepdims, np.logical_not(np.isnan(a)))
+@adjoint(np.nanprod, kind=Kind.REDUCTION, nondiff=("where",), returns=Returns.NEW)
+def nanprod(y, a, axis=None, dtype: FLOAT_DTYPE = None, out=None, keepdims=False, initial=1, where=True):
+    d[a] = prod_adjoint(d[y], a, axis, keepdims, initial, np.logical_and(np.logical_not(np.isnan(a)), where))
+    d[initial] = prod_initial_adjoint(d[y], a, initial, axis, keepdims,
+                                      np.logical_and(np.logical_not(np.isnan(a)), where))
 
 
 @adjoint(np.nancumsum, returns=Returns.NEW)

@@ -252,17 +252,17 @@ def average_adjoint(g: Any, a: Any, weights: Any, y: Any, axis: Any = None, keep
     return np.asarray(np.transpose(summed, np.argsort(np.argsort(order))), dtype=dtype)
 
 
-def nansum_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False) -> Any:
-    """NaNs are skipped (counted as 0): they get no derivative."""
+def nansum_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False, where: Any = True) -> Any:
+    """NaNs are skipped (counted as 0), as are the elements `where=` leaves out: they get no derivative."""
     x = np.asarray(a)
-    out = np.where(np.isnan(x), 0.0, kept(g, x.ndim, axis, keepdims))
+    out = np.where(np.isnan(x) | np.logical_not(where), 0.0, kept(g, x.ndim, axis, keepdims))
     return _in_shape(out, x, adjoint_dtype(g, x))
 
 
-def nanmean_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False) -> Any:
-    """The mean of the elements that are not NaN: each gets 1 / their count."""
+def nanmean_adjoint(g: Any, a: Any, axis: Any = None, keepdims: Any = False, where: Any = True) -> Any:
+    """The mean of the elements that are not NaN (and that `where=` selects): each gets 1 / their count."""
     x = np.asarray(a)
-    valid = ~np.isnan(x)
+    valid = ~np.isnan(x) & where
     count = np.sum(valid, axis=axis, keepdims=True)
     out = np.where(valid, kept(g, x.ndim, axis, keepdims) / np.maximum(count, 1), 0.0)
     return _in_shape(out, x, adjoint_dtype(g, x))
