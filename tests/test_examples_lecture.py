@@ -142,11 +142,103 @@ def test_regression_loss_falls_and_gradient_is_right(tmp_path):
                                    err_msg=name)
 
 
+# ---------------------------------------------------------------- 4. digits: an MLP and a CNN in NumPy
+
+
+def test_digits_accuracy_confusion_and_figures(tmp_path):
+    pytest.importorskip("sklearn", reason="the digits example reads scikit-learn's bundled data")
+    results = run_main("digits", tmp_path)
+    # The quick mode trains the MLP as the full mode does (30 epochs, ~1 s); only the CNN gets fewer
+    # epochs (3 instead of 20). So the MLP must reach the 95%; the CNN, after 3 epochs of 45
+    # minibatches, is far above chance (10%): 80% leaves room for other BLAS roundings (89.7% here).
+    assert results["mlp_accuracy"] >= 0.95
+    assert results["cnn_accuracy"] >= 0.80
+    for name in ("mlp", "cnn"):
+        matrix = results[f"{name}_confusion"]
+        assert matrix.shape == (10, 10) and matrix.sum() == 360
+        assert np.trace(matrix) / 360 == pytest.approx(results[f"{name}_accuracy"])
+        history = results[f"{name}_history"]
+        assert history["loss"][-1] < history["loss"][0]
+    for png in ("digits_curves.png", "digits_misclassified.png"):
+        check_png(tmp_path / png)
+
+
+def test_digits_gradients_match_finite_differences():
+    from gradcheck import assert_trees_close, tree_fd
+
+    import adtransform as ad
+
+    example = load("digits")
+    rng = np.random.default_rng(4)
+    images = rng.uniform(0, 1, (5, 8, 8))
+    onehot = np.eye(10)[rng.integers(0, 10, 5)]
+    for loss, params in ((example.cnn_loss, example.init_cnn(rng)), (example.mlp_loss, example.init_mlp(rng))):
+        params = {key: value + rng.normal(0, 0.1, value.shape) for key, value in params.items()}  # biases not 0
+        got = ad.grad(loss, wrt="params")(params, images, onehot)
+        want = tree_fd(loss, (params, images, onehot), 0)
+        assert_trees_close(got, want, rtol=1e-6, atol=1e-9)
+
+
+def test_convolution_is_the_textbook_sum():
+    example = load("digits")
+    rng = np.random.default_rng(5)
+    images, kernels, bias = rng.normal(size=(2, 6, 7)), rng.normal(size=(3, 3, 3)), rng.normal(size=3)
+    out = example.conv2d(images, kernels, bias)
+    assert out.shape == (2, 3, 4, 5)
+    for n, c, i, j in np.ndindex(out.shape):
+        assert out[n, c, i, j] == pytest.approx(np.sum(images[n, i:i + 3, j:j + 3] * kernels[c]) + bias[c])
+
+
+# ---------------------------------------------------------------- 5. a scalar network of floats and lists
+
+
+def test_scalar_network_trains_and_its_gradient_is_right(tmp_path):
+    results = run_main("scalar_network", tmp_path)
+    losses = results["losses"]
+    assert len(losses) == 15 and losses[-1] < 0.7 * losses[0]
+    assert results["accuracies"][-1] >= 0.75
+    assert set(results["times"]) >= {"forward", "adtransform"}
+    check_png(tmp_path / "scalar_network.png")
+
+
+def test_scalar_network_gradient_matches_finite_differences_and_autograd():
+    import random
+
+    from gradcheck import assert_trees_close, tree_fd
+
+    import adtransform as ad
+
+    example = load("scalar_network")
+    X, y = example.two_moons(12, 0.1, 3)
+    params = example.init_params([2, 4, 3, 1], random.Random(3))
+    params = [[(ws, random.Random(k).uniform(-0.3, 0.3)) for k, (ws, _) in enumerate(layer)] for layer in params]
+    value, got = ad.value_and_grad(example.loss, wrt="params")(params, X, y)
+    assert value == pytest.approx(example.loss(params, X, y), rel=1e-14)
+    assert isinstance(got, list) and isinstance(got[0][0], tuple) and isinstance(got[0][0][0], list)
+    assert_trees_close(got, tree_fd(example.loss, (params, X, y), 0), rtol=1e-6, atol=1e-9)
+    autograd = pytest.importorskip("autograd")
+    assert_trees_close(got, autograd.grad(example.loss)(params, X, y), rtol=1e-12, atol=1e-14)
+
+
+def test_two_moons_without_scikit_learn(monkeypatch):
+    example = load("scalar_network")
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    X, y = example.two_moons(50, 0.1, 0)
+    assert X.shape == (50, 2) and set(np.unique(y)) == {-1.0, 1.0}
+
+
 # ---------------------------------------------------------------- every example, without the optional packages
 
 
-@pytest.mark.parametrize("name", ["lecture_derivative", "gradient_descent", "regression"])
+@pytest.mark.parametrize("name", ["lecture_derivative", "gradient_descent", "regression", "scalar_network"])
 def test_runs_without_the_optional_packages(name, tmp_path):
     result = run_script(name, tmp_path, "--quick", hide=OPTIONAL)
     assert "plots skipped" in result.stdout
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_digits_without_scikit_learn_says_so_and_succeeds(tmp_path):
+    result = run_script("digits", tmp_path, "--quick", hide=OPTIONAL)
+    assert "scikit-learn is not installed" in result.stdout
     assert not list(tmp_path.glob("*.png"))
