@@ -137,9 +137,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="A micrograd-style scalar network on two moons.")
     parser.add_argument("--out", default=".", help="directory for the PNG figure (default: here)")
     parser.add_argument("--quick", action="store_true", help="fewer samples and steps (used by the tests)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args(argv)
-    samples, steps, sizes = (40, 15, [2, 8, 8, 1]) if args.quick else (100, 100, [2, 8, 8, 1])
+    # micrograd's demo uses [2, 16, 16, 1]; every neuron of every layer becomes lines of the generated
+    # gradient (the list of parameters has a known structure, so its loops are unrolled), and at 16x16
+    # that takes ~10 s to generate and ~0.5 s a call today: two hidden layers of 6 keep this under a minute.
+    samples, steps, sizes = (40, 15, [2, 6, 6, 1]) if args.quick else (100, 100, [2, 6, 6, 1])
 
     X, y = two_moons(samples, 0.1, args.seed)
     params = init_params(sizes, random.Random(args.seed))
@@ -151,17 +154,17 @@ def main(argv: list[str] | None = None) -> dict:
     print("The generated gradient (dloss.source):\n")
     print(dloss.source)
 
-    losses, accuracies = [], []
+    losses = []
     start = time.perf_counter()
     for k in progress(range(steps), steps, "training"):
         value, grads = dloss(params, X, y)
         params = sgd_step(params, grads, lr=1.0 - 0.9 * k / steps)  # micrograd's decaying learning rate
         losses.append(value)
-        accuracies.append(accuracy(params, X, y))
     seconds = time.perf_counter() - start
     n_params = sum(len(ws) + 1 for layer in params for ws, _ in layer)
+    trained = accuracy(params, X, y)
     print(f"{steps} steps on {samples} points, {n_params} parameters, in {seconds:.1f} s; "
-          f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {100 * accuracies[-1]:.0f}%")
+          f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {100 * trained:.0f}%")
 
     times = compare_speed(params, X[:20] if args.quick else X, y[:20] if args.quick else y, dloss,
                           repeat=2 if args.quick else 5)
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> dict:
           + (f"; autograd's tape {times['autograd'] / times['adtransform']:.0f} times adtransform's"
              if "autograd" in times else ""))
     figures = plot(params, X, y, losses, Path(args.out))
-    return {"params": params, "losses": losses, "accuracies": accuracies, "times": times, "X": X, "y": y,
+    return {"params": params, "losses": losses, "accuracy": trained, "times": times, "X": X, "y": y,
             "figures": figures}
 
 
