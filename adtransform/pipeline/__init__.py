@@ -17,7 +17,7 @@ from ..canonicalize import comprehensions
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
 from ..errors import TransformError
-from ..frontend import fence, inline, resolve, source
+from ..frontend import fence, function_args, inline, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref, Scope
 from ..ir import lower
@@ -79,6 +79,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
+    function_args.bind_functions(node, info, namespace, {k: t.cls for k, t in structured if t.kind == "function"})
     helpers = {}
     if inline.calls_in_comprehensions(node, info, namespace):  # made loops first, so their calls can be inlined
         early = Context(info, namespace, Namer(resolve.scan_names(node)[1]), resolve.local_names(node))

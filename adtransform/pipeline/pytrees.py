@@ -32,7 +32,7 @@ from ..canonicalize.record_params import COTANGENT
 from ..errors import AdtransformError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
-from ..runtime.pytrees import Tree, flatten, is_container, structure_key, unflatten
+from ..runtime.pytrees import Tree, flatten, function_tree, is_container, is_function, structure_key, unflatten
 
 __all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
            "returns_container", "structured_gradient"]
@@ -98,7 +98,7 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
             integer_reads[n.id] = integer_reads.get(n.id, True) and isinstance(parent, gast.Subscript) \
                 and parent.value is n and isinstance(parent.slice, gast.Constant) \
                 and type(parent.slice.value) is int
-            if _container_use(n, parent):
+            if _container_use(n, parent) or _called(n, parent, parents):
                 note(n.id, "container")
             if isinstance(parent, gast.comprehension) and parent.iter is n:
                 note(n.id, "either")
@@ -173,6 +173,13 @@ def _resolve(fn: types.FunctionType, name: str) -> Any:
     return fn.__globals__.get(name)
 
 
+def _called(name: gast.Name, parent: gast.AST | None, parents: dict[int, gast.AST]) -> bool:
+    """`act(z)`, `acts[0](z)`, `cfg.act(z)`: the parameter holds a function (or holds some)."""
+    if isinstance(parent, (gast.Subscript, gast.Attribute)) and parent.value is name:
+        name, parent = parent, parents.get(id(parent))
+    return isinstance(parent, gast.Call) and parent.func is name
+
+
 def _container_use(name: gast.Name, parent: gast.AST | None) -> bool:
     if isinstance(parent, gast.Subscript) and parent.value is name and isinstance(parent.slice, gast.Constant) \
             and isinstance(parent.slice.value, str):
@@ -212,24 +219,32 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
             bound.apply_defaults()
             values = [bound.arguments[name] for name in positional]
             keywords = {name: bound.arguments[name] for name in keyword_only}
-        containers = [is_container(v) for v in values]
-        if not any(containers) and not any(is_container(v) for v in keywords.values()):
+        kinds = [_CONTAINER if is_container(v) else _FUNCTION if is_function(v) else None for v in values]
+        functions = tuple((k, v) for k, v in keywords.items() if is_function(v))
+        if not any(kinds) and not functions and not any(is_container(v) for v in keywords.values()):
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
             return plain(*args, **kwargs)
         flat: list[Any] = []
         parts: list[Any] = []
-        for value, container in zip(values, containers):
-            if container:
+        for value, kind in zip(values, kinds):
+            if kind is _CONTAINER:
                 parts.append(structure_key(value, flat))
+            elif kind is _FUNCTION:
+                parts.append(("function", value))
             else:
                 flat.append(value)
                 parts.append(None)
-        key = tuple(parts)
+        for name, _ in functions:
+            del keywords[name]
+        key = (*parts, functions)
         variant = variants.get(key)
         if variant is None:
-            trees: list[Tree | None] = [flatten(v)[1] if c else None for v, c in zip(values, containers)]
-            variant = variants[key] = _variant(fn, positional, trees, indices, is_tuple, mode, bound_gradient)
+            trees: list[Tree | None] = [flatten(v)[1] if k is _CONTAINER else function_tree(v) if k is _FUNCTION
+                                        else None for v, k in zip(values, kinds)]
+            trees += [function_tree(v) for _, v in functions]
+            variant = variants[key] = _variant(fn, positional + [k for k, _ in functions], trees, indices,
+                                               is_tuple, mode, bound_gradient)
             call.source = variant[0].source  # type: ignore[attr-defined]
         generated, rebuild = variant
         return assemble(mode, generated(*flat, **keywords), rebuild)
@@ -238,6 +253,9 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
     call.source = plain_first.source if plain_first is not None else \
         "(generated at the first call, for the structure of its arguments)"  # type: ignore[attr-defined]
     return call
+
+
+_CONTAINER, _FUNCTION = "container", "function"
 
 
 def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None], indices: tuple[int, ...],
@@ -254,6 +272,9 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
         if tree is None:
             flat_wrt.append(offsets[i])
             continue
+        if tree.kind == "function":
+            raise WrtError(f"cannot differentiate {fn.__qualname__} with respect to `{names[i]}`: it is given a "
+                           f"function ({getattr(tree.cls, '__name__', tree.cls)!r}), which has no gradient")
         floats = [offsets[i] + j for j, leaf in enumerate(tree.leaves()) if leaf.keys == ("float",)]
         if not floats:
             raise WrtError(f"cannot differentiate {fn.__qualname__} with respect to `{names[i]}`: "

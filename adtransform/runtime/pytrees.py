@@ -14,6 +14,7 @@ dataclasses included): the gradient of `model` is a `type(model)` whose attribut
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -62,6 +63,21 @@ def is_float(value: Any) -> bool:
     if isinstance(value, (float, np.floating)):
         return True
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+# Values passed as functions (`act=np.tanh`, `act=my_relu`): the gradient specialises on the very object.
+_FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc, functools.partial)
+
+
+def is_function(value: Any) -> bool:
+    """Whether `value` is a function argument: the transform is made for that function (its identity is
+    part of the cache key), and calls of it are compiled as calls of that function."""
+    return isinstance(value, _FUNCTIONS)
+
+
+def function_tree(value: Any) -> Tree:
+    """The structure of a function argument: the function itself (compared by identity)."""
+    return Tree("function", cls=value)
 
 
 def is_container(value: Any) -> bool:
@@ -124,7 +140,7 @@ def structure_key(value: Any, leaves: list[Any], depth: int = 0) -> Any:
         return kind, tuple([structure_key(v, leaves, depth + 1) for v in value])
     if not is_container(value):
         leaves.append(value)
-        return is_float(value)
+        return ("function", value) if isinstance(value, _FUNCTIONS) else is_float(value)
     found, tree = flatten(value, depth)  # a namedtuple or an object: its tree is its key
     leaves.extend(found)
     return tree
