@@ -165,3 +165,87 @@ def test_refusals_are_located():
         ad.grad(assigned)(W, X, np.tanh)
     with pytest.raises(AdtransformError, match=r"test_calls_function_args.py:\d+"):
         ad.grad(loss)(W, X, np.linalg.slogdet)  # no rule for it: refused where it is called
+
+
+# -- containers of functions ----------------------------------------------------------------------
+
+def constant_index(W, x, acts):
+    return np.sum(acts[1](W @ x) + acts[0](x))
+
+
+def over_range(W, x, acts):
+    h = x
+    for i in range(len(acts)):
+        h = acts[i](W @ h)
+    return np.sum(h)
+
+
+def over_items(W, x, acts):
+    h = x
+    for act in acts:
+        h = act(W @ h)
+    return np.sum(h)
+
+
+def over_zip(Ws, x, acts):
+    h = x
+    for W, act in zip(Ws, acts):
+        h = act(W @ h)
+    return np.sum(h)
+
+
+def over_enumerate(W, x, acts):
+    h = x
+    for i, act in enumerate(acts):
+        h = act(W @ h) * (i + 1)
+    return np.sum(h)
+
+
+def layers_with_acts(layers, x):
+    h = x
+    for W, b, act in layers:
+        h = act(W @ h + b)
+    return np.sum(h)
+
+
+def config_dict(W, x, cfg):
+    return np.sum(cfg["act"](W @ x) * cfg["scale"])
+
+
+def keeps_loop_variable(W, x, acts):
+    h = x
+    for i in range(len(acts)):
+        h = acts[i](W @ h)
+    return np.sum(h) * i
+
+
+TABLES = [(constant_index, (W, X, [np.tanh, relu]), 0), (over_range, (W, X, [np.tanh, relu, np.sin]), 0),
+          (over_items, (W, X, (relu, softplus)), 0), (over_zip, ([W, 0.5 * W], X, [relu, np.tanh]), 0),
+          (over_enumerate, (W, X, [np.sin, scaled]), 0),
+          (layers_with_acts, ([(W, X, np.tanh), (0.5 * W, X, relu)], X), 0),
+          (config_dict, (W, X, {"act": softplus, "scale": 2.0}), 0), (keeps_loop_variable, (W, X, [np.cos, relu]), 0)]
+
+
+@pytest.mark.parametrize(("fn", "args", "i"), TABLES, ids=[t[0].__name__ for t in TABLES])
+def test_containers_of_functions(fn, args, i):
+    assert_trees_close(ad.grad(fn, wrt=i)(*args), tree_fd(fn, args, i), rtol=1e-6, atol=1e-8)
+
+
+def test_containers_of_functions_other_functions_no_stale_cache():
+    g = ad.grad(over_items)
+    for acts in ([np.tanh, relu], [relu, np.tanh], [np.tanh, relu], [softplus, softplus]):
+        np.testing.assert_allclose(g(W, X, acts), tree_fd(over_items, (W, X, acts), 0), rtol=1e-6, atol=1e-8)
+    g = ad.grad(layers_with_acts)
+    for act in (np.tanh, np.sin):
+        layers = [(W, X, act), (W, X, relu)]
+        assert_trees_close(g(layers, X), tree_fd(layers_with_acts, (layers, X), 0), rtol=1e-6, atol=1e-8)
+
+
+def run_time_index(W, x, acts, j):
+    return np.sum(acts[j](W @ x))
+
+
+def test_run_time_index_refused_located():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="index known only when the gradient runs") as info:
+        ad.grad(run_time_index)(W, X, [np.tanh, relu], 1)
+    assert info.value.location.line == run_time_index.__code__.co_firstlineno + 1

@@ -80,6 +80,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
     function_args.bind_functions(node, info, namespace, {k: t.cls for k, t in structured if t.kind == "function"})
+    function_args.bind_tables(node, info, namespace, {k: t for k, t in structured if t.kind != "function"})
     helpers = {}
     if inline.calls_in_comprehensions(node, info, namespace):  # made loops first, so their calls can be inlined
         early = Context(info, namespace, Namer(resolve.scan_names(node)[1]), resolve.local_names(node))

@@ -113,6 +113,8 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
             if isinstance(value, gast.Name) and value.id in uses \
                     and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets)):
                 note(value.id, "either")
+            if isinstance(n, gast.For):  # `for act in acts: act(h)`, `zip(Ws, acts)`: a container of functions
+                _loop_calls(n, uses, note)
         if isinstance(n, gast.Call):
             _call_uses(fn, n, note, visiting)
     for name, integer_only in integer_reads.items():
@@ -171,6 +173,17 @@ def _resolve(fn: types.FunctionType, name: str) -> Any:
             return fn.__closure__[fn.__code__.co_freevars.index(name)].cell_contents
         return None
     return fn.__globals__.get(name)
+
+
+def _loop_calls(loop: gast.For, uses: dict[str, str], note: Callable[[str, str], None]) -> None:
+    """The variable of a loop over parameters is called in its body: the parameters may hold functions."""
+    targets = {t.id for t in gast.walk(loop.target) if isinstance(t, gast.Name)}
+    called = any(isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id in targets
+                 for stmt in loop.body for c in gast.walk(stmt))
+    if called:
+        for n in gast.walk(loop.iter):
+            if isinstance(n, gast.Name) and n.id in uses:
+                note(n.id, "container")
 
 
 def _called(name: gast.Name, parent: gast.AST | None, parents: dict[int, gast.AST]) -> bool:

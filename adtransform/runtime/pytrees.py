@@ -4,7 +4,8 @@ A structure (`Tree`) is hashable, so a transform is made and cached once per str
 or integer keys), lists, tuples, namedtuples, dataclasses and other objects with a `__dict__` (their
 attributes), nested in any way. Everything else is a leaf; a leaf is "float" when it is a float, a
 NumPy floating scalar or a floating-point array (it gets a gradient), "other" otherwise (integers,
-booleans, strings, None: they get `None`).
+booleans, strings, None: they get `None`), "function" for a function (compared by identity: the
+transform calls that very function).
 
 Rebuilding an object (a dataclass or plain object holding gradients) makes an instance of the same
 class without calling its `__init__` (`cls.__new__(cls)`, then its attributes set one by one, frozen
@@ -97,6 +98,8 @@ def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
     if depth > 100:
         raise ValueError("the argument nests containers more than 100 deep (does it contain itself?)")
     if not is_container(value):
+        if isinstance(value, _FUNCTIONS):  # (a function in a container: the transform calls that one)
+            return [value], Tree("leaf", ("function",), cls=value)
         return [value], FLOAT if is_float(value) else OTHER
     kind = type(value)
     if kind is dict:
