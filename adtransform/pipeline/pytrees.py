@@ -33,6 +33,7 @@ from ..errors import AdtransformError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
 from ..runtime.pytrees import Tree, flatten, function_tree, is_container, is_function, structure_key, unflatten
+from .pytree_entry import MISS, make_entry
 
 __all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
            "returns_container", "structured_gradient"]
@@ -221,11 +222,21 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     keyword_only = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
     variants: dict[tuple, tuple[Callable, Callable]] = {}
+    entries: dict[tuple, Callable | None] = {}
     plain = plain_first
+    entry: Callable | None = None  # the last structure's specialised entry (pipeline/pytree_entry.py)
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        nonlocal plain
-        if not kwargs and not keyword_only and len(args) == len(positional):
+        if entry is not None and not kwargs:
+            out = entry(args)
+            if out is not MISS:
+                return out
+        return generic(args, kwargs)
+
+    def generic(args: tuple, kwargs: dict[str, Any]) -> Any:
+        nonlocal plain, entry
+        positional_call = not kwargs and not keyword_only and len(args) == len(positional)
+        if positional_call:
             values, keywords = list(args), {}
         else:  # (a default may be a container too)
             bound = signature.bind(*args, **kwargs)
@@ -260,6 +271,12 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
                                                is_tuple, mode, bound_gradient)
             call.source = variant[0].source  # type: ignore[attr-defined]
         generated, rebuild = variant
+        if positional_call:
+            if key not in entries:
+                entries[key] = make_entry(positional, [None if k is None else flatten(v)[1] if k is _CONTAINER
+                                                       else function_tree(v) for v, k in zip(values, kinds)],
+                                          indices, is_tuple, mode.name, generated)
+            entry = entries[key]
         return assemble(mode, generated(*flat, **keywords), rebuild)
 
     functools.update_wrapper(call, fn)
