@@ -46,16 +46,21 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     function in them by constant keys (`acts[0]`, `cfg["act"]`, `cfg.act`) means that function (an alias,
     as a parameter given a function), and a `for` loop over them (`for act in acts`, `for i in
     range(len(acts))`, `zip`, `enumerate`) is unrolled first, its variable replaced by each element, so
-    that its calls are resolved too. Other reads keep the leaf, a value the transform cannot call (refused
+    that its calls are resolved too (a loop over objects likewise, for their methods:
+    frontend/inline_objects.py). Other reads keep the leaf, a value the transform cannot call (refused
     where it is called)."""
-    if not any(leaf.keys == ("function",) for t in trees.values() for leaf in t.leaves()):
+    if not any(map(_callable_parts, trees.values())):
         return
     stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
     trees = {k: t for k, t in trees.items() if k not in stored}  # (rebound: not the argument everywhere)
     if trees:
         _Tables(node, namespace, trees).rewrite()
-        _refuse_unresolved(node, info, {k for k, t in trees.items()
-                                        if any(leaf.keys == ("function",) for leaf in t.leaves())})
+        _refuse_unresolved(node, info, {k for k, t in trees.items() if _callable_parts(t)})
+
+
+def _callable_parts(tree: Any) -> bool:
+    """Whether a structure holds a function, or an object (whose methods may be called)."""
+    return tree.keys == ("function",) or tree.kind == "object" or any(map(_callable_parts, tree.children))
 
 
 def _refuse_unresolved(node: gast.FunctionDef, info: SourceInfo, tables: set[str]) -> None:
@@ -63,10 +68,11 @@ def _refuse_unresolved(node: gast.FunctionDef, info: SourceInfo, tables: set[str
     for call in gast.walk(node):
         if not isinstance(call, gast.Call) or not isinstance(call.func, gast.Subscript):
             continue
-        root = call.func
+        root, constant = call.func, True
         while isinstance(root, (gast.Subscript, gast.Attribute)):
+            constant = constant and (isinstance(root, gast.Attribute) or isinstance(root.slice, gast.Constant))
             root = root.value
-        if isinstance(root, gast.Name) and root.id in tables:
+        if isinstance(root, gast.Name) and root.id in tables and not constant:
             raise UnsupportedSyntaxError(
                 f"call of a function held in `{root.id}` at an index known only when the gradient runs; index it "
                 f"with a constant, or loop over `{root.id}` (or `range(len({root.id}))`), which is unrolled",
@@ -80,7 +86,7 @@ class _Tables:
         self.trees = trees
         self.locals, self.taken = scan_names(node)
         self.names: dict[tuple, str] = {}
-        self.tables = {k for k, t in trees.items() if any(leaf.keys == ("function",) for leaf in t.leaves())}
+        self.tables = {k for k, t in trees.items() if _callable_parts(t)}
 
     def rewrite(self) -> None:
         self.node.body = self.block(self.node.body)

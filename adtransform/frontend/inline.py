@@ -31,13 +31,11 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
-from ..syntax.naming import Namer
-from . import inline_locals
+from . import inline_locals, inline_objects
 from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
-from .resolve import UNBOUND, Namespace, scan_names
-from .segments import CompositeInfo
+from .resolve import UNBOUND, Namespace
 from .source import SourceInfo
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
@@ -45,12 +43,12 @@ _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp
 
 
 def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
-           opaque: frozenset[types.CodeType] = frozenset()) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+           opaque: frozenset[types.CodeType] = frozenset(),
+           structured: dict[str, Any] | None = None) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
     """Splice every inlinable call of `node` (in place) but those of the functions whose code is in
     `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
-    the transform relied on in the callees' namespaces."""
-    local, every = scan_names(node)
-    state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
+    the transform relied on in the callees' namespaces. `structured`: the parameters passed as containers."""
+    state = inline_objects.state(node, info, namespace, structured)
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)
@@ -59,14 +57,14 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
     return state.info, tuple(state.dependencies)
 
 
-def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace) -> bool:
+def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
+                            structured: dict[str, Any] | None = None) -> bool:
     """Whether a list comprehension or generator expression calls a function this stage would inline
     (the pipeline then makes it a loop first: a call evaluated at each item cannot be hoisted)."""
-    local, every = scan_names(node)
     defined = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)} | {
         t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda)
         for t in n.targets if isinstance(t, gast.Name)}
-    inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
+    inliner = _Inliner(inline_objects.state(node, info, namespace, structured), frozenset())
     return any(isinstance(call, gast.Call) and (
         (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
         for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))
@@ -100,6 +98,8 @@ class _Inliner:
     def _target(self, call: gast.Call) -> tuple[Any, gast.expr | None] | None:
         calls = Calls(self.state.namespace, frozenset(self.state.locals))
         func = call.func
+        if (found := inline_objects.method(self.state, call)) is not None:  # `model.forward(x)`, a parameter's
+            return found
         if isinstance(func, gast.Name) and func.id in self.functions.functions:
             return self.functions.functions[func.id], None
         if isinstance(func, gast.Lambda):
@@ -155,7 +155,8 @@ class _Inliner:
         stack = [node]
         while stack:
             child = stack.pop()
-            if isinstance(child, gast.Call) and self.target(child) is not None:
+            if (isinstance(child, gast.Call) and self.target(child) is not None) \
+                    or inline_objects.property_of(self.state, child) is not None:
                 return True
             if not isinstance(child, (*_SCOPES, *_COMPREHENSIONS)):
                 stack.extend(gast.iter_child_nodes(child))
@@ -273,6 +274,8 @@ class _Inliner:
             return [], node
         if isinstance(node, gast.Call):
             return self.call(node, stack)
+        if inline_objects.property_of(self.state, node) is not None:  # `model.norm2`: its getter called
+            return self.expr(inline_objects.getter_call(self.state, node), stack)
         if isinstance(node, gast.BoolOp):
             return self.bool_op(node, stack)
         if isinstance(node, gast.IfExp):

@@ -75,6 +75,9 @@ class State:
     parsed: dict[types.CodeType, source.ParsedFunction] = field(default_factory=dict)
     alias_of: dict[tuple[int, str], str] = field(default_factory=dict)
     keep: list[Any] = field(default_factory=list)  # objects aliased: alive while their ids are keys
+    # Parameters passed as containers (runtime/pytrees.py Tree by name) and never rebound: a method of an
+    # object in them is known (frontend/inline_objects.py)
+    structured: dict[str, Any] = field(default_factory=dict)
 
     def alias(self, hint: str, obj: Any) -> str:
         key = (id(obj), hint)
@@ -84,6 +87,28 @@ class State:
             self.alias_of[key] = spelled
             self.keep.append(obj)
         return self.alias_of[key]
+
+    def structured_read(self, expr: gast.expr) -> Any:
+        """The structure `expr` reads in a structured parameter (`params["net"]`, `model.layer`), or None."""
+        keys: list[Any] = []
+        while isinstance(expr, (gast.Attribute, gast.Subscript)):
+            if isinstance(expr, gast.Subscript) and not (isinstance(expr.slice, gast.Constant)
+                                                         and type(expr.slice.value) in (int, str)):
+                return None
+            keys.append(expr.attr if isinstance(expr, gast.Attribute) else expr.slice.value)
+            expr = expr.value
+        tree = self.structured.get(expr.id) if isinstance(expr, gast.Name) else None
+        for key in reversed(keys):
+            if tree is None or tree.is_leaf or tree.kind == "function":
+                return None
+            if tree.kind in ("dict", "object", "namedtuple") and key in tree.keys:
+                tree = tree.children[tree.keys.index(key)]
+            elif tree.kind in ("list", "tuple", "namedtuple") and type(key) is int \
+                    and -len(tree.children) <= key < len(tree.children):
+                tree = tree.children[key]
+            else:
+                return None
+        return tree
 
     def depend(self, root: Any, path: tuple[str, ...], obj: Any, identity: bool | None = None,
                hint: str = "") -> None:
@@ -289,8 +314,8 @@ def bind(state: State, label: str, node: gast.FunctionDef, call: Call, stored: s
     elif keywords:
         raise refuse(f"unexpected keyword argument `{next(iter(keywords))}`")
     assigns, substitute = [], {}
-    for param, value in bound:
-        if param not in stored and _stable(value):
+    for param, value in bound:  # (an entry of a structured parameter: one of its leaves or records)
+        if param not in stored and (_stable(value) or state.structured_read(value) is not None):
             substitute[param] = value
         else:
             assign = gast.copy_location(build.assign(param, value), where)
