@@ -4,18 +4,16 @@ Runs right after the top function is parsed, before the fence and the alias anal
 later stage sees one function and all its reasoning (aliases, in-place updates, activity) holds
 across calls by construction. A call is inlined when its callee resolves (frontend/calls.py, in the
 namespace of the function the call is written in) to a Python function of the user's with no
-derivative rule or facts registered; numpy, scipy, the standard library and installed packages keep
-their rules (or are refused as before). Callees calling callees are inlined in turn; a recursive call
-is refused with a located error.
+derivative rule or facts registered (numpy, scipy, the standard library, installed packages keep their
+rules). Callees calling callees are inlined in turn; a recursive call is refused, located.
 
 A call inside an expression is hoisted into statements before it, keeping Python's order of
 evaluation: what the expression evaluates before the call is computed first into a temporary
 (unless it is a name or constant, which the callee cannot rebind), `and`/`or` and `a if c else b`
 holding a call become `if` statements (the call runs only when Python would run it), a chained
-comparison likewise, and a `while` test holding a call is evaluated at the top of each iteration of
-`while True:` (`if not test: break`). The callee's locals get fresh names, its free names read what
-they mean in ITS namespace (frontend/inline_callee.py), its lines are numbered apart
-(frontend/segments.py) so errors and comments name its file and line.
+comparison likewise, a `while` test holding a call at the top of each iteration of `while True:`.
+The callee's locals get fresh names, its free names read what they mean in ITS namespace
+(frontend/inline_callee.py), its lines are numbered apart (frontend/segments.py).
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
-from . import inline_locals, inline_objects
+from . import inline_locals, inline_objects, inline_star
 from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
@@ -49,6 +47,7 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
     `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
     the transform relied on in the callees' namespaces. `structured`: the parameters passed as containers."""
     state = inline_objects.state(node, info, namespace, structured)
+    state.displays.update(inline_star.single_displays(node))
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)
@@ -172,6 +171,7 @@ class _Inliner:
 
     def statement(self, stmt: gast.stmt, stack: tuple[Any, ...]) -> list[gast.stmt]:
         expr = functools.partial(self.expr, stack=stack)
+        inline_star.note_binding(self.state, stmt)
         replaced = self.functions.definition(stmt, self.state, self.is_partial, self.is_function)
         if replaced is not None:  # a nested function, lambda or partial: inlined where it is called
             return self.block(replaced, stack)
@@ -311,6 +311,8 @@ class _Inliner:
         found = self.target(node)
         if found is not None and isinstance(found[0], Partial):  # `partial(f, a)(x)` is `f(a, x)`
             return self.call(inline_locals.partial_call(node, found[0]), stack)
+        if found is not None:  # `h(*args, **kwargs)` of known length and keys: spelled out
+            inline_star.expand(self.state, node)
         receiver = found[1] if found is not None else None
         if receiver is not None and (receiver is node.func or receiver is getattr(node.func, "value", None)):
             parts = [receiver]  # a method: the receiver is evaluated first, as `self`

@@ -29,7 +29,7 @@ from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
-from . import source
+from . import inline_star, source
 from .inline_returns import lower_returns, refuse_returned_function
 from .resolve import UNBOUND, Namespace
 from .segments import CompositeInfo
@@ -78,6 +78,9 @@ class State:
     # Parameters passed as containers (runtime/pytrees.py Tree by name) and never rebound: a method of an
     # object in them is known (frontend/inline_objects.py)
     structured: dict[str, Any] = field(default_factory=dict)
+    # Names bound to a tuple or dict display nothing changes (`*args` of a callee, `args = (a, b)`): a call
+    # spreading them is spelled out (frontend/inline_star.py)
+    displays: dict[str, gast.expr] = field(default_factory=dict)
 
     def alias(self, hint: str, obj: Any) -> str:
         key = (id(obj), hint)
@@ -314,12 +317,15 @@ def bind(state: State, label: str, node: gast.FunctionDef, call: Call, stored: s
     elif keywords:
         raise refuse(f"unexpected keyword argument `{next(iter(keywords))}`")
     assigns, substitute = [], {}
+    spread = {a.id for a in (args.vararg, args.kwarg) if a is not None and a.id not in stored
+              and inline_star.only_spread_or_read(node, a.id)}
     for param, value in bound:  # (an entry of a structured parameter: one of its leaves or records)
         if param not in stored and (_stable(value) or state.structured_read(value) is not None):
             substitute[param] = value
         else:
             assign = gast.copy_location(build.assign(param, value), where)
             assign.binding = True  # (synthetic: the IR may read the argument in its place, lower.py)
+            setattr(assign, inline_star.LITERAL, param in spread)
             assigns.append(assign)
     return assigns, substitute
 
