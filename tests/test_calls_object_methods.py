@@ -211,3 +211,19 @@ def test_unknown_method_is_refused_located():
     with pytest.raises(ad.AdtransformError) as info:
         ad.grad(calls_missing)(_mlp(), X)
     assert info.value.location.line == calls_missing.__code__.co_firstlineno + 1
+
+
+def loop_reads_attributes(model, x):
+    h = x
+    for _ in range(40):
+        h = np.tanh(model.W1 @ h) * 0.9
+    return np.sum(h)
+
+
+def test_a_loop_reading_attributes_stays_a_loop():
+    """Only loops calling what they iterate over are unrolled (for their calls): this one stays a loop."""
+    model = _mlp()
+    g = ad.grad(loop_reads_attributes)
+    got = g(model, X)
+    assert "for " in g.source
+    assert_trees_close(got, tree_fd(loop_reads_attributes, (model, X), 0), rtol=1e-6, atol=1e-8)

@@ -79,6 +79,9 @@ def _refuse_unresolved(node: gast.FunctionDef, info: SourceInfo, tables: set[str
                 info.location(call), f"call of `{root.id}[...]`")
 
 
+_UNROLLED = 256  # elements at most: a longer loop stays a loop (its calls of them refused, located)
+
+
 class _Tables:
     def __init__(self, node: gast.FunctionDef, namespace: Namespace, trees: dict[str, Any]):
         self.node = node
@@ -159,12 +162,12 @@ class _Tables:
     def unroll(self, loop: gast.For) -> list[gast.stmt] | None:
         """The loop's body once per element, its variable replaced by the element (only for a loop whose
         elements are known here and which reads a container holding functions)."""
-        if loop.orelse or not self.reads_table(loop) or _jumps(loop.body):
+        target_names = {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+        if loop.orelse or not self.calls_element(loop, target_names) or _jumps(loop.body):
             return None
         elements = self.elements(loop.iter)
-        if elements is None:
+        if elements is None or len(elements) > _UNROLLED:
             return None
-        target_names = {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
         assigned = {n.id for s in loop.body for n in gast.walk(s)
                     if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
         out: list[gast.stmt] = []
@@ -179,8 +182,22 @@ class _Tables:
                                                       type_comment=None), loop))
         return out
 
-    def reads_table(self, loop: gast.For) -> bool:
-        return any(isinstance(n, gast.Name) and n.id in self.tables for n in gast.walk(loop))
+    def calls_element(self, loop: gast.For, targets: set[str]) -> bool:
+        """Whether the body calls what the loop variable gives (`act(h)`, `layer.forward(h)`,
+        `acts[i](h)`) over a container holding functions or objects: else the loop stays a loop."""
+        if not any(isinstance(n, gast.Name) and n.id in self.tables for n in gast.walk(loop.iter)) and not any(
+                isinstance(n, gast.Name) and n.id in self.tables for s in loop.body for n in gast.walk(s)):
+            return False
+        for call in (c for s in loop.body for c in gast.walk(s) if isinstance(c, gast.Call)):
+            func, indices = call.func, []
+            while isinstance(func, (gast.Attribute, gast.Subscript)):
+                if isinstance(func, gast.Subscript):
+                    indices.append(func.slice)
+                func = func.value
+            if isinstance(func, gast.Name) and (func.id in targets or (func.id in self.tables and any(
+                    isinstance(n, gast.Name) and n.id in targets for i in indices for n in gast.walk(i)))):
+                return True
+        return False
 
     def read_elsewhere(self, loop: gast.For, names: set[str]) -> bool:
         inside = {id(n) for n in gast.walk(loop)}

@@ -269,6 +269,10 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
             trees += [function_tree(v) for _, v in functions]
             variant = variants[key] = _variant(fn, positional + [k for k, _ in functions], trees, indices,
                                                is_tuple, mode, bound_gradient)
+            if len(variants) > _KEPT:  # (a new function or structure at every call: the oldest go)
+                oldest = next(iter(variants))
+                del variants[oldest]
+                entries.pop(oldest, None)
             call.source = variant[0].source  # type: ignore[attr-defined]
         generated, rebuild = variant
         if positional_call:
@@ -286,6 +290,7 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
 
 
 _CONTAINER, _FUNCTION = "container", "function"
+_KEPT = 64  # variants kept per gradient function
 
 
 def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None], indices: tuple[int, ...],
