@@ -163,8 +163,20 @@ def assigned(W, x, act):
 def test_refusals_are_located():
     with pytest.raises(AdtransformError, match=r"test_calls_function_args.py:\d+"):
         ad.grad(assigned)(W, X, np.tanh)
+    no_source = eval("lambda z: z * 2.0")  # (no source to inline, no rule: refused where it is called)
     with pytest.raises(AdtransformError, match=r"test_calls_function_args.py:\d+"):
-        ad.grad(loss)(W, X, np.linalg.slogdet)  # no rule for it: refused where it is called
+        ad.grad(loss)(W, X, no_source)
+
+
+def reduces(W, x, red=np.sum):
+    return red(np.tanh(W @ x) ** 2)
+
+
+@pytest.mark.parametrize("red", [np.sum, np.mean, np.max], ids=["sum", "mean", "max"])
+def test_numpy_dispatchers_passed(red):
+    """NumPy's functions that are no ufuncs (array-function dispatchers) are functions too."""
+    got = ad.grad(reduces)(W, X, red)
+    np.testing.assert_allclose(got, _fd(lambda W, x: reduces(W, x, red), (W, X)), rtol=1e-6, atol=1e-8)
 
 
 # -- containers of functions ----------------------------------------------------------------------

@@ -73,7 +73,9 @@ _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, n
 def is_function(value: Any) -> bool:
     """Whether `value` is a function argument: the transform is made for that function (its identity is
     part of the cache key), and calls of it are compiled as calls of that function."""
-    return isinstance(value, _FUNCTIONS)
+    if isinstance(value, _FUNCTIONS):
+        return True  # (below: NumPy's array-function dispatchers, C functions of other kinds, ...)
+    return callable(value) and not isinstance(value, (type, np.ndarray, np.generic)) and not is_container(value)
 
 
 def function_tree(value: Any) -> Tree:
@@ -98,7 +100,7 @@ def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
     if depth > 100:
         raise ValueError("the argument nests containers more than 100 deep (does it contain itself?)")
     if not is_container(value):
-        if isinstance(value, _FUNCTIONS):  # (a function in a container: the transform calls that one)
+        if is_function(value):  # (a function in a container: the transform calls that one)
             return [value], Tree("leaf", ("function",), cls=value)
         return [value], FLOAT if is_float(value) else OTHER
     kind = type(value)
@@ -143,7 +145,7 @@ def structure_key(value: Any, leaves: list[Any], depth: int = 0) -> Any:
         return kind, tuple([structure_key(v, leaves, depth + 1) for v in value])
     if not is_container(value):
         leaves.append(value)
-        return ("function", value) if isinstance(value, _FUNCTIONS) else is_float(value)
+        return ("function", value) if is_function(value) else is_float(value)
     found, tree = flatten(value, depth)  # a namedtuple or an object: its tree is its key
     leaves.extend(found)
     return tree
