@@ -99,3 +99,16 @@ def test_entry_source_is_what_the_structure_needs():
                   {"W": W.astype(int), "b": [B, 3]}, {"W": {"x": W}, "b": [B, 3]}):
         assert entry((other, X)) is MISS
     assert entry((p, {"x": X})) is MISS and entry((p, np.tanh)) is MISS and entry((p,)) is MISS
+
+
+def rows(p, x):
+    total = 0.0
+    for row in p:
+        total = total + np.sum(np.tanh(row * x))
+    return total
+
+
+def test_arrays_then_containers_then_arrays():
+    g = ad.grad(rows)
+    for p in (W, [W[0], W[1]], W, 2.0 * W, (W[2],), W):
+        assert_trees_close(g(p, X), tree_fd(rows, (p, X), 0), rtol=1e-6, atol=1e-8)

@@ -48,7 +48,8 @@ def _plain(value: Any) -> bool:
 
 def make_entry(names: list[str], trees: list[Tree | None], indices: tuple[int, ...], is_tuple: bool,
                mode_name: str, generated: Callable) -> Callable | None:
-    """The entry for positional arguments of these structures (None: some structure keeps the generic path)."""
+    """The entry for positional arguments of these structures (None: some structure keeps the generic path);
+    `mode_name` "": the arguments are all plain, and `generated` returns what the public function does."""
     if any(t is not None and not _simple(t) for t in trees):
         return None
     lines = ["def entry(args):", f"    if len(args) != {len(trees)}:", "        return MISS"]
@@ -71,7 +72,9 @@ def make_entry(names: list[str], trees: list[Tree | None], indices: tuple[int, .
     position = iter(range(sum(1 if trees[i] is None else len(list(trees[i].leaves())) for i in indices)))
     grads = [f"g[{next(position)}]" if trees[i] is None else _rebuild(trees[i], position) for i in indices]
     gradient = f"({', '.join(grads)},)" if is_tuple else grads[0]
-    if mode_name == "GRAD":
+    if not mode_name:  # arrays and numbers only: `generated` is the gradient as `grad` returns it
+        lines.append(f"    return {call}")
+    elif mode_name == "GRAD":
         lines += [f"    g = {call}", f"    return {gradient}"]
     elif mode_name == "VALUE_AND_GRAD":
         lines += [f"    value, g = {call}", f"    return value, {gradient}"]
