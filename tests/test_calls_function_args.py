@@ -261,3 +261,18 @@ def test_run_time_index_refused_located():
     with pytest.raises(ad.UnsupportedSyntaxError, match="index known only when the gradient runs") as info:
         ad.grad(run_time_index)(W, X, [np.tanh, relu], 1)
     assert info.value.location.line == run_time_index.__code__.co_firstlineno + 1
+
+
+def returns_pair(W, x, act):
+    h = act(W @ x)
+    return h * 2.0, np.sum(h)
+
+
+def test_vjp_of_a_tuple_output_with_a_function_argument():
+    out, pullback = ad.vjp(returns_pair, W, X, relu)
+    ct = (np.ones(3), 2.0)
+    dW = pullback(ct)[0]
+    expected = tree_fd(lambda W, x: np.sum(returns_pair(W, x, relu)[0]) + 2.0 * returns_pair(W, x, relu)[1],
+                       (W, X), 0)
+    np.testing.assert_allclose(dW, expected, rtol=1e-6, atol=1e-8)
+    assert pullback(ct)[2] is None

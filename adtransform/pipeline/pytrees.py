@@ -389,7 +389,8 @@ def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...
     flat: list[Any] = []
     trees: list[Tree | None] = []
     for value in args:
-        leaves, tree = flatten(value) if is_container(value) else ([value], None)
+        leaves, tree = flatten(value) if is_container(value) else ([], function_tree(value)) if is_function(value) \
+            else ([value], None)
         flat.extend(leaves)
         trees.append(tree)
     out_leaves, out_tree = flatten(out)
