@@ -33,21 +33,29 @@ def single_displays(node: gast.FunctionDef) -> dict[str, gast.expr]:
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
                 and counts.get(stmt.targets[0].id) == 1 and _display(stmt.value):
             found[stmt.targets[0].id] = stmt.value
-    return {name: value for name, value in found.items() if only_spread_or_read(node, name)}
+    if not found:
+        return found
+    touched = _touched(node, set(found))
+    return {name: value for name, value in found.items() if name not in touched}
 
 
 def only_spread_or_read(node: gast.AST, name: str) -> bool:
     """Whether `node` uses `name` only to spread it (`*name`, `**name`) or read an entry (`name[0]`): nothing
     changes the container it holds (no method called on it, no entry set, not passed whole)."""
-    parents = {id(c): p for p in gast.walk(node) for c in gast.iter_child_nodes(p)}
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load):
-            parent = parents.get(id(n))
-            spread = isinstance(parent, gast.Starred) or (isinstance(parent, gast.keyword) and parent.arg is None)
-            read = isinstance(parent, gast.Subscript) and parent.value is n and isinstance(parent.ctx, gast.Load)
-            if not (spread or read):
-                return False
-    return True
+    return name not in _touched(node, {name})
+
+
+def _touched(node: gast.AST, names: set[str]) -> set[str]:
+    """Those of `names` that `node` uses otherwise than `only_spread_or_read` allows."""
+    found = set()
+    for parent in gast.walk(node):
+        for n in gast.iter_child_nodes(parent):
+            if isinstance(n, gast.Name) and n.id in names and isinstance(n.ctx, gast.Load):
+                spread = isinstance(parent, gast.Starred) or (isinstance(parent, gast.keyword) and parent.arg is None)
+                read = isinstance(parent, gast.Subscript) and parent.value is n and isinstance(parent.ctx, gast.Load)
+                if not (spread or read):
+                    found.add(n.id)
+    return found
 
 
 def note_binding(state: State, stmt: gast.stmt) -> None:
