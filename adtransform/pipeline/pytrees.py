@@ -188,8 +188,9 @@ def _loop_calls(loop: gast.For, uses: dict[str, str], note: Callable[[str, str],
 
 
 def _called(name: gast.Name, parent: gast.AST | None, parents: dict[int, gast.AST]) -> bool:
-    """`act(z)`, `acts[0](z)`, `cfg.act(z)`: the parameter holds a function (or holds some)."""
-    if isinstance(parent, (gast.Subscript, gast.Attribute)) and parent.value is name:
+    """`act(z)`, `acts[0](z)`: the parameter holds a function (or holds some; `cfg.act(z)` is a container use
+    when `act` is no array method)."""
+    if isinstance(parent, gast.Subscript) and parent.value is name:
         name, parent = parent, parents.get(id(parent))
     return isinstance(parent, gast.Call) and parent.func is name
 
