@@ -276,3 +276,28 @@ def test_vjp_of_a_tuple_output_with_a_function_argument():
                        (W, X), 0)
     np.testing.assert_allclose(dW, expected, rtol=1e-6, atol=1e-8)
     assert pullback(ct)[2] is None
+
+
+def nested_uses_the_function(W, x, act):
+    def layer(h):
+        return act(W @ h)
+
+    return np.sum(layer(layer(x)))
+
+
+def nested_reads_the_dict(p, x):
+    def layer(h):
+        return np.tanh(p["W"] @ h)
+
+    return np.sum(layer(layer(x)))
+
+
+def test_nested_functions_reading_a_function_or_a_dict_argument():
+    """(The syntax check made at `grad` for these no longer refuses the nested function it inlines.)"""
+    W2 = 0.5 * W
+    for act in (np.tanh, relu):
+        got = ad.grad(nested_uses_the_function)(W2, X, act)
+        np.testing.assert_allclose(got, _fd(lambda W, x, act=act: nested_uses_the_function(W, x, act), (W2, X)),
+                                   rtol=1e-6, atol=1e-8)
+    p = {"W": W2}
+    assert_trees_close(ad.grad(nested_reads_the_dict)(p, X), _fd(nested_reads_the_dict, (p, X)), rtol=1e-6, atol=1e-8)

@@ -29,7 +29,7 @@ import gast
 import numpy as np
 
 from ..canonicalize.record_params import COTANGENT
-from ..errors import AdtransformError, WrtError
+from ..errors import AdtransformError, UnsupportedSyntaxError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
 from ..runtime.pytrees import Tree, flatten, function_tree, is_container, is_function, structure_key, unflatten
@@ -206,8 +206,14 @@ def check_syntax(fn: types.FunctionType) -> None:
     """The constructs the compiler refuses, reported when `grad` is called (as for a flat function),
     though the transform waits for the structure of the arguments."""
     parsed = source.parse_function(fn)
-    with contextlib.suppress(RecursionError):  # a very deep expression: reported by the transform itself
+    try:
         fence.check(parsed.node, parsed.info, Namespace(fn))
+    except RecursionError:  # a very deep expression: reported by the transform itself
+        pass
+    except UnsupportedSyntaxError as err:  # (nested functions: inlined first by the transform, as for arrays)
+        kept = [p for p in err.problems if p.construct not in _INLINED]
+        if kept:
+            raise UnsupportedSyntaxError.of(kept, fn.__name__) from None
 
 
 def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Any,
@@ -293,6 +299,7 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
 
 
 _CONTAINER, _FUNCTION = "container", "function"
+_INLINED = frozenset(("nested function", "nested lambda"))  # fence constructs the inliner takes away
 _KEPT = 64  # variants kept per gradient function
 
 
