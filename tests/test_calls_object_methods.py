@@ -227,3 +227,14 @@ def test_a_loop_reading_attributes_stays_a_loop():
     got = g(model, X)
     assert "for " in g.source
     assert_trees_close(got, tree_fd(loop_reads_attributes, (model, X), 0), rtol=1e-6, atol=1e-8)
+
+
+def in_a_comprehension(model, xs, y):
+    return sum(np.sum((model.forward(x) - y) ** 2) for x in xs) + 0.1 * sum([model.norm2 for _ in xs])
+
+
+def test_methods_and_properties_in_a_comprehension():
+    model = _mlp()
+    xs = [X, 2.0 * X]
+    got = ad.grad(in_a_comprehension)(model, xs, Y)
+    assert_trees_close(got, tree_fd(in_a_comprehension, (model, xs, Y), 0), rtol=1e-6, atol=1e-8)

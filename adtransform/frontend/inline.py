@@ -1,19 +1,17 @@
 """Calls to the user's own Python functions, inlined: the callee's body spliced at each call site.
 
-Runs right after the top function is parsed, before the fence and the alias analysis, so every
-later stage sees one function and all its reasoning (aliases, in-place updates, activity) holds
-across calls by construction. A call is inlined when its callee resolves (frontend/calls.py, in the
-namespace of the function the call is written in) to a Python function of the user's with no
-derivative rule or facts registered (numpy, scipy, the standard library, installed packages keep their
-rules). Callees calling callees are inlined in turn; a recursive call is refused, located.
+Runs right after the top function is parsed, before the fence and the alias analysis, so every later
+stage sees one function and its reasoning (aliases, in-place updates, activity) holds across calls.
+A call is inlined when its callee resolves (frontend/calls.py, in the caller's namespace) to a Python
+function of the user's with no rule or facts registered (numpy, scipy, the standard library, installed
+packages keep theirs). Callees calling callees are inlined in turn; recursion is refused, located.
 
 A call inside an expression is hoisted into statements before it, keeping Python's order of
 evaluation: what the expression evaluates before the call is computed first into a temporary
 (unless it is a name or constant, which the callee cannot rebind), `and`/`or` and `a if c else b`
 holding a call become `if` statements (the call runs only when Python would run it), a chained
-comparison likewise, a `while` test holding a call at the top of each iteration of `while True:`.
-The callee's locals get fresh names, its free names read what they mean in ITS namespace
-(frontend/inline_callee.py), its lines are numbered apart (frontend/segments.py).
+comparison likewise, a `while` test holding a call at the top of each iteration of `while True:`. The
+callee's locals get fresh names, its free names mean what they do in ITS namespace (inline_callee.py).
 """
 
 from __future__ import annotations
@@ -29,11 +27,13 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
+from ..syntax.naming import Namer
 from . import inline_locals, inline_objects, inline_star
 from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
-from .resolve import UNBOUND, Namespace
+from .resolve import UNBOUND, Namespace, scan_names
+from .segments import CompositeInfo
 from .source import SourceInfo
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
@@ -56,14 +56,14 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
     return state.info, tuple(state.dependencies)
 
 
-def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
-                            structured: dict[str, Any] | None = None) -> bool:
+def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace) -> bool:
     """Whether a list comprehension or generator expression calls a function this stage would inline
     (the pipeline then makes it a loop first: a call evaluated at each item cannot be hoisted)."""
+    local, every = scan_names(node)
     defined = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)} | {
         t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda)
         for t in n.targets if isinstance(t, gast.Name)}
-    inliner = _Inliner(inline_objects.state(node, info, namespace, structured), frozenset())
+    inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
     return any(isinstance(call, gast.Call) and (
         (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
         for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))

@@ -81,3 +81,15 @@ def getter_call(state: State, node: gast.Attribute) -> gast.Call:
     state.depend(object_tree(state, node.value).cls, (node.attr,), found, identity=True)
     getter = build.name(state.alias(f"{node.attr}_getter", found.fget))
     return gast.copy_location(gast.Call(func=getter, args=[node.value], keywords=[]), node)
+
+
+def in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
+                      structured: dict[str, Any]) -> bool:
+    """Whether a list comprehension or generator expression calls a method (or reads a property) of a
+    parameter object: made a loop first, as for other calls (frontend/inline.py `calls_in_comprehensions`)."""
+    if not structured:
+        return False
+    found = state(node, info, namespace, structured)
+    return any((isinstance(n, gast.Call) and method(found, n) is not None) or property_of(found, n) is not None
+               for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp))
+               for n in gast.walk(comp))

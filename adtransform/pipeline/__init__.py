@@ -17,7 +17,7 @@ from ..canonicalize import comprehensions
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
 from ..errors import TransformError
-from ..frontend import fence, function_args, inline, resolve, source
+from ..frontend import fence, function_args, inline, inline_objects, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref, Scope
 from ..ir import lower
@@ -84,7 +84,8 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     trees = {k: t for k, t in structured if t.kind != "function"}
     function_args.bind_tables(node, info, namespace, trees)
     helpers = {}
-    if inline.calls_in_comprehensions(node, info, namespace, trees):  # made loops first, so their calls can be inlined
+    if inline.calls_in_comprehensions(node, info, namespace) or inline_objects.in_comprehensions(
+            node, info, namespace, trees):  # made loops first, so their calls can be inlined
         early = Context(info, namespace, Namer(resolve.scan_names(node)[1]), resolve.local_names(node))
         with blockers.stage():
             comprehensions.transform(node, early)
