@@ -32,6 +32,7 @@ from . import inline_locals, inline_objects, inline_star
 from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
+from .inline_order import slots as _slots
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
 from .source import SourceInfo
@@ -428,20 +429,6 @@ def _stable(node: gast.expr) -> bool:
     while isinstance(node, gast.Attribute):
         node = node.value
     return isinstance(node, (gast.Name, gast.Constant))
-
-
-def _slots(node: gast.expr) -> list[tuple[str, int | None]]:
-    """The sub-expressions of `node`, in the order Python evaluates them."""
-    if isinstance(node, gast.Dict):
-        return [s for i in range(len(node.keys)) for s in (("keys", i), ("values", i)) if node.keys[i] is not None
-                or s[0] == "values"]
-    slots = []
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, gast.expr):
-            slots.append((field, None))
-        elif isinstance(value, list):
-            slots += [(field, i) for i, v in enumerate(value) if isinstance(v, gast.expr)]
-    return slots
 
 
 def _set_ctx(node: gast.AST, ctx: gast.expr_context) -> None:
