@@ -38,8 +38,12 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     elif callee.style in (Style.TUPLE, Style.LIST):
         msg = "tuples and lists of differentiated values are not supported yet"
     else:
-        msg = (f"no derivative rule is registered for `{callee}`; register one with "
-               f"@adtransform.adjoint({callee})")
+        name = getattr(callee.key, "__qualname__", None) or getattr(callee.key, "__name__", None)
+        module = getattr(callee.key, "__module__", None) or ("numpy" if isinstance(callee.key, np.ufunc) else None)
+        named = f"{module}.{name}" if module and name else name
+        shown = f"`{callee}`" + (f" ({named})" if named and not str(callee).endswith(str(name)) else "")
+        msg = (f"no derivative rule is registered for {shown}; register one with "
+               f"@adtransform.adjoint({named or callee})")
     what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
         else f"`{callee}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
