@@ -3,4 +3,7 @@
 from . import math, numpy, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
 
 # isort: split
+from . import numpy_select, numpy_shape  # noqa: F401
+
+# isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

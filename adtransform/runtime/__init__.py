@@ -179,3 +179,10 @@ __all__ = [
     "zeros_items",
     "zeros_like",
 ]
+
+# isort: split
+from . import selection, shapes
+from .selection import *  # noqa: F403
+from .shapes import *  # noqa: F403
+
+__all__ += selection.__all__ + shapes.__all__

@@ -1,0 +1,167 @@
+"""Reverse rules for NumPy's functions that change shapes or move elements: expand_dims, squeeze,
+swapaxes, moveaxis, broadcast_to, repeat, tile, split, flip, roll, pad, atleast_nd, diagonal,
+triu/tril, diag, dstack.
+
+Contract: see rules/notation.py. Each function is linear in the array it rearranges, so each
+adjoint sends `g` back to the positions read (runtime/shapes.py). Those returning a view of their
+argument say so (`Returns.VIEW`): an in-place update of the result changes the argument.
+"""
+
+import numpy as np
+
+from ..runtime import (
+    diag_adjoint,
+    diagonal_adjoint,
+    pad_adjoint,
+    repeat_adjoint,
+    reshaped_like,
+    split_adjoint,
+    stacked_adjoint,
+    tile_adjoint,
+    tri_adjoint,
+    unbroadcast,
+)
+from ..runtime.shapes import PAD_MODES
+from .notation import Accepts, adjoint, d, declare_facts
+from .registry import Returns
+from .sequences import RETURNS_SEQUENCES, TAKES_SEQUENCES
+
+# --- adding, dropping and reordering axes (views) ----------------------------------------------
+
+
+@adjoint(np.expand_dims, returns=Returns.VIEW)
+def expand_dims(y, a, axis):
+    d[a] = reshaped_like(d[y], a)
+
+
+@adjoint(np.squeeze, np.ndarray.squeeze, returns=Returns.VIEW)
+def squeeze(y, a, axis=None):
+    d[a] = reshaped_like(d[y], a)
+
+
+# One array only: given several, atleast_nd returns a list (facts: rules/library.py).
+@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_nd(y, ary):
+    d[ary] = reshaped_like(d[y], ary)
+
+
+@adjoint(np.swapaxes, np.ndarray.swapaxes, returns=Returns.VIEW)
+def swapaxes(y, a, axis1, axis2):
+    d[a] = np.swapaxes(d[y], axis1, axis2)
+
+
+@adjoint(np.moveaxis, returns=Returns.VIEW)
+def moveaxis(y, a, source, destination):
+    d[a] = np.moveaxis(d[y], destination, source)
+
+
+@adjoint(np.broadcast_to, returns=Returns.VIEW)
+def broadcast_to(y, array, shape, subok=False):
+    d[array] = unbroadcast(d[y], array)
+
+
+@adjoint(np.flip, returns=Returns.VIEW)
+def flip(y, m, axis=None):
+    d[m] = np.flip(d[y], axis)
+
+
+@adjoint(np.fliplr, returns=Returns.VIEW)
+def fliplr(y, m):
+    d[m] = np.fliplr(d[y])
+
+
+@adjoint(np.flipud, returns=Returns.VIEW)
+def flipud(y, m):
+    d[m] = np.flipud(d[y])
+
+
+@adjoint(np.diagonal, np.ndarray.diagonal, returns=Returns.VIEW)
+def diagonal(y, a, offset=0, axis1=0, axis2=1):
+    d[a] = diagonal_adjoint(d[y], a, offset, axis1, axis2)
+
+
+@adjoint(np.diag, returns=Returns.VIEW)  # (a matrix's diagonal is a view of it)
+def diag(y, v, k=0):
+    d[v] = diag_adjoint(d[y], v, k)
+
+
+# --- copying elements (new arrays) -----------------------------------------------------------------
+
+
+@adjoint(np.repeat, np.ndarray.repeat, returns=Returns.NEW)
+def repeat(y, a, repeats, axis=None):
+    d[a] = repeat_adjoint(d[y], a, repeats, axis)
+
+
+@adjoint(np.tile, returns=Returns.NEW)
+def tile(y, A, reps):
+    d[A] = tile_adjoint(d[y], A, reps)
+
+
+@adjoint(np.roll, returns=Returns.NEW)
+def roll(y, a, shift, axis=None):
+    d[a] = np.roll(d[y], np.negative(shift), axis)
+
+
+@adjoint(np.triu, returns=Returns.NEW)
+def triu(y, m, k=0):
+    d[m] = tri_adjoint(d[y], m, k, True)
+
+
+@adjoint(np.tril, returns=Returns.NEW)
+def tril(y, m, k=0):
+    d[m] = tri_adjoint(d[y], m, k, False)
+
+
+PAD_MODE = Accepts(lambda mode: mode in PAD_MODES, f"only the modes that copy elements ({', '.join(PAD_MODES)}) "
+                   "are differentiated")
+EVEN = Accepts(lambda kind: kind == "even", "only `reflect_type='even'` copies elements ('odd' extrapolates)")
+
+
+@adjoint(np.pad, returns=Returns.NEW)
+def pad(y, array, pad_width, mode: PAD_MODE = "constant", *, constant_values=0, reflect_type: EVEN = "even",
+        stat_length=None, end_values=0):
+    # A differentiated `constant_values` has no rule: it is refused where it is differentiated.
+    d[array] = pad_adjoint(d[y], array, pad_width, mode, reflect_type)
+
+
+# --- lists of arrays -----------------------------------------------------------------------------
+
+
+@adjoint(np.dstack, returns=Returns.NEW)
+def dstack(y, tup):
+    d[tup] = stacked_adjoint(d[y], tup)
+
+
+@adjoint(np.split, np.array_split, returns=Returns.VIEWS)
+def split(y, ary, indices_or_sections, axis=0):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, axis)
+
+
+@adjoint(np.hsplit, returns=Returns.VIEWS)
+def hsplit(y, ary, indices_or_sections):
+    # Along axis 1 (axis 0 of a vector).
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, min(np.ndim(ary) - 1, 1))
+
+
+@adjoint(np.vsplit, returns=Returns.VIEWS)
+def vsplit(y, ary, indices_or_sections):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, 0)
+
+
+@adjoint(np.dsplit, returns=Returns.VIEWS)
+def dsplit(y, ary, indices_or_sections):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, 2)
+
+
+TAKES_SEQUENCES.add(np.dstack)
+RETURNS_SEQUENCES.update({np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit})
+
+# The helpers read the array they undo for its shape and dtype only.
+declare_facts(diagonal_adjoint, repeat_adjoint, tile_adjoint, returns=Returns.NEW, shape_only=("a",))
+declare_facts(diag_adjoint, returns=Returns.NEW, shape_only=("v",))
+declare_facts(tri_adjoint, returns=Returns.NEW, shape_only=("m",))
+declare_facts(pad_adjoint, returns=Returns.NEW, shape_only=("array",))
+declare_facts(split_adjoint, returns=Returns.NEW, shape_only=("ary",))
+declare_facts(reshaped_like, returns=Returns.VIEW, shape_only=("a",))  # (it may hand back `g` itself)
+declare_facts(stacked_adjoint, returns=Returns.VIEWS)

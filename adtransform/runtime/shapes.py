@@ -1,0 +1,160 @@
+"""Adjoints of functions that move, copy or pick array elements by position: expand_dims, repeat,
+tile, split, pad, diagonal, triu, diag, ...
+
+Each is linear in the array it rearranges; its adjoint sends every element of `g` back to the
+position it was read from, adding where one position was read several times (repeat, tile, the
+edge modes of pad). Where the positions are awkward to work out by hand, the helper replays the
+primal on an array of labels (`np.arange(size)` in `a`'s shape) and scatters `g` by label.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from .broadcast import _shape, adjoint_dtype
+from .sequences import Item
+
+__all__ = [
+    "diag_adjoint",
+    "diagonal_adjoint",
+    "pad_adjoint",
+    "repeat_adjoint",
+    "reshaped_like",
+    "split_adjoint",
+    "stacked_adjoint",
+    "tile_adjoint",
+    "tri_adjoint",
+]
+
+
+def reshaped_like(g: Any, a: Any) -> Any:
+    """`g` in the shape of `a`, for functions that only add or drop axes of length 1 (expand_dims,
+    squeeze, atleast_2d): a NumPy scalar for a Python number."""
+    shape = _shape(a)
+    if not shape and not isinstance(a, np.ndarray):
+        return np.reshape(g, ())[()]
+    return np.reshape(g, shape)
+
+
+def _axis(axis: Any, ndim: int) -> int:
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def repeat_adjoint(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
+    """Undo `np.repeat(a, repeats, axis)`: each element receives the sum of its copies' adjoints."""
+    shape = _shape(a)
+    g = np.asarray(g)
+    if axis is None:
+        n, moved = math.prod(shape), g.reshape(-1)  # the primal repeated the raveled `a`
+    else:
+        axis = _axis(axis, len(shape))
+        n, moved = shape[axis], np.moveaxis(g, axis, 0)
+    counts = np.asarray(repeats)
+    if counts.size == 1:  # one count for every element (a size-1 array broadcasts like a number)
+        summed = moved.reshape((n, int(counts.reshape(-1)[0]), *moved.shape[1:])).sum(axis=1)
+    else:
+        summed = np.zeros((n, *moved.shape[1:]), dtype=moved.dtype)
+        np.add.at(summed, np.repeat(np.arange(n), counts), moved)
+    if axis is not None:
+        summed = np.moveaxis(summed, 0, axis)
+    return reshaped_like(summed, a)
+
+
+def tile_adjoint(g: Any, a: Any, reps: Any) -> Any:
+    """Undo `np.tile(a, reps)`: the tiles' adjoints added up. NumPy pads the shorter of `a`'s shape
+    and `reps` with leading ones; axis k of the result is reps[k] tiles of a's axis k."""
+    shape = _shape(a)
+    reps = tuple(int(r) for r in np.atleast_1d(np.asarray(reps)).reshape(-1))
+    ndim = max(len(shape), len(reps))
+    shape_n = (1,) * (ndim - len(shape)) + tuple(shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    split = np.reshape(g, [n for pair in zip(reps, shape_n) for n in pair])
+    return reshaped_like(split.sum(axis=tuple(range(0, 2 * ndim, 2))), a)
+
+
+def split_adjoint(bar: Any, ary: Any, indices_or_sections: Any, axis: Any = 0) -> Any:
+    """Undo `np.split` / `np.array_split(ary, indices_or_sections, axis)` (and hsplit, vsplit, dsplit,
+    which split along one axis): the pieces' adjoints (a list, `None` where none flowed) laid back
+    side by side, zeros where a piece received nothing."""
+    shape = _shape(ary)
+    axis = _axis(axis, len(shape))
+    bar = bar.as_list() if isinstance(bar, Item) else bar
+    values = [] if bar is None else [v for v in bar if v is not None]
+    out = np.zeros(shape, dtype=adjoint_dtype(np.result_type(*values) if values else np.float64, ary))
+    if not values:
+        return out
+    # The same split of the positions along `axis` gives each piece's range (NumPy computes the
+    # boundaries from the length alone).
+    ranges = np.array_split(np.arange(shape[axis]), indices_or_sections)
+    lead = (slice(None),) * axis
+    for positions, value in zip(ranges, bar):
+        if value is not None and len(positions):
+            out[(*lead, slice(int(positions[0]), int(positions[-1]) + 1))] += value
+    return out
+
+
+def stacked_adjoint(g: Any, arrays: Any) -> Any:
+    """The adjoint of the list `np.dstack(arrays)` joined: each item became (at least) 3-d and the
+    items were joined along axis 2."""
+    shapes = [np.atleast_3d(a).shape for a in arrays]
+    bounds = np.cumsum([s[2] for s in shapes])[:-1]
+    return [reshaped_like(piece, a) for piece, a in zip(np.split(g, bounds, axis=2), arrays)]
+
+
+def _labels(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(math.prod(shape), dtype=np.intp).reshape(shape)
+
+
+def _scatter(g: Any, a: Any, labels: np.ndarray) -> np.ndarray:
+    """Add each element of `g` to the element of `a` whose label sits at its place (`-1`: none)."""
+    shape = _shape(a)
+    g = np.broadcast_to(g, labels.shape)
+    kept = labels >= 0
+    out = np.zeros(math.prod(shape), dtype=adjoint_dtype(g, a))
+    np.add.at(out, labels[kept], g[kept])
+    return out.reshape(shape)
+
+
+def diagonal_adjoint(g: Any, a: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1) -> Any:
+    """Undo `np.diagonal(a, offset, axis1, axis2)`: `g` placed on that diagonal of zeros."""
+    labels = np.diagonal(_labels(_shape(a)), offset, axis1, axis2)
+    return _scatter(g, a, labels)
+
+
+def diag_adjoint(g: Any, v: Any, k: Any = 0) -> Any:
+    """Undo `np.diag(v, k)`: a vector became the k-th diagonal of a matrix (its adjoint reads that
+    diagonal back); a matrix gave its k-th diagonal (its adjoint puts it back in place)."""
+    if len(_shape(v)) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_adjoint(g, v, k, 0, 1)
+
+
+def tri_adjoint(g: Any, m: Any, k: Any = 0, upper: bool = True) -> Any:
+    """Undo `np.triu(m, k)` (`upper`) or `np.tril(m, k)`: the kept triangle of `g`. A vector `m` was
+    taken as every row of a square matrix, so its adjoint adds the rows."""
+    kept = np.triu(g, k) if upper else np.tril(g, k)
+    return kept.sum(axis=0) if len(_shape(m)) < 2 else kept
+
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_adjoint(g: Any, array: Any, pad_width: Any, mode: Any = "constant", reflect_type: Any = "even") -> Any:
+    """Undo `np.pad(array, pad_width, mode)` for the modes that copy elements of `array` (PAD_MODES,
+    `reflect_type='even'`): pad the labels the same way and add each element of `g` to the element
+    its place was copied from; the constant border of mode 'constant' comes from no element."""
+    labels = _labels(_shape(array))
+    if mode == "constant":
+        padded = np.pad(labels, pad_width, mode="constant", constant_values=-1)
+    elif mode in ("reflect", "symmetric"):
+        padded = np.pad(labels, pad_width, mode=mode, reflect_type=reflect_type)
+    else:
+        padded = np.pad(labels, pad_width, mode=mode)
+    return _scatter(g, array, padded)
