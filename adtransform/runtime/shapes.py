@@ -105,7 +105,8 @@ def stacked_adjoint(g: Any, arrays: Any) -> Any:
     items were joined along axis 2."""
     shapes = [np.atleast_3d(a).shape for a in arrays]
     bounds = np.cumsum([s[2] for s in shapes])[:-1]
-    return [reshaped_like(piece, a) for piece, a in zip(np.split(g, bounds, axis=2), arrays)]
+    parts = [reshaped_like(piece, a) for piece, a in zip(np.split(g, bounds, axis=2), arrays)]
+    return np.stack(parts) if isinstance(arrays, np.ndarray) else parts
 
 
 def _labels(shape: tuple[int, ...]) -> np.ndarray:
