@@ -368,6 +368,52 @@ def dsplit(x, w):
     return np.sum(parts[0] * w) + np.sum(parts[1] ** 2)
 
 
+def append_flat(x, w):
+    return np.sum(np.append(x, x[0] ** 2) * w)
+
+
+def append_axis(x, w):
+    return np.sum(np.append(x[:, :2] * 2.0, x, axis=-1) * w)
+
+
+def append_to_number(x, w):
+    return np.sum(np.append(1.5, x) * w)
+
+
+def rot90(x, w):
+    return np.sum(np.rot90(x) * w)
+
+
+def rot90_k_axes(x, w):
+    return np.sum(np.rot90(x, 3, axes=(1, 0)) * w)
+
+
+def rollaxis(x, w):
+    return np.sum(np.rollaxis(x, 2, 1) * w)
+
+
+def rollaxis_forward(x, w):
+    return np.sum(np.rollaxis(x, 0, 3) * w)
+
+
+def matrix_transpose(x, w):
+    return np.sum(np.matrix_transpose(x) * w)
+
+
+def matrix_transposed(x, w):
+    return np.sum(x.mT * w)
+
+
+def unstack(x, w):
+    a, b, c = np.unstack(x, axis=1)
+    return np.sum(a * w) + np.sum(c ** 3)
+
+
+def unstack_one(x, w):
+    parts = np.unstack(x)
+    return np.sum(parts[1] * w)
+
+
 R = real
 ROWS = [
     Rule("np.expand_dims(x,0)", expand_dims0, (R, R), [S("vec", (5,), (1, 5)), S("scalar", None, (1,)),
@@ -462,6 +508,18 @@ ROWS = [
     Rule("np.hsplit(x,2)", hsplit, (R, R), [S("mat", (3, 4), (3, 2)), S("vec", (6,), (3,))], wrt=0),
     Rule("np.vsplit(x,[2])", vsplit, (R, R), [S("mat", (3, 4), (1, 4))], wrt=0),
     Rule("np.dsplit(x,2)", dsplit, (R, R), [S("3d", (2, 2, 4), (2, 2, 2))], wrt=0),
+    Rule("np.unstack(x,axis=1)", unstack, (R, R), [S("3d", (3, 3, 2), (3, 2))], wrt=0),
+    Rule("np.unstack(x)[1]", unstack_one, (R, R), [S("3d", (3, 2, 2), (2, 2)), S("f32", (2, 3), (3,), F32)],
+         wrt=0),
+    Rule("np.append(x,v)", append_flat, (R, R), [S("mat", (2, 3), (9,)), S("vec", (4,), (5,))], wrt=0),
+    Rule("np.append(a,x,axis=-1)", append_axis, (R, R), [S("mat", (3, 2), (3, 4))], wrt=0),
+    Rule("np.append(1.5,x)", append_to_number, (R, R), [S("vec", (3,), (4,)), S("scalar", None, (2,))], wrt=0),
+    Rule("np.rot90(x)", rot90, (R, R), [S("mat", (3, 4), (4, 3)), S("3d", (2, 3, 2), (3, 2, 2))], wrt=0),
+    Rule("np.rot90(x,3,axes=(1,0))", rot90_k_axes, (R, R), [S("mat", (3, 4), (4, 3))], wrt=0),
+    Rule("np.rollaxis(x,2,1)", rollaxis, (R, R), [S("3d", (3, 2, 4), (3, 4, 2))], wrt=0),
+    Rule("np.rollaxis(x,0,3)", rollaxis_forward, (R, R), [S("3d", (3, 2, 4), (2, 4, 3))], wrt=0),
+    Rule("np.matrix_transpose(x)", matrix_transpose, (R, R), [S("3d", (3, 2, 4), (3, 4, 2))], wrt=0),
+    Rule("x.mT", matrix_transposed, (R, R), [S("mat", (3, 2), (2, 3))], wrt=0),
 ]
 
 CASES = expand(ROWS)
@@ -480,11 +538,11 @@ def test_views_are_declared_views():
 
     views = [np.expand_dims, np.squeeze, np.ndarray.squeeze, np.swapaxes, np.ndarray.swapaxes, np.moveaxis,
              np.broadcast_to, np.flip, np.fliplr, np.flipud, np.diagonal, np.ndarray.diagonal, np.diag,
-             np.reshape, np.ravel, np.transpose]
+             np.reshape, np.ravel, np.transpose, np.rot90, np.rollaxis, np.matrix_transpose, np.ndarray.mT]
     assert [f for f in views if lookup_facts(f).returns is not Returns.VIEW] == []
-    new = [np.repeat, np.ndarray.repeat, np.tile, np.roll, np.pad, np.triu, np.tril, np.dstack]
+    new = [np.repeat, np.ndarray.repeat, np.tile, np.roll, np.pad, np.triu, np.tril, np.dstack, np.append]
     assert [f for f in new if lookup_facts(f).returns is not Returns.NEW] == []
-    lists = [np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.atleast_2d]
+    lists = [np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, np.atleast_2d]
     assert [f for f in lists if lookup_facts(f).returns is not Returns.VIEWS] == []
 
 

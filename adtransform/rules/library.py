@@ -35,7 +35,7 @@ declare_facts(*_of(np, """
     ediff1d trapezoid interp polyval polyfit argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
     nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
-    round around fix compress extract piecewise insert delete append resize
+    round around fix compress extract piecewise insert delete resize
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
     """), returns=NEW)
@@ -47,11 +47,11 @@ declare_facts(*_of(np, "diff histogram_bin_edges"), returns=VIEW)
 declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
 declare_facts(*_of(np, """
     asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel
-    transpose permute_dims matrix_transpose rollaxis
-    real imag rot90 nan_to_num real_if_close trim_zeros einsum frombuffer
+    transpose permute_dims
+    real imag nan_to_num real_if_close trim_zeros einsum frombuffer
     """), returns=VIEW)
 # (atleast_nd has a rule for one array, rules/numpy_shape.py; given several, it returns a list)
-declare_facts(*_of(np, "unstack broadcast_arrays atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
+declare_facts(*_of(np, "broadcast_arrays atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
@@ -78,7 +78,7 @@ declare_facts(*_of(np.ndarray, """
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
 declare_facts(*_of(np.ndarray, "item shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
-declare_facts(*_of(np.ndarray, "view astype conj conjugate mT real imag flat base "
+declare_facts(*_of(np.ndarray, "view astype conj conjugate real imag flat base "
                                "data getfield"), returns=VIEW)
 declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
 declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))

@@ -10,16 +10,19 @@ argument say so (`Returns.VIEW`): an in-place update of the result changes the a
 import numpy as np
 
 from ..runtime import (
+    append_adjoint,
     diag_adjoint,
     diagonal_adjoint,
     pad_adjoint,
     repeat_adjoint,
     reshaped_like,
+    rollaxis_adjoint,
     split_adjoint,
     stacked_adjoint,
     tile_adjoint,
     tri_adjoint,
     unbroadcast,
+    unstack_adjoint,
 )
 from ..runtime.shapes import PAD_MODES
 from .notation import Accepts, adjoint, d, declare_facts
@@ -53,6 +56,24 @@ def swapaxes(y, a, axis1, axis2):
 @adjoint(np.moveaxis, returns=Returns.VIEW)
 def moveaxis(y, a, source, destination):
     d[a] = np.moveaxis(d[y], destination, source)
+
+
+@adjoint(np.rollaxis, returns=Returns.VIEW)
+def rollaxis(y, a, axis, start=0):
+    d[a] = rollaxis_adjoint(d[y], axis, start)
+
+
+def matrix_transpose(y, x):
+    d[x] = np.swapaxes(d[y], -1, -2)
+
+
+if hasattr(np, "matrix_transpose"):  # (NumPy 2)
+    adjoint(np.matrix_transpose, np.ndarray.mT, returns=Returns.VIEW)(matrix_transpose)
+
+
+@adjoint(np.rot90, returns=Returns.VIEW)
+def rot90(y, m, k=1, axes=(0, 1)):
+    d[m] = np.rot90(d[y], np.negative(k), axes)
 
 
 @adjoint(np.broadcast_to, returns=Returns.VIEW)
@@ -125,6 +146,12 @@ def pad(y, array, pad_width, mode: PAD_MODE = "constant", *, constant_values=0, 
     d[array] = pad_adjoint(d[y], array, pad_width, mode, reflect_type)
 
 
+@adjoint(np.append, returns=Returns.NEW)
+def append(y, arr, values, axis=None):
+    d[arr] = append_adjoint(d[y], arr, values, axis, False)
+    d[values] = append_adjoint(d[y], arr, values, axis, True)
+
+
 # --- lists of arrays -----------------------------------------------------------------------------
 
 
@@ -154,8 +181,15 @@ def dsplit(y, ary, indices_or_sections):
     d[ary] = split_adjoint(d[y], ary, indices_or_sections, 2)
 
 
+def unstack(y, x, *, axis=0):
+    d[x] = unstack_adjoint(d[y], x, axis)
+
+
 TAKES_SEQUENCES.add(np.dstack)
 RETURNS_SEQUENCES.update({np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit})
+if hasattr(np, "unstack"):  # (NumPy 2.1)
+    adjoint(np.unstack, returns=Returns.VIEWS)(unstack)
+    RETURNS_SEQUENCES.add(np.unstack)
 
 # The helpers read the array they undo for its shape and dtype only.
 declare_facts(diagonal_adjoint, repeat_adjoint, tile_adjoint, returns=Returns.NEW, shape_only=("a",))
@@ -163,5 +197,8 @@ declare_facts(diag_adjoint, returns=Returns.NEW, shape_only=("v",))
 declare_facts(tri_adjoint, returns=Returns.NEW, shape_only=("m",))
 declare_facts(pad_adjoint, returns=Returns.NEW, shape_only=("array",))
 declare_facts(split_adjoint, returns=Returns.NEW, shape_only=("ary",))
+declare_facts(unstack_adjoint, returns=Returns.NEW, shape_only=("x",))
+declare_facts(append_adjoint, returns=Returns.VIEW, shape_only=("arr", "values"))  # (a part of `g`)
+declare_facts(rollaxis_adjoint, returns=Returns.VIEW)
 declare_facts(reshaped_like, returns=Returns.VIEW, shape_only=("a",))  # (it may hand back `g` itself)
 declare_facts(stacked_adjoint, returns=Returns.VIEWS)

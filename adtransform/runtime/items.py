@@ -15,8 +15,11 @@ from .elementwise import zeros_like
 
 
 def _is_basic(index: Any) -> bool:
+    """Whether `x[index]` reads each element at most once: integers, slices, None, Ellipsis and boolean
+    masks (which select, never repeat); an integer array may repeat an index (np.add.at then adds)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               or (type(i) is np.ndarray and i.dtype == np.bool_) for i in items)
 
 
 def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:

@@ -19,15 +19,18 @@ from .broadcast import _shape, adjoint_dtype
 from .sequences import Item
 
 __all__ = [
+    "append_adjoint",
     "diag_adjoint",
     "diagonal_adjoint",
     "pad_adjoint",
     "repeat_adjoint",
     "reshaped_like",
+    "rollaxis_adjoint",
     "split_adjoint",
     "stacked_adjoint",
     "tile_adjoint",
     "tri_adjoint",
+    "unstack_adjoint",
 ]
 
 
@@ -43,7 +46,7 @@ def reshaped_like(g: Any, a: Any) -> Any:
 def _axis(axis: Any, ndim: int) -> int:
     axis = operator.index(axis)
     if not -ndim <= axis < ndim:
-        raise np.exceptions.AxisError(axis, ndim)
+        raise ValueError(f"axis {axis} is out of bounds for an array of dimension {ndim}")
     return axis % ndim
 
 
@@ -98,6 +101,45 @@ def split_adjoint(bar: Any, ary: Any, indices_or_sections: Any, axis: Any = 0) -
         if value is not None and len(positions):
             out[(*lead, slice(int(positions[0]), int(positions[-1]) + 1))] += value
     return out
+
+
+def unstack_adjoint(bar: Any, x: Any, axis: Any = 0) -> Any:
+    """Undo `np.unstack(x, axis)`: the items' adjoints (a list, `None` where none flowed) stacked
+    back along `axis`, zeros where an item received nothing."""
+    shape = _shape(x)
+    axis = _axis(axis, len(shape))
+    bar = bar.as_list() if isinstance(bar, Item) else bar
+    values = [] if bar is None else [v for v in bar if v is not None]
+    out = np.zeros(shape, dtype=adjoint_dtype(np.result_type(*values) if values else np.float64, x))
+    moved = np.moveaxis(out, axis, 0)  # (a view: writing into it fills `out`)
+    for k, value in enumerate(bar or ()):
+        if value is not None:
+            moved[k] += value
+    return out
+
+
+def append_adjoint(g: Any, arr: Any, values: Any, axis: Any = None, of_values: bool = False) -> Any:
+    """Undo `np.append(arr, values, axis)`: the part of `g` that came from `arr` (or, `of_values`, from
+    `values`). Without an axis both were raveled and joined; with one, joined along it."""
+    first = _shape(arr)
+    if axis is None:
+        g = np.ravel(g)
+        part = g[math.prod(first):] if of_values else g[:math.prod(first)]
+    else:
+        axis = _axis(axis, np.ndim(g))
+        cut = first[axis]
+        part = np.moveaxis(np.moveaxis(g, axis, 0)[cut:] if of_values else np.moveaxis(g, axis, 0)[:cut], 0, axis)
+    return reshaped_like(part, values if of_values else arr)
+
+
+def rollaxis_adjoint(g: Any, axis: Any, start: Any = 0) -> Any:
+    """Undo `np.rollaxis(a, axis, start)`: it moved axis `axis` to just before position `start`
+    (a `moveaxis` to `start`, or `start - 1` when `start` lies after `axis`); move it back."""
+    ndim = np.ndim(g)
+    axis = _axis(axis, ndim)
+    start = operator.index(start)
+    start = start + ndim if start < 0 else start
+    return np.moveaxis(g, start - 1 if start > axis else start, axis)
 
 
 def stacked_adjoint(g: Any, arrays: Any) -> Any:
