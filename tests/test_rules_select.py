@@ -62,6 +62,10 @@ def take_clip(x, w):
     return np.sum(np.take(x, [-3, 1, 9], mode="clip") * w)
 
 
+def take_booleans(x, w):
+    return np.sum(np.take(x, [True, False, True]) * w)
+
+
 def take_method(x, w):
     return np.sum(x.take([3, 3, 1]) * w)
 
@@ -177,6 +181,7 @@ ROWS = [
     Rule("np.take(x,1,axis=0)", take_scalar_index, (R, R), [S("mat", (3, 4), (4,))], wrt=0),
     Rule("np.take(mode='wrap')", take_wrap, (R, R), [S("mat", (2, 3), (2, 4))], wrt=0),
     Rule("np.take(mode='clip')", take_clip, (R, R), [S("vec", (5,), (3,))], wrt=0),
+    Rule("np.take(x,[True,False,True])", take_booleans, (R, R), [S("vec", (3,), (3,))], wrt=0),
     Rule("x.take([3,3,1])", take_method, (R, R), [S("vec", (5,), (3,))], wrt=0),
     Rule("np.take_along_axis(argsort)", take_along_sorted, (distinct, R), [S("mat", (3, 4), (3, 4))], wrt=0),
     Rule("np.take_along_axis(axis=0)", take_along_axis0, (R, R), [S("mat", (3, 4), (1, 4))], wrt=0),
