@@ -414,6 +414,46 @@ def unstack_one(x, w):
     return np.sum(parts[1] * w)
 
 
+def delete_axis(x, w):
+    return np.sum(np.delete(x, [0, 2], axis=1) * w)
+
+
+def delete_flat(x, w):
+    return np.sum(np.delete(x, 5) * w)
+
+
+def insert_row(x, w):
+    return np.sum(np.insert(x, 1, x[0] * 2.0, axis=0) * w)
+
+
+def insert_scalar_repeated(x, w):
+    return np.sum(np.insert(x, [1, 1, 3], x[0, 0] ** 2) * w)
+
+
+def insert_constant(x, w):
+    return np.sum(np.insert(x, 2, 7.0, axis=1) * w)
+
+
+def insert_column(x, w):
+    return np.sum(np.insert(x, 1, x[:, 0], axis=1) * w)
+
+
+def compress(x, w):
+    return np.sum(np.compress([True, False, True], x, axis=0) * w)
+
+
+def extract(x, w):
+    return np.sum(np.extract(x > 0, x) ** 2) + np.sum(x * w)
+
+
+def diagflat(x, w):
+    return np.sum(np.diagflat(x, 1) * w)
+
+
+def resize(x, w):
+    return np.sum(np.resize(x, (5, 3)) * w)
+
+
 R = real
 ROWS = [
     Rule("np.expand_dims(x,0)", expand_dims0, (R, R), [S("vec", (5,), (1, 5)), S("scalar", None, (1,)),
@@ -520,6 +560,16 @@ ROWS = [
     Rule("np.rollaxis(x,0,3)", rollaxis_forward, (R, R), [S("3d", (3, 2, 4), (2, 4, 3))], wrt=0),
     Rule("np.matrix_transpose(x)", matrix_transpose, (R, R), [S("3d", (3, 2, 4), (3, 4, 2))], wrt=0),
     Rule("x.mT", matrix_transposed, (R, R), [S("mat", (3, 2), (2, 3))], wrt=0),
+    Rule("np.delete(x,[0,2],axis=1)", delete_axis, (R, R), [S("mat", (3, 4), (3, 2))], wrt=0),
+    Rule("np.delete(x,5)", delete_flat, (R, R), [S("mat", (3, 4), (11,)), S("f32", (2, 4), (7,), F32)], wrt=0),
+    Rule("np.insert(x,1,row,axis=0)", insert_row, (R, R), [S("mat", (3, 4), (4, 4))], wrt=0),
+    Rule("np.insert(x,[1,1,3],v)", insert_scalar_repeated, (R, R), [S("mat", (2, 3), (9,))], wrt=0),
+    Rule("np.insert(x,2,7.0,axis=1)", insert_constant, (R, R), [S("mat", (3, 4), (3, 5))], wrt=0),
+    Rule("np.insert(x,1,col,axis=1)", insert_column, (R, R), [S("mat", (3, 4), (3, 5))], wrt=0),
+    Rule("np.compress(c,x,axis=0)", compress, (R, R), [S("mat", (3, 4), (2, 4)), S("vec", (3,), (2,))], wrt=0),
+    Rule("np.extract(x>0,x)", extract, (R, R), [S("mat", (3, 4), (3, 4))], wrt=0),
+    Rule("np.diagflat(x,1)", diagflat, (R, R), [S("vec", (3,), (4, 4)), S("mat", (2, 2), (5, 5))], wrt=0),
+    Rule("np.resize(x,(5,3))", resize, (R, R), [S("mat", (3, 4), (5, 3)), S("vec", (2,), (5, 3))], wrt=0),
 ]
 
 CASES = expand(ROWS)
@@ -540,7 +590,8 @@ def test_views_are_declared_views():
              np.broadcast_to, np.flip, np.fliplr, np.flipud, np.diagonal, np.ndarray.diagonal, np.diag,
              np.reshape, np.ravel, np.transpose, np.rot90, np.rollaxis, np.matrix_transpose, np.ndarray.mT]
     assert [f for f in views if lookup_facts(f).returns is not Returns.VIEW] == []
-    new = [np.repeat, np.ndarray.repeat, np.tile, np.roll, np.pad, np.triu, np.tril, np.dstack, np.append]
+    new = [np.repeat, np.ndarray.repeat, np.tile, np.roll, np.pad, np.triu, np.tril, np.dstack, np.append,
+           np.delete, np.insert, np.compress, np.extract, np.diagflat, np.resize]
     assert [f for f in new if lookup_facts(f).returns is not Returns.NEW] == []
     lists = [np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, np.atleast_2d]
     assert [f for f in lists if lookup_facts(f).returns is not Returns.VIEWS] == []

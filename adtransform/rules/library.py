@@ -31,11 +31,11 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack column_stack row_stack block
-    diagflat tri kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
+    tri kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
     ediff1d trapezoid interp polyval polyfit argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
     nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
-    round around fix compress extract piecewise insert delete resize
+    round around fix piecewise
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
     """), returns=NEW)

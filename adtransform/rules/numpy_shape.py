@@ -14,9 +14,11 @@ from ..runtime import (
     diag_adjoint,
     diagonal_adjoint,
     pad_adjoint,
+    position_labels,
     repeat_adjoint,
     reshaped_like,
     rollaxis_adjoint,
+    scatter_labels,
     split_adjoint,
     stacked_adjoint,
     tile_adjoint,
@@ -26,6 +28,7 @@ from ..runtime import (
 )
 from ..runtime.shapes import PAD_MODES
 from .notation import Accepts, adjoint, d, declare_facts
+from .numpy_select import NO_OUT
 from .registry import Returns
 from .sequences import RETURNS_SEQUENCES, TAKES_SEQUENCES
 
@@ -152,6 +155,42 @@ def append(y, arr, values, axis=None):
     d[values] = append_adjoint(d[y], arr, values, axis, True)
 
 
+# Functions that only move elements: their adjoint replays them on the elements' positions
+# (`position_labels`) and sends each element of `g` back to the position found at its place.
+
+
+@adjoint(np.delete, returns=Returns.NEW)
+def delete(y, arr, obj, axis=None):
+    d[arr] = scatter_labels(d[y], arr, np.delete(position_labels(arr), obj, axis))
+
+
+@adjoint(np.insert, returns=Returns.NEW)
+def insert(y, arr, obj, values, axis=None):
+    d[arr] = scatter_labels(d[y], arr, np.insert(position_labels(arr), obj, -1, axis))
+    d[values] = scatter_labels(d[y], values, np.insert(np.full(np.shape(arr), -1), obj, position_labels(values), axis))
+
+
+@adjoint(np.compress, nondiff=("condition",), returns=Returns.NEW)
+def compress(y, condition, a, axis=None, out: NO_OUT = None):
+    d[a] = scatter_labels(d[y], a, np.compress(condition, position_labels(a), axis))
+
+
+@adjoint(np.extract, nondiff=("condition",), returns=Returns.NEW)
+def extract(y, condition, arr):
+    d[arr] = scatter_labels(d[y], arr, np.extract(condition, position_labels(arr)))
+
+
+@adjoint(np.diagflat, returns=Returns.NEW)
+def diagflat(y, v, k=0):
+    # (labels shifted by one: the zeros off the diagonal become -1, from no element)
+    d[v] = scatter_labels(d[y], v, np.diagflat(position_labels(v) + 1, k) - 1)
+
+
+@adjoint(np.resize, returns=Returns.NEW)
+def resize(y, a, new_shape):
+    d[a] = scatter_labels(d[y], a, np.resize(position_labels(a), new_shape))
+
+
 # --- lists of arrays -----------------------------------------------------------------------------
 
 
@@ -200,5 +239,7 @@ declare_facts(split_adjoint, returns=Returns.NEW, shape_only=("ary",))
 declare_facts(unstack_adjoint, returns=Returns.NEW, shape_only=("x",))
 declare_facts(append_adjoint, returns=Returns.VIEW, shape_only=("arr", "values"))  # (a part of `g`)
 declare_facts(rollaxis_adjoint, returns=Returns.VIEW)
+declare_facts(position_labels, returns=Returns.NEW, shape_only=("a",))
+declare_facts(scatter_labels, returns=Returns.NEW, shape_only=("a",))
 declare_facts(reshaped_like, returns=Returns.VIEW, shape_only=("a",))  # (it may hand back `g` itself)
 declare_facts(stacked_adjoint, returns=Returns.VIEWS)

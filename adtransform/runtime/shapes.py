@@ -23,9 +23,11 @@ __all__ = [
     "diag_adjoint",
     "diagonal_adjoint",
     "pad_adjoint",
+    "position_labels",
     "repeat_adjoint",
     "reshaped_like",
     "rollaxis_adjoint",
+    "scatter_labels",
     "split_adjoint",
     "stacked_adjoint",
     "tile_adjoint",
@@ -155,13 +157,28 @@ def _labels(shape: tuple[int, ...]) -> np.ndarray:
     return np.arange(math.prod(shape), dtype=np.intp).reshape(shape)
 
 
+def position_labels(a: Any) -> np.ndarray:
+    """Each element's flat position in an array shaped like `a`: a function that only moves elements
+    (np.delete, np.insert, np.compress, ...), applied to these labels, says where each one went."""
+    return _labels(_shape(a))
+
+
+def scatter_labels(g: Any, a: Any, labels: Any) -> Any:
+    """The adjoint of `a` from that `g` of a function that moved `a`'s elements as it moved
+    `position_labels(a)` into `labels`: each element of `g` is added to the element whose label sits
+    at its place (a label of -1: an element that came from none)."""
+    out = _scatter(g, a, np.asarray(labels))
+    return reshaped_like(out, a)
+
+
 def _scatter(g: Any, a: Any, labels: np.ndarray) -> np.ndarray:
     """Add each element of `g` to the element of `a` whose label sits at its place (`-1`: none)."""
     shape = _shape(a)
     g = np.broadcast_to(g, labels.shape)
     kept = labels >= 0
     out = np.zeros(math.prod(shape), dtype=adjoint_dtype(g, a))
-    np.add.at(out, labels[kept], g[kept])
+    if out.size:  # (`np.resize` of an empty array fills zeros, from no element)
+        np.add.at(out, labels[kept], g[kept])
     return out.reshape(shape)
 
 
