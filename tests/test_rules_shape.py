@@ -454,6 +454,32 @@ def resize(x, w):
     return np.sum(np.resize(x, (5, 3)) * w)
 
 
+def split_builtin_sum(x, w):
+    return np.sum(sum(np.split(x, 2, axis=1)) * w)
+
+
+def split_mean(x, w):
+    return np.sum(np.mean(np.split(x, 2, axis=1), axis=0) * w)
+
+
+def split_reversed_join(x, w):
+    return np.sum(np.concatenate(np.split(x, 2, axis=1)[::-1], axis=1) * w)
+
+
+def split_appended(x, w):
+    parts = np.array_split(x, 3)
+    parts.append(x[:1] * 2.0)
+    return np.sum(np.vstack(parts) * w)
+
+
+def split_indexed_in_loop(x, w):
+    total = 0.0
+    parts = np.split(x, 2, axis=1)
+    for i in range(2):
+        total = total + np.sum(parts[i] * w * (i + 1))
+    return total
+
+
 R = real
 ROWS = [
     Rule("np.expand_dims(x,0)", expand_dims0, (R, R), [S("vec", (5,), (1, 5)), S("scalar", None, (1,)),
@@ -560,6 +586,11 @@ ROWS = [
     Rule("np.rollaxis(x,0,3)", rollaxis_forward, (R, R), [S("3d", (3, 2, 4), (2, 4, 3))], wrt=0),
     Rule("np.matrix_transpose(x)", matrix_transpose, (R, R), [S("3d", (3, 2, 4), (3, 4, 2))], wrt=0),
     Rule("x.mT", matrix_transposed, (R, R), [S("mat", (3, 2), (2, 3))], wrt=0),
+    Rule("sum(np.split(x))", split_builtin_sum, (R, R), [S("mat", (3, 4), (3, 2))], wrt=0),
+    Rule("np.mean(np.split(x),axis=0)", split_mean, (R, R), [S("mat", (3, 4), (3, 2))], wrt=0),
+    Rule("np.concatenate(np.split(x)[::-1])", split_reversed_join, (R, R), [S("mat", (3, 4), (3, 4))], wrt=0),
+    Rule("np.array_split(x).append", split_appended, (R, R), [S("mat", (3, 4), (4, 4))], wrt=0),
+    Rule("np.split(x)[i] in loop", split_indexed_in_loop, (R, R), [S("mat", (3, 4), (3, 2))], wrt=0),
     Rule("np.delete(x,[0,2],axis=1)", delete_axis, (R, R), [S("mat", (3, 4), (3, 2))], wrt=0),
     Rule("np.delete(x,5)", delete_flat, (R, R), [S("mat", (3, 4), (11,)), S("f32", (2, 4), (7,), F32)], wrt=0),
     Rule("np.insert(x,1,row,axis=0)", insert_row, (R, R), [S("mat", (3, 4), (4, 4))], wrt=0),
@@ -619,6 +650,28 @@ def test_an_update_of_a_view_is_seen():
         ad.grad(update_through_expand_dims)(x)
     assert "test_rules_shape.py" in str(info.value)
     check_grad(update_through_repeat, (x,))
+
+
+# --- cross-checks against autograd ---------------------------------------------------------------------
+
+
+def autograd_shapes(x):
+    y = np.concatenate([np.expand_dims(x, 0), np.stack([x, x ** 2])], axis=0)
+    z = np.squeeze(np.repeat(y[:, None], 2, axis=1)) + np.tile(x, (3, 2, 1, 1))
+    return np.sum(np.sin(np.roll(z, 1, axis=-1))) + np.sum(np.triu(x) * np.diag(np.diag(x)))
+
+
+def test_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+
+    def reference(x):
+        y = anp.concatenate([anp.expand_dims(x, 0), anp.stack([x, x ** 2])], axis=0)
+        z = anp.squeeze(anp.repeat(y[:, None], 2, axis=1)) + anp.tile(x, (3, 2, 1, 1))
+        return anp.sum(anp.sin(anp.roll(z, 1, axis=-1))) + anp.sum(anp.triu(x) * anp.diag(anp.diag(x)))
+
+    x = np.random.default_rng(7).uniform(-1.0, 1.0, (3, 3))
+    np.testing.assert_allclose(ad.grad(autograd_shapes)(x), autograd.grad(reference)(x), rtol=1e-12)
 
 
 # --- refusals ----------------------------------------------------------------------------------------
