@@ -160,6 +160,21 @@ def after_writes(x, w):
     return np.sum(y[[0, 0, 3, 1]] * w)
 
 
+def flat_items(x, w):
+    return x.flat[3] * w[0] + np.sum(x.flat[[0, 0, 5]] * w[1:])
+
+
+def flat_of_transposed(x, w):
+    return np.sum(x.T.flat[::-2] * w)
+
+
+def flat_loop(x, w):
+    total = 0.0
+    for v in x.flat:
+        total = total + v ** 3
+    return total + np.sum(x * w)
+
+
 R = real
 ROWS = [
     Rule("x[1]", integer, (R, R), [S("vec", (4,), ()), S("mat", (3, 4), (4,)), S("3d", (3, 2, 2), (2, 2)),
@@ -197,6 +212,9 @@ ROWS = [
     Rule("loop x[i],x[-i-1]", loop_items, (R, R), [S("vec", (5,), (4,)), S("f32", (4,), (4,), F32)], wrt=0),
     Rule("loop x[i,::-1],x[i:i+2,1]", loop_rows_and_slices, (R, R), [S("mat", (3, 4), (2, 4))], wrt=0),
     Rule("loop x[i],x[idx]", loop_fancy, (R, R), [S("vec", (4,), (3, 3))], wrt=0),
+    Rule("x.flat[i],x.flat[idx]", flat_items, (R, R), [S("mat", (2, 3), (4,)), S("f32", (3, 2), (4,), F32)], wrt=0),
+    Rule("x.T.flat[::-2]", flat_of_transposed, (R, R), [S("mat", (2, 3), (3,))], wrt=0),
+    Rule("for v in x.flat", flat_loop, (R, R), [S("mat", (2, 3), (2, 3))], wrt=0),
     Rule("reads after writes", after_writes, (R, R), [S("vec", (4,), (4,))], wrt=0),
 ]
 

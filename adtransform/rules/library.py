@@ -78,7 +78,7 @@ declare_facts(*_of(np.ndarray, """
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
 declare_facts(*_of(np.ndarray, "item shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
-declare_facts(*_of(np.ndarray, "view astype conj conjugate real imag flat base "
+declare_facts(*_of(np.ndarray, "view astype conj conjugate real imag base "
                                "data getfield"), returns=VIEW)
 declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
 declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))

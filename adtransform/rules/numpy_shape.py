@@ -13,6 +13,7 @@ from ..runtime import (
     append_adjoint,
     diag_adjoint,
     diagonal_adjoint,
+    flat_adjoint,
     pad_adjoint,
     position_labels,
     repeat_adjoint,
@@ -77,6 +78,11 @@ if hasattr(np, "matrix_transpose"):  # (NumPy 2)
 @adjoint(np.rot90, returns=Returns.VIEW)
 def rot90(y, m, k=1, axes=(0, 1)):
     d[m] = np.rot90(d[y], np.negative(k), axes)
+
+
+@adjoint(np.ndarray.flat, returns=Returns.VIEW)
+def flat(y, a):
+    d[a] = flat_adjoint(d[y], a)
 
 
 @adjoint(np.broadcast_to, returns=Returns.VIEW)
@@ -239,6 +245,7 @@ declare_facts(split_adjoint, returns=Returns.NEW, shape_only=("ary",))
 declare_facts(unstack_adjoint, returns=Returns.NEW, shape_only=("x",))
 declare_facts(append_adjoint, returns=Returns.VIEW, shape_only=("arr", "values"))  # (a part of `g`)
 declare_facts(rollaxis_adjoint, returns=Returns.VIEW)
+declare_facts(flat_adjoint, returns=Returns.VIEW, shape_only=("a",))
 declare_facts(position_labels, returns=Returns.NEW, shape_only=("a",))
 declare_facts(scatter_labels, returns=Returns.NEW, shape_only=("a",))
 declare_facts(reshaped_like, returns=Returns.VIEW, shape_only=("a",))  # (it may hand back `g` itself)

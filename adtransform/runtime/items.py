@@ -27,6 +27,8 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
 
     `g` may still carry the axes along which `x[index]` was broadcast: they are summed here.
     """
+    if type(x) is np.flatiter:
+        x = x.base.reshape(-1)  # `a.flat[index]` reads `a` raveled in C order (the `flat` rule reshapes back)
     dtype = adjoint_dtype(g, x)  # (first: it refuses a list that makes no array, which has no shape)
     out = np.zeros(_shape(x), dtype=dtype)
     return _scatter_add(out, g, x, index)

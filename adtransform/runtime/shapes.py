@@ -22,6 +22,7 @@ __all__ = [
     "append_adjoint",
     "diag_adjoint",
     "diagonal_adjoint",
+    "flat_adjoint",
     "pad_adjoint",
     "position_labels",
     "repeat_adjoint",
@@ -43,6 +44,19 @@ def reshaped_like(g: Any, a: Any) -> Any:
     if not shape and not isinstance(a, np.ndarray):
         return np.reshape(g, ())[()]
     return np.reshape(g, shape)
+
+
+def flat_adjoint(g: Any, a: Any) -> Any:
+    """Undo `a.flat`, an iterator over `a` raveled in C order: its adjoint (from subscripts, loops,
+    `np.asarray`) has one element per element of `a`. Functions that do not see it as a sequence of
+    `a.size` elements (`np.sin(a.flat)` broadcasts it as one object) give another shape: refused."""
+    if np.size(g) != np.size(a) or np.ndim(g) > 1:
+        from ..errors import UnsupportedArgumentError
+
+        raise UnsupportedArgumentError(
+            "`a.flat` is differentiated where it is read by subscript (`a.flat[i]`), iterated or converted "
+            "(`np.asarray(a.flat)`); use `a.ravel()` for anything else")
+    return np.reshape(g, _shape(a))
 
 
 def _axis(axis: Any, ndim: int) -> int:
