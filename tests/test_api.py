@@ -214,9 +214,9 @@ def test_user_function_calls_are_inlined():
 
 def test_missing_rule_names_the_function():
     def g(x):
-        return np.linalg.det(x)
+        return np.linalg.cond(x)
 
-    with pytest.raises(ad.NoAdjointRuleError, match=r"np\.linalg\.det"):
+    with pytest.raises(ad.NoAdjointRuleError, match=r"np\.linalg\.cond"):
         ad.grad(g)(np.eye(2))
 
 

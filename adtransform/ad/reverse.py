@@ -76,6 +76,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
+    sequences.name_fields(primal.body)
     builder.sequences = sequence_values(primal)
     builder.mixed = mixed_sequences(primal)
     builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)

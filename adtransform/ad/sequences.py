@@ -16,12 +16,38 @@ from typing import Any
 from ..analysis.activity import Activity
 from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
-from ..ir.nodes import Const, If, Loop, Op, Stmt, Style, Var
+from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
+from ..ir.operands import known_value
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
+from ..rules.tuples import TupleResult, takes_tuple, tuple_result
 from . import runtime_refs
 
-__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "rule_key",
-           "take_lengths"]
+__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
+           "rule_key", "take_lengths"]
+
+
+def name_fields(body: list[Stmt]) -> None:
+    """`r.logabsdet` of a named tuple a primitive returned (`r = np.linalg.slogdet(A)`, rules/tuples.py)
+    becomes `r[1]`: the same value, which reverse mode differentiates as reading an item of a tuple."""
+    made: dict[Var, TupleResult] = {}
+    for stmt in walk(body):
+        if not isinstance(stmt, Op):
+            continue
+        if stmt.callee.style in (Style.FUNCTION, Style.METHOD):
+            found = tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value)
+            if found is not None:
+                made[stmt.result] = found
+        elif stmt.callee.style is Style.COPY and isinstance(stmt.args[0], Var) and stmt.args[0] in made:
+            made[stmt.result] = made[stmt.args[0]]  # (`q = r`)
+    if not made:
+        return
+    for stmt in walk(body):
+        if isinstance(stmt, Op) and stmt.callee.style is Style.ATTRIBUTE and stmt.args \
+                and isinstance(stmt.args[0], Var) and stmt.args[0] in made:
+            index = made[stmt.args[0]].field_index(stmt.callee.symbol)
+            if index is not None:
+                stmt.callee = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
+                stmt.args = [stmt.args[0], Const(index)]
 
 
 def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:
@@ -74,7 +100,7 @@ def rule_key(op: Op, sequences: set[Var], mixed: set[Var], active: Activity,
         return None, Problem(Location(filename, op.line or 0, op.col), f"`{op.args[0].name}[...]`", (
             "this list may hold both lists and arrays or numbers, so an item read from it may be either; "
             "keep the lists and the arrays in lists of their own"))
-    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and key in TAKES_SEQUENCES:
+    if op.callee.style not in (Style.OPERATOR, Style.SUBSCRIPT) and (key in TAKES_SEQUENCES or takes_tuple(key)):
         return key, None
     form = SEQUENCE_FORMS.get(key)
     if form is not None:

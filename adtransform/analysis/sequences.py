@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import runtime
 from ..ir.nodes import Const, Function, If, Index, Op, Operand, SliceItem, Style, Var, walk
-from ..rules.sequences import RETURNS_SEQUENCES
+from ..ir.operands import known_value
+from ..rules.tuples import tuple_result
 
 
 def sequence_values(fn: Function) -> set[Var]:
@@ -113,8 +114,6 @@ def _op_depth(op: Op, depth: dict[Var, int]) -> int:
     first = _depth(op.args[0], depth) if op.args else 0
     if style in (Style.LIST, Style.TUPLE):
         return 1 + max((_depth(a, depth) for a in op.args), default=0)
-    if style is Style.FUNCTION and _returns_list(key):
-        return 1  # `np.split(x, 3)`: a new list of arrays
     if key is runtime.list_append or (key is runtime.index_update and first):
         return max(first, 1 + _depth(op.args[1 if key is runtime.list_append else 2], depth), 1)
     if style is Style.COPY or key in (runtime.writable_copy, np.ndarray.copy) \
@@ -124,14 +123,9 @@ def _op_depth(op: Op, depth: dict[Var, int]) -> int:
         return first if is_slice(op.args[1]) else max(first - 1, 0)
     if style is Style.OPERATOR and key is operator.add and all(_depth(a, depth) for a in op.args):
         return max(_depth(a, depth) for a in op.args)
+    if style in (Style.FUNCTION, Style.METHOD) and tuple_result(key, op.args, op.kwargs, known_value):
+        return 1  # a primitive returning a tuple of arrays (`np.linalg.slogdet`): rules/tuples.py
     return 0
-
-
-def _returns_list(key: object) -> bool:
-    try:
-        return key in RETURNS_SEQUENCES
-    except TypeError:  # (an unhashable key)
-        return False
 
 
 def _depth(operand: object, depth: dict[Var, int]) -> int:

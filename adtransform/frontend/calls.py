@@ -17,7 +17,7 @@ import gast
 import numpy as np
 
 from ..rules.registry import UNKNOWN, Facts, Returns, join_facts, lookup_facts
-from .resolve import UNBOUND, Namespace
+from .resolve import UNBOUND, Namespace, registered_method
 
 # The kinds of value a local may hold whose methods a program calls (parameters are arrays or
 # numbers; lists and tuples are built in the function).
@@ -51,7 +51,8 @@ class Calls:
             # object's own attributes (`cfg.act` of a namespace object holding a function).
             if isinstance(owner, (types.ModuleType, type, np.ufunc)):
                 return getattr(owner, node.attr, UNBOUND)
-            return _own_attribute(owner, node.attr)
+            method = registered_method(owner, node.attr)  # `stats.norm.logpdf`: a primitive
+            return method if method is not UNBOUND else _own_attribute(owner, node.attr)
         return UNBOUND
 
     def receiver(self, call: gast.Call) -> gast.expr | None:
@@ -60,7 +61,8 @@ class Calls:
         if not isinstance(func, gast.Attribute):
             return None
         owner = self.resolve(func.value)
-        if isinstance(owner, (types.ModuleType, type, np.ufunc)) or _own_attribute(owner, func.attr) is not UNBOUND:
+        if isinstance(owner, (types.ModuleType, type, np.ufunc)) or _own_attribute(owner, func.attr) is not UNBOUND \
+                or registered_method(owner, func.attr) is not UNBOUND:
             return None  # `np.put(...)`, `np.ndarray.sort(c)`, `np.add.at(...)`, `cfg.act(x)`: a function
         return func.value
 

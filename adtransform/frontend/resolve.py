@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import builtins
 import enum
+import inspect
 import types
 from dataclasses import dataclass
 from typing import Any
 
 import gast
+
+from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 
 
 class Scope(enum.Enum):
@@ -88,14 +91,47 @@ class Namespace:
         """
         obj = self.lookup(path[0])
         taken = 1
-        while taken < len(path) and (isinstance(obj, types.ModuleType) or _immutable_class(obj)) \
-                and hasattr(obj, path[taken]):
-            obj = getattr(obj, path[taken])
+        while taken < len(path):
+            if isinstance(obj, types.ModuleType) or _immutable_class(obj):
+                if not hasattr(obj, path[taken]):
+                    break
+                obj = getattr(obj, path[taken])
+            else:
+                method = registered_method(obj, path[taken])
+                if method is UNBOUND:
+                    break
+                obj = method
             taken += 1
         root = self.lookup(path[0])
         if path[0] in self.aliases:
             return Ref(path[:taken], obj, Scope.INJECTED, root)
         return Ref(path[:taken], obj, self.scope, root if self.scope is Scope.INJECTED else None)
+
+
+def registered_method(obj: Any, name: str) -> Any:
+    """`obj.name` when it is a method with a derivative rule or declared facts bound to `obj` itself
+    (SciPy's `stats.norm.logpdf`: one object's method, looked up as the primitive it is, like a
+    module's function), else UNBOUND. Found without running the object's code: a plain function of
+    its class, neither shadowed by an attribute of its own nor behind a `__getattribute__`."""
+    if isinstance(obj, (types.ModuleType, type)) or obj is UNBOUND \
+            or type(obj).__getattribute__ is not object.__getattribute__:
+        return UNBOUND
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        own = {}
+    if not isinstance(own, dict) or name in own:
+        return UNBOUND
+    try:
+        found = inspect.getattr_static(type(obj), name)
+    except AttributeError:
+        return UNBOUND
+    if not isinstance(found, types.FunctionType):
+        return UNBOUND
+    method = types.MethodType(found, obj)
+    if lookup_adjoint(method) is None and not is_nondifferentiable(method) and not lookup_facts(method).known:
+        return UNBOUND
+    return method
 
 
 _IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: the class's attributes cannot be set

@@ -97,7 +97,9 @@ def transform(fn: Function, cx: PassContext) -> bool:
                 changed = True
             elif _strip_sign(op.args[0], producers, uses):
                 if op.result not in fn.readable:  # (a readable one takes the product's place in copy_prop)
-                    op.args[0].name = op.result.name  # it holds this value now: `neg_bar` would mislead
+                    # It holds this value now (`neg_bar` would mislead): the names are swapped, so each
+                    # stays given to one value until copy_prop drops the copy.
+                    op.args[0].name, op.result.name = op.result.name, op.args[0].name
                 op.callee = _COPY
                 changed = True
         changed |= _fold_negation(op, producers, uses)

@@ -25,7 +25,7 @@ from ..ir.nodes import Const, Function, Global, Op, Var
 from ..ir.printer import format_function
 from ..ir.verify import verify
 from ..optimize.driver import optimize, optimize_primal
-from ..runtime.guards import ABSENT
+from ..runtime.guards import ABSENT, FUNC
 from ..syntax.naming import Namer
 from .blockers import Blockers
 from .guard import transform_guarded
@@ -52,6 +52,7 @@ class _RecordingNamespace(Namespace):
     def __init__(self, fn: types.FunctionType):
         super().__init__(fn)
         self.read: dict[tuple[str, ...], Any] = {}
+        self.identity: set[tuple[str, ...]] = set()  # paths relied on by identity whatever they hold
 
     def user_lookup(self, identifier: str) -> Any:
         value = super().user_lookup(identifier)
@@ -61,7 +62,14 @@ class _RecordingNamespace(Namespace):
 
     def resolve(self, path: tuple[str, ...]) -> Ref:
         ref = super().resolve(path)
-        if ref.obj is not UNBOUND:
+        if isinstance(ref.obj, types.MethodType) and len(ref.path) > 1 \
+                and super().resolve(ref.path[:-1]).obj is ref.obj.__self__:
+            # A registered method of an object (`stats.norm.logpdf`), a new bound method at each read:
+            # the transform relied on that very object and on the function its class binds.
+            self.read.setdefault(ref.path[:-1], ref.obj.__self__)
+            self.identity.add(ref.path[:-1])
+            self.read.setdefault((*ref.path, FUNC), ref.obj.__func__)
+        elif ref.obj is not UNBOUND:
             self.read.setdefault(ref.path, ref.obj)
         return ref
 
@@ -230,7 +238,8 @@ def _dependencies(namespace: Namespace) -> tuple[Dependency, ...]:
     inliner's aliases: what they stand for is a callee dependency)."""
     read = getattr(namespace, "read", {})
     local = getattr(namespace, "locals", set()) | set(namespace.aliases)
-    return tuple((path, obj, _relied_on_identity(obj)) if _relied_on_identity(obj) else (path, type(obj), False)
+    identity = getattr(namespace, "identity", set())
+    return tuple((path, obj, True) if _relied_on_identity(obj) or path in identity else (path, type(obj), False)
                  for path, obj in sorted(read.items()) if path[0] not in local)
 
 

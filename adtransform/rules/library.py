@@ -31,10 +31,10 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack column_stack row_stack block
-    tri kron cross convolve correlate cumsum cumprod cumulative_sum cumulative_prod
+    tri convolve correlate cumsum cumprod cumulative_sum cumulative_prod
     ediff1d trapezoid interp polyval polyfit argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
-    nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef trace inner vdot tensordot clip
+    nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef clip
     round around fix piecewise
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
@@ -48,17 +48,15 @@ declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
 declare_facts(*_of(np, """
     asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel
     transpose permute_dims
-    real imag nan_to_num real_if_close trim_zeros einsum frombuffer
+    real imag nan_to_num real_if_close trim_zeros frombuffer
     """), returns=VIEW)
 # (atleast_nd has a rule for one array, rules/numpy_shape.py; given several, it returns a list)
 declare_facts(*_of(np, "broadcast_arrays atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
-declare_facts(*_of(np.linalg, "norm inv solve det pinv matrix_rank cond eigvals eigvalsh tensorinv tensorsolve "
-                              "multi_dot"), returns=NEW)
-declare_facts(np.linalg.matrix_power, returns=VIEW)  # `matrix_power(M, 1)` is `M`
-declare_facts(*_of(np.linalg, "eig eigh svd qr cholesky slogdet lstsq"), returns=NEW_ITEMS)
+declare_facts(*_of(np.linalg, "norm matrix_rank cond eigvals tensorinv tensorsolve"), returns=NEW)
+declare_facts(np.linalg.eig, returns=NEW_ITEMS)
 # Random draws change the generator's state: never merged or removed.
 declare_facts(*_of(np.random, "normal uniform rand randn randint random random_sample standard_normal "
                               "choice permutation exponential poisson binomial gamma beta laplace "
@@ -73,7 +71,7 @@ declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,)
 # --- ndarray methods and attributes (a method's receiver is position 0) --------------------------
 
 declare_facts(*_of(np.ndarray, """
-    prod std var cumsum cumprod round clip any all argmax argmin argsort trace tolist flatten searchsorted
+    prod std var cumsum cumprod round clip any all argmax argmin argsort tolist flatten searchsorted
     compress choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)

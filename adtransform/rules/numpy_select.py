@@ -16,7 +16,7 @@ from ..runtime import (
 )
 from .notation import Accepts, adjoint, d, declare_facts
 from .registry import Returns
-from .sequences import TAKES_SEQUENCES
+from .tuples import declare_takes_tuple
 
 NO_ORDER = Accepts(lambda value: value is None, "`order=` (sorting a structured array by fields) is not supported")
 NO_OUT = Accepts(lambda value: value is None, "`out=` is not supported here; assign the result instead")
@@ -49,7 +49,7 @@ def select(y, condlist, choicelist, default=0):
     d[default] = select_adjoint(d[y], condlist, choicelist, default, True)
 
 
-TAKES_SEQUENCES.update({np.choose, np.select})
+declare_takes_tuple(np.choose, np.select)  # (their lists of choices, conditions)
 
 declare_facts(take_adjoint, returns=Returns.NEW, shape_only=("a",))
 declare_facts(take_along_axis_adjoint, returns=Returns.NEW, shape_only=("arr",))

@@ -31,7 +31,7 @@ from ..runtime.shapes import PAD_MODES
 from .notation import Accepts, adjoint, d, declare_facts
 from .numpy_select import NO_OUT
 from .registry import Returns
-from .sequences import RETURNS_SEQUENCES, TAKES_SEQUENCES
+from .tuples import declare_takes_tuple, declare_tuple_result
 
 # --- adding, dropping and reordering axes (views) ----------------------------------------------
 
@@ -230,11 +230,13 @@ def unstack(y, x, *, axis=0):
     d[x] = unstack_adjoint(d[y], x, axis)
 
 
-TAKES_SEQUENCES.add(np.dstack)
-RETURNS_SEQUENCES.update({np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit})
+# A list argument's adjoint is the list of its items' (rules/tuples.py); so is a list result's.
+declare_takes_tuple(np.dstack)
+for splitter in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit):
+    declare_tuple_result(splitter, ())
 if hasattr(np, "unstack"):  # (NumPy 2.1)
     adjoint(np.unstack, returns=Returns.VIEWS)(unstack)
-    RETURNS_SEQUENCES.add(np.unstack)
+    declare_tuple_result(np.unstack, ())
 
 # The helpers read the array they undo for its shape and dtype only.
 declare_facts(diagonal_adjoint, repeat_adjoint, tile_adjoint, returns=Returns.NEW, shape_only=("a",))

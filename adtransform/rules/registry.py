@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import RuleDefinitionError
+from .optional import load_optional_rules
 
 
 class Kind(enum.Enum):
@@ -105,6 +106,7 @@ def register_adjoint(primitive: Any, fn: Callable[..., None], kind: Kind = Kind.
 
 
 def lookup_adjoint(primitive: Any) -> AdjointRule | None:
+    load_optional_rules()  # (SciPy's rules, once the program imported SciPy: rules/optional.py)
     try:
         return _registry.adjoints.get(primitive)
     except TypeError:
@@ -119,6 +121,7 @@ def register_nondifferentiable(*primitives: Any) -> None:
 
 
 def is_nondifferentiable(primitive: Any) -> bool:
+    load_optional_rules()
     try:
         return primitive in _registry.nondifferentiable
     except TypeError:
@@ -138,6 +141,7 @@ def cached_template(rule: AdjointRule, build: Callable[[AdjointRule], Any]) -> A
 
 def registry_version() -> int:
     """Changes whenever a rule is registered, so cached gradients built before are rebuilt."""
+    load_optional_rules()
     return _registry.version
 
 
@@ -303,6 +307,7 @@ def lookup_facts(primitive: Any) -> Facts:
     the result is new, and assuming it may not be costs at most a refused in-place update or a copy,
     never a wrong gradient. Anything else (no rule, no facts) is UNKNOWN: it may return a view of any
     argument, change any argument, and have effects."""
+    load_optional_rules()
     try:
         declared = _registry.facts.get(primitive)
     except TypeError:

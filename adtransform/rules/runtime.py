@@ -87,3 +87,8 @@ declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)
 declare_facts(_rt.ensure_argument, _rt.ensure_arguments, _rt.ensure_distinct_slots, _rt.ensure_whole_write,
               returns=Returns.NUMBER,
               effects=True)
+# scipy.special and scipy.stats helpers (declared here, not in the SciPy rules modules, which load lazily)
+declare_facts(_rt.logsumexp_a_adjoint, _rt.logsumexp_b_adjoint, _rt.softmax_adjoint, _rt.log_softmax_adjoint,
+              _rt.multigammaln_share, _rt.mvn_x_adjoint, _rt.mvn_mean_adjoint, _rt.mvn_cov_adjoint,
+              _rt.dirichlet_x_adjoint, _rt.dirichlet_alpha_adjoint, returns=Returns.NEW)
+declare_facts(_rt.mvn_backward, _rt.dirichlet_backward, returns=Returns.VIEWS)  # parts may be the arguments

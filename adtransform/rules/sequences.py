@@ -197,11 +197,8 @@ def sum_builtin(y, iterable, start=0):
     d[start] = unbroadcast(d[y], start)
 
 
-TAKES_SEQUENCES = {list_append, np.stack, np.concatenate, np.hstack, np.vstack, np.column_stack,
-                   np.array, np.asarray, builtins.sum, *SEQUENCE_FORMS.values()}  # (other rule modules add theirs)
-# Primitives with a rule whose result is a new list of arrays (`np.split`): analysis/sequences.py
-# takes the result for a list, so its adjoint is a list of the items' adjoints.
-RETURNS_SEQUENCES: set = set()
+TAKES_SEQUENCES = frozenset({list_append, np.stack, np.concatenate, np.hstack, np.vstack, np.column_stack,
+                             np.array, np.asarray, builtins.sum, *SEQUENCE_FORMS.values()})
 
 # The helpers of the backward sweep. Those adding into or popping from an adjoint list say so: they
 # change it in place (reverse mode hands each adjoint list to one adjoint at a time).

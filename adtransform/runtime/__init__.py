@@ -27,6 +27,15 @@ from .checks import (
     ensure_scalar,
     has_ranks,
 )
+from .contractions import (
+    cross_adjoint,
+    einsum_adjoint,
+    inner_adjoint,
+    kron_adjoint,
+    multi_dot_adjoint,
+    tensordot_adjoint,
+    trace_adjoint,
+)
 from .effects import raise_exception
 from .elementwise import (
     as_gradient,
@@ -50,6 +59,21 @@ from .helpers import (
     writable_copy,
 )
 from .items import float_items, from_items, getitem_accumulate, getitem_adjoint, zeros_items
+from .linalg import (
+    cholesky_adjoint,
+    det_adjoint,
+    eigh_adjoint,
+    eigvalsh_adjoint,
+    inv_adjoint,
+    lstsq_adjoint,
+    matrix_power_adjoint,
+    pinv_adjoint,
+    qr_adjoint,
+    slogdet_adjoint,
+    solve_cotangent,
+    solve_lhs_adjoint,
+    svd_adjoint,
+)
 from .products import (
     dot_lhs_adjoint,
     dot_lhs_adjoint_sum,
@@ -74,6 +98,13 @@ from .rows import (
     rows_matmul_lhs_adjoint,
     rows_matmul_rhs_adjoint,
     rows_of_steps,
+)
+from .scipy_linalg import (
+    cho_factor_adjoint,
+    cho_solve_adjoint,
+    expm_adjoint,
+    scipy_solve_adjoint,
+    solve_triangular_adjoint,
 )
 from .sequences import (
     array_adjoint,
@@ -101,9 +132,14 @@ __all__ = [
     "arange_step_adjoint",
     "array_adjoint",
     "as_gradient",
+    "cho_factor_adjoint",
+    "cho_solve_adjoint",
+    "cholesky_adjoint",
     "clip_share",
     "concatenate_adjoint",
     "copy_gradient",
+    "cross_adjoint",
+    "det_adjoint",
     "dot_lhs_adjoint",
     "dot_lhs_adjoint_sum",
     "dot_rhs_adjoint",
@@ -111,6 +147,9 @@ __all__ = [
     "dot_rows",
     "dot_rows_lhs_adjoint",
     "dot_rows_rhs_adjoint",
+    "eigh_adjoint",
+    "eigvalsh_adjoint",
+    "einsum_adjoint",
     "ensure_all_differentiable",
     "ensure_apart",
     "ensure_argument",
@@ -123,6 +162,7 @@ __all__ = [
     "ensure_number",
     "ensure_scalar",
     "ensure_whole_write",
+    "expm_adjoint",
     "extremum_adjoint",
     "fill_adjoint",
     "float_items",
@@ -135,9 +175,13 @@ __all__ = [
     "has_python_floats",
     "has_ranks",
     "index_update",
+    "inner_adjoint",
+    "inv_adjoint",
+    "kron_adjoint",
     "linspace_adjoint",
     "list_append",
     "list_length",
+    "lstsq_adjoint",
     "matmul_lhs_adjoint",
     "matmul_lhs_adjoint_sum",
     "matmul_rhs_adjoint",
@@ -145,7 +189,11 @@ __all__ = [
     "matmul_rows",
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
+    "matrix_power_adjoint",
+    "multi_dot_adjoint",
     "numpy_float",
+    "pinv_adjoint",
+    "qr_adjoint",
     "raise_exception",
     "reduced_size",
     "replay_record",
@@ -157,6 +205,7 @@ __all__ = [
     "rows_matmul_lhs_adjoint",
     "rows_matmul_rhs_adjoint",
     "rows_of_steps",
+    "scipy_solve_adjoint",
     "sequence_add",
     "sequence_concat_adjoint",
     "sequence_copy",
@@ -168,10 +217,17 @@ __all__ = [
     "sequence_pop",
     "sequence_reduction_adjoint",
     "sequence_take",
+    "slogdet_adjoint",
     "slot_adjoint",
+    "solve_cotangent",
+    "solve_lhs_adjoint",
+    "solve_triangular_adjoint",
     "stack_adjoint",
     "stacking_adjoint",
+    "svd_adjoint",
+    "tensordot_adjoint",
     "tie_share",
+    "trace_adjoint",
     "transpose_adjoint",
     "unbroadcast",
     "unreduce",
@@ -180,9 +236,42 @@ __all__ = [
     "zeros_like",
 ]
 
+# scipy.special and scipy.stats helpers (NumPy only; SciPy is imported by a helper when it runs)
+from .scipy_special import (
+    log_softmax_adjoint,
+    logsumexp_a_adjoint,
+    logsumexp_b_adjoint,
+    multigammaln_share,
+    softmax_adjoint,
+)
+from .scipy_stats import (
+    dirichlet_alpha_adjoint,
+    dirichlet_backward,
+    dirichlet_x_adjoint,
+    mvn_backward,
+    mvn_cov_adjoint,
+    mvn_mean_adjoint,
+    mvn_x_adjoint,
+)
+
+__all__ += [
+    "dirichlet_alpha_adjoint",
+    "dirichlet_backward",
+    "dirichlet_x_adjoint",
+    "log_softmax_adjoint",
+    "logsumexp_a_adjoint",
+    "logsumexp_b_adjoint",
+    "multigammaln_share",
+    "mvn_backward",
+    "mvn_cov_adjoint",
+    "mvn_mean_adjoint",
+    "mvn_x_adjoint",
+    "softmax_adjoint",
+]
+
 # isort: split
-from . import selection, shapes
-from .selection import *  # noqa: F403
-from .shapes import *  # noqa: F403
+from . import selection, shapes  # noqa: E402
+from .selection import *  # noqa: E402, F403
+from .shapes import *  # noqa: E402, F403
 
 __all__ += selection.__all__ + shapes.__all__
