@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from ..rules.registry import RUNTIME, Operands
 from .nodes import Const, Global
+
+# The globals whose value a transform consulted (a rule's `Accepts`, a tuple result's mode): the
+# pipeline guards them by identity, not only by type as it guards the data a gradient merely reads.
+_consulted: ContextVar[list[Any] | None] = ContextVar("consulted", default=None)
+
+
+@contextlib.contextmanager
+def consulting() -> Iterator[list[Any]]:
+    """Collect the references (`Global.ref`) whose value `known_value` handed out meanwhile."""
+    token = _consulted.set([])
+    try:
+        yield _consulted.get()
+    finally:
+        _consulted.reset(token)
 
 
 def known_value(operand: Any) -> Any:
@@ -13,6 +30,9 @@ def known_value(operand: Any) -> Any:
     if isinstance(operand, Const):
         return operand.value
     if isinstance(operand, Global):
+        consulted = _consulted.get()
+        if consulted is not None:
+            consulted.append(operand.ref)
         return operand.ref.obj
     return RUNTIME
 
