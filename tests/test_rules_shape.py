@@ -430,6 +430,10 @@ def insert_scalar_repeated(x, w):
     return np.sum(np.insert(x, [1, 1, 3], x[0, 0] ** 2) * w)
 
 
+def insert_several_at_one_index(x, w):
+    return np.sum(np.insert(x, 2, x[0, :2] * 3.0) * w)
+
+
 def insert_constant(x, w):
     return np.sum(np.insert(x, 2, 7.0, axis=1) * w)
 
@@ -595,6 +599,7 @@ ROWS = [
     Rule("np.delete(x,5)", delete_flat, (R, R), [S("mat", (3, 4), (11,)), S("f32", (2, 4), (7,), F32)], wrt=0),
     Rule("np.insert(x,1,row,axis=0)", insert_row, (R, R), [S("mat", (3, 4), (4, 4))], wrt=0),
     Rule("np.insert(x,[1,1,3],v)", insert_scalar_repeated, (R, R), [S("mat", (2, 3), (9,))], wrt=0),
+    Rule("np.insert(x,2,two values)", insert_several_at_one_index, (R, R), [S("mat", (3, 4), (14,))], wrt=0),
     Rule("np.insert(x,2,7.0,axis=1)", insert_constant, (R, R), [S("mat", (3, 4), (3, 5))], wrt=0),
     Rule("np.insert(x,1,col,axis=1)", insert_column, (R, R), [S("mat", (3, 4), (3, 5))], wrt=0),
     Rule("np.compress(c,x,axis=0)", compress, (R, R), [S("mat", (3, 4), (2, 4)), S("vec", (3,), (2,))], wrt=0),

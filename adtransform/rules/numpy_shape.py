@@ -172,7 +172,8 @@ def delete(y, arr, obj, axis=None):
 
 @adjoint(np.insert, returns=Returns.NEW)
 def insert(y, arr, obj, values, axis=None):
-    d[arr] = scatter_labels(d[y], arr, np.insert(position_labels(arr), obj, -1, axis))
+    # (the placeholders shaped like `values`: one index may insert several elements)
+    d[arr] = scatter_labels(d[y], arr, np.insert(position_labels(arr), obj, np.full(np.shape(values), -1), axis))
     d[values] = scatter_labels(d[y], values, np.insert(np.full(np.shape(arr), -1), obj, position_labels(values), axis))
 
 

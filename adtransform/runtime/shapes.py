@@ -188,7 +188,10 @@ def scatter_labels(g: Any, a: Any, labels: Any) -> Any:
 def _scatter(g: Any, a: Any, labels: np.ndarray) -> np.ndarray:
     """Add each element of `g` to the element of `a` whose label sits at its place (`-1`: none)."""
     shape = _shape(a)
-    g = np.broadcast_to(g, labels.shape)
+    if np.shape(g) != labels.shape:
+        # Only a scalar adjoint broadcasts; any other mismatch is a rule's labels gone wrong.
+        assert np.ndim(g) == 0, f"internal: an adjoint of shape {np.shape(g)} for {labels.shape} labels"
+        g = np.broadcast_to(g, labels.shape)
     kept = labels >= 0
     out = np.zeros(math.prod(shape), dtype=adjoint_dtype(g, a))
     if out.size:  # (`np.resize` of an empty array fills zeros, from no element)
