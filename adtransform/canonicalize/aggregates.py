@@ -122,6 +122,9 @@ class _Walker:
                 s.value = x.plain(s.value, safe=True)
             return [s]
         if isinstance(s, gast.If):
+            known = x.static(s.test)
+            if known is not None:  # (`if k != "b":` in an unrolled loop: one branch runs)
+                return self.block(s.body if known.value else s.orelse)
             bound = x.bound_record(s.test) if isinstance(s.test, gast.Name) else None
             s.test = build.constant(bool(bound.entries)) if bound is not None else x.plain(s.test)  # `if L:`
             return [self._if(s)]
@@ -174,6 +177,10 @@ class _Walker:
             part = "slice" if isinstance(target.slice, gast.Slice) else "entry"
             raise x.refuse(target, f"assignment into a {record.kind}'s {part}",
                            "tuples cannot change; write into a list or dict entry with a constant index or key")
+        if getattr(target, "comprehension", False) and (key_const is None or x.depth):
+            raise x.refuse(target, "dict comprehension over keys or with a filter known only at run time",
+                           "iterate over a dict's items or a tuple of constant keys, with filters on the keys; "
+                           "or build a list")
         if key_const is None:
             raise x.refuse(target.slice, "index of a container by a value known only at run time",
                            "write into tuples, lists and dicts of arrays with constant indices or keys")

@@ -29,6 +29,8 @@ Binding = Record | Const | Ambiguous
 _STATIC_TYPES = (int, str, bool, type(None))
 _BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
            gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod}
+_COMPARISONS = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt, gast.LtE: operator.le,
+                gast.Gt: operator.gt, gast.GtE: operator.ge}
 STRUCTURAL = ("append", "extend", "insert", "pop", "update", "setdefault", "remove", "clear", "popitem",
               "sort", "reverse")
 
@@ -95,6 +97,9 @@ class Exprs:
                 return Const(-inner.value if isinstance(node.op, gast.USub) else inner.value)
         if isinstance(node, gast.BinOp) and type(node.op) in _BINOPS:
             left, right = self.static(node.left), self.static(node.right)
+            if left is not None and right is not None and isinstance(node.op, gast.Add) \
+                    and all(isinstance(v.value, str) for v in (left, right)):
+                return Const(left.value + right.value)  # (a key made of keys: `k + "_sq"`)
             if left is not None and right is not None and all(
                     isinstance(v.value, int) and not isinstance(v.value, bool) for v in (left, right)):
                 try:
@@ -110,6 +115,8 @@ class Exprs:
             values = [self.static(a) for a in node.args]
             if len(values) > 1 and all(v is not None and isinstance(v.value, int) for v in values):
                 return Const((min if self.ctx.is_builtin(node.func.id, min) else max)(v.value for v in values))
+        if isinstance(node, gast.Compare):  # `k != "b"` with `k` a key known now (a filter of a comprehension)
+            return self._compared(node)
         if isinstance(node, (gast.Subscript, gast.Attribute)):
             record = self.bound_record(node.value)
             if record is not None:
@@ -118,11 +125,24 @@ class Exprs:
                     return found.const
         return None
 
+    def _compared(self, node: gast.Compare) -> Const | None:
+        """A chain of comparisons (`==`, `<`, ...) of values known now, ints and strings: its truth."""
+        values = [self.static(part) for part in (node.left, *node.comparators)]
+        if any(v is None for v in values) or any(type(op) not in _COMPARISONS for op in node.ops):
+            return None
+        try:
+            return Const(all(_COMPARISONS[type(op)](a.value, b.value)
+                             for op, a, b in zip(node.ops, values, values[1:])))
+        except TypeError:  # (`"a" < 1` raises: left to run)
+            return None
+
     def bound_record(self, node: gast.expr) -> Record | None:
         """The container a name, or a constant read of one, holds (no code is emitted)."""
         if isinstance(node, gast.Name):
             bound = self.env.get(node.id)
             return bound if isinstance(bound, Record) else None
+        if isinstance(node, gast.Compare):  # `k != "b"` with `k` a key known now (a filter of a comprehension)
+            return self._compared(node)
         if isinstance(node, (gast.Subscript, gast.Attribute)):
             record = self.bound_record(node.value)
             if record is not None:

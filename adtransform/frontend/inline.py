@@ -69,7 +69,8 @@ def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace:
     inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
     return any(isinstance(call, gast.Call) and (
         (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
-        for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))
+        for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp, gast.DictComp))
+        for call in gast.walk(comp))
 
 
 class _Inliner:
