@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import gast
 
-from .lattice import Older, Sites, State, roots
+from .lattice import NUMBER, Older, Part, Sites, State, roots, sites_overlap
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -26,6 +26,10 @@ class EntryUpdates:
         self.read(target.slice, state)
         base = target.value
         self.refuse_stale(base, state)
+        held, key = state.entries.get(base.id), entry_key(target.slice)
+        if held is not None and key in held:  # a display's entry: that memory only
+            self.update_held(base.id, held, key, stmt, state)
+            return
         entries = state.sites.get(base.id, frozenset())
         if base.id not in state.sites:  # a global container: its entries are the global's memory
             entries = frozenset({("global", base.id)})
@@ -69,3 +73,67 @@ class EntryUpdates:
             return any(isinstance(side, (gast.List, gast.Tuple)) and side.elts
                        and all(self.number(elt, state) for elt in side.elts) for side in (value.left, value.right))
         return False
+
+    def update_held(self: Interpreter, base: str, held: dict[object, Sites], key: object, stmt: gast.AST,
+                    state: State) -> None:
+        """`L[k] += e` where `L` is a display whose entry `k` holds the memory at `held[k]`: the names sharing
+        it are stale, and `L` itself when another of its entries may hold the same memory."""
+        changed = held[key]
+        self.refuse.global_update(base, changed, stmt)
+        self.changing(changed, stmt)
+        for other in state.sharing(changed) - {base}:
+            state.stale[other] = stmt
+            self.blame(stmt, roots(changed) & roots(state.sites[other]))
+        if any(sites_overlap(changed, where) for k, where in held.items() if k != key):
+            state.stale[base] = stmt
+            self.blame(stmt, roots(changed))
+
+    def display_entries(self: Interpreter, value: gast.expr, site: gast.AST,
+                        state: State) -> tuple[dict[object, Sites], bool] | None:
+        """The sites each entry of the display `value` (evaluated at `site`) holds, by index or key, and
+        whether one of them is a new object (a part of what `site` builds); None when not a display of
+        constant positions or keys."""
+        if isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            pairs = list(enumerate(value.elts))
+        elif isinstance(value, gast.Dict) and all(entry_key(k) is not None for k in value.keys):
+            pairs = [(entry_key(k), v) for k, v in zip(value.keys, value.values)]
+        else:
+            return None
+        held: dict[object, Sites] = {}
+        new = False
+        for key, elt in pairs:
+            if self.number(elt, state):
+                held[key] = frozenset({NUMBER})
+                continue
+            shared = self.sources(elt, state)
+            held[key] = shared or frozenset({Part(id(site), key)})
+            new = new or not shared
+        return held, new
+
+    def entry_sites(self: Interpreter, value: gast.expr, state: State) -> Sites | None:
+        """The memory `L[k]`, `P["a"]` reads, when known more precisely than a view of all of `L`: a display's
+        entry, or one entry of a parameter (the entries of a parameter updated in place are checked apart
+        at call time: `ensure_apart`)."""
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+            return None
+        key = entry_key(value.slice)
+        if key is None:
+            return None
+        held = state.entries.get(value.value.id)
+        if held is not None:
+            return held.get(key)
+        sites = state.sites.get(value.value.id)
+        if sites is not None and len(sites) == 1 and (isinstance(key, tuple) or key >= 0):
+            (site,) = sites
+            if isinstance(site, tuple) and site[0] == "parameter":
+                return frozenset({Part(site, key)})
+        return None
+
+
+def entry_key(node: gast.expr | None) -> object | None:
+    """A constant index or key as the analysis names it: an int (a position), `("key", s)` for a string."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.Constant) and type(node.value) is str:
+        return ("key", node.value)
+    return None

@@ -213,6 +213,7 @@ class Interpreter(EntryUpdates):
         the names sharing L's memory, only those that may be a list or tuple (L itself, one holding it)
         see the change; an array L holds stays as it is. L keeps sharing what it held."""
         changed = state.sites.get(name, frozenset())
+        state.entries.pop(name, None)  # (`L.insert(0, v)` moves its entries)
         self.refuse.global_update(name, changed, update)
         for other in self.list_sharers(name, changed, state):
             if not state.paired(other, name):
@@ -262,8 +263,19 @@ class Interpreter(EntryUpdates):
             self.distinct.add(id(site))
         if isinstance(target, gast.Name):
             known = self.apart_after([target], [value], state)
+            display = self.display_entries(value, site, state)
+            if display is not None and display[1]:
+                sites = sites | {id(site)}  # (what the display builds: its new entries are parts of it)
             self.assign(target, sites, state, held)
+            if display is not None:
+                state.entries[target.id] = display[0]
             state.add_apart(known)
+            return
+        entries = state.entries.get(value.id) if isinstance(value, gast.Name) else None
+        if isinstance(target, (gast.Tuple, gast.List)) and entries is not None \
+                and set(entries) == set(range(len(target.elts))):  # `a, b = L`, L a display: each its entry
+            for index, elt in enumerate(target.elts):
+                self.assign(elt, entries[index], state, held)
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
@@ -387,6 +399,9 @@ class Interpreter(EntryUpdates):
     def sources(self, value: gast.AST, state: State) -> Sites:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
+        known = self.entry_sites(value, state)
+        if known is not None:
+            return known - _NUMBERS
         sites: set[object] = set()
         for name, exact in self.facts.flowing(value, lambda node: self.holds(node, state, record=True)):
             found = state.sites.get(name)

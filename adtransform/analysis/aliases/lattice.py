@@ -104,6 +104,8 @@ def _disjoint(a: object, b: object) -> bool:
     if isinstance(a, int) and isinstance(b, int):
         return a != b
     if isinstance(a, tuple) and isinstance(b, tuple):
+        if a[0] == b[0] == "key":  # two keys of a dict (a parameter's: checked apart at call time)
+            return a[1] != b[1]
         return {a[0], b[0]} == {"element", "rest"} and a[1] == b[1]  # this loop's element and its rest
     return False
 
@@ -133,9 +135,13 @@ class State:
 
     `updated`: the names updated in place (only pairs with one matter to a join); `held`: names that
     may hold a list or tuple (whose elements others share); `relies`: the parameters taken not to hold
-    lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one)."""
+    lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one);
+    `entries`: for a name bound to a display (`L = [y, x * 3.0]`, `d = {"a": y}`), the sites each constant
+    index or key holds, as long as nothing else rebinds, changes or reorders it (then `L[1] += 1.0`
+    changes the memory at entry 1 only, and `a, b = L` binds each name to its entry's)."""
 
-    __slots__ = ("_by_root", "_owned", "_owned_partners", "held", "partners", "relies", "sites", "stale", "updated")
+    __slots__ = ("_by_root", "_owned", "_owned_partners", "entries", "held", "partners", "relies", "sites", "stale",
+                 "updated")
 
     def __init__(self, sites: dict[str, Sites] | None = None, updated: frozenset[str] = frozenset()) -> None:
         self.sites: dict[str, Sites] = {}
@@ -144,6 +150,7 @@ class State:
         self.updated = updated
         self.held: frozenset[str] = frozenset()
         self.relies: dict[str, frozenset[str]] = {}
+        self.entries: dict[str, dict[object, Sites]] = {}  # (each map replaced, never changed in place)
         self._by_root: dict[object, set[str]] = {}  # root site -> the names with a site under it
         self._owned: set[object] = set()  # the roots whose set of names no copy shares (copied on write)
         self._owned_partners: set[str] = set()  # the same for the sets of partners
@@ -154,6 +161,7 @@ class State:
         out = State.__new__(State)
         out.sites, out.stale, out.partners = dict(self.sites), dict(self.stale), dict(self.partners)
         out.updated, out.held, out.relies = self.updated, self.held, dict(self.relies)
+        out.entries = dict(self.entries)
         # Both share the index's sets from now on: each copies a set before it first changes it, so a
         # branch or a loop round costs what it changes, not the number of names bound so far.
         out._by_root, out._owned, self._owned = dict(self._by_root), set(), set()
@@ -166,6 +174,7 @@ class State:
         """`name` now points to `where` (what else is known about it is the caller's to keep or forget)."""
         old = self.sites.get(name)
         self.sites[name] = where
+        self.entries.pop(name, None)  # (a display's entries: set again by the binding that made them)
         before, after = roots(old) if old else set(), roots(where)
         for site in before - after:
             names = self._names(site)
@@ -205,6 +214,9 @@ class State:
             return
         for name in names:
             self.sites[name] = frozenset(aged(s, site) for s in self.sites[name])
+            if name in self.entries:  # (a display's entries point under the roots its name points under)
+                self.entries[name] = {key: frozenset(aged(s, site) for s in where)
+                                      for key, where in self.entries[name].items()}
         self._names(Older(site)).update(names)
 
     # -- apart pairs --------------------------------------------------------------------------------
@@ -254,6 +266,7 @@ class State:
         out.partners, out._owned_partners = {}, set()
         out.add_apart(self._apart_after_join(other, out, changed))
         out.stale = {**other.stale, **self.stale}
+        out.entries = {name: where for name, where in out.entries.items() if other.entries.get(name) == where}
         out.held = self.held | other.held
         out.relies = {**other.relies, **self.relies}
         for name, mine in self.relies.items() - other.relies.items():  # (set operations again)
@@ -282,7 +295,7 @@ class State:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, State) and self.sites == other.sites \
             and self.stale.keys() == other.stale.keys() and self.partners == other.partners \
-            and self.held == other.held and self.relies == other.relies
+            and self.held == other.held and self.relies == other.relies and self.entries == other.entries
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -291,7 +304,8 @@ class State:
         they name the update an error points at)."""
         return (frozenset(self.sites.items()), frozenset(self.stale.items()),
                 frozenset((name, frozenset(others)) for name, others in self.partners.items()), self.held,
-                frozenset(self.relies.items()))
+                frozenset(self.relies.items()),
+                frozenset((name, frozenset(where.items())) for name, where in self.entries.items()))
 
 
 def join(a: State | None, b: State | None) -> State | None:

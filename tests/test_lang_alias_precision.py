@@ -1,0 +1,232 @@
+"""In-place updates the alias analysis now tells apart: each entry of a display (`L = [y, x * 3.0]`) holds
+its own memory, so does each constant entry of a parameter (`P["a"]`, `P[0]`: checked apart at call
+time), and `a, b = L` binds each name to its entry's. Accepted programs are checked against central
+finite differences (and autograd where it runs them); programs where the update really does reach
+another name (the adversarial half) must be refused, located, or give NumPy's gradient."""
+
+import inspect
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from gradcheck import assert_trees_close, check_grad, tree_fd
+
+import adtransform as ad
+from adtransform.errors import UnsupportedSyntaxError
+
+X = np.array([0.3, 0.7, 1.1])
+
+
+def _pair(x):
+    return x * 2.0, x
+
+
+def unpacked_helper_result(x):
+    h, x = _pair(x)
+    h -= x
+    return np.sum(h * x)
+
+
+def unpacked_helper_numbers(a, b):
+    h, b = _pair(a + b)
+    h -= b
+    return h * b
+
+
+def _bump(v, w):
+    v += w
+    return v * 2.0
+
+
+def fresh_argument_updated_in_helper(x):
+    y = _bump(x * 3.0, x)
+    return np.sum(y * x)
+
+
+def display_entry(x):
+    y = x * 2.0
+    L = [y, x * 3.0]
+    L[1] += 1.0
+    return np.sum(y * L[1])
+
+
+def dict_display_entry(x):
+    y = np.sin(x)
+    d = {"a": y, "b": x * 2.0}
+    d["b"] *= 3.0
+    return np.sum(y * d["b"] + d["a"])
+
+
+def unpacked_display(x):
+    y = np.cos(x)
+    L = [x * 2.0, y]
+    a, b = L
+    a += 1.0
+    return np.sum(a * b * y)
+
+
+def matrix_rows(P):
+    a = P[0]
+    b = P[1]
+    a += 1.0
+    return np.sum(np.sin(a) * b)
+
+
+def packed_entries(P):
+    a = P["a"]
+    b = P["b"]
+    a += b
+    b *= 2.0
+    return np.sum(a * b)
+
+
+def packed_in_place(P):
+    P["a"] -= 0.1 * P["b"]
+    P["b"] -= 0.2 * P["a"]
+    return np.sum(P["a"] * np.tanh(P["b"]))
+
+
+ARRAY = [unpacked_helper_result, fresh_argument_updated_in_helper, display_entry, dict_display_entry,
+         unpacked_display]
+
+
+@pytest.mark.parametrize("fn", ARRAY, ids=lambda f: f.__name__)
+def test_accepted_against_finite_differences(fn):
+    check_grad(fn, (X.copy(),))
+
+
+def test_display_entry_against_autograd():
+    def ref(x):
+        return anp.sum(2.0 * x * (3.0 * x + 1.0))
+    np.testing.assert_allclose(ad.grad(display_entry)(X), autograd.grad(ref)(X), rtol=1e-12)
+
+
+def test_numbers_through_a_helper():
+    check_grad(unpacked_helper_numbers, (0.3, 0.5), wrt=(0, 1))
+
+
+def test_rows_of_a_matrix_parameter():
+    check_grad(matrix_rows, (np.array([[0.3, 0.7], [1.1, -0.4]]),))
+
+
+@pytest.mark.parametrize("fn", [packed_entries, packed_in_place], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("leaf", ["float", "array"])
+def test_entries_of_a_packed_parameter(fn, leaf):
+    P = {"a": 0.3, "b": 0.5} if leaf == "float" else {"a": X.copy(), "b": X + 1.0}
+    before = {k: np.copy(v) for k, v in P.items()}
+    out = ad.grad(fn)(P)
+    assert_trees_close(out, tree_fd(lambda p: fn({k: np.copy(v) for k, v in p.items()}), (P,), 0),
+                       rtol=1e-6, atol=1e-8)
+    for k in P:  # the caller's arguments are left alone
+        np.testing.assert_array_equal(P[k], before[k])
+
+
+def test_one_array_in_two_entries_refused_at_the_call():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        y = X.copy()
+        ad.grad(packed_entries)({"a": y, "b": y[:]})  # (a view: the same memory)
+    assert "test_lang_alias_precision.py:" in str(info.value)
+
+
+# --- the update really reaches another name: refused, located, or NumPy's gradient -------------------
+
+def same_array_twice(x):
+    y = x * 2.0
+    L = [y, y]
+    L[0] += 1.0
+    return np.sum(L[1] * x)
+
+
+def entry_is_a_name(x):
+    y = x * 2.0
+    L = [y, x * 3.0]
+    L[0] += 1.0
+    return np.sum(y * x)
+
+
+def entry_read_before(x):
+    L = [x * 2.0, x * 3.0]
+    z = L[1]
+    L[1] += 1.0
+    return np.sum(z * L[1])
+
+
+def entries_moved(x):
+    y = x * 2.0
+    L = [y, x * 3.0]
+    L.insert(0, x * 5.0)
+    L[1] += 1.0
+    return np.sum(y * L[0])
+
+
+def unpacked_name_updated(x):
+    y = np.cos(x)
+    L = [x * 2.0, y]
+    a, b = L
+    b += 1.0
+    return np.sum(y * a)
+
+
+def joined_displays(x, c):
+    y = x * 2.0
+    if c:
+        L = [y, x * 3.0]
+    else:
+        L = [x * 3.0, y]
+    L[1] += 1.0
+    return np.sum(y * L[0])
+
+
+def aged_entry(x):
+    y = x * 2.0
+    old = y
+    L = [y]
+    for _ in range(2):
+        old = y
+        L = [y, x]
+        y = np.sin(y)
+    L[0] += 1.0
+    return np.sum(old * y)
+
+
+def same_key_twice(P):
+    a = P["a"]
+    b = P["a"]
+    a += 1.0
+    return np.sum(a * b)
+
+
+def negative_row(P):
+    a = P[-1]
+    b = P[1]
+    a += 1.0
+    return np.sum(np.sin(a) * b)
+
+
+ALIASED = [
+    (same_array_twice, (X,), "L[0] += 1.0"),
+    (entry_is_a_name, (X,), "L[0] += 1.0"),
+    (entry_read_before, (X,), "L[1] += 1.0"),
+    (entries_moved, (X,), "L[1] += 1.0"),
+    (unpacked_name_updated, (X,), "b += 1.0"),
+    (joined_displays, (X, False), "L[1] += 1.0"),
+    (aged_entry, (X,), "L[0] += 1.0"),
+    (same_key_twice, ({"a": X, "b": X + 1.0},), "a += 1.0"),
+    (negative_row, (np.array([[0.3, 0.7], [1.1, -0.4]]),), "a += 1.0"),
+]
+
+
+@pytest.mark.parametrize("fn, args, text", ALIASED, ids=[a[0].__name__ for a in ALIASED])
+def test_real_aliases_refused_or_right(fn, args, text):
+    """NumPy's meaning (the function run as written, on copies) is the truth the gradient must match."""
+    def run(*a):
+        return fn(*[{k: np.copy(v) for k, v in x.items()} if isinstance(x, dict) else np.copy(x) for x in a])
+    try:
+        out = ad.grad(fn)(*args)
+    except UnsupportedSyntaxError as err:
+        lines, start = inspect.getsourcelines(fn)
+        line = next(i for i, src in enumerate(lines, start) if src.strip() == text)
+        assert f"test_lang_alias_precision.py:{line}:" in str(err)
+        return
+    assert_trees_close(out, tree_fd(run, args, 0), rtol=1e-5, atol=1e-7)
