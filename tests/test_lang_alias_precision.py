@@ -4,7 +4,9 @@ time), and `a, b = L` binds each name to its entry's. Accepted programs are chec
 finite differences (and autograd where it runs them); programs where the update really does reach
 another name (the adversarial half) must be refused, located, or give NumPy's gradient."""
 
+import dataclasses
 import inspect
+import logging
 
 import autograd
 import autograd.numpy as anp
@@ -87,8 +89,38 @@ def packed_in_place(P):
     return np.sum(P["a"] * np.tanh(P["b"]))
 
 
+def dict_copy_written(p, x):
+    d2 = dict(p)
+    d2["W"] = p["W"] * x
+    d2["b"] = d2["b"] * 2.0
+    return np.sum(np.sin(d2["W"]) + d2["b"] * p["b"])
+
+
+@dataclasses.dataclass
+class Config:
+    scale: float
+    shift: np.ndarray
+
+
+def replaced_config(x):
+    cfg = Config(2.0, x * 0.5)
+    c2 = dataclasses.replace(cfg, shift=np.sin(x))
+    return np.sum(c2.scale * c2.shift * cfg.shift)
+
+
+def replaced_parameter(cfg, x):
+    c2 = dataclasses.replace(cfg, scale=cfg.scale * 3.0)
+    return np.sum(c2.scale * np.tanh(c2.shift * x))
+
+
+def with_logger(x):
+    log = logging.getLogger(__name__)
+    log.debug("loss of %s", x.shape)
+    return np.sum(x ** 2)
+
+
 ARRAY = [unpacked_helper_result, fresh_argument_updated_in_helper, display_entry, dict_display_entry,
-         unpacked_display]
+         unpacked_display, replaced_config, with_logger]
 
 
 @pytest.mark.parametrize("fn", ARRAY, ids=lambda f: f.__name__)
@@ -100,6 +132,34 @@ def test_display_entry_against_autograd():
     def ref(x):
         return anp.sum(2.0 * x * (3.0 * x + 1.0))
     np.testing.assert_allclose(ad.grad(display_entry)(X), autograd.grad(ref)(X), rtol=1e-12)
+
+
+def test_dict_copy_written():
+    p = {"W": X * 1.5, "b": X + 0.2}
+    out = ad.grad(dict_copy_written, wrt=(0, 1))(p, X.copy())
+    assert_trees_close(out[0], tree_fd(lambda q, x: dict_copy_written({k: v.copy() for k, v in q.items()}, x),
+                                       (p, X.copy()), 0))
+    np.testing.assert_allclose(out[1], tree_fd(dict_copy_written, (p, X.copy()), 1), rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(p["b"], X + 0.2)
+
+
+def test_dict_copy_new_entry_updated():
+    p = {"W": X.copy(), "b": X + 1.0}
+    out = ad.grad(dict_copy_entry_new)(p)
+    assert_trees_close(out, tree_fd(dict_copy_entry_new, (p,), 0))
+
+
+def test_replaced_parameter_object():
+    cfg = Config(0.7, X.copy())
+    out = ad.grad(replaced_parameter)(cfg, X + 0.1)
+    assert isinstance(out, Config)
+    assert_trees_close(out, tree_fd(replaced_parameter, (cfg, X + 0.1), 0))
+
+
+def test_logger_still_logs(caplog):
+    with caplog.at_level(logging.DEBUG, logger=__name__):
+        ad.grad(with_logger)(X.copy())
+    assert "loss of (3,)" in caplog.text
 
 
 def test_numbers_through_a_helper():
@@ -190,6 +250,26 @@ def aged_entry(x):
     return np.sum(old * y)
 
 
+def dict_copy_shares(p):
+    d2 = dict(p)
+    d2["b"] *= 2.0
+    return np.sum(d2["b"] * p["b"])
+
+
+def dict_copy_entry_moved(p):
+    d2 = dict(p)
+    d2["W"] = p["b"]
+    d2["W"] += 1.0
+    return np.sum(d2["b"] * d2["W"])
+
+
+def dict_copy_entry_new(p):
+    d2 = dict(p)
+    d2["W"] = p["b"] * 2.0
+    d2["W"] += 1.0
+    return np.sum(d2["b"] * d2["W"])
+
+
 def same_key_twice(P):
     a = P["a"]
     b = P["a"]
@@ -213,6 +293,8 @@ ALIASED = [
     (joined_displays, (X, False), "L[1] += 1.0"),
     (aged_entry, (X,), "L[0] += 1.0"),
     (same_key_twice, ({"a": X, "b": X + 1.0},), "a += 1.0"),
+    (dict_copy_shares, ({"a": X, "b": X + 1.0},), 'd2["b"] *= 2.0'),
+    (dict_copy_entry_moved, ({"W": X, "b": X + 1.0},), 'd2["W"] += 1.0'),
     (negative_row, (np.array([[0.3, 0.7], [1.1, -0.4]]),), "a += 1.0"),
 ]
 

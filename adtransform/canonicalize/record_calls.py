@@ -46,6 +46,10 @@ def call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
         return _namedtuple(exprs, cls, node, hint)
     if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         return _dataclass(exprs, cls, node, hint)
+    if cls is dataclasses.replace and len(node.args) == 1 and not isinstance(node.args[0], gast.Starred):
+        source = exprs.value(node.args[0], hint)
+        if isinstance(source, Record):
+            return _replaced(exprs, source, node, hint)
     return _escaping(exprs, node)
 
 
@@ -112,6 +116,26 @@ def _dataclass(exprs: Exprs, cls: type, node: gast.Call, hint: str) -> Record:
         entries[key] = exprs.leaf(entry_hint(hint, key), build.constant(value),
                                   None if isinstance(value, float) else Const(value))
     return Record("object", entries, None, cls)
+
+
+def _replaced(exprs: Exprs, source: Record, node: gast.Call, hint: str) -> Record:
+    """`dataclasses.replace(cfg, b=v)`: a new object of the same class holding the same values but those given
+    (its `__init__` must only store the fields: what replace calls then changes nothing else)."""
+    cls = source.cls_obj
+    if source.kind != "object" or not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
+            or getattr(getattr(cls.__init__, "__code__", None), "co_filename", "") != "<string>" \
+            or any(not f.init for f in dataclasses.fields(cls)):
+        raise exprs.refuse(node, "`dataclasses.replace` of this object",
+                           "supported for a dataclass whose `__init__` only stores its fields (no `__post_init__`, "
+                           "no `init=False` field)")
+    out = exprs.copy_value(source, hint)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for kw in node.keywords:
+        if kw.arg not in fields:
+            raise exprs.refuse(kw.value, f"`dataclasses.replace` of field `{kw.arg}`",
+                               f"not a field of `{cls.__name__}`")
+        out.entries[kw.arg] = exprs.element(kw.value, entry_hint(hint, kw.arg))
+    return out
 
 
 def _escaping(exprs: Exprs, node: gast.Call) -> gast.Call:

@@ -88,11 +88,35 @@ class EntryUpdates:
             state.stale[base] = stmt
             self.blame(stmt, roots(changed))
 
+    def store_entry(self: Interpreter, target: gast.Subscript, stmt: gast.Assign, held: dict[object, Sites],
+                    state: State) -> None:
+        """`L[k] = v` into a list, tuple or dict made here (a display, `dict(p)`): the container changes, not
+        the arrays it holds, so only the names that may be that container see the change. The entry then
+        holds what `v` is (a new object: a part of what this statement made)."""
+        base = target.value.id
+        self.refuse_stale(target.value, state)
+        changed = state.sites.get(base, frozenset())
+        for other in self.list_sharers(base, changed, state):
+            if not state.paired(other, base):
+                state.stale[other] = stmt
+        key = entry_key(target.slice)
+        value = stmt.value
+        if self.number(value, state):
+            entry: Sites = frozenset({NUMBER})
+        else:
+            entry = self.sources(value, state) or frozenset({Part(id(stmt), key)})
+        state.point(base, changed | (entry - {NUMBER}))
+        state.entries[base] = {**held, key: entry} if key is not None else {REST: state.sites[base]}
+
     def display_entries(self: Interpreter, value: gast.expr, site: gast.AST,
                         state: State) -> tuple[dict[object, Sites], bool] | None:
         """The sites each entry of the display `value` (evaluated at `site`) holds, by index or key, and
         whether one of them is a new object (a part of what `site` builds); None when not a display of
         constant positions or keys."""
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and not value.keywords \
+                and len(value.args) <= 1 and any(self.numbers.builtin(value.func, k) for k in (dict, list, tuple)):
+            # `dict(p)`: a new container, its entries not known one by one (any may be what `p` holds)
+            return {REST: self.sources(value, state)}, False
         if isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts):
             pairs = list(enumerate(value.elts))
         elif isinstance(value, gast.Dict) and all(entry_key(k) is not None for k in value.keys):
@@ -128,6 +152,10 @@ class EntryUpdates:
             if isinstance(site, tuple) and site[0] == "parameter":
                 return frozenset({Part(site, key)})
         return None
+
+
+# The key under which an entries map keeps what the entries not known one by one may hold (`dict(p)`).
+REST = ("rest",)
 
 
 def entry_key(node: gast.expr | None) -> object | None:

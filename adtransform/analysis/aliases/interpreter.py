@@ -171,6 +171,10 @@ class Interpreter(EntryUpdates):
         """`a[i] = v` changes a's buffer: every other name sharing it sees the write."""
         self.read(target.slice, state)
         base = target.value
+        held = state.entries.get(base.id) if isinstance(base, gast.Name) else None
+        if held is not None and isinstance(stmt, gast.Assign):
+            self.store_entry(target, stmt, held, state)
+            return
         if isinstance(base, gast.Name):
             self.used_as_array(state.sites.get(base.id, frozenset()))
             self.refuse_stale(base, state)
