@@ -89,6 +89,19 @@ def packed_in_place(P):
     return np.sum(P["a"] * np.tanh(P["b"]))
 
 
+def other_entry_read(P):
+    a = P["a"]
+    a += 1.0
+    return np.sum(a * P["b"])
+
+
+def display_other_entry_read(x):
+    y = x * 2.0
+    L = [y, x * 3.0]
+    y += 1.0
+    return np.sum(L[1] * y)
+
+
 def dict_copy_written(p, x):
     d2 = dict(p)
     d2["W"] = p["W"] * x
@@ -132,6 +145,13 @@ def test_display_entry_against_autograd():
     def ref(x):
         return anp.sum(2.0 * x * (3.0 * x + 1.0))
     np.testing.assert_allclose(ad.grad(display_entry)(X), autograd.grad(ref)(X), rtol=1e-12)
+
+
+def test_other_entry_read_after_an_update():
+    P = {"a": X.copy(), "b": X + 1.0}
+    out = ad.grad(other_entry_read)(P)
+    assert_trees_close(out, tree_fd(lambda p: other_entry_read({k: np.copy(v) for k, v in p.items()}), (P,), 0))
+    check_grad(display_other_entry_read, (X.copy(),))
 
 
 def test_dict_copy_written():
@@ -270,6 +290,25 @@ def dict_copy_entry_new(p):
     return np.sum(d2["b"] * d2["W"])
 
 
+def both_entries_updated(P):
+    a = P["a"]
+    b = P["b"]
+    b += 1.0
+    a += 1.0
+    return np.sum(P["b"] * x_global())
+
+
+def x_global():
+    return X
+
+
+def display_entry_read_after(x):
+    y = x * 2.0
+    L = [y, x * 3.0]
+    y += 1.0
+    return np.sum(L[0] * L[1])
+
+
 def same_key_twice(P):
     a = P["a"]
     b = P["a"]
@@ -293,6 +332,8 @@ ALIASED = [
     (joined_displays, (X, False), "L[1] += 1.0"),
     (aged_entry, (X,), "L[0] += 1.0"),
     (same_key_twice, ({"a": X, "b": X + 1.0},), "a += 1.0"),
+    (both_entries_updated, ({"a": X, "b": X + 1.0},), "a += 1.0"),
+    (display_entry_read_after, (X,), "y += 1.0"),
     (dict_copy_shares, ({"a": X, "b": X + 1.0},), 'd2["b"] *= 2.0'),
     (dict_copy_entry_moved, ({"W": X, "b": X + 1.0},), 'd2["W"] += 1.0'),
     (negative_row, (np.array([[0.3, 0.7], [1.1, -0.4]]),), "a += 1.0"),

@@ -34,7 +34,7 @@ from ..syntax import build
 from .record_calls import call, changed_in_place
 from .record_exprs import Binding, Exprs, is_builtin
 from .record_params import COTANGENT, bind_parameters, contract
-from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, leaves, sequences_only
+from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, leaves, sequences_only
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -175,7 +175,7 @@ class _Walker:
                                                                 "run time", "write with a constant index"))
         if record.kind not in ("list", "dict") or isinstance(target.slice, gast.Slice):
             part = "slice" if isinstance(target.slice, gast.Slice) else "entry"
-            raise x.refuse(target, f"assignment into a {record.kind}'s {part}",
+            raise x.refuse(target, f"assignment into {a_kind(record.kind)}'s {part}",
                            "tuples cannot change; write into a list or dict entry with a constant index or key")
         if getattr(target, "comprehension", False) and (key_const is None or x.depth):
             raise x.refuse(target, "dict comprehension over keys or with a filter known only at run time",
@@ -370,7 +370,7 @@ def _check_unpacked(x: Exprs, s: gast.Assign, record: Record) -> None:
     count, starred = getattr(s, "unpacks", (None, False))
     n = len(record.entries)
     if count is not None and (n < count if starred else n != count):
-        raise x.refuse(s, f"unpacking {'at least ' if starred else ''}{count} values from a {record.kind} of {n}",
+        raise x.refuse(s, f"unpacking {'at least ' if starred else ''}{count} values from {a_kind(record.kind)} of {n}",
                        "the program would raise ValueError here")
     if count is not None and record.kind == "object":
         raise x.refuse(s, "unpacking an object", "read its attributes")

@@ -15,7 +15,7 @@ import gast
 
 from ..syntax import build
 from .record_exprs import STRUCTURAL, Exprs, is_builtin, keeps_nothing
-from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, sequences_only
+from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, sequences_only
 
 _ITERATING = ("tuple", "list", "enumerate", "zip", "reversed", "sum", "len")
 
@@ -242,7 +242,7 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
         return out
     if name in STRUCTURAL and kind in ("list", "dict"):
         return _structural(exprs, record, node, name, hint)
-    raise exprs.refuse(node, f"method `{name}` of a {kind} of values",
+    raise exprs.refuse(node, f"method `{name}` of {a_kind(kind, True)}",
                        "not supported on a container the compiler holds element by element")
 
 
@@ -280,7 +280,7 @@ def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: 
     receiver = node.func.value  # type: ignore[attr-defined]
     exprs.unchanged(record, node)
     if exprs.depth:
-        refusal = exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
+        refusal = exprs.refuse(node, f"`{name}` of {a_kind(record.kind)} inside a branch or loop",
                                "its length would depend on the path taken; build it before the branch or loop "
                                "(a list grown in a loop may hold arrays, numbers, tuples and lists, not dicts)")
         if isinstance(receiver, gast.Name) and sequences_only(record):  # a list grown in a loop
@@ -319,6 +319,6 @@ def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: 
             raise exprs.refuse(node, f"`pop` of a missing key {key!r}", "the call would raise")
         return exprs.read_value(record.entries.pop(key))
     else:
-        raise exprs.refuse(node, f"`{name}` of a {record.kind} of values", "not supported; write it out")
+        raise exprs.refuse(node, f"`{name}` of {a_kind(record.kind, True)}", "not supported; write it out")
     record.entries = dict(enumerate(items))
     return result

@@ -23,7 +23,7 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..rules.registry import Returns
 from ..syntax import build
-from .records import SEQUENCES, Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, rebuild
+from .records import SEQUENCES, Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, rebuild
 
 Binding = Record | Const | Ambiguous
 _STATIC_TYPES = (int, str, bool, type(None))
@@ -295,7 +295,7 @@ class Exprs:
             self.before.append(build.assign(node.id, rebuild(record)))
             del self.env[node.id]
             return build.name(node.id)
-        raise self.refuse(node, f"a {record.kind} of values passed where it may be changed or kept",
+        raise self.refuse(node, f"{a_kind(record.kind, True)} passed where it may be changed or kept",
                           "pass its elements, or make it a tuple; the compiler holds each element in a "
                           "variable and cannot see a change made through another reference")
 

@@ -36,10 +36,10 @@ class EntryUpdates:
         self.refuse.global_update(base.id, entries, stmt)
         self.changing(entries, stmt)
         for other in state.sharing(entries) - {base.id}:
-            state.stale[other] = stmt
+            state.mark_stale(other, stmt, entries)
             self.blame(stmt, roots(entries) & roots(state.sites[other]))
         if not all(self.made_distinct(site) for site in entries):
-            state.stale[base.id] = stmt  # (read again as `L[k]`, `L`: another entry may be the same array)
+            state.mark_stale(base.id, stmt, entries)  # (read again as `L[k]`, `L`: another entry may be the same array)
             self.blame(stmt, roots(entries))
 
     def changing(self: Interpreter, changed: Sites, update: gast.AST) -> None:
@@ -82,10 +82,10 @@ class EntryUpdates:
         self.refuse.global_update(base, changed, stmt)
         self.changing(changed, stmt)
         for other in state.sharing(changed) - {base}:
-            state.stale[other] = stmt
+            state.mark_stale(other, stmt, changed)
             self.blame(stmt, roots(changed) & roots(state.sites[other]))
         if any(sites_overlap(changed, where) for k, where in held.items() if k != key):
-            state.stale[base] = stmt
+            state.mark_stale(base, stmt, changed)
             self.blame(stmt, roots(changed))
 
     def store_entry(self: Interpreter, target: gast.Subscript, stmt: gast.Assign, held: dict[object, Sites],
@@ -98,7 +98,7 @@ class EntryUpdates:
         changed = state.sites.get(base, frozenset())
         for other in self.list_sharers(base, changed, state):
             if not state.paired(other, base):
-                state.stale[other] = stmt
+                state.mark_stale(other, stmt, None)
         key = entry_key(target.slice)
         value = stmt.value
         if self.number(value, state):
@@ -107,6 +107,15 @@ class EntryUpdates:
             entry = self.sources(value, state) or frozenset({Part(id(stmt), key)})
         state.point(base, changed | (entry - {NUMBER}))
         state.entries[base] = {**held, key: entry} if key is not None else {REST: state.sites[base]}
+
+    def untouched_entry(self: Interpreter, node: gast.AST, state: State) -> bool:
+        """`P["b"]` of a stale `P` where the updates that made it stale changed other entries only."""
+        if not (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+                and node.value.id in state.stale):
+            return False
+        changed = state.changed.get(node.value.id)
+        part = self.entry_sites(node, state)
+        return changed is not None and part is not None and not sites_overlap(part, changed)
 
     def display_entries(self: Interpreter, value: gast.expr, site: gast.AST,
                         state: State) -> tuple[dict[object, Sites], bool] | None:

@@ -28,6 +28,8 @@ from .refusals import Refusals
 
 # List methods that store their arguments (the objects themselves) into the list.
 _STORING_METHODS = frozenset({"append", "extend", "insert"})
+# Methods of lists and dicts that remove or reorder entries: on a container made here, the arrays stay.
+_REMOVING_METHODS = frozenset({"clear", "pop", "popitem", "remove", "sort", "reverse"})
 _NUMBERS = frozenset({NUMBER})
 
 
@@ -118,8 +120,9 @@ class Interpreter(EntryUpdates):
             if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.value, gast.Name):
                 self.used_as_array(state.sites.get(node.value.id, frozenset()))
         if state.stale:
+            apart = {id(node.value) for node in nodes if self.untouched_entry(node, state)}
             for node in nodes:
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and id(node) not in apart:
                     self.refuse_stale(node, state)
         calls = [node for node in nodes if isinstance(node, gast.Call)]
         if calls:
@@ -142,7 +145,10 @@ class Interpreter(EntryUpdates):
         compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
         for call in calls:
             func = call.func
-            storing = isinstance(func, gast.Attribute) and func.attr in _STORING_METHODS  # (lists only)
+            made_here = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in state.entries  # (a list or dict: removing entries leaves the arrays)
+            storing = isinstance(func, gast.Attribute) and (
+                func.attr in _STORING_METHODS or (made_here and func.attr in _REMOVING_METHODS))
             for arg in self.facts.changed(call):
                 if isinstance(arg, gast.Name):
                     if not self.number(arg, state):
@@ -165,7 +171,7 @@ class Interpreter(EntryUpdates):
             if isinstance(top, tuple) and top[0] == "global":
                 self.refuse.global_change(gast.Name(top[1], gast.Load(), None, None), call)
         for name in state.sharing(changed):
-            state.stale[name] = call
+            state.mark_stale(name, call, changed)
 
     def write_into(self, target: gast.Subscript, stmt: gast.stmt, state: State) -> None:
         """`a[i] = v` changes a's buffer: every other name sharing it sees the write."""
@@ -221,7 +227,7 @@ class Interpreter(EntryUpdates):
         self.refuse.global_update(name, changed, update)
         for other in self.list_sharers(name, changed, state):
             if not state.paired(other, name):
-                state.stale[other] = update
+                state.mark_stale(other, update, None)
 
     def list_sharers(self, name: str, changed: Sites, state: State) -> set[str]:
         """The names other than `name` sharing `changed` that may be a list or tuple (an array is never
@@ -236,7 +242,7 @@ class Interpreter(EntryUpdates):
         self.changing(changed, update)
         for other in state.sharing(changed):
             if other != name and not state.paired(other, name):
-                state.stale[other] = update
+                state.mark_stale(other, update, changed)
                 self.blame(update, roots(changed) & roots(state.sites[other]))
         state.allocate(id(update))
         state.point(name, frozenset({id(update)}))  # as the compiler reads it: a new value
@@ -320,7 +326,7 @@ class Interpreter(EntryUpdates):
         for node in gast.walk(target):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.point(node.id, sites)
-                state.stale.pop(node.id, None)
+                state.unstale(node.id)
                 state.forget(node.id)
                 if held:
                     state.held = state.held | {node.id}

@@ -140,12 +140,15 @@ class State:
     index or key holds, as long as nothing else rebinds, changes or reorders it (then `L[1] += 1.0`
     changes the memory at entry 1 only, and `a, b = L` binds each name to its entry's)."""
 
-    __slots__ = ("_by_root", "_owned", "_owned_partners", "entries", "held", "partners", "relies", "sites", "stale",
-                 "updated")
+    __slots__ = ("_by_root", "_owned", "_owned_partners", "changed", "entries", "held", "partners", "relies", "sites",
+                 "stale", "updated")
 
     def __init__(self, sites: dict[str, Sites] | None = None, updated: frozenset[str] = frozenset()) -> None:
         self.sites: dict[str, Sites] = {}
         self.stale: dict[str, gast.AST] = {}
+        # Per stale name, the memory the updates that made it stale changed (None: any of it), so that
+        # `P["b"]` is read where only `P["a"]` changed (`stale_read`).
+        self.changed: dict[str, Sites | None] = {}
         self.partners: dict[str, set[str]] = {}  # the apart pairs, by name (both ways)
         self.updated = updated
         self.held: frozenset[str] = frozenset()
@@ -161,7 +164,7 @@ class State:
         out = State.__new__(State)
         out.sites, out.stale, out.partners = dict(self.sites), dict(self.stale), dict(self.partners)
         out.updated, out.held, out.relies = self.updated, self.held, dict(self.relies)
-        out.entries = dict(self.entries)
+        out.entries, out.changed = dict(self.entries), dict(self.changed)
         # Both share the index's sets from now on: each copies a set before it first changes it, so a
         # branch or a loop round costs what it changes, not the number of names bound so far.
         out._by_root, out._owned, self._owned = dict(self._by_root), set(), set()
@@ -208,6 +211,9 @@ class State:
 
     def allocate(self, site: object) -> None:
         """`site` builds a new object: the one it built last becomes one of the older ones."""
+        for name, changed in self.changed.items():  # (few: the stale names)
+            if changed is not None and site in roots(changed):
+                self.changed[name] = frozenset(aged(s, site) for s in changed)
         names = self._by_root.pop(site, None)
         self._owned.discard(site)
         if not names:
@@ -266,6 +272,8 @@ class State:
         out.partners, out._owned_partners = {}, set()
         out.add_apart(self._apart_after_join(other, out, changed))
         out.stale = {**other.stale, **self.stale}
+        out.changed = {name: None if a is None or b is None else a | b for name in out.stale
+                       for a, b in [(self.changed.get(name, frozenset()), other.changed.get(name, frozenset()))]}
         out.entries = {name: where for name, where in out.entries.items() if other.entries.get(name) == where}
         out.held = self.held | other.held
         out.relies = {**other.relies, **self.relies}
@@ -295,7 +303,8 @@ class State:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, State) and self.sites == other.sites \
             and self.stale.keys() == other.stale.keys() and self.partners == other.partners \
-            and self.held == other.held and self.relies == other.relies and self.entries == other.entries
+            and self.held == other.held and self.relies == other.relies and self.entries == other.entries \
+            and self.changed == other.changed
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -305,7 +314,18 @@ class State:
         return (frozenset(self.sites.items()), frozenset(self.stale.items()),
                 frozenset((name, frozenset(others)) for name, others in self.partners.items()), self.held,
                 frozenset(self.relies.items()),
-                frozenset((name, frozenset(where.items())) for name, where in self.entries.items()))
+                frozenset((name, frozenset(where.items())) for name, where in self.entries.items()),
+                frozenset(self.changed.items()))
+
+    def mark_stale(self, name: str, update: gast.AST, changed: Sites | None) -> None:
+        """`update` changed memory `name` shares (`changed`: that memory, None: maybe any of name's)."""
+        self.stale[name] = update
+        before = self.changed.get(name, frozenset())
+        self.changed[name] = None if before is None or changed is None else before | changed
+
+    def unstale(self, name: str) -> None:
+        self.stale.pop(name, None)
+        self.changed.pop(name, None)
 
 
 def join(a: State | None, b: State | None) -> State | None:
@@ -318,6 +338,6 @@ def join(a: State | None, b: State | None) -> State | None:
 def without(state: State, name: str) -> State:
     out = state.copy()
     out.drop(name)
-    out.stale.pop(name, None)
+    out.unstale(name)
     out.forget(name)
     return out

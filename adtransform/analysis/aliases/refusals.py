@@ -124,12 +124,14 @@ class Refusals:
             else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
             known, short = self.facts.known(call), name.id.split(".")[-1]
+            kind = "array" if isinstance(value, np.ndarray) else type(value).__name__ if type(value) in (list, dict) \
+                else "container"
             self._report(call, UnsupportedSyntaxError(
-                f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
+                f"this call may change the global {kind} `{name.id}` in place (for later calls too), which no gradient "
                 f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
                 f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
                 f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
-                self.info.location(call), "call that changes a global array"))
+                self.info.location(call), f"call that changes a global {kind}"))
 
 
 def _target(target: gast.expr) -> str:
