@@ -24,6 +24,7 @@ the same structure (their elements are then merged like any variable)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import gast
 
@@ -32,7 +33,7 @@ from ..frontend.context import Context
 from ..frontend.resolve import local_names
 from ..syntax import build
 from .record_calls import call, changed_in_place
-from .record_exprs import Binding, Exprs, is_builtin
+from .record_exprs import Binding, Exprs, is_builtin, is_numbers
 from .record_params import COTANGENT, bind_parameters, contract
 from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, leaves, sequences_only
 
@@ -55,9 +56,28 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
 
 def _worth(node: gast.FunctionDef, ctx: Context) -> bool:
-    """Only functions building a container (or with structured parameters) are rewritten."""
-    return bool(ctx.structured) or any(
-        isinstance(n, (gast.Dict, gast.Tuple, gast.List, gast.Call)) for n in gast.walk(node))
+    """Only functions that may hold a container are rewritten: structured parameters, a display (not one of
+    numbers only, `(3, 4)`, nor an index, `x[i, j]`), or a call building one (`dict(...)`, a namedtuple or
+    dataclass, `dataclasses.replace`). The rest (most functions) skip the pass: it costs a walk of
+    every expression."""
+    if ctx.structured:
+        return True
+    indices = {id(n.slice) for n in gast.walk(node) if isinstance(n, gast.Subscript)}
+    calls = None
+    for n in gast.walk(node):
+        if isinstance(n, gast.Dict) or (isinstance(n, (gast.Tuple, gast.List)) and isinstance(n.ctx, gast.Load)
+                                        and id(n) not in indices and not is_numbers(n)):
+            return True
+        if isinstance(n, gast.Call):
+            calls = calls or Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers)
+            if _builds_record(calls.resolve(n.func)):
+                return True
+    return False
+
+
+def _builds_record(func: object) -> bool:
+    return func is dict or func is dataclasses.replace or (isinstance(func, type) and (
+        dataclasses.is_dataclass(func) or (issubclass(func, tuple) and hasattr(func, "_fields"))))
 
 
 class _Walker:

@@ -226,7 +226,7 @@ class Exprs:
                     raise GrowsInLoop(node.id, refusal)
                 raise refusal
             return bound if isinstance(bound, Record) else node
-        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not _numbers(node):
+        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not is_numbers(node):
             return self._display("tuple" if isinstance(node, gast.Tuple) else "list", node.elts, hint)
         if isinstance(node, gast.Dict):
             return self._dict(node, hint)
@@ -401,7 +401,7 @@ def keeps_nothing(calls: Calls, call: gast.Call, position: int | None, keyword: 
 _READERS = (builtins.sum, builtins.max, builtins.min, builtins.print, builtins.sorted, builtins.any, builtins.all)
 
 
-def _numbers(node: gast.Tuple | gast.List) -> bool:
+def is_numbers(node: gast.Tuple | gast.List) -> bool:
     """`[0.0, 0.0, 1.0]`, `(3, 4)`: a display of numbers stays what it is (an array-like list, a shape)."""
     return bool(node.elts) and all(isinstance(e, gast.Constant) and isinstance(e.value, (int, float))
                                    and not isinstance(e.value, bool) for e in node.elts)
