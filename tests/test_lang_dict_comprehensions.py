@@ -118,6 +118,45 @@ def test_value_and_names_do_not_leak():
     assert "DictComp" not in source
 
 
+def entries_updated(x):
+    y = x * 2.0
+    d = {k: y * 3.0 for k in ("a", "b")}
+    d["a"] += 1.0
+    return np.sum(d["b"] * x + d["a"] ** 2)
+
+
+def copied_entries_updated(p):
+    d = {k: v for k, v in p.items()}
+    d["a"] += 1.0
+    return np.sum(d["a"] * p["a"])
+
+
+def one_array_twice(x):
+    y = x * 2.0
+    d = {k: y for k in ("a", "b")}
+    d["a"] += 1.0
+    return np.sum(d["b"] * x)
+
+
+def test_new_entries_updated_in_place():
+    check_grad(entries_updated, (X.copy(),))
+
+
+@pytest.mark.parametrize("fn, args", [(copied_entries_updated, ({"a": X, "b": X + 1.0},)), (one_array_twice, (X,))],
+                         ids=["copied_entries_updated", "one_array_twice"])
+def test_shared_entries_updated_refused_or_right(fn, args):
+    """NumPy changes the array the entry holds, which `p["a"]` (or the other entry) holds too."""
+    def run(a):
+        return fn({k: np.copy(v) for k, v in a.items()} if isinstance(a, dict) else np.copy(a))
+    try:
+        out = ad.grad(fn)(*args)
+    except UnsupportedSyntaxError as err:
+        assert 'd["a"] += 1.0' in inspect.getsource(fn)
+        assert "test_lang_dict_comprehensions.py:" in str(err) and "global" not in str(err)
+        return
+    assert_trees_close(out, tree_fd(run, args, 0), rtol=1e-5, atol=1e-7)
+
+
 # --- refused, located ------------------------------------------------------------------------------
 
 def runtime_keys(x, n):

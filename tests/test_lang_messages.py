@@ -62,6 +62,16 @@ def runtime_keys(x, n):
     return d[0]
 
 
+def _bump(v, e):
+    v += e
+    return v
+
+
+def helper_updates_the_callers_array(x):
+    y = _bump(x, 1.0)
+    return np.sum(y * x)
+
+
 def _line(fn, text):
     lines, start = inspect.getsourcelines(fn)
     return next(i for i, src in enumerate(lines, start) if text in src)
@@ -112,6 +122,14 @@ def test_dict_comprehension_refusal_names_no_temporary():
     message = _message(runtime_keys, X.copy(), 2)
     assert f"test_lang_messages.py:{_line(runtime_keys, 'd = {i: x[i]')}:" in message
     assert "dict comprehension" in message
+    _clean(message)
+
+
+def test_an_inlined_helpers_names_as_it_wrote_them():
+    message = _message(helper_updates_the_callers_array, X.copy())
+    assert f"test_lang_messages.py:{_line(_bump, 'v += e')}:" in message
+    assert "`v` may share memory with `x`" in message
+    assert not re.search(r"`v_\d+`", message)
     _clean(message)
 
 

@@ -1,4 +1,5 @@
-"""List comprehensions and generator expressions -> explicit loops appending to a new list.
+"""List comprehensions, generator expressions and dict comprehensions -> explicit loops building a new
+list (a dict: `{k: f(v) for k, v in d.items()}` writes `items[k] = f(v)`, the key evaluated first).
 
 `y = np.stack([f(v) for v in xs if v > 0])` becomes
 
@@ -8,7 +9,9 @@
             items.append(f(v_1))
     y = np.stack(items)
 
-and each later pass sees an ordinary loop (iterables: over indices; appends: `list_append`). The
+and each later pass sees an ordinary loop (iterables: over indices; appends: `list_append`; a dict's
+loop over a container of keys known now is unrolled by aggregates, its filters on the keys decided then,
+any other refused there, located). The
 comprehension's own names are renamed fresh (Python 3 gives a comprehension its own scope: they
 never leak into the function's). Several `for` clauses nest in order, each `if` guards the ones
 after it. A generator expression is the same list where its consumer reads it whole at once (the
