@@ -4,6 +4,7 @@ time), and `a, b = L` binds each name to its entry's. Accepted programs are chec
 finite differences (and autograd where it runs them); programs where the update really does reach
 another name (the adversarial half) must be refused, located, or give NumPy's gradient."""
 
+import copy
 import dataclasses
 import inspect
 import logging
@@ -102,6 +103,13 @@ def display_other_entry_read(x):
     return np.sum(L[1] * y)
 
 
+def nested_entries(P):
+    x = P[0][0]
+    y = P[1][0]
+    x -= y * 0.5
+    return np.sum(np.sin(x) * y)
+
+
 def dict_copy_written(p, x):
     d2 = dict(p)
     d2["W"] = p["W"] * x
@@ -152,6 +160,12 @@ def test_other_entry_read_after_an_update():
     out = ad.grad(other_entry_read)(P)
     assert_trees_close(out, tree_fd(lambda p: other_entry_read({k: np.copy(v) for k, v in p.items()}), (P,), 0))
     check_grad(display_other_entry_read, (X.copy(),))
+
+
+def test_nested_entries_of_a_packed_parameter():
+    P = [[X.copy(), X + 1.0], [X + 2.0]]
+    out = ad.grad(nested_entries)(P)
+    assert_trees_close(out, tree_fd(lambda p: nested_entries([[np.copy(v) for v in row] for row in p]), (P,), 0))
 
 
 def test_dict_copy_written():
@@ -309,6 +323,20 @@ def display_entry_read_after(x):
     return np.sum(L[0] * L[1])
 
 
+def nested_same_entry(P):
+    x = P[0][0]
+    y = P[0][0]
+    x -= 0.5
+    return np.sum(np.sin(x) * y)
+
+
+def nested_inside_updated(P):
+    x = P[0]
+    y = P[0][1]
+    x *= 2.0
+    return np.sum(np.sin(x[0]) * y)
+
+
 def same_key_twice(P):
     a = P["a"]
     b = P["a"]
@@ -332,6 +360,8 @@ ALIASED = [
     (joined_displays, (X, False), "L[1] += 1.0"),
     (aged_entry, (X,), "L[0] += 1.0"),
     (same_key_twice, ({"a": X, "b": X + 1.0},), "a += 1.0"),
+    (nested_same_entry, ([[X, X + 1.0], [X + 2.0]],), "x -= 0.5"),
+    (nested_inside_updated, (np.array([[[0.3, 0.7], [1.1, 0.2]], [[0.5, 0.1], [0.9, 1.3]]]),), "x *= 2.0"),
     (both_entries_updated, ({"a": X, "b": X + 1.0},), "a += 1.0"),
     (display_entry_read_after, (X,), "y += 1.0"),
     (dict_copy_shares, ({"a": X, "b": X + 1.0},), 'd2["b"] *= 2.0'),
@@ -344,7 +374,7 @@ ALIASED = [
 def test_real_aliases_refused_or_right(fn, args, text):
     """NumPy's meaning (the function run as written, on copies) is the truth the gradient must match."""
     def run(*a):
-        return fn(*[{k: np.copy(v) for k, v in x.items()} if isinstance(x, dict) else np.copy(x) for x in a])
+        return fn(*[copy.deepcopy(x) for x in a])
     try:
         out = ad.grad(fn)(*args)
     except UnsupportedSyntaxError as err:

@@ -147,20 +147,32 @@ class EntryUpdates:
         """The memory `L[k]`, `P["a"]` reads, when known more precisely than a view of all of `L`: a display's
         entry, or one entry of a parameter (the entries of a parameter updated in place are checked apart
         at call time: `ensure_apart`)."""
-        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, (gast.Name, gast.Subscript))):
             return None
         key = entry_key(value.slice)
         if key is None:
             return None
-        held = state.entries.get(value.value.id)
+        held = state.entries.get(value.value.id) if isinstance(value.value, gast.Name) else None
         if held is not None:
             return held.get(key)
-        sites = state.sites.get(value.value.id)
-        if sites is not None and len(sites) == 1 and (isinstance(key, tuple) or key >= 0):
-            (site,) = sites
-            if isinstance(site, tuple) and site[0] == "parameter":
-                return frozenset({Part(site, key)})
+        part = _parameter_part(value, state)
+        return frozenset({part}) if part is not None else None
+
+
+def _parameter_part(node: gast.expr, state: State) -> object | None:
+    """`P["a"]`, `P[0][1]`: the part of parameter `P` read by constant keys and indices (not negative ones:
+    `P[-1]` may be `P[1]`), each a part apart from the others; None for anything else."""
+    if isinstance(node, gast.Name):
+        sites = state.sites.get(node.id)
+        site = next(iter(sites)) if sites is not None and len(sites) == 1 else None
+        return site if isinstance(site, tuple) and site[0] == "parameter" else None
+    if not isinstance(node, gast.Subscript):
         return None
+    key = entry_key(node.slice)
+    if key is None or (isinstance(key, int) and key < 0):
+        return None
+    inner = _parameter_part(node.value, state)
+    return Part(inner, key) if inner is not None else None
 
 
 # The key under which an entries map keeps what the entries not known one by one may hold (`dict(p)`).
