@@ -300,7 +300,9 @@ class _Inliner:
         for i, node in enumerate(nodes):
             more, value = self.expr(node, stack)
             pre += more
-            if i < last and value is not None and not _stable(value):
+            if i < last and isinstance(value, gast.Slice):  # `x[a:f(y), g(z)]`: its bounds, each once
+                value = self.freeze(value, pre)
+            elif i < last and value is not None and not _stable(value):
                 temp = self.temp("tmp")
                 pre.append(gast.copy_location(build.assign(temp, value), node))
                 value = build.name(temp)
@@ -434,11 +436,11 @@ def _slots(node: gast.expr) -> list[tuple[str, int | None]]:
         return [s for i in range(len(node.keys)) for s in (("keys", i), ("values", i)) if node.keys[i] is not None
                 or s[0] == "values"]
     slots = []
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, gast.expr):
+    for field, value in gast.iter_fields(node):  # (a slice `a:b` is no gast.expr, yet evaluates its bounds)
+        if isinstance(value, (gast.expr, gast.Slice)):
             slots.append((field, None))
         elif isinstance(value, list):
-            slots += [(field, i) for i, v in enumerate(value) if isinstance(v, gast.expr)]
+            slots += [(field, i) for i, v in enumerate(value) if isinstance(v, (gast.expr, gast.Slice))]
     return slots
 
 
