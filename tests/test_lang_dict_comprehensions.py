@@ -197,3 +197,27 @@ def test_refused_with_location(fn, args, text, construct):
     assert construct in str(info.value)
     for internal in ("`items", "DictComp", "`key"):  # (the names the loop made of it are not the user's)
         assert internal not in str(info.value)
+
+
+def in_a_while_test(x):
+    n = 0
+    while len({k: x for k in ("a", "b")}) > n:
+        n = n + 1
+    return np.sum(x) * n
+
+
+def on_one_path(x, c):
+    d = {k: x for k in ("a",)} if c else {"a": x * 2.0}
+    return np.sum(d["a"])
+
+
+@pytest.mark.parametrize("fn, args, text", [(in_a_while_test, (X,), "while len("),
+                                             (on_one_path, (X, True), "if c else")],
+                         ids=["in_a_while_test", "on_one_path"])
+def test_evaluated_again_or_on_one_path_refused(fn, args, text):
+    lines, start = inspect.getsourcelines(fn)
+    line = next(i for i, src in enumerate(lines, start) if text in src)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        ad.grad(fn)(*args)
+    assert f"test_lang_dict_comprehensions.py:{line}:" in str(info.value)
+    assert "dict comprehension" in str(info.value)

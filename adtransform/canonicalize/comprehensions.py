@@ -103,7 +103,8 @@ def _check_evaluated_once(stmt: gast.stmt, roots: list[gast.AST], ctx: Context) 
 
 
 def _refuse(ctx: Context, node: gast.AST, advice: str) -> None:
-    what = "generator expression" if isinstance(node, gast.GeneratorExp) else "list comprehension"
+    what = "generator expression" if isinstance(node, gast.GeneratorExp) else \
+        "dict comprehension" if isinstance(node, gast.DictComp) else "list comprehension"
     raise UnsupportedSyntaxError(advice, ctx.info.location(node), what)
 
 
