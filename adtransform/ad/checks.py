@@ -22,6 +22,13 @@ from . import runtime_refs
 
 def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     callee = op.callee
+    if (getattr(callee.key, "__module__", None) or "").startswith("adtransform.runtime"):  # what the passes added: a
+        # helper of the compiler's (the copy made before a call changing its argument) is not the user's to name
+        return NoAdjointRuleError(
+            "the value this call changes in place depends on the differentiated input, and the compiler cannot "
+            "differentiate the copy it makes for that call here; compute a new value instead of changing one in "
+            "place (`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col),
+            "call changing a differentiated value in place")
     if isinstance(callee.key, type) and issubclass(callee.key, BaseException):
         msg = (f"`{callee}` runs code of its own (`__init__` or `__new__`), which may change its arguments; "
                f"if it changes none, say so with `adtransform.declare_facts({callee}, returns="

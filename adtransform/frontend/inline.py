@@ -60,6 +60,9 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
 def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace) -> bool:
     """Whether a list comprehension or generator expression calls a function this stage would inline
     (the pipeline then makes it a loop first: a call evaluated at each item cannot be hoisted)."""
+    comprehensions = [n for n in gast.walk(node) if isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.DictComp))]
+    if not comprehensions:  # (most functions: the scan below costs more than the rest of this stage)
+        return False
     local, every = scan_names(node)
     defined = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)} | {
         t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda)
@@ -67,7 +70,7 @@ def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace:
     inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
     return any(isinstance(call, gast.Call) and (
         (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
-        for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))
+        for comp in comprehensions for call in gast.walk(comp))
 
 
 class _Inliner:
@@ -301,7 +304,9 @@ class _Inliner:
         for i, node in enumerate(nodes):
             more, value = self.expr(node, stack)
             pre += more
-            if i < last and value is not None and not _stable(value):
+            if i < last and isinstance(value, gast.Slice):  # `x[a:f(y), g(z)]`: its bounds, each once
+                value = self.freeze(value, pre)
+            elif i < last and value is not None and not _stable(value):
                 temp = self.temp("tmp")
                 pre.append(gast.copy_location(build.assign(temp, value), node))
                 value = build.name(temp)

@@ -422,6 +422,8 @@ class Rename(gast.NodeTransformer):
         if new is None:
             return node
         if isinstance(new, gast.Name):
+            if not hasattr(node, "spelled"):
+                node.spelled = node.id  # (messages name it as the callee's source does)
             node.id = new.id
             return node
         return gast.copy_location(copy.deepcopy(new), node)

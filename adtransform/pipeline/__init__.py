@@ -146,7 +146,7 @@ def _ensure_apart(primal: Function, ctx: Context, apart: dict[str, TransformErro
         others = [v for v in params if v is not var and v not in updated[:index]]  # (each pair once)
         if others:
             ref = Ref((f"{owner}_shared_refusal",), apart[owner], Scope.INJECTED, apart[owner])
-            names = " ".join(v.name for v in [var, *others])
+            names = "\n".join(ctx.spellings.get(v.name, v.name) for v in [var, *others])  # (as the user reads them)
             checks.append(runtime_refs.check_op("ensure_apart", [Global(ref), Const(names), var, *others], line=None))
     return checks
 

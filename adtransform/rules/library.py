@@ -9,6 +9,7 @@ Names missing from the installed NumPy are skipped.
 
 import builtins
 import copy
+import dataclasses
 import math
 import operator
 import types
@@ -95,6 +96,7 @@ declare_facts(*sorted({t for t in np.sctypeDict.values() if issubclass(t, np.gen
               returns=VIEW)
 declare_facts(copy.copy, returns=MAY_SHARE)  # a shallow copy holds the same elements
 declare_facts(copy.deepcopy, returns=NEW)
+declare_facts(dataclasses.replace, returns=VIEWS)  # a new object holding the same values but those given
 
 # --- builtins, `math` and `operator` ------------------------------------------------------------
 
@@ -102,7 +104,7 @@ declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, 
               returns=NUMBER)
 declare_facts(range, round, pow, divmod, returns=NEW)
 declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
-declare_facts(list, tuple, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
+declare_facts(list, tuple, dict, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
 # `math` functions convert their arguments to numbers, except those calling a method of the argument
 # (`floor`, `ceil`, `trunc`) or multiplying objects (`prod`, `sumprod`).
 declare_facts(*[f for name, f in vars(math).items() if isinstance(f, types.BuiltinFunctionType)

@@ -281,7 +281,7 @@ def ensure_apart(refusal: TransformError, names: str, x: Any, *others: Any) -> N
     whose two entries are one array), which NumPy's update would change too: such a call is refused."""
     if not isinstance(x, np.ndarray):
         return
-    first, *rest = names.split()
+    first, *rest = names.split("\n")
     for name, other in zip(rest, others):
         if isinstance(other, np.ndarray) and np.may_share_memory(x, other):
             raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (`{first}` and `{name}` are "
