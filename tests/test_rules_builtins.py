@@ -61,3 +61,30 @@ def keyed(x):
 def test_forms_the_rule_does_not_take_are_refused_where_written(fn):
     with pytest.raises(NoAdjointRuleError, match="test_rules_builtins.py"):
         ad.grad(fn)(0.3)
+
+
+NAN = float("nan")
+
+
+def max_with_nan(x):
+    return max(x, NAN) * 2.0 + min(x, NAN)
+
+
+def test_a_nan_compared_with_never_wins_as_in_python():
+    assert max_with_nan(0.3) == pytest.approx(0.9)          # Python returns x both times
+    assert ad.grad(max_with_nan)(0.3) == pytest.approx(3.0)
+
+
+def summed_max(x, y):
+    return np.sum(max(x, y) * 2.0)
+
+
+@pytest.mark.parametrize("x,y", [(np.array([0.3]), np.array(0.7)), (np.array([[0.9]]), 0.5),
+                                 (np.array([0.2], dtype=np.float32), 0.1)])
+def test_size_one_arrays_and_numbers_get_gradients_in_their_own_shapes(x, y):
+    gx, gy = ad.grad(summed_max, wrt=(0, 1))(x, y)
+    x_wins = float(np.ravel(x)[0]) > float(np.ravel(y)[0])
+    assert np.shape(gx) == np.shape(x) and np.shape(gy) == np.shape(y)
+    assert float(np.ravel(gx)[0]) == (2.0 if x_wins else 0.0)
+    assert float(np.ravel(gy)[0]) == (0.0 if x_wins else 2.0)
+    assert isinstance(gy, float) == isinstance(y, float)

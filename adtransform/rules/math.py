@@ -5,7 +5,7 @@ Contract: see rules/notation.py. `y` is the output, `x` the input.
 
 import math
 
-from ..runtime import tie_share
+from ..runtime import python_max_share, python_pick_adjoint
 from .notation import adjoint, d, nondifferentiable
 from .registry import Kind, Returns
 
@@ -174,19 +174,20 @@ def to_float(y, x):
     d[x] = d[y]
 
 
-# `max(v, 0.0)`, micrograd's ReLU: the winner takes the derivative, a tie splits it (as np.maximum and
-# JAX do). One or three arguments, `key=` and `default=` do not bind: refused where they are written
-# (`max(L)` of a list or tuple has its own rule, rules/sequences.py).
-@adjoint(max, kind=scalar, returns=Returns.VIEW)
+# `max(v, 0.0)`, micrograd's ReLU: the value Python returns takes the derivative (a NaN compared with
+# never wins), a tie splits it (as np.maximum and JAX do). One or three arguments, `key=` and
+# `default=` do not bind: refused where they are written (`max(L)` of a list or tuple has its own
+# rule, rules/sequences.py).
+@adjoint(max, kind=Kind.OTHER, returns=Returns.VIEW)
 def builtin_max(y, a, b):
-    d[a] = d[y] * tie_share(a, b)
-    d[b] = d[y] * tie_share(b, a)
+    d[a] = python_pick_adjoint(d[y], a, python_max_share(a, b))
+    d[b] = python_pick_adjoint(d[y], b, 1.0 - python_max_share(a, b))
 
 
-@adjoint(min, kind=scalar, returns=Returns.VIEW)
+@adjoint(min, kind=Kind.OTHER, returns=Returns.VIEW)
 def builtin_min(y, a, b):
-    d[a] = d[y] * tie_share(b, a)
-    d[b] = d[y] * tie_share(a, b)
+    d[a] = python_pick_adjoint(d[y], a, python_max_share(a, b, True))
+    d[b] = python_pick_adjoint(d[y], b, 1.0 - python_max_share(a, b, True))
 
 
 nondifferentiable(

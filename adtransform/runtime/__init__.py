@@ -47,6 +47,8 @@ from .elementwise import (
     full_like,
     has_python_floats,
     numpy_float,
+    python_max_share,
+    python_pick_adjoint,
     tie_share,
     zeros_like,
 )
@@ -225,6 +227,8 @@ __all__ = [
     "prod_adjoint",
     "prod_initial_adjoint",
     "ptp_adjoint",
+    "python_max_share",
+    "python_pick_adjoint",
     "qr_adjoint",
     "quantile_adjoint",
     "quantile_q_adjoint",

@@ -135,3 +135,21 @@ def numpy_float(x: Any) -> Any:
     Only for a call that raised with Python floats: NumPy scalars promote float32 arrays to float64.
     """
     return np.float64(x) if type(x) is float else x
+
+
+def python_max_share(a: Any, b: Any, smaller: bool = False) -> float:
+    """d max(a, b) / da as Python's `max` computes it (`min` with `smaller`): `b` is returned only when
+    `b > a` (`b < a`), so a NaN `b` leaves `a` the result and its derivative; a tie splits it (as
+    np.maximum and JAX do). Python compares the values whole, so they are numbers or size-1 arrays."""
+    if bool(b < a) if smaller else bool(b > a):
+        return 0.0
+    return 0.5 if bool(a == b) else 1.0
+
+
+def python_pick_adjoint(g: Any, x: Any, share: float) -> Any:
+    """`share` of `g` for `x`, one of the values `max(a, b)` chose between, in `x`'s shape (a size-1
+    array and a number may be compared, and the result is one of them, not their broadcast)."""
+    g = g * share
+    if isinstance(x, (float, int)):
+        return g.item() if isinstance(g, (np.ndarray, np.generic)) else g
+    return np.reshape(g, np.shape(x))
