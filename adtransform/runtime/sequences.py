@@ -8,6 +8,16 @@ list in a loop then costs one list, not one per read.
 
 An adjoint list is only ever held by one adjoint at a time (reverse mode hands each on, never
 copies it into two), so the helpers below add into it and pop from it in place.
+
+Why in place is sound: every adjoint list is made by these helpers in the backward sweep (or is
+`sequence_copy`'s copy of a caller's cotangent), so no user value and no primal value is ever one.
+Reverse mode reads an adjoint once: `sequence_add(a, b)` and `sequence_index_accumulate(bar, ...)`
+are the last reads of `a` and `bar` (the facts registry says they change them, so no pass reorders
+a read of the old value after them), and the only other holder of an adjoint list is the adjoint
+of an item of a display of lists (`sequence_item_adjoint` hands item `k` on), read once too. A
+value handed to the caller (a gradient list) is never added into afterwards. So the cost of a
+list's adjoint is one list of its length, made at the first read needing it, plus a constant per
+read: reading every item of a list of `n` in a loop costs O(n), not O(n) per read.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ __all__ = [
     "sequence_concat_adjoint",
     "sequence_copy",
     "sequence_fill",
+    "sequence_index_accumulate",
     "sequence_index_adjoint",
     "sequence_item_adjoint",
     "sequence_or_zero",
@@ -120,6 +131,25 @@ def sequence_index_adjoint(g: Any, seq: Any, index: Any) -> Any:
         return out
     index = operator.index(index)
     return Item(length, index + length if index < 0 else index, g)
+
+
+def sequence_index_accumulate(bar: Any, g: Any, seq: Any, index: Any) -> Any:
+    """`sequence_add(bar, sequence_index_adjoint(g, seq, index))` without the intermediate: the
+    adjoint `bar` of a list (None, an `Item` or a list, changed in place) plus that of `seq[index]`."""
+    if g is None or isinstance(index, slice):
+        return sequence_add(bar, sequence_index_adjoint(g, seq, index))
+    length = seq if isinstance(seq, int) else len(seq)
+    index = operator.index(index)
+    if index < 0:
+        index += length
+    if bar is None:
+        return Item(length, index, g)
+    if not isinstance(bar, list):
+        if not isinstance(bar, Item):  # (a value that is a list on another path only)
+            return sequence_add(bar, Item(length, index, g))
+        bar = bar.as_list()
+    bar[index] = _add(bar[index], g)
+    return bar
 
 
 def _zero(like: Any) -> Any:
