@@ -45,12 +45,14 @@ _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp
 
 
 def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
-           opaque: frozenset[types.CodeType] = frozenset()) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+           opaque: frozenset[types.CodeType] = frozenset(), prepare: Any = None,
+           ) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
     """Splice every inlinable call of `node` (in place) but those of the functions whose code is in
     `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
-    the transform relied on in the callees' namespaces."""
+    the transform relied on in the callees' namespaces. `prepare(def, fn, info)` runs on each
+    callee's copy before it is spliced."""
     local, every = scan_names(node)
-    state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
+    state = State(CompositeInfo.of(info), namespace, Namer(every), set(local), prepare=prepare)
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)

@@ -75,6 +75,9 @@ class State:
     parsed: dict[types.CodeType, source.ParsedFunction] = field(default_factory=dict)
     alias_of: dict[tuple[int, str], str] = field(default_factory=dict)
     keep: list[Any] = field(default_factory=list)  # objects aliased: alive while their ids are keys
+    # Run on each callee's copy before it is spliced (the pipeline's: comprehensions calling functions
+    # become loops, whose calls are then inlined as the caller's are): (its def, the function, the info).
+    prepare: Any = None
 
     def alias(self, hint: str, obj: Any) -> str:
         key = (id(obj), hint)
@@ -147,6 +150,8 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     state.info.shift(node, parsed.info, base)
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
     _mangle(node, fn)
+    if state.prepare is not None:
+        state.prepare(node, fn, state.info)
     own, nested, stored = own_scope(node)
     refuse_returned_function(node.body, fn.__qualname__, state.info)
     free = _free_names(node, own | nested)
