@@ -136,6 +136,12 @@ def sequence_index_adjoint(g: Any, seq: Any, index: Any) -> Any:
 def sequence_index_accumulate(bar: Any, g: Any, seq: Any, index: Any) -> Any:
     """`sequence_add(bar, sequence_index_adjoint(g, seq, index))` without the intermediate: the
     adjoint `bar` of a list (None, an `Item` or a list, changed in place) plus that of `seq[index]`."""
+    if type(bar) is list and type(index) is int and g is not None:  # (the common case first: a loop's reads)
+        if index < 0:
+            index += seq if type(seq) is int else len(seq)
+        old = bar[index]
+        bar[index] = g if old is None else _add(old, g)
+        return bar
     if g is None or isinstance(index, slice):
         return sequence_add(bar, sequence_index_adjoint(g, seq, index))
     length = seq if isinstance(seq, int) else len(seq)
@@ -182,6 +188,8 @@ def sequence_item_adjoint(bar: Any, index: int, like: Any) -> Any:
 def sequence_pop(bar: Any) -> Any:
     """The adjoint of `L` from that of `L.append(v)`: `bar` without its last item, as a tuple
     (the adjoint of `L`, that of `v` or None)."""
+    if type(bar) is list:
+        return bar, bar.pop()
     if bar is None:
         return None, None
     bar = _as_list(bar)
@@ -270,6 +278,8 @@ def sequence_fill(g: Any, seq: Any) -> Any:
         out = np.empty(seq.shape, dtype=np.result_type(g, seq) if seq.dtype.kind == "f" else float)
         out[...] = unbroadcast(g, seq[0]) if len(seq) else 0.0
         return out
+    if not getattr(g, "shape", ()) and all(type(item) is float for item in seq):
+        return [g] * len(seq)  # (what `unbroadcast` gives each: `g` itself)
     if any(isinstance(item, (list, tuple)) for item in seq):
         raise NotImplementedError("the derivative of `sum` of lists or tuples (which joins them) is not "
                                   "supported; join them with `+` instead")
