@@ -211,3 +211,42 @@ def test_param_list_adjoint_flows_once():
     counts = _counting(grad, WS, xs)
     assert counts["sequence_item_adjoint"] == N
     assert counts["as_list"] == 1
+
+
+def nested_displays(a, b, xs):
+    total = 0.0
+    for j in range(3):
+        for i in range(len(xs)):
+            t = [a, b]
+            u = (b, a * j)  # (an item computed in the iteration: stays)
+            total += t[i % 2] * u[(i + j) % 2] * xs[i] + t[-1]
+    return total
+
+
+def display_passed_on(a, b, xs):
+    total = 0.0
+    for i in range(len(xs)):
+        t = [a, b * xs[i]]  # (an item of the iteration: stays)
+        s = [a, b]
+        total += np.sum(np.stack(s) * xs[i]) + t[i % 2]  # (`s` passed to np.stack: stays, it may be kept)
+    return total
+
+
+@pytest.mark.parametrize("f", [nested_displays, display_passed_on])
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_displays_in_loops_against_differences(f, n):
+    xs = rng.normal(size=n)
+    grad = ad.grad(f, wrt=(0, 1))
+    got = grad(0.8, -1.3, xs)
+    eps = 1e-6
+    da = (f(0.8 + eps, -1.3, xs) - f(0.8 - eps, -1.3, xs)) / (2 * eps)
+    db = (f(0.8, -1.3 + eps, xs) - f(0.8, -1.3 - eps, xs)) / (2 * eps)
+    np.testing.assert_allclose(got, (da, db), rtol=1e-6, atol=1e-9)
+
+
+def test_only_displays_read_in_place_move():
+    src = ad.grad(display_passed_on, wrt=(0, 1)).source
+    loop = src.index("\n    for ")
+    assert src.index("np.stack(") > loop and src.index("= [a, b]") > loop
+    src = ad.grad(nested_displays, wrt=(0, 1)).source
+    assert src.index("= [a, b]") < src.index("\n    for ") < src.index("= (b, ")
