@@ -49,6 +49,7 @@ from .loops import differentiate_loop
 from .template import Template, compile_template
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
+_INDEX_ADJOINT = runtime_refs.runtime.sequence_index_adjoint
 _COPY = Callee(None, Style.COPY)
 
 
@@ -354,7 +355,15 @@ class _Backward:
         if previous is None:
             self.adjoints[var] = contribution
         elif var in self.sequences:
-            self.adjoints[var] = self.emit(runtime_refs.callee("sequence_add"), [previous, contribution], var, line)
+            last = self.ops[-1] if self.ops else None
+            if last is not None and last.result is contribution and last.callee.key is _INDEX_ADJOINT:
+                # `L[i]` read again: its item added into the adjoint list in place, no `Item` in between
+                self.ops.pop()
+                self.adjoints[var] = self.emit(runtime_refs.callee("sequence_index_accumulate"),
+                                               [previous, *last.args], var, line)
+            else:
+                self.adjoints[var] = self.emit(runtime_refs.callee("sequence_add"), [previous, contribution], var,
+                                               line)
         else:
             self.adjoints[var] = self.emit(_ADD, [previous, contribution], var, line)
 

@@ -42,12 +42,14 @@ _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp
 
 
 def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
-           opaque: frozenset[types.CodeType] = frozenset(),
-           structured: dict[str, Any] | None = None) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+           opaque: frozenset[types.CodeType] = frozenset(), structured: dict[str, Any] | None = None,
+           prepare: Any = None) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
     """Splice every inlinable call of `node` (in place) but those of the functions whose code is in
     `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
-    the transform relied on in the callees' namespaces. `structured`: the parameters passed as containers."""
+    the transform relied on in the callees' namespaces. `structured`: the parameters passed as
+    containers; `prepare(def, fn, info)` runs on each callee's copy before it is spliced."""
     state = inline_objects.state(node, info, namespace, structured)
+    state.prepare = prepare
     state.displays.update(inline_star.single_displays(node))
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))

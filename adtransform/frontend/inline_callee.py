@@ -81,6 +81,9 @@ class State:
     # Names bound to a tuple or dict display nothing changes (`*args` of a callee, `args = (a, b)`): a call
     # spreading them is spelled out (frontend/inline_star.py)
     displays: dict[str, gast.expr] = field(default_factory=dict)
+    # Run on each callee's copy before it is spliced (the pipeline's: comprehensions calling functions
+    # become loops, whose calls are then inlined as the caller's are): (its def, the function, the info).
+    prepare: Any = None
 
     def alias(self, hint: str, obj: Any) -> str:
         key = (id(obj), hint)
@@ -175,6 +178,8 @@ def instance(state: State, fn: types.FunctionType, call: Call) -> tuple[list[gas
     state.info.shift(node, parsed.info, base)
     state.depend(fn, ("__code__",), fn.__code__, identity=True)
     _mangle(node, fn)
+    if state.prepare is not None:
+        state.prepare(node, fn, state.info)
     own, nested, stored = own_scope(node)
     refuse_returned_function(node.body, fn.__qualname__, state.info)
     free = _free_names(node, own | nested)

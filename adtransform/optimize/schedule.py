@@ -40,6 +40,7 @@ from . import (
     dce,
     dead_records,
     fresh_returns,
+    hoist_displays,
     hoist_projections,
     in_place,
     licm,
@@ -74,7 +75,7 @@ Step = FixedPoint | Once
 # CSE has merged a product written twice. What it leaves behind (a row read `x[t]` nobody reads any
 # more) is DCE's. (These never touch the user's effects.)
 PRIMAL: tuple[Step, ...] = (
-    FixedPoint((copy_prop, dce, cse, licm, hoist_projections)),
+    FixedPoint((copy_prop, dce, cse, licm, hoist_displays, hoist_projections)),
 )
 
 # After reverse mode: rules leave `1.0 * g`, copies and dead code.

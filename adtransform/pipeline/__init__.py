@@ -31,6 +31,7 @@ from ..optimize.driver import optimize, optimize_primal
 from ..runtime.guards import ABSENT, FUNC
 from ..syntax.naming import Namer
 from .blockers import Blockers
+from .callee_loops import callee_loops
 from .guard import transform_guarded
 
 # A free name (or module attribute path) the transform read, the object it found, and whether the
@@ -102,7 +103,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
             comprehensions.transform(node, early)
         helpers = early.helpers
     with blockers.stage():                               # calls of the user's functions spliced in
-        info, callees = inline.inline(node, info, namespace, fn.__code__, opaque, trees)
+        info, callees = inline.inline(node, info, namespace, fn.__code__, opaque, trees, callee_loops)
     if sources is not None:
         sources.append(info)
     with blockers.stage():

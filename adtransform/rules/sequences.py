@@ -25,6 +25,7 @@ from ..runtime import (
     sequence_concat_adjoint,
     sequence_copy,
     sequence_fill,
+    sequence_index_accumulate,
     sequence_index_adjoint,
     sequence_item_adjoint,
     sequence_or_zero,
@@ -209,6 +210,7 @@ declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoin
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)
 declare_facts(sequence_add, returns=Returns.MAY_SHARE, mutates=("a",))
+declare_facts(sequence_index_accumulate, returns=Returns.MAY_SHARE, mutates=("bar",))
 declare_facts(sequence_pop, sequence_take, returns=Returns.MAY_SHARE, mutates=("bar",))
 # `map(f, xs)` changes nothing itself (canonicalize/comprehensions.py turns it into calls of `f`, which
 # the passes after it see); its items are what `f` returns, which may share anything.

@@ -8,6 +8,16 @@ list in a loop then costs one list, not one per read.
 
 An adjoint list is only ever held by one adjoint at a time (reverse mode hands each on, never
 copies it into two), so the helpers below add into it and pop from it in place.
+
+Why in place is sound: every adjoint list is made by these helpers in the backward sweep (or is
+`sequence_copy`'s copy of a caller's cotangent), so no user value and no primal value is ever one.
+Reverse mode reads an adjoint once: `sequence_add(a, b)` and `sequence_index_accumulate(bar, ...)`
+are the last reads of `a` and `bar` (the facts registry says they change them, so no pass reorders
+a read of the old value after them), and the only other holder of an adjoint list is the adjoint
+of an item of a display of lists (`sequence_item_adjoint` hands item `k` on), read once too. A
+value handed to the caller (a gradient list) is never added into afterwards. So the cost of a
+list's adjoint is one list of its length, made at the first read needing it, plus a constant per
+read: reading every item of a list of `n` in a loop costs O(n), not O(n) per read.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ __all__ = [
     "sequence_concat_adjoint",
     "sequence_copy",
     "sequence_fill",
+    "sequence_index_accumulate",
     "sequence_index_adjoint",
     "sequence_item_adjoint",
     "sequence_or_zero",
@@ -122,6 +133,31 @@ def sequence_index_adjoint(g: Any, seq: Any, index: Any) -> Any:
     return Item(length, index + length if index < 0 else index, g)
 
 
+def sequence_index_accumulate(bar: Any, g: Any, seq: Any, index: Any) -> Any:
+    """`sequence_add(bar, sequence_index_adjoint(g, seq, index))` without the intermediate: the
+    adjoint `bar` of a list (None, an `Item` or a list, changed in place) plus that of `seq[index]`."""
+    if type(bar) is list and type(index) is int and g is not None:  # (the common case first: a loop's reads)
+        if index < 0:
+            index += seq if type(seq) is int else len(seq)
+        old = bar[index]
+        bar[index] = g if old is None else _add(old, g)
+        return bar
+    if g is None or isinstance(index, slice):
+        return sequence_add(bar, sequence_index_adjoint(g, seq, index))
+    length = seq if isinstance(seq, int) else len(seq)
+    index = operator.index(index)
+    if index < 0:
+        index += length
+    if bar is None:
+        return Item(length, index, g)
+    if not isinstance(bar, list):
+        if not isinstance(bar, Item):  # (a value that is a list on another path only)
+            return sequence_add(bar, Item(length, index, g))
+        bar = bar.as_list()
+    bar[index] = _add(bar[index], g)
+    return bar
+
+
 def _zero(like: Any) -> Any:
     return None if isinstance(like, (list, tuple)) else zeros_like(like)
 
@@ -152,6 +188,8 @@ def sequence_item_adjoint(bar: Any, index: int, like: Any) -> Any:
 def sequence_pop(bar: Any) -> Any:
     """The adjoint of `L` from that of `L.append(v)`: `bar` without its last item, as a tuple
     (the adjoint of `L`, that of `v` or None)."""
+    if type(bar) is list:
+        return bar, bar.pop()
     if bar is None:
         return None, None
     bar = _as_list(bar)
@@ -250,6 +288,8 @@ def sequence_fill(g: Any, seq: Any) -> Any:
         out = np.empty(seq.shape, dtype=np.result_type(g, seq) if seq.dtype.kind == "f" else float)
         out[...] = unbroadcast(g, seq[0]) if len(seq) else 0.0
         return out
+    if not getattr(g, "shape", ()) and all(type(item) is float for item in seq):
+        return [g] * len(seq)  # (what `unbroadcast` gives each: `g` itself)
     if any(isinstance(item, (list, tuple)) for item in seq):
         raise NotImplementedError("the derivative of `sum` of lists or tuples (which joins them) is not "
                                   "supported; join them with `+` instead")
