@@ -37,10 +37,7 @@ def forward(params, x):
     h = x
     for k, layer in enumerate(params):
         nonlinear = k < len(params) - 1
-        out = []
-        for ws, b in layer:  # micrograd writes `[n(x) for n in self.neurons]`: see the note in main()
-            out.append(neuron(ws, b, h, nonlinear))
-        h = out
+        h = [neuron(ws, b, h, nonlinear) for ws, b in layer]  # micrograd's `[n(x) for n in self.neurons]`
     return h[0]
 
 
@@ -146,9 +143,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     X, y = two_moons(samples, 0.1, args.seed)
     params = init_params(sizes, random.Random(args.seed))
-    # The natural micrograd form builds each layer with `[neuron(ws, b, h, nonlinear) for ws, b in layer]`;
-    # a list comprehension calling a function, inside a called function, is refused today, so `forward`
-    # appends in a loop (the same list, built the long way).
     dloss = ad.value_and_grad(loss, wrt="params")
     dloss(params, X, y)  # generated at the first call, for the structure of `params`
     print("The generated gradient (dloss.source):\n")
