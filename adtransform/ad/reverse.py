@@ -45,6 +45,7 @@ from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs, sequences
 from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
+from .dtype_checks import check_runtime_dtypes
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -74,6 +75,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         raise NoAdjointRuleError.of(effects, fn_label)
     check_write_targets(primal.body, active.varied)
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
+    check_runtime_dtypes(primal.body, filename)
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
     sequences.name_fields(primal.body)
