@@ -53,6 +53,9 @@ _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _COPY = Callee(None, Style.COPY)
 
 
+_DIVISIONS = (operator.truediv, operator.floordiv, operator.mod)
+
+
 class Mode(enum.Enum):
     """What the generated function returns."""
 
@@ -320,7 +323,8 @@ class _Backward:
             else:
                 hint = f"{input_var.name}_bar"
             new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
-                     line=op.line, sweep=Sweep.ADJOINT)
+                     line=op.line, sweep=Sweep.ADJOINT,
+                     rule_division=op.callee.style is not Style.OPERATOR and t_op.callee.key in _DIVISIONS)
             new.replace_uses(mapping)
             mapping[t_op.result] = new.result
             if isinstance(input_var, Var) and input_var in self.user_vars:
