@@ -130,3 +130,26 @@ def test_discrete_masses_at_the_ends_of_the_parameter_range(f, at, k, h):
 def test_discrete_masses_inside(f):
     k = np.array([0, 1, 3, 1]) if f.__name__.startswith("poisson") else np.array([0, 1, 1, 0])
     check_grad(f, (np.array([0.3, 0.6, 0.45, 0.7]), k))
+
+
+def beta_at_one(x):
+    return stats.beta.logpdf(x, 2.0, 1.0)
+
+
+def gamma_pdf0(x):
+    return stats.gamma.pdf(x, 1.0, scale=2.0)
+
+
+def expon0(x):
+    return stats.expon.logpdf(x)
+
+
+@pytest.mark.parametrize("f, at, h", [(gamma0, 0.0, 1e-7), (chi2_0, 0.0, 1e-7), (beta0, 0.0, 1e-7),
+                                      (beta_at_one, 1.0, -1e-7), (gamma_pdf0, 0.0, 1e-7), (expon0, 0.0, 1e-7)],
+                         ids=["gamma_a1", "chi2_df2", "beta_a1", "beta_b1", "gamma_pdf", "expon"])
+def test_closed_end_of_the_support_as_expon(f, at, h):
+    """Where the density is finite at the end of its support (gamma a == 1, chi2 df == 2, beta a == 1 or
+    b == 1) the end belongs to the support, as expon's z >= 0: the one-sided derivative, for floats and arrays."""
+    expected = (f(at + h) - f(at)) / h
+    assert ad.grad(f)(at) == pytest.approx(expected, abs=1e-5)
+    assert ad.grad(_as_array(f))(np.array([at]))[0] == pytest.approx(expected, abs=1e-5)

@@ -111,31 +111,35 @@ def t_pdf(y, x, df, loc=0.0, scale=1.0):
 
 @adjoint(stats.gamma.logpdf, elementwise=True, returns=Returns.NEW)
 def gamma_logpdf(y, x, a, loc=0.0, scale=1.0):
-    # Outside the support (x <= loc) the log-density is -inf whatever the parameters: derivative 0 (as JAX).
+    # Outside the support the log-density is -inf whatever the parameters: derivative 0 (as JAX). At
+    # z == 0 with a == 1 it is finite (expon's -z): there the support is closed, as expon's z >= 0.
     z = (x - loc) / scale
-    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (a == 1.0))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - 1.0, 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
-    d[scale] = d[y] * np.where(z > 0.0, z - a, 0.0) / scale
-    d[a] = d[y] * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
+    d[scale] = d[y] * np.where(inside, z - a, 0.0) / scale
+    d[a] = d[y] * np.where(inside, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.gamma.pdf, elementwise=True, returns=Returns.NEW)
 def gamma_pdf(y, x, a, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (a == 1.0))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - 1.0, 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
-    d[scale] = d[y] * y * np.where(z > 0.0, z - a, 0.0) / scale
-    d[a] = d[y] * y * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
+    d[scale] = d[y] * y * np.where(inside, z - a, 0.0) / scale
+    d[a] = d[y] * y * np.where(inside, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.beta.logpdf, elementwise=True, returns=Returns.NEW)
 def beta_logpdf(y, x, a, b, loc=0.0, scale=1.0):
-    # Outside (0, 1) (in z) the log-density is -inf: derivative 0, as for gamma.
+    # Outside [0, 1] (in z) the log-density is -inf: derivative 0, as for gamma; the ends belong to the
+    # support where it is finite there (z == 0 with a == 1, z == 1 with b == 1).
     z = (x - loc) / scale
-    inside = (z > 0.0) & (z < 1.0)
-    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
+    inside = ((z > 0.0) | ((z == 0.0) & (a == 1.0))) & ((z < 1.0) | ((z == 1.0) & (b == 1.0)))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - (b - 1.0) / np.where(z < 1.0, 1.0 - z, 1.0), 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
     d[scale] = -d[y] * np.where(inside, 1.0 + z * dz, 0.0) / scale
@@ -146,8 +150,8 @@ def beta_logpdf(y, x, a, b, loc=0.0, scale=1.0):
 @adjoint(stats.beta.pdf, elementwise=True, returns=Returns.NEW)
 def beta_pdf(y, x, a, b, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    inside = (z > 0.0) & (z < 1.0)
-    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
+    inside = ((z > 0.0) | ((z == 0.0) & (a == 1.0))) & ((z < 1.0) | ((z == 1.0) & (b == 1.0)))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - (b - 1.0) / np.where(z < 1.0, 1.0 - z, 1.0), 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
     d[scale] = -d[y] * y * np.where(inside, 1.0 + z * dz, 0.0) / scale
