@@ -14,6 +14,7 @@ import numpy as np
 
 from ..analysis.effects import changed_operands, facts_of, may_change_globals
 from ..errors import Location, NoAdjointRuleError, Problem
+from ..frontend.fence import distribution_advice
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, Op, Operand, SliceItem, Stmt, Style, Sweep, Var, walk
 from ..ir.operators import INDEX_UPDATE
 from ..rules.registry import lookup_adjoint
@@ -38,9 +39,15 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     elif callee.style in (Style.TUPLE, Style.LIST):
         msg = "tuples and lists of differentiated values are not supported yet"
     else:
-        msg = (f"no derivative rule is registered for `{callee}`; register one with "
-               f"@adtransform.adjoint({callee})")
-    what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+        owner = op.args[0].ref.obj if callee.style is Style.METHOD and op.args and isinstance(op.args[0], Global) \
+            else None
+        # A method of a global object (`stats.halfnorm.logpdf`, `np.maximum.reduce`): named in full.
+        named = f"{op.args[0].ref.spelling}.{callee.symbol}" if owner is not None else str(callee)
+        advice = distribution_advice(owner) if owner is not None else ""
+        msg = advice or (f"no derivative rule is registered for `{named}`; register one with "
+                         f"@adtransform.adjoint({named})")
+        callee = named  # type: ignore[assignment]
+    what = f"call of `{callee}`" if op.callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
         else f"`{callee}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
 

@@ -65,6 +65,7 @@ def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None 
                 returns.append(child)
     _check_returns(node, returns, found)
     _refuse_complex(node, found, namespace)
+    _refuse_made_distributions(node, found, namespace)
     found.raise_any(node.name)
 
 
@@ -309,3 +310,49 @@ def _signature_position(fn: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return names.index("dtype") if "dtype" in names else None
+
+
+def distribution_advice(obj: object) -> str:
+    """What to write instead of using `obj` when it is a SciPy distribution the rules cannot see: a frozen
+    one (`stats.norm(0.0, 2.0)`) or a distribution class (`stats.norm_gen`); "" for anything else. The
+    rules are registered on the methods of SciPy's own distributions (`stats.norm.logpdf`)."""
+    kinds = {c.__name__ for c in (obj.__mro__ if isinstance(obj, type) else type(obj).__mro__)
+             if c.__module__.startswith("scipy.stats")}
+    if "rv_frozen" in kinds or "rv_continuous_frozen" in kinds or "rv_discrete_frozen" in kinds:
+        return _FROZEN_ADVICE
+    if isinstance(obj, type) and "rv_generic" in kinds:
+        return ("a distribution made in the function has no derivative rule: use the one scipy.stats provides, "
+                "e.g. `stats.norm.logpdf(x, loc, scale)`")
+    return ""
+
+
+def _refuse_made_distributions(node: gast.FunctionDef, found: _Problems, namespace: Namespace | None) -> None:
+    """`stats.norm(0.0, 2.0).logpdf(x)`, `stats.norm.freeze(...)`, `stats.norm_gen()`: refused where written,
+    with what to write instead (a frozen distribution's methods have no rules)."""
+    if namespace is None:
+        return
+    local = scan_names(node)[0]
+    for child in _scope_nodes(node):
+        if not isinstance(child, gast.Call):
+            continue
+        path = _dotted(child.func)
+        if path is None or path[0] in local:
+            continue
+        if path[-1] == "freeze" and len(path) > 1:
+            path = path[:-1]
+        ref = namespace.resolve(path)
+        if len(ref.path) != len(path):
+            continue  # (`stats.halfnorm.logpdf`: a method without a rule, named in full where it is refused)
+        advice = _FROZEN_ADVICE if _is_distribution(ref.obj) else distribution_advice(ref.obj)
+        if advice:
+            found.add(child, f"`{'.'.join(path)}(...)`", advice)
+
+
+def _is_distribution(obj: object) -> bool:
+    """One of SciPy's distribution objects (`stats.norm`): calling it freezes it."""
+    return not isinstance(obj, type) and any(c.__name__ == "rv_generic" and c.__module__.startswith("scipy.stats")
+                                             for c in type(obj).__mro__)
+
+
+_FROZEN_ADVICE = ("a frozen distribution has no derivative rule: call the distribution's own method with the "
+                  "parameters, e.g. `stats.norm.logpdf(x, loc, scale)` for `stats.norm(loc, scale).logpdf(x)`")
