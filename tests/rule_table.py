@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from gradcheck import check_grad
+from vjp_check import check_vjp
 
 F64 = np.float64
 F32 = np.float32
@@ -130,6 +131,8 @@ class Rule:
     domains: tuple  # one per argument
     shapes: list
     wrt: object = None  # None: all arguments (int 0 when there is one)
+    vjp: bool = True  # also the vector-Jacobian dot-product check (vjp_check.py)
+    raw: Callable | None = None  # the function before its reduction to a scalar (default: derived from fn)
 
 
 @dataclass(frozen=True)
@@ -174,9 +177,12 @@ def wrt_of(rule: Rule):
 
 
 
-def check_case(case: Case) -> None:
-    """The row's function runs finite on its inputs, and its gradient matches finite differences."""
+def check_case(case: Case, vjp: bool | None = None) -> None:
+    """The row's function runs finite on its inputs, its gradient matches finite differences, and
+    (unless the row or `vjp` says otherwise) so does a vector-Jacobian product with a random cotangent."""
     args = make_args(case)
     value = case.rule.fn(*args)
     assert np.ndim(value) == 0 and np.isfinite(value)
     check_grad(case.rule.fn, args, wrt=wrt_of(case.rule), seed=zlib.crc32(case.id.encode()))
+    if case.rule.vjp if vjp is None else vjp:
+        check_vjp(case.rule.fn, args, wrt_of(case.rule), case.rule.raw, case.id)

@@ -108,6 +108,30 @@ PIECEWISE_CONSTANT = {
     np.ndarray.nbytes: lambda x: x.nbytes,
     np.ndarray.itemsize: lambda x: x.itemsize,
     np.ndarray.strides: lambda x: x.strides,
+    np.all: lambda x: np.all(x > 0),
+    np.any: lambda x: np.any(x > 0, axis=0),
+    np.ndarray.all: lambda x: x.all(),
+    np.ndarray.any: lambda x: x.any(),
+    np.bitwise_and: lambda x: np.bitwise_and((x > 0).astype(int), 3),
+    np.bitwise_or: lambda x: np.bitwise_or((x > 0).astype(int), 2),
+    np.bitwise_xor: lambda x: np.bitwise_xor((x > 0).astype(int), 3),
+    np.invert: lambda x: np.invert(x > 0),
+    np.left_shift: lambda x: np.left_shift((x > 0).astype(int), 2),
+    np.right_shift: lambda x: np.right_shift(8, (x > 0).astype(int)),
+    np.gcd: lambda x: np.gcd(np.floor(x).astype(int), 6),
+    np.lcm: lambda x: np.lcm(np.floor(x).astype(int), 6),
+    np.spacing: np.spacing,
+    np.isnat: lambda x: np.isnat(np.array(["2020-01-01", "NaT"], dtype="datetime64[D]")),
+    np.random.rand: lambda x: (np.random.seed(len(x)), np.random.rand(3))[1],
+    np.random.randn: lambda x: (np.random.seed(len(x)), np.random.randn(3))[1],
+    np.random.random: lambda x: (np.random.seed(len(x)), np.random.random(3))[1],
+    np.random.random_sample: lambda x: (np.random.seed(len(x)), np.random.random_sample(3))[1],
+    np.random.standard_normal: lambda x: (np.random.seed(len(x)), np.random.standard_normal(3))[1],
+    np.random.randint: lambda x: (np.random.seed(len(x)), np.random.randint(0, 5, 3))[1],
+    np.random.seed: lambda x: np.random.seed(len(x)),
+    np.random.Generator.random: lambda x: np.random.default_rng(len(x)).random(3),
+    np.random.Generator.standard_normal: lambda x: np.random.default_rng(len(x)).standard_normal(3),
+    np.random.Generator.integers: lambda x: np.random.default_rng(len(x)).integers(0, 5, 3),
     operator.lt: lambda x: x < x[::-1],
     operator.le: lambda x: x <= x[::-1],
     operator.gt: lambda x: x > x[::-1],
@@ -643,19 +667,19 @@ def unknown_diff(x):
     return np.sum(np.diff(x) ** 2)
 
 
-def unknown_astype(x):
-    return np.sum(x.astype(np.float32))
+def unknown_method(x):
+    return np.sum(x.compress([True, False]))
 
 
-def unknown_cumsum(x):
-    return np.sum(np.cumsum(x))
+def unknown_polyval(x):
+    return np.sum(np.polyval(x, 0.5))
 
 
 def unknown_module_function(x):
-    return np.sum(np.linalg.norm(x))
+    return np.linalg.cond(np.outer(x, x) + np.eye(2))
 
 
-@pytest.mark.parametrize("fn", [unknown_diff, unknown_astype, unknown_cumsum,
+@pytest.mark.parametrize("fn", [unknown_diff, unknown_method, unknown_polyval,
                                 unknown_module_function])
 def test_unknown_calls_on_active_values_raise(fn):
     with pytest.raises(NoAdjointRuleError, match="test_trust_rules.py"):

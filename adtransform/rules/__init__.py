@@ -1,6 +1,6 @@
 """Derivative rules, one module per library, registered through the public `adjoint` decorator."""
 
-from . import math, numpy, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
+from . import math, numpy, numpy_elementwise, numpy_reductions, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
 
 # isort: split
 from . import numpy_linalg, numpy_products  # noqa: F401  (products and linear algebra)

@@ -31,13 +31,13 @@ def _of(owner: object, names: str) -> list[object]:
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
     identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
-    diagflat tri tril triu convolve correlate cumsum cumprod cumulative_sum cumulative_prod
+    diagflat tri tril triu convolve correlate
     ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
-    flatnonzero isclose prod std var median average percentile quantile nansum nanmean nanmax nanmin
-    nanstd nanvar nanprod nancumsum nanargmax nanargmin ptp cov corrcoef clip
+    flatnonzero isclose
+    nanargmax nanargmin cov corrcoef clip
     round around fix take choose compress extract select piecewise insert delete append resize roll pad
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
-    sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat all any
+    sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat
     """), returns=NEW)
 declare_facts(*_of(np, "shape ndim size array_equal array_equiv allclose"), returns=NUMBER)
 declare_facts(*_of(np, "nonzero unique meshgrid indices gradient unravel_index diag_indices tril_indices "
@@ -55,7 +55,7 @@ declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
-declare_facts(*_of(np.linalg, "norm matrix_rank cond eigvals tensorinv tensorsolve"), returns=NEW)
+declare_facts(*_of(np.linalg, "matrix_rank cond eigvals tensorinv tensorsolve"), returns=NEW)
 declare_facts(np.linalg.eig, returns=NEW_ITEMS)
 # Random draws change the generator's state: never merged or removed.
 declare_facts(*_of(np.random, "normal uniform rand randn randint random random_sample standard_normal "
@@ -71,12 +71,12 @@ declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,)
 # --- ndarray methods and attributes (a method's receiver is position 0) --------------------------
 
 declare_facts(*_of(np.ndarray, """
-    prod std var cumsum cumprod round clip any all argmax argmin argsort tolist flatten searchsorted
+    round clip argmax argmin argsort tolist flatten searchsorted
     repeat compress take choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
-declare_facts(*_of(np.ndarray, "item shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
-declare_facts(*_of(np.ndarray, "view astype conj conjugate diagonal squeeze swapaxes mT real imag flat base "
+declare_facts(*_of(np.ndarray, "shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
+declare_facts(*_of(np.ndarray, "view diagonal squeeze swapaxes mT real imag flat base "
                                "data getfield"), returns=VIEW)
 declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
 declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))

@@ -5,6 +5,7 @@ Contract: see rules/notation.py. `y` is the output, `x` the input.
 
 import math
 
+from ..runtime import tie_share
 from .notation import adjoint, d, nondifferentiable
 from .registry import Kind, Returns
 
@@ -171,6 +172,21 @@ def erfc(y, x):
 @adjoint(float, kind=scalar, returns=Returns.NUMBER)
 def to_float(y, x):
     d[x] = d[y]
+
+
+# `max(v, 0.0)`, micrograd's ReLU: the winner takes the derivative, a tie splits it (as np.maximum and
+# JAX do). One or three arguments, `key=` and `default=` do not bind: refused where they are written
+# (`max(L)` of a list or tuple has its own rule, rules/sequences.py).
+@adjoint(max, kind=scalar, returns=Returns.VIEW)
+def builtin_max(y, a, b):
+    d[a] = d[y] * tie_share(a, b)
+    d[b] = d[y] * tie_share(b, a)
+
+
+@adjoint(min, kind=scalar, returns=Returns.VIEW)
+def builtin_min(y, a, b):
+    d[a] = d[y] * tie_share(b, a)
+    d[b] = d[y] * tie_share(a, b)
 
 
 nondifferentiable(

@@ -12,7 +12,6 @@ import numpy as np
 from ..runtime import (
     arange_start_adjoint,
     arange_step_adjoint,
-    clip_share,
     dot_lhs_adjoint,
     dot_rhs_adjoint,
     extremum_adjoint,
@@ -236,13 +235,6 @@ def fmod(z, x1, x2):
     # up to rounding, so rint recovers the quotient fmod used.
     d[x1] = d[z]
     d[x2] = -d[z] * np.rint((x1 - z) / x2)
-
-
-@adjoint(np.clip, np.ndarray.clip, elementwise=True, returns=Returns.NEW)
-def clip(y, a, a_min=None, a_max=None, out=None):
-    d[a] = d[y] * clip_share(a, a_min, a_max, 0)
-    d[a_min] = d[y] * clip_share(a, a_min, a_max, 1)
-    d[a_max] = d[y] * clip_share(a, a_min, a_max, 2)
 
 
 @adjoint(np.where, elementwise=True, nondiff=("condition",), returns=Returns.NEW)
