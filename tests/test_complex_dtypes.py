@@ -103,3 +103,17 @@ def test_constant_dtypes_add_no_check():
         return np.sum(np.ones(3, dtype=np.float64) * x) + np.sum(np.zeros(3, x.dtype) + x)
     assert "ensure_real" not in ad.source(ad.grad(f))
     check_grad(f, (X,))
+
+
+def dtype_parameter(x, dt):
+    return np.sum(np.abs(np.zeros(3, dt) + x))
+
+
+def real_dtype_parameter(x):
+    return dtype_parameter(x, "float64")
+
+
+def test_dtype_passed_as_an_argument_is_checked():
+    check_grad(real_dtype_parameter, (X,))
+    with pytest.raises(UnsupportedArgumentError, match=r"test_complex_dtypes\.py:\d+:\d+: `np\.zeros`.*complex"):
+        ad.grad(dtype_parameter)(X, "complex128")
