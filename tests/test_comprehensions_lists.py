@@ -113,13 +113,21 @@ def test_conditional_comprehension_refused_located():
     assert "list comprehension" in str(info.value)
 
 
-def test_set_and_dict_comprehensions_still_refused():
+def test_set_comprehensions_still_refused():
     def f(x):
-        d = {i: x[i] for i in range(2)}
-        return d[0]
+        s = {float(v) for v in x}
+        return len(s) * np.sum(x)
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
         ad.grad(f)(X.copy())
-    assert "dict comprehension" in str(info.value)
+    assert "set comprehension" in str(info.value)
+
+
+def test_dict_comprehension_over_a_static_range():
+    def f(x):
+        d = {i: x[i] * x[i + 1] for i in range(2)}
+        return d[0] + d[1]
+    g = ad.grad(f)(X.copy())
+    np.testing.assert_allclose(g, [X[1], X[0] + X[2], X[1]] + [0.0] * (X.size - 3))
 
 
 def map_named_and_lambda(x):

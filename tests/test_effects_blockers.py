@@ -193,9 +193,9 @@ async def coroutine(x):
     (handles, 1, "try", "`try` statement"),
     (manages, 1, "with", "`with` statement"),
     (rebinds_a_global, 1, "global", "`global` statement"),
-    (appends_to_a_global, 1, "L.append", "call that changes a global array"),
+    (appends_to_a_global, 1, "L.append", "call that changes a global list"),
     (writes_into_a_global, 1, "W[0]", "assignment into a global"),
-    (appends_to_a_captured_list, 1, "kept.append", "call that changes a global array"),
+    (appends_to_a_captured_list, 1, "kept.append", "call that changes a global list"),
     (rebinds_a_captured_name, 1, "nonlocal", "`nonlocal` statement"),
     (coroutine, 0, "async", "`async def`"),
 ])

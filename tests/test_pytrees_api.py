@@ -266,13 +266,13 @@ def calls_method(model, x):
     return np.sum(model.forward(x))
 
 
-@pytest.mark.parametrize("fn, line", [(reads_property, 1), (calls_method, 1)])
-def test_properties_and_methods_of_parameter_objects_are_refused(data, fn, line):
-    """A property read through the object would not be differentiated: refused, never a zero gradient."""
+@pytest.mark.parametrize("fn", [reads_property, calls_method])
+def test_properties_and_methods_of_parameter_objects_are_inlined(data, fn):
+    """A property read or a method called on the object is its class's function, inlined with `self` the
+    object (tests/test_calls_object_methods.py has more)."""
     rng, x, _ = data
-    with pytest.raises(ad.UnsupportedSyntaxError) as info:
-        ad.grad(fn)(WithProperty(rng.normal(size=(3, 2))), x)
-    assert info.value.location.line == fn.__code__.co_firstlineno + line
+    model = WithProperty(rng.normal(size=(3, 2)))
+    _close(ad.grad(fn)(model, x), _fd(fn, (model, x), 0))
 
 
 def test_flat_functions_keep_the_zero_overhead_path():

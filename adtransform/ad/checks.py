@@ -23,6 +23,14 @@ from . import runtime_refs
 
 def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     callee = op.callee
+    label = str(callee)
+    if (getattr(callee.key, "__module__", None) or "").startswith("adtransform.runtime"):  # what the passes added: a
+        # helper of the compiler's (the copy made before a call changing its argument) is not the user's to name
+        return NoAdjointRuleError(
+            "the value this call changes in place depends on the differentiated input, and the compiler cannot "
+            "differentiate the copy it makes for that call here; compute a new value instead of changing one in "
+            "place (`y = np.sort(y)`, `lst = lst + [v]`)", Location(filename, op.line or 0, op.col),
+            "call changing a differentiated value in place")
     if isinstance(callee.key, type) and issubclass(callee.key, BaseException):
         msg = (f"`{callee}` runs code of its own (`__init__` or `__new__`), which may change its arguments; "
                f"if it changes none, say so with `adtransform.declare_facts({callee}, returns="
@@ -41,14 +49,19 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     else:
         owner = op.args[0].ref.obj if callee.style is Style.METHOD and op.args and isinstance(op.args[0], Global) \
             else None
-        # A method of a global object (`stats.halfnorm.logpdf`, `np.maximum.reduce`): named in full.
-        named = f"{op.args[0].ref.spelling}.{callee.symbol}" if owner is not None else str(callee)
         advice = distribution_advice(owner) if owner is not None else ""
-        msg = advice or (f"no derivative rule is registered for `{named}`; register one with "
-                         f"@adtransform.adjoint({named})")
-        callee = named  # type: ignore[assignment]
-    what = f"call of `{callee}`" if op.callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
-        else f"`{callee}`"
+        if owner is not None:  # a method of a global object (`stats.halfnorm.logpdf`, `np.maximum.reduce`): in full
+            named = label = f"{op.args[0].ref.spelling}.{callee.symbol}"
+            shown = f"`{named}`"
+        else:
+            name = getattr(callee.key, "__qualname__", None) or getattr(callee.key, "__name__", None)
+            module = getattr(callee.key, "__module__", None) or ("numpy" if isinstance(callee.key, np.ufunc) else None)
+            named = f"{module}.{name}" if module and name else name
+            shown = f"`{callee}`" + (f" ({named})" if named and not str(callee).endswith(str(name)) else "")
+        msg = advice or (f"no derivative rule is registered for {shown}; register one with "
+                         f"@adtransform.adjoint({named or callee})")
+    what = f"call of `{label}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+        else f"`{label}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
 
 

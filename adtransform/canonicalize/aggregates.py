@@ -24,6 +24,7 @@ the same structure (their elements are then merged like any variable)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import gast
 
@@ -32,9 +33,9 @@ from ..frontend.context import Context
 from ..frontend.resolve import local_names
 from ..syntax import build
 from .record_calls import call, changed_in_place
-from .record_exprs import Binding, Exprs, is_builtin
+from .record_exprs import Binding, Exprs, is_builtin, is_numbers
 from .record_params import COTANGENT, bind_parameters, contract
-from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, leaves, sequences_only
+from .records import Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, leaves, sequences_only
 
 
 def transform(node: gast.FunctionDef, ctx: Context) -> bool:
@@ -55,9 +56,28 @@ def transform(node: gast.FunctionDef, ctx: Context) -> bool:
 
 
 def _worth(node: gast.FunctionDef, ctx: Context) -> bool:
-    """Only functions building a container (or with structured parameters) are rewritten."""
-    return bool(ctx.structured) or any(
-        isinstance(n, (gast.Dict, gast.Tuple, gast.List, gast.Call)) for n in gast.walk(node))
+    """Only functions that may hold a container are rewritten: structured parameters, a display (not one of
+    numbers only, `(3, 4)`, nor an index, `x[i, j]`), or a call building one (`dict(...)`, a namedtuple or
+    dataclass, `dataclasses.replace`). The rest (most functions) skip the pass: it costs a walk of
+    every expression."""
+    if ctx.structured:
+        return True
+    indices = {id(n.slice) for n in gast.walk(node) if isinstance(n, gast.Subscript)}
+    calls = None
+    for n in gast.walk(node):
+        if isinstance(n, gast.Dict) or (isinstance(n, (gast.Tuple, gast.List)) and isinstance(n.ctx, gast.Load)
+                                        and id(n) not in indices and not is_numbers(n)):
+            return True
+        if isinstance(n, gast.Call):
+            calls = calls or Calls(ctx.namespace, frozenset(local_names(node)), ctx.helpers)
+            if _builds_record(calls.resolve(n.func)):
+                return True
+    return False
+
+
+def _builds_record(func: object) -> bool:
+    return func is dict or func is dataclasses.replace or (isinstance(func, type) and (
+        dataclasses.is_dataclass(func) or (issubclass(func, tuple) and hasattr(func, "_fields"))))
 
 
 class _Walker:
@@ -122,6 +142,9 @@ class _Walker:
                 s.value = x.plain(s.value, safe=True)
             return [s]
         if isinstance(s, gast.If):
+            known = x.static(s.test)
+            if known is not None:  # (`if k != "b":` in an unrolled loop: one branch runs)
+                return self.block(s.body if known.value else s.orelse)
             bound = x.bound_record(s.test) if isinstance(s.test, gast.Name) else None
             s.test = build.constant(bool(bound.entries)) if bound is not None else x.plain(s.test)  # `if L:`
             return [self._if(s)]
@@ -172,8 +195,12 @@ class _Walker:
                                                                 "run time", "write with a constant index"))
         if record.kind not in ("list", "dict") or isinstance(target.slice, gast.Slice):
             part = "slice" if isinstance(target.slice, gast.Slice) else "entry"
-            raise x.refuse(target, f"assignment into a {record.kind}'s {part}",
+            raise x.refuse(target, f"assignment into {a_kind(record.kind)}'s {part}",
                            "tuples cannot change; write into a list or dict entry with a constant index or key")
+        if getattr(target, "comprehension", False) and (key_const is None or x.depth):
+            raise x.refuse(target, "dict comprehension over keys or with a filter known only at run time",
+                           "iterate over a dict's items or a tuple of constant keys, with filters on the keys; "
+                           "or build a list")
         if key_const is None:
             raise x.refuse(target.slice, "index of a container by a value known only at run time",
                            "write into tuples, lists and dicts of arrays with constant indices or keys")
@@ -363,7 +390,7 @@ def _check_unpacked(x: Exprs, s: gast.Assign, record: Record) -> None:
     count, starred = getattr(s, "unpacks", (None, False))
     n = len(record.entries)
     if count is not None and (n < count if starred else n != count):
-        raise x.refuse(s, f"unpacking {'at least ' if starred else ''}{count} values from a {record.kind} of {n}",
+        raise x.refuse(s, f"unpacking {'at least ' if starred else ''}{count} values from {a_kind(record.kind)} of {n}",
                        "the program would raise ValueError here")
     if count is not None and record.kind == "object":
         raise x.refuse(s, "unpacking an object", "read its attributes")

@@ -29,6 +29,7 @@ import gast
 
 from ..frontend.context import Context
 from ..syntax import build
+from ..syntax.parse import to_source
 from .blocks import rewrite_blocks
 
 _OP_NAMES = {
@@ -187,7 +188,10 @@ class _Normalizer:
         if isinstance(func, gast.Attribute) and not static_path(func, self.ctx):
             func = build.attribute(self.atom(func.value), func.attr)
         elif not (isinstance(func, gast.Name) or static_path(func, self.ctx)):
+            spelled = to_source(func)
             func = self.atom(func)
+            if isinstance(func, gast.Name):  # (a message names the function called as the user wrote it)
+                self.ctx.spellings.setdefault(func.id, spelled)
         args = [self.atom(a) for a in node.args]
         kwargs = [(k.arg, self.atom(k.value)) for k in node.keywords]
         return build.call(func, args, kwargs)

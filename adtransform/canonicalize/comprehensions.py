@@ -1,4 +1,5 @@
-"""List comprehensions and generator expressions -> explicit loops appending to a new list.
+"""List comprehensions, generator expressions and dict comprehensions -> explicit loops building a new
+list (a dict: `{k: f(v) for k, v in d.items()}` writes `items[k] = f(v)`, the key evaluated first).
 
 `y = np.stack([f(v) for v in xs if v > 0])` becomes
 
@@ -8,7 +9,9 @@
             items.append(f(v_1))
     y = np.stack(items)
 
-and each later pass sees an ordinary loop (iterables: over indices; appends: `list_append`). The
+and each later pass sees an ordinary loop (iterables: over indices; appends: `list_append`; a dict's
+loop over a container of keys known now is unrolled by aggregates, its filters on the keys decided then,
+any other refused there, located). The
 comprehension's own names are renamed fresh (Python 3 gives a comprehension its own scope: they
 never leak into the function's). Several `for` clauses nest in order, each `if` guards the ones
 after it. A generator expression is the same list where its consumer reads it whole at once (the
@@ -34,7 +37,7 @@ from ..frontend.resolve import local_names
 from ..syntax import build
 from .blocks import rewrite_blocks
 
-_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.DictComp)
 # Consumers that read a generator expression whole, at once: it may become a list.
 _CONSUMERS = frozenset({
     builtins.sum, builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.any, builtins.all,
@@ -81,7 +84,7 @@ def _outermost(root: gast.AST) -> list[gast.AST]:
         if isinstance(n, _COMPREHENSIONS):
             out.append(n)
             continue
-        if isinstance(n, (gast.DictComp, gast.SetComp, gast.Lambda)):
+        if isinstance(n, (gast.SetComp, gast.Lambda)):
             continue
         stack.extend(gast.iter_child_nodes(n))
     return out
@@ -100,7 +103,8 @@ def _check_evaluated_once(stmt: gast.stmt, roots: list[gast.AST], ctx: Context) 
 
 
 def _refuse(ctx: Context, node: gast.AST, advice: str) -> None:
-    what = "generator expression" if isinstance(node, gast.GeneratorExp) else "list comprehension"
+    what = "generator expression" if isinstance(node, gast.GeneratorExp) else \
+        "dict comprehension" if isinstance(node, gast.DictComp) else "list comprehension"
     raise UnsupportedSyntaxError(advice, ctx.info.location(node), what)
 
 
@@ -134,12 +138,14 @@ class _Replacer(gast.NodeTransformer):
         return self.loop(node)
 
     def visit_DictComp(self, node: gast.DictComp) -> gast.AST:
+        return self.loop(node)
+
+    def visit_SetComp(self, node: gast.SetComp) -> gast.AST:
         return node  # (refused by the fence)
 
-    visit_SetComp = visit_DictComp
-    visit_Lambda = visit_DictComp
+    visit_Lambda = visit_SetComp
 
-    def loop(self, node: gast.ListComp | gast.GeneratorExp) -> gast.Name:
+    def loop(self, node: gast.ListComp | gast.GeneratorExp | gast.DictComp) -> gast.Name:
         ctx = self.ctx
         target = self.stmt.targets[0] if isinstance(self.stmt, gast.Assign) and len(self.stmt.targets) == 1 else None
         items = ctx.namer.fresh(target.id if isinstance(target, gast.Name) else "items")
@@ -149,24 +155,40 @@ class _Replacer(gast.NodeTransformer):
             if gen.is_async:
                 _refuse(ctx, node, "asynchronous comprehensions cannot be differentiated")
             # The first iterable is evaluated in the enclosing scope; the rest see the earlier targets.
-            iterable = gen.iter if position == 0 else _renamed(gen.iter, renames)
+            iterable = self.visit(gen.iter) if position == 0 else _renamed(gen.iter, renames)
             for n in gast.walk(gen.target):
                 if isinstance(n, gast.Name):
                     renames[n.id] = ctx.namer.fresh(n.id)
             generators.append((_renamed(gen.target, renames), iterable, [_renamed(c, renames) for c in gen.ifs]))
-        append = build.call(build.attribute(build.name(items), "append"), [_renamed(node.elt, renames)])
-        body: list[gast.stmt] = [build.expr_stmt(append)]
+        if isinstance(node, gast.DictComp):
+            body = _store(items, _renamed(node.key, renames), _renamed(node.value, renames), ctx)
+        else:
+            append = build.call(build.attribute(build.name(items), "append"), [_renamed(node.elt, renames)])
+            body = [build.expr_stmt(append)]
         for target, iterable, conditions in reversed(generators):
             for condition in reversed(conditions):
                 body = [build.if_(condition, body)]
             body = [build.for_(target, iterable, body)]
-        made = [build.assign(items, build.list_([])), *body]
+        empty = gast.Dict([], []) if isinstance(node, gast.DictComp) else build.list_([])
+        made = [build.assign(items, empty), *body]
         for stmt in made:
             for part in gast.walk(stmt):
-                if isinstance(part, gast.stmt):
+                if isinstance(part, gast.stmt) or (isinstance(part, gast.expr) and not hasattr(part, "lineno")):
                     gast.copy_location(part, node)
         self.before.extend(made)
         return build.name(items)
+
+
+def _store(items: str, key: gast.expr, value: gast.expr, ctx: Context) -> list[gast.stmt]:
+    """`items[key] = value`, the key evaluated first as Python does (into a name unless it is one)."""
+    before: list[gast.stmt] = []
+    if not isinstance(key, (gast.Name, gast.Constant)):
+        name = ctx.namer.fresh("key")
+        before.append(build.assign(name, key))
+        key = build.name(name)
+    target = gast.Subscript(build.name(items), key, gast.Store())
+    target.comprehension = True  # (aggregates: a key or filter known only at run time is refused as this)
+    return [*before, gast.Assign([target], value, None)]
 
 
 def _is_map(node: gast.AST, calls: Calls) -> bool:

@@ -15,7 +15,7 @@ import gast
 
 from ..syntax import build
 from .record_exprs import STRUCTURAL, Exprs, is_builtin, keeps_nothing
-from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, sequences_only
+from .records import SEQUENCES, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, sequences_only
 
 _ITERATING = ("tuple", "list", "enumerate", "zip", "reversed", "sum", "len")
 
@@ -46,6 +46,10 @@ def call(exprs: Exprs, node: gast.Call, hint: str) -> Record | gast.expr:
         return _namedtuple(exprs, cls, node, hint)
     if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         return _dataclass(exprs, cls, node, hint)
+    if cls is dataclasses.replace and len(node.args) == 1 and not isinstance(node.args[0], gast.Starred):
+        source = exprs.value(node.args[0], hint)
+        if isinstance(source, Record):
+            return _replaced(exprs, source, node, hint)
     return _escaping(exprs, node)
 
 
@@ -112,6 +116,26 @@ def _dataclass(exprs: Exprs, cls: type, node: gast.Call, hint: str) -> Record:
         entries[key] = exprs.leaf(entry_hint(hint, key), build.constant(value),
                                   None if isinstance(value, float) else Const(value))
     return Record("object", entries, None, cls)
+
+
+def _replaced(exprs: Exprs, source: Record, node: gast.Call, hint: str) -> Record:
+    """`dataclasses.replace(cfg, b=v)`: a new object of the same class holding the same values but those given
+    (its `__init__` must only store the fields: what replace calls then changes nothing else)."""
+    cls = source.cls_obj
+    if source.kind != "object" or not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
+            or getattr(getattr(cls.__init__, "__code__", None), "co_filename", "") != "<string>" \
+            or any(not f.init for f in dataclasses.fields(cls)):
+        raise exprs.refuse(node, "`dataclasses.replace` of this object",
+                           "supported for a dataclass whose `__init__` only stores its fields (no `__post_init__`, "
+                           "no `init=False` field)")
+    out = exprs.copy_value(source, hint)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for kw in node.keywords:
+        if kw.arg not in fields:
+            raise exprs.refuse(kw.value, f"`dataclasses.replace` of field `{kw.arg}`",
+                               f"not a field of `{cls.__name__}`")
+        out.entries[kw.arg] = exprs.element(kw.value, entry_hint(hint, kw.arg))
+    return out
 
 
 def _escaping(exprs: Exprs, node: gast.Call) -> gast.Call:
@@ -218,7 +242,7 @@ def _method(exprs: Exprs, record: Record, node: gast.Call, hint: str) -> Record 
         return out
     if name in STRUCTURAL and kind in ("list", "dict"):
         return _structural(exprs, record, node, name, hint)
-    raise exprs.refuse(node, f"method `{name}` of a {kind} of values",
+    raise exprs.refuse(node, f"method `{name}` of {a_kind(kind, True)}",
                        "not supported on a container the compiler holds element by element")
 
 
@@ -256,7 +280,7 @@ def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: 
     receiver = node.func.value  # type: ignore[attr-defined]
     exprs.unchanged(record, node)
     if exprs.depth:
-        refusal = exprs.refuse(node, f"`{name}` of a {record.kind} inside a branch or loop",
+        refusal = exprs.refuse(node, f"`{name}` of {a_kind(record.kind)} inside a branch or loop",
                                "its length would depend on the path taken; build it before the branch or loop "
                                "(a list grown in a loop may hold arrays, numbers, tuples and lists, not dicts)")
         if isinstance(receiver, gast.Name) and sequences_only(record):  # a list grown in a loop
@@ -295,6 +319,6 @@ def _structural(exprs: Exprs, record: Record, node: gast.Call, name: str, hint: 
             raise exprs.refuse(node, f"`pop` of a missing key {key!r}", "the call would raise")
         return exprs.read_value(record.entries.pop(key))
     else:
-        raise exprs.refuse(node, f"`{name}` of a {record.kind} of values", "not supported; write it out")
+        raise exprs.refuse(node, f"`{name}` of {a_kind(record.kind, True)}", "not supported; write it out")
     record.entries = dict(enumerate(items))
     return result

@@ -23,12 +23,14 @@ from ..frontend.calls import Calls
 from ..frontend.context import Context
 from ..rules.registry import Returns
 from ..syntax import build
-from .records import SEQUENCES, Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, entry_hint, rebuild
+from .records import SEQUENCES, Ambiguous, Const, GrowsInLoop, Leaf, Record, Value, a_kind, entry_hint, rebuild
 
 Binding = Record | Const | Ambiguous
 _STATIC_TYPES = (int, str, bool, type(None))
 _BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
            gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod}
+_COMPARISONS = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt, gast.LtE: operator.le,
+                gast.Gt: operator.gt, gast.GtE: operator.ge}
 STRUCTURAL = ("append", "extend", "insert", "pop", "update", "setdefault", "remove", "clear", "popitem",
               "sort", "reverse")
 
@@ -95,6 +97,9 @@ class Exprs:
                 return Const(-inner.value if isinstance(node.op, gast.USub) else inner.value)
         if isinstance(node, gast.BinOp) and type(node.op) in _BINOPS:
             left, right = self.static(node.left), self.static(node.right)
+            if left is not None and right is not None and isinstance(node.op, gast.Add) \
+                    and all(isinstance(v.value, str) for v in (left, right)):
+                return Const(left.value + right.value)  # (a key made of keys: `k + "_sq"`)
             if left is not None and right is not None and all(
                     isinstance(v.value, int) and not isinstance(v.value, bool) for v in (left, right)):
                 try:
@@ -110,6 +115,8 @@ class Exprs:
             values = [self.static(a) for a in node.args]
             if len(values) > 1 and all(v is not None and isinstance(v.value, int) for v in values):
                 return Const((min if self.ctx.is_builtin(node.func.id, min) else max)(v.value for v in values))
+        if isinstance(node, gast.Compare):  # `k != "b"` with `k` a key known now (a filter of a comprehension)
+            return self._compared(node)
         if isinstance(node, (gast.Subscript, gast.Attribute)):
             record = self.bound_record(node.value)
             if record is not None:
@@ -118,11 +125,24 @@ class Exprs:
                     return found.const
         return None
 
+    def _compared(self, node: gast.Compare) -> Const | None:
+        """A chain of comparisons (`==`, `<`, ...) of values known now, ints and strings: its truth."""
+        values = [self.static(part) for part in (node.left, *node.comparators)]
+        if any(v is None for v in values) or any(type(op) not in _COMPARISONS for op in node.ops):
+            return None
+        try:
+            return Const(all(_COMPARISONS[type(op)](a.value, b.value)
+                             for op, a, b in zip(node.ops, values, values[1:])))
+        except TypeError:  # (`"a" < 1` raises: left to run)
+            return None
+
     def bound_record(self, node: gast.expr) -> Record | None:
         """The container a name, or a constant read of one, holds (no code is emitted)."""
         if isinstance(node, gast.Name):
             bound = self.env.get(node.id)
             return bound if isinstance(bound, Record) else None
+        if isinstance(node, gast.Compare):  # `k != "b"` with `k` a key known now (a filter of a comprehension)
+            return self._compared(node)
         if isinstance(node, (gast.Subscript, gast.Attribute)):
             record = self.bound_record(node.value)
             if record is not None:
@@ -206,7 +226,7 @@ class Exprs:
                     raise GrowsInLoop(node.id, refusal)
                 raise refusal
             return bound if isinstance(bound, Record) else node
-        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not _numbers(node):
+        if isinstance(node, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) and not is_numbers(node):
             return self._display("tuple" if isinstance(node, gast.Tuple) else "list", node.elts, hint)
         if isinstance(node, gast.Dict):
             return self._dict(node, hint)
@@ -275,7 +295,7 @@ class Exprs:
             self.before.append(build.assign(node.id, rebuild(record)))
             del self.env[node.id]
             return build.name(node.id)
-        raise self.refuse(node, f"a {record.kind} of values passed where it may be changed or kept",
+        raise self.refuse(node, f"{a_kind(record.kind, True)} passed where it may be changed or kept",
                           "pass its elements, or make it a tuple; the compiler holds each element in a "
                           "variable and cannot see a change made through another reference")
 
@@ -381,7 +401,7 @@ def keeps_nothing(calls: Calls, call: gast.Call, position: int | None, keyword: 
 _READERS = (builtins.sum, builtins.max, builtins.min, builtins.print, builtins.sorted, builtins.any, builtins.all)
 
 
-def _numbers(node: gast.Tuple | gast.List) -> bool:
+def is_numbers(node: gast.Tuple | gast.List) -> bool:
     """`[0.0, 0.0, 1.0]`, `(3, 4)`: a display of numbers stays what it is (an array-like list, a shape)."""
     return bool(node.elts) and all(isinstance(e, gast.Constant) and isinstance(e.value, (int, float))
                                    and not isinstance(e.value, bool) for e in node.elts)

@@ -38,7 +38,7 @@ def bind_parameters(x: Exprs, node: gast.FunctionDef, structured: dict[str, Any]
             params.append(arg)
             continue
         leaves: list[str] = []
-        x.env[arg.id] = _record(x, tree, arg.id, leaves, prologue)
+        x.env[arg.id] = _record(x, tree, arg.id, leaves, prologue, arg.id)
         params.extend(build.name(name, "param") for name in leaves)
         x.ctx.leaf_owner.update(dict.fromkeys(leaves, arg.id))
     node.args.args = params
@@ -46,14 +46,18 @@ def bind_parameters(x: Exprs, node: gast.FunctionDef, structured: dict[str, Any]
     return prologue
 
 
-def _record(x: Exprs, tree: Tree, hint: str, leaves: list[str], prologue: list[gast.stmt]) -> Value:
+def _record(x: Exprs, tree: Tree, hint: str, leaves: list[str], prologue: list[gast.stmt], spelled: str) -> Value:
+    """`spelled`: how the user reads this part of the parameter (`P["a"]`, `model.W`), for messages."""
     if tree.is_leaf:
         name = x.ctx.namer.fresh(hint)
         leaves.append(name)
+        x.ctx.spellings[name] = spelled
         return Leaf(name)
     keys = tree.keys if tree.kind in ("dict", "namedtuple", "object") else range(len(tree.children))
-    entries: dict[Any, Value] = {k: _record(x, child, entry_hint(hint, k), leaves, prologue)
-                                 for k, child in zip(keys, tree.children)}
+    entries: dict[Any, Value] = {
+        k: _record(x, child, entry_hint(hint, k), leaves, prologue,
+                   f"{spelled}.{k}" if tree.kind in ("namedtuple", "object") else f"{spelled}[{k!r}]")
+        for k, child in zip(keys, tree.children)}
     for key, value in tree.statics:  # `self.scale` read from the class: a constant (the cache key has it)
         name = x.ctx.namer.fresh(entry_hint(hint, key))
         prologue.append(build.assign(name, build.constant(value)))

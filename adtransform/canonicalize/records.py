@@ -105,6 +105,14 @@ def sequences_only(value: object) -> bool:
     return isinstance(value, Record) and all(r.kind in SEQUENCES for r in value.records())
 
 
+def a_kind(kind: str, of_values: bool = False) -> str:
+    """The kind of a container as a message says it: `a list`, `an object` (`of values`: `a list of values`;
+    an object's values are its attributes, said so)."""
+    if kind == "object":
+        return "an object" + (" holding its attributes as values" if of_values else "")
+    return f"a {kind}" + (" of values" if of_values else "")
+
+
 def entry_hint(base: str, key: Any) -> str:
     text = str(key) if isinstance(key, (int, str)) else "item"
     text = "".join(c if c.isalnum() else "_" for c in text).strip("_") or "item"

@@ -317,8 +317,10 @@ def _branch(region: If, names: Names, line_text: Callable[[int], str]) -> list[g
             else:
                 copies.append((result, value))
         block = _block(body, names, line_text)
-        # Spelled after the block: a loop in it decides how its results are named.
-        block += [build.assign(names.var(r), _operand(v, names)) for r, v in copies]
+        # Spelled after the block: a loop in it decides how its results are named. A branch that raises
+        # never gets there (its value for a name bound on the other path only is `name_unassigned`).
+        if not any(isinstance(s, Op) and s.callee.key is runtime.raise_exception for s in body):
+            block += [build.assign(names.var(r), _operand(v, names)) for r, v in copies]
         blocks.append(block)
     return [build.if_else(test, *blocks)]
 

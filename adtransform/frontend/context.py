@@ -29,6 +29,9 @@ class Context:
     # makes each leaf a parameter of its own.
     structured: dict[str, Any] = field(default_factory=dict)
     leaf_owner: dict[str, str] = field(default_factory=dict)  # leaf parameter -> the structured one it is in
+    # A name the passes made for something the user wrote (a leaf parameter `P_a`, a called value `TUP_item`)
+    # -> how the user wrote it (`P["a"]`, `TUP[0]`): what messages call it.
+    spellings: dict[str, str] = field(default_factory=dict)
     # What inlining the user's functions relied on in their own namespaces (frontend/inline_callee.py):
     # (root object, attribute path, object or type found, whether its identity counts, its name's hint).
     callees: tuple[tuple[Any, tuple[str, ...], Any, bool, str], ...] = ()

@@ -18,8 +18,6 @@ from ..errors import Problem, UnsupportedSyntaxError
 from .resolve import UNBOUND, Namespace, scan_names
 from .source import SourceInfo
 
-_CONTROL_FLOW = "not supported yet; write it as an explicit `for` loop or `if` statement"
-
 # Construct -> (name shown to the user, what to do instead).
 _REFUSED: dict[type, tuple[str, str]] = {
     gast.Try: ("`try` statement", "exception handling cannot be differentiated"),
@@ -27,8 +25,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
     gast.Lambda: ("nested lambda", "nested functions are not supported; define it at module level"),
     gast.FunctionDef: ("nested function", "nested functions are not supported; define it at module level"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
-    gast.SetComp: ("set comprehension", _CONTROL_FLOW),
-    gast.DictComp: ("dict comprehension", _CONTROL_FLOW),
+    gast.SetComp: ("set comprehension", "sets are not supported; build a list or a dict"),
     gast.Yield: ("`yield`", "generators cannot be differentiated"),
     gast.YieldFrom: ("`yield from`", "generators cannot be differentiated"),
     gast.Await: ("`await`", "coroutines cannot be differentiated"),
@@ -47,7 +44,7 @@ _ALLOWED = (
     gast.Assert, gast.Raise, gast.JoinedStr, gast.FormattedValue,  # for their effect: canonicalize/statements.py
     gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Call, gast.keyword, gast.Attribute,
     gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Dict, gast.Starred, gast.Compare,
-    gast.ListComp, gast.GeneratorExp, gast.comprehension,  # (canonicalize/comprehensions.py: into loops)
+    gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.comprehension,  # (canonicalize/comprehensions.py: into loops)
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
 )
 

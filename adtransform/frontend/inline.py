@@ -1,21 +1,17 @@
 """Calls to the user's own Python functions, inlined: the callee's body spliced at each call site.
 
-Runs right after the top function is parsed, before the fence and the alias analysis, so every
-later stage sees one function and all its reasoning (aliases, in-place updates, activity) holds
-across calls by construction. A call is inlined when its callee resolves (frontend/calls.py, in the
-namespace of the function the call is written in) to a Python function of the user's with no
-derivative rule or facts registered; numpy, scipy, the standard library and installed packages keep
-their rules (or are refused as before). Callees calling callees are inlined in turn; a recursive call
-is refused with a located error.
+Runs right after the top function is parsed, before the fence and the alias analysis, so every later
+stage sees one function and its reasoning (aliases, in-place updates, activity) holds across calls.
+A call is inlined when its callee resolves (frontend/calls.py, in the caller's namespace) to a Python
+function of the user's with no rule or facts registered (numpy, scipy, the standard library, installed
+packages keep theirs). Callees calling callees are inlined in turn; recursion is refused, located.
 
 A call inside an expression is hoisted into statements before it, keeping Python's order of
 evaluation: what the expression evaluates before the call is computed first into a temporary
 (unless it is a name or constant, which the callee cannot rebind), `and`/`or` and `a if c else b`
 holding a call become `if` statements (the call runs only when Python would run it), a chained
-comparison likewise, and a `while` test holding a call is evaluated at the top of each iteration of
-`while True:` (`if not test: break`). The callee's locals get fresh names, its free names read what
-they mean in ITS namespace (frontend/inline_callee.py), its lines are numbered apart
-(frontend/segments.py) so errors and comments name its file and line.
+comparison likewise, a `while` test holding a call at the top of each iteration of `while True:`. The
+callee's locals get fresh names, its free names mean what they do in ITS namespace (inline_callee.py).
 """
 
 from __future__ import annotations
@@ -32,10 +28,11 @@ from ..errors import UnsupportedSyntaxError
 from ..runtime.guards import FUNC, Content, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
-from . import inline_locals
+from . import inline_locals, inline_objects, inline_star
 from .calls import Calls
 from .inline_callee import Call, CalleeDependency, State, depend_not_shadowed, instance, is_user_function
 from .inline_locals import Local, Locals, Partial
+from .inline_order import slots as _slots
 from .resolve import UNBOUND, Namespace, scan_names
 from .segments import CompositeInfo
 from .source import SourceInfo
@@ -45,12 +42,13 @@ _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp
 
 
 def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code: types.CodeType,
-           opaque: frozenset[types.CodeType] = frozenset()) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
+           opaque: frozenset[types.CodeType] = frozenset(),
+           structured: dict[str, Any] | None = None) -> tuple[SourceInfo, tuple[CalleeDependency, ...]]:
     """Splice every inlinable call of `node` (in place) but those of the functions whose code is in
     `opaque` (called as before: see pipeline); the SourceInfo locating the spliced nodes and what
-    the transform relied on in the callees' namespaces."""
-    local, every = scan_names(node)
-    state = State(CompositeInfo.of(info), namespace, Namer(every), set(local))
+    the transform relied on in the callees' namespaces. `structured`: the parameters passed as containers."""
+    state = inline_objects.state(node, info, namespace, structured)
+    state.displays.update(inline_star.single_displays(node))
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)
@@ -62,6 +60,9 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
 def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace) -> bool:
     """Whether a list comprehension or generator expression calls a function this stage would inline
     (the pipeline then makes it a loop first: a call evaluated at each item cannot be hoisted)."""
+    comprehensions = [n for n in gast.walk(node) if isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.DictComp))]
+    if not comprehensions:  # (most functions: the scan below costs more than the rest of this stage)
+        return False
     local, every = scan_names(node)
     defined = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)} | {
         t.id for n in gast.walk(node) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Lambda)
@@ -69,7 +70,7 @@ def calls_in_comprehensions(node: gast.FunctionDef, info: SourceInfo, namespace:
     inliner = _Inliner(State(CompositeInfo.of(info), namespace, Namer(every), set(local)), frozenset())
     return any(isinstance(call, gast.Call) and (
         (isinstance(call.func, gast.Name) and call.func.id in defined) or inliner.target(call) is not None)
-        for comp in gast.walk(node) if isinstance(comp, (gast.ListComp, gast.GeneratorExp)) for call in gast.walk(comp))
+        for comp in comprehensions for call in gast.walk(comp))
 
 
 class _Inliner:
@@ -100,6 +101,8 @@ class _Inliner:
     def _target(self, call: gast.Call) -> tuple[Any, gast.expr | None] | None:
         calls = Calls(self.state.namespace, frozenset(self.state.locals))
         func = call.func
+        if (found := inline_objects.method(self.state, call)) is not None:  # `model.forward(x)`, a parameter's
+            return found
         if isinstance(func, gast.Name) and func.id in self.functions.functions:
             return self.functions.functions[func.id], None
         if isinstance(func, gast.Lambda):
@@ -155,7 +158,8 @@ class _Inliner:
         stack = [node]
         while stack:
             child = stack.pop()
-            if isinstance(child, gast.Call) and self.target(child) is not None:
+            if (isinstance(child, gast.Call) and self.target(child) is not None) \
+                    or inline_objects.property_of(self.state, child) is not None:
                 return True
             if not isinstance(child, (*_SCOPES, *_COMPREHENSIONS)):
                 stack.extend(gast.iter_child_nodes(child))
@@ -171,6 +175,7 @@ class _Inliner:
 
     def statement(self, stmt: gast.stmt, stack: tuple[Any, ...]) -> list[gast.stmt]:
         expr = functools.partial(self.expr, stack=stack)
+        inline_star.note_binding(self.state, stmt)
         replaced = self.functions.definition(stmt, self.state, self.is_partial, self.is_function)
         if replaced is not None:  # a nested function, lambda or partial: inlined where it is called
             return self.block(replaced, stack)
@@ -273,6 +278,8 @@ class _Inliner:
             return [], node
         if isinstance(node, gast.Call):
             return self.call(node, stack)
+        if inline_objects.property_of(self.state, node) is not None:  # `model.norm2`: its getter called
+            return self.expr(inline_objects.getter_call(self.state, node), stack)
         if isinstance(node, gast.BoolOp):
             return self.bool_op(node, stack)
         if isinstance(node, gast.IfExp):
@@ -297,7 +304,9 @@ class _Inliner:
         for i, node in enumerate(nodes):
             more, value = self.expr(node, stack)
             pre += more
-            if i < last and value is not None and not _stable(value):
+            if i < last and isinstance(value, gast.Slice):  # `x[a:f(y), g(z)]`: its bounds, each once
+                value = self.freeze(value, pre)
+            elif i < last and value is not None and not _stable(value):
                 temp = self.temp("tmp")
                 pre.append(gast.copy_location(build.assign(temp, value), node))
                 value = build.name(temp)
@@ -308,6 +317,8 @@ class _Inliner:
         found = self.target(node)
         if found is not None and isinstance(found[0], Partial):  # `partial(f, a)(x)` is `f(a, x)`
             return self.call(inline_locals.partial_call(node, found[0]), stack)
+        if found is not None:  # `h(*args, **kwargs)` of known length and keys: spelled out
+            inline_star.expand(self.state, node)
         receiver = found[1] if found is not None else None
         if receiver is not None and (receiver is node.func or receiver is getattr(node.func, "value", None)):
             parts = [receiver]  # a method: the receiver is evaluated first, as `self`
@@ -423,20 +434,6 @@ def _stable(node: gast.expr) -> bool:
     while isinstance(node, gast.Attribute):
         node = node.value
     return isinstance(node, (gast.Name, gast.Constant))
-
-
-def _slots(node: gast.expr) -> list[tuple[str, int | None]]:
-    """The sub-expressions of `node`, in the order Python evaluates them."""
-    if isinstance(node, gast.Dict):
-        return [s for i in range(len(node.keys)) for s in (("keys", i), ("values", i)) if node.keys[i] is not None
-                or s[0] == "values"]
-    slots = []
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, gast.expr):
-            slots.append((field, None))
-        elif isinstance(value, list):
-            slots += [(field, i) for i, v in enumerate(value) if isinstance(v, gast.expr)]
-    return slots
 
 
 def _set_ctx(node: gast.AST, ctx: gast.expr_context) -> None:

@@ -29,7 +29,7 @@ from ..rules.registry import is_nondifferentiable, lookup_adjoint, lookup_facts
 from ..runtime.guards import ABSENT, Content, Own, snapshot
 from ..syntax import build
 from ..syntax.naming import Namer
-from . import source
+from . import inline_star, source
 from .inline_returns import lower_returns, refuse_returned_function
 from .resolve import UNBOUND, Namespace
 from .segments import CompositeInfo
@@ -75,6 +75,12 @@ class State:
     parsed: dict[types.CodeType, source.ParsedFunction] = field(default_factory=dict)
     alias_of: dict[tuple[int, str], str] = field(default_factory=dict)
     keep: list[Any] = field(default_factory=list)  # objects aliased: alive while their ids are keys
+    # Parameters passed as containers (runtime/pytrees.py Tree by name) and never rebound: a method of an
+    # object in them is known (frontend/inline_objects.py)
+    structured: dict[str, Any] = field(default_factory=dict)
+    # Names bound to a tuple or dict display nothing changes (`*args` of a callee, `args = (a, b)`): a call
+    # spreading them is spelled out (frontend/inline_star.py)
+    displays: dict[str, gast.expr] = field(default_factory=dict)
 
     def alias(self, hint: str, obj: Any) -> str:
         key = (id(obj), hint)
@@ -84,6 +90,28 @@ class State:
             self.alias_of[key] = spelled
             self.keep.append(obj)
         return self.alias_of[key]
+
+    def structured_read(self, expr: gast.expr) -> Any:
+        """The structure `expr` reads in a structured parameter (`params["net"]`, `model.layer`), or None."""
+        keys: list[Any] = []
+        while isinstance(expr, (gast.Attribute, gast.Subscript)):
+            if isinstance(expr, gast.Subscript) and not (isinstance(expr.slice, gast.Constant)
+                                                         and type(expr.slice.value) in (int, str)):
+                return None
+            keys.append(expr.attr if isinstance(expr, gast.Attribute) else expr.slice.value)
+            expr = expr.value
+        tree = self.structured.get(expr.id) if isinstance(expr, gast.Name) else None
+        for key in reversed(keys):
+            if tree is None or tree.is_leaf or tree.kind == "function":
+                return None
+            if tree.kind in ("dict", "object", "namedtuple") and key in tree.keys:
+                tree = tree.children[tree.keys.index(key)]
+            elif tree.kind in ("list", "tuple", "namedtuple") and type(key) is int \
+                    and -len(tree.children) <= key < len(tree.children):
+                tree = tree.children[key]
+            else:
+                return None
+        return tree
 
     def depend(self, root: Any, path: tuple[str, ...], obj: Any, identity: bool | None = None,
                hint: str = "") -> None:
@@ -289,12 +317,15 @@ def bind(state: State, label: str, node: gast.FunctionDef, call: Call, stored: s
     elif keywords:
         raise refuse(f"unexpected keyword argument `{next(iter(keywords))}`")
     assigns, substitute = [], {}
-    for param, value in bound:
-        if param not in stored and _stable(value):
+    spread = {a.id for a in (args.vararg, args.kwarg) if a is not None and a.id not in stored
+              and inline_star.only_spread_or_read(node, a.id)}
+    for param, value in bound:  # (an entry of a structured parameter: one of its leaves or records)
+        if param not in stored and (_stable(value) or state.structured_read(value) is not None):
             substitute[param] = value
         else:
             assign = gast.copy_location(build.assign(param, value), where)
             assign.binding = True  # (synthetic: the IR may read the argument in its place, lower.py)
+            setattr(assign, inline_star.LITERAL, param in spread)
             assigns.append(assign)
     return assigns, substitute
 
@@ -391,6 +422,8 @@ class Rename(gast.NodeTransformer):
         if new is None:
             return node
         if isinstance(new, gast.Name):
+            if not hasattr(node, "spelled"):
+                node.spelled = node.id  # (messages name it as the callee's source does)
             node.id = new.id
             return node
         return gast.copy_location(copy.deepcopy(new), node)

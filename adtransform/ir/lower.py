@@ -281,7 +281,8 @@ class _Lowerer:
             return self.op(Callee(helper, Style.FUNCTION, ref=Ref((helper.__name__,), helper, Scope.INJECTED, helper)),
                            args, kwargs)
         if isinstance(func, gast.Name) and func.id in self.env:
-            return self.op(Callee(None, Style.CALL_VALUE, symbol=func.id), [self.env[func.id], *args], kwargs)
+            symbol = self.ctx.spellings.get(func.id, func.id)  # (named in messages as the user wrote it)
+            return self.op(Callee(None, Style.CALL_VALUE, symbol=symbol), [self.env[func.id], *args], kwargs)
         path = _path(func)
         if path is None:
             # A method of a global value (`X.sum()`): the receiver is read at run time.

@@ -19,7 +19,7 @@ from ..canonicalize import comprehensions
 from ..canonicalize.schedule import canonicalize
 from ..codegen import emit, load
 from ..errors import TransformError
-from ..frontend import fence, inline, resolve, source
+from ..frontend import fence, function_args, inline, inline_objects, resolve, source
 from ..frontend.context import Context
 from ..frontend.resolve import UNBOUND, Namespace, Ref, Scope
 from ..ir import lower
@@ -91,14 +91,19 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
     parsed = source.parse_function(fn)                   # frontend: source text -> gast
     node, info = parsed.node, parsed.info
     namespace = _RecordingNamespace(fn)
+    # (functions given as arguments, and held in containers: frontend/function_args.py)
+    function_args.bind_functions(node, info, namespace, {k: t.cls for k, t in structured if t.kind == "function"})
+    trees = {k: t for k, t in structured if t.kind != "function"}
+    function_args.bind_tables(node, info, namespace, trees)
     helpers = {}
-    if inline.calls_in_comprehensions(node, info, namespace):  # made loops first, so their calls can be inlined
+    if inline.calls_in_comprehensions(node, info, namespace) or inline_objects.in_comprehensions(
+            node, info, namespace, trees):  # made loops first, so their calls can be inlined
         early = Context(info, namespace, Namer(resolve.scan_names(node)[1]), resolve.local_names(node))
         with blockers.stage():
             comprehensions.transform(node, early)
         helpers = early.helpers
     with blockers.stage():                               # calls of the user's functions spliced in
-        info, callees = inline.inline(node, info, namespace, fn.__code__, opaque)
+        info, callees = inline.inline(node, info, namespace, fn.__code__, opaque, trees)
     if sources is not None:
         sources.append(info)
     with blockers.stage():

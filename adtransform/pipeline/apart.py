@@ -24,7 +24,7 @@ _NO_DATA = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionTyp
 
 
 def apart_checks(primal: Function, ctx: Context, apart: dict[str, TransformError]) -> list[Op]:
-    """`ensure_apart(refusal, 'a b ^G', a, b, G)` for each parameter (or leaf of one) updated in place:
+    """`ensure_apart(refusal, 'a\\nb\\n^G', a, b, G)` for each parameter (or leaf of one) updated in place:
     the call is refused when it shares memory with another argument or with data read from outside
     (`^` marks a global's name)."""
     params = primal.param_vars()
@@ -37,8 +37,9 @@ def apart_checks(primal: Function, ctx: Context, apart: dict[str, TransformError
         others += outside
         if others:
             ref = Ref((f"{owner}_shared_refusal",), apart[owner], Scope.INJECTED, apart[owner])
-            names = " ".join([var.name, *(v.name if not isinstance(v, Global) else "^" + v.ref.spelling
-                                          for v in others)])
+            spelled = [("^" + v.ref.spelling) if isinstance(v, Global) else ctx.spellings.get(v.name, v.name)
+                       for v in [var, *others]]  # (as the user reads them)
+            names = "\n".join(spelled)
             checks.append(runtime_refs.check_op("ensure_apart", [Global(ref), Const(names), var, *others], line=None))
     return checks
 

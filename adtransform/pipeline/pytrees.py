@@ -3,8 +3,11 @@ or object of parameters, nested in any way, gives a gradient of the same structu
 
 The structure is known only when the gradient is called, so the public function flattens its arguments
 (runtime/pytrees.py), finds or makes the transform of the function for that structure (each leaf a
-parameter of its own: canonicalize/record_params.py), calls it and rebuilds the gradients; one
-dictionary lookup per call, on the structure. Integer, boolean and other non-float leaves get `None`.
+parameter of its own: canonicalize/record_params.py), calls it and rebuilds the gradients. A call of a
+structure seen last goes through an entry written for it (pipeline/pytree_entry.py: about 1 µs over the
+flat call); the generic path finds other structures. Integer, boolean and other non-float leaves get
+`None`. A function given as an argument (`act=np.tanh`) is part of the structure, by identity: the
+transform calls that function (frontend/function_args.py), and the argument has no gradient.
 
 A function whose parameters are all arrays and numbers keeps the zero-overhead path (the returned
 function is the generated one): `may_take_structures` decides from the source, before any call,
@@ -29,10 +32,11 @@ import gast
 import numpy as np
 
 from ..canonicalize.record_params import COTANGENT
-from ..errors import AdtransformError, WrtError
+from ..errors import AdtransformError, UnsupportedSyntaxError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
-from ..runtime.pytrees import Tree, flatten, is_container, structure_key, unflatten
+from ..runtime.pytrees import Tree, flatten, function_tree, is_container, is_function, structure_key, unflatten
+from .pytree_entry import MISS, make_entry
 
 __all__ = ["check_syntax", "holds_floats", "is_container", "may_take_structures", "output_pullback",
            "returns_container", "structured_gradient"]
@@ -98,7 +102,7 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
             integer_reads[n.id] = integer_reads.get(n.id, True) and isinstance(parent, gast.Subscript) \
                 and parent.value is n and isinstance(parent.slice, gast.Constant) \
                 and type(parent.slice.value) is int
-            if _container_use(n, parent):
+            if _container_use(n, parent) or _called(n, parent, parents):
                 note(n.id, "container")
             if isinstance(parent, gast.comprehension) and parent.iter is n:
                 note(n.id, "either")
@@ -113,6 +117,8 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
             if isinstance(value, gast.Name) and value.id in uses \
                     and (isinstance(n, gast.For) or any(isinstance(t, (gast.Tuple, gast.List)) for t in targets)):
                 note(value.id, "either")
+            if isinstance(n, gast.For):  # `for act in acts: act(h)`, `zip(Ws, acts)`: a container of functions
+                _loop_calls(n, uses, note)
         if isinstance(n, gast.Call):
             _call_uses(fn, n, note, visiting)
     for name, integer_only in integer_reads.items():
@@ -173,6 +179,25 @@ def _resolve(fn: types.FunctionType, name: str) -> Any:
     return fn.__globals__.get(name)
 
 
+def _loop_calls(loop: gast.For, uses: dict[str, str], note: Callable[[str, str], None]) -> None:
+    """The variable of a loop over parameters is called in its body: the parameters may hold functions."""
+    targets = {t.id for t in gast.walk(loop.target) if isinstance(t, gast.Name)}
+    called = any(isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id in targets
+                 for stmt in loop.body for c in gast.walk(stmt))
+    if called:
+        for n in gast.walk(loop.iter):
+            if isinstance(n, gast.Name) and n.id in uses:
+                note(n.id, "container")
+
+
+def _called(name: gast.Name, parent: gast.AST | None, parents: dict[int, gast.AST]) -> bool:
+    """`act(z)`, `acts[0](z)`: the parameter holds a function (or holds some; `cfg.act(z)` is a container use
+    when `act` is no array method)."""
+    if isinstance(parent, gast.Subscript) and parent.value is name:
+        name, parent = parent, parents.get(id(parent))
+    return isinstance(parent, gast.Call) and parent.func is name
+
+
 def _container_use(name: gast.Name, parent: gast.AST | None) -> bool:
     if isinstance(parent, gast.Subscript) and parent.value is name and isinstance(parent.slice, gast.Constant) \
             and isinstance(parent.slice.value, str):
@@ -184,8 +209,14 @@ def check_syntax(fn: types.FunctionType) -> None:
     """The constructs the compiler refuses, reported when `grad` is called (as for a flat function),
     though the transform waits for the structure of the arguments."""
     parsed = source.parse_function(fn)
-    with contextlib.suppress(RecursionError):  # a very deep expression: reported by the transform itself
+    try:
         fence.check(parsed.node, parsed.info, Namespace(fn))
+    except RecursionError:  # a very deep expression: reported by the transform itself
+        pass
+    except UnsupportedSyntaxError as err:  # (nested functions: inlined first by the transform, as for arrays)
+        kept = [p for p in err.problems if p.construct not in _INLINED]
+        if kept:
+            raise UnsupportedSyntaxError.of(kept, fn.__name__) from None
 
 
 def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Any,
@@ -201,43 +232,78 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     keyword_only = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
     variants: dict[tuple, tuple[Callable, Callable]] = {}
+    entries: dict[tuple, Callable | None] = {}
     plain = plain_first
+    entry: Callable | None = None  # the last structure's specialised entry (pipeline/pytree_entry.py)
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        nonlocal plain
-        if not kwargs and not keyword_only and len(args) == len(positional):
+        if entry is not None and not kwargs:
+            out = entry(args)
+            if out is not MISS:
+                return out
+        return generic(args, kwargs)
+
+    def generic(args: tuple, kwargs: dict[str, Any]) -> Any:
+        nonlocal plain, entry
+        positional_call = not kwargs and not keyword_only and len(args) == len(positional)
+        if positional_call:
             values, keywords = list(args), {}
         else:  # (a default may be a container too)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             values = [bound.arguments[name] for name in positional]
             keywords = {name: bound.arguments[name] for name in keyword_only}
-        containers = [is_container(v) for v in values]
-        if not any(containers) and not any(is_container(v) for v in keywords.values()):
+        kinds = [_CONTAINER if is_container(v) else _FUNCTION if is_function(v) else None for v in values]
+        functions = tuple((k, v) for k, v in keywords.items() if is_function(v))
+        if not any(kinds) and not functions and not any(is_container(v) for v in keywords.values()):
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
+            if positional_call:
+                entry = make_entry(positional, [None] * len(values), indices, is_tuple, "", plain)
             return plain(*args, **kwargs)
         flat: list[Any] = []
         parts: list[Any] = []
-        for value, container in zip(values, containers):
-            if container:
+        for value, kind in zip(values, kinds):
+            if kind is _CONTAINER:
                 parts.append(structure_key(value, flat))
+            elif kind is _FUNCTION:
+                parts.append(("function", value))
             else:
                 flat.append(value)
                 parts.append(None)
-        key = tuple(parts)
+        for name, _ in functions:
+            del keywords[name]
+        key = (*parts, functions)
         variant = variants.get(key)
         if variant is None:
-            trees: list[Tree | None] = [flatten(v)[1] if c else None for v, c in zip(values, containers)]
-            variant = variants[key] = _variant(fn, positional, trees, indices, is_tuple, mode, bound_gradient)
+            trees: list[Tree | None] = [flatten(v)[1] if k is _CONTAINER else function_tree(v) if k is _FUNCTION
+                                        else None for v, k in zip(values, kinds)]
+            trees += [function_tree(v) for _, v in functions]
+            variant = variants[key] = _variant(fn, positional + [k for k, _ in functions], trees, indices,
+                                               is_tuple, mode, bound_gradient)
+            if len(variants) > _KEPT:  # (a new function or structure at every call: the oldest go)
+                oldest = next(iter(variants))
+                del variants[oldest]
+                entries.pop(oldest, None)
             call.source = variant[0].source  # type: ignore[attr-defined]
         generated, rebuild = variant
+        if positional_call:
+            if key not in entries:
+                entries[key] = make_entry(positional, [None if k is None else flatten(v)[1] if k is _CONTAINER
+                                                       else function_tree(v) for v, k in zip(values, kinds)],
+                                          indices, is_tuple, mode.name, generated)
+            entry = entries[key]
         return assemble(mode, generated(*flat, **keywords), rebuild)
 
     functools.update_wrapper(call, fn)
     call.source = plain_first.source if plain_first is not None else \
         "(generated at the first call, for the structure of its arguments)"  # type: ignore[attr-defined]
     return call
+
+
+_CONTAINER, _FUNCTION = "container", "function"
+_INLINED = frozenset(("nested function", "nested lambda"))  # fence constructs the inliner takes away
+_KEPT = 64  # variants kept per gradient function
 
 
 def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None], indices: tuple[int, ...],
@@ -254,6 +320,9 @@ def _variant(fn: types.FunctionType, names: list[str], trees: list[Tree | None],
         if tree is None:
             flat_wrt.append(offsets[i])
             continue
+        if tree.kind == "function":
+            raise WrtError(f"cannot differentiate {fn.__qualname__} with respect to `{names[i]}`: it is given a "
+                           f"function ({getattr(tree.cls, '__name__', tree.cls)!r}), which has no gradient")
         floats = [offsets[i] + j for j, leaf in enumerate(tree.leaves()) if leaf.keys == ("float",)]
         if not floats:
             raise WrtError(f"cannot differentiate {fn.__qualname__} with respect to `{names[i]}`: "
@@ -331,7 +400,8 @@ def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...
     flat: list[Any] = []
     trees: list[Tree | None] = []
     for value in args:
-        leaves, tree = flatten(value) if is_container(value) else ([value], None)
+        leaves, tree = flatten(value) if is_container(value) else ([], function_tree(value)) if is_function(value) \
+            else ([value], None)
         flat.extend(leaves)
         trees.append(tree)
     out_leaves, out_tree = flatten(out)

@@ -6,4 +6,7 @@ from . import math, numpy, numpy_elementwise, numpy_reductions, operators, runti
 from . import numpy_linalg, numpy_products  # noqa: F401  (products and linear algebra)
 
 # isort: split
+from . import numpy_select, numpy_shape  # noqa: F401  (shapes, selection)
+
+# isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

@@ -24,6 +24,8 @@ for _owner in (logging.Logger, logging.LoggerAdapter):
     declare_facts(*[getattr(_owner, name) for name in _LEVELS.split() if hasattr(_owner, name)],
                       returns=Returns.NUMBER, effects=True)
 declare_facts(raise_exception, returns=Returns.NUMBER, effects=True)
+# A logger is looked up by name (made once, kept by `logging`): it holds no value of the program.
+declare_facts(logging.getLogger, returns=Returns.NEW)
 
 # A string built from values (an f-string becomes `str.format`, `"{}".format(s)` too): a new string;
 # the other methods of strings make new strings, or new lists or tuples of them.

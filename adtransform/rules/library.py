@@ -9,6 +9,7 @@ Names missing from the installed NumPy are skipped.
 
 import builtins
 import copy
+import dataclasses
 import math
 import operator
 import types
@@ -30,12 +31,12 @@ def _of(owner: object, names: str) -> list[object]:
 
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
-    identity array concatenate concat stack hstack vstack dstack column_stack row_stack block tile repeat
-    diagflat tri tril triu convolve correlate
-    ediff1d trapezoid interp polyval polyfit sort argsort lexsort searchsorted bincount count_nonzero argwhere
+    identity array concatenate concat stack hstack vstack column_stack row_stack block
+    tri convolve correlate
+    ediff1d trapezoid interp polyval polyfit argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose
     nanargmax nanargmin cov corrcoef clip
-    round around fix take choose compress extract select piecewise insert delete append resize roll pad
+    round around fix piecewise
     vander digitize packbits unpackbits isin setdiff1d union1d intersect1d setxor1d
     sign floor ceil rint trunc argmax argmin isnan isfinite isinf vecdot matvec vecmat
     """), returns=NEW)
@@ -47,11 +48,11 @@ declare_facts(*_of(np, "diff histogram_bin_edges"), returns=VIEW)
 declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
 declare_facts(*_of(np, """
     asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel
-    transpose permute_dims matrix_transpose squeeze expand_dims broadcast_to swapaxes moveaxis rollaxis
-    diagonal diag real imag flip fliplr flipud rot90 nan_to_num real_if_close trim_zeros frombuffer
+    transpose permute_dims
+    real imag nan_to_num real_if_close trim_zeros frombuffer
     """), returns=VIEW)
-declare_facts(*_of(np, "split array_split hsplit vsplit dsplit unstack broadcast_arrays atleast_1d atleast_2d "
-                       "atleast_3d"), returns=VIEWS)
+# (atleast_nd has a rule for one array, rules/numpy_shape.py; given several, it returns a list)
+declare_facts(*_of(np, "broadcast_arrays atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
@@ -72,11 +73,11 @@ declare_facts(*_of(np.random.Generator, "shuffle"), returns=NUMBER, mutates=(1,)
 
 declare_facts(*_of(np.ndarray, """
     round clip argmax argmin argsort tolist flatten searchsorted
-    repeat compress take choose tobytes nonzero
+    compress choose tobytes nonzero
     """), returns=NEW)
 declare_facts(np.ndarray.nonzero, returns=NEW_ITEMS)
 declare_facts(*_of(np.ndarray, "shape ndim size dtype itemsize nbytes strides"), returns=NUMBER)
-declare_facts(*_of(np.ndarray, "view diagonal squeeze swapaxes mT real imag flat base "
+declare_facts(*_of(np.ndarray, "view real imag base "
                                "data getfield"), returns=VIEW)
 declare_facts(*_of(np.ndarray, "sort partition fill put resize setfield setflags"), returns=NUMBER, mutates=(0,))
 declare_facts(*_of(np.ndarray, "byteswap"), returns=VIEW, mutates=(0,))
@@ -96,6 +97,7 @@ declare_facts(*sorted({t for t in np.sctypeDict.values() if issubclass(t, np.gen
               returns=VIEW)
 declare_facts(copy.copy, returns=MAY_SHARE)  # a shallow copy holds the same elements
 declare_facts(copy.deepcopy, returns=NEW)
+declare_facts(dataclasses.replace, returns=VIEWS)  # a new object holding the same values but those given
 
 # --- builtins, `math` and `operator` ------------------------------------------------------------
 
@@ -103,7 +105,7 @@ declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, 
               returns=NUMBER)
 declare_facts(range, round, pow, divmod, returns=NEW)
 declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
-declare_facts(list, tuple, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
+declare_facts(list, tuple, dict, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
 # `math` functions convert their arguments to numbers, except those calling a method of the argument
 # (`floor`, `ceil`, `trunc`) or multiplying objects (`prod`, `sumprod`).
 declare_facts(*[f for name, f in vars(math).items() if isinstance(f, types.BuiltinFunctionType)

@@ -187,7 +187,7 @@ def array(y, object, dtype: FLOAT_DTYPE = None, *, copy=True, order="K", subok=F
 
 
 @adjoint(np.asarray, returns=Returns.VIEW)
-def asarray(y, a, dtype: FLOAT_DTYPE = None, order=None, *, like=None):
+def asarray(y, a, dtype: FLOAT_DTYPE = None, order=None, *, device=None, copy=None, like=None):
     d[a] = array_adjoint(d[y], a)
 
 

@@ -307,3 +307,10 @@ __all__ += [
     "mvn_x_adjoint",
     "softmax_adjoint",
 ]
+
+# isort: split
+from . import selection, shapes  # noqa: E402
+from .selection import *  # noqa: E402, F403
+from .shapes import *  # noqa: E402, F403
+
+__all__ += selection.__all__ + shapes.__all__

@@ -282,7 +282,7 @@ def ensure_apart(refusal: TransformError, names: str, x: Any, *others: Any) -> N
     array, `f(G)` reading `G` too), which NumPy's update would change too: such a call is refused."""
     if not isinstance(x, np.ndarray):
         return
-    first, *rest = names.split()
+    first, *rest = names.split("\n")
     for name, other in zip(rest, others):
         if any(np.may_share_memory(x, array) for array in _arrays_in(other, 0)):
             shared = f"`{name[1:]}`, which the function reads from outside it" if name.startswith("^") else f"`{name}`"

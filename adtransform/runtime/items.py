@@ -15,8 +15,11 @@ from .elementwise import zeros_like
 
 
 def _is_basic(index: Any) -> bool:
+    """Whether `x[index]` reads each element at most once: integers, slices, None, Ellipsis and boolean
+    masks (which select, never repeat); an integer array may repeat an index (np.add.at then adds)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               or (type(i) is np.ndarray and i.dtype == np.bool_) for i in items)
 
 
 def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
@@ -24,6 +27,8 @@ def getitem_adjoint(g: Any, x: Any, index: Any) -> Any:
 
     `g` may still carry the axes along which `x[index]` was broadcast: they are summed here.
     """
+    if type(x) is np.flatiter:
+        x = x.base.reshape(-1)  # `a.flat[index]` reads `a` raveled in C order (the `flat` rule reshapes back)
     dtype = adjoint_dtype(g, x)  # (first: it refuses a list that makes no array, which has no shape)
     out = np.zeros(_shape(x), dtype=dtype)
     return _scatter_add(out, g, x, index)

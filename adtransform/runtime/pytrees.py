@@ -4,7 +4,8 @@ A structure (`Tree`) is hashable, so a transform is made and cached once per str
 or integer keys), lists, tuples, namedtuples, dataclasses and other objects with a `__dict__` (their
 attributes), nested in any way. Everything else is a leaf; a leaf is "float" when it is a float, a
 NumPy floating scalar or a floating-point array (it gets a gradient), "other" otherwise (integers,
-booleans, strings, None: they get `None`).
+booleans, strings, None: they get `None`), "function" for a function (compared by identity: the
+transform calls that very function).
 
 Rebuilding an object (a dataclass or plain object holding gradients) makes an instance of the same
 class without calling its `__init__` (`cls.__new__(cls)`, then its attributes set one by one, frozen
@@ -14,6 +15,7 @@ dataclasses included): the gradient of `model` is a `type(model)` whose attribut
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -64,6 +66,23 @@ def is_float(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
+# Values passed as functions (`act=np.tanh`, `act=my_relu`): the gradient specialises on the very object.
+_FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc, functools.partial)
+
+
+def is_function(value: Any) -> bool:
+    """Whether `value` is a function argument: the transform is made for that function (its identity is
+    part of the cache key), and calls of it are compiled as calls of that function."""
+    if isinstance(value, _FUNCTIONS):
+        return True  # (below: NumPy's array-function dispatchers, C functions of other kinds, ...)
+    return callable(value) and not isinstance(value, (type, np.ndarray, np.generic)) and not is_container(value)
+
+
+def function_tree(value: Any) -> Tree:
+    """The structure of a function argument: the function itself (compared by identity)."""
+    return Tree("function", cls=value)
+
+
 def is_container(value: Any) -> bool:
     """Whether `value` is flattened into leaves (not an array, number, string, function, ...)."""
     kind = type(value)
@@ -81,6 +100,8 @@ def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
     if depth > 100:
         raise ValueError("the argument nests containers more than 100 deep (does it contain itself?)")
     if not is_container(value):
+        if is_function(value):  # (a function in a container: the transform calls that one)
+            return [value], Tree("leaf", ("function",), cls=value)
         return [value], FLOAT if is_float(value) else OTHER
     kind = type(value)
     if kind is dict:
@@ -124,7 +145,7 @@ def structure_key(value: Any, leaves: list[Any], depth: int = 0) -> Any:
         return kind, tuple([structure_key(v, leaves, depth + 1) for v in value])
     if not is_container(value):
         leaves.append(value)
-        return is_float(value)
+        return ("function", value) if is_function(value) else is_float(value)
     found, tree = flatten(value, depth)  # a namedtuple or an object: its tree is its key
     leaves.extend(found)
     return tree

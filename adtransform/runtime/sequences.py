@@ -190,14 +190,24 @@ def _item_adjoint(g: Any, like: Any) -> Any:
 def array_adjoint(g: Any, obj: Any) -> Any:
     """The adjoint of `obj` from that of `np.array(obj)`: a list of item adjoints for a list, else `g`."""
     if isinstance(obj, (list, tuple)):
+        if np.ndim(g) != len(np.shape(obj)):
+            g = np.reshape(g, np.shape(obj))  # (`ndmin=` added leading axes)
         return [_item_adjoint(value, item) for value, item in zip(g, obj)]
     return _item_adjoint(g, obj)  # (`ndmin=` may have added axes)
+
+
+def _as_given(parts: list[Any], arrays: Any) -> Any:
+    """The items' adjoints as the items came: a list for a list, an array for an array (whose rows
+    the function joined), which `+` then adds, not joins."""
+    if isinstance(arrays, np.ndarray):
+        return np.stack(parts) if parts else np.zeros(arrays.shape, dtype=np.result_type(arrays, 0.0))
+    return parts
 
 
 def stack_adjoint(g: Any, arrays: Any, axis: int = 0) -> Any:
     """The adjoint of the list `np.stack(arrays, axis)` stacked."""
     parts = np.moveaxis(g, axis, 0) if axis != 0 else g
-    return [_item_adjoint(value, item) for value, item in zip(parts, arrays)]
+    return _as_given([_item_adjoint(value, item) for value, item in zip(parts, arrays)], arrays)
 
 
 def _pieces(g: Any, shapes: list[tuple[int, ...]], axis: int) -> list[Any]:
@@ -210,10 +220,10 @@ def concatenate_adjoint(g: Any, arrays: Any, axis: Any = 0) -> Any:
     if axis is None:
         shapes = [np.shape(a) for a in arrays]
         pieces = np.split(g, np.cumsum([int(np.prod(s)) for s in shapes])[:-1])
-        return [p.reshape(s) for p, s in zip(pieces, shapes)]
+        return _as_given([p.reshape(s) for p, s in zip(pieces, shapes)], arrays)
     shapes = [np.shape(a) for a in arrays]
     axis = axis % len(shapes[0])
-    return [_item_adjoint(p, a) for p, a in zip(_pieces(g, shapes, axis), arrays)]
+    return _as_given([_item_adjoint(p, a) for p, a in zip(_pieces(g, shapes, axis), arrays)], arrays)
 
 
 def stacking_adjoint(g: Any, arrays: Any, how: str) -> Any:
@@ -228,8 +238,8 @@ def stacking_adjoint(g: Any, arrays: Any, how: str) -> Any:
         shapes = [(np.shape(a)[0], 1) if np.ndim(a) == 1 else (1, 1) if np.ndim(a) == 0 else np.shape(a)
                   for a in arrays]
         axis = 1
-    return [p.reshape(np.shape(a)) if isinstance(a, np.ndarray) else p.reshape(())[()]
-            for p, a in zip(_pieces(g, shapes, axis), arrays)]
+    return _as_given([p.reshape(np.shape(a)) if isinstance(a, np.ndarray) else p.reshape(())[()]
+                      for p, a in zip(_pieces(g, shapes, axis), arrays)], arrays)
 
 
 def sequence_fill(g: Any, seq: Any) -> Any:

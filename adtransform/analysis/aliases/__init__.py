@@ -49,6 +49,14 @@ where it was built (`[x * 2.0, x * 3.0]`, `[0.0] * n`, appends of new arrays); n
 A parameter whose memory is updated in place is checked at call time to share none with another
 argument (`ensure_apart`: `f(a, a)`, a dict whose two entries are one array).
 
+Entries one by one (entries.py): a name bound to a display keeps, per constant index or key, the
+memory that entry holds (`L = [y, x * 3.0]`: entry 1 is new), so `L[1] += 1.0` changes that memory
+only, `a, b = L` binds each name to its entry's, and `L[k] = v` changes the container, not the arrays
+it holds (also for `dict(p)`, whose entries are not known one by one). A parameter's constant entries
+(`P["a"]`, `P[0]`) are disjoint parts of it (ensure_apart checks the leaves at call time). A stale
+name keeps the memory its updates changed: reading an entry apart from it (`P["b"]` after `P["a"]`
+changed) is fine.
+
 Every update refused is reported, in one error (the first refusal of each update): the analysis
 goes on past each, reading the update as the compiler does.
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import gast
 
-from .lattice import Older, Sites, State, roots
+from .lattice import NUMBER, Older, Part, Sites, State, roots, sites_overlap
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -26,16 +26,20 @@ class EntryUpdates:
         self.read(target.slice, state)
         base = target.value
         self.refuse_stale(base, state)
+        held, key = state.entries.get(base.id), entry_key(target.slice)
+        if held is not None and key in held:  # a display's entry: that memory only
+            self.update_held(base.id, held, key, stmt, state)
+            return
         entries = state.sites.get(base.id, frozenset())
         if base.id not in state.sites:  # a global container: its entries are the global's memory
             entries = frozenset({("global", base.id)})
         self.refuse.global_update(base.id, entries, stmt)
         self.changing(entries, stmt)
         for other in state.sharing(entries) - {base.id}:
-            state.stale[other] = stmt
+            state.mark_stale(other, stmt, entries)
             self.blame(stmt, roots(entries) & roots(state.sites[other]))
         if not all(self.made_distinct(site) for site in entries):
-            state.stale[base.id] = stmt  # (read again as `L[k]`, `L`: another entry may be the same array)
+            state.mark_stale(base.id, stmt, entries)  # (read again as `L[k]`, `L`: another entry may be the same array)
             self.blame(stmt, roots(entries))
 
     def changing(self: Interpreter, changed: Sites, update: gast.AST) -> None:
@@ -69,3 +73,116 @@ class EntryUpdates:
             return any(isinstance(side, (gast.List, gast.Tuple)) and side.elts
                        and all(self.number(elt, state) for elt in side.elts) for side in (value.left, value.right))
         return False
+
+    def update_held(self: Interpreter, base: str, held: dict[object, Sites], key: object, stmt: gast.AST,
+                    state: State) -> None:
+        """`L[k] += e` where `L` is a display whose entry `k` holds the memory at `held[k]`: the names sharing
+        it are stale, and `L` itself when another of its entries may hold the same memory."""
+        changed = held[key]
+        self.refuse.global_update(base, changed, stmt)
+        self.changing(changed, stmt)
+        for other in state.sharing(changed) - {base}:
+            state.mark_stale(other, stmt, changed)
+            self.blame(stmt, roots(changed) & roots(state.sites[other]))
+        if any(sites_overlap(changed, where) for k, where in held.items() if k != key):
+            state.mark_stale(base, stmt, changed)
+            self.blame(stmt, roots(changed))
+
+    def store_entry(self: Interpreter, target: gast.Subscript, stmt: gast.Assign, held: dict[object, Sites],
+                    state: State) -> None:
+        """`L[k] = v` into a list, tuple or dict made here (a display, `dict(p)`): the container changes, not
+        the arrays it holds, so only the names that may be that container see the change. The entry then
+        holds what `v` is (a new object: a part of what this statement made)."""
+        base = target.value.id
+        self.refuse_stale(target.value, state)
+        changed = state.sites.get(base, frozenset())
+        for other in self.list_sharers(base, changed, state):
+            if not state.paired(other, base):
+                state.mark_stale(other, stmt, None)
+        key = entry_key(target.slice)
+        value = stmt.value
+        if self.number(value, state):
+            entry: Sites = frozenset({NUMBER})
+        else:
+            entry = self.sources(value, state) or frozenset({Part(id(stmt), key)})
+        state.point(base, changed | (entry - {NUMBER}))
+        state.entries[base] = {**held, key: entry} if key is not None else {REST: state.sites[base]}
+
+    def untouched_entry(self: Interpreter, node: gast.AST, state: State) -> bool:
+        """`P["b"]` of a stale `P` where the updates that made it stale changed other entries only."""
+        if not (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+                and node.value.id in state.stale):
+            return False
+        changed = state.changed.get(node.value.id)
+        part = self.entry_sites(node, state)
+        return changed is not None and part is not None and not sites_overlap(part, changed)
+
+    def display_entries(self: Interpreter, value: gast.expr, site: gast.AST,
+                        state: State) -> tuple[dict[object, Sites], bool] | None:
+        """The sites each entry of the display `value` (evaluated at `site`) holds, by index or key, and
+        whether one of them is a new object (a part of what `site` builds); None when not a display of
+        constant positions or keys."""
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and not value.keywords \
+                and len(value.args) <= 1 and any(self.numbers.builtin(value.func, k) for k in (dict, list, tuple)):
+            # `dict(p)`: a new container, its entries not known one by one (any may be what `p` holds)
+            return {REST: self.sources(value, state)}, False
+        if isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            pairs = list(enumerate(value.elts))
+        elif isinstance(value, gast.Dict) and all(entry_key(k) is not None for k in value.keys):
+            pairs = [(entry_key(k), v) for k, v in zip(value.keys, value.values)]
+        else:
+            return None
+        held: dict[object, Sites] = {}
+        new = False
+        for key, elt in pairs:
+            if self.number(elt, state):
+                held[key] = frozenset({NUMBER})
+                continue
+            shared = self.sources(elt, state)
+            held[key] = shared or frozenset({Part(id(site), key)})
+            new = new or not shared
+        return held, new
+
+    def entry_sites(self: Interpreter, value: gast.expr, state: State) -> Sites | None:
+        """The memory `L[k]`, `P["a"]` reads, when known more precisely than a view of all of `L`: a display's
+        entry, or one entry of a parameter (the entries of a parameter updated in place are checked apart
+        at call time: `ensure_apart`)."""
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, (gast.Name, gast.Subscript))):
+            return None
+        key = entry_key(value.slice)
+        if key is None:
+            return None
+        held = state.entries.get(value.value.id) if isinstance(value.value, gast.Name) else None
+        if held is not None:
+            return held.get(key)
+        part = _parameter_part(value, state)
+        return frozenset({part}) if part is not None else None
+
+
+def _parameter_part(node: gast.expr, state: State) -> object | None:
+    """`P["a"]`, `P[0][1]`: the part of parameter `P` read by constant keys and indices (not negative ones:
+    `P[-1]` may be `P[1]`), each a part apart from the others; None for anything else."""
+    if isinstance(node, gast.Name):
+        sites = state.sites.get(node.id)
+        site = next(iter(sites)) if sites is not None and len(sites) == 1 else None
+        return site if isinstance(site, tuple) and site[0] == "parameter" else None
+    if not isinstance(node, gast.Subscript):
+        return None
+    key = entry_key(node.slice)
+    if key is None or (isinstance(key, int) and key < 0):
+        return None
+    inner = _parameter_part(node.value, state)
+    return Part(inner, key) if inner is not None else None
+
+
+# The key under which an entries map keeps what the entries not known one by one may hold (`dict(p)`).
+REST = ("rest",)
+
+
+def entry_key(node: gast.expr | None) -> object | None:
+    """A constant index or key as the analysis names it: an int (a position), `("key", s)` for a string."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.Constant) and type(node.value) is str:
+        return ("key", node.value)
+    return None

@@ -103,8 +103,11 @@ class CallFacts(Calls):
                 return self.returned(node, go, holds)
             if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):  # items, each loop's elements
                 item = node.value if isinstance(node, gast.DictComp) else node.elt
-                return go(item) + [name for gen in node.generators for it in self.iterated(gen.iter)
-                                   for name in go(it)]
+                # (the comprehension's own names hold elements of what its loops iterate: named by those)
+                own = {n.id for gen in node.generators for n in gast.walk(gen.target) if isinstance(n, gast.Name)}
+                found = go(item) + [name for gen in node.generators for it in self.iterated(gen.iter)
+                                    for name in go(it)]
+                return [name for name in found if name not in own]
             return []  # arithmetic, comparisons and constants build new objects
         return go(value)
 

@@ -28,6 +28,8 @@ from .refusals import Refusals
 
 # List methods that store their arguments (the objects themselves) into the list.
 _STORING_METHODS = frozenset({"append", "extend", "insert"})
+# Methods of lists and dicts that remove or reorder entries: on a container made here, the arrays stay.
+_REMOVING_METHODS = frozenset({"clear", "pop", "popitem", "remove", "sort", "reverse"})
 _NUMBERS = frozenset({NUMBER})
 
 
@@ -118,8 +120,9 @@ class Interpreter(EntryUpdates):
             if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.value, gast.Name):
                 self.used_as_array(state.sites.get(node.value.id, frozenset()))
         if state.stale:
+            apart = {id(node.value) for node in nodes if self.untouched_entry(node, state)}
             for node in nodes:
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and id(node) not in apart:
                     self.refuse_stale(node, state)
         calls = [node for node in nodes if isinstance(node, gast.Call)]
         if calls:
@@ -142,7 +145,10 @@ class Interpreter(EntryUpdates):
         compiler cannot name (`c[1:].sort()`, `np.asarray(c).fill(0)`) is refused unless it is new."""
         for call in calls:
             func = call.func
-            storing = isinstance(func, gast.Attribute) and func.attr in _STORING_METHODS  # (lists only)
+            made_here = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in state.entries  # (a list or dict: removing entries leaves the arrays)
+            storing = isinstance(func, gast.Attribute) and (
+                func.attr in _STORING_METHODS or (made_here and func.attr in _REMOVING_METHODS))
             for arg in self.facts.changed(call):
                 if isinstance(arg, gast.Name):
                     if not self.number(arg, state):
@@ -165,12 +171,16 @@ class Interpreter(EntryUpdates):
             if isinstance(top, tuple) and top[0] == "global":
                 self.refuse.global_change(gast.Name(top[1], gast.Load(), None, None), call)
         for name in state.sharing(changed):
-            state.stale[name] = call
+            state.mark_stale(name, call, changed)
 
     def write_into(self, target: gast.Subscript, stmt: gast.stmt, state: State) -> None:
         """`a[i] = v` changes a's buffer: every other name sharing it sees the write."""
         self.read(target.slice, state)
         base = target.value
+        held = state.entries.get(base.id) if isinstance(base, gast.Name) else None
+        if held is not None and isinstance(stmt, gast.Assign):
+            self.store_entry(target, stmt, held, state)
+            return
         if isinstance(base, gast.Name):
             self.used_as_array(state.sites.get(base.id, frozenset()))
             self.refuse_stale(base, state)
@@ -213,10 +223,11 @@ class Interpreter(EntryUpdates):
         the names sharing L's memory, only those that may be a list or tuple (L itself, one holding it)
         see the change; an array L holds stays as it is. L keeps sharing what it held."""
         changed = state.sites.get(name, frozenset())
+        state.entries.pop(name, None)  # (`L.insert(0, v)` moves its entries)
         self.refuse.global_update(name, changed, update)
         for other in self.list_sharers(name, changed, state):
             if not state.paired(other, name):
-                state.stale[other] = update
+                state.mark_stale(other, update, None)
 
     def list_sharers(self, name: str, changed: Sites, state: State) -> set[str]:
         """The names other than `name` sharing `changed` that may be a list or tuple (an array is never
@@ -231,7 +242,7 @@ class Interpreter(EntryUpdates):
         self.changing(changed, update)
         for other in state.sharing(changed):
             if other != name and not state.paired(other, name):
-                state.stale[other] = update
+                state.mark_stale(other, update, changed)
                 self.blame(update, roots(changed) & roots(state.sites[other]))
         state.allocate(id(update))
         state.point(name, frozenset({id(update)}))  # as the compiler reads it: a new value
@@ -262,8 +273,19 @@ class Interpreter(EntryUpdates):
             self.distinct.add(id(site))
         if isinstance(target, gast.Name):
             known = self.apart_after([target], [value], state)
+            display = self.display_entries(value, site, state)
+            if display is not None and display[1]:
+                sites = sites | {id(site)}  # (what the display builds: its new entries are parts of it)
             self.assign(target, sites, state, held)
+            if display is not None:
+                state.entries[target.id] = display[0]
             state.add_apart(known)
+            return
+        entries = state.entries.get(value.id) if isinstance(value, gast.Name) else None
+        if isinstance(target, (gast.Tuple, gast.List)) and entries is not None \
+                and set(entries) == set(range(len(target.elts))):  # `a, b = L`, L a display: each its entry
+            for index, elt in enumerate(target.elts):
+                self.assign(elt, entries[index], state, held)
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             # Unpacking hands out disjoint parts of the value: updating one leaves the others alone.
@@ -304,7 +326,7 @@ class Interpreter(EntryUpdates):
         for node in gast.walk(target):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 state.point(node.id, sites)
-                state.stale.pop(node.id, None)
+                state.unstale(node.id)
                 state.forget(node.id)
                 if held:
                     state.held = state.held | {node.id}
@@ -387,6 +409,9 @@ class Interpreter(EntryUpdates):
     def sources(self, value: gast.AST, state: State) -> Sites:
         """The allocation sites `value` may share memory with (empty: a new object); through an
         indexing, attribute or call, a view of them."""
+        known = self.entry_sites(value, state)
+        if known is not None:
+            return known - _NUMBERS
         sites: set[object] = set()
         for name, exact in self.facts.flowing(value, lambda node: self.holds(node, state, record=True)):
             found = state.sites.get(name)

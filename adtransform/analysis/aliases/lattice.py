@@ -104,6 +104,8 @@ def _disjoint(a: object, b: object) -> bool:
     if isinstance(a, int) and isinstance(b, int):
         return a != b
     if isinstance(a, tuple) and isinstance(b, tuple):
+        if a[0] == b[0] == "key":  # two keys of a dict (a parameter's: checked apart at call time)
+            return a[1] != b[1]
         return {a[0], b[0]} == {"element", "rest"} and a[1] == b[1]  # this loop's element and its rest
     return False
 
@@ -133,17 +135,25 @@ class State:
 
     `updated`: the names updated in place (only pairs with one matter to a join); `held`: names that
     may hold a list or tuple (whose elements others share); `relies`: the parameters taken not to hold
-    lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one)."""
+    lists or tuples when a name was found not to hold one (`c = P.copy()`: a list if P is one);
+    `entries`: for a name bound to a display (`L = [y, x * 3.0]`, `d = {"a": y}`), the sites each constant
+    index or key holds, as long as nothing else rebinds, changes or reorders it (then `L[1] += 1.0`
+    changes the memory at entry 1 only, and `a, b = L` binds each name to its entry's)."""
 
-    __slots__ = ("_by_root", "_owned", "_owned_partners", "held", "partners", "relies", "sites", "stale", "updated")
+    __slots__ = ("_by_root", "_owned", "_owned_partners", "changed", "entries", "held", "partners", "relies", "sites",
+                 "stale", "updated")
 
     def __init__(self, sites: dict[str, Sites] | None = None, updated: frozenset[str] = frozenset()) -> None:
         self.sites: dict[str, Sites] = {}
         self.stale: dict[str, gast.AST] = {}
+        # Per stale name, the memory the updates that made it stale changed (None: any of it), so that
+        # `P["b"]` is read where only `P["a"]` changed (`stale_read`).
+        self.changed: dict[str, Sites | None] = {}
         self.partners: dict[str, set[str]] = {}  # the apart pairs, by name (both ways)
         self.updated = updated
         self.held: frozenset[str] = frozenset()
         self.relies: dict[str, frozenset[str]] = {}
+        self.entries: dict[str, dict[object, Sites]] = {}  # (each map replaced, never changed in place)
         self._by_root: dict[object, set[str]] = {}  # root site -> the names with a site under it
         self._owned: set[object] = set()  # the roots whose set of names no copy shares (copied on write)
         self._owned_partners: set[str] = set()  # the same for the sets of partners
@@ -154,6 +164,7 @@ class State:
         out = State.__new__(State)
         out.sites, out.stale, out.partners = dict(self.sites), dict(self.stale), dict(self.partners)
         out.updated, out.held, out.relies = self.updated, self.held, dict(self.relies)
+        out.entries, out.changed = dict(self.entries), dict(self.changed)
         # Both share the index's sets from now on: each copies a set before it first changes it, so a
         # branch or a loop round costs what it changes, not the number of names bound so far.
         out._by_root, out._owned, self._owned = dict(self._by_root), set(), set()
@@ -166,6 +177,7 @@ class State:
         """`name` now points to `where` (what else is known about it is the caller's to keep or forget)."""
         old = self.sites.get(name)
         self.sites[name] = where
+        self.entries.pop(name, None)  # (a display's entries: set again by the binding that made them)
         before, after = roots(old) if old else set(), roots(where)
         for site in before - after:
             names = self._names(site)
@@ -199,12 +211,18 @@ class State:
 
     def allocate(self, site: object) -> None:
         """`site` builds a new object: the one it built last becomes one of the older ones."""
+        for name, changed in self.changed.items():  # (few: the stale names)
+            if changed is not None and site in roots(changed):
+                self.changed[name] = frozenset(aged(s, site) for s in changed)
         names = self._by_root.pop(site, None)
         self._owned.discard(site)
         if not names:
             return
         for name in names:
             self.sites[name] = frozenset(aged(s, site) for s in self.sites[name])
+            if name in self.entries:  # (a display's entries point under the roots its name points under)
+                self.entries[name] = {key: frozenset(aged(s, site) for s in where)
+                                      for key, where in self.entries[name].items()}
         self._names(Older(site)).update(names)
 
     # -- apart pairs --------------------------------------------------------------------------------
@@ -254,6 +272,9 @@ class State:
         out.partners, out._owned_partners = {}, set()
         out.add_apart(self._apart_after_join(other, out, changed))
         out.stale = {**other.stale, **self.stale}
+        out.changed = {name: None if a is None or b is None else a | b for name in out.stale
+                       for a, b in [(self.changed.get(name, frozenset()), other.changed.get(name, frozenset()))]}
+        out.entries = {name: where for name, where in out.entries.items() if other.entries.get(name) == where}
         out.held = self.held | other.held
         out.relies = {**other.relies, **self.relies}
         for name, mine in self.relies.items() - other.relies.items():  # (set operations again)
@@ -282,7 +303,8 @@ class State:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, State) and self.sites == other.sites \
             and self.stale.keys() == other.stale.keys() and self.partners == other.partners \
-            and self.held == other.held and self.relies == other.relies
+            and self.held == other.held and self.relies == other.relies and self.entries == other.entries \
+            and self.changed == other.changed
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -291,7 +313,19 @@ class State:
         they name the update an error points at)."""
         return (frozenset(self.sites.items()), frozenset(self.stale.items()),
                 frozenset((name, frozenset(others)) for name, others in self.partners.items()), self.held,
-                frozenset(self.relies.items()))
+                frozenset(self.relies.items()),
+                frozenset((name, frozenset(where.items())) for name, where in self.entries.items()),
+                frozenset(self.changed.items()))
+
+    def mark_stale(self, name: str, update: gast.AST, changed: Sites | None) -> None:
+        """`update` changed memory `name` shares (`changed`: that memory, None: maybe any of name's)."""
+        self.stale[name] = update
+        before = self.changed.get(name, frozenset())
+        self.changed[name] = None if before is None or changed is None else before | changed
+
+    def unstale(self, name: str) -> None:
+        self.stale.pop(name, None)
+        self.changed.pop(name, None)
 
 
 def join(a: State | None, b: State | None) -> State | None:
@@ -304,6 +338,6 @@ def join(a: State | None, b: State | None) -> State | None:
 def without(state: State, name: str) -> State:
     out = state.copy()
     out.drop(name)
-    out.stale.pop(name, None)
+    out.unstale(name)
     out.forget(name)
     return out

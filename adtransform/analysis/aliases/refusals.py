@@ -3,6 +3,8 @@ how to write the function so that NumPy's meaning and the compiler's agree."""
 
 from __future__ import annotations
 
+import copy
+
 import gast
 import numpy as np
 
@@ -36,35 +38,38 @@ class Refusals:
     def stale(self, node: gast.Name, update: gast.AST, params: frozenset[str] = frozenset()) -> None:
         """`node` is read after `update` changed its memory behind its back (`params`: through their memory
         alone; see `found`)."""
+        read = said(node)  # (as the user wrote it: an inlined helper's names were renamed)
         if isinstance(update, gast.Call):
-            changed = [to_source(a) for a in self.facts.changed(update)]
-            name = next((n for n in changed if n != node.id), changed[0] if changed else node.id)
+            changed = [a for a in self.facts.changed(update)]
+            arg = next((a for a in changed if not (isinstance(a, gast.Name) and a.id == node.id)),
+                       changed[0] if changed else node)
+            name = said(arg)
             self._report(update, UnsupportedSyntaxError(
-                f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), so this "
-                f"call, which may change `{name}` in place, would change `{node.id}` too; call it on a copy "
+                f"`{name}` may share memory with `{read}` (read on line {self.info.location(node).line}), so this "
+                f"call, which may change `{name}` in place, would change `{read}` too; call it on a copy "
                 f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias"),
                 params)
             return
         targets = update.targets if isinstance(update, gast.Assign) else [update.target]
         target = next((t for t in targets if isinstance(t, gast.Subscript)), targets[0])
         if id(update) in self.entries:
-            entry, symbol = to_source(target), build.SYMBOL_OF.get(type(update.op), "op")
+            entry, symbol = said(target), build.SYMBOL_OF.get(type(update.op), "op")
             line, instead = self.info.location(node).line, f"write `{entry} = {entry} {symbol} ...` for a new array"
-            held = f"another entry of `{node.id}`" if target.value.id == node.id else f"`{node.id}`"
+            held = f"another entry of `{read}`" if target.value.id == node.id else f"`{read}`"
             self._report(update, UnsupportedSyntaxError(
-                f"{held} may hold the same array as `{entry}` (`{node.id}` read on line {line}), so NumPy's "
+                f"{held} may hold the same array as `{entry}` (`{read}` read on line {line}), so NumPy's "
                 f"in-place update would change it too; {instead}", self.info.location(update),
                 "in-place update of an alias"), params)
             return
         if isinstance(target, gast.Name):
-            name, symbol = target.id, build.SYMBOL_OF.get(type(update.op), "op")
+            name, symbol = said(target), build.SYMBOL_OF.get(type(update.op), "op")
             instead = f"write `{name} = {name} {symbol} ...` for a new array, or copy first (`{name} = {name}.copy()`)"
         else:
-            name = target.value.id
+            name = said(target.value)
             instead = f"copy first (`{name} = {name}.copy()`) so that the write changes `{name}` only"
         self._report(update, UnsupportedSyntaxError(
-            f"`{name}` may share memory with `{node.id}` (read on line {self.info.location(node).line}), "
-            f"so NumPy's in-place update would change `{node.id}` too; {instead}",
+            f"`{name}` may share memory with `{read}` (read on line {self.info.location(node).line}), "
+            f"so NumPy's in-place update would change `{read}` too; {instead}",
             self.info.location(update), "in-place update of an alias"), params)
 
     def shared_argument(self, param: str, update: gast.AST) -> UnsupportedSyntaxError:
@@ -124,12 +129,25 @@ class Refusals:
             else self.namespace.lookup(name.id) if self.namespace is not None else UNBOUND
         if isinstance(value, (np.ndarray, list, dict)):
             known, short = self.facts.known(call), name.id.split(".")[-1]
+            kind = "array" if isinstance(value, np.ndarray) else type(value).__name__ if type(value) in (list, dict) \
+                else "container"
             self._report(call, UnsupportedSyntaxError(
-                f"this call may change the global `{name.id}` in place (for later calls too), which no gradient "
+                f"this call may change the global {kind} `{name.id}` in place (for later calls too), which no gradient "
                 f"can account for; copy it first (`{short}_copy = {name.id}.copy()`)" + ("" if known else
                 f", or, if `{to_source(call.func)}` changes none of its arguments, declare it with "
                 f"`adtransform.declare_facts({to_source(call.func)}, returns=..., mutates=())`"),
-                self.info.location(call), "call that changes a global array"))
+                self.info.location(call), f"call that changes a global {kind}"))
+
+
+def said(node: gast.AST) -> str:
+    """`node` as the user wrote it: names an inlined callee's renamed back to the callee's (`spelled`)."""
+    if not any(hasattr(n, "spelled") for n in gast.walk(node)):
+        return to_source(node)
+    out = copy.deepcopy(node)
+    for n in gast.walk(out):
+        if isinstance(n, gast.Name) and hasattr(n, "spelled"):
+            n.id = n.spelled
+    return to_source(out)
 
 
 def _target(target: gast.expr) -> str:
