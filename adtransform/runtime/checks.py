@@ -285,9 +285,10 @@ def ensure_apart(refusal: TransformError, names: str, x: Any, *others: Any) -> N
     first, *rest = names.split("\n")
     for name, other in zip(rest, others):
         if any(np.may_share_memory(x, array) for array in _arrays_in(other, 0)):
-            shared = f"`{name[1:]}`, which the function reads from outside it" if name.startswith("^") else f"`{name}`"
-            raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (`{first}` is passed an array "
-                                            f"sharing memory with {shared}: pass a copy)")
+            why = (f"`{first}` is passed an array sharing memory with `{name[1:]}`, which the function reads from "
+                   f"outside it: pass a copy") if name.startswith("^") else \
+                f"`{first}` and `{name}` are passed arrays sharing memory: pass a copy of one"
+            raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} ({why})")
                                     for p in refusal.problems], refusal.function)
 
 
