@@ -14,6 +14,7 @@ import numpy as np
 
 from ..analysis.effects import changed_operands, facts_of, may_change_globals
 from ..errors import Location, NoAdjointRuleError, Problem
+from ..frontend.fence import distribution_advice
 from ..ir.nodes import Const, Function, Global, If, Index, Loop, Op, Operand, SliceItem, Stmt, Style, Sweep, Var, walk
 from ..ir.operators import INDEX_UPDATE
 from ..rules.registry import lookup_adjoint
@@ -22,6 +23,7 @@ from . import runtime_refs
 
 def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     callee = op.callee
+    label = str(callee)
     if (getattr(callee.key, "__module__", None) or "").startswith("adtransform.runtime"):  # what the passes added: a
         # helper of the compiler's (the copy made before a call changing its argument) is not the user's to name
         return NoAdjointRuleError(
@@ -45,14 +47,21 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
     elif callee.style in (Style.TUPLE, Style.LIST):
         msg = "tuples and lists of differentiated values are not supported yet"
     else:
-        name = getattr(callee.key, "__qualname__", None) or getattr(callee.key, "__name__", None)
-        module = getattr(callee.key, "__module__", None) or ("numpy" if isinstance(callee.key, np.ufunc) else None)
-        named = f"{module}.{name}" if module and name else name
-        shown = f"`{callee}`" + (f" ({named})" if named and not str(callee).endswith(str(name)) else "")
-        msg = (f"no derivative rule is registered for {shown}; register one with "
-               f"@adtransform.adjoint({named or callee})")
-    what = f"call of `{callee}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
-        else f"`{callee}`"
+        owner = op.args[0].ref.obj if callee.style is Style.METHOD and op.args and isinstance(op.args[0], Global) \
+            else None
+        advice = distribution_advice(owner) if owner is not None else ""
+        if owner is not None:  # a method of a global object (`stats.halfnorm.logpdf`, `np.maximum.reduce`): in full
+            named = label = f"{op.args[0].ref.spelling}.{callee.symbol}"
+            shown = f"`{named}`"
+        else:
+            name = getattr(callee.key, "__qualname__", None) or getattr(callee.key, "__name__", None)
+            module = getattr(callee.key, "__module__", None) or ("numpy" if isinstance(callee.key, np.ufunc) else None)
+            named = f"{module}.{name}" if module and name else name
+            shown = f"`{callee}`" + (f" ({named})" if named and not str(callee).endswith(str(name)) else "")
+        msg = advice or (f"no derivative rule is registered for {shown}; register one with "
+                         f"@adtransform.adjoint({named or callee})")
+    what = f"call of `{label}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
+        else f"`{label}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
 
 

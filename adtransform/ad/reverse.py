@@ -45,12 +45,16 @@ from ..rules.registry import Kind, cached_template, lookup_adjoint
 from ..syntax.naming import Namer
 from . import runtime_refs, sequences
 from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
+from .dtype_checks import check_runtime_dtypes
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
 _ADD = Callee(operator.add, Style.OPERATOR, symbol="+")
 _INDEX_ADJOINT = runtime_refs.runtime.sequence_index_adjoint
 _COPY = Callee(None, Style.COPY)
+
+
+_DIVISIONS = (operator.truediv, operator.floordiv, operator.mod)
 
 
 class Mode(enum.Enum):
@@ -75,6 +79,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         raise NoAdjointRuleError.of(effects, fn_label)
     check_write_targets(primal.body, active.varied)
     check_write_indices(primal.body, active.varied, filename, rank_analysis.integers(primal))
+    check_runtime_dtypes(primal.body, filename)
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
     sequences.name_fields(primal.body)
@@ -319,7 +324,8 @@ class _Backward:
             else:
                 hint = f"{input_var.name}_bar"
             new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
-                     line=op.line, sweep=Sweep.ADJOINT)
+                     line=op.line, sweep=Sweep.ADJOINT,
+                     rule_division=op.callee.style is not Style.OPERATOR and t_op.callee.key in _DIVISIONS)
             new.replace_uses(mapping)
             mapping[t_op.result] = new.result
             if isinstance(input_var, Var) and input_var in self.user_vars:

@@ -46,14 +46,37 @@ def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
 def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
     """A name for `expr`, evaluated once before the loop (iterators such as map() become lists: so do
     the `enumerate` and `zip` a target does not unpack, `for pair in zip(x, y)`)."""
-    if isinstance(expr, gast.Name) and expr.id not in rebound:
+    if isinstance(expr, gast.Name) and expr.id not in rebound and not _unindexable_global(expr, ctx):
         return expr
-    if isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx)
-                                           for b in ("iter", "map", "filter", "enumerate", "zip")):
+    if (isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx)
+                                            for b in ("iter", "map", "filter", "enumerate", "zip"))) \
+            or _unindexable_global(expr, ctx):
         expr = build.call(build.name(ctx.builtin("list")), [expr])
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
     return build.name(name)
+
+
+def _unindexable_global(expr: gast.expr, ctx: Context) -> bool:
+    """A global iterated over that indices do not read as Python iterates it: a dict (its keys), a
+    set, or a global dict's `items()`, `values()` or `keys()`; the loop runs over `list(...)` of it."""
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and not expr.args \
+            and not expr.keywords and expr.func.attr in ("items", "values", "keys"):
+        return isinstance(_global(expr.func.value, ctx), dict)
+    return isinstance(_global(expr, ctx), (dict, set, frozenset))
+
+
+def _global(expr: gast.expr, ctx: Context) -> object:
+    """The object a free name or a module's attribute (`cfg.D`) refers to now (None for a local or
+    anything else)."""
+    path: list[str] = []
+    while isinstance(expr, gast.Attribute):
+        path.insert(0, expr.attr)
+        expr = expr.value
+    if not isinstance(expr, gast.Name) or expr.id in ctx.locals or expr.id in ctx.helpers:
+        return None
+    ref = ctx.namespace.resolve((expr.id, *path))
+    return ref.obj if len(ref.path) == len(path) + 1 else None
 
 
 class _Loop:

@@ -7,6 +7,7 @@ new syntax in a future Python cannot slip through silently.
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Iterator
 
@@ -61,6 +62,7 @@ def check(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace | None 
                 returns.append(child)
     _check_returns(node, returns, found)
     _refuse_complex(node, found, namespace)
+    _refuse_made_distributions(node, found, namespace)
     found.raise_any(node.name)
 
 
@@ -195,6 +197,9 @@ def _refuse_complex(node: gast.FunctionDef, found: _Problems, namespace: Namespa
                 and _complex_dtype(child.args[0], namespace, local):
             found.add(child.args[0], "complex dtype", _COMPLEX_ADVICE)
         if isinstance(child, gast.Call):
+            at = _dtype_position(child, namespace, local)  # np.zeros(3, "D"), np.full(n, v, DS)
+            if at is not None and at < len(child.args) and _complex_dtype(child.args[at], namespace, local):
+                found.add(child.args[at], "complex dtype", _COMPLEX_ADVICE)
             for arg in child.args:  # np.zeros(3, "complex"); not "F" (an order as often as a dtype)
                 if isinstance(arg, gast.Constant) and isinstance(arg.value, str) \
                         and arg.value.lower().lstrip("<>=|") in _COMPLEX_NAMES:
@@ -262,12 +267,89 @@ def _complex_object(obj: object) -> str:
 
 
 def _complex_dtype(value: gast.expr, namespace: Namespace | None, local: set[str]) -> bool:
+    """A dtype written as a complex one: a string (`"complex128"`, char codes `"D"`, `"F"`, `"G"`), a
+    global string or dtype, a complex type. A dtype computed at run time is checked where it is used
+    (ad/dtype_checks.py)."""
     if isinstance(value, gast.Constant) and isinstance(value.value, str):
-        try:
-            return np.dtype(value.value).kind == "c"
-        except TypeError:
-            return False
+        return _is_complex_spec(value.value)
     path = _dotted(value)
     if path is None or namespace is None or path[0] in local:
         return False
-    return bool(_complex_object(namespace.resolve(path).obj))
+    obj = namespace.resolve(path).obj
+    return bool(_complex_object(obj)) or (isinstance(obj, (str, np.dtype)) and _is_complex_spec(obj))
+
+
+def _is_complex_spec(spec: object) -> bool:
+    try:
+        return np.dtype(spec).kind == "c"  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+def _dtype_position(call: gast.Call, namespace: Namespace | None, local: set[str]) -> int | None:
+    """Where the function called takes `dtype` by position: a global function's (np.zeros: 1) from its
+    signature, a method of a local value as an array's method (`y.sum(0, "D")`: 1, the receiver aside)."""
+    path = _dotted(call.func)
+    if path is None or namespace is None:
+        return None
+    if path[0] in local:
+        method = getattr(np.ndarray, path[-1], None) if len(path) == 2 else None
+        at = _signature_position(method)
+        return None if at is None or at == 0 else at - 1
+    return _signature_position(namespace.resolve(path).obj)
+
+
+def _signature_position(fn: object) -> int | None:
+    if fn is None or fn is UNBOUND or not callable(fn):
+        return None
+    try:
+        names = list(inspect.signature(fn).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return names.index("dtype") if "dtype" in names else None
+
+
+def distribution_advice(obj: object) -> str:
+    """What to write instead of using `obj` when it is a SciPy distribution the rules cannot see: a frozen
+    one (`stats.norm(0.0, 2.0)`) or a distribution class (`stats.norm_gen`); "" for anything else. The
+    rules are registered on the methods of SciPy's own distributions (`stats.norm.logpdf`)."""
+    kinds = {c.__name__ for c in (obj.__mro__ if isinstance(obj, type) else type(obj).__mro__)
+             if c.__module__.startswith("scipy.stats")}
+    if "rv_frozen" in kinds or "rv_continuous_frozen" in kinds or "rv_discrete_frozen" in kinds:
+        return _FROZEN_ADVICE
+    if isinstance(obj, type) and "rv_generic" in kinds:
+        return ("a distribution made in the function has no derivative rule: use the one scipy.stats provides, "
+                "e.g. `stats.norm.logpdf(x, loc, scale)`")
+    return ""
+
+
+def _refuse_made_distributions(node: gast.FunctionDef, found: _Problems, namespace: Namespace | None) -> None:
+    """`stats.norm(0.0, 2.0).logpdf(x)`, `stats.norm.freeze(...)`, `stats.norm_gen()`: refused where written,
+    with what to write instead (a frozen distribution's methods have no rules)."""
+    if namespace is None:
+        return
+    local = scan_names(node)[0]
+    for child in _scope_nodes(node):
+        if not isinstance(child, gast.Call):
+            continue
+        path = _dotted(child.func)
+        if path is None or path[0] in local:
+            continue
+        if path[-1] == "freeze" and len(path) > 1:
+            path = path[:-1]
+        ref = namespace.resolve(path)
+        if len(ref.path) != len(path):
+            continue  # (`stats.halfnorm.logpdf`: a method without a rule, named in full where it is refused)
+        advice = _FROZEN_ADVICE if _is_distribution(ref.obj) else distribution_advice(ref.obj)
+        if advice:
+            found.add(child, f"`{'.'.join(path)}(...)`", advice)
+
+
+def _is_distribution(obj: object) -> bool:
+    """One of SciPy's distribution objects (`stats.norm`): calling it freezes it."""
+    return not isinstance(obj, type) and any(c.__name__ == "rv_generic" and c.__module__.startswith("scipy.stats")
+                                             for c in type(obj).__mro__)
+
+
+_FROZEN_ADVICE = ("a frozen distribution has no derivative rule: call the distribution's own method with the "
+                  "parameters, e.g. `stats.norm.logpdf(x, loc, scale)` for `stats.norm(loc, scale).logpdf(x)`")

@@ -35,9 +35,11 @@ class _Unbound:
 UNBOUND: Any = _Unbound()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ref:
-    """A reference to something outside the function, e.g. `np.exp`."""
+    """A reference to something outside the function, e.g. `np.exp`. Compared by path and by the
+    objects' identity (or an equality that answers a plain bool: a new bound method per read): the
+    objects may be unhashable data (a global dict or list) or arrays, whose `==` is elementwise."""
 
     path: tuple[str, ...]
     obj: Any
@@ -48,6 +50,25 @@ class Ref:
     @property
     def spelling(self) -> str:
         return ".".join(self.path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ref):
+            return NotImplemented
+        return self.path == other.path and self.scope is other.scope \
+            and _same(self.obj, other.obj) and _same(self.root, other.root)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.scope))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        equal = a == b
+    except Exception:  # (a dict holding arrays: its `==` asks an array for one truth value)
+        return False
+    return equal is True
 
 
 class Namespace:

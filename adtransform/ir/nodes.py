@@ -122,6 +122,9 @@ class Op:
     line: int | None = None  # the user's source line this operation comes from
     col: int = 0
     sweep: Sweep = Sweep.PRIMAL
+    # A division a rule of a function (np.log, special.logit) wrote: on Python floats it may raise where
+    # the function gave inf (the user's own `/` raised first); specialize/floats.py protects it.
+    rule_division: bool = False
 
     def operands(self) -> Iterator[Operand]:
         for operand in (*self.args, *self.kwargs.values()):

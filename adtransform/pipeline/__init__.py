@@ -30,6 +30,7 @@ from ..ir.verify import verify
 from ..optimize.driver import optimize, optimize_primal
 from ..runtime.guards import ABSENT, FUNC
 from ..syntax.naming import Namer
+from .apart import apart_checks
 from .blockers import Blockers
 from .callee_loops import callee_loops
 from .guard import transform_guarded
@@ -122,7 +123,7 @@ def primal_ir(fn: types.FunctionType, blockers: Blockers | None = None,
         primal = lower.lower(node, ctx)                  # SSA IR
     primal.body[:0] = [_ensure_number(var, blockers.deferred[var.name])
                        for var in primal.param_vars() if var.name in blockers.deferred] \
-        + _ensure_apart(primal, ctx, apart)
+        + apart_checks(primal, ctx, apart)
     verify(primal)
     _debug("lower", primal)
     if own:
@@ -134,22 +135,6 @@ def _ensure_number(param: Var, refusal: TransformError) -> Op:
     """`ensure_number(a, 'a', a_array_refusal)`: the refusals an array in `a` meets, raised at the call."""
     ref = Ref((f"{param.name}_array_refusal",), refusal, Scope.INJECTED, refusal)
     return runtime_refs.check_op("ensure_number", [param, Const(param.name), Global(ref)], line=None)
-
-
-def _ensure_apart(primal: Function, ctx: Context, apart: dict[str, TransformError]) -> list[Op]:
-    """`ensure_apart(refusal, 'a b', a, b)` for each parameter (or leaf of one) updated in place: the call
-    is refused when it shares memory with another argument (`f(a, a)`)."""
-    params = primal.param_vars()
-    updated = [var for var in params if ctx.leaf_owner.get(var.name, var.name) in apart]
-    checks = []
-    for index, var in enumerate(updated):
-        owner = ctx.leaf_owner.get(var.name, var.name)
-        others = [v for v in params if v is not var and v not in updated[:index]]  # (each pair once)
-        if others:
-            ref = Ref((f"{owner}_shared_refusal",), apart[owner], Scope.INJECTED, apart[owner])
-            names = "\n".join(ctx.spellings.get(v.name, v.name) for v in [var, *others])  # (as the user reads them)
-            checks.append(runtime_refs.check_op("ensure_apart", [Global(ref), Const(names), var, *others], line=None))
-    return checks
 
 
 def gradient(fn: types.FunctionType, wrt: tuple[int, ...], *, wrt_is_tuple: bool,

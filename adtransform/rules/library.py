@@ -89,7 +89,8 @@ declare_facts(list.append, list.extend, list.insert, list.remove, list.clear, li
               returns=NUMBER, mutates=(0,))
 declare_facts(list.pop, returns=MAY_SHARE, mutates=(0,))
 declare_facts(list.index, list.count, tuple.index, tuple.count, returns=NUMBER)
-declare_facts(list.copy, returns=VIEWS)  # a new list holding the same elements
+declare_facts(list.copy, dict.copy, returns=VIEWS)  # a new list holding the same elements
+declare_facts(dict.items, dict.values, dict.keys, dict.get, returns=MAY_SHARE)  # views of its entries
 
 # NumPy's scalar types: a new scalar, but given an array of their own dtype, that array itself.
 declare_facts(*sorted({t for t in np.sctypeDict.values() if issubclass(t, np.generic)}, key=lambda t: t.__name__),

@@ -71,7 +71,7 @@ declare_facts(_rt.all_scalars, _rt.has_ranks, returns=Returns.NUMBER)
 declare_facts(_rt.getitem_accumulate, returns=Returns.VIEW, mutates=("acc",), shape_only=("x",))
 # Checks raise on a wrong input: never removed, merged or moved.
 declare_facts(_rt.ensure_scalar, _rt.ensure_differentiable, _rt.ensure_all_differentiable, _rt.ensure_cotangent,
-              _rt.ensure_array_argument, _rt.ensure_float_target, _rt.ensure_number, _rt.ensure_apart,
+              _rt.ensure_array_argument, _rt.ensure_float_target, _rt.ensure_number, _rt.ensure_apart, _rt.ensure_real,
               returns=Returns.NUMBER,
               effects=True)
 # A new buffer each call, written into by the call that follows: never merged with another or moved.

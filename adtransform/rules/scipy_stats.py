@@ -111,31 +111,35 @@ def t_pdf(y, x, df, loc=0.0, scale=1.0):
 
 @adjoint(stats.gamma.logpdf, elementwise=True, returns=Returns.NEW)
 def gamma_logpdf(y, x, a, loc=0.0, scale=1.0):
-    # Outside the support (x <= loc) the log-density is -inf whatever the parameters: derivative 0 (as JAX).
+    # Outside the support the log-density is -inf whatever the parameters: derivative 0 (as JAX). At
+    # z == 0 with a == 1 it is finite (expon's -z): there the support is closed, as expon's z >= 0.
     z = (x - loc) / scale
-    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (a == 1.0))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - 1.0, 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
-    d[scale] = d[y] * np.where(z > 0.0, z - a, 0.0) / scale
-    d[a] = d[y] * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
+    d[scale] = d[y] * np.where(inside, z - a, 0.0) / scale
+    d[a] = d[y] * np.where(inside, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.gamma.pdf, elementwise=True, returns=Returns.NEW)
 def gamma_pdf(y, x, a, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    dz = np.where(z > 0.0, (a - 1.0) / z - 1.0, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (a == 1.0))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - 1.0, 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
-    d[scale] = d[y] * y * np.where(z > 0.0, z - a, 0.0) / scale
-    d[a] = d[y] * y * np.where(z > 0.0, np.log(z) - special.digamma(a), 0.0)
+    d[scale] = d[y] * y * np.where(inside, z - a, 0.0) / scale
+    d[a] = d[y] * y * np.where(inside, np.log(z) - special.digamma(a), 0.0)
 
 
 @adjoint(stats.beta.logpdf, elementwise=True, returns=Returns.NEW)
 def beta_logpdf(y, x, a, b, loc=0.0, scale=1.0):
-    # Outside (0, 1) (in z) the log-density is -inf: derivative 0, as for gamma.
+    # Outside [0, 1] (in z) the log-density is -inf: derivative 0, as for gamma; the ends belong to the
+    # support where it is finite there (z == 0 with a == 1, z == 1 with b == 1).
     z = (x - loc) / scale
-    inside = (z > 0.0) & (z < 1.0)
-    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
+    inside = ((z > 0.0) | ((z == 0.0) & (a == 1.0))) & ((z < 1.0) | ((z == 1.0) & (b == 1.0)))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - (b - 1.0) / np.where(z < 1.0, 1.0 - z, 1.0), 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
     d[scale] = -d[y] * np.where(inside, 1.0 + z * dz, 0.0) / scale
@@ -146,8 +150,8 @@ def beta_logpdf(y, x, a, b, loc=0.0, scale=1.0):
 @adjoint(stats.beta.pdf, elementwise=True, returns=Returns.NEW)
 def beta_pdf(y, x, a, b, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    inside = (z > 0.0) & (z < 1.0)
-    dz = np.where(inside, (a - 1.0) / z - (b - 1.0) / (1.0 - z), 0.0)
+    inside = ((z > 0.0) | ((z == 0.0) & (a == 1.0))) & ((z < 1.0) | ((z == 1.0) & (b == 1.0)))
+    dz = np.where(inside, (a - 1.0) / np.where(z > 0.0, z, 1.0) - (b - 1.0) / np.where(z < 1.0, 1.0 - z, 1.0), 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
     d[scale] = -d[y] * y * np.where(inside, 1.0 + z * dz, 0.0) / scale
@@ -156,27 +160,35 @@ def beta_pdf(y, x, a, b, loc=0.0, scale=1.0):
 
 
 # --- discrete: derivatives in the rate or probability; `k` and `loc` are integers ----------------
-# Where `k - loc` is no possible count the log-mass is -inf whatever the parameter: derivative 0.
+# Where `k - loc` is no possible count the log-mass is -inf whatever the parameter: derivative 0. A count
+# term `c * log(mu)` is 0 where c == 0 (SciPy's xlogy convention, its value at mu = 0 too): its derivative
+# there is 0, not 0 / 0 (so logpmf(0, mu) = -mu has derivative -1 at mu = 0, the one-sided one).
 
 
 @adjoint(stats.poisson.logpmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def poisson_logpmf(y, k, mu, loc=0):
-    d[mu] = d[y] * np.where(np.isfinite(y), (k - loc) / mu - 1.0, 0.0)
+    count = k - loc
+    d[mu] = d[y] * np.where(np.isfinite(y), count / np.where(count == 0, 1.0, mu) - 1.0, 0.0)
 
 
 @adjoint(stats.poisson.pmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def poisson_pmf(y, k, mu, loc=0):
-    d[mu] = d[y] * y * ((k - loc) / mu - 1.0)
+    # d/dmu mu^c e^-mu / c! = pmf(c - 1) - pmf(c): no division, right at mu = 0 (pmf(-1) = 0).
+    d[mu] = d[y] * (stats.poisson.pmf(k - 1, mu, loc) - y)
 
 
 @adjoint(stats.bernoulli.logpmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def bernoulli_logpmf(y, k, p, loc=0):
-    d[p] = d[y] * np.where(np.isfinite(y), (k - loc) / p - (1.0 - (k - loc)) / (1.0 - p), 0.0)
+    count = k - loc
+    d[p] = d[y] * np.where(np.isfinite(y), count / np.where(count == 0, 1.0, p)
+                           - (1.0 - count) / np.where(count == 1, 1.0, 1.0 - p), 0.0)
 
 
 @adjoint(stats.bernoulli.pmf, elementwise=True, nondiff=("k", "loc"), returns=Returns.NEW)
 def bernoulli_pmf(y, k, p, loc=0):
-    d[p] = d[y] * y * ((k - loc) / p - (1.0 - (k - loc)) / (1.0 - p))
+    # p for a count of 1, 1 - p for 0, 0 for any other: slopes 1, -1 and 0.
+    count = k - loc
+    d[p] = d[y] * np.where(count == 1, 1.0, np.where(count == 0, -1.0, 0.0))
 
 
 # --- multivariate ------------------------------------------------------------------------------------

@@ -120,8 +120,8 @@ def uniform_pdf(y, x, loc=0.0, scale=1.0):
 def chi2_logpdf(y, x, df, loc=0.0, scale=1.0):
     # (df/2 - 1) log z - z/2 - (df/2) log 2 - gammaln(df/2) - log(scale).
     z = (x - loc) / scale
-    inside = z > 0.0
-    dz = np.where(inside, (0.5 * df - 1.0) / z - 0.5, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (df == 2.0))  # (finite at z == 0 for df == 2: expon's z >= 0)
+    dz = np.where(inside, (0.5 * df - 1.0) / np.where(z > 0.0, z, 1.0) - 0.5, 0.0)
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
     d[scale] = -d[y] * np.where(inside, 1.0 + z * dz, 0.0) / scale
@@ -131,8 +131,8 @@ def chi2_logpdf(y, x, df, loc=0.0, scale=1.0):
 @adjoint(stats.chi2.pdf, elementwise=True, returns=Returns.NEW)
 def chi2_pdf(y, x, df, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    inside = z > 0.0
-    dz = np.where(inside, (0.5 * df - 1.0) / z - 0.5, 0.0)
+    inside = (z > 0.0) | ((z == 0.0) & (df == 2.0))  # (finite at z == 0 for df == 2: expon's z >= 0)
+    dz = np.where(inside, (0.5 * df - 1.0) / np.where(z > 0.0, z, 1.0) - 0.5, 0.0)
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
     d[scale] = -d[y] * y * np.where(inside, 1.0 + z * dz, 0.0) / scale

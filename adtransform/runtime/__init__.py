@@ -36,6 +36,7 @@ from .contractions import (
     tensordot_adjoint,
     trace_adjoint,
 )
+from .dtypes import ensure_real
 from .effects import raise_exception
 from .elementwise import (
     as_gradient,
@@ -187,6 +188,7 @@ __all__ = [
     "ensure_distinct_slots",
     "ensure_float_target",
     "ensure_number",
+    "ensure_real",
     "ensure_scalar",
     "ensure_whole_write",
     "expm_adjoint",

@@ -72,7 +72,8 @@ def unreduce(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def reduced_size(x: Any, axis: Any = None) -> int:
     """How many elements of `x` each output of a reduction over `axis` summarizes."""
     if axis is None:
-        return getattr(x, "size", 1)
-    shape = _shape(x)
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return math.prod(shape[a] for a in axes)
+        size = getattr(x, "size", 1)
+    else:
+        shape = _shape(x)
+        size = math.prod(shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    return size or np.intp(0)  # (an empty reduction: rules divide by it, NumPy's 0 gives nan, not a raise)

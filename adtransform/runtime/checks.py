@@ -277,13 +277,34 @@ def ensure_number(x: Any, name: str, refusal: TransformError) -> None:
 
 def ensure_apart(refusal: TransformError, names: str, x: Any, *others: Any) -> None:
     """`x` (the first of `names`) is updated in place, which the compiler reads as a new value: right
-    only if no other argument (`others`, the rest of `names`) holds memory it holds (`f(a, a)`, a dict
-    whose two entries are one array), which NumPy's update would change too: such a call is refused."""
+    only if nothing else the function reads (`others`, the rest of `names`: the other arguments, then
+    the globals it reads, marked `^`) holds memory it holds (`f(a, a)`, a dict whose two entries are one
+    array, `f(G)` reading `G` too), which NumPy's update would change too: such a call is refused."""
     if not isinstance(x, np.ndarray):
         return
     first, *rest = names.split("\n")
     for name, other in zip(rest, others):
-        if isinstance(other, np.ndarray) and np.may_share_memory(x, other):
-            raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} (`{first}` and `{name}` are "
-                                            f"passed arrays sharing memory: pass a copy of one)")
+        if any(np.may_share_memory(x, array) for array in _arrays_in(other, 0)):
+            why = (f"`{first}` is passed an array sharing memory with `{name[1:]}`, which the function reads from "
+                   f"outside it: pass a copy") if name.startswith("^") else \
+                f"`{first}` and `{name}` are passed arrays sharing memory: pass a copy of one"
+            raise type(refusal).of([Problem(p.location, p.construct, f"{p.advice} ({why})")
                                     for p in refusal.problems], refusal.function)
+
+
+def _arrays_in(value: Any, depth: int) -> Any:
+    """The arrays `value` holds: itself, or those of a list, tuple or dict, or of an object's attributes
+    (a few levels deep: what a function reads through `obj.layer.W`)."""
+    if type(value) is _NDARRAY or isinstance(value, np.ndarray):
+        yield value
+    elif depth > 4 or isinstance(value, (str, bytes, int, float, complex, type, types.ModuleType, np.generic)):
+        return
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays_in(item, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays_in(item, depth + 1)
+    elif isinstance(getattr(value, "__dict__", None), dict) and not callable(value):
+        for item in vars(value).values():
+            yield from _arrays_in(item, depth + 1)
