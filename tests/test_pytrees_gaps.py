@@ -1,0 +1,56 @@
+"""Containers the pytree path once refused needlessly: dict subclasses, star-unpacked list parameters,
+membership tests of a dict parameter. Gradients against central differences and autograd."""
+
+from __future__ import annotations
+
+import collections
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from gradcheck import assert_trees_close, tree_fd
+
+import adtransform as ad
+
+X = np.array([0.5, -1.0, 2.0])
+
+
+def loss(p):
+    return np.sum(np.sin(p["W"]) * p["b"]) + np.sum(p["W"] ** 2)
+
+
+def loss_ag(p):
+    return anp.sum(anp.sin(p["W"]) * p["b"]) + anp.sum(p["W"] ** 2)
+
+
+class Plain(dict):
+    """A dict subclass adding nothing but an `__init__`: read as a dict."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class Scaled(dict):
+    def __getitem__(self, key):
+        return 2.0 * dict.__getitem__(self, key)
+
+
+@pytest.mark.parametrize("make", [collections.OrderedDict, lambda **kw: collections.defaultdict(list, **kw), Plain],
+                         ids=["OrderedDict", "defaultdict", "subclass"])
+def test_dict_subclass_gradient_of_same_class(make):
+    p = make(b=X * 0.5, W=X.copy())
+    g = ad.grad(loss)(p)
+    assert type(g) is type(p) and list(g) == ["b", "W"]
+    assert_trees_close(g, tree_fd(loss, (p,), 0))
+    assert_trees_close(dict(g), autograd.grad(loss_ag)(dict(p)))
+    assert list(p) == ["b", "W"] and np.array_equal(p["W"], X)  # (the argument unchanged)
+    # the same keys as a plain dict: another structure, its gradient a plain dict
+    assert type(ad.grad(loss)(dict(p))) is dict
+
+
+def test_dict_subclass_overriding_access_refused():
+    with pytest.raises(TypeError, match="`Scaled` defines `__getitem__`"):
+        ad.grad(loss)(Scaled(W=X.copy(), b=2.0))
+    with pytest.raises(TypeError, match="`Counter` defines"):
+        ad.grad(loss)(collections.Counter(W=X.copy(), b=2.0))
