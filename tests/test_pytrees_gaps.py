@@ -54,3 +54,35 @@ def test_dict_subclass_overriding_access_refused():
         ad.grad(loss)(Scaled(W=X.copy(), b=2.0))
     with pytest.raises(TypeError, match="`Counter` defines"):
         ad.grad(loss)(collections.Counter(W=X.copy(), b=2.0))
+
+
+def star_loss(xs):
+    a, *rest = xs
+    return np.sum(np.sin(a)) + sum(np.sum(r ** 2) * np.sum(a) for r in rest)
+
+
+def star_loss_ag(xs):
+    a, *rest = xs
+    return anp.sum(anp.sin(a)) + sum(anp.sum(r ** 2) * anp.sum(a) for r in rest)
+
+
+def star_last(xs):
+    *init, z = xs
+    return np.sum(z * np.cos(z)) + np.sum(init[0] * z)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+@pytest.mark.parametrize("n", [1, 3])
+def test_star_unpacking_of_a_list_parameter(kind, n):
+    xs = kind(X * (i + 1) for i in range(n))
+    g = ad.grad(star_loss)(xs)
+    assert type(g) is kind
+    assert_trees_close(g, tree_fd(star_loss, (xs,), 0))
+    assert_trees_close(g, autograd.grad(star_loss_ag)(list(xs)) if kind is list else autograd.grad(star_loss_ag)(xs))
+    if n > 1:
+        assert_trees_close(ad.grad(star_last)(xs), tree_fd(star_last, (xs,), 0))
+
+
+def test_star_unpacking_of_an_array_still_refused_located():
+    with pytest.raises(ad.AdtransformError, match="test_pytrees_gaps.py"):
+        ad.grad(star_loss)(X)
