@@ -35,6 +35,8 @@ from ..canonicalize.record_params import COTANGENT
 from ..errors import AdtransformError, UnsupportedSyntaxError, WrtError
 from ..frontend import fence, source
 from ..frontend.resolve import Namespace
+from ..rules.registry import RUNTIME
+from ..rules.tuples import tuple_result
 from ..runtime.pytrees import Tree, flatten, function_tree, is_container, is_function, structure_key, unflatten
 from .pytree_entry import MISS, make_entry
 
@@ -360,8 +362,7 @@ _returning: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDic
 
 def returns_container(fn: types.FunctionType) -> bool:
     """Whether the source may return a tuple, list, dict or namedtuple, a parameter's included (then vjp
-    runs `fn` first to see);
-    once per code object."""
+    runs `fn` first to see); once per code object."""
     found = _returning.get(fn.__code__)
     if found is None:
         found = _returning[fn.__code__] = _returns_container(fn)
@@ -382,12 +383,27 @@ def _returns_container(fn: types.FunctionType) -> bool:
 
 
 def _display(value: gast.expr, fn: types.FunctionType) -> bool:
-    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+    """A display or comprehension, a namedtuple built, or a call of a primitive declared to return a tuple
+    (`np.linalg.eigh(A)`, rules/tuples.py; one that may return an array instead is run and looked at)."""
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict, gast.ListComp, gast.DictComp)):
         return True
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
-        cls = fn.__globals__.get(value.func.id)
-        return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+    if isinstance(value, gast.Call):
+        called = _named(value.func, fn)
+        if isinstance(called, type):
+            return issubclass(called, tuple) and hasattr(called, "_fields")
+        return called is not None and tuple_result(called, [], {}, lambda _: RUNTIME) is not None
     return False
+
+
+def _named(node: gast.expr, fn: types.FunctionType) -> Any:
+    """What a name or a chain of attributes (`np.linalg.eigh`) is bound to now, or None."""
+    if isinstance(node, gast.Name):
+        return _resolve(fn, node.id)
+    if isinstance(node, gast.Attribute):
+        owner = _named(node.value, fn)
+        if isinstance(owner, types.ModuleType):
+            return getattr(owner, node.attr, None)
+    return None
 
 
 def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...], out: Any,
@@ -429,4 +445,6 @@ def _shape(tree: Tree) -> tuple:
     """A structure without its leaves' kinds (a float cotangent may be given for any leaf)."""
     if tree.is_leaf:
         return ()
+    if tree.kind == "namedtuple":  # (a plain tuple may be given for a named tuple: its items in order)
+        return ("tuple", (), None, tuple(_shape(c) for c in tree.children))
     return (tree.kind, tree.keys, tree.cls, tuple(_shape(c) for c in tree.children))
