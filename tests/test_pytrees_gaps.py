@@ -86,3 +86,34 @@ def test_star_unpacking_of_a_list_parameter(kind, n):
 def test_star_unpacking_of_an_array_still_refused_located():
     with pytest.raises(ad.AdtransformError, match="test_pytrees_gaps.py"):
         ad.grad(star_loss)(X)
+
+
+def optional_entries(p):
+    out = np.sum(np.sin(p["W"]) * p["b"])
+    out = out + (np.sum(p["c"] ** 2) if "c" in p else 0.0)
+    if "scale" not in p.keys():  # noqa: SIM118 (the form users write)
+        return out
+    return out * p["scale"]
+
+
+def counted(p):
+    return np.sum(p["W"]) * len(p) + len(p.keys()) * np.sum(p["W"] ** 2)
+
+
+@pytest.mark.parametrize("extra", [{}, {"c": X * 2}, {"scale": 1.5}, {"c": X, "scale": 3.0}],
+                         ids=["none", "c", "scale", "both"])
+def test_membership_of_constant_keys_in_a_dict_parameter(extra):
+    p = {"W": X.copy(), "b": 2.0, **extra}
+    for fn in (optional_entries, counted):
+        g = ad.grad(fn)(p)
+        assert list(g) == list(p)
+        assert_trees_close(g, tree_fd(fn, (p,), 0), rtol=1e-6, atol=1e-8)
+
+
+def key_from_array(p, x):
+    return np.sum(p["W"]) * (x[0] in p)
+
+
+def test_membership_of_a_value_known_at_run_time_refused_located():
+    with pytest.raises(ad.AdtransformError, match="test_pytrees_gaps.py"):
+        ad.grad(key_from_array)({"W": X.copy()}, X)
