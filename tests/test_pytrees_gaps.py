@@ -117,3 +117,45 @@ def key_from_array(p, x):
 def test_membership_of_a_value_known_at_run_time_refused_located():
     with pytest.raises(ad.AdtransformError, match="test_pytrees_gaps.py"):
         ad.grad(key_from_array)({"W": X.copy()}, X)
+
+
+RNG = np.random.default_rng(5)
+M = RNG.normal(size=(3, 3))
+
+
+def chain(L):
+    return np.sum(np.sin(np.linalg.multi_dot(L)))
+
+
+def chain_ag(L):
+    out = L[0]
+    for m in L[1:]:
+        out = anp.dot(out, m)
+    return anp.sum(anp.sin(out))
+
+
+def stacked(L):
+    return np.sum(np.stack(L) ** 2 * np.arange(1.0, len(L) + 1)[:, None]) + np.sum(np.concatenate(L) ** 3)
+
+
+def starred_einsum(T):
+    return np.einsum("i,i->", *T) * 2.0
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_list_parameter_given_whole_to_a_primitive_taking_arrays(kind):
+    L = kind([M, M.T + np.eye(3), M * 0.5])
+    g = ad.grad(chain)(L)
+    assert type(g) is kind
+    assert_trees_close(g, tree_fd(chain, (L,), 0), rtol=1e-6, atol=1e-8)
+    assert_trees_close(list(g), autograd.grad(chain_ag)(list(L)), rtol=1e-10, atol=1e-12)
+    V = kind([X, X * 2.0])
+    assert_trees_close(ad.grad(stacked)(V), tree_fd(stacked, (V,), 0), rtol=1e-6, atol=1e-8)
+    assert_trees_close(ad.grad(starred_einsum)(V), kind([4.0 * X, 2.0 * X]), rtol=1e-12)
+
+
+def test_primitive_taking_arrays_keeps_working_for_one_array():
+    A = np.stack([X, X * 2.0])
+    np.testing.assert_allclose(ad.grad(stacked)(A), tree_fd(stacked, (A,), 0), rtol=1e-6, atol=1e-8)
+    with pytest.raises(ad.AdtransformError, match=r"test_pytrees_gaps.py:\d+.*length is not known"):
+        ad.grad(starred_einsum)(A)
