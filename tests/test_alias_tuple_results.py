@@ -91,3 +91,22 @@ def test_the_same_memory_read_again_refused_or_right(fn):
         assert "test_alias_tuple_results.py:" in str(err) and "may share memory" in str(err)
         return
     np.testing.assert_allclose(g, numeric_grad(fn, (x,)), rtol=1e-6, atol=1e-8)
+
+
+def doubled_in_place(x):
+    x *= 2.0
+    return x
+
+
+def caller_of_same_name(x):
+    y = doubled_in_place(x[0:2])
+    return np.sum(y) + np.sum(x)
+
+
+def test_a_helpers_parameter_and_the_callers_variable_of_one_name_told_apart():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(caller_of_same_name)(S[0])
+    text = str(info.value)
+    line = doubled_in_place.__code__.co_firstlineno
+    assert f"`x` (parameter of helper `doubled_in_place`, line {line}) may share memory with the caller's `x`" in text
+    assert info.value.location.line == line + 1
