@@ -159,3 +159,17 @@ def test_primitive_taking_arrays_keeps_working_for_one_array():
     np.testing.assert_allclose(ad.grad(stacked)(A), tree_fd(stacked, (A,), 0), rtol=1e-6, atol=1e-8)
     with pytest.raises(ad.AdtransformError, match=r"test_pytrees_gaps.py:\d+.*length is not known"):
         ad.grad(starred_einsum)(A)
+
+
+
+def passthrough(p):
+    return p
+
+
+def test_vjp_of_a_dict_subclass_output_takes_a_dict_cotangent():
+    p = collections.OrderedDict(a=X * 2.0, b=np.sin(X))
+    out, pullback = ad.vjp(passthrough, p)
+    ca, cb = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 2.0])
+    (g,) = pullback({"a": ca, "b": cb})
+    assert type(g) is collections.OrderedDict
+    assert_trees_close(g, {"a": ca, "b": cb}, rtol=1e-12)

@@ -234,6 +234,8 @@ def _shape(tree: Tree) -> tuple:
     """A structure without its leaves' kinds (a float cotangent may be given for any leaf)."""
     if tree.is_leaf:
         return ()
-    if tree.kind == "namedtuple":  # (a plain tuple may be given for a named tuple: its items in order)
-        return ("tuple", (), None, tuple(_shape(c) for c in tree.children))
+    if tree.kind == "namedtuple":  # (a plain tuple may be given for a named tuple: its items in order,
+        return ("tuple", (), None, tuple(_shape(c) for c in tree.children))  # a dict for an OrderedDict)
+    if tree.kind == "dict":
+        return ("dict", tree.keys, None, tuple(_shape(c) for c in tree.children))
     return (tree.kind, tree.keys, tree.cls, tuple(_shape(c) for c in tree.children))
