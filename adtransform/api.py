@@ -26,7 +26,7 @@ from typing import Any
 from . import pipeline
 from .ad.reverse import Mode
 from .codegen import load
-from .errors import AdtransformError, SourceUnavailableError, UnsupportedSyntaxError, WrtError
+from .errors import AdtransformError, NoAdjointRuleError, SourceUnavailableError, UnsupportedSyntaxError, WrtError
 from .frontend.resolve import UNBOUND, Namespace
 from .pipeline import pytrees
 from .rules.registry import registry_version
@@ -140,10 +140,12 @@ def _differentiate(fn: Callable, wrt: Wrt, mode: Mode, structures: bool = False)
     if uses == "either":  # arrays as likely as containers: the gradient for arrays is made now if it can be
         try:
             plain = _bound_gradient(fn, indices, is_tuple, mode)
-        except UnsupportedSyntaxError as err:
+        except UnsupportedSyntaxError as err:  # (a construct refused whatever the parameters hold: now)
             if not getattr(err, "containers", False):
                 raise
             plain = None  # refused by the containers pass for arrays: made again (and refused) if called so
+        except NoAdjointRuleError:  # (`a, *rest = xs`: no rule for an array's rows,
+            plain = None  # what a list of arrays can do): made again (and refused, located) if called with arrays
     return pytrees.structured_gradient(fn, indices, is_tuple, mode, _bound_gradient, _assemble, plain)
 
 

@@ -126,7 +126,17 @@ class Exprs:
         return None
 
     def _compared(self, node: gast.Compare) -> Const | None:
-        """A chain of comparisons (`==`, `<`, ...) of values known now, ints and strings: its truth."""
+        """A chain of comparisons (`==`, `<`, ...) of values known now, ints and strings, or a constant key's
+        membership in a dict of known keys: its truth."""
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.In, gast.NotIn)):
+            where = node.comparators[0]
+            if isinstance(where, gast.Call) and isinstance(where.func, gast.Attribute) \
+                    and where.func.attr == "keys" and not where.args and not where.keywords:
+                where = where.func.value  # (`"c" in p.keys()`)
+            record, key = self.bound_record(where), self.static(node.left)
+            if record is None or record.kind != "dict" or key is None:
+                return None
+            return Const((key.value in record.entries) == isinstance(node.ops[0], gast.In))
         values = [self.static(part) for part in (node.left, *node.comparators)]
         if any(v is None for v in values) or any(type(op) not in _COMPARISONS for op in node.ops):
             return None
@@ -255,6 +265,12 @@ class Exprs:
             return node
         if isinstance(node, gast.Call):
             return self.on_call(self, node, hint)
+        if isinstance(node, (gast.Compare, gast.IfExp)):  # `"c" in p`, a dict's keys known: a fact of its structure
+            known = self.static(node if isinstance(node, gast.Compare) else node.test)
+            if known is not None and isinstance(node, gast.IfExp):  # (the other branch may read a missing entry)
+                return self.value(node.body if known.value else node.orelse, hint)
+            if known is not None and type(known.value) is bool:
+                return build.constant(known.value)
         for field, child in gast.iter_fields(node):
             if isinstance(child, gast.expr):
                 setattr(node, field, self.plain(child))

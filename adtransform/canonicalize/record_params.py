@@ -91,13 +91,13 @@ def _pair(x: Exprs, out: Record | gast.expr | Value, tree: Tree, hint: str, pair
             pairs.append((x.ctx.namer.fresh(hint), expr))
         return
     keys = tree.keys if tree.kind in ("dict", "namedtuple", "object") else list(range(len(tree.children)))
-    if isinstance(out, gast.expr) and tree.kind in ("list", "tuple"):
-        # a run-time list or tuple (grown in a loop): of this structure at this call (the API ran the
-        # function on these arguments), so its items are read by position
+    if isinstance(out, gast.expr) and tree.kind in ("list", "tuple", "namedtuple"):
+        # a run-time list or tuple (grown in a loop, or a primitive's tuple: `return np.linalg.eigh(A)`): of
+        # this structure at this call (the API ran the function on these arguments): items read by position
         var = x.ctx.namer.fresh(hint)
         x.before.append(gast.copy_location(build.assign(var, out), at))
-        for key, child in zip(keys, tree.children):
-            item = gast.Subscript(value=build.name(var), slice=build.constant(key), ctx=gast.Load())
+        for position, (key, child) in enumerate(zip(keys, tree.children)):
+            item = gast.Subscript(value=build.name(var), slice=build.constant(position), ctx=gast.Load())
             _pair(x, item, child, entry_hint(hint, key), pairs, at)
         return
     if not isinstance(out, Record) or list(out.entries) != list(keys):

@@ -20,8 +20,9 @@ from ..rules.registry import UNKNOWN, Facts, Returns, join_facts, lookup_facts
 from .resolve import UNBOUND, Namespace, registered_method
 
 # The kinds of value a local may hold whose methods a program calls (parameters are arrays or
-# numbers; lists and tuples are built in the function).
-_VALUE_TYPES = (np.ndarray, list, tuple)
+# numbers; lists and tuples are built in the function; a random generator, `np.random.default_rng(0)`,
+# whose draws change no program value and are effects, never merged or removed).
+_VALUE_TYPES = (np.ndarray, list, tuple, np.random.Generator)
 _NUMBER = Facts(Returns.NUMBER)
 _NAMEDTUPLE = Facts(Returns.MAY_SHARE)  # changes nothing, no other effect; the result holds the arguments
 
@@ -119,8 +120,8 @@ class Calls:
 
 
 def value_method_facts(name: str) -> Facts:
-    """The facts of a method `name` called on a local value: those of every array, list or tuple
-    method of that name joined (the least they all guarantee); UNKNOWN if none has one."""
+    """The facts of a method `name` called on a local value: those of every array, list, tuple or
+    random generator method of that name joined (the least they all guarantee); UNKNOWN if none has one."""
     candidates = [getattr(kind, name) for kind in _VALUE_TYPES if hasattr(kind, name)]
     if name in ("_replace", "_asdict", "items", "values", "keys", "get"):
         return _NAMEDTUPLE  # a namedtuple's or dict's: change nothing, a result holding its elements

@@ -208,7 +208,11 @@ def splice(state: State, qualname: str, label: str, node: gast.FunctionDef, call
             renames[local] = build.name(state.namer.fresh(local))
             state.locals.add(renames[local].id)
     renames.update(free)
-    body = [Rename(renames).visit(stmt) for stmt in node.body]
+    params = {a.id for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    params |= {a.id for a in (node.args.vararg, node.args.kwarg) if a is not None}
+    line = state.info.location(node).line
+    body = [Rename(renames, {name: f"{'parameter' if name in params else 'a variable'} of helper `{label}`, line {line}"
+                             for name in renames}).visit(stmt) for stmt in node.body]
     for renamed in bindings:
         renamed.targets[0] = build.name(renames[renamed.targets[0].id].id, "store")
     result = state.namer.fresh(f"{label}_out")
@@ -419,8 +423,9 @@ def _first_use(node: gast.FunctionDef, name: str) -> gast.AST:
 class Rename(gast.NodeTransformer):
     """Each name of the callee replaced by its expression in the caller (a fresh name, a constant, `helpers.W`)."""
 
-    def __init__(self, renames: dict[str, gast.expr]):
+    def __init__(self, renames: dict[str, gast.expr], where: dict[str, str] | None = None):
         self.renames = renames
+        self.where = where or {}  # (what each name is in the callee, for messages: `parameter of helper f`)
 
     def visit_Name(self, node: gast.Name) -> gast.expr:
         new = self.renames.get(node.id)
@@ -429,6 +434,7 @@ class Rename(gast.NodeTransformer):
         if isinstance(new, gast.Name):
             if not hasattr(node, "spelled"):
                 node.spelled = node.id  # (messages name it as the callee's source does)
+                node.spelled_where = self.where.get(node.id)
             node.id = new.id
             return node
         return gast.copy_location(copy.deepcopy(new), node)

@@ -321,6 +321,12 @@ class _Lowerer:
             return Const(literal_value(node))
         if self.is_static(node):
             return Global(self.resolve(_path(node)))
+        if isinstance(node, gast.Starred):  # (`f(*A)`, `A` an array: its rows, as many as its length at run time)
+            err = UnsupportedSyntaxError("a value whose length is not known when transformed: pass the "
+                                         "arguments explicitly, or star a tuple or list", self.location(node),
+                                         "starred argument")
+            err.containers = True  # (a tuple parameter would do: the API waits for the call to see)
+            raise err
         raise UnsupportedSyntaxError("expected a name or constant (internal: canonicalization missed this)",
                                      self.location(node), type(node).__name__)
 

@@ -88,7 +88,7 @@ def make_entry(names: list[str], trees: list[Tree | None], indices: tuple[int, .
 def _simple(tree: Tree) -> bool:
     if tree.is_leaf:
         return True
-    return tree.kind in ("dict", "list", "tuple") and all(_simple(c) for c in tree.children)
+    return tree.kind in ("dict", "list", "tuple") and tree.cls is None and all(_simple(c) for c in tree.children)
 
 
 def _unpack(tree: Tree, var: str, lines: list[str], flat: list[str], env: dict[str, Any], counter: list[int]) -> None:

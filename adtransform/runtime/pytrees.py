@@ -7,6 +7,11 @@ NumPy floating scalar or a floating-point array (it gets a gradient), "other" ot
 booleans, strings, None: they get `None`), "function" for a function (compared by identity: the
 transform calls that very function).
 
+A dict subclass is a dict when it reads and writes its entries as a dict does (OrderedDict, defaultdict,
+a user's subclass that adds no methods): its gradient is an instance of the same class made without
+calling its `__init__`. Other subclasses (`Counter`, one overriding `__getitem__`) are refused: the
+compiler reads entries as a dict's, which would not be what the program does.
+
 Rebuilding an object (a dataclass or plain object holding gradients) makes an instance of the same
 class without calling its `__init__` (`cls.__new__(cls)`, then its attributes set one by one, frozen
 dataclasses included): the gradient of `model` is a `type(model)` whose attributes are gradients.
@@ -14,6 +19,7 @@ dataclasses included): the gradient of `model` is a `type(model)` whose attribut
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import types
@@ -83,10 +89,32 @@ def function_tree(value: Any) -> Tree:
     return Tree("function", cls=value)
 
 
+# What a dict subclass may define and still be read as a dict (its entries read by dict's own methods).
+_DICT_KEPT = frozenset(("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__init__",
+                        "__slots__", "__annotations__", "__firstlineno__", "__static_attributes__",
+                        "__orig_bases__", "__parameters__", "__repr__", "__str__"))
+_DICT_LIKE = (collections.OrderedDict, collections.defaultdict)
+
+
+def dict_subclass_problem(kind: type) -> str | None:
+    """Why the dict subclass `kind` cannot be read as a dict (a method it overrides), or None."""
+    for klass in kind.__mro__:
+        if klass is dict or klass is object:
+            break
+        if klass in _DICT_LIKE:
+            continue
+        extra = sorted(k for k in vars(klass) if k not in _DICT_KEPT)
+        if extra:
+            return f"`{kind.__name__}` defines `{extra[0]}`"
+        if vars(klass).get("__slots__"):
+            return f"`{kind.__name__}` has slots"
+    return None
+
+
 def is_container(value: Any) -> bool:
     """Whether `value` is flattened into leaves (not an array, number, string, function, ...)."""
     kind = type(value)
-    if kind in (dict, list, tuple):
+    if kind in (dict, list, tuple) or isinstance(value, dict):
         return True
     if isinstance(value, _ATOMS):
         return False
@@ -104,13 +132,18 @@ def flatten(value: Any, depth: int = 0) -> tuple[list[Any], Tree]:
             return [value], Tree("leaf", ("function",), cls=value)
         return [value], FLOAT if is_float(value) else OTHER
     kind = type(value)
-    if kind is dict:
+    if isinstance(value, dict):
+        if kind is not dict:
+            problem = dict_subclass_problem(kind)
+            if problem is not None or getattr(value, "__dict__", None):
+                raise TypeError(f"a dict subclass is differentiated only when it reads its entries as a dict "
+                                f"does: {problem or f'a `{kind.__name__}` holds attributes'}; pass a dict")
         for key in value:
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 raise TypeError(f"dict keys of a differentiated argument must be strings or integers, got {key!r}")
         keys: tuple = tuple(value)
-        items = [value[k] for k in keys]
-        tree_kind, cls = "dict", None
+        items = [dict.__getitem__(value, k) for k in keys]
+        tree_kind, cls = "dict", (None if kind is dict else kind)
     elif kind in (list, tuple):
         keys, items, tree_kind, cls = (), list(value), kind.__name__, None
     elif isinstance(value, tuple):
@@ -161,7 +194,13 @@ def unflatten(tree: Tree, leaves: Iterator[Any]) -> Any:
     if tree.kind == "list":
         return items
     if tree.kind == "dict":
-        return dict(zip(tree.keys, items))
+        if tree.cls is None:
+            return dict(zip(tree.keys, items))
+        out = tree.cls.__new__(tree.cls)  # (its own `__init__` not called; a defaultdict's factory is None)
+        put = collections.OrderedDict.__setitem__ if isinstance(out, collections.OrderedDict) else dict.__setitem__
+        for key, item in zip(tree.keys, items):
+            put(out, key, item)
+        return out
     if tree.kind == "namedtuple":
         return tree.cls(*items)
     out = tree.cls.__new__(tree.cls)

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 import gast
 
+from ...frontend.calls import may_not_copy
+from ...rules.registry import RUNTIME, Returns
+from ...rules.tuples import tuple_result
 from .lattice import NUMBER, Older, Part, Sites, State, roots, sites_overlap
 
 if TYPE_CHECKING:
@@ -110,7 +113,7 @@ class EntryUpdates:
 
     def untouched_entry(self: Interpreter, node: gast.AST, state: State) -> bool:
         """`P["b"]` of a stale `P` where the updates that made it stale changed other entries only."""
-        if not (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+        if not (isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.value, gast.Name)
                 and node.value.id in state.stale):
             return False
         changed = state.changed.get(node.value.id)
@@ -126,6 +129,12 @@ class EntryUpdates:
                 and len(value.args) <= 1 and any(self.numbers.builtin(value.func, k) for k in (dict, list, tuple)):
             # `dict(p)`: a new container, its entries not known one by one (any may be what `p` holds)
             return {REST: self.sources(value, state)}, False
+        items = self.tuple_items(value)
+        if items is not None:  # `t = np.linalg.eigh(a)`: a new tuple of new arrays, each apart from the others
+            held = {}
+            for index, field in enumerate(items):
+                held[index] = held[("field", field)] = frozenset({Part(id(site), index)})
+            return held, True
         if isinstance(value, (gast.List, gast.Tuple)) and not any(isinstance(e, gast.Starred) for e in value.elts):
             pairs = list(enumerate(value.elts))
         elif isinstance(value, gast.Dict) and all(entry_key(k) is not None for k in value.keys):
@@ -143,10 +152,34 @@ class EntryUpdates:
             new = new or not shared
         return held, new
 
+    def tuple_items(self: Interpreter, value: gast.expr) -> tuple[str, ...] | None:
+        """The fields of the tuple a call of a primitive declared to return new items (Returns.NEW_ITEMS) and
+        a tuple of known length (rules/tuples.py) returns (positions as names when unnamed); None for any
+        other value, and for a call whose arguments may make it return an array (`compute_uv=c`)."""
+        if not isinstance(value, gast.Call) or self.facts.receiver(value) is not None \
+                or self.facts.facts(value).returns is not Returns.NEW_ITEMS or may_not_copy(value):
+            return None
+        args = [a for a in value.args if not isinstance(a, gast.Starred)]
+        if len(args) != len(value.args) or any(k.arg is None for k in value.keywords):
+            return None
+        found = tuple_result(self.facts.resolve(value.func), args, {k.arg: k.value for k in value.keywords},
+                             lambda node: node.value if isinstance(node, gast.Constant) else RUNTIME)
+        if found is None or not found.fields:
+            return None
+        if found.unless is not None:  # (a value only known at run time counts as giving a tuple: not here)
+            name, position, _ = found.unless
+            given = next((k.value for k in value.keywords if k.arg == name),
+                         args[position] if position < len(args) else None)
+            if given is not None and not isinstance(given, gast.Constant):
+                return None
+        return found.fields
+
     def entry_sites(self: Interpreter, value: gast.expr, state: State) -> Sites | None:
         """The memory `L[k]`, `P["a"]` reads, when known more precisely than a view of all of `L`: a display's
         entry, or one entry of a parameter (the entries of a parameter updated in place are checked apart
         at call time: `ensure_apart`)."""
+        if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):  # `t.eigenvalues`
+            return state.entries.get(value.value.id, {}).get(("field", value.attr))
         if not (isinstance(value, gast.Subscript) and isinstance(value.value, (gast.Name, gast.Subscript))):
             return None
         key = entry_key(value.slice)

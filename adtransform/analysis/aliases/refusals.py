@@ -44,9 +44,10 @@ class Refusals:
             arg = next((a for a in changed if not (isinstance(a, gast.Name) and a.id == node.id)),
                        changed[0] if changed else node)
             name = said(arg)
+            changed, seen = (_which(arg), _which(node)) if name == read else (f"`{name}`", f"`{read}`")
             self._report(update, UnsupportedSyntaxError(
-                f"`{name}` may share memory with `{read}` (read on line {self.info.location(node).line}), so this "
-                f"call, which may change `{name}` in place, would change `{read}` too; call it on a copy "
+                f"{changed} may share memory with {seen} (read on line {self.info.location(node).line}), so this "
+                f"call, which may change `{name}` in place, would change {seen} too; call it on a copy "
                 f"(`t = {name}.copy()`) and use that", self.info.location(update), "in-place update of an alias"),
                 params)
             return
@@ -67,9 +68,12 @@ class Refusals:
         else:
             name = said(target.value)
             instead = f"copy first (`{name} = {name}.copy()`) so that the write changes `{name}` only"
+        changed, seen = f"`{name}`", f"`{read}`"
+        if name == read:  # (a helper's parameter and the caller's variable of the same name: which is which)
+            changed, seen = _which(target if isinstance(target, gast.Name) else target.value), _which(node)
         self._report(update, UnsupportedSyntaxError(
-            f"`{name}` may share memory with `{read}` (read on line {self.info.location(node).line}), "
-            f"so NumPy's in-place update would change `{read}` too; {instead}",
+            f"{changed} may share memory with {seen} (read on line {self.info.location(node).line}), "
+            f"so NumPy's in-place update would change {seen} too; {instead}",
             self.info.location(update), "in-place update of an alias"), params)
 
     def shared_argument(self, param: str, update: gast.AST) -> UnsupportedSyntaxError:
@@ -148,6 +152,13 @@ def said(node: gast.AST) -> str:
         if isinstance(n, gast.Name) and hasattr(n, "spelled"):
             n.id = n.spelled
     return to_source(out)
+
+
+def _which(node: gast.AST) -> str:
+    """`node` named as the user wrote it, with where that name lives when an inlined helper's (`x`
+    (parameter of helper `f`, line 3)), else as the caller's."""
+    where = getattr(node, "spelled_where", None) if isinstance(node, gast.Name) else None
+    return f"`{said(node)}` ({where})" if where else f"the caller's `{said(node)}`"
 
 
 def _target(target: gast.expr) -> str:
