@@ -66,7 +66,8 @@ declare_facts(_rt.copy_gradient, _rt.tie_share, _rt.extremum_adjoint, _rt.matmul
               _rt.rows_matmul_rhs_adjoint, _rt.dot_rows_lhs_adjoint, _rt.dot_rows_rhs_adjoint,
               _rt.rows_dot_lhs_adjoint, _rt.rows_dot_rhs_adjoint, _rt.rows_of_steps, returns=Returns.NEW)
 declare_facts(_rt.transpose_adjoint, _rt.float_items, _rt.from_items, returns=Returns.VIEW)
-declare_facts(_rt.all_scalars, _rt.has_ranks, returns=Returns.NUMBER)
+declare_facts(_rt.all_scalars, _rt.has_ranks, _rt.python_max_share, returns=Returns.NUMBER)
+declare_facts(_rt.python_pick_adjoint, returns=Returns.NEW)  # (a share of `g`, computed anew)
 # `getitem_accumulate` adds into its accumulator and returns it.
 declare_facts(_rt.getitem_accumulate, returns=Returns.VIEW, mutates=("acc",), shape_only=("x",))
 # Checks raise on a wrong input: never removed, merged or moved.
