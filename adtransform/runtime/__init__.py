@@ -4,6 +4,7 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
+from .accumulate import add_into, mul_into, spread, sub_into
 from .arrays import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -127,6 +128,7 @@ from .sequences import (
 )
 
 __all__ = [
+    "add_into",
     "all_scalars",
     "arange_start_adjoint",
     "arange_step_adjoint",
@@ -190,6 +192,7 @@ __all__ = [
     "matmul_rows_lhs_adjoint",
     "matmul_rows_rhs_adjoint",
     "matrix_power_adjoint",
+    "mul_into",
     "multi_dot_adjoint",
     "numpy_float",
     "pinv_adjoint",
@@ -222,8 +225,10 @@ __all__ = [
     "solve_cotangent",
     "solve_lhs_adjoint",
     "solve_triangular_adjoint",
+    "spread",
     "stack_adjoint",
     "stacking_adjoint",
+    "sub_into",
     "svd_adjoint",
     "tensordot_adjoint",
     "tie_share",

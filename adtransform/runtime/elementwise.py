@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .broadcast import _filled, _shape, adjoint_dtype
+from .broadcast import _shape, adjoint_dtype
 from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
@@ -116,12 +116,16 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         y = np.expand_dims(y, axis)
-    mask = x == y
-    if where is not True:
-        mask &= where
+    # One array of x's shape: the mask, in the adjoint's dtype, scaled in place by each output's share.
     dtype = adjoint_dtype(g, x)
-    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1).astype(dtype)
-    return _filled(mask * (g / count), x, shape)
+    share = np.equal(x, y, out=np.empty(shape, dtype=dtype))
+    if where is not True:
+        np.multiply(share, where, out=share)
+    # (counted in float64, exact to 2**53 ties, without a boolean copy as count_nonzero makes)
+    count = np.sum(share, axis=axis, keepdims=True, dtype=np.float64 if dtype.kind == "f" else None)
+    np.maximum(count, 1, out=count)
+    share *= g / count.astype(dtype, copy=False)
+    return share
 
 
 def has_python_floats(*values: Any) -> bool:
