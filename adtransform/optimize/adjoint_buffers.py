@@ -32,7 +32,9 @@ from ..analysis import defuse
 from ..analysis import rank as rank_analysis
 from ..analysis.defuse import DefUse
 from ..analysis.manager import PassContext
+from ..frontend.resolve import Scope
 from ..ir.nodes import Callee, Function, If, Loop, Op, Stmt, Style, Sweep, Var, walk
+from ..rules.registry import Kind, lookup_adjoint
 from .purity import is_fresh
 
 _NEG = Callee(operator.neg, Style.OPERATOR, symbol="-")
@@ -45,6 +47,8 @@ _INTO = {operator.add: ("add_into", True), operator.mul: ("mul_into", True), ope
 #: helpers whose result is the adjoint of an array the user reduced or multiplied as matrices
 _ARRAY_MAKERS = {runtime.unreduce, runtime.spread, runtime.extremum_adjoint, runtime.matmul_lhs_adjoint,
                  runtime.matmul_rhs_adjoint}
+#: helpers returning their argument `g` itself or a new array
+_PASSES_ON = {runtime.unbroadcast, runtime.as_gradient}
 #: helpers whose result has the shape of their argument `x` (the second)
 _SHAPED_LIKE_X = {runtime.unbroadcast, runtime.unreduce, runtime.spread, runtime.extremum_adjoint, runtime.as_gradient}
 
@@ -181,28 +185,58 @@ def _adjoint_ranks(fn: Function, ranks: dict) -> dict:
 
 
 def _arrays(fn: Function, ranks: dict) -> set[Var]:
-    """Values that are arrays (rank >= 1, proven) or all but surely are: the adjoint a reduction or a
-    matrix product passes back to its argument, and arithmetic or copies of such a value. Elsewhere
-    (scalar code: `z4 = 1 / x` of a float) a helper would cost a call for nothing."""
+    """Values that are arrays (rank >= 1, proven) or all but surely are: what the user reduced or
+    transposed, a matrix product, a new value an adjoint helper of adtransform makes (the adjoint of a
+    reduction, a matrix product, a solve), elementwise results, copies of such values, and
+    `unbroadcast(g, x)` of two such. Elsewhere (scalar code: `z4 = 1 / x` of a float, `x[i] * x[i]` in
+    a loop) a helper would cost a call for nothing."""
+    ops = [op for op in walk(fn.body) if isinstance(op, Op) and op.result is not None]
     found = {v for v, r in ranks.items() if isinstance(v, Var) and r}
-    for op in walk(fn.body):
-        if not isinstance(op, Op) or op.result is None or ranks.get(op.result) == 0:
+    found |= {op.args[0] for op in ops if op.args and isinstance(op.args[0], Var) and _kind(op) is Kind.REDUCTION}
+    for op in ops:
+        if ranks.get(op.result) == 0:
             continue
         style, key = op.callee.style, op.callee.key
-        if (style is Style.FUNCTION and key in _ARRAY_MAKERS) or (style is Style.OPERATOR and key is operator.matmul) \
-                or ((style is Style.COPY or (style is Style.OPERATOR and key in _ARITHMETIC))
-                    and any(a in found for a in op.args if isinstance(a, Var))):
+        first, second = [*op.args, None, None][:2]
+        helper = style is Style.FUNCTION and op.callee.ref is not None and op.callee.ref.scope is Scope.INJECTED
+        if (helper and (key in _ARRAY_MAKERS or is_fresh(op))) \
+                or (style is Style.OPERATOR and key is operator.matmul) \
+                or (style is Style.ATTRIBUTE and op.callee.symbol in ("T", "mT")) \
+                or (style is Style.FUNCTION and key in _PASSES_ON and first in found and second in found) \
+                or ((style is Style.COPY or _kind(op) is Kind.ELEMENTWISE)
+                    and any(isinstance(a, Var) and a in found for a in op.args)):
             found.add(op.result)
     return found
 
 
-def _dead_temporary(acc: object, other: object, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`acc` is a new array made in `block` in the backward sweep, read by one operation alone."""
-    if not isinstance(acc, Var) or acc not in du.defined_by:
+def _kind(op: Op) -> Kind | None:
+    if op.callee.style is Style.OPERATOR and op.callee.key in _ARITHMETIC:
+        return Kind.ELEMENTWISE
+    if op.callee.style not in (Style.FUNCTION, Style.METHOD, Style.OPERATOR):
+        return None
+    rule = lookup_adjoint(op.callee.key)
+    return rule.kind if rule else None
+
+
+def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
+    """`var` is a new array made in `block` in the backward sweep: an operator's or a call's new result,
+    an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g` read by
+    it alone (they return `g` itself or a new array)."""
+    if var not in du.defined_by:
         return False
-    producer, home = du.defined_by[acc]
+    producer, home = du.defined_by[var]
     if home is not block or producer.sweep is not Sweep.ADJOINT:
         return False
-    if du.reads[acc] != (2 if other is acc else 1):
+    if var in made or is_fresh(producer):
+        return True
+    if producer.callee.style is Style.FUNCTION and producer.callee.key in _PASSES_ON and producer.args:
+        g = producer.args[0]
+        return isinstance(g, Var) and du.reads[g] == 1 and _new_buffer(g, block, du, made)
+    return False
+
+
+def _dead_temporary(acc: object, other: object, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
+    """`acc` is a new array made in `block` in the backward sweep, read by one operation alone."""
+    if not isinstance(acc, Var) or du.reads[acc] != (2 if other is acc else 1):
         return False
-    return acc in made or is_fresh(producer)
+    return _new_buffer(acc, block, du, made)
