@@ -10,11 +10,15 @@ the values and their dtype are those of the plain operator.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .broadcast import _shape, adjoint_dtype
+from .broadcast import _shape, adjoint_dtype, unreduce
+
+#: below this many elements, filling an array costs less than making a broadcast view
+_VIEW_FROM = 2048
 
 
 def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -22,6 +26,8 @@ def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = _shape(x)
     if not shape:
         return g
+    if math.prod(shape) < _VIEW_FROM:
+        return unreduce(g, x, axis, keepdims)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(np.asarray(g, dtype=adjoint_dtype(g, x)), shape)

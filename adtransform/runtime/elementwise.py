@@ -68,8 +68,10 @@ def tie_share(a: Any, b: Any) -> Any:
     either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
-    # heaviside(a - b, 1/2): two passes, and float32 stays float32.
-    return np.heaviside(np.subtract(a, b), 0.5)
+    # heaviside(a - b, 1/2): two passes, and float32 stays float32; the second in the first's new array.
+    diff = np.subtract(a, b)
+    in_place = type(diff) is np.ndarray and diff.dtype.kind == "f"
+    return np.heaviside(diff, 0.5, out=diff) if in_place else np.heaviside(diff, 0.5)
 
 
 def fmax_share(a: Any, b: Any) -> Any:
@@ -124,7 +126,10 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     # (counted in float64, exact to 2**53 ties, without a boolean copy as count_nonzero makes)
     count = np.sum(share, axis=axis, keepdims=True, dtype=np.float64 if dtype.kind == "f" else None)
     np.maximum(count, 1, out=count)
-    share *= g / count.astype(dtype, copy=False)
+    if count.dtype == dtype and np.shape(g) in ((), count.shape):
+        share *= np.divide(g, count, out=count)  # (`g / count` has count's shape and dtype)
+    else:
+        share *= g / count.astype(dtype)
     return share
 
 
