@@ -54,7 +54,7 @@ _SHAPED_LIKE_X = {runtime.unbroadcast, runtime.unreduce, runtime.spread, runtime
 
 
 def transform(fn: Function, cx: PassContext) -> bool:
-    changed = _signs_after_sums(fn, defuse.analyze(fn))
+    changed = _signs_after_sums(fn, defuse.analyze(fn), cx)
     changed |= _spread_seeds(fn, defuse.analyze(fn))
     return _accumulate_in_place(fn, defuse.analyze(fn)) or changed
 
@@ -74,7 +74,7 @@ def _is_helper(op: object, helper: object) -> bool:
     return isinstance(op, Op) and op.callee.style is Style.FUNCTION and op.callee.key is helper
 
 
-def _signs_after_sums(fn: Function, du: DefUse) -> bool:
+def _signs_after_sums(fn: Function, du: DefUse, cx: PassContext) -> bool:
     changed = False
     for block in list(_blocks(fn.body)):
         for op in list(block):
@@ -86,7 +86,7 @@ def _signs_after_sums(fn: Function, du: DefUse) -> bool:
                     and neg.sweep is Sweep.ADJOINT and du.reads[op.args[0]] == 1
                     and du.defined_by[neg.result][1] is block):
                 continue
-            total = Var(f"{op.result.name}_sum")
+            total = Var(cx.namer.fresh(f"{op.result.name}_sum"))
             op.args[0], result, op.result = neg.args[0], op.result, total
             if not _subtracts(result, total, du):
                 block.insert(block.index(op) + 1, Op(result, _NEG, [total], line=op.line, sweep=Sweep.ADJOINT))
@@ -202,7 +202,8 @@ def _arrays(fn: Function, ranks: dict) -> set[Var]:
         if (helper and (key in _ARRAY_MAKERS or is_fresh(op))) \
                 or (style is Style.OPERATOR and key is operator.matmul) \
                 or (style is Style.ATTRIBUTE and op.callee.symbol in ("T", "mT")) \
-                or (style is Style.FUNCTION and key in _PASSES_ON and first in found and second in found) \
+                or (style is Style.FUNCTION and key in _PASSES_ON and isinstance(first, Var) and first in found
+                    and isinstance(second, Var) and second in found) \
                 or ((style is Style.COPY or _kind(op) is Kind.ELEMENTWISE)
                     and any(isinstance(a, Var) and a in found for a in op.args)):
             found.add(op.result)
