@@ -65,6 +65,11 @@ def test_into_helpers_never_write_a_read_only_array():
     (1.5, np.ones(()), None, False),
     (1.5, 2.0, None, False),
     (1.5, np.ones((0, 3)), None, False),
+    (2.0, np.ones((40, 50)), None, False),                            # large: a broadcast view
+    (2.0, np.ones((40, 50), np.float32), None, False),
+    (np.arange(40.0), np.ones((40, 50), np.float32), 1, False),
+    (np.arange(50.0, dtype=np.float32).reshape(1, 50), np.ones((40, 50)), 0, True),
+    (np.arange(5.0), np.ones((5, 8, 6)), (-1, 1), False),
 ])
 def test_spread_is_unreduce_as_a_view(g, x, axis, keepdims):
     filled, view = unreduce(g, x, axis, keepdims), spread(g, x, axis, keepdims)
@@ -72,6 +77,8 @@ def test_spread_is_unreduce_as_a_view(g, x, axis, keepdims):
     np.testing.assert_array_equal(view, filled)
     y = RNG.standard_normal(np.shape(x)).astype(np.result_type(x))
     assert (view * y).dtype == (filled * y).dtype
+    if isinstance(view, np.ndarray) and view.size >= 128:
+        assert not view.flags.writeable  # a view of the seed: never written into
 
 
 def _extremum_reference(g, x, y, axis, keepdims, where):

@@ -17,8 +17,8 @@ import numpy as np
 
 from .broadcast import _shape, adjoint_dtype, unreduce
 
-#: below this many elements, filling an array costs less than making a broadcast view
-_VIEW_FROM = 2048
+#: below this many elements (1 KiB of float64), filling an array costs less than making a broadcast view
+_VIEW_FROM = 128
 
 
 def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
