@@ -214,3 +214,14 @@ def test_mlp_gradient_matches_finite_differences():
     params = (RNG.standard_normal((6, 5)), RNG.standard_normal(5), RNG.standard_normal((5, 3)), RNG.standard_normal(3))
     check_grad(mlp, (*params, X, Y), wrt=(0, 1, 2, 3))
     assert "mul_into(" in ad.grad(mlp, wrt=(0, 1, 2, 3)).source
+
+
+def two_negated_contributions(a, b):
+    return np.sum(np.sin(a - b)) + np.sum(np.cos(2.0 * a - b) ** 2)
+
+
+@pytest.mark.parametrize("b", [0.3, np.array([0.1, -0.2, 0.4]), np.array([[0.5], [-0.1]])])
+def test_a_sum_of_two_negated_sums(b):
+    """`b_bar = -t1 + -t2`: the first sign folds into the addition (`-t2 - t1`), the second stays."""
+    a = RNG.standard_normal((2, 3))
+    check_grad(two_negated_contributions, (a, b), wrt=(0, 1))

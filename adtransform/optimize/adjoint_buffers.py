@@ -101,10 +101,11 @@ def _subtracts(negated: Var, total: Var, du: DefUse) -> bool:
     uses = du.uses.get(negated, ())
     if len(uses) != 1 or uses[0].op is None:
         return False
-    reader, at = uses[0].op, uses[0].position
+    reader = uses[0].op
     if reader.callee.style is not Style.OPERATOR or reader.sweep is not Sweep.ADJOINT or len(reader.args) != 2 \
-            or reader.args[0] is reader.args[1]:
+            or reader.args[0] is reader.args[1] or not any(a is negated for a in reader.args):
         return False
+    at = 0 if reader.args[0] is negated else 1  # (not the def-use position: an earlier rewrite may have moved it)
     if reader.callee.key is operator.add:
         reader.callee, reader.args = _SUB, [reader.args[1 - at], total]
     elif reader.callee.key is operator.sub and at == 1:
