@@ -288,7 +288,7 @@ def squared_error(out, y):
 def test_shape_witness_frees_values_read_only_for_their_shape():
     src = ad.grad(squared_error).source
     assert has("{sub} = out - y", src) and "**" not in code(src)   # the square is never computed
-    assert has("unreduce(1.0 / {reduced_size}, {sub}, None, False)", src)  # its shape is read from `sub`
+    assert has("spread(1.0 / {reduced_size}, {sub}, None, False)", src)  # its shape is read from `sub`
     out, y = np.array([1.0, 2.0, 4.0], dtype=np.float32), np.zeros(3, dtype=np.float32)
     g = ad.grad(squared_error)(out, y)
     assert g.dtype == np.float32

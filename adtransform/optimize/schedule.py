@@ -22,7 +22,8 @@ The passes after the fixed point run once each, in this order:
   `x[i]` as an array read.
 * `fresh_returns` at the end because the others can turn a fresh gradient into an alias of an input
   (`1.0 * W` -> `W`).
-* `in_place` last of all: it reasons about buffers, which the value-level passes are free to rearrange.
+* `in_place` last but one: it reasons about buffers, which the value-level passes are free to rearrange.
+* `adjoint_buffers` last: it computes adjoint arithmetic into temporaries nobody reads afterwards.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from types import ModuleType
 
 from ..specialize import scalar_reads
 from . import (
+    adjoint_buffers,
     algebra,
     batch_accumulate,
     constant_fold,
@@ -87,4 +89,5 @@ ADJOINT: tuple[Step, ...] = (
     Once(scalar_reads),
     Once(fresh_returns),
     Once(in_place),
+    Once(adjoint_buffers),
 )

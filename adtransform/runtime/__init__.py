@@ -4,6 +4,7 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
+from .accumulate import add_into, mul_into, spread, sub_into
 from .arrays import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -149,6 +150,7 @@ from .sequences import (
 from .ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
 
 __all__ = [
+    "add_into",
     "all_scalars",
     "arange_start_adjoint",
     "arange_step_adjoint",
@@ -221,6 +223,7 @@ __all__ = [
     "matmul_rows_rhs_adjoint",
     "matrix_power_adjoint",
     "median_adjoint",
+    "mul_into",
     "multi_dot_adjoint",
     "nanmean_adjoint",
     "nansum_adjoint",
@@ -265,9 +268,11 @@ __all__ = [
     "solve_cotangent",
     "solve_lhs_adjoint",
     "solve_triangular_adjoint",
+    "spread",
     "stack_adjoint",
     "stacking_adjoint",
     "std_adjoint",
+    "sub_into",
     "svd_adjoint",
     "tensordot_adjoint",
     "tie_share",

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .broadcast import _filled, _shape, adjoint_dtype
+from .broadcast import _shape, adjoint_dtype
 from .checks import Unassigned
 
 _SCALARS = (float, int, np.floating, np.integer)
@@ -68,8 +68,10 @@ def tie_share(a: Any, b: Any) -> Any:
     either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
-    # heaviside(a - b, 1/2): two passes, and float32 stays float32.
-    return np.heaviside(np.subtract(a, b), 0.5)
+    # heaviside(a - b, 1/2): two passes, and float32 stays float32; the second in the first's new array.
+    diff = np.subtract(a, b)
+    in_place = type(diff) is np.ndarray and diff.dtype.kind == "f"
+    return np.heaviside(diff, 0.5, out=diff) if in_place else np.heaviside(diff, 0.5)
 
 
 def fmax_share(a: Any, b: Any) -> Any:
@@ -116,12 +118,19 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         y = np.expand_dims(y, axis)
-    mask = x == y
-    if where is not True:
-        mask &= where
+    # One array of x's shape: the mask, in the adjoint's dtype, scaled in place by each output's share.
     dtype = adjoint_dtype(g, x)
-    count = np.maximum(np.sum(mask, axis=axis, keepdims=True), 1).astype(dtype)
-    return _filled(mask * (g / count), x, shape)
+    share = np.equal(x, y, out=np.empty(shape, dtype=dtype))
+    if where is not True:
+        np.multiply(share, where, out=share)
+    # (counted in float64, exact to 2**53 ties, without a boolean copy as count_nonzero makes)
+    count = np.sum(share, axis=axis, keepdims=True, dtype=np.float64 if dtype.kind == "f" else None)
+    np.maximum(count, 1, out=count)
+    if count.dtype == dtype and np.shape(g) in ((), count.shape):
+        share *= np.divide(g, count, out=count)  # (`g / count` has count's shape and dtype)
+    else:
+        share *= g / count.astype(dtype)
+    return share
 
 
 def has_python_floats(*values: Any) -> bool:

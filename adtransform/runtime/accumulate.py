@@ -1,0 +1,65 @@
+"""Adjoint arithmetic without needless buffers (optimize/adjoint_buffers.py decides where).
+
+`spread` is `unreduce` for an adjoint only read by arithmetic: the reduced seed as a read-only
+broadcast view, which the arithmetic reading it turns into a new array anyway, instead of a full
+array filled first. `add_into`, `sub_into` and `mul_into` compute `acc + b`, `acc - b`, `acc * b`
+in `acc`'s own buffer: `acc` is a new array nobody else holds nor reads afterwards. Each checks at
+run time that the result has `acc`'s shape and dtype (otherwise it is computed as written), so
+the values and their dtype are those of the plain operator.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .broadcast import _shape, adjoint_dtype, unreduce
+
+#: below this many elements (1 KiB of float64), filling an array costs less than making a broadcast view
+_VIEW_FROM = 128
+
+
+def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """`unreduce(g, x, axis, keepdims)` as a read-only view (no copy of `g` per element of `x`)."""
+    shape = _shape(x)
+    if not shape:
+        return g
+    if math.prod(shape) < _VIEW_FROM:
+        return unreduce(g, x, axis, keepdims)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(np.asarray(g, dtype=adjoint_dtype(g, x)), shape)
+
+
+def _fits(acc: Any, b: Any) -> bool:
+    """`acc <op> b` has `acc`'s shape and dtype, and `acc` is a float array that may be written."""
+    if type(acc) is not np.ndarray or acc.dtype.kind not in "fc" or not acc.flags.writeable:
+        return False
+    if type(b) is float:
+        return True  # a weak Python float keeps a float array's dtype
+    if type(b) is not np.ndarray and not isinstance(b, np.generic):
+        return False
+    if b.dtype != acc.dtype:
+        return False
+    shape, big = b.shape, acc.shape
+    if shape == big:
+        return True
+    lead = len(big) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, big[lead:]))
+
+
+def add_into(acc: Any, b: Any) -> Any:
+    """`acc + b` (= `b + acc`: IEEE addition commutes), in `acc`'s buffer when it fits."""
+    return np.add(acc, b, out=acc) if _fits(acc, b) else acc + b
+
+
+def sub_into(acc: Any, b: Any) -> Any:
+    """`acc - b`, in `acc`'s buffer when it fits."""
+    return np.subtract(acc, b, out=acc) if _fits(acc, b) else acc - b
+
+
+def mul_into(acc: Any, b: Any) -> Any:
+    """`acc * b` (= `b * acc`), in `acc`'s buffer when it fits."""
+    return np.multiply(acc, b, out=acc) if _fits(acc, b) else acc * b
