@@ -163,6 +163,8 @@ def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: 
                     structured: pipeline.Structure = ()) -> Callable:
     transformed = _transform_cached(fn, indices, is_tuple, mode, structured)
     out = load.bind(transformed.loaded, fn, rederived)
+    if not structured and (fn.__defaults__ is not None or fn.__kwdefaults__ is not None):
+        out = _following_defaults(fn, out)
     out.__name__ = fn.__name__
     out.__qualname__ = fn.__qualname__
     out.__doc__ = fn.__doc__
@@ -170,6 +172,22 @@ def _bound_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: 
     out.__annotations__ = dict(getattr(fn, "__annotations__", {}))
     out.source = transformed.loaded.text  # type: ignore[attr-defined]
     return out
+
+
+def _following_defaults(fn: types.FunctionType, generated: types.FunctionType) -> Callable:
+    """The generated function, taking `fn`'s defaults as they are at each call, as Python does: it was
+    bound with the tuple `fn` had then, and `f.__defaults__ = (...)` replaces `f`'s, not its copy.
+    (The transform never reads a default's value: parameters are run-time values.)"""
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        if generated.__defaults__ is not fn.__defaults__:
+            generated.__defaults__ = fn.__defaults__
+        if generated.__kwdefaults__ is not fn.__kwdefaults__:
+            generated.__kwdefaults__ = fn.__kwdefaults__
+        return generated(*args, **kwargs)
+
+    gradient.__wrapped__ = generated  # type: ignore[attr-defined]
+    return gradient
 
 
 def rederived(fn: types.FunctionType, indices: tuple[int, ...], is_tuple: bool, mode: Mode) -> Callable:

@@ -121,3 +121,24 @@ def test_a_function_name_that_would_break_the_docstring():
     f.__name__ = 'bad"""\\name'
     x = np.arange(3.0)
     np.testing.assert_allclose(ad.grad(f)(x), 2 * x)
+
+
+def scaled(x, k=2.0, *, m=1.0):
+    return np.sum(x**2) * k * m
+
+
+def test_a_gradient_takes_the_defaults_its_function_has_when_called():
+    x = np.array([0.5, -1.0, 2.0])
+    g = ad.grad(scaled)
+    saved = scaled.__defaults__, dict(scaled.__kwdefaults__)
+    try:
+        np.testing.assert_allclose(g(x), 4.0 * x)
+        scaled.__defaults__ = (3.0,)                 # replaced, as Python lets one do
+        np.testing.assert_allclose(g(x), 6.0 * x)
+        scaled.__kwdefaults__ = {"m": 5.0}
+        np.testing.assert_allclose(g(x), 30.0 * x)
+        np.testing.assert_allclose(g(x, 1.0, m=1.0), 2.0 * x)  # given explicitly: those
+        np.testing.assert_allclose(ad.value_and_grad(scaled)(x)[1], 30.0 * x)
+        assert "def dscaled_dx(" in g.source
+    finally:
+        scaled.__defaults__, scaled.__kwdefaults__ = saved
