@@ -93,6 +93,8 @@ class CallFacts(Calls):
                 return go(node.body) + go(node.orelse)
             if isinstance(node, gast.BoolOp):
                 return [name for operand in node.values for name in go(operand)]
+            if isinstance(node, gast.Starred):  # `[*L]`, `(*T, x)`: L's own entries
+                return go(node.value)
             if isinstance(node, (gast.Tuple, gast.List)):
                 return [name for elt in node.elts for name in go(elt)]
             if isinstance(node, gast.Dict):  # `{"a": y}` holds y itself

@@ -28,6 +28,9 @@ from .refusals import Refusals
 
 # List methods that store their arguments (the objects themselves) into the list.
 _STORING_METHODS = frozenset({"append", "extend", "insert"})
+# A dict comes to hold the values `update` and `setdefault` store (so may any object with such a
+# method: sharing more is safe); only for a dict made here is that a change of the dict alone.
+_DICT_STORING_METHODS = frozenset({"update", "setdefault"})
 # Methods of lists and dicts that remove or reorder entries: on a container made here, the arrays stay.
 _REMOVING_METHODS = frozenset({"clear", "pop", "popitem", "remove", "sort", "reverse"})
 _NUMBERS = frozenset({NUMBER})
@@ -147,8 +150,8 @@ class Interpreter(EntryUpdates):
             func = call.func
             made_here = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and func.value.id in state.entries  # (a list or dict: removing entries leaves the arrays)
-            storing = isinstance(func, gast.Attribute) and (
-                func.attr in _STORING_METHODS or (made_here and func.attr in _REMOVING_METHODS))
+            storing = isinstance(func, gast.Attribute) and (func.attr in _STORING_METHODS or (
+                made_here and (func.attr in _REMOVING_METHODS or func.attr in _DICT_STORING_METHODS)))
             for arg in self.facts.changed(call):
                 if isinstance(arg, gast.Name):
                     if not self.number(arg, state):
@@ -203,12 +206,14 @@ class Interpreter(EntryUpdates):
         return shared
 
     def store_into_lists(self, calls: list[gast.Call], state: State) -> None:
-        """`L.append(a)`, `L.extend(M)`, `L.insert(i, a)`: every name sharing the list now holds `a`."""
+        """`L.append(a)`, `L.extend(M)`, `L.insert(i, a)`, `E.update(D)`: every name sharing the container
+        now holds what was stored."""
         for node in calls:
-            if isinstance(node.func, gast.Attribute) \
-                    and isinstance(node.func.value, gast.Name) and node.func.attr in _STORING_METHODS:
+            if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name) and (
+                    node.func.attr in _STORING_METHODS or node.func.attr in _DICT_STORING_METHODS):
                 receiver = node.func.value
-                stored = self.stored(receiver, node.args, node, state)
+                values = [*node.args, *(k.value for k in node.keywords)]
+                stored = self.stored(receiver, values, node, state)
                 if stored:
                     if receiver.id not in state.sites:
                         state.point(receiver.id, frozenset({("global", receiver.id)}))
