@@ -243,3 +243,26 @@ def test_source_of_a_gradient_that_may_take_containers_shows_the_code_after_a_ca
     x = np.random.default_rng(2).standard_normal(5)
     np.testing.assert_allclose(df(x), 2.0 * special.softmax(x), rtol=1e-12)
     assert "def dpassed_to_scipy_dx(" in df.source and "first call" not in df.source
+
+
+@pytest.mark.parametrize("dtype, length", [(np.float32, 100), (np.float16, 300), (np.float16, 3000)])
+def test_extremum_adjoint_splits_ties_in_its_dtype(dtype, length):
+    from adtransform.runtime import extremum_adjoint
+
+    x = np.zeros((3, length), dtype=dtype)
+    x[0, 5] = x[1, :7] = 1.0  # row 0: one maximum; row 1: seven tied; row 2: all `length` tied
+    g = np.array([2.0, 7.0, 3.0], dtype=dtype)
+    out = extremum_adjoint(g, x, x.max(axis=1), 1, False, True)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.astype(np.float64).sum(axis=1), g, rtol=2e-3)
+    assert out[0, 5] == 2.0 and np.all(out[1, :7] == 1.0) and np.all(out[1, 7:] == 0)
+    np.testing.assert_allclose(out[2].astype(np.float64), np.full(length, 3.0 / length), rtol=1e-3)
+
+
+def test_extremum_adjoint_float32_allocates_its_result_and_one_row_array():
+    from adtransform.runtime import extremum_adjoint
+
+    z = np.random.default_rng(3).standard_normal((256, 100)).astype(np.float32)
+    m, g = z.max(axis=1, keepdims=True), np.ones((256, 1), dtype=np.float32)
+    _, counts = _full_buffers(lambda: extremum_adjoint(g, z, m, 1, True, True), z.nbytes)
+    assert counts.big == 2 and counts.bytes <= z.nbytes + 2 * m.nbytes  # (the row counts: 1 KiB)
