@@ -191,6 +191,14 @@ def test_softmax_family_helpers_equal_the_formulas(axis, dtypes):
         got = logsumexp_a_adjoint(gy, y, x, axis, None, keepdims)
         assert got.dtype == want.dtype and got.shape == x.shape
         np.testing.assert_array_equal(got, want)
+        for b in (np.abs(g) + 0.5, np.linspace(0.5, 2.0, 4).astype(dtypes[1]), np.full((2, 1, 1), 0.7)):
+            yb = special.logsumexp(x, axis=axis, b=b, keepdims=keepdims)
+            gb = rng.standard_normal(np.shape(yb)).astype(dtypes[1])
+            weights = kept(gb) * np.exp(x - kept(yb))
+            got = logsumexp_a_adjoint(gb, yb, x, axis, b, keepdims)
+            want = np.broadcast_to(weights * b, np.broadcast_shapes(weights.shape, np.shape(b)))
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
 
 
 # --- buffers: one array of the input's shape each ---------------------------------------------------

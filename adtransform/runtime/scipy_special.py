@@ -22,19 +22,23 @@ def _kept(v: Any, axis: Any, keepdims: bool) -> Any:
 
 def logsumexp_weights(g: Any, y: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     """g * exp(a - y) spread over the reduced axes: the adjoint of `b * exp(a)`'s sum, before the
-    weight `b` (the contribution to `b`; times `b`, to `a`)."""
-    return _kept(g, axis, keepdims) * np.exp(a - _kept(y, axis, keepdims))
+    weight `b` (the contribution to `b`; times `b`, to `a`). One array: the softmax of `a` from the
+    result, exp and product in place."""
+    gk = _kept(g, axis, keepdims)
+    shares = np.subtract(a, _kept(y, axis, keepdims))
+    if _writable_float(shares) and _fits(shares, gk):
+        np.exp(shares, out=shares)
+        return np.multiply(shares, gk, out=shares)  # (= g * exp(a - y): IEEE products commute)
+    return gk * np.exp(shares)
 
 
 def logsumexp_a_adjoint(g: Any, y: Any, a: Any, axis: Any, b: Any, keepdims: bool) -> Any:
-    if b is None:  # the softmax of `a` from the result, times g: one array, exp(a - y) * g in place
-        shares = np.subtract(a, _kept(y, axis, keepdims))
-        gk = _kept(g, axis, keepdims)
-        if _writable_float(shares) and _fits(shares, gk):
-            np.exp(shares, out=shares)
-            return _full(np.multiply(shares, gk, out=shares), a)
-        return _full(gk * np.exp(shares), a)
-    return _full(logsumexp_weights(g, y, a, axis, keepdims) * b, a)
+    shares = logsumexp_weights(g, y, a, axis, keepdims)
+    if b is None:
+        return _full(shares, a)
+    if _writable_float(shares) and _fits(shares, b):
+        return _full(np.multiply(shares, b, out=shares), a)
+    return _full(shares * b, a)
 
 
 def logsumexp_b_adjoint(g: Any, y: Any, a: Any, axis: Any, b: Any, keepdims: bool) -> Any:
