@@ -1,0 +1,315 @@
+"""Table tests of the keyword and function gaps of issue 13 item 1 (rules/numpy_gaps.py,
+rules/keywords.py): `where=` on the reductions, the ufunc keywords (`dtype=`, `casting=`, `order=`,
+`subok=`), the two-output ufuncs, `np.partition`, `np.broadcast_arrays`, `np.block`, and lists passed
+straight to functions that convert them with `np.asarray`. Every row is checked against finite
+differences and the vector-Jacobian check (rule_table.check_case); refusals name file and line.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from gradcheck import check_grad
+from rule_table import BINARY, F32, F64, RED2, RED3, UNARY, Rule, check_case, expand, nonzero, pos, real
+
+import adtransform as ad
+from adtransform.errors import TransformError
+
+# ==========================================================================
+# masks the row functions use: computed from the input (a boolean mask carries no derivative; the
+# inputs stay away from 0) or fixed by the shape, and broadcast against it
+# ==========================================================================
+
+
+def _pattern(x):
+    """Four elements of five selected (none of the rows' reduced axes fully out), computed at run time
+    from the shape."""
+    return np.arange(x.size).reshape(x.shape) % 5 != 0
+
+
+def _row_mask(x):
+    """A mask of the last axis only: it broadcasts against `x`."""
+    return np.arange(x.shape[-1]) % 2 == 0
+
+
+# --- where= on the sum and the mean (keyword variants) ---------------------------------------------
+
+
+def r_sum_where(x):
+    return np.sum(np.sin(np.sum(x, where=x > 0)))
+
+
+def r_sum_where_ax0(x):
+    return np.sum(np.sin(np.sum(x, axis=0, where=_pattern(x))))
+
+
+def r_sum_where_axm1_kd(x):
+    return np.sum(np.sin(np.sum(x, axis=-1, keepdims=True, where=x > 0)))
+
+
+def r_sum_where_axt(x):
+    return np.sum(np.sin(np.sum(x, axis=(0, 2), where=_pattern(x))))
+
+
+def r_sum_where_row(x):
+    return np.sum(np.sin(np.sum(x, axis=0, where=_row_mask(x))))
+
+
+def r_sum_where_initial(x):
+    return np.sum(np.sin(np.sum(x, axis=1, initial=0.5, where=x > 0)))
+
+
+def r_sum_where_method(x):
+    return np.sum(np.sin(x.sum(axis=0, where=x > 0)))
+
+
+def r_sum_where_dtype(x):
+    return np.sum(np.sin(np.sum(x, axis=0, dtype=np.float64, where=_pattern(x))))
+
+
+def r_sum_where_list(x):
+    return np.sum(np.sin(np.sum(x, axis=-1, where=[True, False, True, True])))
+
+
+def r_mean_where(x):
+    return np.sum(np.sin(np.mean(x, where=x > 0)))
+
+
+def r_mean_where_ax0(x):
+    return np.sum(np.sin(np.mean(x, axis=0, where=_pattern(x))))
+
+
+def r_mean_where_axm1_kd(x):
+    return np.sum(np.sin(np.mean(x, axis=-1, keepdims=True, where=_pattern(x))))
+
+
+def r_mean_where_axt(x):
+    return np.sum(np.sin(np.mean(x, axis=(2, 0), where=_pattern(x))))
+
+
+def r_mean_where_row(x):
+    return np.sum(np.sin(np.mean(x, axis=-1, where=_row_mask(x))))
+
+
+def r_mean_where_method(x):
+    return np.sum(np.sin(x.mean(axis=0, keepdims=True, where=_pattern(x))))
+
+
+def r_mean_where_true(x):
+    return np.sum(np.sin(np.mean(x, axis=0, where=True)))
+
+
+# --- where= on the other reductions that take it (their rules took it already) -----------------------
+
+
+def r_prod_where_row(x):
+    return np.sum(np.sin(np.prod(x, axis=0, where=_row_mask(x))))
+
+
+def r_max_where(x):
+    return np.sum(np.sin(np.max(x, axis=0, initial=-5.0, where=_pattern(x))))
+
+
+def r_min_where_method(x):
+    return np.sum(np.sin(x.min(axis=-1, initial=5.0, where=_row_mask(x))))
+
+
+def r_var_where_ax0(x):
+    return np.sum(np.sin(np.var(x, axis=0, where=_pattern(x))))
+
+
+def r_std_where_row(x):
+    return np.sum(np.sin(np.std(x, axis=-1, ddof=1, where=_row_mask(x))))
+
+
+def r_nansum_where(x):
+    return np.sum(np.sin(np.nansum(x, axis=0, where=_pattern(x))))
+
+
+def r_nanmean_where(x):
+    return np.sum(np.sin(np.nanmean(x, axis=-1, where=_pattern(x))))
+
+
+# --- ufunc keywords -------------------------------------------------------------------------------
+
+
+def r_exp_dtype32(x):
+    return np.sum(np.sin(np.exp(x, dtype=np.float32)))
+
+
+def r_sin_dtype64(x):
+    return np.sum(np.sin(np.sin(x, dtype=np.float64)))
+
+
+def r_log_dtype_str(x):
+    return np.sum(np.sin(np.log(x, dtype="float64")))
+
+
+def r_tanh_keywords(x):
+    return np.sum(np.sin(np.tanh(x, casting="same_kind", order="C", subok=True)))
+
+
+def r_multiply_dtype(x, y):
+    return np.sum(np.sin(np.multiply(x, y, dtype=np.float64)))
+
+
+def r_maximum_casting(x, y):
+    return np.sum(np.sin(np.maximum(x, y, casting="same_kind", order="K")))
+
+
+def r_arctan2_dtype32(x, y):
+    return np.sum(np.sin(np.arctan2(x, y, dtype=np.float32)))
+
+
+MASKED = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("big", [(5, 6)], F64)]
+MASKED_AX = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("vec", [(5,)], F64)]
+ROWS4 = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64)]
+SIZE1 = [("size-1 axis", [(3, 1)], F64)]
+BINARY_F64 = [s for s in BINARY if s[2] is F64]
+
+
+WHERE_RULES = [
+    Rule("np.sum(where=x>0)", r_sum_where, (nonzero,), [*MASKED, ("scalar", [None], F64)]),
+    Rule("np.sum(axis=0,where)", r_sum_where_ax0, (real,), MASKED_AX + SIZE1),
+    Rule("np.sum(axis=-1,keepdims,where)", r_sum_where_axm1_kd, (nonzero,), MASKED_AX),
+    Rule("np.sum(axis=(0,2),where)", r_sum_where_axt, (real,), [*RED3, ("f32 3d", [(2, 3, 4)], F32)]),
+    Rule("np.sum(axis=0,where=row mask)", r_sum_where_row, (real,), ROWS4),
+    Rule("np.sum(axis=1,initial,where)", r_sum_where_initial, (nonzero,), RED2 + RED3),
+    Rule("x.sum(axis=0,where)", r_sum_where_method, (nonzero,), MASKED_AX),
+    Rule("np.sum(axis=0,dtype=float64,where)", r_sum_where_dtype, (real,), RED2),
+    Rule("np.sum(axis=-1,where=list)", r_sum_where_list, (real,), ROWS4),
+    Rule("np.mean(where=x>0)", r_mean_where, (nonzero,), MASKED),
+    Rule("np.mean(axis=0,where)", r_mean_where_ax0, (real,), MASKED_AX + SIZE1),
+    Rule("np.mean(axis=-1,keepdims,where)", r_mean_where_axm1_kd, (real,), MASKED_AX),
+    Rule("np.mean(axis=(2,0),where)", r_mean_where_axt, (real,), RED3),
+    Rule("np.mean(axis=-1,where=row mask)", r_mean_where_row, (real,), ROWS4),
+    Rule("x.mean(axis=0,keepdims,where)", r_mean_where_method, (real,), MASKED_AX),
+    Rule("np.mean(axis=0,where=True)", r_mean_where_true, (real,), RED2),
+    Rule("np.prod(axis=0,where=row mask)", r_prod_where_row, (real,), ROWS4),
+    Rule("np.max(axis=0,initial,where)", r_max_where, (real,), RED2 + RED3),
+    Rule("x.min(axis=-1,initial,where=row mask)", r_min_where_method, (real,), ROWS4),
+    Rule("np.var(axis=0,where)", r_var_where_ax0, (real,), [("mat", [(4, 4)], F64), ("3d", [(4, 3, 4)], F64)]),
+    Rule("np.std(axis=-1,ddof=1,where=row mask)", r_std_where_row, (real,), [("mat", [(3, 6)], F64)]),
+    Rule("np.nansum(axis=0,where)", r_nansum_where, (real,), MASKED_AX),
+    Rule("np.nanmean(axis=-1,where)", r_nanmean_where, (real,), MASKED_AX),
+]
+
+UFUNC_RULES = [
+    Rule("np.sin(dtype=float64)", r_sin_dtype64, (real,), UNARY),
+    Rule("np.log(dtype='float64')", r_log_dtype_str, (pos,), UNARY),
+    Rule("np.tanh(casting,order,subok)", r_tanh_keywords, (real,), UNARY),
+    Rule("np.multiply(dtype=float64)", r_multiply_dtype, (real, real), BINARY),
+    Rule("np.maximum(casting,order)", r_maximum_casting, (real, real), BINARY_F64[:4]),
+]
+
+RULES = WHERE_RULES + UFUNC_RULES
+CASES = expand(RULES)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_rule(case):
+    check_case(case)
+
+
+def _exp_dtype32_grad(x):
+    e = np.exp(np.float64(np.float32(x)) if np.ndim(x) == 0 else np.asarray(x, np.float32).astype(np.float64))
+    return np.cos(e) * e
+
+
+@pytest.mark.parametrize("x", [np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 6).reshape(2, 3).astype(F32), 0.7])
+def test_dtype_float32(x):
+    # The ufunc computes in float32 (finite differences of it are float32's noise): against the analytic
+    # gradient, in the input's dtype.
+    g = ad.grad(r_exp_dtype32)(x)
+    assert np.result_type(g) == np.result_type(x) and np.shape(g) == np.shape(x)
+    np.testing.assert_allclose(g, _exp_dtype32_grad(x), rtol=2e-6)
+
+
+def test_binary_dtype_float32():
+    x, y = np.linspace(0.5, 1.5, 6), np.linspace(-1.5, -0.5, 6).astype(F32)
+    gx, gy = ad.grad(r_arctan2_dtype32, wrt=(0, 1))(x, y)
+    assert gx.dtype == F64 and gy.dtype == F32
+    xs, ys = x.astype(F32).astype(F64), y.astype(F64)
+    c = np.cos(np.arctan2(xs, ys)) / (xs * xs + ys * ys)
+    np.testing.assert_allclose(gx, c * ys, rtol=2e-6)
+    np.testing.assert_allclose(gy, -c * xs, rtol=2e-6)
+
+
+# ==========================================================================
+# refusals: each names the file and the line of the call
+# ==========================================================================
+
+
+def exp_where(x):
+    return np.sum(np.exp(x, where=x > 0))
+
+
+def exp_int_dtype(x):
+    return np.sum(np.exp(x, dtype=np.int64, casting="unsafe"))
+
+
+def exp_complex_dtype(x):
+    return np.sum(np.real(np.exp(x, dtype=np.complex128)))
+
+
+def exp_run_time_dtype(x):
+    return np.sum(np.exp(x, dtype=x.dtype))
+
+
+def add_signature(x):
+    return np.sum(np.add(x, x, signature="dd->d"))
+
+
+def sum_where_int_dtype(x):
+    return np.sum(x, dtype=np.int64, where=x > 0)
+
+
+@pytest.mark.parametrize("fn, what", [
+    (exp_where, r"np.where\(m, np.exp\(x\), 0.0\)"),
+    (exp_int_dtype, "only a floating `dtype=`"),
+    (exp_complex_dtype, "complex"),
+    (exp_run_time_dtype, "computed at run time"),
+    (add_signature, "`signature=` is not supported"),
+    (sum_where_int_dtype, "only a floating dtype"),
+])
+def test_refused_where_passed(fn, what):
+    with pytest.raises(TransformError, match=what) as info:
+        ad.grad(fn)(np.array([0.5, 1.0, 2.0]))
+    assert f"test_rules_gaps.py:{fn.__code__.co_firstlineno + 1}" in str(info.value)
+
+
+# ==========================================================================
+# where= conventions: an empty selection, a mask from the input, broadcasting
+# ==========================================================================
+
+
+def mean_with_empty_column(x):
+    m = np.mean(x, axis=0, where=np.array([[True, False, True], [True, False, False]]))
+    return np.sum(np.where(np.isnan(m), 0.0, m * m))
+
+
+def test_mean_of_nothing_is_nan_and_passes_nothing_back():
+    x = np.array([[0.5, 1.0, 2.0], [1.5, -1.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's "Mean of empty slice", as without grad)
+        g = ad.grad(mean_with_empty_column)(x)
+        check_grad(mean_with_empty_column, (x,))
+    np.testing.assert_array_equal(g, [[1.0, 0.0, 4.0], [1.0, 0.0, 0.0]])
+
+
+def sum_where_self(x):
+    return np.sum(x * x, where=x > 1.0)
+
+
+def mean_where_row(x):
+    return x.mean(axis=1, where=[True, False, True]).sum()
+
+
+def test_masked_sum_and_mean_analytic():
+    x = np.array([[0.5, 2.0, 3.0], [1.5, -1.0, 0.25]], dtype=F32)
+    g = ad.grad(sum_where_self)(x)
+    assert g.dtype == F32
+    np.testing.assert_array_equal(g, np.where(x > 1.0, 2.0 * x, 0.0))
+    np.testing.assert_allclose(ad.grad(mean_where_row)(x), [[0.5, 0.0, 0.5], [0.5, 0.0, 0.5]])
