@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 from gradcheck import check_grad
-from rule_table import BINARY, F32, F64, RED2, RED3, UNARY, Rule, check_case, expand, nonzero, pos, real
+from rule_table import BINARY, F32, F64, RED2, RED3, UNARY, Rule, check_case, distinct, expand, nonzero, pos, real
 
 import adtransform as ad
 from adtransform.errors import TransformError
@@ -163,6 +163,110 @@ def r_arctan2_dtype32(x, y):
     return np.sum(np.sin(np.arctan2(x, y, dtype=np.float32)))
 
 
+# --- two-output ufuncs ---------------------------------------------------------------------------------
+
+
+def half_int(rng, shape):
+    """k + 1/2 (|k| <= 3), give or take 0.1: away from the integers where floor and modf jump."""
+    return rng.integers(-3, 3, shape) + 0.5 + rng.uniform(-0.1, 0.1, shape)
+
+
+def near_one(rng, shape):
+    """+-1 give or take 0.03: half_int / near_one stays away from the integers."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.97, 1.03, shape)
+
+
+def mantissas(rng, shape):
+    """+-(1.2 .. 1.8) * 2**k: away from the powers of 2 where frexp's exponent jumps."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(1.2, 1.8, shape) * 2.0 ** rng.integers(-2, 3, shape)
+
+
+def r_divmod(x, y):
+    q, r = np.divmod(x, y)
+    return np.sum(np.sin(r))
+
+
+def r_divmod_both(x, y):
+    q, r = np.divmod(x, y)
+    return np.sum(np.sin(q * x + r * r))
+
+
+def r_divmod_item(x, y):
+    return np.sum(np.sin(np.divmod(x, y)[1]))
+
+
+def r_modf(x):
+    frac, whole = np.modf(x)
+    return np.sum(np.sin(frac + whole * x))
+
+
+def r_modf_item(x):
+    return np.sum(np.sin(np.modf(x)[0]))
+
+
+def r_frexp(x):
+    m, e = np.frexp(x)
+    return np.sum(np.sin(m * e))
+
+
+def r_frexp_item(x):
+    return np.sum(np.sin(np.frexp(x)[0]))
+
+
+# --- partition, broadcast_arrays, block ----------------------------------------------------------------
+
+
+def r_partition(x):
+    return np.sum(np.sin(np.partition(x, 2)) * np.arange(x.shape[-1]))
+
+
+def r_partition_ax0(x):
+    return np.sum(np.sin(np.partition(x, 1, axis=0)) * np.arange(x.shape[-1]))
+
+
+def r_partition_none(x):
+    return np.sum(np.sin(np.partition(x, (1, 3), axis=None)) * np.arange(x.size))
+
+
+def r_partition_neg(x):
+    return np.sum(np.sin(np.partition(x, -1, axis=-2)[-1]))
+
+
+def r_argpartition(x):
+    return np.sum(np.sin(x[np.argpartition(x, 2)]) * np.arange(x.size))
+
+
+def r_broadcast_arrays(x, y):
+    a, b = np.broadcast_arrays(x, y)
+    return np.sum(np.sin(a * b + 2.0 * a))
+
+
+def r_broadcast_arrays_item(x, y):
+    return np.sum(np.sin(np.broadcast_arrays(x, y)[1] * 3.0))
+
+
+def r_broadcast_arrays3(x, y):
+    a, b, c = np.broadcast_arrays(x, y, 2.0 * x)
+    return np.sum(np.sin(a * b - c))
+
+
+def r_block2(x, y):
+    return np.sum(np.sin(np.block([[x, y], [y * 2.0, x]])) * 1.5)
+
+
+def r_block1(x, y):
+    return np.sum(np.sin(np.block([x, y, 1.0]) * 1.5))
+
+
+def r_block_rows(x, y):
+    top = [x, y]
+    return np.sum(np.sin(np.block([top, [x * y, y]])))
+
+
+def r_block_single(x):
+    return np.sum(np.sin(np.block(x) * 1.5))
+
+
 MASKED = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("big", [(5, 6)], F64)]
 MASKED_AX = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("vec", [(5,)], F64)]
 ROWS4 = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64)]
@@ -204,7 +308,41 @@ UFUNC_RULES = [
     Rule("np.maximum(casting,order)", r_maximum_casting, (real, real), BINARY_F64[:4]),
 ]
 
-RULES = WHERE_RULES + UFUNC_RULES
+PAIRS = [("vec,vec", [(5,), (5,)], F64), ("mat,row", [(3, 4), (4,)], F64), ("scalar,mat", [None, (3, 4)], F64),
+         ("mat,scalar", [(3, 4), None], F64), ("f32 mat,mat", [(3, 4), (3, 4)], F32),
+         ("col,row", [(3, 1), (1, 4)], F64)]
+ONES = [("vec", [(5,)], F64), ("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("scalar", [None], F64)]
+PERMUTED = [("vec", [(5,)], F64), ("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64)]
+
+TUPLE_RULES = [
+    Rule("np.divmod", r_divmod, (half_int, near_one), PAIRS),
+    Rule("np.divmod(q and r)", r_divmod_both, (half_int, near_one), PAIRS),
+    Rule("np.divmod()[1]", r_divmod_item, (half_int, near_one), PAIRS[:3]),
+    Rule("np.modf", r_modf, (half_int,), ONES),
+    Rule("np.modf()[0]", r_modf_item, (half_int,), ONES),
+    Rule("np.frexp", r_frexp, (mantissas,), ONES),
+    Rule("np.frexp()[0]", r_frexp_item, (mantissas,), ONES),
+]
+
+SHAPE_RULES = [
+    Rule("np.partition(kth=2)", r_partition, (distinct,), PERMUTED),
+    Rule("np.partition(axis=0)", r_partition_ax0, (distinct,), PERMUTED[1:]),
+    Rule("np.partition(axis=None,kth=(1,3))", r_partition_none, (distinct,), PERMUTED),
+    Rule("np.partition(kth=-1,axis=-2)", r_partition_neg, (distinct,), PERMUTED[1:]),
+    Rule("x[np.argpartition(x, 2)]", r_argpartition, (distinct,), [("vec", [(6,)], F64)]),
+    Rule("np.broadcast_arrays", r_broadcast_arrays, (real, real), BINARY),
+    Rule("np.broadcast_arrays()[1]", r_broadcast_arrays_item, (real, real), PAIRS),
+    Rule("np.broadcast_arrays(3 arrays)", r_broadcast_arrays3, (real, real), PAIRS[:2]),
+    Rule("np.block([[x, y], [y, x]])", r_block2, (real, real),
+         [("mat,mat", [(3, 4), (3, 4)], F64), ("vec,vec", [(4,), (4,)], F64), ("f32", [(2, 3), (2, 3)], F32),
+          ("3d,3d", [(2, 2, 3), (2, 2, 3)], F64)]),
+    Rule("np.block([x, y, 1.0])", r_block1, (real, real),
+         [("vec,vec", [(4,), (3,)], F64), ("scalar,vec", [None, (3,)], F64), ("f32", [(2,), (3,)], F32)]),
+    Rule("np.block([top, [x * y, y]])", r_block_rows, (real, real), [("mat,mat", [(2, 3), (2, 3)], F64)]),
+    Rule("np.block(x)", r_block_single, (real,), [("mat", [(3, 4)], F64), ("scalar", [None], F64)]),
+]
+
+RULES = WHERE_RULES + UFUNC_RULES + TUPLE_RULES + SHAPE_RULES
 CASES = expand(RULES)
 
 
@@ -313,3 +451,42 @@ def test_masked_sum_and_mean_analytic():
     assert g.dtype == F32
     np.testing.assert_array_equal(g, np.where(x > 1.0, 2.0 * x, 0.0))
     np.testing.assert_allclose(ad.grad(mean_where_row)(x), [[0.5, 0.0, 0.5], [0.5, 0.0, 0.5]])
+
+
+def partition_in_place(x):
+    y = x * 1.0
+    y.partition(1)
+    return np.sum(y * np.arange(3))
+
+
+def broadcast_five(x):
+    a, b, c, e, f = np.broadcast_arrays(x, x, x, x, x)
+    return np.sum(a * f)
+
+
+@pytest.mark.parametrize("fn, line, what", [
+    (partition_in_place, 2, "in place"),
+    (broadcast_five, 1, "too many positional arguments"),
+])
+def test_refused_shapes(fn, line, what):
+    with pytest.raises(TransformError, match=what) as info:
+        ad.grad(fn)(np.array([0.5, 1.0, 2.0]))
+    assert f"test_rules_gaps.py:{fn.__code__.co_firstlineno + line}" in str(info.value)
+
+
+def divmod_quotient_only(x):
+    q, r = np.divmod(x, 0.75)
+    return np.sum(q * q)
+
+
+def test_two_output_analytic():
+    x = np.array([0.3, 1.6, -2.2, 5.1], dtype=F32)
+    g = ad.grad(divmod_quotient_only)(x)
+    assert g.dtype == F32
+    np.testing.assert_array_equal(g, 0.0)  # (the quotient is piecewise constant)
+    gx, gy = ad.grad(r_divmod, wrt=(0, 1))(np.array([2.5, -1.25]), 0.75)
+    r = np.mod([2.5, -1.25], 0.75)
+    np.testing.assert_allclose(gx, np.cos(r))
+    np.testing.assert_allclose(gy, np.sum(-np.cos(r) * np.floor(np.array([2.5, -1.25]) / 0.75)))
+    m, e = np.frexp(x)
+    np.testing.assert_allclose(ad.grad(r_frexp_item)(x), np.cos(m) * 2.0 ** -e.astype(float), rtol=1e-6)

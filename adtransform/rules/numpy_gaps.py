@@ -9,10 +9,20 @@ Contract: see rules/notation.py. A masked sum or mean is differentiated by its k
 import numpy as np
 
 from ..runtime import unbroadcast
-from ..runtime.gaps import masked_mean_adjoint, masked_sum_adjoint
+from ..runtime.gaps import (
+    block_adjoint,
+    broadcast_arrays_adjoint,
+    divmod_adjoint,
+    frexp_adjoint,
+    masked_mean_adjoint,
+    masked_sum_adjoint,
+    modf_adjoint,
+    partition_adjoint,
+)
 from .keywords import declare_keyword_variant
-from .notation import FLOAT_DTYPE, adjoint, d, declare_facts
+from .notation import FLOAT_DTYPE, Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
+from .tuples import declare_takes_tuple, declare_tuple_result
 
 
 def masked_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):
@@ -42,4 +52,68 @@ for _primitive in (np.sum, np.ndarray.sum):
 for _primitive in (np.mean, np.ndarray.mean):
     declare_keyword_variant(_primitive, "where", masked_mean)
 
-declare_facts(masked_sum_adjoint, masked_mean_adjoint, returns=Returns.NEW)
+
+# --- two-output ufuncs: a tuple of two arrays (rules/tuples.py), unpacked or indexed --------------------
+# (NumPy returns plain tuples: the field names are no attribute's, so only indexing reads an item)
+
+declare_tuple_result(np.divmod, ("[0]", "[1]"))
+declare_tuple_result(np.modf, ("[0]", "[1]"))
+declare_tuple_result(np.frexp, ("[0]", "[1]"))
+
+
+@adjoint(np.divmod, returns=Returns.NEW_ITEMS)
+def divmod(y, x1, x2):
+    # The quotient y[0] is floor(x1 / x2), piecewise constant; the remainder is x1 - x2 * y[0].
+    d[x1] = divmod_adjoint(d[y], x1, y[0], False)
+    d[x2] = divmod_adjoint(d[y], x2, y[0], True)
+
+
+@adjoint(np.modf, returns=Returns.NEW_ITEMS)
+def modf(y, x):
+    d[x] = modf_adjoint(d[y], x)
+
+
+@adjoint(np.frexp, returns=Returns.NEW_ITEMS)
+def frexp(y, x):
+    d[x] = frexp_adjoint(d[y], x, y[1])
+
+
+# --- permutations, broadcasting and blocks ------------------------------------------------------------
+
+NO_ORDER = Accepts(lambda value: value is None, "`order=` (fields of a structured array) is not supported")
+
+
+@adjoint(np.partition, returns=Returns.NEW)
+def partition(y, a, kth, axis=-1, kind="introselect", order: NO_ORDER = None):
+    # Whatever the `kind`, y is a permutation of `a` along `axis` (found again from y, so `kth` is not
+    # needed). `a.partition(kth)` sorts `a` in place: refused on a differentiated array, as its facts say.
+    d[a] = partition_adjoint(d[y], a, y, axis)
+
+
+SUBOK = Accepts(lambda value: value is False, "`subok=True` is not supported")
+
+
+@adjoint(np.broadcast_arrays, returns=Returns.VIEWS)
+def broadcast_arrays(y, a0, a1=None, a2=None, a3=None, *, subok: SUBOK = False):
+    # Up to four arrays (a call with more is refused where it is written).
+    d[a0] = broadcast_arrays_adjoint(d[y], a0, 0)
+    d[a1] = broadcast_arrays_adjoint(d[y], a1, 1)
+    d[a2] = broadcast_arrays_adjoint(d[y], a2, 2)
+    d[a3] = broadcast_arrays_adjoint(d[y], a3, 3)
+
+
+declare_tuple_result(np.broadcast_arrays, ("[0]", "[1]", "[2]", "[3]"))
+
+
+@adjoint(np.block, returns=Returns.NEW)
+def block(y, arrays):
+    d[arrays] = block_adjoint(d[y], arrays)
+
+
+declare_takes_tuple(np.block)  # (nested lists: the adjoint has their nesting)
+
+nondifferentiable(np.argpartition, returns=Returns.NEW)
+
+declare_facts(masked_sum_adjoint, masked_mean_adjoint, partition_adjoint, returns=Returns.NEW)
+declare_facts(divmod_adjoint, modf_adjoint, frexp_adjoint, broadcast_arrays_adjoint, returns=Returns.MAY_SHARE)
+declare_facts(block_adjoint, returns=Returns.VIEWS)
