@@ -12,7 +12,24 @@ import warnings
 import numpy as np
 import pytest
 from gradcheck import check_grad
-from rule_table import BINARY, F32, F64, RED2, RED3, UNARY, Rule, check_case, distinct, expand, nonzero, pos, real
+from rule_table import (
+    BINARY,
+    F32,
+    F64,
+    RED2,
+    RED3,
+    UNARY,
+    Rule,
+    check_case,
+    distinct,
+    expand,
+    grid_a,
+    grid_b,
+    nonzero,
+    pos,
+    real,
+    small,
+)
 
 import adtransform as ad
 from adtransform.errors import TransformError
@@ -267,6 +284,96 @@ def r_block_single(x):
     return np.sum(np.sin(np.block(x) * 1.5))
 
 
+# --- lists passed straight to functions that convert them with np.asarray -----------------------------
+
+
+def distinct_shifted(rng, shape):
+    """With `distinct` for the other argument: every entry of both distinct (no ties of max/min)."""
+    return distinct(rng, shape) + 0.07
+
+
+def r_var_list(x, y):
+    return np.sum(np.sin(np.var([x, y])))
+
+
+def r_var_list_axis(x, y):
+    return np.sum(np.sin(np.var([x, y, x * y], axis=0, ddof=1)))
+
+
+def r_std_tuple(x, y):
+    return np.sum(np.sin(np.std((x, y), axis=-1, keepdims=True)))
+
+
+def r_max_list(x, y):
+    return np.sum(np.sin(np.max([x, y], axis=0)))
+
+
+def r_min_list_all(x, y):
+    return np.sum(np.sin(np.min([x, y])))
+
+
+def r_prod_tuple(x, y):
+    return np.sum(np.sin(np.prod((x, y), axis=0)))
+
+
+def r_median_list(x, y):
+    return np.sum(np.sin(np.median([x, y, x + y], axis=0)))
+
+
+def r_norm_list(x, y):
+    return np.sum(np.sin(np.linalg.norm([x, y])))
+
+
+def r_norm_list_axis(x, y):
+    return np.sum(np.sin(np.linalg.norm([x, y], axis=0)))
+
+
+def r_average_list(x, y):
+    return np.sum(np.sin(np.average([x, y], axis=0, weights=[0.25, 0.75])))
+
+
+def r_average_weights(x, y):
+    return np.sum(np.sin(np.average(np.stack([x * x, x]), axis=0, weights=[y, 1.5])))
+
+
+def r_quantile_list(x, y):
+    return np.sum(np.sin(np.quantile([x, y, 2.0 * x], 0.3, axis=0)))
+
+
+def r_cumsum_list(x, y):
+    return np.sum(np.sin(np.cumsum([x, y], axis=0)))
+
+
+def r_nanmean_list(x, y):
+    return np.sum(np.sin(np.nanmean([x, y], axis=0)))
+
+
+def r_exp_list(x, y):
+    return np.sum(np.sin(np.exp([x, y])))
+
+
+def r_maximum_list(x, y):
+    return np.sum(np.sin(np.maximum([x, y], [y * 0.5, x])))
+
+
+def r_var_nested(x, y):
+    return np.sum(np.sin(np.var([[x, y], [y, x * x]], axis=(0, 1))))
+
+
+def r_var_appended(x, y):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1.0) + y)
+    return np.sum(np.sin(np.var(rows, axis=0)))
+
+
+def r_std_list_branch(x, y):
+    pair = [x, y]
+    if np.ndim(x) > 0:
+        pair = [x, y * 2.0]
+    return np.sum(np.sin(np.std(pair, axis=0)))
+
+
 MASKED = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("big", [(5, 6)], F64)]
 MASKED_AX = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64), ("vec", [(5,)], F64)]
 ROWS4 = [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32), ("3d", [(2, 3, 4)], F64)]
@@ -342,7 +449,33 @@ SHAPE_RULES = [
     Rule("np.block(x)", r_block_single, (real,), [("mat", [(3, 4)], F64), ("scalar", [None], F64)]),
 ]
 
-RULES = WHERE_RULES + UFUNC_RULES + TUPLE_RULES + SHAPE_RULES
+SAME2 = [("vec,vec", [(5,), (5,)], F64), ("mat,mat", [(3, 4), (3, 4)], F64), ("f32 mat,mat", [(3, 4), (3, 4)], F32),
+         ("scalar,scalar", [None, None], F64)]
+ARRAYS2 = SAME2[:3]
+
+LIST_RULES = [
+    Rule("np.var([x, y])", r_var_list, (real, real), SAME2),
+    Rule("np.var([x, y, x*y],axis=0,ddof=1)", r_var_list_axis, (real, real), SAME2),
+    Rule("np.std((x, y),axis=-1,keepdims)", r_std_tuple, (real, real), ARRAYS2),
+    Rule("np.max([x, y],axis=0)", r_max_list, (grid_a, grid_b), SAME2),
+    Rule("np.min([x, y])", r_min_list_all, (distinct, distinct_shifted), SAME2),
+    Rule("np.prod((x, y),axis=0)", r_prod_tuple, (real, real), SAME2),
+    Rule("np.median([x, y, x + y],axis=0)", r_median_list, (grid_a, grid_b), SAME2),
+    Rule("np.linalg.norm([x, y])", r_norm_list, (real, real), SAME2),
+    Rule("np.linalg.norm([x, y],axis=0)", r_norm_list_axis, (nonzero, nonzero), SAME2),
+    Rule("np.average([x, y],weights=list)", r_average_list, (real, real), SAME2),
+    Rule("np.average(weights=[y, 1.5])", r_average_weights, (real, pos), [("vec,scalar", [(5,), None], F64)]),
+    Rule("np.quantile([x, y, 2x],0.3,axis=0)", r_quantile_list, (grid_a, grid_b), SAME2[:2]),
+    Rule("np.cumsum([x, y],axis=0)", r_cumsum_list, (real, real), SAME2),
+    Rule("np.nanmean([x, y],axis=0)", r_nanmean_list, (real, real), SAME2),
+    Rule("np.exp([x, y])", r_exp_list, (small, small), SAME2),
+    Rule("np.maximum([x, y], [y/2, x])", r_maximum_list, (grid_a, grid_b), SAME2),
+    Rule("np.var([[x, y], [y, x*x]],axis=(0,1))", r_var_nested, (real, real), SAME2),
+    Rule("np.var(appended list,axis=0)", r_var_appended, (real, real), SAME2),
+    Rule("np.std(list from a branch,axis=0)", r_std_list_branch, (real, real), SAME2),
+]
+
+RULES = WHERE_RULES + UFUNC_RULES + TUPLE_RULES + SHAPE_RULES + LIST_RULES
 CASES = expand(RULES)
 
 
@@ -490,3 +623,27 @@ def test_two_output_analytic():
     np.testing.assert_allclose(gy, np.sum(-np.cos(r) * np.floor(np.array([2.5, -1.25]) / 0.75)))
     m, e = np.frexp(x)
     np.testing.assert_allclose(ad.grad(r_frexp_item)(x), np.cos(m) * 2.0 ** -e.astype(float), rtol=1e-6)
+
+
+def flip_of_list(x):
+    return np.sum(np.flip([x, x * 2.0]) * np.arange(2.0)[:, None])
+
+
+def test_a_function_not_converting_lists_is_still_refused():
+    # np.flip has no rule for lists (and is not declared to convert them): refused where it is called.
+    with pytest.raises(TransformError, match="no derivative rule for lists") as info:
+        ad.grad(flip_of_list)(np.array([0.5, 1.0, 2.0]))
+    assert f"test_rules_gaps.py:{flip_of_list.__code__.co_firstlineno + 1}" in str(info.value)
+
+
+def test_lists_against_arrays():
+    # np.var([x, y]) is np.var(np.stack([x, y])): the same gradient, item by item.
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.75])
+    gx, gy = ad.grad(r_var_list_axis, wrt=(0, 1))(x, y)
+    hx, hy = ad.grad(var_stacked, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, hx, rtol=1e-12)
+    np.testing.assert_allclose(gy, hy, rtol=1e-12)
+
+
+def var_stacked(x, y):
+    return np.sum(np.sin(np.var(np.stack([x, y, x * y]), axis=0, ddof=1)))

@@ -86,6 +86,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     sequences.name_fields(primal.body)
     builder.sequences = sequence_values(primal)
     builder.mixed = mixed_sequences(primal)
+    sequences.convert_lists(primal.body, builder.sequences, active, namer)
     builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \

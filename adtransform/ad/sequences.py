@@ -16,14 +16,15 @@ from typing import Any
 from ..analysis.activity import Activity
 from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
-from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
+from ..ir.nodes import Callee, Const, If, Loop, Op, Operand, Stmt, Style, Var, walk
 from ..ir.operands import known_value
+from ..rules.conversions import converted
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
 from ..rules.tuples import TupleResult, takes_tuple, tuple_result
 from . import runtime_refs
 
-__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
-           "rule_key", "take_lengths"]
+__all__ = ["SEQUENCE_FORMS", "convert_lists", "differentiate_display", "list_getitem", "list_getitem_sized",
+           "name_fields", "rule_key", "take_lengths"]
 
 
 def name_fields(body: list[Stmt]) -> None:
@@ -48,6 +49,44 @@ def name_fields(body: list[Stmt]) -> None:
             if index is not None:
                 stmt.callee = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
                 stmt.args = [stmt.args[0], Const(index)]
+
+
+def convert_lists(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> None:
+    """`np.var(L)` of a list `L` the function built, which NumPy converts with `np.asarray` first
+    (rules/conversions.py): `A = sequence_array(L)` is put before the call, which is given `A`. The
+    array's rule hands each item of `L` its part of the adjoint; the call's own rule does the rest."""
+
+    def convert(op: Op, operand: Operand) -> tuple[Operand, list[Op]]:
+        if not (isinstance(operand, Var) and operand in sequences and active.is_active(operand)):
+            return operand, []
+        made = Var(namer.fresh(f"{operand.name}_array"))
+        active.varied.add(made)
+        active.useful.add(made)
+        return made, [Op(made, runtime_refs.callee("sequence_array"), [operand], line=op.line, col=op.col,
+                         sweep=op.sweep)]
+
+    def visit(block: list[Stmt]) -> None:
+        out: list[Stmt] = []
+        for stmt in block:
+            if isinstance(stmt, If):
+                visit(stmt.then_body)
+                visit(stmt.else_body)
+            elif isinstance(stmt, Loop):
+                visit(stmt.cond_body)
+                visit(stmt.body)
+            elif stmt.callee.style is Style.FUNCTION and active.is_active(stmt.result):
+                for where in converted(stmt.callee.key):
+                    if isinstance(where, int) and where < len(stmt.args):
+                        stmt.args[where], made = convert(stmt, stmt.args[where])
+                    elif isinstance(where, str) and where in stmt.kwargs:
+                        stmt.kwargs[where], made = convert(stmt, stmt.kwargs[where])
+                    else:
+                        continue
+                    out.extend(made)
+            out.append(stmt)
+        block[:] = out
+
+    visit(body)
 
 
 def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:

@@ -119,3 +119,9 @@ def block_adjoint(g: Any, arrays: Any) -> Any:
         return np.reshape(g, np.shape(arrays))
     ndim = np.ndim(g)
     return _block_split(g, arrays, depth, ndim)
+
+
+def sequence_array(seq: Any) -> Any:
+    """`np.asarray(seq)` of a list or tuple the function built, made before a call that converts it so
+    (`np.var([a, b])`): the call's rule then differentiates an array (rules/conversions.py)."""
+    return np.asarray(seq)
