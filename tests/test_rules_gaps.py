@@ -149,6 +149,22 @@ def r_nanmean_where(x):
     return np.sum(np.sin(np.nanmean(x, axis=-1, where=_pattern(x))))
 
 
+def r_nanmax_where(x):
+    return np.sum(np.sin(np.nanmax(x, axis=0, initial=-5.0, where=_pattern(x))))
+
+
+def r_nanprod_where(x):
+    return np.sum(np.sin(np.nanprod(x, axis=-1, where=_row_mask(x))))
+
+
+def r_nanvar_where(x):
+    return np.sum(np.sin(np.nanvar(x, axis=0, where=_pattern(x))))
+
+
+def r_exp_where_true(x):
+    return np.sum(np.sin(np.exp(x, where=True)))
+
+
 # --- ufunc keywords -------------------------------------------------------------------------------
 
 
@@ -405,11 +421,15 @@ WHERE_RULES = [
     Rule("np.std(axis=-1,ddof=1,where=row mask)", r_std_where_row, (real,), [("mat", [(3, 6)], F64)]),
     Rule("np.nansum(axis=0,where)", r_nansum_where, (real,), MASKED_AX),
     Rule("np.nanmean(axis=-1,where)", r_nanmean_where, (real,), MASKED_AX),
+    Rule("np.nanmax(axis=0,initial,where)", r_nanmax_where, (distinct,), RED2 + RED3),
+    Rule("np.nanprod(axis=-1,where=row mask)", r_nanprod_where, (real,), ROWS4),
+    Rule("np.nanvar(axis=0,where)", r_nanvar_where, (real,), [("mat", [(4, 4)], F64)]),
 ]
 
 UFUNC_RULES = [
     Rule("np.sin(dtype=float64)", r_sin_dtype64, (real,), UNARY),
     Rule("np.log(dtype='float64')", r_log_dtype_str, (pos,), UNARY),
+    Rule("np.exp(where=True)", r_exp_where_true, (small,), UNARY),
     Rule("np.tanh(casting,order,subok)", r_tanh_keywords, (real,), UNARY),
     Rule("np.multiply(dtype=float64)", r_multiply_dtype, (real, real), BINARY),
     Rule("np.maximum(casting,order)", r_maximum_casting, (real, real), BINARY_F64[:4]),

@@ -67,7 +67,9 @@ def ufunc_keywords(key: Any, kwargs: dict[str, Any], known: Callable[[Any], Any]
     if not isinstance(key, np.ufunc) or not kwargs:
         return UfuncKeywords(kwargs)
     if "where" in kwargs:
-        return UfuncKeywords(kwargs, refused=_WHERE_ADVICE)
+        if known(kwargs["where"]) is not True:
+            return UfuncKeywords(kwargs, refused=_WHERE_ADVICE)
+        kwargs = {name: value for name, value in kwargs.items() if name != "where"}
     if "signature" in kwargs:
         return UfuncKeywords(kwargs, refused="`signature=` is not supported; use `dtype=` (a floating dtype)")
     left = {name: value for name, value in kwargs.items() if name not in (*_IGNORED, "dtype")}
