@@ -18,6 +18,7 @@ from rule_table import (
     F64,
     RED2,
     RED3,
+    SCALAR2,
     UNARY,
     Rule,
     check_case,
@@ -226,6 +227,11 @@ def r_divmod_both(x, y):
 
 def r_divmod_item(x, y):
     return np.sum(np.sin(np.divmod(x, y)[1]))
+
+
+def r_divmod_builtin(x, y):
+    q, r = divmod(x, y)
+    return np.sum(np.sin(r * 2.0 + q))
 
 
 def r_modf(x):
@@ -445,6 +451,7 @@ TUPLE_RULES = [
     Rule("np.divmod", r_divmod, (half_int, near_one), PAIRS),
     Rule("np.divmod(q and r)", r_divmod_both, (half_int, near_one), PAIRS),
     Rule("np.divmod()[1]", r_divmod_item, (half_int, near_one), PAIRS[:3]),
+    Rule("divmod (builtin)", r_divmod_builtin, (half_int, near_one), [*PAIRS[:1], *SCALAR2]),
     Rule("np.modf", r_modf, (half_int,), ONES),
     Rule("np.modf()[0]", r_modf_item, (half_int,), ONES),
     Rule("np.frexp", r_frexp, (mantissas,), ONES),

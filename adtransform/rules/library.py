@@ -103,7 +103,7 @@ declare_facts(dataclasses.replace, returns=VIEWS)  # a new object holding the sa
 
 declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, all, callable, hash,
               returns=NUMBER)
-declare_facts(range, round, pow, divmod, returns=NEW)
+declare_facts(range, round, pow, returns=NEW)
 declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
 declare_facts(list, tuple, dict, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
 # `math` functions convert their arguments to numbers, except those calling a method of the argument

@@ -6,6 +6,8 @@ Contract: see rules/notation.py. A masked sum or mean is differentiated by its k
 (rules/keywords.py): the rule of the common call, without a mask, stays as it was.
 """
 
+import builtins
+
 import numpy as np
 
 from ..runtime import unbroadcast
@@ -57,11 +59,12 @@ for _primitive in (np.mean, np.ndarray.mean):
 # (NumPy returns plain tuples: the field names are no attribute's, so only indexing reads an item)
 
 declare_tuple_result(np.divmod, ("[0]", "[1]"))
+declare_tuple_result(builtins.divmod, ("[0]", "[1]"))  # (of arrays, it calls np.divmod; of floats, the same formula)
 declare_tuple_result(np.modf, ("[0]", "[1]"))
 declare_tuple_result(np.frexp, ("[0]", "[1]"))
 
 
-@adjoint(np.divmod, returns=Returns.NEW_ITEMS)
+@adjoint(np.divmod, builtins.divmod, returns=Returns.NEW_ITEMS)
 def divmod(y, x1, x2):
     # The quotient y[0] is floor(x1 / x2), piecewise constant; the remainder is x1 - x2 * y[0].
     d[x1] = divmod_adjoint(d[y], x1, y[0], False)
