@@ -378,6 +378,14 @@ def r_maximum_list(x, y):
     return np.sum(np.sin(np.maximum([x, y], [y * 0.5, x])))
 
 
+def r_sum_list_where(x, y):
+    return np.sum(np.sin(np.sum([x, y], axis=0, where=[True, False, True, True])))
+
+
+def r_mean_list_where(x, y):
+    return np.sum(np.sin(np.mean([x, y * x], axis=-1, where=(x > 0) | (np.arange(x.shape[-1]) == 0))))
+
+
 def r_var_nested(x, y):
     return np.sum(np.sin(np.var([[x, y], [y, x * x]], axis=(0, 1))))
 
@@ -497,6 +505,8 @@ LIST_RULES = [
     Rule("np.nanmean([x, y],axis=0)", r_nanmean_list, (real, real), SAME2),
     Rule("np.exp([x, y])", r_exp_list, (small, small), SAME2),
     Rule("np.maximum([x, y], [y/2, x])", r_maximum_list, (grid_a, grid_b), SAME2),
+    Rule("np.sum([x, y],axis=0,where)", r_sum_list_where, (real, real), [("mat,mat", [(3, 4), (3, 4)], F64)]),
+    Rule("np.mean([x, y*x],axis=-1,where)", r_mean_list_where, (nonzero, real), SAME2[:3]),
     Rule("np.var([[x, y], [y, x*x]],axis=(0,1))", r_var_nested, (real, real), SAME2),
     Rule("np.var(appended list,axis=0)", r_var_appended, (real, real), SAME2),
     Rule("np.std(list from a branch,axis=0)", r_std_list_branch, (real, real), SAME2),

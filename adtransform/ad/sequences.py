@@ -19,6 +19,7 @@ from ..errors import Location, Problem
 from ..ir.nodes import Callee, Const, If, Loop, Op, Operand, Stmt, Style, Var, walk
 from ..ir.operands import known_value
 from ..rules.conversions import converted
+from ..rules.keywords import keyword_variant
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
 from ..rules.tuples import TupleResult, takes_tuple, tuple_result
 from . import runtime_refs
@@ -75,7 +76,8 @@ def convert_lists(body: list[Stmt], sequences: set[Var], active: Activity, namer
                 visit(stmt.cond_body)
                 visit(stmt.body)
             elif stmt.callee.style is Style.FUNCTION and active.is_active(stmt.result):
-                for where in converted(stmt.callee.key):
+                # (`np.sum(L, where=m)`: its masked variant's rule converts, not the rule for lists)
+                for where in converted(keyword_variant(stmt.callee.key, stmt.kwargs, known_value)):
                     if isinstance(where, int) and where < len(stmt.args):
                         stmt.args[where], made = convert(stmt, stmt.args[where])
                     elif isinstance(where, str) and where in stmt.kwargs:

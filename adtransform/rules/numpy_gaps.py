@@ -21,6 +21,7 @@ from ..runtime.gaps import (
     modf_adjoint,
     partition_adjoint,
 )
+from .conversions import declare_converts
 from .keywords import declare_keyword_variant
 from .notation import FLOAT_DTYPE, Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
@@ -116,6 +117,8 @@ def block(y, arrays):
 declare_takes_tuple(np.block)  # (nested lists: the adjoint has their nesting)
 
 nondifferentiable(np.argpartition, returns=Returns.NEW)
+
+declare_converts(masked_sum, masked_mean)  # (`np.sum(L, where=m)` of a list L)
 
 declare_facts(masked_sum_adjoint, masked_mean_adjoint, partition_adjoint, returns=Returns.NEW)
 declare_facts(divmod_adjoint, modf_adjoint, frexp_adjoint, broadcast_arrays_adjoint, returns=Returns.MAY_SHARE)
