@@ -4,8 +4,9 @@ A list's adjoint is a list of its items' adjoints (runtime/sequences.py); its ze
 list nothing flowed into costs nothing. A display (`[a, b]`, `(a, b)`) hands each item the adjoint
 at its position. A primitive given such a list differentiates it by its rule for lists: indexing,
 joining and NumPy's reductions by the rules `SEQUENCE_FORMS` names, the functions that consume
-lists (`np.stack`, `np.array`, `sum`, ...) by their own; any other is refused, located, since its
-rule would give the list an array's adjoint.
+lists (`np.stack`, `np.array`, `sum`, ...) by their own, those converting it with `np.asarray`
+(`np.var(L)`, `np.exp(L)`: rules/conversions.py) by their rule for the array made of it; any other is
+refused, located, since its rule would give the list an array's adjoint.
 """
 
 from __future__ import annotations
