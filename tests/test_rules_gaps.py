@@ -684,3 +684,24 @@ def test_lists_against_arrays():
 
 def var_stacked(x, y):
     return np.sum(np.sin(np.var(np.stack([x, y, x * y]), axis=0, ddof=1)))
+
+
+def exp_out_where(x):
+    buf = np.zeros(3)
+    np.exp(x, out=buf, where=x > 0.7)
+    return np.sum(buf)
+
+
+def exp_out_dtype(x):
+    buf = np.zeros(3)
+    np.exp(x, out=buf, dtype=np.float64)
+    return np.sum(buf * x)
+
+
+def test_out_with_a_mask_is_refused_and_out_with_dtype_followed():
+    # With `out=`, a `where=` mask keeps `out`'s old values where it is false: refused where it is written.
+    with pytest.raises(TransformError) as info:
+        ad.grad(exp_out_where)(np.array([0.5, 1.0, 2.0]))
+    assert f"test_rules_gaps.py:{exp_out_where.__code__.co_firstlineno + 2}" in str(info.value)
+    x = np.array([0.5, 1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(exp_out_dtype)(x), np.exp(x) * (x + 1.0))
