@@ -56,10 +56,16 @@ def name_fields(body: list[Stmt]) -> None:
 def convert_lists(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> None:
     """`np.var(L)` of a list `L` the function built, which NumPy converts with `np.asarray` first
     (rules/conversions.py): `A = sequence_array(L)` is put before the call, which is given `A`. The
-    array's rule hands each item of `L` its part of the adjoint; the call's own rule does the rest."""
+    array's rule hands each item of `L` its part of the adjoint; the call's own rule does the rest.
+    A primitive's tuple result (`np.linalg.svd(A)`, whose items' shapes differ) is not converted: a call
+    given it is refused as before."""
+    returned = {stmt.result for stmt in walk(body) if isinstance(stmt, Op) and stmt.result is not None
+                and stmt.callee.style in (Style.FUNCTION, Style.METHOD)
+                and tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value) is not None}
 
     def convert(op: Op, operand: Operand) -> tuple[Operand, list[Op]]:
-        if not (isinstance(operand, Var) and operand in sequences and active.is_active(operand)):
+        if not (isinstance(operand, Var) and operand in sequences and operand not in returned
+                and active.is_active(operand)):
             return operand, []
         made = Var(namer.fresh(f"{operand.name}_array"))
         active.varied.add(made)
