@@ -275,6 +275,10 @@ def r_argpartition(x):
     return np.sum(np.sin(x[np.argpartition(x, 2)]) * np.arange(x.size))
 
 
+def r_argpartition_method(x):
+    return np.sum(np.sin(np.take_along_axis(x, x.argpartition(1, axis=-1), axis=-1)) * np.arange(x.shape[-1]))
+
+
 def r_broadcast_arrays(x, y):
     a, b = np.broadcast_arrays(x, y)
     return np.sum(np.sin(a * b + 2.0 * a))
@@ -472,6 +476,7 @@ SHAPE_RULES = [
     Rule("np.partition(axis=None,kth=(1,3))", r_partition_none, (distinct,), PERMUTED),
     Rule("np.partition(kth=-1,axis=-2)", r_partition_neg, (distinct,), PERMUTED[1:]),
     Rule("x[np.argpartition(x, 2)]", r_argpartition, (distinct,), [("vec", [(6,)], F64)]),
+    Rule("x.argpartition(1, axis=-1)", r_argpartition_method, (distinct,), [("mat", [(3, 4)], F64)]),
     Rule("np.broadcast_arrays", r_broadcast_arrays, (real, real), BINARY),
     Rule("np.broadcast_arrays()[1]", r_broadcast_arrays_item, (real, real), PAIRS),
     Rule("np.broadcast_arrays(3 arrays)", r_broadcast_arrays3, (real, real), PAIRS[:2]),

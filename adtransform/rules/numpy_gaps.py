@@ -116,7 +116,7 @@ def block(y, arrays):
 
 declare_takes_tuple(np.block)  # (nested lists: the adjoint has their nesting)
 
-nondifferentiable(np.argpartition, returns=Returns.NEW)
+nondifferentiable(np.argpartition, np.ndarray.argpartition, returns=Returns.NEW)
 
 declare_converts(masked_sum, masked_mean)  # (`np.sum(L, where=m)` of a list L)
 
