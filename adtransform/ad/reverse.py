@@ -46,6 +46,7 @@ from ..syntax.naming import Namer
 from . import runtime_refs, sequences
 from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
 from .dtype_checks import check_runtime_dtypes
+from .keywords import read_keywords
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -85,6 +86,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     sequences.name_fields(primal.body)
     builder.sequences = sequence_values(primal)
     builder.mixed = mixed_sequences(primal)
+    sequences.convert_lists(primal.body, builder.sequences, active, namer)
     builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
@@ -249,7 +251,11 @@ class _Backward:
             if problem is not None:
                 self.refuse(problem, op, active_inputs)
                 return
-        args = op.args
+        keywords = read_keywords(op, key, self.filename)
+        if keywords.problem is not None:
+            self.refuse(keywords.problem, op, active_inputs)
+            return
+        key, args = keywords.key, op.args
         if key is sequences.list_getitem and id(op) in self.lengths:
             key, args = sequences.list_getitem_sized, [*op.args, self.lengths[id(op)]]
         rule = lookup_adjoint(key)
@@ -258,7 +264,7 @@ class _Backward:
             return
         template = cached_template(rule, compile_template)
         try:
-            bound = rule.bind(args, op.kwargs, RULE_OPERANDS)
+            bound = rule.bind(args, keywords.kwargs, RULE_OPERANDS)
         except TypeError as exc:
             self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
                                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),
@@ -284,6 +290,8 @@ class _Backward:
             if name in broadcast:
                 contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
                                          operand, op.line)
+            if keywords.cast:  # (a ufunc's `dtype=`: the contribution in its input's dtype)
+                contribution = self.emit(runtime_refs.callee("as_gradient"), [contribution, operand], operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def refuse(self, problem: Problem, op: Op, active_inputs: list[Operand]) -> None:

@@ -3,8 +3,8 @@ ndarray methods `astype` and `item`.
 
 Contract: see rules/notation.py. Elementwise rules declare it; the compiler then unbroadcasts
 contributions. Constants are Python floats (weak in NumPy's promotion): float32 and float16 stay.
-Ufunc keywords other than `out=` (`where=`, `dtype=`) are not parameters of these rules, so a call
-passing them is refused where it is written.
+Ufunc keywords (`dtype=`, `casting=`, `order=`, `subok=`) are not parameters of these rules: reverse mode
+takes them out for every ufunc's rule (rules/keywords.py), and refuses a `where=` mask where it is written.
 """
 
 import numpy as np

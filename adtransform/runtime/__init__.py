@@ -325,3 +325,8 @@ from .selection import *  # noqa: E402, F403
 from .shapes import *  # noqa: E402, F403
 
 __all__ += selection.__all__ + shapes.__all__
+
+# isort: split
+from .gaps import sequence_array  # noqa: E402
+
+__all__ += ["sequence_array"]
