@@ -319,6 +319,11 @@ __all__ += [
     "softmax_adjoint",
 ]
 
+# scipy.stats cdf/sf/ppf and scipy.special incomplete gamma/beta: shape derivatives by quadrature
+from .scipy_incomplete import betainc_da, betainc_db, density_ratio, gammainc_da, t_cdf_ddf, value_ratio  # noqa: E402
+
+__all__ += ["betainc_da", "betainc_db", "density_ratio", "gammainc_da", "t_cdf_ddf", "value_ratio"]
+
 # isort: split
 from . import selection, shapes  # noqa: E402
 from .selection import *  # noqa: E402, F403
