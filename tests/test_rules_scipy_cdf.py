@@ -44,6 +44,10 @@ def s_dom(rng, shape):  # lognorm's s
     return rng.uniform(0.4, 1.5, shape)
 
 
+def rate(rng, shape):  # poisson's mu
+    return rng.uniform(0.5, 4.0, shape)
+
+
 def wide(rng, shape):  # both tails
     return rng.uniform(-8.0, 8.0, shape)
 
@@ -204,6 +208,73 @@ def lognorm_ppf(q, s, loc, scale):
     return np.sum(np.sin(stats.lognorm.ppf(q, s, loc, scale)))
 
 
+def norm_isf(q, loc, scale):
+    return np.sum(np.sin(stats.norm.isf(q, loc, scale)))
+
+
+def expon_isf(q, loc, scale):
+    return np.sum(np.sin(stats.expon.isf(q, loc=loc, scale=scale)))
+
+
+def laplace_isf(q, loc, scale):
+    return np.sum(np.sin(stats.laplace.isf(q, loc, scale)))
+
+
+def cauchy_isf(q, loc, scale):
+    return np.sum(np.sin(0.3 * stats.cauchy.isf(q, loc, scale)))
+
+
+def logistic_isf(q, loc, scale):
+    return np.sum(np.sin(stats.logistic.isf(q, loc, scale)))
+
+
+def uniform_isf(q, loc, scale):
+    return np.sum(np.sin(stats.uniform.isf(q, loc, scale)))
+
+
+def lognorm_isf(q, s, loc, scale):
+    return np.sum(np.sin(stats.lognorm.isf(q, s, loc, scale)))
+
+
+# --- discrete: poisson and bernoulli in the rate or probability (counts carry no derivative) --------------
+
+COUNTS = np.array([0.0, 1.0, 2.5, 4.0, -1.0])
+
+
+def poisson_cdf(mu):
+    return np.sum(np.sin(3.0 * stats.poisson.cdf(COUNTS, mu)))
+
+
+def poisson_sf_loc(mu):
+    return np.sum(np.sin(3.0 * stats.poisson.sf(COUNTS, mu, loc=-1)))
+
+
+def poisson_logcdf(mu):
+    return np.sum(np.sin(stats.poisson.logcdf(COUNTS + 1.0, mu)))
+
+
+def poisson_logsf(mu):
+    return np.sum(np.sin(stats.poisson.logsf(COUNTS, mu=mu)))
+
+
+def bernoulli_cdf(p):
+    return np.sum(np.sin(3.0 * stats.bernoulli.cdf(COUNTS, p)))
+
+
+def bernoulli_sf(p):
+    return np.sum(np.sin(3.0 * stats.bernoulli.sf(COUNTS, p)))
+
+
+def bernoulli_logcdf(p):
+    return np.sum(np.sin(stats.bernoulli.logcdf(COUNTS + 1.0, p)))
+
+
+def bernoulli_logsf(p):
+    return np.sum(np.sin(stats.bernoulli.logsf(np.minimum(COUNTS, 0.5), p=p)))
+
+
+RATE = [("scalar", [None], F64), ("vec", [(5,)], F64), ("bcast", [(3, 1)], F64), ("f32 vec", [(5,)], F32)]
+
 RULES = [
     Rule("expon.cdf", expon_cdf, (above, near0, scale_dom), TRIPLE),
     Rule("expon.cdf std", expon_cdf_std, (above,), ONE),
@@ -238,6 +309,21 @@ RULES = [
     Rule("logistic.ppf", logistic_ppf, (prob, near0, scale_dom), SMALL),
     Rule("uniform.ppf", uniform_ppf, (prob, near0, scale_dom), SMALL),
     Rule("lognorm.ppf", lognorm_ppf, (prob, s_dom, near0, scale_dom), QUAD),
+    Rule("norm.isf", norm_isf, (prob, near0, scale_dom), TRIPLE),
+    Rule("expon.isf kw", expon_isf, (prob, near0, scale_dom), SMALL),
+    Rule("laplace.isf", laplace_isf, (prob, near0, scale_dom), SMALL),
+    Rule("cauchy.isf", cauchy_isf, (prob, near0, scale_dom), SMALL),
+    Rule("logistic.isf", logistic_isf, (prob, near0, scale_dom), SMALL),
+    Rule("uniform.isf", uniform_isf, (prob, near0, scale_dom), SMALL),
+    Rule("lognorm.isf", lognorm_isf, (prob, s_dom, near0, scale_dom), QUAD),
+    Rule("poisson.cdf", poisson_cdf, (rate,), RATE),
+    Rule("poisson.sf loc", poisson_sf_loc, (rate,), RATE),
+    Rule("poisson.logcdf", poisson_logcdf, (rate,), RATE),
+    Rule("poisson.logsf kw", poisson_logsf, (rate,), RATE),
+    Rule("bernoulli.cdf", bernoulli_cdf, (prob,), RATE),
+    Rule("bernoulli.sf", bernoulli_sf, (prob,), RATE),
+    Rule("bernoulli.logcdf", bernoulli_logcdf, (prob,), RATE),
+    Rule("bernoulli.logsf kw", bernoulli_logsf, (prob,), RATE),
 ]
 
 CASES = expand(RULES)
@@ -287,11 +373,11 @@ def frozen_cdf(x, m):
     return np.sum(stats.logistic(m, 1.0).cdf(x))
 
 
-def isf_call(x, m):
-    return np.sum(stats.expon.isf(x, m))
+def poisson_ppf(x, m):  # a step function of both: no rule (not declared flat either)
+    return np.sum(stats.poisson.ppf(x, m))
 
 
-@pytest.mark.parametrize("fn, message", [(frozen_cdf, "logistic"), (isf_call, "isf")])
+@pytest.mark.parametrize("fn, message", [(frozen_cdf, "logistic"), (poisson_ppf, "poisson.ppf")])
 def test_refused(fn, message):
     with pytest.raises(AdtransformError, match=message) as info:
         ad.grad(fn, wrt=1)(np.array([0.1, 0.2]), 0.3)

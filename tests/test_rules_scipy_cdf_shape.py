@@ -226,6 +226,22 @@ def beta_logsf_tail(x, a, b):
     return np.sum(0.1 * stats.beta.logsf(1.0 - x, b, a))
 
 
+def t_isf(q, df, loc, scale):
+    return np.sum(np.sin(stats.t.isf(q, df, loc, scale)))
+
+
+def gamma_isf(q, a, loc, scale):
+    return np.sum(np.sin(stats.gamma.isf(q, a, loc=loc, scale=scale)))
+
+
+def chi2_isf(q, df, loc, scale):
+    return np.sum(np.sin(stats.chi2.isf(q, df, loc, scale)))
+
+
+def beta_isf(q, a, b, loc, scale):
+    return np.sum(np.sin(3.0 * stats.beta.isf(q, a, b, loc, scale)))
+
+
 RULES = [
     Rule("t.cdf", t_cdf, (real, dof, near0, scale_dom), QUAD),
     Rule("t.sf kw", t_sf_kw, (real, dof, near0, scale_dom), QUAD[:3]),
@@ -259,6 +275,10 @@ RULES = [
     Rule("beta.cdf mixed shapes", beta_cdf_std, (inside, shape_small, shape_large), TRIPLE),
     Rule("beta.logcdf tail", beta_logcdf_tail, (x_small, shape_large, shape_dom), TRIPLE[:2]),
     Rule("beta.logsf tail", beta_logsf_tail, (x_small, shape_large, shape_small), TRIPLE[:2]),
+    Rule("t.isf", t_isf, (prob, dof, near0, scale_dom), QUAD[:3]),
+    Rule("gamma.isf kw", gamma_isf, (prob, shape_dom, near0, scale_dom), QUAD[:3]),
+    Rule("chi2.isf", chi2_isf, (prob, dof, near0, scale_dom), QUAD[:3]),
+    Rule("beta.isf", beta_isf, (prob, shape_dom, shape_dom, near0, wide_scale), QUINT[:3]),
 ]
 
 CASES = expand(RULES)

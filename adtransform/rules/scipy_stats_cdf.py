@@ -1,5 +1,5 @@
 """Reverse rules for the distribution functions of scipy.stats' location-scale families: cdf, sf, logcdf
-and logsf of expon, laplace, cauchy, logistic, uniform and lognorm, and ppf of those and norm (loaded with
+and logsf of expon, laplace, cauchy, logistic, uniform and lognorm, and ppf and isf of those and norm (loaded with
 scipy.stats: rules/optional.py; norm's cdf family is in rules/scipy_stats.py).
 
 With z = (x - loc) / scale and f the standard density, a cdf's derivative is f(z) / scale in `x`, minus
@@ -7,7 +7,8 @@ that in `loc` and -f(z) z / scale in `scale`; an sf's is minus the cdf's; logcdf
 the cdf or sf, written as a closed-form ratio where one exists (exact in the tails, where the cdf
 underflows). Outside the support the function is constant on a neighbourhood: derivative 0 (as JAX). At a
 kink (expon at 0, uniform at its ends) the derivative taken is the density's value there, as SciPy's pdf
-gives it. A ppf's derivative is scale / f(z) in `q` (z its standard value), 1 in `loc`, z in `scale`.
+gives it. A ppf's derivative is scale / f(z) in `q` (z its standard value), 1 in `loc`, z in `scale`; an
+isf's (the ppf of 1 - q) is the same but minus in `q`.
 """
 
 try:
@@ -334,6 +335,66 @@ def lognorm_ppf(y, q, s, loc=0.0, scale=1.0):
     z = (y - loc) / scale
     u = special.ndtri(q)
     d[q] = d[y] * scale * z * s * _SQRT_2PI * np.exp(0.5 * u * u)
+    d[s] = d[y] * scale * z * u
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+# --- isf: x = loc + scale * isf(q), the ppf of 1 - q: minus the ppf's slope in q ---------------------------
+
+
+@adjoint(stats.norm.isf, elementwise=True, returns=Returns.NEW)
+def norm_isf(y, q, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    d[q] = -d[y] * scale * _SQRT_2PI * np.exp(0.5 * z * z)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.expon.isf, elementwise=True, returns=Returns.NEW)
+def expon_isf(y, q, loc=0.0, scale=1.0):
+    # -log(q).
+    d[q] = -d[y] * scale / q
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * (y - loc) / scale
+
+
+@adjoint(stats.laplace.isf, elementwise=True, returns=Returns.NEW)
+def laplace_isf(y, q, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    d[q] = -d[y] * scale * 2.0 * np.exp(np.abs(z))
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.cauchy.isf, elementwise=True, returns=Returns.NEW)
+def cauchy_isf(y, q, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    d[q] = -d[y] * scale * np.pi * (1.0 + z * z)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.logistic.isf, elementwise=True, returns=Returns.NEW)
+def logistic_isf(y, q, loc=0.0, scale=1.0):
+    d[q] = -d[y] * scale / (q * (1.0 - q))
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * (y - loc) / scale
+
+
+@adjoint(stats.uniform.isf, elementwise=True, returns=Returns.NEW)
+def uniform_isf(y, q, loc=0.0, scale=1.0):
+    d[q] = -d[y] * scale
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * (1.0 - q)
+
+
+@adjoint(stats.lognorm.isf, elementwise=True, returns=Returns.NEW)
+def lognorm_isf(y, q, s, loc=0.0, scale=1.0):
+    # loc + scale exp(s u), u = -ndtri(q).
+    z = (y - loc) / scale
+    u = -special.ndtri(q)
+    d[q] = -d[y] * scale * z * s * _SQRT_2PI * np.exp(0.5 * u * u)
     d[s] = d[y] * scale * z * u
     d[loc] = d[y] * 1.0
     d[scale] = d[y] * z

@@ -1,4 +1,4 @@
-"""Reverse rules for cdf, sf, logcdf, logsf and ppf of scipy.stats' t, gamma, beta and chi2, in every
+"""Reverse rules for cdf, sf, logcdf, logsf, ppf and isf of scipy.stats' t, gamma, beta and chi2, in every
 parameter (loaded with scipy.stats: rules/optional.py).
 
 In `x`, `loc` and `scale` the derivative is closed form (the density, with z = (x - loc) / scale as in
@@ -233,6 +233,50 @@ def beta_ppf(y, q, a, b, loc=0.0, scale=1.0):
     z = (y - loc) / scale
     slope = scale * np.exp(-stats.beta.logpdf(z, a, b))
     d[q] = d[y] * slope
+    d[a] = -d[y] * slope * betainc_da(a, b, z)
+    d[b] = -d[y] * slope * betainc_db(a, b, z)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+# --- isf: sf(x) == q, so minus the ppf's slope in q and the same one in a shape (d sf = -d cdf) -------------
+
+
+@adjoint(stats.t.isf, elementwise=True, returns=Returns.NEW)
+def t_isf(y, q, df, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    slope = scale * np.exp(-stats.t.logpdf(z, df))
+    d[q] = -d[y] * slope
+    d[df] = -d[y] * slope * t_cdf_ddf(z, df)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.gamma.isf, elementwise=True, returns=Returns.NEW)
+def gamma_isf(y, q, a, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    slope = scale * np.exp(-stats.gamma.logpdf(z, a))
+    d[q] = -d[y] * slope
+    d[a] = -d[y] * slope * gammainc_da(a, z)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.chi2.isf, elementwise=True, returns=Returns.NEW)
+def chi2_isf(y, q, df, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    slope = scale * np.exp(-stats.chi2.logpdf(z, df))
+    d[q] = -d[y] * slope
+    d[df] = -d[y] * slope * 0.5 * gammainc_da(0.5 * df, 0.5 * z)
+    d[loc] = d[y] * 1.0
+    d[scale] = d[y] * z
+
+
+@adjoint(stats.beta.isf, elementwise=True, returns=Returns.NEW)
+def beta_isf(y, q, a, b, loc=0.0, scale=1.0):
+    z = (y - loc) / scale
+    slope = scale * np.exp(-stats.beta.logpdf(z, a, b))
+    d[q] = -d[y] * slope
     d[a] = -d[y] * slope * betainc_da(a, b, z)
     d[b] = -d[y] * slope * betainc_db(a, b, z)
     d[loc] = d[y] * 1.0

@@ -207,8 +207,8 @@ def _t_cdf_ddf(z: float, df: float) -> float:
 
     if not (df > 0.0) or math.isnan(z):
         return math.nan
-    if z == 0.0 or math.isinf(z):
-        return 0.0
+    if z == 0.0 or math.isinf(z) or math.isinf(df):
+        return 0.0  # (the cdf is 1/2 at 0 for every df; at df = inf it is the normal's, its slope in df 0)
     centre = _t_centre(df)
     norm = float(gammaln(0.5 * (df + 1.0)) - gammaln(0.5 * df)) - 0.5 * math.log(df * math.pi)
     log_df, p = math.log(df), min(df, 1.0)
