@@ -308,6 +308,10 @@ def test_outside_the_support_derivative_is_zero():
 # --- cross-checks against autograd.scipy.stats (x only: autograd has no derivative in a shape) --------------
 
 
+def chi2_cdf_std(x, df):
+    return np.sum(np.sin(3.0 * stats.chi2.cdf(x, df)))
+
+
 def test_against_autograd():
     autograd = pytest.importorskip("autograd")
     ast = pytest.importorskip("autograd.scipy.stats")
@@ -318,6 +322,7 @@ def test_against_autograd():
         (t_cdf_std, lambda v: anp.sum(anp.sin(3.0 * ast.t.cdf(v, 3.5))), (x * 4 - 2, 3.5)),
         (gamma_cdf_std, lambda v: anp.sum(anp.sin(3.0 * ast.gamma.cdf(v, 2.5))), (x * 3, 2.5)),
         (beta_cdf_std, lambda v: anp.sum(anp.sin(3.0 * ast.beta.cdf(v, 1.5, 2.5))), (x, 1.5, 2.5)),
+        (chi2_cdf_std, lambda v: anp.sum(anp.sin(3.0 * ast.chi2.cdf(v, 3.5))), (x * 5, 3.5)),
     ]
     for ours, theirs, args in pairs:
         np.testing.assert_allclose(ad.grad(ours)(*args), autograd.grad(theirs)(args[0]), rtol=1e-9,

@@ -128,6 +128,11 @@ def lse_signed_value(a, b):
     return np.sum(np.exp(out[0]) * out[1])
 
 
+def lse_signed_no_b(a):
+    value, sign = special.logsumexp(a, axis=0, return_sign=True)
+    return np.sum(np.sin(value) * sign)
+
+
 def lse_unsigned_flag(a):
     return np.sum(np.sin(special.logsumexp(a, axis=1, return_sign=False)))
 
@@ -152,6 +157,7 @@ RULES = [
     Rule("logsumexp signed keepdims positional", lse_signed_keepdims, (near0, weights), [
         ("mat,mat", [(4, 3), (4, 3)], F64)]),
     Rule("logsumexp signed tuple axis", lse_signed_value, (near0, weights), [("3d", [(2, 3, 4), (2, 3, 4)], F64)]),
+    Rule("logsumexp signed without b", lse_signed_no_b, (real,), [("mat", [(3, 4)], F64), ("f32", [(3, 4)], F32)]),
     Rule("logsumexp return_sign=False", lse_unsigned_flag, (real,), [("mat", [(3, 4)], F64)]),
 ]
 
