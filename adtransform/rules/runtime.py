@@ -96,3 +96,6 @@ declare_facts(_rt.logsumexp_a_adjoint, _rt.logsumexp_b_adjoint, _rt.softmax_adjo
               _rt.multigammaln_share, _rt.mvn_x_adjoint, _rt.mvn_mean_adjoint, _rt.mvn_cov_adjoint,
               _rt.dirichlet_x_adjoint, _rt.dirichlet_alpha_adjoint, returns=Returns.NEW)
 declare_facts(_rt.mvn_backward, _rt.dirichlet_backward, returns=Returns.VIEWS)  # parts may be the arguments
+declare_facts(_rt.gammainc_da, _rt.betainc_da, _rt.betainc_db, _rt.t_cdf_ddf, _rt.density_ratio, _rt.value_ratio,
+              _rt.boxcox_lmbda_share, returns=Returns.NEW)
+declare_facts(_rt.logsumexp_value, _rt.logsumexp_cotangent, returns=Returns.VIEW)  # (the result, or its item)

@@ -319,6 +319,13 @@ __all__ += [
     "softmax_adjoint",
 ]
 
+# scipy.stats cdf/sf/ppf and scipy.special incomplete gamma/beta: shape derivatives by quadrature
+from .scipy_incomplete import betainc_da, betainc_db, density_ratio, gammainc_da, t_cdf_ddf, value_ratio  # noqa: E402
+from .scipy_special_extra import boxcox_lmbda_share, logsumexp_cotangent, logsumexp_value  # noqa: E402
+
+__all__ += ["betainc_da", "betainc_db", "boxcox_lmbda_share", "density_ratio", "gammainc_da", "logsumexp_cotangent",
+            "logsumexp_value", "t_cdf_ddf", "value_ratio"]
+
 # isort: split
 from . import selection, shapes  # noqa: E402
 from .selection import *  # noqa: E402, F403
