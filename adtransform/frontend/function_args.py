@@ -17,6 +17,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..runtime.pytrees import Tree, is_function
 from .resolve import Namespace, scan_names
 from .source import SourceInfo
 
@@ -49,6 +50,7 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     that its calls are resolved too (a loop over objects likewise, for their methods:
     frontend/inline_objects.py). Other reads keep the leaf, a value the transform cannot call (refused
     where it is called)."""
+    trees = {**_global_tables(node, namespace, trees), **trees}
     if not any(map(_callable_parts, trees.values())):
         return
     stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
@@ -56,6 +58,41 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     if trees:
         _Tables(node, namespace, trees).rewrite()
         _refuse_unresolved(node, info, {k for k, t in trees.items() if _callable_parts(t)})
+
+
+def _global_tables(node: gast.FunctionDef, namespace: Namespace, trees: dict[str, Any]) -> dict[str, Any]:
+    """Global (or closure) tuples of functions the function reads (`ACTS = (np.tanh, relu)`), as tables
+    given as arguments are: `ACTS[0]` is that function, `for act in ACTS` is unrolled. A tuple cannot
+    change in place, so the transform relies on the very tuple (guarded by identity); a list, which
+    may, or a tuple holding anything but functions keeps the general path."""
+    identity = getattr(namespace, "identity", None)
+    if identity is None:
+        return {}
+    args = node.args
+    local = scan_names(node)[0] | {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    found = {}
+    for name in sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}):
+        if name in local or name in trees or name in namespace.aliases:
+            continue
+        tree = _function_tuple(namespace.lookup(name))
+        if tree is not None:
+            identity.add((name,))
+            found[name] = tree
+    return found
+
+
+def _function_tuple(value: Any, depth: int = 0) -> Any:
+    """The structure of a (nested) tuple of functions, else None."""
+    if type(value) is not tuple or not value or depth > 8:
+        return None
+    children = []
+    for item in value:
+        child = _function_tuple(item, depth + 1) if type(item) is tuple else \
+            Tree("leaf", ("function",), cls=item) if is_function(item) else None
+        if child is None:
+            return None
+        children.append(child)
+    return Tree("tuple", children=tuple(children))
 
 
 def _callable_parts(tree: Any) -> bool:
