@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from gradcheck import check_grad
+from gradcheck import assert_trees_close, check_grad, tree_fd
 
 import adtransform as ad
 from adtransform.errors import NoAdjointRuleError, TransformError
@@ -287,3 +287,110 @@ def test_a_global_list_or_a_run_time_index_stays_refused_located():
         ad.grad(loop_over_global_list)(V)
     with pytest.raises(TransformError, match=r"test_review_fixes.py:\d+:\d+: .*index known only when the gradient"):
         ad.grad(index_global_tuple_at_run_time)(V, 1)
+
+
+# --- a dict read by constant keys in a loop, a list read by an index --------------------------------
+
+P = {"a": np.array([0.5, -1.0]), "b": np.array([2.0]), "c": np.array([0.3, 0.4, 0.1])}
+KEYS = ("a", "b")
+
+
+def keys_tuple(p):
+    s = 0.0
+    for k in ("a", "c"):
+        s = s + np.sum(np.sin(p[k]))
+    return s
+
+
+def keys_list_augmented(p):
+    s = 0.0
+    for k in ["a", "c"]:
+        s += np.sum(p[k] ** 2)
+    return s
+
+
+def keys_string(p):
+    s = 0.0
+    for k in "ac":
+        s += np.sum(np.cos(p[k]) * 1.5)
+    return s
+
+
+def keys_global_tuple(p):
+    s = 0.0
+    for k in KEYS:
+        s += np.sum(p[k] ** 3)
+    return s
+
+
+def keys_enumerated(p, x):
+    s = 0.0
+    for i, k in enumerate(("c", "b")):
+        s += (i + 1) * np.sum(np.tanh(p[k] * x))
+    return s
+
+
+@pytest.mark.parametrize("fn", [keys_tuple, keys_list_augmented, keys_string, keys_global_tuple])
+def test_dict_parameter_read_by_constant_keys_in_a_loop(fn):
+    assert_trees_close(ad.grad(fn)(P), tree_fd(fn, (P,), 0), rtol=1e-6, atol=1e-8)
+
+
+def test_dict_keys_enumerated_and_a_second_argument():
+    g_p, g_x = ad.grad(keys_enumerated, wrt=(0, 1))(P, 0.7)
+    assert_trees_close(g_p, tree_fd(keys_enumerated, (P, 0.7), 0))
+    assert g_x == pytest.approx(tree_fd(keys_enumerated, (P, 0.7), 1), rel=1e-6)
+
+
+def test_global_keys_rebound_after_the_transform():
+    global KEYS
+    g = ad.grad(keys_global_tuple)
+    assert_trees_close(g(P), tree_fd(keys_global_tuple, (P,), 0))
+    saved, KEYS = KEYS, ("c",)
+    try:
+        assert_trees_close(g(P), tree_fd(keys_global_tuple, (P,), 0))
+        assert np.all(g(P)["a"] == 0.0)
+    finally:
+        KEYS = saved
+
+
+L = [np.array([0.5, -1.0]), np.array([2.0, 1.0]), np.array([-0.3, 0.8])]
+
+
+def index_range_len(params, x):
+    s = 0.0
+    for i in range(len(params)):
+        s = s + np.sum(np.tanh(params[i] * x))
+    return s
+
+
+def index_while(params, x):
+    s = 0.0
+    i = 0
+    while i < len(params):
+        s = s + np.sum(np.tanh(params[i] * x)) * (i + 1)
+        i += 1
+    return s
+
+
+def index_at_run_time(params, x, i):
+    return np.sum(np.sin(params[i] * x)) + np.sum(params[i - 1] ** 2)
+
+
+def index_previous(params, x):
+    s = 0.0
+    for i in range(1, len(params)):
+        s = s + np.sum(params[i] * params[i - 1]) * x
+    return s
+
+
+@pytest.mark.parametrize("fn, args", [(index_range_len, (L, 0.7)), (index_while, (L, 0.7)),
+                                      (index_at_run_time, (L, 0.7, 1)), (index_at_run_time, (L, 0.7, 0)),
+                                      (index_previous, (L, 0.7)), (index_range_len, (tuple(L), 0.7))])
+def test_list_parameter_read_by_an_index(fn, args):
+    assert_trees_close(ad.grad(fn)(*args), tree_fd(fn, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def test_an_array_indexed_the_same_way_still_differentiates():
+    x = np.array([0.5, -1.0, 2.0])
+    for fn, args in [(index_range_len, (x, 0.7)), (index_at_run_time, (x, 0.7, 2))]:
+        check_grad(fn, args, wrt=0)
