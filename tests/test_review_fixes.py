@@ -394,3 +394,19 @@ def test_an_array_indexed_the_same_way_still_differentiates():
     x = np.array([0.5, -1.0, 2.0])
     for fn, args in [(index_range_len, (x, 0.7)), (index_at_run_time, (x, 0.7, 2))]:
         check_grad(fn, args, wrt=0)
+
+
+def setdefault_shares(x):
+    D = {"a": x * 2.0}
+    D.setdefault("b", D["a"])
+    a = D["a"]
+    a -= 1.0
+    return np.sum(D["b"] * x)
+
+
+def test_a_key_is_not_named_as_the_value_changed():
+    with pytest.raises(TransformError) as info:
+        ad.grad(setdefault_shares)(V)
+    message = str(info.value)
+    assert "`'b'`" not in message and "may share memory" in message
+    assert f"test_review_fixes.py:{setdefault_shares.__code__.co_firstlineno + 2}" in message

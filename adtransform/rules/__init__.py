@@ -9,4 +9,7 @@ from . import numpy_linalg, numpy_products  # noqa: F401  (products and linear a
 from . import numpy_select, numpy_shape  # noqa: F401  (shapes, selection)
 
 # isort: split
+from . import numpy_astype  # noqa: F401  (np.astype, NumPy 2's function form)
+
+# isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)
