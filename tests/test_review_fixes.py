@@ -410,3 +410,15 @@ def test_a_key_is_not_named_as_the_value_changed():
     message = str(info.value)
     assert "`'b'`" not in message and "may share memory" in message
     assert f"test_review_fixes.py:{setdefault_shares.__code__.co_firstlineno + 2}" in message
+
+
+def astype_then_written(x):
+    y = x.astype(float)
+    y[0] = 2.0
+    return np.sum(y * x)
+
+
+def test_a_dtype_argument_is_not_memory_the_result_shares():
+    with pytest.raises(TransformError) as info:
+        ad.grad(astype_then_written)(V)
+    assert "global `float`" not in str(info.value) and "`y` may share memory with `x`" in str(info.value)

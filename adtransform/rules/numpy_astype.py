@@ -13,7 +13,7 @@ from .registry import Returns
 
 if hasattr(np, "astype"):  # (NumPy >= 2.1)
 
-    @adjoint(np.astype, returns=Returns.VIEW)
+    @adjoint(np.astype, returns=Returns.VIEW, shape_only=("dtype",))
     def astype_function(y, x, dtype, /, *, copy=True, device=None):
         # `copy=False` may return `x` itself: the facts say so (VIEW).
         d[x] = astype_adjoint(d[y], x, y)
