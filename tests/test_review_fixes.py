@@ -422,3 +422,26 @@ def test_a_dtype_argument_is_not_memory_the_result_shares():
     with pytest.raises(TransformError) as info:
         ad.grad(astype_then_written)(V)
     assert "global `float`" not in str(info.value) and "`y` may share memory with `x`" in str(info.value)
+
+
+def sum_over_global_tuple(x):
+    return sum(np.sum(act(x) ** 2) for act in ACTS)
+
+
+def stack_over_global_tuple(x):
+    return np.sum(np.stack([act(x) for act in MIXED]) * x)
+
+
+def stack_over_argument(x, acts):
+    return np.sum(np.stack([2.0 * act(x) for act in acts]) ** 2)
+
+
+def max_over_zip(x, acts):
+    return max(np.sum(act(x) * w) for act, w in zip(acts, (1.0, -2.0)))
+
+
+@pytest.mark.parametrize("fn, args", [(sum_over_global_tuple, (V,)), (stack_over_global_tuple, (V,)),
+                                      (stack_over_argument, (V, (np.tanh, relu))),
+                                      (max_over_zip, (V, (np.sin, np.cos)))])
+def test_comprehension_over_functions(fn, args):
+    check_grad(fn, args, wrt=0)

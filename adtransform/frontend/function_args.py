@@ -236,6 +236,29 @@ class _Tables:
                 return True
         return False
 
+    def unroll_comprehension(self, node: gast.ListComp | gast.GeneratorExp) -> gast.List | None:
+        """`[act(h) for act in acts]`: a list display of the item once per element (as `unroll`); a
+        generator so given to a builtin that consumes it (`sum(...)`) is the same display."""
+        if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
+            return None
+        gen = node.generators[0]
+        names = {n.id for n in gast.walk(gen.target) if isinstance(n, gast.Name)}
+        rebinding = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp, gast.Lambda, gast.NamedExpr)
+        if any(isinstance(n, rebinding) for n in gast.walk(node.elt)):
+            return None  # (a nested scope may bind the same names: not substituted)
+        loop = gast.For(target=gen.target, iter=gen.iter, body=[gast.Expr(value=node.elt)], orelse=[],
+                        type_comment=None)
+        elements = self.elements(gen.iter) if self.calls_element(loop, names) else None
+        if elements is None or len(elements) > _UNROLLED:
+            return None
+        items = []
+        for element in elements:
+            binding = self.bind(gen.target, element)
+            if binding is None:
+                return None
+            items.append(_Substitute(binding).visit(copy.deepcopy(node.elt)))
+        return gast.copy_location(gast.List(elts=items, ctx=gast.Load()), node)
+
     def read_elsewhere(self, loop: gast.For, names: set[str]) -> bool:
         inside = {id(n) for n in gast.walk(loop)}
         return any(isinstance(n, gast.Name) and n.id in names and id(n) not in inside for n in gast.walk(self.node))
@@ -260,6 +283,8 @@ class _Tables:
             if name == "enumerate" and len(parts) == 1:
                 return [(gast.Constant(k, None), e) for k, e in enumerate(parts[0])]
             return None
+        if isinstance(expr, (gast.Tuple, gast.List)) and all(map(_constant, expr.elts)):
+            return list(expr.elts)  # (`zip(acts, (1.0, -2.0))`: constants, read as often as wanted)
         tree = self.tree(expr)
         if tree is None or tree.kind not in ("list", "tuple", "dict", "namedtuple"):
             return None
@@ -300,6 +325,13 @@ class _Tables:
                 return None
             found.update(part)
         return found
+
+
+def _constant(node: gast.expr) -> bool:
+    """A constant as written (`2.0`, `-2.0`, `"a"`)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 def _child(tree: Any, key: Any) -> Any:
@@ -355,3 +387,22 @@ class _Reads(gast.NodeTransformer):
         return found or self.generic_visit(node)
 
     visit_Attribute = visit_Subscript  # type: ignore[assignment]
+
+    def visit_ListComp(self, node: gast.ListComp) -> gast.expr:
+        found = self.tables.unroll_comprehension(node)
+        return self.visit(found) if found is not None else self.generic_visit(node)
+
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        """`sum(act(h) for act in acts)`: a builtin consuming a generator takes the list display alike."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], gast.GeneratorExp) \
+                and isinstance(node.func, gast.Name) and node.func.id in _CONSUMERS \
+                and node.func.id not in self.tables.locals \
+                and self.tables.namespace.lookup(node.func.id) is getattr(builtins, node.func.id):
+            found = self.tables.unroll_comprehension(node.args[0])
+            if found is not None:
+                node.args = [found]
+        return self.generic_visit(node)
+
+
+# Builtins that consume the generator they are given, whatever its type: a list of the same items is alike.
+_CONSUMERS = frozenset(("sum", "list", "tuple", "min", "max", "sorted"))  # (not `any`: it may stop early)
