@@ -18,6 +18,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..runtime.pytrees import Tree, is_function
+from ..syntax.parse import to_source
 from .resolve import Namespace, scan_names
 from .source import SourceInfo
 
@@ -50,7 +51,7 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     that its calls are resolved too (a loop over objects likewise, for their methods:
     frontend/inline_objects.py). Other reads keep the leaf, a value the transform cannot call (refused
     where it is called)."""
-    trees = {**_global_tables(node, namespace, trees), **trees}
+    trees = {**_global_tables(node, info, namespace, trees), **trees}
     if not any(map(_callable_parts, trees.values())):
         return
     stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
@@ -60,7 +61,8 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
         _refuse_unresolved(node, info, {k for k, t in trees.items() if _callable_parts(t)})
 
 
-def _global_tables(node: gast.FunctionDef, namespace: Namespace, trees: dict[str, Any]) -> dict[str, Any]:
+def _global_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
+                   trees: dict[str, Any]) -> dict[str, Any]:
     """Global (or closure) tuples of functions the function reads (`ACTS = (np.tanh, relu)`), as tables
     given as arguments are: `ACTS[0]` is that function, `for act in ACTS` is unrolled. A tuple cannot
     change in place, so the transform relies on the very tuple (guarded by identity); a list, which
@@ -74,11 +76,34 @@ def _global_tables(node: gast.FunctionDef, namespace: Namespace, trees: dict[str
     for name in sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}):
         if name in local or name in trees or name in namespace.aliases:
             continue
-        tree = _function_tuple(namespace.lookup(name))
+        value = namespace.lookup(name)
+        tree = _function_tuple(value)
         if tree is not None:
             identity.add((name,))
             found[name] = tree
+        elif type(value) is list and _function_tuple(tuple(value)) is not None:
+            _refuse_called_list(node, info, name)
     return found
+
+
+def _refuse_called_list(node: gast.FunctionDef, info: SourceInfo, name: str) -> None:
+    """A global list of functions called through (`for act in ACTS: act(h)`, `ACTS[0](h)`): a list may
+    change while the function runs (a tuple may not): refused where it is read, saying so."""
+    for child in gast.walk(node):
+        loop = isinstance(child, gast.For) and isinstance(child.iter, gast.Name) and child.iter.id == name
+        called = isinstance(child, gast.Call) and isinstance(child.func, gast.Subscript) \
+            and isinstance(child.func.value, gast.Name) and child.func.value.id == name
+        if loop:
+            targets = {n.id for n in gast.walk(child.target) if isinstance(n, gast.Name)}
+            loop = any(isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id in targets
+                       for s in child.body for c in gast.walk(s))
+        if loop or called:
+            where = child.iter if loop else child.func
+            raise UnsupportedSyntaxError(
+                f"call of a function held in the global list `{name}`: a list may change while the function "
+                f"runs, so which function is called is not known when it is transformed; make `{name}` a tuple "
+                f"(`{name} = ({', '.join('...' for _ in range(2))})`), which is read as its functions",
+                info.location(where), f"call of a function in `{name}`" if loop else f"call of `{to_source(where)}`")
 
 
 def _function_tuple(value: Any, depth: int = 0) -> Any:
