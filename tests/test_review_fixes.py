@@ -445,3 +445,34 @@ def max_over_zip(x, acts):
                                       (max_over_zip, (V, (np.sin, np.cos)))])
 def test_comprehension_over_functions(fn, args):
     check_grad(fn, args, wrt=0)
+
+
+def test_partial_of_a_ufunc_method_is_named_in_full():
+    with pytest.raises(NoAdjointRuleError, match=r"`act` is a `functools.partial` of `numpy.add.reduce`"):
+        ad.grad(loss_act)(V, functools.partial(np.add.reduce, axis=0))
+
+
+W_BOUND = np.array([1.0, 2.0, 3.0, 4.0])
+MUL_BOUND = functools.partial(np.multiply, W_BOUND)
+
+
+def partial_holding_an_array(x):
+    return np.sum(np.sin(MUL_BOUND(x)))
+
+
+def test_partial_holding_an_array_reads_it_when_called():
+    g = ad.grad(partial_holding_an_array)
+    check_grad(partial_holding_an_array, (V,))
+    W_BOUND[:] *= 2.0  # (the same array, changed in place: read when the gradient runs)
+    try:
+        np.testing.assert_allclose(g(V), W_BOUND * np.cos(W_BOUND * V))
+    finally:
+        W_BOUND[:] /= 2.0
+
+
+def cumsum_keyword_overridden(x, act):
+    return np.sum(act(x, axis=1) * np.arange(3.0))
+
+
+def test_call_keywords_override_the_partials():
+    check_grad(cumsum_keyword_overridden, (X, functools.partial(np.cumsum, axis=0)), wrt=0)

@@ -67,6 +67,9 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
 
 
 def _dotted(func: object) -> str:
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, np.ufunc):  # (`np.add.reduce`: the ufunc's method)
+        return f"numpy.{owner.__name__}.{getattr(func, '__name__', '')}"
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
     module = getattr(func, "__module__", None) or ("numpy" if isinstance(func, np.ufunc) else None)
     return f"{module}.{name}" if module else name
