@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.nodes import Function, If, Loop, Op, Stmt, Style, Var
+import numpy as np
+
+from ..ir.nodes import Const, Function, Global, If, Loop, Op, Stmt, Style, Var
 from ..ir.operators import COMPARISONS
 from ..rules.registry import is_nondifferentiable
 
@@ -33,7 +35,32 @@ def blocks_derivative(op: Op) -> bool:
     key = op.callee.key
     if op.callee.style is Style.OPERATOR and key in COMPARISONS:
         return True
-    return op.callee.style is not Style.COPY and is_nondifferentiable(key)
+    return op.callee.style is not Style.COPY and (is_nondifferentiable(key) or _integer_result(op))
+
+
+def _integer_result(op: Op) -> bool:
+    """`(x * 2).astype(int)`: the explicit conversion to a known integer or boolean dtype is piecewise
+    constant, so its result carries no derivative (as `int(v)`) and repeats, shifts or sizes computed
+    so are no differentiated inputs. (A reduction's `dtype=int` stays refused by its rule, FLOAT_DTYPE.)"""
+    if op.callee.style not in (Style.FUNCTION, Style.METHOD) or not _is_astype(op.callee.key):
+        return False
+    operand = op.kwargs.get("dtype", op.args[1] if len(op.args) > 1 else None)
+    if isinstance(operand, Const):
+        value = operand.value
+    elif isinstance(operand, Global) and isinstance(operand.ref.obj, (type, np.dtype)):
+        value = operand.ref.obj  # (guarded by identity, or by a type that says its kind)
+    else:
+        return False  # a dtype known only at run time
+    if value is None:
+        return False
+    try:
+        return np.dtype(value).kind in "biu"
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_astype(key: object) -> bool:
+    return key is np.ndarray.astype or (hasattr(np, "astype") and key is np.astype)
 
 
 def analyze(fn: Function, wrt: list[Var]) -> Activity:
