@@ -166,3 +166,193 @@ def test_var_std_without_degrees_of_freedom(f, x):
 @pytest.mark.parametrize("f", [take_nothing, take_nothing_flat])
 def test_take_of_no_indices(f):
     _check(f, _c_order, np.random.default_rng(2).normal(size=(2, 3)))
+
+
+# --- 2. the compiler's own copies (index updates, copies before in-place calls) keep f's layout -----------------
+
+
+def update_then_ravel_a(x):
+    y = np.exp(x)[:, ::2]
+    y[0, 0] = 1.0
+    return np.sum(y.ravel("A") * W12)
+
+
+def update_in_branch_then_flatten_a(x):
+    y = np.exp(x)[:, ::2]
+    if x[0, 0] > -10.0:
+        y[1] = 0.0
+    return np.sum(y.flatten("A") * W12)
+
+
+def masked_update_then_ravel_k(x):
+    y = np.sin(x)[:, ::2]
+    y[y > 0.5] = 0.5
+    return np.sum(y.ravel("K") * W12) + np.sum(y.ravel("A") * W12[::-1])
+
+
+def sort_a_fortran_copy(x):
+    c = np.copy(np.asfortranarray(np.arange(12.0).reshape(3, 4)[::-1] % 5))
+    a = np.sum(c * x)
+    c.sort(axis=0)
+    return a + np.sum(c.ravel("K") * np.sin(x).ravel())
+
+
+UPDATE_CASES = [
+    (update_then_ravel_a, _fortran, (3, 8)), (update_then_ravel_a, _c_order, (3, 8)),
+    (update_in_branch_then_flatten_a, _fortran, (3, 8)), (masked_update_then_ravel_k, _fortran, (3, 8)),
+    (sort_a_fortran_copy, _c_order, (3, 4)),
+]
+
+
+@pytest.mark.parametrize("f, build, shape", UPDATE_CASES,
+                         ids=[f"{f.__name__}-{b.__name__}" for f, b, _ in UPDATE_CASES])
+def test_copies_keep_the_layout(f, build, shape):
+    _check(f, build, np.random.default_rng(3).normal(size=shape))
+
+
+# --- 3. `y op= v` keeps NumPy's in-place contract: y's dtype, shape and layout, NumPy's errors -----------------
+
+V6 = np.arange(6.0).reshape(2, 3) / 10.0
+
+
+def add_into_float32(x):
+    y = np.zeros(3, dtype=np.float32)
+    y += x
+    return np.sum(y * 1.1)
+
+
+def mul_into_float16(x):
+    y = np.ones(3, dtype=np.float16)
+    y *= x
+    return np.sum(y.astype(np.float64) ** 2)
+
+
+def sub_into_float32_copy(x):
+    y = x.astype(np.float32)
+    y -= x / 3.0
+    return np.sum(y ** 2)
+
+
+def div_into_slot_float32(x):
+    y = np.ones((2, 3), dtype=np.float32)
+    y[0] /= x
+    return np.sum(np.sin(y))
+
+
+def add_keeps_fortran(x):
+    y = np.exp(x)
+    y += V6
+    return np.sum(y.ravel("K") * W6)
+
+
+def mul_keeps_fortran_a(x):
+    y = np.exp(x)
+    y *= V6[::-1]
+    return np.sum(y.reshape(-1, order="A") * W6)
+
+
+def add_in_loop(x):
+    s = 0.0
+    acc = np.zeros(3)
+    for i in range(x.shape[0]):
+        s += x[i, 0] * x[i, 1]
+        acc += np.sin(x[i])
+        acc *= 0.5
+    return s + np.sum(acc ** 2)
+
+
+def add_into_zero_d(x):
+    y = np.array(1.0)
+    y += x[0, 0]
+    y[...] = y * 2.0  # (a 0-d array still: NumPy's in-place result)
+    return float(y)
+
+
+def power_and_floor_ops(x):
+    y = np.exp(x)
+    y **= 2.0
+    y -= 1.0
+    y /= 3.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, build, shape", [
+    (add_into_float32, _c_order, (3,)), (mul_into_float16, _c_order, (3,)), (sub_into_float32_copy, _c_order, (3,)),
+    (div_into_slot_float32, _c_order, (3,)), (add_keeps_fortran, _fortran, (2, 3)),
+    (mul_keeps_fortran_a, _fortran, (2, 3)), (add_in_loop, _c_order, (4, 3)), (add_into_zero_d, _c_order, (2, 3)),
+    (power_and_floor_ops, _fortran, (2, 3)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_augmented_assignment_keeps_the_contract(f, build, shape):
+    values = np.random.default_rng(4).uniform(0.5, 1.5, size=shape)
+    # float16/32 targets: f rounds each result, finite differences see that rounding; the gradient is that
+    # of f's computation with each cast's derivative 1, which the same program in float64 has.
+    narrow = f in (add_into_float32, mul_into_float16, sub_into_float32_copy, div_into_slot_float32)
+    _check(f, build, values, h=1e-3 if narrow else 1e-6, rtol=5e-2 if narrow else 1e-6)
+
+
+def float32_result(x):
+    y = np.zeros(3, dtype=np.float32)
+    y += x
+    return y
+
+
+def test_float32_target_value_and_dtype():
+    x = np.array([0.123456789, 0.987654321, 0.555555555])
+    out, pullback = ad.vjp(float32_result, x)
+    assert out.dtype == np.float32 and np.array_equal(out, float32_result(x))
+    (g,) = pullback(np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    assert np.array_equal(g, [1.0, 2.0, 3.0]) and g.dtype == x.dtype
+
+
+def int_target(x):
+    y = np.zeros(3, dtype=int)
+    y += x
+    return np.sum(y * 1.0)
+
+
+def true_divide_int(x):
+    y = np.arange(3)
+    y /= 2
+    return np.sum(y * x)
+
+
+def grows(x):
+    y = np.zeros(3)
+    y += x
+    return np.sum(y)
+
+
+def grows_zero_d(x):
+    y = np.array(1.0)
+    y *= x[0, :1]
+    return np.sum(y)
+
+
+def grows_slot(x):
+    y = np.zeros((2, 3))
+    y[0:1] -= x
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f", [int_target, true_divide_int, grows, grows_zero_d, grows_slot])
+def test_augmented_assignment_raises_as_numpy_does(f):
+    x = np.ones((2, 3)) if f in (grows, grows_zero_d, grows_slot) else np.ones(3)
+    with pytest.raises(Exception) as expected:
+        f(x.copy())
+    with pytest.raises(type(expected.value)) as got:
+        ad.value_and_grad(f)(x)
+    assert str(got.value) == str(expected.value)
+
+
+def number_and_list_targets(x):
+    s = 1.0
+    s *= x[0]
+    L = [x[1]]
+    L += [x[2] * 2.0]
+    k = 3
+    k //= 2
+    return s * L[0] * L[1] * k
+
+
+def test_numbers_tuples_lists_keep_python_semantics():
+    _check(number_and_list_targets, _c_order, np.array([0.5, 1.5, 2.5]))
