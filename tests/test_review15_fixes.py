@@ -356,3 +356,37 @@ def number_and_list_targets(x):
 
 def test_numbers_tuples_lists_keep_python_semantics():
     _check(number_and_list_targets, _c_order, np.array([0.5, 1.5, 2.5]))
+
+
+# --- 2b. vjp of a function returning a container: one forward point, the caller's arguments unchanged ----------
+
+
+def draws(x, rng):
+    e = rng.normal(size=x.shape)
+    return (x * e, np.sum(x ** 2))
+
+
+def doubles_in_place(x):
+    x *= 2.0
+    return (x, np.sum(x ** 2))
+
+
+def test_vjp_of_a_container_output_linearizes_at_the_draw_out_has():
+    x, rng = np.array([0.5, 1.5]), np.random.default_rng(0)
+    out, pullback = ad.vjp(draws, x, rng)
+    first = np.random.default_rng(0)
+    e0 = first.normal(size=2)
+    np.testing.assert_array_equal(out[0], x * e0)
+    for _ in range(2):  # (each call of the pullback: the same point)
+        np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], e0, rtol=1e-12)
+    assert rng.normal() == first.normal()  # the caller's generator advanced once, as by f
+
+
+def test_vjp_of_a_container_output_leaves_the_arguments_alone():
+    x = np.array([0.5, 1.5])
+    out, pullback = ad.vjp(doubles_in_place, x)
+    np.testing.assert_array_equal(x, [0.5, 1.5])
+    np.testing.assert_array_equal(out[0], [1.0, 3.0])
+    assert out[1] == 10.0
+    np.testing.assert_allclose(pullback((np.zeros(2), 1.0))[0], 8.0 * x)  # d/dx sum((2x)^2)
+    np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], [2.0, 2.0])
