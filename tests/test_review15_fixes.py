@@ -390,3 +390,36 @@ def test_vjp_of_a_container_output_leaves_the_arguments_alone():
     assert out[1] == 10.0
     np.testing.assert_allclose(pullback((np.zeros(2), 1.0))[0], 8.0 * x)  # d/dx sum((2x)^2)
     np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], [2.0, 2.0])
+
+
+# --- 5. the user's own loop computes f's value: no factoring of `s = s + X * c` in the primal -----------------
+
+
+def scaled_sum(x, c):
+    s = 0.0
+    for i in range(5):
+        s = s + x[i] * c
+    return s
+
+
+def divided_sum(x, c):
+    s = 0.0
+    for i in range(2):
+        s = s + x[i] / c
+    return s
+
+
+def test_primal_loop_value_is_fs_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        x, c = rng.normal(size=5), float(rng.normal())
+        value, (gx, gc) = ad.value_and_grad(scaled_sum, wrt=(0, 1))(x, c)
+        assert value == scaled_sum(x, c)
+        np.testing.assert_allclose(gx, np.full(5, c), rtol=1e-12)
+        np.testing.assert_allclose(gc, np.sum(x), rtol=1e-12)
+    big = np.array([1e300, 1e300, -1e300, -1e300, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(ad.value_and_grad(scaled_sum, wrt=1)(big, 1e10)[0])
+        value, _ = ad.value_and_grad(divided_sum, wrt=1)(np.array([0.0, 1.0]), 0.0)
+        assert np.isnan(value) and np.isnan(divided_sum(np.array([0.0, 1.0]), 0.0))
