@@ -423,3 +423,41 @@ def test_primal_loop_value_is_fs_bit_for_bit():
         assert np.isnan(ad.value_and_grad(scaled_sum, wrt=1)(big, 1e10)[0])
         value, _ = ad.value_and_grad(divided_sum, wrt=1)(np.array([0.0, 1.0]), 0.0)
         assert np.isnan(value) and np.isnan(divided_sum(np.array([0.0, 1.0]), 0.0))
+
+
+# --- 5b/5c. rules accurate where f's value is: cauchy far in the tails, sinc near 0 ----------------------------
+
+
+def sinc_sum(x):
+    return np.sum(np.sinc(x))
+
+
+def test_sinc_slope_near_zero_is_its_series():
+    x = np.array([3e-2, 1e-2, 1e-3, 1e-5, 1e-7, 1e-8, 3e-9, 0.0, -2e-6])
+    t = np.pi * x
+    # d/dx sin(t)/t = pi (t cos t - sin t) / t^2, summed exactly as its series -pi t/3 (1 - t^2/10 + t^4/280 - ...).
+    expected = np.pi * t * (-1 / 3 + t ** 2 / 30 - t ** 4 / 840 + t ** 6 / 45360 - t ** 8 / 3991680)
+    np.testing.assert_allclose(ad.grad(sinc_sum)(x), expected, rtol=1e-12, atol=0)
+    g32 = ad.grad(sinc_sum)(x.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, expected, rtol=1e-5, atol=0)
+    t = np.pi * 0.7  # (away from 0: the closed form)
+    np.testing.assert_allclose(ad.grad(sinc_sum)(np.array([0.7])), np.pi * (t * np.cos(t) - np.sin(t)) / t ** 2)
+
+
+def test_cauchy_logpdf_gradient_far_in_the_tails():
+    stats = pytest.importorskip("scipy.stats")
+
+    def far(x, loc, scale):
+        return np.sum(stats.cauchy.logpdf(x, loc, scale))
+
+    x, loc, scale = np.array([40.0, -0.5, -9.0]), 0.0, 1e-160
+    gx, gloc, gscale = ad.grad(far, wrt=(0, 1, 2))(x, loc, scale)
+    np.testing.assert_allclose(gx, -2.0 / x, rtol=1e-12)  # d/dx -log(1 + z^2) = -2z/(1 + z^2)/scale -> -2/(x - loc)
+    np.testing.assert_allclose(gloc, np.sum(2.0 / x), rtol=1e-12)
+    np.testing.assert_allclose(gscale, 3 * (1.0 / scale), rtol=1e-12)  # (-1 + 2 z^2 / (1 + z^2)) / scale -> 1/scale each
+
+    def density(x):
+        return np.sum(stats.cauchy.pdf(x, 0.5, 2.0))
+
+    _check(density, _c_order, np.array([-3.0, 0.5, 7.0]))
