@@ -455,7 +455,7 @@ def test_cauchy_logpdf_gradient_far_in_the_tails():
     gx, gloc, gscale = ad.grad(far, wrt=(0, 1, 2))(x, loc, scale)
     np.testing.assert_allclose(gx, -2.0 / x, rtol=1e-12)  # d/dx -log(1 + z^2) = -2z/(1 + z^2)/scale -> -2/(x - loc)
     np.testing.assert_allclose(gloc, np.sum(2.0 / x), rtol=1e-12)
-    np.testing.assert_allclose(gscale, 3 * (1.0 / scale), rtol=1e-12)  # (-1 + 2 z^2 / (1 + z^2)) / scale -> 1/scale each
+    np.testing.assert_allclose(gscale, 3 / scale, rtol=1e-12)  # (-1 + 2 z^2 / (1 + z^2)) / scale -> 1/scale each
 
     def density(x):
         return np.sum(stats.cauchy.pdf(x, 0.5, 2.0))
