@@ -461,3 +461,23 @@ def test_cauchy_logpdf_gradient_far_in_the_tails():
         return np.sum(stats.cauchy.pdf(x, 0.5, 2.0))
 
     _check(density, _c_order, np.array([-3.0, 0.5, 7.0]))
+
+
+# --- 6 (m3). a dtype argument holds no memory: the common prologue `x = np.asarray(x, dtype=float); x /= ...` ---
+
+
+def normalized(x):
+    x = np.asarray(x, dtype=float)
+    x /= x.sum()
+    return np.sum(x ** 2)
+
+
+def centered(x):
+    x = x.astype(np.float64)
+    x -= x.mean()
+    return np.sum(x ** 4)
+
+
+@pytest.mark.parametrize("f", [normalized, centered])
+def test_prologue_with_a_dtype_global(f):
+    _check(f, _c_order, np.array([0.3, 0.7, 1.2]))
