@@ -35,11 +35,11 @@ def _check(f: Callable[[Any], Any], build: Callable[[np.ndarray], Any], values: 
            h: float = 1e-6, rtol: float = 1e-6) -> None:
     """value_and_grad(f) at build(values): the value f gives, bit for bit, and the gradient of central
     differences over `values` (each perturbed argument built the same way, so it has the same layout)."""
-    x = build(values)
+    x = build(values.copy())  # (f may change its argument in place: each call gets its own)
     before = np.array(x, copy=True)
     value, grad = ad.value_and_grad(f)(x)
     assert np.array_equal(x, before)
-    expected = f(build(values))
+    expected = f(build(values.copy()))
     assert np.asarray(value).dtype == np.asarray(expected).dtype
     assert np.array_equal(value, expected, equal_nan=True)
     reference = np.zeros(values.shape)
