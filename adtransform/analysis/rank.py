@@ -44,6 +44,7 @@ from ..ir.nodes import (
 from ..ir.operands import RULE_OPERANDS
 from ..ir.operators import COMPARISONS
 from ..rules.registry import Kind, lookup_adjoint
+from ..runtime.inplace import in_place_result
 
 Ranks = dict[Var | Global, int | None]
 _NUMBERS = (int, float, complex)
@@ -217,6 +218,8 @@ def rank_of(operand: Operand, ranks: Ranks) -> int | None:
 
 def _kind(op: Op) -> Kind | None:
     if op.callee.style is Style.COPY or (op.callee.style is Style.OPERATOR and op.callee.key in COMPARISONS):
+        return Kind.ELEMENTWISE
+    if op.callee.key is in_place_result:  # (`y op= v`: the shape of `y op v`, its first argument)
         return Kind.ELEMENTWISE
     rule = lookup_adjoint(op.callee.key)
     return rule.kind if rule else None

@@ -3,6 +3,9 @@
 from . import math, numpy, numpy_elementwise, numpy_reductions, operators, runtime, sequences  # noqa: F401  (importing registers the rules)
 
 # isort: split
+from . import inplace  # noqa: F401  (the in-place contract of `y op= v`)
+
+# isort: split
 from . import numpy_linalg, numpy_products  # noqa: F401  (products and linear algebra)
 
 # isort: split

@@ -84,7 +84,8 @@ declare_facts(_rt.writable_copy, returns=Returns.NEW, effects=True)
 declare_facts(_rt.fmax_share, _rt.clip_share, _rt.floor_quotient, _rt.arange_step_adjoint, returns=Returns.NEW)
 declare_facts(_rt.fill_adjoint, _rt.arange_start_adjoint, _rt.linspace_adjoint, returns=Returns.VIEW,
               shape_only=("y",))
-declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW, shape_only=("a",))
+# `reshape_adjoint` reads `a`'s layout too (order 'A'/'K'): not shape-only, or a witness of another layout answers.
+declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW)
 declare_facts(_rt.as_gradient, returns=Returns.VIEW, shape_only=("x",))
 declare_facts(_rt.numpy_float, returns=Returns.VIEW)
 declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)

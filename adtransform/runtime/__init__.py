@@ -62,6 +62,7 @@ from .helpers import (
     slot_adjoint,
     writable_copy,
 )
+from .inplace import copy_like, in_place_result
 from .items import float_items, from_items, getitem_accumulate, getitem_adjoint, zeros_items
 from .linalg import (
     cholesky_adjoint,
@@ -332,6 +333,7 @@ from .selection import *  # noqa: E402, F403
 from .shapes import *  # noqa: E402, F403
 
 __all__ += selection.__all__ + shapes.__all__
+__all__ += ["copy_like", "in_place_result"]
 
 # isort: split
 from .gaps import sequence_array  # noqa: E402

@@ -111,8 +111,8 @@ class Refusals:
                     "in-place update of an unknown function's result"))
                 return
             value = self.namespace.lookup(root[1]) if self.namespace is not None else None
-            if type(value) in (int, float, complex, bool):
-                continue  # a number: the update rebinds `name` only
+            if type(value) in (int, float, complex, bool, str, bytes) or isinstance(value, (type, np.dtype)):
+                continue  # a number, or a dtype (`np.asarray(x, dtype=float)`): holds no array memory
             instead = f"copy first (`{name} = {name}.copy()`)"
             if id(update) in self.entries:  # (a list's copy holds the same arrays)
                 entry = to_source(update.target)
