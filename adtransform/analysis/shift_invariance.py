@@ -1,0 +1,239 @@
+"""Shift invariance: the max shift users write for stability has an adjoint that is exactly zero.
+
+    s = z - np.max(z, axis=1, keepdims=True); logp = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))
+
+log-softmax, softmax and logsumexp do not change when a value constant along the reduced axes is
+subtracted first, so the returned value does not depend on the shift `m` at all: its total adjoint
+is zero. Reverse mode would still build it (a row sum that is rounding noise, then the extremum's
+adjoint: comparisons, counts, a full-size buffer). `zero_adjoint_shifts` proves the invariance on
+the primal IR; activity analysis then treats each proven `m` like `stop_gradient(m)` (JAX writes
+that inside its logsumexp; here the user wrote the shift, so it has to be proven).
+
+The proof. `m` is an extremum reduction (np.max/amax/min/amin/nanmax/nanmin, function or method)
+of some `x`, with only `axis` (a constant int, tuple of ints or None) and `keepdims` (a constant),
+and it is constant along axes M of `x`: FULL (axis=None: one element, constant everywhere) or
+KEEP(M) (keepdims=True). Every value depending on `m` is given a form, by a forward pass over the
+block defining `m` (SSA: its users come after it, in that block):
+
+    add(c): base + c*m        (m itself: add(1))
+    mul(c): base * exp(c*m)
+
+where `base` does not depend on m. Forms propagate exactly through: -v; v + w, v - w (adds);
+v * w, v / w (muls; 1 / v too); exp (add -> mul); log (mul -> add); np.sum of a mul, and the
+extremum reductions and scipy.special.logsumexp of an add, over axes G (these equalities need m
+constant along G); scipy.special.softmax and log_softmax of an add (invariant along G). Here w is
+a value not depending on m: a number constant, or `x` itself, or (FULL) anything. A result whose
+coefficient c is 0 does not depend on m (s - log(sum(exp(s))), exp(s) / sum(exp(s)),
+m + log(sum(exp(x - m)))): it leaves the group, unconstrained. Every other value of the group must
+be used only by operations given a form; a use anywhere else (returned, another block, a loop's
+carried value, a function not listed, an argument that is not the data) ends the proof, and
+nothing changes. Then the returned value reaches m only through values that do not depend on it,
+so its derivative along m is zero, and dropping m's adjoint drops a term that is zero in exact
+arithmetic (the gradient changes by rounding only).
+
+Shapes. FULL: m is one number, so broadcasting never changes which m an element sees. KEEP(M):
+every reduction in the group must keep dims, over axes G that are a subset of M spelled with the
+same integers (1 and -1 are the same axis only for 2-D arrays, which is not known here), and the
+only other operands allowed are number constants and `x`: so every value of the group has the
+shape of `x` with some axes of M set to 1, and broadcasting two of them pairs elements that see
+the same m (m is constant along M). A reduction along another axis, keepdims=False, or an operand
+of unknown shape (it might add axes, renumbering them) ends the proof.
+
+Non-finite values: the primal is unchanged. The gradient differs only where the dropped term was
+not finite (an infinite or NaN cotangent, or a row containing inf/NaN): it used to spread NaN to
+the argmax position of such rows, which now keeps its own entry's value; entries that were NaN
+because their own terms are NaN stay NaN (as with JAX's stop_gradient in logsumexp).
+"""
+
+from __future__ import annotations
+
+import operator
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir.nodes import Const, Function, Op, Operand, Stmt, Style, Var, blocks, flatten, region_operands, walk
+
+_EXTREMA = frozenset({np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin, np.ndarray.max, np.ndarray.min})
+_SUMS = frozenset({np.sum, np.ndarray.sum})
+_NEG = frozenset({operator.neg, np.negative})
+_ADD = frozenset({operator.add, np.add})
+_SUB = frozenset({operator.sub, np.subtract})
+_MUL = frozenset({operator.mul, np.multiply})
+_DIV = frozenset({operator.truediv, np.divide, np.true_divide})
+_RETURNED = object()  # the user of a value that is returned
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shift `m` of `source`: constant along `axes` (None: one element, constant everywhere)."""
+
+    source: Operand
+    axes: frozenset[int] | None
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a value depends on the shift m: `base + c*m` (additive) or `base * exp(c*m)`."""
+
+    additive: bool
+    c: int
+
+
+def zero_adjoint_shifts(fn: Function) -> set[Var]:
+    """The values whose total adjoint is proven zero (see the module docstring)."""
+    users = _users(fn)
+    proven: set[Var] = set()
+    for block in blocks(fn.body):
+        for i, stmt in enumerate(block):
+            if isinstance(stmt, Op) and stmt.result is not None:
+                shift = shift_of(stmt)
+                if shift is not None and _invariant(stmt.result, shift, block[i + 1:], users):
+                    proven.add(stmt.result)
+    return proven
+
+
+def shift_of(op: Op) -> Shift | None:
+    """The shift `op` computes if it is an extremum reduction constant along known axes."""
+    if op.callee.key not in _EXTREMA or op.callee.style not in (Style.FUNCTION, Style.METHOD):
+        return None
+    reduced = _reduction(op)
+    if reduced is None:
+        return None
+    axes, keepdims = reduced
+    if axes is None:
+        return Shift(op.args[0], None)
+    return Shift(op.args[0], axes) if keepdims else None
+
+
+def _reduction(op: Op) -> tuple[frozenset[int] | None, bool] | None:
+    """(axes, keepdims) of `f(a[, axis], axis=, keepdims=)` with constant arguments, else None."""
+    if len(op.args) not in (1, 2) or not set(op.kwargs) <= {"axis", "keepdims"} \
+            or ("axis" in op.kwargs and len(op.args) == 2):
+        return None
+    axis = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis", Const(None))
+    keepdims = op.kwargs.get("keepdims", Const(False))
+    if not isinstance(axis, Const) or not isinstance(keepdims, Const) or not isinstance(keepdims.value, bool):
+        return None
+    value = axis.value
+    if value is None:
+        return None, keepdims.value
+    items = value if isinstance(value, tuple) else (value,)
+    if not items or not all(type(a) is int for a in items):
+        return None
+    return frozenset(items), keepdims.value
+
+
+def _users(fn: Function) -> dict[Var, list[object]]:
+    """Every reader of each value: operations, regions (their own operands) and the return."""
+    out: dict[Var, list[object]] = {}
+    for stmt in walk(fn.body):
+        operands = stmt.operands() if isinstance(stmt, Op) else \
+            (v for o in region_operands(stmt) for v in flatten(o))
+        for v in operands:
+            if isinstance(v, Var):
+                out.setdefault(v, []).append(stmt)
+    for r in fn.returns:
+        for v in flatten(r):
+            if isinstance(v, Var):
+                out.setdefault(v, []).append(_RETURNED)
+    return out
+
+
+def _invariant(m: Var, shift: Shift, after: list[Stmt], users: dict[Var, list[object]]) -> bool:
+    """Whether every value depending on `m` ends, within `after`, in values that do not."""
+    forms: dict[Var, Form] = {m: Form(True, 1)}
+    given: set[int] = set()  # the operations given a form (by id: Op compares by identity)
+    for stmt in after:
+        if not isinstance(stmt, Op):
+            if any(v in forms for v in stmt.uses()):
+                return False
+            continue
+        if not any(v in forms for v in stmt.uses()):
+            continue
+        form = _transfer(stmt, forms, shift)
+        if form is None:
+            return False
+        given.add(id(stmt))
+        if form.c != 0:
+            if stmt.result is None:
+                return False
+            forms[stmt.result] = form
+    return all(id(u) in given for v in forms for u in users.get(v, ()))
+
+
+def _transfer(op: Op, forms: dict[Var, Form], shift: Shift) -> Form | None:
+    """The form of `op`'s result, or None when it has none (the proof fails)."""
+    key, style = op.callee.key, op.callee.style
+    if style not in (Style.OPERATOR, Style.FUNCTION, Style.METHOD) or (op.kwargs and style is Style.OPERATOR):
+        return None
+    if style is not Style.METHOD and not op.kwargs and _elementwise(key):
+        return _arithmetic(key, op.args, forms, shift)
+    if any(isinstance(o, Var) and o in forms for a in (*op.args[1:], *op.kwargs.values()) for o in flatten(a)):
+        return None  # (a value of the group used as an axis, or any argument but the data)
+    data = op.args[0] if op.args else None
+    form = forms.get(data) if isinstance(data, Var) else None
+    if form is None:
+        return None
+    if style is Style.FUNCTION and len(op.args) == 1 and not op.kwargs and key in (np.exp, np.log):
+        return Form(key is np.log, form.c) if form.additive is (key is np.exp) else None
+    special = sys.modules.get("scipy.special")  # (its functions are called only once it is imported)
+    if key in _SUMS or key in _EXTREMA or (special is not None and key is special.logsumexp):
+        if style is Style.METHOD and key not in (np.ndarray.sum, np.ndarray.max, np.ndarray.min):
+            return None
+        if not _along_shift(_reduction(op), shift) or form.additive is (key in _SUMS):
+            return None  # (a sum of base + c*m over n elements adds n*c*m: no form)
+        return form
+    if special is not None and key in (special.softmax, special.log_softmax) and style is Style.FUNCTION \
+            and form.additive and "keepdims" not in op.kwargs:
+        # (the result has the shape of the data: no keepdims to check)
+        return Form(False, 0) if _along_shift(_reduction(op), shift, keeps_shape=True) else None
+    return None
+
+
+def _elementwise(key: object) -> bool:
+    return any(key in group for group in (_NEG, _ADD, _SUB, _MUL, _DIV))
+
+
+def _arithmetic(key: object, args: list[Operand], forms: dict[Var, Form], shift: Shift) -> Form | None:
+    """-v, v + w, v - w, v * w, v / w: forms of the two sides combined."""
+    sides = [forms.get(a) if isinstance(a, Var) else None for a in args]
+    if any(s is None and not _plain(a, shift) for s, a in zip(sides, args)):
+        return None
+    if key in _NEG:
+        return sides[0] if len(args) == 1 else None
+    if len(args) != 2:
+        return None
+    a, b = sides
+    kind = next(s.additive for s in sides if s is not None)
+    if any(s is not None and s.additive is not kind for s in sides):
+        return None  # (base + c*m combined with base * exp(c*m): no form)
+    ca, cb = (a.c if a is not None else 0), (b.c if b is not None else 0)
+    if kind and key in _ADD:
+        return Form(True, ca + cb)
+    if kind and key in _SUB:
+        return Form(True, ca - cb)
+    if not kind and key in _MUL:
+        return Form(False, ca + cb)
+    if not kind and key in _DIV:
+        return Form(False, ca - cb)
+    return None  # (c*m times a value, or over one: no form)
+
+
+def _plain(operand: Operand, shift: Shift) -> bool:
+    """An operand not depending on m that keeps every value of the group aligned with m."""
+    if isinstance(operand, Const):
+        return type(operand.value) in (int, float)
+    return shift.axes is None or operand == shift.source
+
+
+def _along_shift(reduced: tuple[frozenset[int] | None, bool] | None, shift: Shift,
+                 keeps_shape: bool = False) -> bool:
+    """A reduction over axes along which m is constant, leaving values aligned with m."""
+    if reduced is None:
+        return False
+    axes, keepdims = reduced
+    if shift.axes is None:
+        return True
+    return axes is not None and (keepdims or keeps_shape) and axes <= shift.axes
