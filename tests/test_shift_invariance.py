@@ -63,6 +63,12 @@ def softmax_min_shift(z, Y):
     return np.sum(Y * (e / np.sum(e, axis=1, keepdims=True)))
 
 
+def softmax_unknown_shape_operand(z, Y):  # Y * e may have more axes: only the end-counted axis -1
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return np.sum(np.sum(Y * e, axis=-1, keepdims=True) / np.sum(e, axis=-1, keepdims=True)) \
+        + np.sum(Y * e / np.sum(e, axis=-1, keepdims=True))
+
+
 def logsumexp_full(z, Y):
     m = np.max(z)
     return m + np.log(np.sum(np.exp(z - m)))
@@ -101,8 +107,8 @@ def nanmax_shift(z, Y):
 
 
 POSITIVE = [log_softmax_ce, log_softmax_last, log_softmax_axis0, softmax_method, softmax_reciprocal,
-            softmax_min_shift, logsumexp_full, logsumexp_rows, logsumexp_scalar_shift_rows,
-            log_softmax_in_loop, nanmax_shift]
+            softmax_min_shift, softmax_unknown_shape_operand, logsumexp_full, logsumexp_rows,
+            logsumexp_scalar_shift_rows, log_softmax_in_loop, nanmax_shift]
 AUTOGRAD = [f for f in POSITIVE if f is not nanmax_shift]  # (autograd has no nanmax)
 
 
@@ -161,9 +167,9 @@ def mixed_axis_spellings(z, Y):  # the same axis for 2-D z, not provably so in g
     return np.sum(Y * e / np.sum(e, axis=-1, keepdims=True))
 
 
-def unknown_shape_operand(z, Y):  # Y * e might add axes (renumbering axis=1); Y's shape is not known
+def unknown_shape_operand(z, Y):  # Y * e might add axes in front, renumbering axis=1 in the sum
     e = np.exp(z - np.min(z, axis=1, keepdims=True))
-    return np.sum(Y * e / np.sum(e, axis=1, keepdims=True))
+    return np.sum(np.sum(Y * e, axis=1, keepdims=True) / np.sum(e, axis=1, keepdims=True))
 
 
 def scaled_shift(z, Y):  # temperature: (s / 2) is not base + c*m with a known c
@@ -303,3 +309,30 @@ def test_softmax_ce_golden():
     if os.environ.get("ADTRANSFORM_UPDATE_GOLDEN"):
         path.write_text(source)
     assert source == path.read_text(), f"generated source of softmax_ce changed; see {path}"
+
+
+def test_operand_adding_axes_in_front():
+    """Y with an axis more than z: `Y * e` renumbers the axes counted from the start."""
+    z = _inputs()[0]
+    Y = RNG.standard_normal((2, 4, 4))
+    for f in (softmax_unknown_shape_operand, unknown_shape_operand):  # axis=-1: proven; axis=1: not
+        check_grad(f, (z, Y), wrt=0)
+        np.testing.assert_allclose(ad.grad(f)(z, Y), _autograd(f, z, Y), rtol=1e-12, atol=1e-14)
+
+
+def test_vjp_and_value_and_grad():
+    z, Y = _inputs(shape=(3, 5))
+    value, g = ad.value_and_grad(log_softmax_ce)(z, Y)
+    assert value == pytest.approx(log_softmax_ce(z, Y), rel=1e-15)
+    np.testing.assert_allclose(g, _autograd(log_softmax_ce, z, Y), rtol=1e-12, atol=1e-14)
+
+    def softmax(z):
+        e = np.exp(z - np.max(z, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
+
+    out, pullback = ad.vjp(softmax, z)
+    ct = RNG.standard_normal(out.shape)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(out, p, rtol=1e-14)
+    (g,) = pullback(ct)
+    np.testing.assert_allclose(g, p * (ct - np.sum(ct * p, axis=1, keepdims=True)), rtol=1e-12, atol=1e-14)

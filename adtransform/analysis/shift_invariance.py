@@ -22,22 +22,22 @@ where `base` does not depend on m. Forms propagate exactly through: -v; v + w, v
 v * w, v / w (muls; 1 / v too); exp (add -> mul); log (mul -> add); np.sum of a mul, and the
 extremum reductions and scipy.special.logsumexp of an add, over axes G (these equalities need m
 constant along G); scipy.special.softmax and log_softmax of an add (invariant along G). Here w is
-a value not depending on m: a number constant, or `x` itself, or (FULL) anything. A result whose
-coefficient c is 0 does not depend on m (s - log(sum(exp(s))), exp(s) / sum(exp(s)),
-m + log(sum(exp(x - m)))): it leaves the group, unconstrained. Every other value of the group must
-be used only by operations given a form; a use anywhere else (returned, another block, a loop's
-carried value, a function not listed, an argument that is not the data) ends the proof, and
-nothing changes. Then the returned value reaches m only through values that do not depend on it,
-so its derivative along m is zero, and dropping m's adjoint drops a term that is zero in exact
-arithmetic (the gradient changes by rounding only).
+any value not depending on m. A result whose coefficient c is 0 does not depend on m
+(s - log(sum(exp(s))), exp(s) / sum(exp(s)), m + log(sum(exp(x - m)))): it leaves the group,
+unconstrained. Every other value of the group must be used only by operations given a form; a use
+anywhere else (returned, another block, a loop's carried value, a function not listed, an argument
+that is not the data) ends the proof, and nothing changes. Then the returned value reaches m only
+through values that do not depend on it, so its derivative along m is zero, and dropping m's
+adjoint drops a term that is zero in exact arithmetic (the gradient changes by rounding only).
 
-Shapes. FULL: m is one number, so broadcasting never changes which m an element sees. KEEP(M):
-every reduction in the group must keep dims, over axes G that are a subset of M spelled with the
-same integers (1 and -1 are the same axis only for 2-D arrays, which is not known here), and the
-only other operands allowed are number constants and `x`: so every value of the group has the
-shape of `x` with some axes of M set to 1, and broadcasting two of them pairs elements that see
-the same m (m is constant along M). A reduction along another axis, keepdims=False, or an operand
-of unknown shape (it might add axes, renumbering them) ends the proof.
+Shapes: each value of the group holds its m-term as m broadcast to its shape (aligned from the
+end, as NumPy broadcasts), so two of them combined pair elements that see the same m. FULL: m is
+one number, nothing more to check. KEEP(M): m has the dims of `x`; every reduction in the group
+must keep dims, over axes G that are a subset of M spelled with the same integers (1 and -1 are
+the same axis only for 2-D arrays, which is not known here). A value combined with an operand of
+unknown shape (not a number constant, not `x`) may get axes in front, renumbering the axes counted
+from the start: it is marked `lead`, and reductions of it must count every axis from the end.
+A reduction along another axis, keepdims=False, or a positive axis of a `lead` value ends the proof.
 
 Non-finite values: the primal is unchanged. The gradient differs only where the dropped term was
 not finite (an infinite or NaN cotangent, or a row containing inf/NaN): it used to spread NaN to
@@ -75,10 +75,12 @@ class Shift:
 
 @dataclass(frozen=True)
 class Form:
-    """How a value depends on the shift m: `base + c*m` (additive) or `base * exp(c*m)`."""
+    """How a value depends on the shift m: `base + c*m` (additive) or `base * exp(c*m)`; `lead`:
+    it may have axes in front of those of the shift's source (an operand of unknown shape)."""
 
     additive: bool
     c: int
+    lead: bool = False
 
 
 def zero_adjoint_shifts(fn: Function) -> set[Var]:
@@ -177,18 +179,18 @@ def _transfer(op: Op, forms: dict[Var, Form], shift: Shift) -> Form | None:
     if form is None:
         return None
     if style is Style.FUNCTION and len(op.args) == 1 and not op.kwargs and key in (np.exp, np.log):
-        return Form(key is np.log, form.c) if form.additive is (key is np.exp) else None
+        return Form(key is np.log, form.c, form.lead) if form.additive is (key is np.exp) else None
     special = sys.modules.get("scipy.special")  # (its functions are called only once it is imported)
     if key in _SUMS or key in _EXTREMA or (special is not None and key is special.logsumexp):
         if style is Style.METHOD and key not in (np.ndarray.sum, np.ndarray.max, np.ndarray.min):
             return None
-        if not _along_shift(_reduction(op), shift) or form.additive is (key in _SUMS):
+        if not _along_shift(_reduction(op), shift, form) or form.additive is (key in _SUMS):
             return None  # (a sum of base + c*m over n elements adds n*c*m: no form)
         return form
     if special is not None and key in (special.softmax, special.log_softmax) and style is Style.FUNCTION \
             and form.additive and "keepdims" not in op.kwargs:
         # (the result has the shape of the data: no keepdims to check)
-        return Form(False, 0) if _along_shift(_reduction(op), shift, keeps_shape=True) else None
+        return Form(False, 0) if _along_shift(_reduction(op), shift, form, keeps_shape=True) else None
     return None
 
 
@@ -199,10 +201,9 @@ def _elementwise(key: object) -> bool:
 def _arithmetic(key: object, args: list[Operand], forms: dict[Var, Form], shift: Shift) -> Form | None:
     """-v, v + w, v - w, v * w, v / w: forms of the two sides combined."""
     sides = [forms.get(a) if isinstance(a, Var) else None for a in args]
-    if any(s is None and not _plain(a, shift) for s, a in zip(sides, args)):
-        return None
+    lead = any(s.lead if s is not None else not _aligned(a, shift) for s, a in zip(sides, args))
     if key in _NEG:
-        return sides[0] if len(args) == 1 else None
+        return sides[0] if len(args) == 1 else None  # (-(base * exp(c*m)) is (-base) * exp(c*m))
     if len(args) != 2:
         return None
     a, b = sides
@@ -211,29 +212,31 @@ def _arithmetic(key: object, args: list[Operand], forms: dict[Var, Form], shift:
         return None  # (base + c*m combined with base * exp(c*m): no form)
     ca, cb = (a.c if a is not None else 0), (b.c if b is not None else 0)
     if kind and key in _ADD:
-        return Form(True, ca + cb)
+        return Form(True, ca + cb, lead)
     if kind and key in _SUB:
-        return Form(True, ca - cb)
+        return Form(True, ca - cb, lead)
     if not kind and key in _MUL:
-        return Form(False, ca + cb)
+        return Form(False, ca + cb, lead)
     if not kind and key in _DIV:
-        return Form(False, ca - cb)
+        return Form(False, ca - cb, lead)
     return None  # (c*m times a value, or over one: no form)
 
 
-def _plain(operand: Operand, shift: Shift) -> bool:
-    """An operand not depending on m that keeps every value of the group aligned with m."""
+def _aligned(operand: Operand, shift: Shift) -> bool:
+    """An operand not depending on m that adds no axes in front of the shift's source."""
     if isinstance(operand, Const):
         return type(operand.value) in (int, float)
     return shift.axes is None or operand == shift.source
 
 
-def _along_shift(reduced: tuple[frozenset[int] | None, bool] | None, shift: Shift,
+def _along_shift(reduced: tuple[frozenset[int] | None, bool] | None, shift: Shift, form: Form,
                  keeps_shape: bool = False) -> bool:
-    """A reduction over axes along which m is constant, leaving values aligned with m."""
+    """A reduction over axes along which m is constant, leaving values aligned with m (when the
+    data may have more axes than the source, only axes counted from the end are the same axes)."""
     if reduced is None:
         return False
     axes, keepdims = reduced
     if shift.axes is None:
         return True
-    return axes is not None and (keepdims or keeps_shape) and axes <= shift.axes
+    return axes is not None and (keepdims or keeps_shape) and axes <= shift.axes \
+        and not (form.lead and any(a >= 0 for a in axes))
