@@ -106,7 +106,23 @@ def nanmax_shift(z, Y):
     return np.sum(Y * (z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))))
 
 
-POSITIVE = [log_softmax_ce, log_softmax_last, log_softmax_axis0, softmax_method, softmax_reciprocal,
+def axis_put_back_by_index(z, Y):
+    e = np.exp(z - z.max(axis=1)[:, None])
+    return np.sum(Y * (e / np.sum(e, axis=1, keepdims=True)))
+
+
+def axis_put_back_by_newaxis(z, Y):
+    s = z - np.max(z, axis=-1)[..., np.newaxis]
+    return np.sum(Y * (s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))))
+
+
+def axis_put_back_by_expand_dims(z, Y):
+    m = np.expand_dims(np.max(z, axis=0), 0)
+    return np.sum(Y[:1] * (m + np.log(np.sum(np.exp(z - m), axis=0, keepdims=True))))
+
+
+POSITIVE = [axis_put_back_by_index, axis_put_back_by_newaxis, axis_put_back_by_expand_dims, log_softmax_ce,
+            log_softmax_last, log_softmax_axis0, softmax_method, softmax_reciprocal,
             softmax_min_shift, softmax_unknown_shape_operand, logsumexp_full, logsumexp_rows,
             logsumexp_scalar_shift_rows, log_softmax_in_loop, nanmax_shift]
 AUTOGRAD = [f for f in POSITIVE if f is not nanmax_shift]  # (autograd has no nanmax)
@@ -187,7 +203,18 @@ def shift_in_branch(z, Y):
     return out
 
 
-NEGATIVE = [shifted_also_returned, shift_used_elsewhere, exp_used_elsewhere, wrong_axis, sum_without_keepdims,
+def axis_put_back_elsewhere(z, Y):  # (n,) of a max over axis 0 as (n, 1): rows shifted by column maxima
+    e = np.exp(z - z.max(axis=0)[:, None])
+    return np.sum(Y * (e / np.sum(e, axis=1, keepdims=True)))
+
+
+def axis_put_back_by_reshape(z, Y):  # (the same as keepdims for 2-D z only: not proven)
+    e = np.exp(z - z.max(axis=1).reshape(-1, 1))
+    return np.sum(Y * (e / np.sum(e, axis=1, keepdims=True)))
+
+
+NEGATIVE = [axis_put_back_elsewhere, axis_put_back_by_reshape, shifted_also_returned,
+            shift_used_elsewhere, exp_used_elsewhere, wrong_axis, sum_without_keepdims,
             logsumexp_without_keepdims, full_sum_of_row_shift, logsumexp_other_shift, shift_of_another_array,
             mixed_axis_spellings, unknown_shape_operand, scaled_shift, shift_in_branch]
 

@@ -12,7 +12,8 @@ that inside its logsumexp; here the user wrote the shift, so it has to be proven
 The proof. `m` is an extremum reduction (np.max/amax/min/amin/nanmax/nanmin, function or method)
 of some `x`, with only `axis` (a constant int, tuple of ints or None) and `keepdims` (a constant),
 and it is constant along axes M of `x`: FULL (axis=None: one element, constant everywhere) or
-KEEP(M) (keepdims=True). Every value depending on `m` is given a form, by a forward pass over the
+KEEP(M) (keepdims=True, or the reduced axes put back: `m[:, None]` for axis 1, `m[..., None]` for
+-1, `np.expand_dims(m, M)`). Every value depending on `m` is given a form, by a forward pass over the
 block defining `m` (SSA: its users come after it, in that block):
 
     add(c): base + c*m        (m itself: add(1))
@@ -53,7 +54,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ir.nodes import Const, Function, Op, Operand, Stmt, Style, Var, blocks, flatten, region_operands, walk
+from ..ir.nodes import (
+    Const,
+    Function,
+    Global,
+    Index,
+    Op,
+    Operand,
+    Stmt,
+    Style,
+    Var,
+    blocks,
+    flatten,
+    region_operands,
+    walk,
+)
 
 _EXTREMA = frozenset({np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin, np.ndarray.max, np.ndarray.min})
 _SUMS = frozenset({np.sum, np.ndarray.sum})
@@ -86,27 +101,69 @@ class Form:
 def zero_adjoint_shifts(fn: Function) -> set[Var]:
     """The values whose total adjoint is proven zero (see the module docstring)."""
     users = _users(fn)
+    defs = {op.result: op for op in walk(fn.body) if isinstance(op, Op) and op.result is not None}
     proven: set[Var] = set()
     for block in blocks(fn.body):
         for i, stmt in enumerate(block):
             if isinstance(stmt, Op) and stmt.result is not None:
-                shift = shift_of(stmt)
+                shift = shift_of(stmt, defs)
                 if shift is not None and _invariant(stmt.result, shift, block[i + 1:], users):
                     proven.add(stmt.result)
     return proven
 
 
-def shift_of(op: Op) -> Shift | None:
-    """The shift `op` computes if it is an extremum reduction constant along known axes."""
+def shift_of(op: Op, defs: dict[Var, Op]) -> Shift | None:
+    """The shift `op` computes if it is an extremum reduction constant along known axes, or one
+    reduced without keepdims whose axes are put back (`m[:, None]`, `np.expand_dims(m, 1)`)."""
+    reduced = _extremum(op)
+    if reduced is not None:
+        axes, keepdims = reduced
+        return Shift(op.args[0], axes) if axes is None or keepdims else None
+    inner = defs.get(op.args[0]) if op.args and isinstance(op.args[0], Var) else None
+    reduced = _extremum(inner) if inner is not None else None
+    if reduced is None or reduced[0] is None or reduced[1]:
+        return None
+    axes = reduced[0]
+    if op.callee.key is np.expand_dims and op.callee.style is Style.FUNCTION and not op.kwargs \
+            and len(op.args) == 2 and isinstance(op.args[1], Const):
+        # (the new axes are numbered in the result, which has the dims of the source: as keepdims)
+        wanted = op.args[1].value if isinstance(op.args[1].value, tuple) else (op.args[1].value,)
+        return Shift(inner.args[0], axes) if frozenset(wanted) == axes and len(wanted) == len(axes) else None
+    if op.callee.key is operator.getitem and op.callee.style is Style.SUBSCRIPT and len(axes) == 1 \
+            and _puts_back(op.args[1], next(iter(axes))):
+        return Shift(inner.args[0], axes)
+    return None
+
+
+def _extremum(op: Op) -> tuple[frozenset[int] | None, bool] | None:
     if op.callee.key not in _EXTREMA or op.callee.style not in (Style.FUNCTION, Style.METHOD):
         return None
-    reduced = _reduction(op)
-    if reduced is None:
-        return None
-    axes, keepdims = reduced
-    if axes is None:
-        return Shift(op.args[0], None)
-    return Shift(op.args[0], axes) if keepdims else None
+    return _reduction(op)
+
+
+def _puts_back(index: Operand, axis: int) -> bool:
+    """Whether indexing with `index` gives a new axis at `axis` of the result and keeps the others
+    (`[:, None]` for axis 1, `[..., None]` for -1, `[None]` for 0)."""
+    items = index.items if isinstance(index, Index) else index.value if isinstance(index, Const) else None
+    if not isinstance(items, tuple):
+        items = (items,)
+    tokens = []
+    for item in items:
+        if isinstance(item, Const):
+            item = item.value
+        elif isinstance(item, Global) and item.ref.obj is None:  # np.newaxis
+            item = None
+        if item is None or item is Ellipsis or (isinstance(item, slice) and item == slice(None)):
+            tokens.append("new" if item is None else "..." if item is Ellipsis else ":")
+        else:
+            return False
+    if tokens.count("new") != 1 or tokens.count("...") > 1:
+        return False
+    at = tokens.index("new")
+    if axis >= 0:  # counted from the start: only full slices before it
+        return at == axis and "..." not in tokens[:at]
+    # counted from the end: an ellipsis before it, only full slices after it
+    return len(tokens) - at == -axis and "..." in tokens[:at]
 
 
 def _reduction(op: Op) -> tuple[frozenset[int] | None, bool] | None:
