@@ -61,6 +61,7 @@ from ..ir.nodes import (
     Index,
     Op,
     Operand,
+    SliceItem,
     Stmt,
     Style,
     Var,
@@ -124,10 +125,11 @@ def shift_of(op: Op, defs: dict[Var, Op]) -> Shift | None:
     if reduced is None or reduced[0] is None or reduced[1]:
         return None
     axes = reduced[0]
-    if op.callee.key is np.expand_dims and op.callee.style is Style.FUNCTION and not op.kwargs \
-            and len(op.args) == 2 and isinstance(op.args[1], Const):
+    where = op.args[1] if len(op.args) == 2 and not op.kwargs else \
+        op.kwargs.get("axis") if len(op.args) == 1 and set(op.kwargs) == {"axis"} else None
+    if op.callee.key is np.expand_dims and op.callee.style is Style.FUNCTION and isinstance(where, Const):
         # (the new axes are numbered in the result, which has the dims of the source: as keepdims)
-        wanted = op.args[1].value if isinstance(op.args[1].value, tuple) else (op.args[1].value,)
+        wanted = where.value if isinstance(where.value, tuple) else (where.value,)
         return Shift(inner.args[0], axes) if frozenset(wanted) == axes and len(wanted) == len(axes) else None
     if op.callee.key is operator.getitem and op.callee.style is Style.SUBSCRIPT and len(axes) == 1 \
             and _puts_back(op.args[1], next(iter(axes))):
@@ -144,15 +146,20 @@ def _extremum(op: Op) -> tuple[frozenset[int] | None, bool] | None:
 def _puts_back(index: Operand, axis: int) -> bool:
     """Whether indexing with `index` gives a new axis at `axis` of the result and keeps the others
     (`[:, None]` for axis 1, `[..., None]` for -1, `[None]` for 0)."""
-    items = index.items if isinstance(index, Index) else index.value if isinstance(index, Const) else None
-    if not isinstance(items, tuple):
-        items = (items,)
+    if isinstance(index, Index):
+        items = index.items if index.is_tuple else index.items[:1]
+    elif isinstance(index, Const):
+        items = index.value if isinstance(index.value, tuple) else (index.value,)
+    else:
+        return False  # (a computed index)
     tokens = []
     for item in items:
         if isinstance(item, Const):
             item = item.value
         elif isinstance(item, Global) and item.ref.obj is None:  # np.newaxis
             item = None
+        elif isinstance(item, SliceItem) and item == SliceItem(None, None, None):
+            item = slice(None)
         if item is None or item is Ellipsis or (isinstance(item, slice) and item == slice(None)):
             tokens.append("new" if item is None else "..." if item is Ellipsis else ":")
         else:
