@@ -363,3 +363,22 @@ def test_vjp_and_value_and_grad():
     np.testing.assert_allclose(out, p, rtol=1e-14)
     (g,) = pullback(ct)
     np.testing.assert_allclose(g, p * (ct - np.sum(ct * p, axis=1, keepdims=True)), rtol=1e-12, atol=1e-14)
+
+
+def shift_by_computed_index(z, i):
+    m = np.max(z, axis=1)[:, i]  # (i is None here, but only a constant index is read as a new axis)
+    e = np.exp(z - m)
+    return np.sum(np.sin(e / np.sum(e, axis=1, keepdims=True)))
+
+
+def shift_by_expand_dims_keyword(z, i):
+    m = np.expand_dims(np.max(z, axis=1), axis=1)
+    e = np.exp(z - m)
+    return np.sum(np.sin(e / np.sum(e, axis=1, keepdims=True)))
+
+
+def test_put_back_axis_spellings():
+    z = _inputs(shape=(3, 5))[0]
+    assert not _proven(shift_by_computed_index) and _proven(shift_by_expand_dims_keyword)
+    for f in (shift_by_computed_index, shift_by_expand_dims_keyword):
+        check_grad(f, (z, None), wrt=0)
