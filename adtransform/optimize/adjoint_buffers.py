@@ -10,21 +10,30 @@ Three rewrites of adjoint operations, each computing the same values in the same
   becomes `spread(g, x, ...)`, a read-only broadcast view of the seed. The operator reading it
   builds a new array of the same values (and dtype) as it would from the filled one, which is
   therefore never allocated (`mul_bar = unreduce(-(1.0 / n), mul)` then `mul_bar * Y`).
-* accumulation into a dead temporary: `r = a + b` (or `b + a`, `a - b`, `a * b`, `b * a`) where
-  `a` is a new array this gradient made in the same block (an operator's result, a helper or call
-  whose facts say its result is new, or an earlier such accumulation) and read by this operation
-  alone becomes `r = add_into(a, b)`: computed in `a`'s buffer. Same block: an operand made before a
-  loop and read inside it is read again next iteration. The helpers check shape and dtype at run
-  time and compute the plain operator otherwise; float addition and multiplication commute. Not
-  for values the rank analysis proves scalars (under the version's check, if any): no buffer.
+* the last read of a dead temporary hosts the result: `r = a + b` (or `b + a`, `a - b`, `a * b`,
+  `b * a`) where `a` is a new array made in the same block (an operator's result, a helper or call
+  whose facts say its result is new, or an earlier such rewrite; in the backward sweep or the
+  user's computation) becomes `r = add_into(a, b)`, computed in `a`'s buffer, when this is `a`'s
+  last read: every other read is earlier in the same block and keeps no reference (its result is
+  new, or nothing: `np.sum(a)`, a check), or reads only `a`'s shape and dtype (which the write keeps).
+  A read that may keep a reference (a view, a stack push, a tuple, a branch or loop handing `a` on,
+  the returns) or comes later, in another block or in a later iteration keeps `a` as it is. Same
+  block: an operand made before a loop and read inside it is read again next iteration. A unary
+  function of such an `a` (`np.exp(a)`, in either sweep) becomes `np.exp(a, out=a)` through
+  `unary_into`. The helpers check shape and dtype at run time and compute the plain operation
+  otherwise; float addition and multiplication commute. Not for values the rank analysis proves
+  scalars (under the version's check, if any): no buffer.
 
 Runs once, last (after in_place: it reasons about buffers, and what it writes into is dead).
-Analyses: def-use (producers, read counts, blocks); facts of the calls (`is_fresh`).
+Analyses: def-use (producers, reads, blocks, positions); ownership (what a read does with a value:
+`lets_go`); facts of the calls (`is_fresh`, `shape_only`).
 """
 
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 
 from .. import runtime
 from ..ad import runtime_refs
@@ -32,8 +41,9 @@ from ..analysis import defuse
 from ..analysis import rank as rank_analysis
 from ..analysis.defuse import DefUse
 from ..analysis.manager import PassContext
+from ..analysis.ownership import Ownership, shape_only_use
 from ..frontend.resolve import Scope
-from ..ir.nodes import Callee, Function, If, Loop, Op, Stmt, Style, Sweep, Var, walk
+from ..ir.nodes import Callee, Function, Global, If, Loop, Op, Stmt, Style, Sweep, Var, walk
 from ..rules.registry import Kind, lookup_adjoint
 from .purity import is_fresh
 
@@ -44,6 +54,10 @@ _SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pow}
 #: operator -> (helper, whether the operands commute)
 _INTO = {operator.add: ("add_into", True), operator.mul: ("mul_into", True), operator.sub: ("sub_into", False)}
+#: unary ufuncs whose result has their float operand's dtype and shape (`np.exp(a, out=a)` is `np.exp(a)`)
+_UNARY = frozenset({np.exp, np.expm1, np.exp2, np.log, np.log1p, np.log2, np.log10, np.sqrt, np.cbrt, np.sin, np.cos,
+                    np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
+                    np.arctanh, np.negative, np.absolute, np.fabs, np.square, np.reciprocal, np.deg2rad, np.rad2deg})
 #: helpers whose result is the adjoint of an array the user reduced or multiplied as matrices
 _ARRAY_MAKERS = {runtime.unreduce, runtime.spread, runtime.extremum_adjoint, runtime.matmul_lhs_adjoint,
                  runtime.matmul_rhs_adjoint}
@@ -133,21 +147,25 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     # A guarded version runs only on calls whose parameters have the ranks the analysis assumes.
     ranks = _adjoint_ranks(fn, rank_analysis.analyze(fn, scalar_output=False, scalar_params=fn.guard is not None))
     arrays = _arrays(fn, ranks)
+    own = Ownership(du)
     changed = False
     made: set[Var] = set()  # results of the rewrites so far: `a`'s buffer, as new as `a` was
     for block in _blocks(fn.body):
         for op in block:
-            if not (isinstance(op, Op) and op.sweep is Sweep.ADJOINT and op.callee.style is Style.OPERATOR
-                    and op.callee.key in _INTO and len(op.args) == 2 and not op.kwargs and op.result is not None):
+            if not isinstance(op, Op) or op.sweep is Sweep.CHECK or op.result is None or op.kwargs:
                 continue
-            if _inside_expression(op, du):
+            if _unary_in_place(op, block, du, own, made, arrays):
+                changed = True
                 continue
+            if not (op.callee.style is Style.OPERATOR and op.callee.key in _INTO and len(op.args) == 2):
+                continue
+            inside = _inside_expression(op, du)
             helper, commutes = _INTO[op.callee.key]
             for at in ((0, 1) if commutes else (0,)):
                 acc, other = op.args[at], op.args[1 - at]
-                if isinstance(acc, Var) and acc in arrays and _dead_temporary(acc, other, block, du, made) \
-                        and (op.callee.key is not operator.mul or acc in made
-                             or du.defined_by[acc][0].callee.style is not Style.OPERATOR):
+                if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made) \
+                        and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
+                             or (op.callee.key is not operator.mul and not inside)):
                     op.callee, op.args = runtime_refs.callee(helper), [acc, other]
                     made.add(op.result)
                     changed = True
@@ -155,11 +173,33 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     return changed
 
 
+def _unary_in_place(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var]) -> bool:
+    """`np.exp(a)` -> `unary_into(np.exp, a)` (`np.exp(a, out=a)`) on the last read of a dead new array."""
+    if not (op.callee.style is Style.FUNCTION and op.callee.ref is not None and _is_unary(op.callee.key)
+            and len(op.args) == 1):
+        return False
+    a = op.args[0]
+    if not (isinstance(a, Var) and a in arrays and _last_read(a, op, block, du, own, made)):
+        return False
+    op.args = [Global(op.callee.ref), a]
+    op.callee = runtime_refs.callee("unary_into")
+    made.add(op.result)
+    return True
+
+
+def _is_unary(key: object) -> bool:
+    try:
+        return key in _UNARY
+    except TypeError:  # (an unhashable callable)
+        return False
+
+
 def _inside_expression(op: Op, du: DefUse) -> bool:
     """`op` is a step of an expression the code writes on one line (`h_bar * h / add * exp`): its
-    only reader is arithmetic of the same line. Kept as written (NumPy reuses such temporaries of
-    large arrays itself); a product is written in place only into a helper's result, for the same
-    reason (`mul_into(a_bar, tie_share_1)`, not `mul_into(z1_bar * 2, z4)`)."""
+    only reader is arithmetic of the same line. An operator's result is not written into there
+    (NumPy reuses such temporaries of large arrays itself), a call's result or an earlier rewrite's
+    is; a product is written in place only into those, for the same reason (`mul_into(a_bar,
+    tie_share_1)`, not `mul_into(z1_bar * 2, z4)`)."""
     readers = du.uses.get(op.result, ())
     return len(readers) == 1 and readers[0].op is not None and readers[0].op.line == op.line \
         and readers[0].op.callee.style is Style.OPERATOR and readers[0].op.callee.key in _ARITHMETIC
@@ -208,7 +248,7 @@ def _arrays(fn: Function, ranks: dict) -> set[Var]:
                 or ((style is Style.COPY or _kind(op) is Kind.ELEMENTWISE)
                     and any(isinstance(a, Var) and a in found for a in op.args)):
             found.add(op.result)
-    return found
+    return {v for v in found if ranks.get(v) != 0}  # (a proven scalar reduced, `np.sum(exp)`: no buffer)
 
 
 def _kind(op: Op) -> Kind | None:
@@ -221,13 +261,13 @@ def _kind(op: Op) -> Kind | None:
 
 
 def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`var` is a new array made in `block` in the backward sweep: an operator's or a call's new result,
+    """`var` is a new array made in `block`: an operator's or a call's new result,
     an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g` read by
     it alone (they return `g` itself or a new array)."""
     if var not in du.defined_by:
         return False
     producer, home = du.defined_by[var]
-    if home is not block or producer.sweep is not Sweep.ADJOINT:
+    if home is not block or producer.sweep is Sweep.CHECK:
         return False
     if var in made or is_fresh(producer):
         return True
@@ -237,8 +277,16 @@ def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var]) -> bool
     return False
 
 
-def _dead_temporary(acc: object, other: object, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`acc` is a new array made in `block` in the backward sweep, read by one operation alone."""
-    if not isinstance(acc, Var) or du.reads[acc] != (2 if other is acc else 1):
+def _last_read(acc: Var, op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var]) -> bool:
+    """`acc` is a new array made in `block` and `op` (in `block`) is its last read: every other read is
+    earlier in `block` and keeps no reference, or reads only the shape and dtype (which `op`'s write into
+    `acc` keeps: the helpers write only a result of `acc`'s shape and dtype)."""
+    if not _new_buffer(acc, block, du, made):
         return False
-    return _new_buffer(acc, block, du, made)
+    at = du.position(op)
+    for use in du.uses.get(acc, ()):
+        if use.op is op or shape_only_use(use):
+            continue
+        if use.block is not block or use.op is None or du.position(use.stmt) >= at or not own.lets_go(use):
+            return False
+    return True

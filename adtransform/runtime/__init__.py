@@ -4,7 +4,7 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
-from .accumulate import add_into, mul_into, spread, sub_into
+from .accumulate import add_into, mul_into, spread, sub_into, unary_into
 from .arrays import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -278,6 +278,7 @@ __all__ = [
     "tie_share",
     "trace_adjoint",
     "transpose_adjoint",
+    "unary_into",
     "unbroadcast",
     "unreduce",
     "var_adjoint",

@@ -3,9 +3,9 @@
 `spread` is `unreduce` for an adjoint only read by arithmetic: the reduced seed as a read-only
 broadcast view, which the arithmetic reading it turns into a new array anyway, instead of a full
 array filled first. `add_into`, `sub_into` and `mul_into` compute `acc + b`, `acc - b`, `acc * b`
-in `acc`'s own buffer: `acc` is a new array nobody else holds nor reads afterwards. Each checks at
-run time that the result has `acc`'s shape and dtype (otherwise it is computed as written), so
-the values and their dtype are those of the plain operator.
+in `acc`'s own buffer (`unary_into(np.exp, acc)`: `np.exp(acc)`): `acc` is a new array nobody else
+holds nor reads afterwards. Each checks at run time that the result has `acc`'s shape and dtype
+(otherwise it is computed as written), so the values and their dtype are those of the plain operator.
 """
 
 from __future__ import annotations
@@ -63,3 +63,12 @@ def sub_into(acc: Any, b: Any) -> Any:
 def mul_into(acc: Any, b: Any) -> Any:
     """`acc * b` (= `b * acc`), in `acc`'s buffer when it fits."""
     return np.multiply(acc, b, out=acc) if _fits(acc, b) else acc * b
+
+
+def unary_into(f: Any, acc: Any) -> Any:
+    """`f(acc)` for a unary ufunc keeping a real float dtype (`np.exp`), in `acc`'s buffer when `acc` is a
+    writable real float array with an axis (otherwise, a number, a 0-d array, whose `f` is a NumPy scalar,
+    an integer or complex array: as written)."""
+    if type(acc) is np.ndarray and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable:
+        return f(acc, out=acc)
+    return f(acc)
