@@ -217,3 +217,20 @@ def test_value_and_grad_and_vjp_return_the_primal_values():
     out, pullback = ad.vjp(exps, x)
     np.testing.assert_array_equal(out, np.exp(x - 1.0))
     np.testing.assert_allclose(pullback(np.ones(6))[0], np.exp(x - 1.0))
+
+
+def tanh_layer(W, x, n):
+    h = np.tanh(x @ W)
+    return h * n
+
+
+def test_a_pullback_called_twice_never_wrote_into_what_it_captured():
+    W, x = RNG.standard_normal((3, 2)), RNG.standard_normal((4, 3))
+    y, pullback = ad.vjp(tanh_layer, W, x, 3)
+    ct = RNG.standard_normal(y.shape)
+    g = ct * 3 * (1 - np.tanh(x @ W) ** 2)
+    for scale in (1.0, 2.0, 1.0):
+        dW, dx, _ = pullback(scale * ct)
+        np.testing.assert_allclose(dW, scale * (x.T @ g))
+        np.testing.assert_allclose(dx, scale * (g @ W.T))
+    np.testing.assert_array_equal(y, tanh_layer(W, x, 3))

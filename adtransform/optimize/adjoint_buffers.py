@@ -58,6 +58,8 @@ _INTO = {operator.add: ("add_into", True), operator.mul: ("mul_into", True), ope
 _UNARY = frozenset({np.exp, np.expm1, np.exp2, np.log, np.log1p, np.log2, np.log10, np.sqrt, np.cbrt, np.sin, np.cos,
                     np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
                     np.arctanh, np.negative, np.absolute, np.fabs, np.square, np.reciprocal, np.deg2rad, np.rad2deg})
+_BOTH = frozenset({Sweep.PRIMAL, Sweep.ADJOINT})
+_ONE_PULLBACK = frozenset({Sweep.ADJOINT})
 #: helpers whose result is the adjoint of an array the user reduced or multiplied as matrices
 _ARRAY_MAKERS = {runtime.unreduce, runtime.spread, runtime.extremum_adjoint, runtime.matmul_lhs_adjoint,
                  runtime.matmul_rhs_adjoint}
@@ -148,13 +150,14 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     ranks = _adjoint_ranks(fn, rank_analysis.analyze(fn, scalar_output=False, scalar_params=fn.guard is not None))
     arrays = _arrays(fn, ranks)
     own = Ownership(du)
+    pullback = fn.pullback_param is not None
     changed = False
     made: set[Var] = set()  # results of the rewrites so far: `a`'s buffer, as new as `a` was
     for block in _blocks(fn.body):
         for op in block:
             if not isinstance(op, Op) or op.sweep is Sweep.CHECK or op.result is None or op.kwargs:
                 continue
-            if _unary_in_place(op, block, du, own, made, arrays):
+            if _unary_in_place(op, block, du, own, made, arrays, pullback):
                 changed = True
                 continue
             if not (op.callee.style is Style.OPERATOR and op.callee.key in _INTO and len(op.args) == 2):
@@ -163,7 +166,7 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
             helper, commutes = _INTO[op.callee.key]
             for at in ((0, 1) if commutes else (0,)):
                 acc, other = op.args[at], op.args[1 - at]
-                if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made) \
+                if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
                         and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
                              or (op.callee.key is not operator.mul and not inside)):
                     op.callee, op.args = runtime_refs.callee(helper), [acc, other]
@@ -173,13 +176,14 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     return changed
 
 
-def _unary_in_place(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var]) -> bool:
+def _unary_in_place(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var],
+                    pullback: bool) -> bool:
     """`np.exp(a)` -> `unary_into(np.exp, a)` (`np.exp(a, out=a)`) on the last read of a dead new array."""
     if not (op.callee.style is Style.FUNCTION and op.callee.ref is not None and _is_unary(op.callee.key)
             and len(op.args) == 1):
         return False
     a = op.args[0]
-    if not (isinstance(a, Var) and a in arrays and _last_read(a, op, block, du, own, made)):
+    if not (isinstance(a, Var) and a in arrays and _last_read(a, op, block, du, own, made, pullback)):
         return False
     op.args = [Global(op.callee.ref), a]
     op.callee = runtime_refs.callee("unary_into")
@@ -260,28 +264,32 @@ def _kind(op: Op) -> Kind | None:
     return rule.kind if rule else None
 
 
-def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`var` is a new array made in `block`: an operator's or a call's new result,
-    an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g` read by
-    it alone (they return `g` itself or a new array)."""
+def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var], sweeps: frozenset[Sweep]) -> bool:
+    """`var` is a new array made in `block` by an operation of `sweeps`: an operator's or a call's new
+    result, an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g`
+    read by it alone (they return `g` itself or a new array)."""
     if var not in du.defined_by:
         return False
     producer, home = du.defined_by[var]
-    if home is not block or producer.sweep is Sweep.CHECK:
+    if home is not block or producer.sweep not in sweeps:
         return False
     if var in made or is_fresh(producer):
         return True
     if producer.callee.style is Style.FUNCTION and producer.callee.key in _PASSES_ON and producer.args:
         g = producer.args[0]
-        return isinstance(g, Var) and du.reads[g] == 1 and _new_buffer(g, block, du, made)
+        return isinstance(g, Var) and du.reads[g] == 1 and _new_buffer(g, block, du, made, sweeps)
     return False
 
 
-def _last_read(acc: Var, op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var]) -> bool:
+def _last_read(acc: Var, op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var],
+               pullback: bool) -> bool:
     """`acc` is a new array made in `block` and `op` (in `block`) is its last read: every other read is
     earlier in `block` and keeps no reference, or reads only the shape and dtype (which `op`'s write into
-    `acc` keeps: the helpers write only a result of `acc`'s shape and dtype)."""
-    if not _new_buffer(acc, block, du, made):
+    `acc` keeps: the helpers write only a result of `acc`'s shape and dtype). A pullback (`vjp`) may be
+    called several times: what it computes goes only into what it made itself, never into the primal's
+    values it captured."""
+    sweeps = _ONE_PULLBACK if op.sweep is Sweep.ADJOINT and pullback else _BOTH
+    if not _new_buffer(acc, block, du, made, sweeps):
         return False
     at = du.position(op)
     for use in du.uses.get(acc, ()):

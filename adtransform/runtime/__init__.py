@@ -148,6 +148,7 @@ from .sequences import (
     stacking_adjoint,
 )
 from .ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
+from .witnesses import broadcast_like
 
 __all__ = [
     "add_into",
@@ -158,6 +159,7 @@ __all__ = [
     "as_gradient",
     "astype_adjoint",
     "average_adjoint",
+    "broadcast_like",
     "cho_factor_adjoint",
     "cho_solve_adjoint",
     "cholesky_adjoint",
