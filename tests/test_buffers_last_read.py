@@ -13,7 +13,7 @@ from gradcheck import check_grad
 import adtransform as ad
 from adtransform import pipeline
 from adtransform.ad import reverse
-from adtransform.runtime import unary_into
+from adtransform.runtime import add_in, mul_in, sub_in, unary_into
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 allocations = pytest.importorskip("allocations")
@@ -234,3 +234,77 @@ def test_a_pullback_called_twice_never_wrote_into_what_it_captured():
         np.testing.assert_allclose(dW, scale * (x.T @ g))
         np.testing.assert_allclose(dx, scale * (g @ W.T))
     np.testing.assert_array_equal(y, tanh_layer(W, x, 3))
+
+
+# --- a dead array that is not an operand hosts the result -------------------------------------------------
+
+BUFFERS = [
+    (np.zeros((3, 4)), np.ones((3, 4)), np.arange(4.0)),               # in place
+    (np.zeros((3, 4)), 2.5, np.ones((3, 4))),                           # a weak Python float
+    (np.zeros((3, 4)), np.ones(4), np.ones((3, 1))),                    # neither has its shape: as written
+    (np.zeros((3, 1)), np.ones((3, 1)), np.ones((1, 4))),               # the result is larger: as written
+    (np.zeros((3, 4), np.float32), np.ones((3, 4)), np.ones((3, 4))),   # float64 result: as written
+    (np.zeros((3, 4)), np.ones((3, 4), np.float32), 2.0),               # float32 result: as written
+    (np.zeros(()), np.ones(()), np.ones(())),                           # 0-d: a NumPy scalar, as written
+    (np.zeros(3, np.int64), np.ones(3, np.int64), np.ones(3, np.int64)),
+    (np.broadcast_to(np.zeros(4), (3, 4)), np.ones((3, 4)), np.ones((3, 4))),  # read-only
+]
+
+
+@pytest.mark.parametrize("helper, plain", [(add_in, np.add), (sub_in, np.subtract), (mul_in, np.multiply)])
+@pytest.mark.parametrize("case", range(len(BUFFERS)))
+def test_in_helpers_give_the_plain_operator(helper, plain, case):
+    buf, a, b = BUFFERS[case]
+    expected = plain(a, b)
+    own = buf.copy() if buf.flags.writeable else buf
+    got = helper(own, a, b)
+    assert type(got) is type(expected) and np.result_type(got) == np.result_type(expected)
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_array_equal(got, expected)
+    assert (got is own) == (case < 2)
+
+
+def norm_sqrt(x):
+    return np.sqrt(np.sum(x * x))
+
+
+def norm_then_read(x):
+    y = x * x
+    n = np.sqrt(np.sum(y))
+    return n * np.sum(np.sin(y))                 # y's adjoint reads cos(y): y hosts nothing before
+
+
+def rows(x, w):
+    t = np.sum(x, axis=1, keepdims=True) * 2.0   # (n, 1): too small for x's adjoint
+    return np.sum(t * t) + np.sum(np.sin(x) * w)
+
+
+def test_norm_allocates_one_buffer():
+    x = RNG.standard_normal(10_000)
+    grad = ad.grad(norm_sqrt)
+    np.testing.assert_allclose(grad(x), x / np.linalg.norm(x), rtol=1e-12)
+    assert allocations.count_call(lambda: grad(x)).big <= 1
+    assert "mul_in(mul, " in general_source(norm_sqrt)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hosts_must_be_dead_and_fit(dtype):
+    x = RNG.standard_normal((4, 3)).astype(dtype)
+    for f in (norm_sqrt, norm_then_read):
+        assert check_grad(f, (x,)).dtype == dtype
+    check_grad(rows, (x, RNG.standard_normal((4, 3)).astype(dtype)), wrt=(0, 1))
+    check_grad(rows, (x, RNG.standard_normal((4, 3))), wrt=(0, 1))    # a float64 w: float64 products
+    src = general_source(norm_then_read)
+    assert "unary_into(np.cos, y)" in src and "_in(y, " not in src  # its last read: cos(y), in y's buffer
+
+
+def test_a_pullback_writes_into_nothing_the_primal_made():
+    x = RNG.standard_normal(5)
+    y, pullback = ad.vjp(lambda_free_norm, x)
+    first = pullback(1.0)[0]
+    np.testing.assert_allclose(first, x / np.linalg.norm(x))
+    np.testing.assert_array_equal(pullback(1.0)[0], first)
+
+
+def lambda_free_norm(x):
+    return np.sqrt(np.sum(x * x))

@@ -54,6 +54,8 @@ _SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pow}
 #: operator -> (helper, whether the operands commute)
 _INTO = {operator.add: ("add_into", True), operator.mul: ("mul_into", True), operator.sub: ("sub_into", False)}
+#: operator -> helper computing it into a third array's buffer
+_IN = {operator.add: "add_in", operator.mul: "mul_in", operator.sub: "sub_in"}
 #: unary ufuncs whose result has their float operand's dtype and shape (`np.exp(a, out=a)` is `np.exp(a)`)
 _UNARY = frozenset({np.exp, np.expm1, np.exp2, np.log, np.log1p, np.log2, np.log10, np.sqrt, np.cbrt, np.sin, np.cos,
                     np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
@@ -154,26 +156,51 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     changed = False
     made: set[Var] = set()  # results of the rewrites so far: `a`'s buffer, as new as `a` was
     for block in _blocks(fn.body):
+        hosts: list[Var] = []  # new arrays made so far in the block: dead ones may host a result
         for op in block:
             if not isinstance(op, Op) or op.sweep is Sweep.CHECK or op.result is None or op.kwargs:
                 continue
             if _unary_in_place(op, block, du, own, made, arrays, pullback):
+                _give_away(op.args[1], hosts)
                 changed = True
-                continue
-            if not (op.callee.style is Style.OPERATOR and op.callee.key in _INTO and len(op.args) == 2):
-                continue
-            inside = _inside_expression(op, du)
-            helper, commutes = _INTO[op.callee.key]
-            for at in ((0, 1) if commutes else (0,)):
-                acc, other = op.args[at], op.args[1 - at]
-                if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
-                        and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
-                             or (op.callee.key is not operator.mul and not inside)):
-                    op.callee, op.args = runtime_refs.callee(helper), [acc, other]
-                    made.add(op.result)
-                    changed = True
-                    break
+            elif op.callee.style is Style.OPERATOR and op.callee.key in _INTO and len(op.args) == 2:
+                changed |= _binary(op, block, du, own, made, arrays, pullback, hosts)
+            if op.result in arrays and _new_buffer(op.result, block, du, made, _BOTH):
+                hosts.append(op.result)
     return changed
+
+
+def _binary(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var],
+            pullback: bool, hosts: list[Var]) -> bool:
+    """`a + b` -> `add_into(a, b)` on the last read of a dead new array `a`, else -> `add_in(t, a, b)`
+    into a dead new array `t` of the block (the latest) that is not an operand."""
+    inside = _inside_expression(op, du)
+    helper, commutes = _INTO[op.callee.key]
+    for at in ((0, 1) if commutes else (0,)):
+        acc, other = op.args[at], op.args[1 - at]
+        if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
+                and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
+                     or (op.callee.key is not operator.mul and not inside)):
+            op.callee, op.args = runtime_refs.callee(helper), [acc, other]
+            made.add(op.result)
+            _give_away(acc, hosts)
+            return True
+    if inside or op.result not in arrays:
+        return False
+    for host in reversed(hosts):
+        if not any(a is host for a in op.args) and _last_read(host, op, block, du, own, made, pullback):
+            op.args = [host, *op.args]
+            op.callee = runtime_refs.callee(_IN[op.callee.key])
+            made.add(op.result)
+            _give_away(host, hosts)
+            return True
+    return False
+
+
+def _give_away(var: Var, hosts: list[Var]) -> None:
+    """`var`'s buffer is now another value's: it hosts nothing more."""
+    if var in hosts:
+        hosts.remove(var)
 
 
 def _unary_in_place(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var],
@@ -295,6 +322,17 @@ def _last_read(acc: Var, op: Op, block: list[Stmt], du: DefUse, own: Ownership, 
     for use in du.uses.get(acc, ()):
         if use.op is op or shape_only_use(use):
             continue
-        if use.block is not block or use.op is None or du.position(use.stmt) >= at or not own.lets_go(use):
+        if use.block is not block or use.op is None or du.position(use.stmt) >= at \
+                or not (own.lets_go(use) or _operand_read(use.op, use.position)):
             return False
     return True
+
+
+def _operand_read(op: Op, position: int) -> bool:
+    """`op` is one of this pass's helpers reading the operand at `position` for its values: it returns
+    its buffer argument's (the first) or a new array, never that operand."""
+    if op.callee.style is not Style.FUNCTION:
+        return False
+    if op.callee.key in (runtime.add_into, runtime.sub_into, runtime.mul_into):
+        return position == 1
+    return op.callee.key in (runtime.add_in, runtime.sub_in, runtime.mul_in) and position in (1, 2)

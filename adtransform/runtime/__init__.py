@@ -4,7 +4,7 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
-from .accumulate import add_into, mul_into, spread, sub_into, unary_into
+from .accumulate import add_in, add_into, mul_in, mul_into, spread, sub_in, sub_into, unary_into
 from .arrays import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -151,6 +151,7 @@ from .ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
 from .witnesses import broadcast_like
 
 __all__ = [
+    "add_in",
     "add_into",
     "all_scalars",
     "arange_start_adjoint",
@@ -225,6 +226,7 @@ __all__ = [
     "matmul_rows_rhs_adjoint",
     "matrix_power_adjoint",
     "median_adjoint",
+    "mul_in",
     "mul_into",
     "multi_dot_adjoint",
     "nanmean_adjoint",
@@ -274,6 +276,7 @@ __all__ = [
     "stack_adjoint",
     "stacking_adjoint",
     "std_adjoint",
+    "sub_in",
     "sub_into",
     "svd_adjoint",
     "tensordot_adjoint",
