@@ -1,6 +1,6 @@
-"""Fewer temporaries in the backward sweep: what a hand-written gradient does without thinking.
+"""Fewer temporaries in a gradient: what a hand-written gradient does without thinking.
 
-Three rewrites of adjoint operations, each computing the same values in the same dtype:
+Three rewrites, each computing the same values in the same dtype:
 
 * a sign after the sum: `unbroadcast(-g, b)` -> `-unbroadcast(g, b)`. Negation is exact and
   commutes with rounding, so the sum is the same (up to the sign of a zero sum, which a gradient
@@ -20,9 +20,12 @@ Three rewrites of adjoint operations, each computing the same values in the same
   the returns) or comes later, in another block or in a later iteration keeps `a` as it is. Same
   block: an operand made before a loop and read inside it is read again next iteration. A unary
   function of such an `a` (`np.exp(a)`, in either sweep) becomes `np.exp(a, out=a)` through
-  `unary_into`. The helpers check shape and dtype at run time and compute the plain operation
-  otherwise; float addition and multiplication commute. Not for values the rank analysis proves
-  scalars (under the version's check, if any): no buffer.
+  `unary_into`. Where neither operand is dead, a dead new array `t` of the block that is not an
+  operand hosts the result (`mul_in(t, a, b)`: `mul = x * x` read by `np.sum` alone hosts
+  `mul_bar * x`). A pullback (`vjp`) may run several times: it writes only into what it made. The
+  helpers check shape and dtype at run time and compute the plain operation otherwise; float
+  addition and multiplication commute. Not for values the rank analysis proves scalars (under the
+  version's check, if any): no buffer.
 
 Runs once, last (after in_place: it reasons about buffers, and what it writes into is dead).
 Analyses: def-use (producers, reads, blocks, positions); ownership (what a read does with a value:
