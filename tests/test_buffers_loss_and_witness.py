@@ -58,6 +58,7 @@ def test_broadcast_like_has_the_shape_and_dtype_of_the_operation(symbol, plain, 
     with np.errstate(all="ignore"):
         got = broadcast_like(symbol, a, b)
     assert np.shape(got) == np.shape(expected) and np.result_type(got) == np.result_type(expected)
+    assert type(got) is type(expected)
     if isinstance(got, np.ndarray) and got.size and got.strides and not any(got.strides):
         assert not got.flags.writeable  # a stand-in: never written into
 

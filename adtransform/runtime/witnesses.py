@@ -34,5 +34,7 @@ def broadcast_like(symbol: str, a: Any, b: Any) -> Any:
     if (type(a) is np.ndarray or type(b) is np.ndarray) and _plain(a) and _plain(b):
         dtype = np.result_type(a, b)
         if dtype.kind == "f":
-            return np.broadcast_to(np.zeros((), dtype), np.broadcast_shapes(np.shape(a), np.shape(b)))
+            shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+            # (0-d operands give a NumPy scalar, as the operator does)
+            return np.broadcast_to(np.zeros((), dtype), shape) if shape else dtype.type(0)
     return _OPERATORS[symbol](a, b)
