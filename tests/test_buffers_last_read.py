@@ -308,3 +308,17 @@ def test_a_pullback_writes_into_nothing_the_primal_made():
 
 def lambda_free_norm(x):
     return np.sqrt(np.sum(x * x))
+
+
+def concatenations(x, words, items):
+    label = "n=" + str(len(words))        # strings and lists: `+` does not commute
+    joined = words + items
+    s = x * 2.0
+    return np.sum(np.exp(s)) * len(label + joined[0]) + np.sum(x * len(items + words))
+
+
+def test_the_users_sums_keep_their_order():
+    x = RNG.standard_normal(4)
+    check_grad(concatenations, (x, ["ab"], ["cde", "f"]))
+    src = general_source(concatenations)
+    assert "'n=' + str(len(words))" in src and "words + items" in src and "items + words" in src

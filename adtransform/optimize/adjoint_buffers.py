@@ -179,7 +179,9 @@ def _binary(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var
     into a dead new array `t` of the block (the latest) that is not an operand."""
     inside = _inside_expression(op, du)
     helper, commutes = _INTO[op.callee.key]
-    for at in ((0, 1) if commutes else (0,)):
+    # (`add_into(a, b)` computes `a + b` where it cannot write: `b + a` only for the backward sweep's
+    # numbers; the user's values may be strings or lists, whose `+` does not commute)
+    for at in ((0, 1) if commutes and op.sweep is Sweep.ADJOINT else (0,)):
         acc, other = op.args[at], op.args[1 - at]
         if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
                 and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
