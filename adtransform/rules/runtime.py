@@ -60,7 +60,9 @@ declare_facts(_rt.reduced_size, returns=Returns.NUMBER, shape_only=("x",))
 declare_facts(_rt.unbroadcast, _rt.unreduce, returns=Returns.VIEW, shape_only=("x",))  # may return `g` itself
 declare_facts(_rt.spread, returns=Returns.VIEW, shape_only=("x",))  # a read-only view of `g`
 # They compute in their first argument's buffer (optimize/adjoint_buffers.py) and return it.
-declare_facts(_rt.add_into, _rt.sub_into, _rt.mul_into, returns=Returns.VIEW, mutates=("acc",))
+declare_facts(_rt.add_into, _rt.sub_into, _rt.mul_into, _rt.unary_into, returns=Returns.VIEW, mutates=("acc",))
+declare_facts(_rt.add_in, _rt.sub_in, _rt.mul_in, returns=Returns.VIEW, mutates=("buf",))
+declare_facts(_rt.broadcast_like, returns=Returns.VIEW, shape_only=("a", "b"))  # (a view of a new zero)
 declare_facts(_rt.slot_adjoint, returns=Returns.NEW, shape_only=("value",))
 declare_facts(_rt.copy_gradient, _rt.tie_share, _rt.extremum_adjoint, _rt.matmul_lhs_adjoint,
               _rt.matmul_rhs_adjoint, _rt.dot_lhs_adjoint, _rt.dot_rhs_adjoint, _rt.matmul_lhs_adjoint_sum,
