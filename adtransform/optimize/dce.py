@@ -10,17 +10,22 @@ user's function did).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..analysis.manager import PassContext
-from ..ir.nodes import Function, If, Loop, Stmt, Var
+from ..ir.nodes import Function, If, Loop, Op, Stmt, Var
 from .purity import is_pure
 
+# Given a dead pure operation: whether to keep it instead (it is then marked `validates`).
+Keep = Callable[[Op], bool] | None
 
-def transform(fn: Function, cx: PassContext) -> bool:
+
+def transform(fn: Function, cx: PassContext, keep: Keep = None) -> bool:
     live: set[Var] = {r for r in fn.returns if isinstance(r, Var)}
     if fn.pullback_param is not None:
         live.add(fn.pullback_param)
     before = _count(fn.body)
-    fn.body = _sweep(fn.body, live, mutate=True)
+    fn.body = _sweep(fn.body, live, mutate=True, keep=keep)
     return _count(fn.body) != before
 
 
@@ -35,31 +40,34 @@ def _count(body: list[Stmt]) -> int:
     return total
 
 
-def _sweep(body: list[Stmt], live: set[Var], mutate: bool) -> list[Stmt]:
+def _sweep(body: list[Stmt], live: set[Var], mutate: bool, keep: Keep = None) -> list[Stmt]:
     """Walk backwards adding what is read to `live`; with `mutate`, drop what is dead."""
     kept: list[Stmt] = []
     for stmt in reversed(body):
         if isinstance(stmt, If):
-            if not _branch(stmt, live, mutate):
+            if not _branch(stmt, live, mutate, keep):
                 continue
         elif isinstance(stmt, Loop):
-            if not _loop(stmt, live, mutate):
+            if not _loop(stmt, live, mutate, keep):
                 continue
         else:
             if stmt.result is not None and stmt.result not in live and is_pure(stmt):
-                continue
+                if keep is None or not keep(stmt):
+                    continue
+                if mutate:  # (a loop's tentative sweeps keep it too, so what it reads stays carried)
+                    stmt.validates = True
             live.update(stmt.uses())
         kept.append(stmt)
     kept.reverse()
     return kept if mutate else body
 
 
-def _branch(stmt: If, live: set[Var], mutate: bool) -> bool:
+def _branch(stmt: If, live: set[Var], mutate: bool, keep: Keep) -> bool:
     needed = [i for i, r in enumerate(stmt.results) if r in live]
     lives = []
     for values, attr in ((stmt.then_values, "then_body"), (stmt.else_values, "else_body")):
         inner = set(live) | {values[i] for i in needed if isinstance(values[i], Var)}
-        new = _sweep(getattr(stmt, attr), inner, mutate)
+        new = _sweep(getattr(stmt, attr), inner, mutate, keep)
         if mutate:
             setattr(stmt, attr, new)
         lives.append(inner)
@@ -76,15 +84,15 @@ def _branch(stmt: If, live: set[Var], mutate: bool) -> bool:
     return True
 
 
-def _loop(stmt: Loop, live: set[Var], mutate: bool) -> bool:
+def _loop(stmt: Loop, live: set[Var], mutate: bool, keep: Keep) -> bool:
     # Fixed point: a carried value is needed if read after the loop or by a needed part of an iteration.
     needed = {id(c) for c in stmt.carried if c.result in live}
     while True:
         inner = set(live) | {c.next for c in stmt.carried if id(c) in needed and isinstance(c.next, Var)}
         if isinstance(stmt.cond, Var):
             inner.add(stmt.cond)
-        _sweep(stmt.body, inner, mutate=False)
-        _sweep(stmt.cond_body, inner, mutate=False)
+        _sweep(stmt.body, inner, mutate=False, keep=keep)
+        _sweep(stmt.cond_body, inner, mutate=False, keep=keep)
         more = {id(c) for c in stmt.carried if c.param in inner} - needed
         if not more:
             break
@@ -94,8 +102,8 @@ def _loop(stmt: Loop, live: set[Var], mutate: bool) -> bool:
         inner = set(live) | {c.next for c in stmt.carried if isinstance(c.next, Var)}
         if isinstance(stmt.cond, Var):
             inner.add(stmt.cond)
-        stmt.body = _sweep(stmt.body, inner, mutate=True)
-        stmt.cond_body = _sweep(stmt.cond_body, inner, mutate=True)
+        stmt.body = _sweep(stmt.body, inner, mutate=True, keep=keep)
+        stmt.cond_body = _sweep(stmt.cond_body, inner, mutate=True, keep=keep)
         if not stmt.carried and not stmt.body and not stmt.cond_body and stmt.kind.name == "RANGE":
             return False
     live.update(inner)
