@@ -159,3 +159,29 @@ def test_the_check_of_an_unknown_length_is_in_the_source():
     g = ad.grad(unpack_two)
     g(np.array([1.0, 2.0]))
     assert "unpack_check(x, 2, False)" in g.source
+
+
+def log_of_a_number(x, c):
+    return np.sum(x ** 2) + math.log(c)
+
+
+def log_kept_in_a_name(x, c):
+    k = math.log(c)
+    return np.sum(x ** 2) + k
+
+
+def python_division(x, n):
+    return np.sum(x ** 2) + 1.0 / n
+
+
+@pytest.mark.parametrize("f, c, error", [(log_of_a_number, -1.0, ValueError), (log_kept_in_a_name, -1.0, ValueError),
+                                         (python_division, 0.0, ZeroDivisionError)],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_what_only_the_value_reads_still_raises_in_a_gradient(f, c, error):
+    x = np.array([1.0, 2.0])
+    with pytest.raises(error):
+        f(x, c)
+    for api in (ad.grad, ad.value_and_grad):
+        with pytest.raises(error):
+            api(f)(x, c)
+    np.testing.assert_allclose(ad.grad(f)(x, 2.0), 2 * x, rtol=1e-12)
