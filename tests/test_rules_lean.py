@@ -300,3 +300,22 @@ def test_tie_share_against_zero_is_heaviside_of_the_difference(dtype):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
     assert tie_share(h, 0.0) is not h
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_det_adjoint_in_place_is_the_cofactor_formula(dtype):
+    from adtransform.runtime import det_adjoint
+
+    rng = np.random.default_rng(4)
+    a = (rng.standard_normal((2, 3, 3)) + 3.0 * np.eye(3)).astype(dtype)
+    y = np.linalg.det(a)
+    g = rng.standard_normal(2).astype(dtype)
+    for gv in (g, 2.0, g.astype(np.float64)):
+        got = det_adjoint(gv, a, y)
+        want = (np.asarray(gv) * y)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        assert got.dtype == want.dtype and got.shape == a.shape
+        np.testing.assert_array_equal(got, want)
+    big = (rng.standard_normal((2, 30, 30)) + 8.0 * np.eye(30)).astype(dtype)
+    det = np.linalg.det(big)
+    _, counts = _full_buffers(lambda: det_adjoint(g, big, det), big.nbytes)
+    assert counts.big == 1 and counts.bytes < 1.1 * big.nbytes  # the inverse, scaled in place
