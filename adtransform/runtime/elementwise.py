@@ -68,6 +68,8 @@ def tie_share(a: Any, b: Any) -> Any:
     either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
+    if type(b) is float and b == 0.0 and type(a) is _NDARRAY and a.dtype.kind == "f":
+        return np.heaviside(a, 0.5)  # (np.maximum(h, 0.0): a - 0.0 is a, signed zeros and NaN alike)
     # heaviside(a - b, 1/2): two passes, and float32 stays float32; the second in the first's new array.
     diff = np.subtract(a, b)
     in_place = type(diff) is np.ndarray and diff.dtype.kind == "f"
