@@ -36,8 +36,9 @@ def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _fits(acc: Any, b: Any) -> bool:
-    """`acc <op> b` has `acc`'s shape and dtype, and `acc` is a float array that may be written."""
-    if type(acc) is not np.ndarray or acc.dtype.kind not in "fc" or not acc.flags.writeable:
+    """`acc <op> b` has `acc`'s shape and dtype, and `acc` is a float array with an axis that may be
+    written (on 0-d arrays the operator gives a NumPy scalar: `isinstance(r, float)` holds)."""
+    if type(acc) is not np.ndarray or acc.dtype.kind not in "fc" or not acc.ndim or not acc.flags.writeable:
         return False
     if type(b) is float:
         return True  # a weak Python float keeps a float array's dtype
