@@ -185,3 +185,35 @@ def test_what_only_the_value_reads_still_raises_in_a_gradient(f, c, error):
         with pytest.raises(error):
             api(f)(x, c)
     np.testing.assert_allclose(ad.grad(f)(x, 2.0), 2 * x, rtol=1e-12)
+
+
+W34 = np.ones((3, 4))
+
+
+def dead_code_that_cannot_raise(x):
+    t0 = np.tanh(x)
+    t1 = x / (np.abs(t0) + 1.0)  # noqa: F841  (x / a NumPy array: inf, never an error)
+    t2 = np.exp(x) * 3.0  # noqa: F841
+    t3 = np.square(t0)  # noqa: F841
+    t4 = np.sin(x) + np.cos(x)  # noqa: F841  (one shape: cannot fail to broadcast)
+    return np.sum(np.mean(t0, axis=1, keepdims=True) * W34)
+
+
+def dead_code_that_may_raise(x, y):
+    t = x + y  # noqa: F841  (may fail to broadcast)
+    return np.sum(np.tanh(x))
+
+
+def test_the_users_dead_code_that_cannot_raise_is_not_run():
+    g = ad.grad(dead_code_that_cannot_raise)
+    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    np.testing.assert_allclose(g(x), numeric_grad(dead_code_that_cannot_raise, [x], eps=1e-5), rtol=1e-6)
+    for gone in ("np.exp", "np.square", "np.sin", "np.cos", "np.abs"):
+        assert gone not in g.source
+
+
+def test_the_users_dead_code_that_may_raise_runs():
+    g = ad.grad(dead_code_that_may_raise)
+    with pytest.raises(ValueError):
+        g(np.ones(3), np.ones(4))
+    np.testing.assert_allclose(g(np.ones(3), np.ones(3)), 1 - np.tanh(1.0) ** 2, rtol=1e-12)
