@@ -217,3 +217,22 @@ def test_the_users_dead_code_that_may_raise_runs():
     with pytest.raises(ValueError):
         g(np.ones(3), np.ones(4))
     np.testing.assert_allclose(g(np.ones(3), np.ones(3)), 1 - np.tanh(1.0) ** 2, rtol=1e-12)
+
+
+def sum_of_both(x, y):
+    return np.sum(x + y)
+
+
+def same_view(x, y):
+    return np.sum(x * 1.0) + np.sum(y * 1.0)
+
+
+@pytest.mark.parametrize("f", [sum_of_both, same_view], ids=lambda f: f.__name__)
+def test_gradients_returned_together_share_no_memory(f):
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 2.5, -0.5])
+    for args in ((x, y), (0.5, 1.5)):
+        gx, gy = ad.grad(f, wrt=(0, 1))(*args)
+        if isinstance(gx, np.ndarray):
+            assert not np.shares_memory(gx, gy)
+            gx *= 0.1  # an optimiser scaling one gradient in place leaves the other
+            np.testing.assert_allclose(gy, np.ones(3))
