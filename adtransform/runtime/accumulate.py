@@ -55,15 +55,15 @@ def _fits(acc: Any, b: Any) -> bool:
 
 def _laid_out_as(buf: np.ndarray, *operands: Any) -> bool:
     """NumPy lays an elementwise result out as `buf` (`ravel('K')`, `np.sum`'s order and `flags` read the
-    layout, so a result in `buf` must have the one the operator gives): `buf` contiguous in C (Fortran)
-    order and each operand of two or more axes too, where the result follows its operands' order."""
+    layout, so a result in `buf` must have the one the operator gives). The result follows the order of
+    its operands of two or more axes that are not broadcast views (with a zero stride): C where they are
+    all C-contiguous (or there are none), Fortran where they are all Fortran-contiguous and one is not
+    also C-contiguous. Anything else: no."""
+    full = [o for o in operands if type(o) is np.ndarray and o.ndim >= 2 and 0 not in o.strides]
     if buf.flags.c_contiguous:
-        order = "C_CONTIGUOUS"
-    elif buf.flags.f_contiguous:
-        order = "F_CONTIGUOUS"
-    else:
-        return False
-    return all(type(o) is not np.ndarray or o.ndim < 2 or o.flags[order] for o in operands)
+        return all(o.flags.c_contiguous for o in full)
+    return buf.flags.f_contiguous and all(o.flags.f_contiguous for o in full) \
+        and any(not o.flags.c_contiguous for o in full)
 
 
 def add_into(acc: Any, b: Any) -> Any:
