@@ -15,6 +15,7 @@ and never makes a transform wait for another function's.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import threading
@@ -94,10 +95,17 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
         raise WrtError(f"vjp({fn.__qualname__}): no argument holds floats, so there is nothing to differentiate")
     positions = {i: k for k, i in enumerate(wrt)}
     if pytrees.returns_container(fn):  # a tuple, list or dict output: pipeline/pytrees.py output_pullback
-        out = fn(*args)
+        # The pullback runs the function forward again: on copies of the arguments as they are now (each call
+        # a fresh copy, so draws from a generator argument are those `out` was computed with), and so does
+        # `out` (f changing an argument in place leaves the caller's as it is, as the generated code does).
+        kept, memo = _copied(args), {}
+        run = _copied(args, memo)
+        out = fn(*run)
         if pytrees.is_container(out):
             _wrt_indices(fn, wrt)
-            inner = pytrees.output_pullback(fn, args, wrt, out, _bound_gradient, Mode.GRAD)
+            _advance_generators(memo)
+            out = _originals(out, {id(memo[id(o)]): o for o in memo.get(id(memo), ()) if id(o) in memo})
+            inner = pytrees.output_pullback(fn, kept, wrt, out, _bound_gradient, Mode.GRAD)
             return out, lambda cotangent: tuple(inner(cotangent)[positions[i]] if i in positions else None
                                                 for i in range(len(args)))
     out, inner = _differentiate(fn, wrt, Mode.VJP, structures=any(pytrees.is_container(a) for a in args))(*args)
@@ -107,6 +115,62 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
         return tuple(grads[positions[i]] if i in positions else None for i in range(len(args)))
 
     return out, pullback
+
+
+def _copied(args: tuple, memo: dict | None = None) -> tuple:
+    """A deep copy of `args` (`memo`: from each original's id to its copy); `args` themselves if some
+    argument cannot be copied (a lock, an open file: f then runs on them, as before)."""
+    try:
+        return copy.deepcopy(args, memo if memo is not None else {})
+    except Exception:  # (deepcopy raises whatever an object's __deepcopy__ or __reduce__ raises)
+        if memo is not None:
+            memo.clear()
+        return args
+
+
+def _advance_generators(memo: dict) -> None:
+    """Random generators among the arguments end as f leaves them: at the state of their copies f drew from."""
+    import numpy as np
+
+    kinds = (np.random.Generator, np.random.RandomState)
+    originals = {id(v): v for v in memo.get(id(memo), ()) if isinstance(v, kinds)}  # (deepcopy keeps the originals)
+    for key, made in memo.items():
+        original = originals.get(key)
+        if original is None:
+            continue
+        if isinstance(original, np.random.RandomState):
+            original.set_state(made.get_state())
+        else:
+            original.bit_generator.state = made.bit_generator.state
+
+
+def _originals(value: Any, back: dict[int, Any]) -> Any:
+    """`value` with each copy of an argument that f returned unchanged replaced by the argument itself (as f,
+    returning its argument, returns that object); a copy f changed stays the copy (the caller's is unchanged)."""
+    original = back.get(id(value))
+    if original is not None and _unchanged(value, original):
+        return original
+    if type(value) in (tuple, list):
+        return type(value)(_originals(item, back) for item in value)
+    if type(value) is dict:
+        return {key: _originals(item, back) for key, item in value.items()}
+    return value
+
+
+def _unchanged(made: Any, original: Any) -> bool:
+    import numpy as np
+
+    if type(made) is not type(original):
+        return False
+    if isinstance(made, np.ndarray):
+        return made.dtype == original.dtype and np.array_equal(made, original, equal_nan=made.dtype.kind in "fc")
+    if type(made) in (tuple, list):
+        return len(made) == len(original) and all(_unchanged(a, b) for a, b in zip(made, original))
+    if type(made) is dict:
+        return made.keys() == original.keys() and all(_unchanged(made[k], original[k]) for k in made)
+    if isinstance(made, (int, float, complex, str, bytes, type(None), np.generic)):
+        return made is original or bool(made == original) or made != made  # (nan: a float f did not change)
+    return False
 
 
 def _is_float(value: Any) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from adtransform.canonicalize import anf, aug_assign, unpacking
 from adtransform.canonicalize.testing import run_pass
+from adtransform.runtime import in_place_result
 
 NS = {"np": np}
 
@@ -35,11 +36,11 @@ def test_aug_assign():
             return z
     """, """
         def f(x, y):
-            x = x + y
-            x = x * 2.0
+            x = in_place_result(x + y, x, symbol='+')
+            x = in_place_result(x * 2.0, x, symbol='*')
             z = x ** 2
             return z
-    """, (1.5, 2.0))
+    """, (1.5, 2.0), {"np": np, "in_place_result": in_place_result})
 
 
 def test_unpacking_literal_without_overlap_assigns_directly():

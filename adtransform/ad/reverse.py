@@ -108,9 +108,11 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         seed = pullback_param
         builder.ops.append(runtime_refs.check_op("ensure_cotangent", [seed, output], line=None))
         builder.ops[-1].sweep = Sweep.ADJOINT
-    elif rank_analysis.rank_of(output, ranks.get(scalar_output=False)) != 0:
-        # A scalar output proven without assuming it (a full reduction) needs no run-time check,
-        # so computing the output value itself is dead code unless a rule reads it.
+    elif rank_analysis.rank_of(output, ranks.get(scalar_output=False)) != 0 and rank_analysis.rank_of(
+            output, ranks.get(scalar_output=False, arrays=frozenset(wrt_vars))) != 0:
+        # A scalar output proven without assuming it (a full reduction, divided by `x.shape[0]` of a
+        # differentiated `x`, which `ensure_differentiable` checks is a float or a float array) needs
+        # no run-time check, so computing the output value itself is dead code unless a rule reads it.
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed

@@ -168,7 +168,11 @@ def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
     """`A = A + X / c` in the loop -> `s = s + X` in it and `A = init + s / c` after it.
 
     Also a chain `A = (A + X1 / c) - X2 / c` of contributions with the same fixed factor.
+    Backward loops only: the rewrite rounds (and overflows) otherwise than the loop, which the
+    adjoint may, but the user's own loop computes the value f returns.
     """
+    if loop.sweep is not Sweep.ADJOINT:
+        return False
     if not runs_at_least_once(loop):
         return False  # `init + s / c` after a loop that did not run could divide by a zero it never read
     top = {s.result: s for s in loop.body if isinstance(s, Op) and s.result is not None}

@@ -37,6 +37,7 @@ from ..analysis import defuse, ownership
 from ..analysis.defuse import Use
 from ..analysis.manager import PassContext
 from ..analysis.ownership import allocates, is_copy, is_write, keeps_no_reference, shape_only_use
+from ..frontend.resolve import Ref, Scope
 from ..ir.nodes import (
     Callee,
     Carried,
@@ -57,7 +58,8 @@ from ..ir.operators import COMPARISONS
 from .purity import is_fresh
 
 STORE = Callee(runtime.index_update, Style.STORE, symbol="[]=")
-_COPY = Callee(np.ndarray.copy, Style.METHOD, symbol="copy")
+_COPY = Callee(runtime.copy_like, Style.FUNCTION,  # (keeps the layout a later ravel("A"/"K") reads)
+               ref=Ref(("copy_like",), runtime.copy_like, Scope.INJECTED, runtime.copy_like))
 
 _LOGICAL = COMPARISONS | {operator.and_, operator.or_, operator.xor, operator.invert}
 

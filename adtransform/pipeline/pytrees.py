@@ -21,6 +21,7 @@ see (a method of an object called with it) keeps the flat path, where a containe
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import types
@@ -97,6 +98,7 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
         if not any(kinds) and not functions and not any(is_container(v) for v in keywords.values()):
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
+                call.source = plain.source  # type: ignore[attr-defined]
             if positional_call:
                 entry = make_entry(positional, [None] * len(values), indices, is_tuple, "", plain)
             return plain(*args, **kwargs)
@@ -225,9 +227,18 @@ def output_pullback(fn: types.FunctionType, args: tuple, indices: tuple[int, ...
                 raise ValueError(f"a cotangent of shape {np.shape(ct)} was given for an output of shape "
                                  f"{np.shape(value)}")
             given.append(ct)
-        return rebuild(generated(*flat, *given))
+        return rebuild(generated(*_fresh(flat), *given))
 
     return pullback
+
+
+def _fresh(flat: list[Any]) -> list[Any]:
+    """Copies of the arguments for one more forward run: a generator among them draws what it drew for
+    `out` (the arguments themselves if one cannot be copied)."""
+    try:
+        return copy.deepcopy(flat)
+    except Exception:  # (deepcopy raises whatever an object's __deepcopy__ or __reduce__ raises)
+        return flat
 
 
 def _shape(tree: Tree) -> tuple:

@@ -330,9 +330,10 @@ def full(y, shape, fill_value, dtype=None, order="C", device=None, like=None):
     d[fill_value] = fill_adjoint(d[y], y, fill_value)
 
 
-@adjoint(np.full_like, nondiff=("a",), returns=Returns.NEW, shape_only=("a",))
+@adjoint(np.full_like, nondiff=("a",), returns=Returns.NEW)
 def full_like(y, a, fill_value, dtype=None, order="K", subok=True, shape=None, device=None):
-    # `a` gives the shape (and the dtype, unless `dtype` does) only.
+    # `a` gives the shape, the dtype (unless `dtype` does) and, by `order="K"`, the layout that a later
+    # `ravel("K")` reads: not shape-only (a value of the same shape may have another layout or dtype).
     d[fill_value] = fill_adjoint(d[y], y, fill_value)
 
 

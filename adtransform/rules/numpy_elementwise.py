@@ -85,7 +85,7 @@ def nan_to_num(y, x, copy: UNCOPIED = True, nan=0.0, posinf=None, neginf=None):
 # --- ndarray methods -----------------------------------------------------------------------------
 
 
-@adjoint(np.ndarray.astype, returns=Returns.VIEW)
+@adjoint(np.ndarray.astype, returns=Returns.VIEW, shape_only=("dtype",))
 def astype(y, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     # `copy=False` may return `a` itself: the facts say so (VIEW).
     d[a] = astype_adjoint(d[y], a, y)

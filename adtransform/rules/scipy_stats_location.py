@@ -61,9 +61,11 @@ def laplace_pdf(y, x, loc=0.0, scale=1.0):
 
 @adjoint(stats.cauchy.logpdf, elementwise=True, returns=Returns.NEW)
 def cauchy_logpdf(y, x, loc=0.0, scale=1.0):
-    # -log(pi scale (1 + z^2)).
+    # -log(pi scale (1 + z^2)): dz = -2 z / (1 + z^2), both parts divided by m = max(1, |z|) so that z^2
+    # cannot overflow where the density's log is finite (|z| > 1e154: -2 / z, not 0).
     z = (x - loc) / scale
-    dz = -2.0 * z / (1.0 + z * z)
+    m = np.maximum(1.0, np.abs(z))
+    dz = -2.0 * (z / m) / (1.0 / m + z * (z / m))
     d[x] = d[y] * dz / scale
     d[loc] = -d[y] * dz / scale
     d[scale] = -d[y] * (1.0 + z * dz) / scale
@@ -72,7 +74,8 @@ def cauchy_logpdf(y, x, loc=0.0, scale=1.0):
 @adjoint(stats.cauchy.pdf, elementwise=True, returns=Returns.NEW)
 def cauchy_pdf(y, x, loc=0.0, scale=1.0):
     z = (x - loc) / scale
-    dz = -2.0 * z / (1.0 + z * z)
+    m = np.maximum(1.0, np.abs(z))
+    dz = -2.0 * (z / m) / (1.0 / m + z * (z / m))
     d[x] = d[y] * y * dz / scale
     d[loc] = -d[y] * y * dz / scale
     d[scale] = -d[y] * y * (1.0 + z * dz) / scale

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import UnsupportedArgumentError
 from .broadcast import unbroadcast
+from .inplace import copy_like
 from .items import _is_basic
 
 
@@ -85,7 +86,7 @@ def index_update(a: Any, index: Any, value: Any) -> Any:
     Generated code writes in place instead wherever nothing else reads `a` afterwards
     (see optimize/in_place.py); this copy is what remains where something does.
     """
-    out = a.copy() if isinstance(a, list) else np.array(a, copy=True)
+    out = copy_like(a)  # (f's `a` keeps its layout: a later ravel('A'/'K') reads it)
     out[index] = value
     return out
 
@@ -134,7 +135,7 @@ def writable_copy(x: Any, deep: bool = False) -> Any:
     changes stay visible.
     """
     if isinstance(x, np.ndarray):
-        return x.copy()
+        return copy_like(x)  # (the call then changes it in place: it keeps `x`'s layout, as f's array does)
     if type(x) in (list, tuple):
         return type(x)(writable_copy(item, True) for item in x) if deep else type(x)(x)
     if type(x) is dict:

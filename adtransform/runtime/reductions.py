@@ -55,8 +55,10 @@ def var_adjoint(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: Any =
     """d var(a) / da = 2 (a - mean) / (N - ddof), over the elements `where=` selects."""
     x = np.asarray(a)
     dtype = adjoint_dtype(g, x)
+    if x.size == 0:
+        return np.zeros(x.shape, dtype)  # an empty input: nothing to differentiate (f's value is nan)
     mean = np.mean(x, axis=axis, keepdims=True, where=where)
-    scale = 2.0 / (_count(x, axis, where) - _correction(ddof, correction))
+    scale = _per_degree(2.0, _count(x, axis, where) - _correction(ddof, correction))
     out = kept(g, x.ndim, axis, keepdims) * ((x - mean) * scale)
     if where is not True:
         out = np.where(where, out, 0.0)
@@ -70,15 +72,26 @@ def std_adjoint(g: Any, a: Any, y: Any, axis: Any = None, ddof: Any = 0, keepdim
     (as `np.abs` gets `sign(0) = 0`)."""
     x = np.asarray(a)
     dtype = adjoint_dtype(g, x)
+    if x.size == 0:
+        return np.zeros(x.shape, dtype)  # an empty input: nothing to differentiate (f's value is nan)
     s = kept(y, x.ndim, axis, keepdims)
     mean = np.mean(x, axis=axis, keepdims=True, where=where)
-    scale = 1.0 / (_count(x, axis, where) - _correction(ddof, correction))
+    scale = _per_degree(1.0, _count(x, axis, where) - _correction(ddof, correction))
     zero = s == 0
     out = kept(g, x.ndim, axis, keepdims) / np.where(zero, 1.0, s) * ((x - mean) * scale)
     out = np.where(zero, 0.0, out)
     if where is not True:
         out = np.where(where, out, 0.0)
     return _in_shape(out, x, dtype)
+
+
+def _per_degree(numerator: float, degrees: Any) -> Any:
+    """`numerator / max(degrees, 0)` as NumPy's var divides (no degrees of freedom left, `ddof >= N`:
+    inf, so the gradient is inf or nan where f's value is), without Python's ZeroDivisionError."""
+    if isinstance(degrees, (int, float)):
+        return numerator / degrees if degrees > 0 else math.inf
+    with np.errstate(divide="ignore"):
+        return numerator / np.maximum(degrees, 0)
 
 
 def _in_shape(out: Any, x: np.ndarray, dtype: np.dtype) -> Any:

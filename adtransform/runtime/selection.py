@@ -38,6 +38,8 @@ def sort_adjoint(g: Any, a: Any, axis: Any = -1) -> Any:
 def _positions(indices: Any, n: int, mode: Any) -> Any:
     """The positions `indices` read from an axis of length `n` under NumPy's `mode=` of take/choose."""
     indices = np.asarray(indices)
+    if indices.size == 0:
+        indices = indices.astype(np.intp)  # (`[]` makes a float array, which NumPy's take reads as no index)
     if indices.dtype == np.bool_:
         indices = indices.astype(np.intp)  # (`np.take` reads booleans as 0 and 1, not as a mask)
     if mode == "wrap":
