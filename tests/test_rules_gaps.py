@@ -710,3 +710,33 @@ def test_out_with_a_mask_is_refused_and_out_with_dtype_followed():
     assert f"test_rules_gaps.py:{exp_out_where.__code__.co_firstlineno + 2}" in str(info.value)
     x = np.array([0.5, 1.0, 2.0])
     np.testing.assert_allclose(ad.grad(exp_out_dtype)(x), np.exp(x) * (x + 1.0))
+
+
+# ==========================================================================
+# cross-checks against autograd (which takes the lists as np.array first)
+# ==========================================================================
+
+
+def var_of_list(x, y):
+    return np.sum(np.sin(np.var([x, y * x], axis=0, ddof=1)))
+
+
+def norm_of_list(x):
+    return np.sum(np.sin(np.linalg.norm([x, 2.0 * x], axis=0)))
+
+
+def test_lists_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    x, y = np.array([0.3, 1.2, -0.8]), np.array([0.5, -0.4, 1.7])
+
+    def var_ag(x, y):
+        return anp.sum(anp.sin(anp.var(anp.array([x, y * x]), axis=0, ddof=1)))
+
+    def norm_ag(x):
+        return anp.sum(anp.sin(anp.linalg.norm(anp.array([x, 2.0 * x]), axis=0)))
+
+    gx, gy = ad.grad(var_of_list, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, autograd.grad(var_ag, 0)(x, y), rtol=1e-12)
+    np.testing.assert_allclose(gy, autograd.grad(var_ag, 1)(x, y), rtol=1e-12)
+    np.testing.assert_allclose(ad.grad(norm_of_list)(x), autograd.grad(norm_ag)(x), rtol=1e-12)
