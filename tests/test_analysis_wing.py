@@ -127,7 +127,7 @@ def test_exclusive_needs_a_single_reader():
 
 def test_every_scheduled_pass_has_the_one_signature_and_says_whether_it_changed():
     passes = {p for steps in (schedule.PRIMAL, schedule.ADJOINT) for p in _passes(steps)}
-    assert len(passes) == 16
+    assert len(passes) == 18
     for p in passes:
         fn, ctx = primal_ir(looping)
         driver.run(schedule.PRIMAL, fn, PassContext.of(fn, ctx.namer))

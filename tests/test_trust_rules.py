@@ -29,6 +29,7 @@ import adtransform as ad
 from adtransform.errors import NoAdjointRuleError
 from adtransform.rules.notation import stop_gradient
 from adtransform.rules.registry import _registry
+from adtransform.runtime import unpack_check
 
 RNG = np.random.default_rng(20261205)
 
@@ -64,6 +65,7 @@ PIECEWISE_CONSTANT = {
     np.argsort: np.argsort,
     np.argpartition: lambda x: np.argpartition(x, 2),
     np.ndarray.argpartition: lambda x: x.argpartition(2),
+    unpack_check: lambda x: unpack_check(x, len(x)),  # None, or it raises: no value to differentiate
     np.shape: np.shape,
     np.ndim: np.ndim,
     np.size: np.size,
