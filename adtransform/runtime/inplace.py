@@ -68,9 +68,10 @@ def in_place_result(new: Any, old: Any, symbol: str) -> Any:
     lists) gets `new`, as Python's `x = x op v`."""
     if not isinstance(old, _NDARRAY):
         return new
-    shape, dtype = old.shape, old.dtype
-    if type(new) is _NDARRAY and new.shape == shape and new.dtype == dtype and _same_layout(new, old):
+    if type(new) is _NDARRAY and new.shape == old.shape and (new.dtype is old.dtype or new.dtype == old.dtype) \
+            and (new.strides == old.strides or _same_layout(new, old)):
         return new  # the common case: one check, no copy
+    shape, dtype = old.shape, old.dtype
     if not np.can_cast(np.result_type(new), dtype, "same_kind"):
         _refuse_cast(old, np.result_type(new), symbol)
     if np.shape(new) != shape:
