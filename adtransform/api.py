@@ -112,9 +112,19 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         grads = inner(cotangent)
-        return tuple(grads[positions[i]] if i in positions else None for i in range(len(args)))
+        return tuple(_apart(grads[positions[i]], cotangent) if i in positions else None for i in range(len(args)))
 
     return out, pullback
+
+
+def _apart(grad: Any, cotangent: Any) -> Any:
+    """`grad`, copied if it may be (a view of) the caller's `cotangent` (the pullback of `x * 1.0` hands the
+    cotangent back): adding into one must not change the other."""
+    import numpy as np
+
+    if isinstance(grad, np.ndarray) and isinstance(cotangent, np.ndarray) and np.may_share_memory(grad, cotangent):
+        return grad.copy()
+    return grad
 
 
 def _copied(args: tuple, memo: dict | None = None) -> tuple:

@@ -481,3 +481,29 @@ def centered(x):
 @pytest.mark.parametrize("f", [normalized, centered])
 def test_prologue_with_a_dtype_global(f):
     _check(f, _c_order, np.array([0.3, 0.7, 1.2]))
+
+
+# --- 6 (m9), 6b. messages and buffers: a tuple returned to grad; a pullback's result apart from the cotangent ---
+
+
+def returns_a_pair(x):
+    return (np.sum(x), 2)
+
+
+def test_grad_of_a_function_returning_a_tuple_says_so():
+    with pytest.raises(ad.NonScalarOutputError, match="returned a tuple"):
+        ad.grad(returns_a_pair)(np.ones(2))
+
+
+def times_one(x):
+    return x * 1.0
+
+
+def test_pullback_result_does_not_share_the_cotangent():
+    x = np.array([0.5, 1.5])
+    _, pullback = ad.vjp(times_one, x)
+    ct = np.array([1.0, 2.0])
+    (g,) = pullback(ct)
+    g += 1.0
+    np.testing.assert_array_equal(ct, [1.0, 2.0])
+    np.testing.assert_array_equal(g, [2.0, 3.0])
