@@ -276,7 +276,22 @@ def power_and_floor_ops(x):
     return np.sum(y)
 
 
+def column_updates(x):
+    y = np.zeros((3, 4), order="F")[:, ::-1]
+    for j in range(4):
+        y[:, j] += np.sin(x[:, j]) * (j + 1.0)
+    y[1] *= x[0]
+    return np.sum(y.ravel("K") * W12) + np.sum(y.ravel("A") * W12[::-1])
+
+
+def strided_vector(x):
+    y = np.exp(x)[::-2]
+    y += x[:3]
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
 @pytest.mark.parametrize("f, build, shape", [
+    (column_updates, _c_order, (3, 4)), (strided_vector, _c_order, (6,)),
     (add_into_float32, _c_order, (3,)), (mul_into_float16, _c_order, (3,)), (sub_into_float32_copy, _c_order, (3,)),
     (div_into_slot_float32, _c_order, (3,)), (add_keeps_fortran, _fortran, (2, 3)),
     (mul_keeps_fortran_a, _fortran, (2, 3)), (add_in_loop, _c_order, (4, 3)), (add_into_zero_d, _c_order, (2, 3)),
