@@ -42,6 +42,8 @@ def test_bench_rules_quick_runs():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert out.count("Gradient check (") >= 2 and "### Summary" in out
+    # the general baselines are checked where the usual ones' assumptions fail (Y, S as the function allows)
+    assert "Gradient check on such inputs" in out and "hand-written (general)" in out
     for key in ("softmax_ce", "norm_sqrt", "gauss"):
         assert f"| {key} |" in out
     # gauss needs the np.linalg rules: either it is checked and timed, or skipped with the refusal

@@ -169,11 +169,6 @@ def runtime_filter(p):
     return np.sum(d["W"])
 
 
-def string_chars(x):
-    d = {c: x for c in "ab"}
-    return np.sum(d["a"])
-
-
 def set_comprehension(x):
     s = {float(v) for v in x}
     return len(s) * np.sum(x)
@@ -182,7 +177,6 @@ def set_comprehension(x):
 REFUSED = [
     (runtime_keys, (X, 2), "d = {i: x[i] * 2.0 for i in range(n)}", "dict comprehension"),
     (runtime_filter, ({"W": X, "b": X},), "d = {k: v for k, v in p.items() if np.sum(v) > 0}", "dict comprehension"),
-    (string_chars, (X,), 'd = {c: x for c in "ab"}', "dict comprehension"),
     (set_comprehension, (X,), "s = {float(v) for v in x}", "set comprehension"),
 ]
 

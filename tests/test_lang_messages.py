@@ -24,7 +24,7 @@ def _a1(v):
     return v * 2.0
 
 
-ACTS = (_a1,)
+ACTS = [_a1]  # (a list: a tuple of functions is read as its functions, frontend/function_args.py)
 LOG = []
 
 

@@ -367,12 +367,13 @@ def test_logsumexp_minus_infinity_gets_zero():
 
 
 def lse_sign(a):
-    y, s = special.logsumexp(a, return_sign=True)
+    flag = a.shape[0] > 2  # (return_sign=True is supported: tests/test_rules_scipy_special_extra.py)
+    y, s = special.logsumexp(a, return_sign=flag)
     return y * s
 
 
 @pytest.mark.parametrize("fn, message", [
-    (lse_sign, "return_sign=True"),
+    (lse_sign, "return_sign="),
 ])
 def test_refused(fn, message):
     with pytest.raises(NoAdjointRuleError, match=message) as info:

@@ -77,9 +77,9 @@ def test_each_rank_analysis_of_the_primal_runs_once(monkeypatch, mode):
     asked = []
     real = rank.analyze
 
-    def counting(fn, scalar_output, scalar_params=False):
-        asked.append((id(fn), scalar_output, scalar_params))
-        return real(fn, scalar_output, scalar_params)
+    def counting(fn, scalar_output, scalar_params=False, arrays=frozenset()):
+        asked.append((id(fn), scalar_output, scalar_params, arrays))
+        return real(fn, scalar_output, scalar_params, arrays)
 
     monkeypatch.setattr(rank, "analyze", counting)
     _derive(running, wrt=(0, 1), mode=mode)

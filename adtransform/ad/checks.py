@@ -8,6 +8,7 @@ stays).
 
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy as np
@@ -58,11 +59,43 @@ def no_rule(op: Op, filename: str) -> NoAdjointRuleError:
             module = getattr(callee.key, "__module__", None) or ("numpy" if isinstance(callee.key, np.ufunc) else None)
             named = f"{module}.{name}" if module and name else name
             shown = f"`{callee}`" + (f" ({named})" if named and not str(callee).endswith(str(name)) else "")
-        msg = advice or (f"no derivative rule is registered for {shown}; register one with "
-                         f"@adtransform.adjoint({named or callee})")
+        msg = advice or _wrapped(callee.key, f"`{callee}`") or (
+            f"no derivative rule is registered for {shown}; register one with @adtransform.adjoint({named or callee})")
     what = f"call of `{label}`" if callee.style in (Style.FUNCTION, Style.METHOD, Style.CALL_VALUE) \
         else f"`{label}`"
     return NoAdjointRuleError(msg, Location(filename, op.line or 0, op.col), what)
+
+
+def _dotted(func: object) -> str:
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, np.ufunc):  # (`np.add.reduce`: the ufunc's method)
+        return f"numpy.{owner.__name__}.{getattr(func, '__name__', '')}"
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+    module = getattr(func, "__module__", None) or ("numpy" if isinstance(func, np.ufunc) else None)
+    return f"{module}.{name}" if module else name
+
+
+def _wrapped(key: object, shown: str) -> str:
+    """What to say of a wrapper with no rule, named as the wrapper it is (the rules are registered on
+    functions, not on the objects wrapping them): "" for anything else."""
+    if isinstance(key, np.vectorize):
+        inner, name = _dotted(key.pyfunc), getattr(key.pyfunc, "__name__", "")
+        instead = f"`np.{name}`" if inner == f"math.{name}" and isinstance(getattr(np, name, None), np.ufunc) \
+            else "a function written with NumPy operations"
+        return (f"{shown} is an `np.vectorize` of `{inner}`, which runs that Python function once per element "
+                f"and has no derivative rule; pass {instead} instead, or register a rule with "
+                f"@adtransform.adjoint on that np.vectorize object")
+    if isinstance(key, functools.partial):
+        inner = _dotted(key.func)
+        return (f"{shown} is a `functools.partial` of `{inner}`, which has no derivative rule (a partial of "
+                f"a function of yours or of a NumPy function with a rule is inlined); register one with "
+                f"@adtransform.adjoint({inner})")
+    owner = getattr(key, "__self__", None)
+    if isinstance(owner, np.ufunc) and callable(key):
+        return (f"no derivative rule is registered for {shown} (numpy.{owner.__name__}.{key.__name__}, a method "
+                f"of a ufunc); call the NumPy function it stands for (`np.sum` for `np.add.reduce`), or register "
+                f"one with @adtransform.adjoint(np.{owner.__name__}.{key.__name__})")
+    return ""
 
 
 def untracked_effects(fn: Function, varied: set[Var], filename: str) -> list[Problem]:

@@ -46,6 +46,7 @@ from ..syntax.naming import Namer
 from . import runtime_refs, sequences
 from .checks import check_write_indices, check_write_targets, no_rule, untracked_effects
 from .dtype_checks import check_runtime_dtypes
+from .keywords import read_keywords
 from .loops import differentiate_loop
 from .template import Template, compile_template
 
@@ -85,6 +86,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     sequences.name_fields(primal.body)
     builder.sequences = sequence_values(primal)
     builder.mixed = mixed_sequences(primal)
+    sequences.convert_lists(primal.body, builder.sequences, active, namer)
     builder.lengths = sequences.take_lengths(primal.body, builder.sequences, active, namer)
     differentiated = list(dict.fromkeys(wrt_vars))
     body: list[Op] = [_one_check("ensure_differentiable", "ensure_all_differentiable", differentiated)] \
@@ -106,9 +108,11 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
         seed = pullback_param
         builder.ops.append(runtime_refs.check_op("ensure_cotangent", [seed, output], line=None))
         builder.ops[-1].sweep = Sweep.ADJOINT
-    elif rank_analysis.rank_of(output, ranks.get(scalar_output=False)) != 0:
-        # A scalar output proven without assuming it (a full reduction) needs no run-time check,
-        # so computing the output value itself is dead code unless a rule reads it.
+    elif rank_analysis.rank_of(output, ranks.get(scalar_output=False)) != 0 and rank_analysis.rank_of(
+            output, ranks.get(scalar_output=False, arrays=frozenset(wrt_vars))) != 0:
+        # A scalar output proven without assuming it (a full reduction, divided by `x.shape[0]` of a
+        # differentiated `x`, which `ensure_differentiable` checks is a float or a float array) needs
+        # no run-time check, so computing the output value itself is dead code unless a rule reads it.
         body.append(runtime_refs.check_op("ensure_scalar", [output, Const(fn_label)], line=None))
     if isinstance(output, Var) and active.is_active(output):
         builder.adjoints[output] = seed
@@ -249,7 +253,11 @@ class _Backward:
             if problem is not None:
                 self.refuse(problem, op, active_inputs)
                 return
-        args = op.args
+        keywords = read_keywords(op, key, self.filename)
+        if keywords.problem is not None:
+            self.refuse(keywords.problem, op, active_inputs)
+            return
+        key, args = keywords.key, op.args
         if key is sequences.list_getitem and id(op) in self.lengths:
             key, args = sequences.list_getitem_sized, [*op.args, self.lengths[id(op)]]
         rule = lookup_adjoint(key)
@@ -258,7 +266,7 @@ class _Backward:
             return
         template = cached_template(rule, compile_template)
         try:
-            bound = rule.bind(args, op.kwargs, RULE_OPERANDS)
+            bound = rule.bind(args, keywords.kwargs, RULE_OPERANDS)
         except TypeError as exc:
             self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
                                 f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),
@@ -284,6 +292,8 @@ class _Backward:
             if name in broadcast:
                 contribution = self.emit(runtime_refs.callee("unbroadcast"), [contribution, operand],
                                          operand, op.line)
+            if keywords.cast:  # (a ufunc's `dtype=`: the contribution in its input's dtype)
+                contribution = self.emit(runtime_refs.callee("as_gradient"), [contribution, operand], operand, op.line)
             self.accumulate(operand, contribution, op.line)
 
     def refuse(self, problem: Problem, op: Op, active_inputs: list[Operand]) -> None:

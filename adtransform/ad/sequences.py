@@ -4,8 +4,9 @@ A list's adjoint is a list of its items' adjoints (runtime/sequences.py); its ze
 list nothing flowed into costs nothing. A display (`[a, b]`, `(a, b)`) hands each item the adjoint
 at its position. A primitive given such a list differentiates it by its rule for lists: indexing,
 joining and NumPy's reductions by the rules `SEQUENCE_FORMS` names, the functions that consume
-lists (`np.stack`, `np.array`, `sum`, ...) by their own; any other is refused, located, since its
-rule would give the list an array's adjoint.
+lists (`np.stack`, `np.array`, `sum`, ...) by their own, those converting it with `np.asarray`
+(`np.var(L)`, `np.exp(L)`: rules/conversions.py) by their rule for the array made of it; any other is
+refused, located, since its rule would give the list an array's adjoint.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from typing import Any
 from ..analysis.activity import Activity
 from ..analysis.sequences import is_slice
 from ..errors import Location, Problem
-from ..ir.nodes import Callee, Const, If, Loop, Op, Stmt, Style, Var, walk
+from ..ir.nodes import Callee, Const, If, Loop, Op, Operand, Stmt, Style, Var, walk
 from ..ir.operands import known_value
+from ..rules.conversions import converted
+from ..rules.keywords import keyword_variant
 from ..rules.sequences import SEQUENCE_FORMS, TAKES_SEQUENCES, list_getitem, list_getitem_sized
 from ..rules.tuples import TupleResult, takes_tuple, tuple_result
 from . import runtime_refs
 
-__all__ = ["SEQUENCE_FORMS", "differentiate_display", "list_getitem", "list_getitem_sized", "name_fields",
-           "rule_key", "take_lengths"]
+__all__ = ["SEQUENCE_FORMS", "convert_lists", "differentiate_display", "list_getitem", "list_getitem_sized",
+           "name_fields", "rule_key", "take_lengths"]
 
 
 def name_fields(body: list[Stmt]) -> None:
@@ -48,6 +51,51 @@ def name_fields(body: list[Stmt]) -> None:
             if index is not None:
                 stmt.callee = Callee(operator.getitem, Style.SUBSCRIPT, symbol="[]")
                 stmt.args = [stmt.args[0], Const(index)]
+
+
+def convert_lists(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> None:
+    """`np.var(L)` of a list `L` the function built, which NumPy converts with `np.asarray` first
+    (rules/conversions.py): `A = sequence_array(L)` is put before the call, which is given `A`. The
+    array's rule hands each item of `L` its part of the adjoint; the call's own rule does the rest.
+    A primitive's tuple result (`np.linalg.svd(A)`, whose items' shapes differ) is not converted: a call
+    given it is refused as before."""
+    returned = {stmt.result for stmt in walk(body) if isinstance(stmt, Op) and stmt.result is not None
+                and stmt.callee.style in (Style.FUNCTION, Style.METHOD)
+                and tuple_result(stmt.callee.key, stmt.args, stmt.kwargs, known_value) is not None}
+
+    def convert(op: Op, operand: Operand) -> tuple[Operand, list[Op]]:
+        if not (isinstance(operand, Var) and operand in sequences and operand not in returned
+                and active.is_active(operand)):
+            return operand, []
+        made = Var(namer.fresh(f"{operand.name}_array"))
+        active.varied.add(made)
+        active.useful.add(made)
+        return made, [Op(made, runtime_refs.callee("sequence_array"), [operand], line=op.line, col=op.col,
+                         sweep=op.sweep)]
+
+    def visit(block: list[Stmt]) -> None:
+        out: list[Stmt] = []
+        for stmt in block:
+            if isinstance(stmt, If):
+                visit(stmt.then_body)
+                visit(stmt.else_body)
+            elif isinstance(stmt, Loop):
+                visit(stmt.cond_body)
+                visit(stmt.body)
+            elif stmt.callee.style is Style.FUNCTION and active.is_active(stmt.result):
+                # (`np.sum(L, where=m)`: its masked variant's rule converts, not the rule for lists)
+                for where in converted(keyword_variant(stmt.callee.key, stmt.kwargs, known_value)):
+                    if isinstance(where, int) and where < len(stmt.args):
+                        stmt.args[where], made = convert(stmt, stmt.args[where])
+                    elif isinstance(where, str) and where in stmt.kwargs:
+                        stmt.kwargs[where], made = convert(stmt, stmt.kwargs[where])
+                    else:
+                        continue
+                    out.extend(made)
+            out.append(stmt)
+        block[:] = out
+
+    visit(body)
 
 
 def take_lengths(body: list[Stmt], sequences: set[Var], active: Activity, namer: Any) -> dict[int, Var]:

@@ -48,15 +48,19 @@ from ..runtime.inplace import in_place_result
 
 Ranks = dict[Var | Global, int | None]
 _NUMBERS = (int, float, complex)
+_SHAPE_ATTRIBUTES = {"shape": 1, "ndim": 0, "size": 0}
 _INT_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.neg)
 
 
-def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False) -> Ranks:
+def analyze(fn: Function, scalar_output: bool, scalar_params: bool = False,
+            arrays: frozenset[Var] = frozenset()) -> Ranks:
+    """`arrays`: parameters checked at run time to be a float, a NumPy float or a float array (the
+    differentiated ones), whose `.shape` is then a tuple of integers (or raises, as in the function)."""
     refuted: set[Var] = set()
     ints = integers(fn)
     assumed_params = hypothesis(fn, ints) if scalar_params else None
     while True:
-        ranks, assumed = _solve(fn, scalar_output, assumed_params, ints, refuted)
+        ranks, assumed = _solve(fn, scalar_output, assumed_params, ints, refuted, arrays)
         wrong = {p for p, c in assumed.items() if rank_of(c.next, ranks) != ranks.get(p)}
         if not wrong:
             return ranks
@@ -72,17 +76,18 @@ class RankAnalyses:
 
     def __init__(self, fn: Function):
         self.fn = fn
-        self._done: dict[tuple[bool, bool], Ranks] = {}
+        self._done: dict[tuple[bool, bool, frozenset[Var]], Ranks] = {}
 
-    def get(self, *, scalar_output: bool, scalar_params: bool = False) -> Ranks:
-        key = (scalar_output, scalar_params)
+    def get(self, *, scalar_output: bool, scalar_params: bool = False, arrays: frozenset[Var] = frozenset()) -> Ranks:
+        key = (scalar_output, scalar_params, arrays)
         if key not in self._done:
-            self._done[key] = analyze(self.fn, scalar_output, scalar_params)
+            self._done[key] = analyze(self.fn, scalar_output, scalar_params, arrays) if arrays \
+                else analyze(self.fn, scalar_output, scalar_params)
         return self._done[key]
 
 
 def _solve(fn: Function, scalar_output: bool, assumed_params: dict[Var, int | None] | None, ints: set[Var],
-           refuted: set[Var]) -> tuple[Ranks, dict[Var, Carried]]:
+           refuted: set[Var], arrays: frozenset[Var] = frozenset()) -> tuple[Ranks, dict[Var, Carried]]:
     ranks: Ranks = dict(assumed_params) if assumed_params is not None else dict.fromkeys(fn.param_vars())
     if assumed_params is not None:
         ranks.update(dict.fromkeys(_number_globals(fn), 0))
@@ -98,7 +103,7 @@ def _solve(fn: Function, scalar_output: bool, assumed_params: dict[Var, int | No
         changed = False
         for stmt in walk(fn.body):
             if isinstance(stmt, Op):
-                changed |= _forward(stmt, ranks, ints)
+                changed |= _forward(stmt, ranks, ints, arrays)
             elif isinstance(stmt, If):
                 changed |= _merge(stmt, ranks)
             else:
@@ -225,12 +230,18 @@ def _kind(op: Op) -> Kind | None:
     return rule.kind if rule else None
 
 
-def _forward(op: Op, ranks: Ranks, ints: set[Var]) -> bool:
+def _forward(op: Op, ranks: Ranks, ints: set[Var], arrays: frozenset[Var] = frozenset()) -> bool:
     if op.result is None or ranks.get(op.result) is not None:
         return False
     kind = _kind(op)
     rank: int | None = None
-    if _is_getitem(op):
+    if op.callee.style is Style.ATTRIBUTE and op.callee.symbol in _SHAPE_ATTRIBUTES and len(op.args) == 1:
+        # `.shape` of an array or a number: a tuple of integers (rank 1, so `x.shape[0]` is rank 0);
+        # `.ndim` and `.size` integers. Not of an unknown object: its `.shape` may be anything.
+        of = op.args[0]
+        if (isinstance(of, Var) and of in arrays) or rank_of(of, ranks) is not None:
+            rank = _SHAPE_ATTRIBUTES[op.callee.symbol]
+    elif _is_getitem(op):
         count, base = _integer_indices(op.args[1], ints), rank_of(op.args[0], ranks)
         if count is not None and base is not None and base >= count:
             rank = base - count

@@ -46,7 +46,10 @@ def _builtin(node: gast.expr, name: str, ctx: Context) -> bool:
 def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context, rebound: set[str]) -> gast.expr:
     """A name for `expr`, evaluated once before the loop (iterators such as map() become lists: so do
     the `enumerate` and `zip` a target does not unpack, `for pair in zip(x, y)`)."""
-    if isinstance(expr, gast.Name) and expr.id not in rebound and not _unindexable_global(expr, ctx):
+    keys = _string_keys(expr, ctx)
+    if keys is not None:  # (a display, which the aggregates pass unrolls: `p[k]` then reads by constant keys)
+        expr = build.tuple_([build.constant(k) for k in keys])
+    elif isinstance(expr, gast.Name) and expr.id not in rebound and not _unindexable_global(expr, ctx):
         return expr
     if (isinstance(expr, gast.Call) and any(_builtin(expr, b, ctx)
                                             for b in ("iter", "map", "filter", "enumerate", "zip"))) \
@@ -55,6 +58,23 @@ def _sequence(expr: gast.expr, hint: str, before: list[gast.stmt], ctx: Context,
     name = ctx.namer.fresh(hint)
     before.append(build.assign(name, expr))
     return build.name(name)
+
+
+def _string_keys(expr: gast.expr, ctx: Context) -> tuple[str, ...] | None:
+    """The strings a loop runs over when they are known here: a string constant (`for k in "ab"`) or a
+    global tuple of strings (`KEYS = ("a", "b")`, relied on by identity: a tuple cannot change in place)."""
+    if isinstance(expr, gast.Constant) and isinstance(expr.value, str) and 0 < len(expr.value) <= _KEYS:
+        return tuple(expr.value)
+    value = _global(expr, ctx) if isinstance(expr, gast.Name) else None
+    identity = getattr(ctx.namespace, "identity", None)
+    if type(value) is not tuple or not 0 < len(value) <= _KEYS or identity is None \
+            or not all(type(v) is str for v in value):
+        return None
+    identity.add((expr.id,))
+    return value
+
+
+_KEYS = 64  # strings at most (a longer loop stays a loop)
 
 
 def _unindexable_global(expr: gast.expr, ctx: Context) -> bool:

@@ -17,6 +17,8 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..runtime.pytrees import Tree, is_function
+from ..syntax.parse import to_source
 from .resolve import Namespace, scan_names
 from .source import SourceInfo
 
@@ -49,6 +51,7 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     that its calls are resolved too (a loop over objects likewise, for their methods:
     frontend/inline_objects.py). Other reads keep the leaf, a value the transform cannot call (refused
     where it is called)."""
+    trees = {**_global_tables(node, info, namespace, trees), **trees}
     if not any(map(_callable_parts, trees.values())):
         return
     stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
@@ -56,6 +59,65 @@ def bind_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, 
     if trees:
         _Tables(node, namespace, trees).rewrite()
         _refuse_unresolved(node, info, {k for k, t in trees.items() if _callable_parts(t)})
+
+
+def _global_tables(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace,
+                   trees: dict[str, Any]) -> dict[str, Any]:
+    """Global (or closure) tuples of functions the function reads (`ACTS = (np.tanh, relu)`), as tables
+    given as arguments are: `ACTS[0]` is that function, `for act in ACTS` is unrolled. A tuple cannot
+    change in place, so the transform relies on the very tuple (guarded by identity); a list, which
+    may, or a tuple holding anything but functions keeps the general path."""
+    identity = getattr(namespace, "identity", None)
+    if identity is None:
+        return {}
+    args = node.args
+    local = scan_names(node)[0] | {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    found = {}
+    for name in sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}):
+        if name in local or name in trees or name in namespace.aliases:
+            continue
+        value = namespace.lookup(name)
+        tree = _function_tuple(value)
+        if tree is not None:
+            identity.add((name,))
+            found[name] = tree
+        elif type(value) is list and _function_tuple(tuple(value)) is not None:
+            _refuse_called_list(node, info, name)
+    return found
+
+
+def _refuse_called_list(node: gast.FunctionDef, info: SourceInfo, name: str) -> None:
+    """A global list of functions called through (`for act in ACTS: act(h)`, `ACTS[0](h)`): a list may
+    change while the function runs (a tuple may not): refused where it is read, saying so."""
+    for child in gast.walk(node):
+        loop = isinstance(child, gast.For) and isinstance(child.iter, gast.Name) and child.iter.id == name
+        called = isinstance(child, gast.Call) and isinstance(child.func, gast.Subscript) \
+            and isinstance(child.func.value, gast.Name) and child.func.value.id == name
+        if loop:
+            targets = {n.id for n in gast.walk(child.target) if isinstance(n, gast.Name)}
+            loop = any(isinstance(c, gast.Call) and isinstance(c.func, gast.Name) and c.func.id in targets
+                       for s in child.body for c in gast.walk(s))
+        if loop or called:
+            where = child.iter if loop else child.func
+            raise UnsupportedSyntaxError(
+                f"call of a function held in the global list `{name}`: a list may change while the function "
+                f"runs, so which function is called is not known when it is transformed; make `{name}` a tuple "
+                f"(`{name} = ({', '.join('...' for _ in range(2))})`), which is read as its functions",
+                info.location(where), f"call of a function in `{name}`" if loop else f"call of `{to_source(where)}`")
+
+
+def _function_tuple(value: Any, depth: int = 0) -> Any:
+    """The structure of a (nested) tuple of functions, else None."""
+    if type(value) is not tuple or not value or depth > 8:
+        return None
+    children = []
+    for item in value:
+        child = _function_tuple(item, depth + 1) if type(item) is tuple else \
+            Tree("leaf", ("function",), cls=item) if is_function(item) else None
+        if child is None:
+            return None
+        children.append(child)
+    return Tree("tuple", children=tuple(children))
 
 
 def _callable_parts(tree: Any) -> bool:
@@ -199,6 +261,29 @@ class _Tables:
                 return True
         return False
 
+    def unroll_comprehension(self, node: gast.ListComp | gast.GeneratorExp) -> gast.List | None:
+        """`[act(h) for act in acts]`: a list display of the item once per element (as `unroll`); a
+        generator so given to a builtin that consumes it (`sum(...)`) is the same display."""
+        if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
+            return None
+        gen = node.generators[0]
+        names = {n.id for n in gast.walk(gen.target) if isinstance(n, gast.Name)}
+        rebinding = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp, gast.Lambda, gast.NamedExpr)
+        if any(isinstance(n, rebinding) for n in gast.walk(node.elt)):
+            return None  # (a nested scope may bind the same names: not substituted)
+        loop = gast.For(target=gen.target, iter=gen.iter, body=[gast.Expr(value=node.elt)], orelse=[],
+                        type_comment=None)
+        elements = self.elements(gen.iter) if self.calls_element(loop, names) else None
+        if elements is None or len(elements) > _UNROLLED:
+            return None
+        items = []
+        for element in elements:
+            binding = self.bind(gen.target, element)
+            if binding is None:
+                return None
+            items.append(_Substitute(binding).visit(copy.deepcopy(node.elt)))
+        return gast.copy_location(gast.List(elts=items, ctx=gast.Load()), node)
+
     def read_elsewhere(self, loop: gast.For, names: set[str]) -> bool:
         inside = {id(n) for n in gast.walk(loop)}
         return any(isinstance(n, gast.Name) and n.id in names and id(n) not in inside for n in gast.walk(self.node))
@@ -223,6 +308,8 @@ class _Tables:
             if name == "enumerate" and len(parts) == 1:
                 return [(gast.Constant(k, None), e) for k, e in enumerate(parts[0])]
             return None
+        if isinstance(expr, (gast.Tuple, gast.List)) and all(map(_constant, expr.elts)):
+            return list(expr.elts)  # (`zip(acts, (1.0, -2.0))`: constants, read as often as wanted)
         tree = self.tree(expr)
         if tree is None or tree.kind not in ("list", "tuple", "dict", "namedtuple"):
             return None
@@ -263,6 +350,13 @@ class _Tables:
                 return None
             found.update(part)
         return found
+
+
+def _constant(node: gast.expr) -> bool:
+    """A constant as written (`2.0`, `-2.0`, `"a"`)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 def _child(tree: Any, key: Any) -> Any:
@@ -318,3 +412,22 @@ class _Reads(gast.NodeTransformer):
         return found or self.generic_visit(node)
 
     visit_Attribute = visit_Subscript  # type: ignore[assignment]
+
+    def visit_ListComp(self, node: gast.ListComp) -> gast.expr:
+        found = self.tables.unroll_comprehension(node)
+        return self.visit(found) if found is not None else self.generic_visit(node)
+
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        """`sum(act(h) for act in acts)`: a builtin consuming a generator takes the list display alike."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], gast.GeneratorExp) \
+                and isinstance(node.func, gast.Name) and node.func.id in _CONSUMERS \
+                and node.func.id not in self.tables.locals \
+                and self.tables.namespace.lookup(node.func.id) is getattr(builtins, node.func.id):
+            found = self.tables.unroll_comprehension(node.args[0])
+            if found is not None:
+                node.args = [found]
+        return self.generic_visit(node)
+
+
+# Builtins that consume the generator they are given, whatever its type: a list of the same items is alike.
+_CONSUMERS = frozenset(("sum", "list", "tuple", "min", "max", "sorted"))  # (not `any`: it may stop early)

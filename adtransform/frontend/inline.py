@@ -54,8 +54,8 @@ def inline(node: gast.FunctionDef, info: SourceInfo, namespace: Namespace, code:
     inliner = _Inliner(state, opaque)
     node.body = inliner.block(node.body, (code,))
     inliner.functions.check_escapes(node, state)
-    if not state.info.segments:
-        return info, ()
+    if not state.info.segments:  # (nothing spliced; what was resolved, a global partial's keywords, is kept)
+        return info, tuple(state.dependencies)
     return state.info, tuple(state.dependencies)
 
 
@@ -112,9 +112,12 @@ class _Inliner:
         if isinstance(func, gast.Call) and func.args and self.is_partial(func.func):
             return Partial(func.args[0], func.args[1:], func.keywords), None
         obj = calls.resolve(func)
-        if isinstance(obj, functools.partial) and is_user_function(obj.func):  # (its keywords: a dict one may edit)
+        if isinstance(obj, functools.partial) and (is_user_function(obj.func) or inline_locals.is_primitive(obj.func)):
+            # (its keywords: a dict one may edit). A partial of a primitive with a rule is that primitive
+            # called with the bound arguments too: its rule binds them, with its `Accepts` checks.
             self.state.depend(obj, (Content("keywords"),), snapshot(obj.keywords), identity=True, hint="partial")
-            return Partial(self._value(obj.func, "partial_func"), [self._value(a, "partial_arg") for a in obj.args],
+            hint = "partial_func" if is_user_function(obj.func) else getattr(obj.func, "__name__", "partial_func")
+            return Partial(self._value(obj.func, hint), [self._value(a, "partial_arg") for a in obj.args],
                            [gast.keyword(arg=k, value=self._value(v, k)) for k, v in obj.keywords.items()]), None
         if obj is not UNBOUND and is_user_function(obj):
             if isinstance(func, gast.Attribute):  # `helpers.act`: a reload rebinds it

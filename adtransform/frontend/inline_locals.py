@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..rules.registry import is_nondifferentiable, lookup_adjoint
 from ..syntax import build
 from .inline_callee import Call, State, own_scope, splice
 from .inline_returns import refuse_returned_function
@@ -123,6 +124,12 @@ def as_def(lam: gast.Lambda, name: str) -> gast.FunctionDef:
 
 def is_partial_object(obj: object) -> bool:
     return obj is functools.partial
+
+
+def is_primitive(func: object) -> bool:
+    """A function with a derivative rule, or declared non-differentiable: a partial of it is inlined as
+    its call, so that the rule binds the partial's arguments too (with its `Accepts` checks)."""
+    return lookup_adjoint(func) is not None or is_nondifferentiable(func)
 
 
 def _defaults(node: gast.FunctionDef) -> dict[str, gast.expr]:

@@ -1,6 +1,6 @@
-"""Fewer temporaries in the backward sweep: what a hand-written gradient does without thinking.
+"""Fewer temporaries in a gradient: what a hand-written gradient does without thinking.
 
-Three rewrites of adjoint operations, each computing the same values in the same dtype:
+Three rewrites, each computing the same values in the same dtype:
 
 * a sign after the sum: `unbroadcast(-g, b)` -> `-unbroadcast(g, b)`. Negation is exact and
   commutes with rounding, so the sum is the same (up to the sign of a zero sum, which a gradient
@@ -10,21 +10,33 @@ Three rewrites of adjoint operations, each computing the same values in the same
   becomes `spread(g, x, ...)`, a read-only broadcast view of the seed. The operator reading it
   builds a new array of the same values (and dtype) as it would from the filled one, which is
   therefore never allocated (`mul_bar = unreduce(-(1.0 / n), mul)` then `mul_bar * Y`).
-* accumulation into a dead temporary: `r = a + b` (or `b + a`, `a - b`, `a * b`, `b * a`) where
-  `a` is a new array this gradient made in the same block (an operator's result, a helper or call
-  whose facts say its result is new, or an earlier such accumulation) and read by this operation
-  alone becomes `r = add_into(a, b)`: computed in `a`'s buffer. Same block: an operand made before a
-  loop and read inside it is read again next iteration. The helpers check shape and dtype at run
-  time and compute the plain operator otherwise; float addition and multiplication commute. Not
-  for values the rank analysis proves scalars (under the version's check, if any): no buffer.
+* the last read of a dead temporary hosts the result: `r = a + b` (or `b + a`, `a - b`, `a * b`,
+  `b * a`) where `a` is a new array made in the same block (an operator's result, a helper or call
+  whose facts say its result is new, or an earlier such rewrite; in the backward sweep or the
+  user's computation) becomes `r = add_into(a, b)`, computed in `a`'s buffer, when this is `a`'s
+  last read: every other read is earlier in the same block and keeps no reference (its result is
+  new, or nothing: `np.sum(a)`, a check), or reads only `a`'s shape and dtype (which the write keeps).
+  A read that may keep a reference (a view, a stack push, a tuple, a branch or loop handing `a` on,
+  the returns) or comes later, in another block or in a later iteration keeps `a` as it is. Same
+  block: an operand made before a loop and read inside it is read again next iteration. A unary
+  function of such an `a` (`np.exp(a)`, in either sweep) becomes `np.exp(a, out=a)` through
+  `unary_into`. Where neither operand is dead, a dead new array `t` of the block that is not an
+  operand hosts the result (`mul_in(t, a, b)`: `mul = x * x` read by `np.sum` alone hosts
+  `mul_bar * x`). A pullback (`vjp`) may run several times: it writes only into what it made. The
+  helpers check shape and dtype at run time and compute the plain operation otherwise; float
+  addition and multiplication commute. Not for values the rank analysis proves scalars (under the
+  version's check, if any): no buffer.
 
 Runs once, last (after in_place: it reasons about buffers, and what it writes into is dead).
-Analyses: def-use (producers, read counts, blocks); facts of the calls (`is_fresh`).
+Analyses: def-use (producers, reads, blocks, positions); ownership (what a read does with a value:
+`lets_go`); facts of the calls (`is_fresh`, `shape_only`).
 """
 
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 
 from .. import runtime
 from ..ad import runtime_refs
@@ -32,8 +44,9 @@ from ..analysis import defuse
 from ..analysis import rank as rank_analysis
 from ..analysis.defuse import DefUse
 from ..analysis.manager import PassContext
+from ..analysis.ownership import Ownership, shape_only_use
 from ..frontend.resolve import Scope
-from ..ir.nodes import Callee, Function, If, Loop, Op, Stmt, Style, Sweep, Var, walk
+from ..ir.nodes import Callee, Function, Global, If, Loop, Op, Stmt, Style, Sweep, Var, walk
 from ..rules.registry import Kind, lookup_adjoint
 from .purity import is_fresh
 
@@ -44,6 +57,14 @@ _SUB = Callee(operator.sub, Style.OPERATOR, symbol="-")
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pow}
 #: operator -> (helper, whether the operands commute)
 _INTO = {operator.add: ("add_into", True), operator.mul: ("mul_into", True), operator.sub: ("sub_into", False)}
+#: operator -> helper computing it into a third array's buffer
+_IN = {operator.add: "add_in", operator.mul: "mul_in", operator.sub: "sub_in"}
+#: unary ufuncs whose result has their float operand's dtype and shape (`np.exp(a, out=a)` is `np.exp(a)`)
+_UNARY = frozenset({np.exp, np.expm1, np.exp2, np.log, np.log1p, np.log2, np.log10, np.sqrt, np.cbrt, np.sin, np.cos,
+                    np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh,
+                    np.arctanh, np.negative, np.absolute, np.fabs, np.square, np.reciprocal, np.deg2rad, np.rad2deg})
+_BOTH = frozenset({Sweep.PRIMAL, Sweep.ADJOINT})
+_ONE_PULLBACK = frozenset({Sweep.ADJOINT})
 #: helpers whose result is the adjoint of an array the user reduced or multiplied as matrices
 _ARRAY_MAKERS = {runtime.unreduce, runtime.spread, runtime.extremum_adjoint, runtime.matmul_lhs_adjoint,
                  runtime.matmul_rhs_adjoint}
@@ -133,33 +154,88 @@ def _accumulate_in_place(fn: Function, du: DefUse) -> bool:
     # A guarded version runs only on calls whose parameters have the ranks the analysis assumes.
     ranks = _adjoint_ranks(fn, rank_analysis.analyze(fn, scalar_output=False, scalar_params=fn.guard is not None))
     arrays = _arrays(fn, ranks)
+    own = Ownership(du)
+    pullback = fn.pullback_param is not None
     changed = False
     made: set[Var] = set()  # results of the rewrites so far: `a`'s buffer, as new as `a` was
     for block in _blocks(fn.body):
+        hosts: list[Var] = []  # new arrays made so far in the block: dead ones may host a result
         for op in block:
-            if not (isinstance(op, Op) and op.sweep is Sweep.ADJOINT and op.callee.style is Style.OPERATOR
-                    and op.callee.key in _INTO and len(op.args) == 2 and not op.kwargs and op.result is not None):
+            if not isinstance(op, Op) or op.sweep is Sweep.CHECK or op.result is None or op.kwargs:
                 continue
-            if _inside_expression(op, du):
-                continue
-            helper, commutes = _INTO[op.callee.key]
-            for at in ((0, 1) if commutes else (0,)):
-                acc, other = op.args[at], op.args[1 - at]
-                if isinstance(acc, Var) and acc in arrays and _dead_temporary(acc, other, block, du, made) \
-                        and (op.callee.key is not operator.mul or acc in made
-                             or du.defined_by[acc][0].callee.style is not Style.OPERATOR):
-                    op.callee, op.args = runtime_refs.callee(helper), [acc, other]
-                    made.add(op.result)
-                    changed = True
-                    break
+            if _unary_in_place(op, block, du, own, made, arrays, pullback):
+                _give_away(op.args[1], hosts)
+                changed = True
+            elif op.callee.style is Style.OPERATOR and op.callee.key in _INTO and len(op.args) == 2:
+                changed |= _binary(op, block, du, own, made, arrays, pullback, hosts)
+            if op.result in arrays and _new_buffer(op.result, block, du, made, _BOTH):
+                hosts.append(op.result)
     return changed
+
+
+def _binary(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var],
+            pullback: bool, hosts: list[Var]) -> bool:
+    """`a + b` -> `add_into(a, b)` on the last read of a dead new array `a`, else -> `add_in(t, a, b)`
+    into a dead new array `t` of the block (the latest) that is not an operand."""
+    inside = _inside_expression(op, du)
+    helper, commutes = _INTO[op.callee.key]
+    # (`add_into(a, b)` computes `a + b` where it cannot write: `b + a` only for the backward sweep's
+    # numbers; the user's values may be strings or lists, whose `+` does not commute)
+    for at in ((0, 1) if commutes and op.sweep is Sweep.ADJOINT else (0,)):
+        acc, other = op.args[at], op.args[1 - at]
+        if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
+                and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
+                     or (op.callee.key is not operator.mul and not inside)):
+            op.callee, op.args = runtime_refs.callee(helper), [acc, other]
+            made.add(op.result)
+            _give_away(acc, hosts)
+            return True
+    if inside or op.result not in arrays:
+        return False
+    for host in reversed(hosts):
+        if not any(a is host for a in op.args) and _last_read(host, op, block, du, own, made, pullback):
+            op.args = [host, *op.args]
+            op.callee = runtime_refs.callee(_IN[op.callee.key])
+            made.add(op.result)
+            _give_away(host, hosts)
+            return True
+    return False
+
+
+def _give_away(var: Var, hosts: list[Var]) -> None:
+    """`var`'s buffer is now another value's: it hosts nothing more."""
+    if var in hosts:
+        hosts.remove(var)
+
+
+def _unary_in_place(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var], arrays: set[Var],
+                    pullback: bool) -> bool:
+    """`np.exp(a)` -> `unary_into(np.exp, a)` (`np.exp(a, out=a)`) on the last read of a dead new array."""
+    if not (op.callee.style is Style.FUNCTION and op.callee.ref is not None and _is_unary(op.callee.key)
+            and len(op.args) == 1):
+        return False
+    a = op.args[0]
+    if not (isinstance(a, Var) and a in arrays and _last_read(a, op, block, du, own, made, pullback)):
+        return False
+    op.args = [Global(op.callee.ref), a]
+    op.callee = runtime_refs.callee("unary_into")
+    made.add(op.result)
+    return True
+
+
+def _is_unary(key: object) -> bool:
+    try:
+        return key in _UNARY
+    except TypeError:  # (an unhashable callable)
+        return False
 
 
 def _inside_expression(op: Op, du: DefUse) -> bool:
     """`op` is a step of an expression the code writes on one line (`h_bar * h / add * exp`): its
-    only reader is arithmetic of the same line. Kept as written (NumPy reuses such temporaries of
-    large arrays itself); a product is written in place only into a helper's result, for the same
-    reason (`mul_into(a_bar, tie_share_1)`, not `mul_into(z1_bar * 2, z4)`)."""
+    only reader is arithmetic of the same line. An operator's result is not written into there
+    (NumPy reuses such temporaries of large arrays itself), a call's result or an earlier rewrite's
+    is; a product is written in place only into those, for the same reason (`mul_into(a_bar,
+    tie_share_1)`, not `mul_into(z1_bar * 2, z4)`)."""
     readers = du.uses.get(op.result, ())
     return len(readers) == 1 and readers[0].op is not None and readers[0].op.line == op.line \
         and readers[0].op.callee.style is Style.OPERATOR and readers[0].op.callee.key in _ARITHMETIC
@@ -208,7 +284,7 @@ def _arrays(fn: Function, ranks: dict) -> set[Var]:
                 or ((style is Style.COPY or _kind(op) is Kind.ELEMENTWISE)
                     and any(isinstance(a, Var) and a in found for a in op.args)):
             found.add(op.result)
-    return found
+    return {v for v in found if ranks.get(v) != 0}  # (a proven scalar reduced, `np.sum(exp)`: no buffer)
 
 
 def _kind(op: Op) -> Kind | None:
@@ -220,25 +296,48 @@ def _kind(op: Op) -> Kind | None:
     return rule.kind if rule else None
 
 
-def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`var` is a new array made in `block` in the backward sweep: an operator's or a call's new result,
-    an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g` read by
-    it alone (they return `g` itself or a new array)."""
+def _new_buffer(var: Var, block: list[Stmt], du: DefUse, made: set[Var], sweeps: frozenset[Sweep]) -> bool:
+    """`var` is a new array made in `block` by an operation of `sweeps`: an operator's or a call's new
+    result, an earlier rewrite's, or what `unbroadcast(g, x)` or `as_gradient(g, x)` makes of such a `g`
+    read by it alone (they return `g` itself or a new array)."""
     if var not in du.defined_by:
         return False
     producer, home = du.defined_by[var]
-    if home is not block or producer.sweep is not Sweep.ADJOINT:
+    if home is not block or producer.sweep not in sweeps:
         return False
     if var in made or is_fresh(producer):
         return True
     if producer.callee.style is Style.FUNCTION and producer.callee.key in _PASSES_ON and producer.args:
         g = producer.args[0]
-        return isinstance(g, Var) and du.reads[g] == 1 and _new_buffer(g, block, du, made)
+        return isinstance(g, Var) and du.reads[g] == 1 and _new_buffer(g, block, du, made, sweeps)
     return False
 
 
-def _dead_temporary(acc: object, other: object, block: list[Stmt], du: DefUse, made: set[Var]) -> bool:
-    """`acc` is a new array made in `block` in the backward sweep, read by one operation alone."""
-    if not isinstance(acc, Var) or du.reads[acc] != (2 if other is acc else 1):
+def _last_read(acc: Var, op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var],
+               pullback: bool) -> bool:
+    """`acc` is a new array made in `block` and `op` (in `block`) is its last read: every other read is
+    earlier in `block` and keeps no reference, or reads only the shape and dtype (which `op`'s write into
+    `acc` keeps: the helpers write only a result of `acc`'s shape and dtype). A pullback (`vjp`) may be
+    called several times: what it computes goes only into what it made itself, never into the primal's
+    values it captured."""
+    sweeps = _ONE_PULLBACK if op.sweep is Sweep.ADJOINT and pullback else _BOTH
+    if not _new_buffer(acc, block, du, made, sweeps):
         return False
-    return _new_buffer(acc, block, du, made)
+    at = du.position(op)
+    for use in du.uses.get(acc, ()):
+        if use.op is op or shape_only_use(use):
+            continue
+        if use.block is not block or use.op is None or du.position(use.stmt) >= at \
+                or not (own.lets_go(use) or _operand_read(use.op, use.position)):
+            return False
+    return True
+
+
+def _operand_read(op: Op, position: int) -> bool:
+    """`op` is one of this pass's helpers reading the operand at `position` for its values: it returns
+    its buffer argument's (the first) or a new array, never that operand."""
+    if op.callee.style is not Style.FUNCTION:
+        return False
+    if op.callee.key in (runtime.add_into, runtime.sub_into, runtime.mul_into):
+        return position == 1
+    return op.callee.key in (runtime.add_in, runtime.sub_in, runtime.mul_in) and position in (1, 2)

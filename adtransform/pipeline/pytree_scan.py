@@ -81,14 +81,15 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
 
     integer_reads: dict[str, bool] = {}
     parents = {id(child): parent for parent in gast.walk(node) for child in gast.iter_child_nodes(parent)}
+    keys = _key_variables(node, fn)
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and (n.id in uses or n.id in alias) and isinstance(n.ctx, gast.Load):
             parent = parents.get(id(n))
-            integer_reads[n.id] = integer_reads.get(n.id, True) and isinstance(parent, gast.Subscript) \
-                and parent.value is n and isinstance(parent.slice, gast.Constant) \
-                and type(parent.slice.value) is int
-            if _container_use(n, parent) or _called(n, parent, parents):
-                note(n.id, "container")
+            integer_reads[n.id] = integer_reads.get(n.id, True) and _element_read(n, parent, fn)
+            if _container_use(n, parent) or _called(n, parent, parents) or (
+                    isinstance(parent, gast.Subscript) and parent.value is n
+                    and isinstance(parent.slice, gast.Name) and parent.slice.id in keys):
+                note(n.id, "container")  # (`p[k]` with `for k in ("a", "c")`: a dict read by constant keys)
             if (isinstance(parent, gast.comprehension) and parent.iter is n) or isinstance(parent, gast.Starred):
                 note(n.id, "either")  # (iterated over, or unpacked into arguments or a display: `f(*T)`)
         if isinstance(n, (gast.Assign, gast.For)):
@@ -110,6 +111,47 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
         if integer_only:
             note(name, "either")
     return uses
+
+
+def _element_read(name: gast.Name, parent: gast.AST | None, fn: types.FunctionType) -> bool:
+    """`p[0]`, `p[i]`, `p[i - 1]` (an element by an integer or a name) or `len(p)`: what a list of arrays
+    is used for as well as an array (a parameter only read so may be either)."""
+    if isinstance(parent, gast.Call) and parent.args == [name] and isinstance(parent.func, gast.Name) \
+            and parent.func.id == "len" and _resolve(fn, "len") in (None, len):
+        return True
+    if not isinstance(parent, gast.Subscript) or parent.value is not name:
+        return False
+    index = parent.slice
+    while isinstance(index, (gast.UnaryOp, gast.BinOp)) and not isinstance(getattr(index, "op", None), gast.MatMult):
+        index = index.operand if isinstance(index, gast.UnaryOp) else \
+            (index.left if not isinstance(index.left, gast.Constant) else index.right)
+    return isinstance(index, gast.Name) or (isinstance(index, gast.Constant) and type(index.value) is int)
+
+
+def _key_variables(node: gast.FunctionDef, fn: types.FunctionType) -> set[str]:
+    """Names a loop binds to string constants (`for k in ("a", "c")`, `for k in "ac"`, a global tuple of
+    strings, `enumerate` of those): a parameter subscripted with one is read by keys, a dict."""
+    found = set()
+    for loop in (n for n in gast.walk(node) if isinstance(n, gast.For)):
+        target, iterated = loop.target, loop.iter
+        if isinstance(iterated, gast.Call) and isinstance(iterated.func, gast.Name) \
+                and iterated.func.id == "enumerate" \
+                and len(iterated.args) == 1 and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            target, iterated = target.elts[1], iterated.args[0]
+        if isinstance(target, gast.Name) and _strings(iterated, fn):
+            found.add(target.id)
+    return found
+
+
+def _strings(node: gast.expr, fn: types.FunctionType) -> bool:
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, (gast.Tuple, gast.List, gast.Set)):
+        return bool(node.elts) and all(isinstance(e, gast.Constant) and isinstance(e.value, str) for e in node.elts)
+    if isinstance(node, gast.Name):
+        value = _resolve(fn, node.id)
+        return type(value) is tuple and bool(value) and all(type(v) is str for v in value)
+    return False
 
 
 def _call_uses(fn: types.FunctionType, call: gast.Call, note: Callable[[str, str], None],

@@ -98,6 +98,7 @@ def structured_gradient(fn: types.FunctionType, indices: tuple[int, ...], is_tup
         if not any(kinds) and not functions and not any(is_container(v) for v in keywords.values()):
             if plain is None:  # arrays and numbers only: the gradient made for them, as `grad` returns it
                 plain = bound_gradient(fn, indices, is_tuple, mode, ())
+                call.source = plain.source  # type: ignore[attr-defined]
             if positional_call:
                 entry = make_entry(positional, [None] * len(values), indices, is_tuple, "", plain)
             return plain(*args, **kwargs)

@@ -12,4 +12,7 @@ from . import numpy_linalg, numpy_products  # noqa: F401  (products and linear a
 from . import numpy_select, numpy_shape  # noqa: F401  (shapes, selection)
 
 # isort: split
+from . import conversions, numpy_astype, numpy_gaps  # noqa: F401  (lists converted by NumPy; np.astype; masked reductions, ...)
+
+# isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

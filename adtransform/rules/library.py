@@ -31,7 +31,7 @@ def _of(owner: object, names: str) -> list[object]:
 
 declare_facts(*_of(np, """
     zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace geomspace eye
-    identity array concatenate concat stack hstack vstack column_stack row_stack block
+    identity array concatenate concat stack hstack vstack column_stack row_stack
     tri convolve correlate
     ediff1d trapezoid interp polyval polyfit argsort lexsort searchsorted bincount count_nonzero argwhere
     flatnonzero isclose
@@ -52,7 +52,7 @@ declare_facts(*_of(np, """
     real imag nan_to_num real_if_close trim_zeros frombuffer
     """), returns=VIEW)
 # (atleast_nd has a rule for one array, rules/numpy_shape.py; given several, it returns a list)
-declare_facts(*_of(np, "broadcast_arrays atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
+declare_facts(*_of(np, "atleast_1d atleast_2d atleast_3d"), returns=VIEWS)
 declare_facts(*_of(np.lib.stride_tricks, "as_strided sliding_window_view"), returns=VIEW)
 # Functions that write into their first argument (and return None).
 declare_facts(*_of(np, "put putmask place copyto fill_diagonal put_along_axis"), returns=NUMBER, mutates=(0,))
@@ -103,7 +103,7 @@ declare_facts(dataclasses.replace, returns=VIEWS)  # a new object holding the sa
 
 declare_facts(int, bool, complex, len, isinstance, hasattr, id, str, repr, any, all, callable, hash,
               returns=NUMBER)
-declare_facts(range, round, pow, divmod, returns=NEW)
+declare_facts(range, round, pow, returns=NEW)
 declare_facts(min, max, builtins.sum, returns=MAY_SHARE)  # may return an argument (`sum([], a)` is `a`)
 declare_facts(list, tuple, dict, sorted, zip, enumerate, reversed, iter, returns=VIEWS)  # the same elements
 # `math` functions convert their arguments to numbers, except those calling a method of the argument

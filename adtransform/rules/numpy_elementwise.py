@@ -3,8 +3,8 @@ ndarray methods `astype` and `item`.
 
 Contract: see rules/notation.py. Elementwise rules declare it; the compiler then unbroadcasts
 contributions. Constants are Python floats (weak in NumPy's promotion): float32 and float16 stay.
-Ufunc keywords other than `out=` (`where=`, `dtype=`) are not parameters of these rules, so a call
-passing them is refused where it is written.
+Ufunc keywords (`dtype=`, `casting=`, `order=`, `subok=`) are not parameters of these rules: reverse mode
+takes them out for every ufunc's rule (rules/keywords.py), and refuses a `where=` mask where it is written.
 """
 
 import numpy as np
@@ -85,7 +85,7 @@ def nan_to_num(y, x, copy: UNCOPIED = True, nan=0.0, posinf=None, neginf=None):
 # --- ndarray methods -----------------------------------------------------------------------------
 
 
-@adjoint(np.ndarray.astype, returns=Returns.VIEW)
+@adjoint(np.ndarray.astype, returns=Returns.VIEW, shape_only=("dtype",))
 def astype(y, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     # `copy=False` may return `a` itself: the facts say so (VIEW).
     d[a] = astype_adjoint(d[y], a, y)

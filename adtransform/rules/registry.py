@@ -236,11 +236,25 @@ def _params_of(primitive: Any, rule: AdjointRule | None) -> tuple[str, ...]:
     """Parameter names in positional order, from the primitive's signature or else the rule's (which
     mirrors it)."""
     try:
-        signature = inspect.signature(primitive)
+        names = _positional_names(inspect.signature(primitive))
     except (TypeError, ValueError):
-        if rule is None:
-            return ()
-        signature = rule.signature
+        return () if rule is None else _positional_names(rule.signature)
+    if rule is not None and _open_keywords(primitive):
+        # A C method's signature may stop at `**kwargs` (`ndarray.max(self, /, axis=None, out=None,
+        # **kwargs)`) where NumPy takes more by position (`x.max(1, None, True)`: keepdims): the
+        # rule's, which binds the call by those positions, names them.
+        spelled = _positional_names(rule.signature)
+        if len(spelled) > len(names) and not any(n.endswith("*") for n in names):
+            return spelled
+    return names
+
+
+def _open_keywords(primitive: Any) -> bool:
+    parameters = inspect.signature(primitive).parameters.values()
+    return any(p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _positional_names(signature: inspect.Signature) -> tuple[str, ...]:
     names = []
     for p in signature.parameters.values():
         if p.kind is p.VAR_POSITIONAL:

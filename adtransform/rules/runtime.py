@@ -60,7 +60,9 @@ declare_facts(_rt.reduced_size, returns=Returns.NUMBER, shape_only=("x",))
 declare_facts(_rt.unbroadcast, _rt.unreduce, returns=Returns.VIEW, shape_only=("x",))  # may return `g` itself
 declare_facts(_rt.spread, returns=Returns.VIEW, shape_only=("x",))  # a read-only view of `g`
 # They compute in their first argument's buffer (optimize/adjoint_buffers.py) and return it.
-declare_facts(_rt.add_into, _rt.sub_into, _rt.mul_into, returns=Returns.VIEW, mutates=("acc",))
+declare_facts(_rt.add_into, _rt.sub_into, _rt.mul_into, _rt.unary_into, returns=Returns.VIEW, mutates=("acc",))
+declare_facts(_rt.add_in, _rt.sub_in, _rt.mul_in, returns=Returns.VIEW, mutates=("buf",))
+declare_facts(_rt.broadcast_like, returns=Returns.VIEW, shape_only=("a", "b"))  # (a view of a new zero)
 declare_facts(_rt.slot_adjoint, returns=Returns.NEW, shape_only=("value",))
 declare_facts(_rt.copy_gradient, _rt.tie_share, _rt.extremum_adjoint, _rt.matmul_lhs_adjoint,
               _rt.matmul_rhs_adjoint, _rt.dot_lhs_adjoint, _rt.dot_rhs_adjoint, _rt.matmul_lhs_adjoint_sum,
@@ -97,3 +99,6 @@ declare_facts(_rt.logsumexp_a_adjoint, _rt.logsumexp_b_adjoint, _rt.softmax_adjo
               _rt.multigammaln_share, _rt.mvn_x_adjoint, _rt.mvn_mean_adjoint, _rt.mvn_cov_adjoint,
               _rt.dirichlet_x_adjoint, _rt.dirichlet_alpha_adjoint, returns=Returns.NEW)
 declare_facts(_rt.mvn_backward, _rt.dirichlet_backward, returns=Returns.VIEWS)  # parts may be the arguments
+declare_facts(_rt.gammainc_da, _rt.betainc_da, _rt.betainc_db, _rt.t_cdf_ddf, _rt.density_ratio, _rt.value_ratio,
+              _rt.boxcox_lmbda_share, returns=Returns.NEW)
+declare_facts(_rt.logsumexp_value, _rt.logsumexp_cotangent, returns=Returns.VIEW)  # (the result, or its item)

@@ -18,12 +18,15 @@ from ..runtime import (
     log_softmax_adjoint,
     logsumexp_a_adjoint,
     logsumexp_b_adjoint,
+    logsumexp_cotangent,
+    logsumexp_value,
     multigammaln_share,
     softmax_adjoint,
     unbroadcast,
 )
 from .notation import Accepts, adjoint, d
 from .registry import Kind, Returns
+from .tuples import declare_tuple_result
 
 _SQRT_PI_2 = 0.886226925452758  # sqrt(pi) / 2
 _TWO_SQRT_PI = 1.1283791670955126  # 2 / sqrt(pi)
@@ -170,15 +173,18 @@ def rel_entr(z, x, y):
 
 # --- reductions --------------------------------------------------------------------------------
 
-_NO_SIGN = Accepts(lambda v: v is False, "`return_sign=True` (a (value, sign) pair) is not supported; "
-                                         "keep the weights `b` positive and take the value alone")
+_SIGN = Accepts(lambda v: isinstance(v, (bool, np.bool_)), "it must be the constant True or False, which "
+                                                            "decides whether a (value, sign) pair is returned")
+declare_tuple_result(special.logsumexp, (), unless=("return_sign", 4, (False,)), absent=False)
 
 
 @adjoint(special.logsumexp, kind=Kind.OTHER, returns=Returns.NEW)
-def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign: _NO_SIGN = False):
-    # y = log(sum(b * exp(a))): d/da = b * exp(a - y), d/db = exp(a - y), over the reduced axes.
-    d[a] = unbroadcast(logsumexp_a_adjoint(d[y], y, a, axis, b, keepdims), a)
-    d[b] = unbroadcast(logsumexp_b_adjoint(d[y], y, a, axis, b, keepdims), b)
+def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign: _SIGN = False):
+    # y = log(sum(b * exp(a))): d/da = b * exp(a - y), d/db = exp(a - y), over the reduced axes. With
+    # return_sign=True, y = (log|sum|, sign): the value's cotangent times the sign (runtime/scipy_special_extra.py).
+    g = logsumexp_cotangent(d[y], y, return_sign)
+    d[a] = unbroadcast(logsumexp_a_adjoint(g, logsumexp_value(y, return_sign), a, axis, b, keepdims), a)
+    d[b] = unbroadcast(logsumexp_b_adjoint(g, logsumexp_value(y, return_sign), a, axis, b, keepdims), b)
 
 
 @adjoint(special.softmax, returns=Returns.NEW)

@@ -24,6 +24,7 @@ __all__ = ["TupleResult", "declare_takes_tuple", "declare_tuple_result", "takes_
 class TupleResult:
     fields: tuple[str, ...]
     unless: tuple[str, int, tuple[Any, ...]] | None = None  # (parameter, position, values): then an array
+    absent: bool = True  # a call leaving `unless`'s parameter out returns a tuple (False: its default gives an array)
 
     def field_index(self, name: str) -> int | None:
         return self.fields.index(name) if name in self.fields else None
@@ -47,10 +48,11 @@ def takes_tuple(key: Any) -> bool:
 
 
 def declare_tuple_result(primitive: Any, fields: tuple[str, ...],
-                         unless: tuple[str, int, tuple[Any, ...]] | None = None) -> None:
+                         unless: tuple[str, int, tuple[Any, ...]] | None = None, absent: bool = True) -> None:
     """Declare that `primitive` returns a tuple (named `fields` in order), except when the parameter
-    `unless[0]` (at position `unless[1]`) is one of the values `unless[2]`."""
-    _TUPLE_RESULTS[primitive] = TupleResult(tuple(fields), unless)
+    `unless[0]` (at position `unless[1]`) is one of the values `unless[2]`, or is left out and `absent` is
+    False (`logsumexp(a, return_sign=True)`)."""
+    _TUPLE_RESULTS[primitive] = TupleResult(tuple(fields), unless, absent)
 
 
 def tuple_result(key: Any, args: list[Any], kwargs: dict[str, Any],
@@ -67,7 +69,7 @@ def tuple_result(key: Any, args: list[Any], kwargs: dict[str, Any],
     name, position, values = declared.unless
     operand = kwargs.get(name, args[position] if position < len(args) else None)
     if operand is None:
-        return declared
+        return declared if declared.absent else None
     given = known(operand)
     return None if given is not RUNTIME and any(_equal(given, v) for v in values) else declared
 

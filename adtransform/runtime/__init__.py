@@ -4,7 +4,7 @@ Kept small and dependency-free (NumPy only) so that generated source can be
 saved and run on its own with `from adtransform.runtime import *`.
 """
 
-from .accumulate import add_into, mul_into, spread, sub_into
+from .accumulate import add_in, add_into, mul_in, mul_into, spread, sub_in, sub_into, unary_into
 from .arrays import (
     arange_start_adjoint,
     arange_step_adjoint,
@@ -149,8 +149,10 @@ from .sequences import (
     stacking_adjoint,
 )
 from .ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
+from .witnesses import broadcast_like
 
 __all__ = [
+    "add_in",
     "add_into",
     "all_scalars",
     "arange_start_adjoint",
@@ -159,6 +161,7 @@ __all__ = [
     "as_gradient",
     "astype_adjoint",
     "average_adjoint",
+    "broadcast_like",
     "cho_factor_adjoint",
     "cho_solve_adjoint",
     "cholesky_adjoint",
@@ -224,6 +227,7 @@ __all__ = [
     "matmul_rows_rhs_adjoint",
     "matrix_power_adjoint",
     "median_adjoint",
+    "mul_in",
     "mul_into",
     "multi_dot_adjoint",
     "nanmean_adjoint",
@@ -273,12 +277,14 @@ __all__ = [
     "stack_adjoint",
     "stacking_adjoint",
     "std_adjoint",
+    "sub_in",
     "sub_into",
     "svd_adjoint",
     "tensordot_adjoint",
     "tie_share",
     "trace_adjoint",
     "transpose_adjoint",
+    "unary_into",
     "unbroadcast",
     "unreduce",
     "var_adjoint",
@@ -320,6 +326,13 @@ __all__ += [
     "softmax_adjoint",
 ]
 
+# scipy.stats cdf/sf/ppf and scipy.special incomplete gamma/beta: shape derivatives by quadrature
+from .scipy_incomplete import betainc_da, betainc_db, density_ratio, gammainc_da, t_cdf_ddf, value_ratio  # noqa: E402
+from .scipy_special_extra import boxcox_lmbda_share, logsumexp_cotangent, logsumexp_value  # noqa: E402
+
+__all__ += ["betainc_da", "betainc_db", "boxcox_lmbda_share", "density_ratio", "gammainc_da", "logsumexp_cotangent",
+            "logsumexp_value", "t_cdf_ddf", "value_ratio"]
+
 # isort: split
 from . import selection, shapes  # noqa: E402
 from .selection import *  # noqa: E402, F403
@@ -327,3 +340,8 @@ from .shapes import *  # noqa: E402, F403
 
 __all__ += selection.__all__ + shapes.__all__
 __all__ += ["copy_like", "in_place_result"]
+
+# isort: split
+from .gaps import sequence_array  # noqa: E402
+
+__all__ += ["sequence_array"]

@@ -3,9 +3,11 @@
 `spread` is `unreduce` for an adjoint only read by arithmetic: the reduced seed as a read-only
 broadcast view, which the arithmetic reading it turns into a new array anyway, instead of a full
 array filled first. `add_into`, `sub_into` and `mul_into` compute `acc + b`, `acc - b`, `acc * b`
-in `acc`'s own buffer: `acc` is a new array nobody else holds nor reads afterwards. Each checks at
-run time that the result has `acc`'s shape and dtype (otherwise it is computed as written), so
-the values and their dtype are those of the plain operator.
+in `acc`'s own buffer (`unary_into(np.exp, acc)`: `np.exp(acc)`): `acc` is a new array nobody else
+holds nor reads afterwards; `add_in(t, a, b)` (`sub_in`, `mul_in`) computes `a + b` in the buffer of a
+dead array `t` that is not an operand. Each checks at run time that the result has the buffer's shape
+and dtype (otherwise it is computed as written), so the values and their dtype are those of the plain
+operator.
 """
 
 from __future__ import annotations
@@ -63,3 +65,37 @@ def sub_into(acc: Any, b: Any) -> Any:
 def mul_into(acc: Any, b: Any) -> Any:
     """`acc * b` (= `b * acc`), in `acc`'s buffer when it fits."""
     return np.multiply(acc, b, out=acc) if _fits(acc, b) else acc * b
+
+
+def _hosts(buf: Any, a: Any, b: Any) -> bool:
+    """`a <op> b` has exactly the shape and dtype of `buf`, a writable float array with an axis: one
+    operand has its shape, both its dtype (or are Python floats) and broadcast to its shape."""
+    if type(buf) is not np.ndarray or not buf.ndim:
+        return False
+    shape = buf.shape
+    return (getattr(a, "shape", None) == shape or getattr(b, "shape", None) == shape) \
+        and _fits(buf, a) and _fits(buf, b)
+
+
+def add_in(buf: Any, a: Any, b: Any) -> Any:
+    """`a + b`, in the buffer of `buf` (a dead array) when the sum has its shape and dtype."""
+    return np.add(a, b, out=buf) if _hosts(buf, a, b) else a + b
+
+
+def sub_in(buf: Any, a: Any, b: Any) -> Any:
+    """`a - b`, in the buffer of `buf` (a dead array) when the difference has its shape and dtype."""
+    return np.subtract(a, b, out=buf) if _hosts(buf, a, b) else a - b
+
+
+def mul_in(buf: Any, a: Any, b: Any) -> Any:
+    """`a * b`, in the buffer of `buf` (a dead array) when the product has its shape and dtype."""
+    return np.multiply(a, b, out=buf) if _hosts(buf, a, b) else a * b
+
+
+def unary_into(f: Any, acc: Any) -> Any:
+    """`f(acc)` for a unary ufunc keeping a real float dtype (`np.exp`), in `acc`'s buffer when `acc` is a
+    writable real float array with an axis (otherwise, a number, a 0-d array, whose `f` is a NumPy scalar,
+    an integer or complex array: as written)."""
+    if type(acc) is np.ndarray and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable:
+        return f(acc, out=acc)
+    return f(acc)

@@ -66,7 +66,10 @@ def einsum_adjoint(g: Any, subscripts: Any, k: int, *operands: Any) -> Any:
             if n != 1:
                 sizes[c] = n
     distinct = "".join(dict.fromkeys(target))
-    available = set(output) | {c for i, t in enumerate(terms) if i != k for c in t}
+    # A subscript another operand has only with length 1 (NumPy broadcasts it) gives the contraction
+    # a length-1 axis: it is broadcast back like a subscript only operand k has.
+    available = set(output) | {c for i, (t, sh) in enumerate(zip(terms, shapes)) if i != k
+                               for c, n in zip(t, sh) if n != 1}
     # Subscripts of operand k that are length 1 there but longer elsewhere are summed (broadcast axes).
     kept = "".join(c for c in distinct if c in available and shape[target.index(c)] == sizes.get(c, 1))
     others = [(t, o) for i, (t, o) in enumerate(zip(terms, operands)) if i != k]

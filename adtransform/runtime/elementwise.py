@@ -106,6 +106,10 @@ def clip_share(a: Any, lo: Any, hi: Any, of: int) -> Any:
     return upper * (tie_share(a, lo) if of == 0 else tie_share(lo, a))
 
 
+#: the largest count of ties each float type holds exactly (its integers are exact up to 2 ** (mantissa + 1))
+_EXACT = {np.dtype(t): 2 ** (np.finfo(t).nmant + 1) for t in (np.float16, np.float32, np.float64)}
+
+
 def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = False, where: Any = True) -> Any:
     """Adjoint of max/min reductions: split equally among the elements that attain the extremum.
 
@@ -123,8 +127,10 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     share = np.equal(x, y, out=np.empty(shape, dtype=dtype))
     if where is not True:
         np.multiply(share, where, out=share)
-    # (counted in float64, exact to 2**53 ties, without a boolean copy as count_nonzero makes)
-    count = np.sum(share, axis=axis, keepdims=True, dtype=np.float64 if dtype.kind == "f" else None)
+    # (counted in floats without a boolean copy as count_nonzero makes: in the adjoint's own float
+    # type when it holds every count exactly, so that g / count is computed in place; else float64)
+    counted = dtype if dtype.kind == "f" and share.size <= _EXACT.get(dtype, 0) * max(np.size(y), 1) else np.float64
+    count = np.sum(share, axis=axis, keepdims=True, dtype=counted if dtype.kind == "f" else None)
     np.maximum(count, 1, out=count)
     if count.dtype == dtype and np.shape(g) in ((), count.shape):
         share *= np.divide(g, count, out=count)  # (`g / count` has count's shape and dtype)

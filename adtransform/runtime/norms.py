@@ -31,11 +31,35 @@ def _ties(values: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-def _vector(g: Any, x: np.ndarray, y: Any, ord: Any, axis: int) -> Any:
+_LARGEST = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32, np.float64)}
+
+
+def _scaled(g: Any, x: np.ndarray, y: Any, dtype: np.dtype) -> Any:
+    """g x / y, the adjoint of a 2-norm (or Frobenius norm) `y` of `x` (`g`, `y` with the reduced axes
+    kept), and 0 where y == 0. One array of x's shape, x * (g / y), when every g / y is finite: where
+    y == 0 all of x is 0 there and gets a factor 0. Else (y subnormal, g / y overflows) three passes,
+    g x / y, so that x's zeros stay 0."""
+    top = _LARGEST.get(dtype)
+    if top is not None and np.size(y) == 1 and np.size(g) == 1:  # one norm: a Python float scale
+        n = np.asarray(y).item()
+        if n == 0:
+            return np.zeros(x.shape, dtype=dtype)
+        scale = np.asarray(g).item() / n
+        if abs(scale) <= top:  # (not NaN, and finite in `dtype`)
+            return np.multiply(x, scale, out=np.empty(x.shape, dtype=dtype), dtype=dtype)
+    zero, safe = _safe(y)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        scale = np.where(zero, 0.0, np.true_divide(g, safe, dtype=dtype))
+    if np.all(np.isfinite(scale)) and np.broadcast_shapes(scale.shape, x.shape) == x.shape:
+        out = np.empty(x.shape, dtype=dtype)
+        return np.multiply(x, scale.astype(dtype, copy=False), out=out)
+    return np.where(zero, 0.0, g * x / safe)
+
+
+def _vector(g: Any, x: np.ndarray, y: Any, ord: Any, axis: int, dtype: np.dtype) -> Any:
     """The adjoint of a vector norm along `axis`, given `g` and `y` with that axis kept."""
     if ord is None or ord == 2:
-        zero, y = _safe(y)
-        return np.where(zero, 0.0, g * x / y)
+        return _scaled(g, x, y, dtype)
     if ord == np.inf or ord == -np.inf:
         return g * _ties(np.abs(x), axis, ord > 0) * np.sign(x)
     if ord == 0:
@@ -76,10 +100,14 @@ def norm_adjoint(g: Any, x: Any, y: Any, ord: Any = None, axis: Any = None, keep
     if axis is None:
         flat = ord is None or (nd == 2 and ord in ("fro", "f")) or (nd == 1 and ord == 2)
         if flat or nd == 0:
-            zero, s = _safe(y)
-            return _in_shape(np.where(zero, 0.0, np.asarray(g) * a / s), a, dtype)
+            return _in_shape(_scaled(np.asarray(g), a, np.asarray(y), dtype), a, dtype)
         axis = tuple(range(nd))
     axes = reduced_axes(axis, nd)
     gk, yk = kept(g, nd, axes, keepdims), kept(y, nd, axes, keepdims)
-    out = _vector(gk, a, yk, ord, axes[0]) if len(axes) == 1 else np.where(yk == 0, 0.0, _matrix(gk, a, yk, ord, *axes))
+    if len(axes) == 1:
+        out = _vector(gk, a, yk, ord, axes[0], dtype)
+    elif ord is None or ord in ("fro", "f"):
+        out = _scaled(gk, a, yk, dtype)
+    else:
+        out = np.where(yk == 0, 0.0, _matrix(gk, a, yk, ord, *axes))
     return _in_shape(out, a, dtype)

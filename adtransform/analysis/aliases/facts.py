@@ -47,7 +47,13 @@ class CallFacts(Calls):
     def returned(self, call: gast.Call, go: Callable[[gast.AST | None], list[str]], holds: Holds) -> list[str]:
         """The names whose memory the result of `call` may share (`go(expr)`: those of an argument)."""
         receiver = self.receiver(call)
-        arguments = [name for arg in call.args + [kw.value for kw in call.keywords] for name in go(arg)]
+        facts = self.facts(call)
+        shift = 0 if receiver is None else 1  # (a method's receiver is position 0)
+        # (an argument read only for its shape or dtype, `x.astype(float)`'s `float`, is not returned)
+        arguments = [name for i, arg in enumerate(call.args) if not facts.shape_only_at(position=i + shift)
+                     for name in go(arg)] + \
+            [name for kw in call.keywords if not (kw.arg and facts.shape_only_at(keyword=kw.arg))
+             for name in go(kw.value)]
         written = [name for arg in self.changed(call) for name in go(arg)]  # `out=` is what they return
         if isinstance(call.func, gast.Name) and self.resolve(call.func) is builtins.sum:
             if holds(call):  # `sum(L, [])` holds L's elements
@@ -56,7 +62,6 @@ class CallFacts(Calls):
             return [name for node in start for name in go(node)]  # `sum([], a)` is `a` itself
         if receiver is not None and isinstance(call.func, gast.Attribute) and call.func.attr == "copy":
             return go(receiver) if holds(call) else written  # a list's copy holds the same elements
-        facts = self.facts(call)
         if facts.returns in (Returns.NUMBER, Returns.NEW, Returns.NEW_ITEMS) and not may_not_copy(call):
             return written
         # A view or anything else (a module's or user's function, `max(a, b)`): may be any argument, and

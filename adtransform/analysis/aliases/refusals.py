@@ -40,9 +40,15 @@ class Refusals:
         alone; see `found`)."""
         read = said(node)  # (as the user wrote it: an inlined helper's names were renamed)
         if isinstance(update, gast.Call):
-            changed = [a for a in self.facts.changed(update)]
-            arg = next((a for a in changed if not (isinstance(a, gast.Name) and a.id == node.id)),
-                       changed[0] if changed else node)
+            changed = [a for a in self.facts.changed(update) if not isinstance(a, gast.Constant)]  # (a key)
+            arg = next((a for a in changed if not (isinstance(a, gast.Name) and a.id == node.id)), None)
+            if arg is None:  # (`D.setdefault("b", D["a"])`: the container itself, given one of its arrays)
+                self._report(update, UnsupportedSyntaxError(
+                    f"this call may store in `{read}` an array `{read}` already holds (read on line "
+                    f"{self.info.location(node).line}), so NumPy's in-place update of one entry would change the "
+                    f"other too; store a copy (`.copy()`) of the array", self.info.location(update),
+                    "in-place update of an alias"), params)
+                return
             name = said(arg)
             changed, seen = (_which(arg), _which(node)) if name == read else (f"`{name}`", f"`{read}`")
             self._report(update, UnsupportedSyntaxError(
