@@ -568,3 +568,21 @@ def unpack_pairs(x):
 def test_unpacking_of_the_right_length_is_unchanged():
     _check(unpack_pairs, _c_order, np.array([[0.5, 1.5], [2.0, -1.0], [0.3, 0.2]]))
     _check(unpack_two, _c_order, np.array([0.5, 1.5]))
+
+
+def draws_global(x):
+    e = np.random.normal(size=x.shape)
+    return (x * e, np.sum(x ** 2))
+
+
+def test_vjp_of_a_container_output_with_the_global_generator():
+    x = np.array([0.5, 1.5])
+    np.random.seed(0)
+    e0 = np.random.normal(size=2)
+    after = np.random.normal()
+    np.random.seed(0)
+    out, pullback = ad.vjp(draws_global, x)
+    np.testing.assert_array_equal(out[0], x * e0)
+    for _ in range(2):
+        np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], e0, rtol=1e-12)
+    assert np.random.normal() == after  # advanced once, by f's run
