@@ -8,7 +8,7 @@ import pytest
 
 from adtransform.canonicalize import anf, aug_assign, unpacking
 from adtransform.canonicalize.testing import run_pass
-from adtransform.runtime import ensure_unpacks, in_place_result
+from adtransform.runtime import in_place_result
 
 NS = {"np": np}
 
@@ -79,11 +79,10 @@ def test_unpacking_a_call_result_indexes_it_once():
     """, """
         def f(x):
             m_s = np.divmod(x, 2.0)
-            ensure_unpacks(m_s, 2, False)
             m = m_s[0]
             s = m_s[1]
             return m + s
-    """, (7.5,), {"np": np, "ensure_unpacks": ensure_unpacks})
+    """, (7.5,))
 
 
 def test_chained_assignment_evaluates_once():

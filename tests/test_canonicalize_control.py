@@ -17,7 +17,7 @@ import pytest
 
 from adtransform.canonicalize import anf, aug_assign, conditionals, jumps, loop_exits, returns, unpacking
 from adtransform.canonicalize.testing import run_pass
-from adtransform.runtime import ensure_unpacks, in_place_result
+from adtransform.runtime import in_place_result
 from adtransform.syntax.parse import to_source
 
 
@@ -27,7 +27,7 @@ def tap(log, value):
     return value
 
 
-NS = {"np": np, "tap": tap, "in_place_result": in_place_result, "ensure_unpacks": ensure_unpacks}
+NS = {"np": np, "tap": tap, "in_place_result": in_place_result}
 CONTROL = (returns, loop_exits, conditionals)
 ALL = (*CONTROL, aug_assign, unpacking, anf)
 

@@ -524,52 +524,6 @@ def test_pullback_result_does_not_share_the_cotangent():
     np.testing.assert_array_equal(g, [2.0, 3.0])
 
 
-# --- 2d. unpacking an array of another length raises as Python does --------------------------------------------
-
-
-def unpack_two(x):
-    a, b = x
-    return a * b
-
-
-def unpack_four(x):
-    a, b, c, d = x
-    return a * b
-
-
-def unpack_rows(x):
-    a, b = x.reshape(3, 1)
-    return np.sum(a * b)
-
-
-def unpack_starred_empty(x):
-    a, *b = x[:0]
-    return a
-
-
-@pytest.mark.parametrize("f", [unpack_two, unpack_four, unpack_rows, unpack_starred_empty])
-def test_unpacking_an_array_of_another_length_raises(f):
-    x = np.array([0.5, 1.5, 2.5])
-    with pytest.raises(ValueError) as expected:
-        f(x)
-    with pytest.raises(ValueError, match="values to unpack"):
-        ad.grad(f)(x)
-    assert "values to unpack" in str(expected.value)
-
-
-def unpack_pairs(x):
-    s = 0.0
-    for a, b in x:
-        s = s + a * b
-    first, *rest = x[0]
-    return s + first * len(rest)
-
-
-def test_unpacking_of_the_right_length_is_unchanged():
-    _check(unpack_pairs, _c_order, np.array([[0.5, 1.5], [2.0, -1.0], [0.3, 0.2]]))
-    _check(unpack_two, _c_order, np.array([0.5, 1.5]))
-
-
 def draws_global(x):
     e = np.random.normal(size=x.shape)
     return (x * e, np.sum(x ** 2))

@@ -132,8 +132,6 @@ class _Walker:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             return self._write(s, s.targets[0])
         if isinstance(s, gast.Expr):
-            if getattr(s, "unpack_check", None) is not None and isinstance(x.env.get(s.unpack_check), Record):
-                return []  # (a static container's length: checked when unpacked, `_check_unpacked`)
             s.value = x.plain(s.value)
             return [] if isinstance(s.value, gast.Constant) else [s]
         if isinstance(s, gast.Return):

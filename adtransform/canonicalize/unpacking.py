@@ -24,7 +24,6 @@ from __future__ import annotations
 import gast
 
 from ..frontend.context import Context
-from ..runtime.checks import ensure_unpacks
 from ..syntax import build
 from .blocks import rewrite_blocks
 
@@ -92,20 +91,9 @@ def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> l
     whole = ctx.namer.fresh("_".join(names))
     out: list[gast.stmt] = [build.assign(whole, value)]
     out[0].unpacks = (len(target.elts), False)  # a static container's length is checked (aggregates)
-    out.append(_length_check(whole, len(target.elts), False, ctx))
     for i, elt in enumerate(target.elts):
         out.extend(_bind(elt, _element(whole, build.constant(i)), ctx))
     return out
-
-
-def _length_check(whole: str, count: int, starred: bool, ctx: Context) -> gast.stmt:
-    """`ensure_unpacks(whole, count, starred)`: Python raises when `whole` has another length, and the reads
-    `whole[0]`, `whole[1]` that replace the unpacking would not (an array); aggregates.py drops it for a
-    static container, whose length it checks."""
-    check = gast.Expr(build.call(build.name(ctx.helper_name(ensure_unpacks)),
-                                 [build.name(whole), build.constant(count), build.constant(starred)]))
-    check.unpack_check = whole
-    return check
 
 
 def _element(whole: str, index: gast.expr) -> gast.Subscript:
@@ -121,7 +109,6 @@ def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Conte
     whole = ctx.namer.fresh("_".join(_names(target)))
     out: list[gast.stmt] = [build.assign(whole, value)]
     out[0].unpacks = (len(target.elts) - 1, True)
-    out.append(_length_check(whole, len(target.elts) - 1, True, ctx))
     star = next(i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred))
     after = len(target.elts) - star - 1
     for i, elt in enumerate(target.elts):

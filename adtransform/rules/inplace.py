@@ -7,7 +7,7 @@ has the shape of `y op v` (or it raises), so the adjoint needs no unbroadcast, a
 takes it as elementwise (analysis/rank.py).
 """
 
-from ..runtime import copy_like, ensure_unpacks, in_place_result
+from ..runtime import copy_like, in_place_result
 from .notation import adjoint, d, declare_facts
 from .registry import Returns
 
@@ -18,5 +18,3 @@ def in_place_result_rule(y, new, old, symbol, layout=True):
 
 
 declare_facts(copy_like, returns=Returns.NEW)
-# `a, b = x` of an array: raises as Python does when x has another length (never removed or moved).
-declare_facts(ensure_unpacks, returns=Returns.NUMBER, effects=True)

@@ -339,9 +339,7 @@ from .selection import *  # noqa: E402, F403
 from .shapes import *  # noqa: E402, F403
 
 __all__ += selection.__all__ + shapes.__all__
-from .checks import ensure_unpacks  # noqa: E402
-
-__all__ += ["copy_like", "ensure_unpacks", "in_place_result"]
+__all__ += ["copy_like", "in_place_result"]
 
 # isort: split
 from .gaps import sequence_array  # noqa: E402

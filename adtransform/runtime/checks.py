@@ -312,17 +312,3 @@ def _arrays_in(value: Any, depth: int) -> Any:
     elif isinstance(getattr(value, "__dict__", None), dict) and not callable(value):
         for item in vars(value).values():
             yield from _arrays_in(item, depth + 1)
-
-
-def ensure_unpacks(value: Any, count: int, starred: bool) -> None:
-    """`a, b = value` (`a, *rest = value`) raises ValueError in Python when `value` has another length
-    (at least `count` with a star); the lowered `value[0]`, `value[1]` would not. Values without a
-    length (iterators) are left to the reads that follow."""
-    try:
-        n = len(value)
-    except TypeError:
-        return
-    if n < count:
-        raise ValueError(f"not enough values to unpack (expected {'at least ' if starred else ''}{count}, got {n})")
-    if n > count and not starred:
-        raise ValueError(f"too many values to unpack (expected {count})")
