@@ -540,3 +540,25 @@ def test_vjp_of_a_container_output_with_the_global_generator():
     for _ in range(2):
         np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], e0, rtol=1e-12)
     assert np.random.normal() == after  # advanced once, by f's run
+
+
+# --- a vector read as Python floats (scalar code) where f's items are NumPy scalars: type tests see it ---------
+
+
+def floating_items(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] * (2.0 if isinstance(x[i] * 1.0, np.floating) else 1.0)
+    return s
+
+
+def floating_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i]
+    return s * (2.0 if isinstance(s, np.floating) else 1.0)
+
+
+@pytest.mark.parametrize("f", [floating_items, floating_sum])
+def test_type_tests_see_numpy_scalars(f):
+    _check(f, _c_order, np.array([0.5, 1.5, -0.25]))
