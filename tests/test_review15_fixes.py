@@ -562,3 +562,12 @@ def floating_sum(x):
 @pytest.mark.parametrize("f", [floating_items, floating_sum])
 def test_type_tests_see_numpy_scalars(f):
     _check(f, _c_order, np.array([0.5, 1.5, -0.25]))
+
+
+def max_of_three(x):
+    return max(x[0], x[1], x[2])
+
+
+def test_builtin_max_of_three_says_what_to_write():
+    with pytest.raises(ad.NoAdjointRuleError, match=r"test_review15_fixes.py:\d+.*two values.*np.max"):
+        ad.grad(max_of_three)(np.array([0.5, 1.5, 2.5]))
