@@ -92,7 +92,7 @@ def is_pure(op: Op | If) -> bool:
         return all(is_pure(s) for s in walk(op.then_body + op.else_body) if isinstance(s, Op))
     if isinstance(op, Loop):
         return all(is_pure(s) for s in walk(op.cond_body + op.body) if isinstance(s, Op))
-    if op.sweep is Sweep.CHECK:
+    if op.sweep is Sweep.CHECK or op.validates:
         return False
     if op.callee.style in _PURE_STYLES:
         return True

@@ -114,6 +114,8 @@ class _Walker:
 
     def _stmt(self, s: gast.stmt) -> list[gast.stmt]:
         x = self.x
+        if isinstance(getattr(s, "unpack_check", None), str) and isinstance(x.env.get(s.unpack_check), Record):
+            return []  # a static container's length was checked where it was unpacked (`_check_unpacked`)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             name = s.targets[0].id
             if name in self.dynamic:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import gast
 
 from ..frontend.context import Context
+from ..runtime.sequences import unpack_check
 from ..syntax import build
 from .blocks import rewrite_blocks
 
@@ -89,11 +90,21 @@ def _unpack(target: gast.Tuple | gast.List, value: gast.expr, ctx: Context) -> l
         return [build.assign(t, v) for t, v in zip(temps, value.elts)] + [
             stmt for elt, t in zip(target.elts, temps) for stmt in _bind(elt, build.name(t), ctx)]
     whole = ctx.namer.fresh("_".join(names))
-    out: list[gast.stmt] = [build.assign(whole, value)]
+    out: list[gast.stmt] = [build.assign(whole, value), _length_check(whole, len(target.elts), False, ctx)]
     out[0].unpacks = (len(target.elts), False)  # a static container's length is checked (aggregates)
     for i, elt in enumerate(target.elts):
         out.extend(_bind(elt, _element(whole, build.constant(i)), ctx))
     return out
+
+
+def _length_check(whole: str, count: int, starred: bool, ctx: Context) -> gast.stmt:
+    """`unpack_check(t, n)`: Python raises ValueError when `t` has another number of items, which the
+    reads by index below would not. The aggregates pass checks a static container's length itself and
+    drops this; an array's is checked when the function runs."""
+    helper = build.name(ctx.helper_name(unpack_check))
+    check = gast.Expr(build.call(helper, [build.name(whole), build.constant(count), build.constant(starred)]))
+    check.unpack_check = whole
+    return check
 
 
 def _element(whole: str, index: gast.expr) -> gast.Subscript:
@@ -107,7 +118,7 @@ def _unpack_starred(target: gast.Tuple | gast.List, value: gast.expr, ctx: Conte
     """`a, *rest, z = e`: `t = e; a = t[0]; rest = list(t[1:-1]); z = t[-1]` (a static container's
     length is known to the aggregates pass, which checks it; anything else stays a list)."""
     whole = ctx.namer.fresh("_".join(_names(target)))
-    out: list[gast.stmt] = [build.assign(whole, value)]
+    out: list[gast.stmt] = [build.assign(whole, value), _length_check(whole, len(target.elts) - 1, True, ctx)]
     out[0].unpacks = (len(target.elts) - 1, True)
     star = next(i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred))
     after = len(target.elts) - star - 1

@@ -5,7 +5,8 @@ keys a container on its structure), so the parameter is no parameter of the tran
 that very function, as a global bound to it would (an alias of the Namespace, injected into the
 generated code). `act(z)` is then compiled as a call of it: a rule for `np.tanh`, the body inlined for a
 function of the user's (guarded like any callee: its code, defaults and the names it reads), a located
-refusal for a function with no rule. A function never gets a gradient.
+refusal for a function with no rule. A function never gets a gradient. A global (or closure) tuple of
+functions (`ACTS = (np.tanh, relu)`) is read as such a container of functions is, relied on by identity.
 """
 
 from __future__ import annotations

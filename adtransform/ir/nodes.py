@@ -125,6 +125,9 @@ class Op:
     # A division a rule of a function (np.log, special.logit) wrote: on Python floats it may raise where
     # the function gave inf (the user's own `/` raised first); specialize/floats.py protects it.
     rule_division: bool = False
+    # An operation of the user's whose result nobody reads, kept because it may raise where f raises
+    # (`_ = np.linalg.cholesky(S)` as a check): never removed (optimize/validations.py).
+    validates: bool = False
 
     def operands(self) -> Iterator[Operand]:
         for operand in (*self.args, *self.kwargs.values()):

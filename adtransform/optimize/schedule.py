@@ -48,6 +48,8 @@ from . import (
     licm,
     scatter_in_place,
     shape_witness,
+    unpack_checks,
+    validations,
 )
 
 
@@ -75,8 +77,11 @@ Step = FixedPoint | Once
 # rules every iteration. `hoist_projections` runs in the same fixed point, after LICM: a fixed operand
 # the user computed in the body (`U = A.T` in the loop) is outside it only once LICM has moved it, and
 # CSE has merged a product written twice. What it leaves behind (a row read `x[t]` nobody reads any
-# more) is DCE's. (These never touch the user's effects.)
+# more) is DCE's. Before them, `validations` marks the user's own unused operations that may raise (f
+# raises there), which no pass removes then. (These never touch the user's effects.)
 PRIMAL: tuple[Step, ...] = (
+    Once(validations),
+    Once(unpack_checks),
     FixedPoint((copy_prop, dce, cse, licm, hoist_displays, hoist_projections)),
 )
 

@@ -1,9 +1,10 @@
 """Which parameters of a function may be containers, and whether it may return one, read from its source
 before any call (pipeline/pytrees.py decides from it whether `grad` returns the flattening function).
 
-A parameter subscripted with a string or read for an attribute arrays do not have is a container;
-one unpacked into names, iterated over, starred into a call, given to a primitive that takes a list
-of arrays (`np.stack(L)`) or only indexed by integer constants may be either; a parameter passed
+A parameter subscripted with a string (or a loop variable over strings) or read for an attribute arrays
+do not have is a container; one unpacked into names, iterated over, starred into a call, given to a
+primitive that takes a list of arrays (`np.stack(L)`) or only read by element (`p[0]`, `p[i]`, `len(p)`)
+may be either; a parameter passed
 whole to a Python function counts as that function's parameter is used (followed through the helpers
 the source names).
 """
@@ -61,8 +62,8 @@ def _parameter_uses(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]
 def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[str, str]:
     """How the source uses each parameter: "container" when used as only a container is (a string key,
     an attribute arrays do not have), "either" when as a container or an array may be (unpacked into
-    names, iterated over by a loop, a comprehension or a builtin such as `sorted`, only indexed by
-    integer constants), or as the parameter of a Python function it is passed to is used; "" otherwise."""
+    names, iterated over by a loop, a comprehension or a builtin such as `sorted`, only read by element:
+    `p[0]`, `p[i]`, `len(p)`), or as the parameter of a Python function it is passed to is used; "" otherwise."""
     try:
         node = source.parse_function(fn).node
     except AdtransformError:  # no source: the transform itself reports it

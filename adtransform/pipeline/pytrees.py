@@ -13,7 +13,7 @@ A function whose parameters are all arrays and numbers keeps the zero-overhead p
 function is the generated one): `may_take_structures` (pipeline/pytree_scan.py) decides from the source,
 before any call,
 whether a parameter may be a container (subscripted with a string, unpacked into several names,
-iterated over, read for an attribute arrays do not have, only ever indexed by integer constants); only
+iterated over, read for an attribute arrays do not have, only ever read by element: `p[0]`, `p[i]`); only
 then does `grad` return the flattening function. A parameter passed whole to a Python function counts as
 that function's parameter is used (followed through the helpers the source names); a use the scan cannot
 see (a method of an object called with it) keeps the flat path, where a container is refused at the call.

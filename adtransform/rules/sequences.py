@@ -36,9 +36,10 @@ from ..runtime import (
     stack_adjoint,
     stacking_adjoint,
     unbroadcast,
+    unpack_check,
     writable_copy,
 )
-from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts
+from .notation import FLOAT_DTYPE, UNMASKED, Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
 
 
@@ -206,6 +207,7 @@ TAKES_SEQUENCES = frozenset({list_append, np.stack, np.concatenate, np.hstack, n
 declare_facts(sequence_index_adjoint, sequence_pick, returns=Returns.MAY_SHARE)
 declare_facts(sequence_copy, returns=Returns.VIEWS)
 declare_facts(list_length, returns=Returns.NUMBER)
+nondifferentiable(unpack_check, returns=Returns.NUMBER)  # a check: returns None or raises
 declare_facts(sequence_or_zero, array_adjoint, stack_adjoint, concatenate_adjoint, stacking_adjoint,
               sequence_fill, sequence_reduction_adjoint, sequence_concat_adjoint, returns=Returns.VIEWS)
 declare_facts(sequence_item_adjoint, returns=Returns.MAY_SHARE)

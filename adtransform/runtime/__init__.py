@@ -147,6 +147,7 @@ from .sequences import (
     sequence_take,
     stack_adjoint,
     stacking_adjoint,
+    unpack_check,
 )
 from .ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
 from .witnesses import broadcast_like
@@ -286,6 +287,7 @@ __all__ = [
     "transpose_adjoint",
     "unary_into",
     "unbroadcast",
+    "unpack_check",
     "unreduce",
     "var_adjoint",
     "writable_copy",

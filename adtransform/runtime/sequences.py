@@ -49,6 +49,7 @@ __all__ = [
     "sequence_take",
     "stack_adjoint",
     "stacking_adjoint",
+    "unpack_check",
 ]
 
 
@@ -69,6 +70,20 @@ class Item:
 def list_length(seq: Any) -> int:
     """`len(seq)`, taken where the backward sweep will need it (a later `append` changes the list)."""
     return len(seq)
+
+
+def unpack_check(value: Any, count: int, starred: bool = False) -> None:
+    """`a, b = value` raises ValueError in Python unless `value` has `count` items (at least `count`
+    with a starred target); the compiler reads the items by index, which would not, so it checks first."""
+    try:
+        n = len(value)
+    except TypeError:  # no length (an iterator): reading its items decides, as before
+        return
+    if n < count:
+        expected = f"at least {count}" if starred else f"{count}"
+        raise ValueError(f"not enough values to unpack (expected {expected}, got {n})")
+    if n > count and not starred:
+        raise ValueError(f"too many values to unpack (expected {count})")
 
 
 def list_append(seq: list[Any], item: Any) -> list[Any]:
