@@ -18,6 +18,7 @@ import pytest
 from adtransform.canonicalize import anf, aug_assign, conditionals, jumps, loop_exits, returns, unpacking
 from adtransform.canonicalize.testing import run_pass
 from adtransform.runtime import in_place_result
+from adtransform.runtime.sequences import unpack_check
 from adtransform.syntax.parse import to_source
 
 
@@ -27,7 +28,7 @@ def tap(log, value):
     return value
 
 
-NS = {"np": np, "tap": tap, "in_place_result": in_place_result}
+NS = {"np": np, "tap": tap, "in_place_result": in_place_result, "unpack_check": unpack_check}
 CONTROL = (returns, loop_exits, conditionals)
 ALL = (*CONTROL, aug_assign, unpacking, anf)
 
