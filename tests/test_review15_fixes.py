@@ -571,3 +571,34 @@ def max_of_three(x):
 def test_builtin_max_of_three_says_what_to_write():
     with pytest.raises(ad.NoAdjointRuleError, match=r"test_review15_fixes.py:\d+.*two values.*np.max"):
         ad.grad(max_of_three)(np.array([0.5, 1.5, 2.5]))
+
+
+def scalar_accumulation(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * w[i]
+        s *= 0.99
+    return s * s
+
+
+def zero_d_accumulation(x):
+    s = np.zeros((), dtype=np.float32)
+    for i in range(x.shape[0]):
+        s += x[i]
+    return float(s) * 2.0
+
+
+def test_numbers_need_no_in_place_contract():
+    x, w = np.array([0.5, 1.5, -0.25]), np.array([2.0, -1.0, 0.5])
+    source = ad.grad(scalar_accumulation).source
+    assert "in_place_result" not in source.split("_general")[0].split("has_ranks")[1]  # (the scalar version)
+    value, (gx, gw) = ad.value_and_grad(scalar_accumulation, wrt=(0, 1))(x, w)
+    assert value == scalar_accumulation(x, w)
+    s, ds = 0.0, np.zeros(3)  # d s_final / dx_i = w_i 0.99^(n - i)
+    for i in range(3):
+        s = (s + x[i] * w[i]) * 0.99
+    np.testing.assert_allclose(gx, 2 * s * w * 0.99 ** np.arange(3, 0, -1), rtol=1e-12)
+    np.testing.assert_allclose(gw, 2 * s * x * 0.99 ** np.arange(3, 0, -1), rtol=1e-12)
+    # A 0-d array keeps its contract: float32 rounding at each step, as f.
+    value = ad.value_and_grad(zero_d_accumulation)(np.array([0.1, 0.2, 0.3]))[0]
+    assert value == zero_d_accumulation(np.array([0.1, 0.2, 0.3]))
