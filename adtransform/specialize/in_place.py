@@ -15,7 +15,7 @@ returned `new` on every call the version serves.
 from __future__ import annotations
 
 from ..analysis.rank import Ranks
-from ..ir.nodes import Callee, Const, Function, If, Loop, Op, Style, Var, walk
+from ..ir.nodes import Callee, Const, Function, If, Index, Loop, Op, Style, Var, walk
 from ..runtime.inplace import in_place_result
 
 _COPY = Callee(None, Style.COPY)
@@ -50,8 +50,14 @@ def _no_arrays(fn: Function, ranks: Ranks) -> set[Var]:
 
 
 def _never_array(op: Op) -> bool:
-    if op.callee.style in (Style.OPERATOR, Style.SUBSCRIPT):
-        return True  # (rank 0: NumPy's arithmetic on 0-d arrays and an item are scalars)
+    if op.callee.style is Style.OPERATOR:
+        return True  # (rank 0: NumPy's arithmetic on 0-d arrays gives scalars)
+    if op.callee.style is Style.SUBSCRIPT:  # an item: `x[i]` (not `a[...]` of a 0-d array, a 0-d view)
+        index = op.args[1]
+        items = index.items if isinstance(index, Index) else index.value if isinstance(index, Const) \
+            and isinstance(index.value, tuple) else (index,)
+        return all(isinstance(i, Var) or (isinstance(i, Const) and type(i.value) is int) or type(i) is int
+                   for i in items)
     return op.callee.style is Style.FUNCTION and getattr(op.callee.key, "__module__", None) == "math"
 
 
