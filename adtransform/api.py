@@ -120,7 +120,8 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
                     grads = inner(cotangent)
                 finally:
                     _set_global_random_states(now)
-                return tuple(grads[positions[i]] if i in positions else None for i in range(len(args)))
+                return tuple(_apart(grads[positions[i]], cotangent) if i in positions else None
+                             for i in range(len(args)))
 
             return out, container_pullback
         _set_global_random_states(start)  # (the generated code runs f's computation once more, below)
@@ -134,11 +135,20 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
 
 
 def _apart(grad: Any, cotangent: Any) -> Any:
-    """`grad`, copied if it may be (a view of) the caller's `cotangent` (the pullback of `x * 1.0` hands the
-    cotangent back): adding into one must not change the other."""
+    """`grad` (or each array in it), copied if it may be (a view of) the caller's `cotangent` or an array in
+    it (the pullback of `x * 1.0` hands the cotangent back): adding into one must not change the other."""
     import numpy as np
 
-    if isinstance(grad, np.ndarray) and isinstance(cotangent, np.ndarray) and np.may_share_memory(grad, cotangent):
+    if type(grad) in (tuple, list):
+        return type(grad)(_apart(g, cotangent) for g in grad)
+    if type(grad) is dict:
+        return {k: _apart(g, cotangent) for k, g in grad.items()}
+    if not isinstance(grad, np.ndarray):
+        return grad
+    if isinstance(cotangent, (tuple, list, dict)):
+        parts = cotangent.values() if isinstance(cotangent, dict) else cotangent
+        return next((grad.copy() for c in parts if _apart(grad, c) is not grad), grad)
+    if isinstance(cotangent, np.ndarray) and np.may_share_memory(grad, cotangent):
         return grad.copy()
     return grad
 

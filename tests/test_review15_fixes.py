@@ -602,3 +602,18 @@ def test_numbers_need_no_in_place_contract():
     # A 0-d array keeps its contract: float32 rounding at each step, as f.
     value = ad.value_and_grad(zero_d_accumulation)(np.array([0.1, 0.2, 0.3]))[0]
     assert value == zero_d_accumulation(np.array([0.1, 0.2, 0.3]))
+
+
+def pair_identity(p):
+    return (p["a"] * 1.0, np.sum(p["b"]))
+
+
+def test_container_pullback_result_does_not_share_the_cotangent():
+    p = {"a": np.array([0.5, 1.5]), "b": np.array([1.0, 2.0])}
+    _, pullback = ad.vjp(pair_identity, p)
+    ct = (np.array([1.0, 2.0]), 1.0)
+    (g,) = pullback(ct)
+    g["a"] += 1.0
+    np.testing.assert_array_equal(ct[0], [1.0, 2.0])
+    np.testing.assert_array_equal(g["a"], [2.0, 3.0])
+    np.testing.assert_array_equal(g["b"], [1.0, 1.0])
