@@ -49,6 +49,18 @@ def norm_method_chain(x):
     return np.linalg.norm(x, ord=2) ** 2 + np.linalg.norm(x)
 
 
+def relu_weighted(x):  # tie_share's np.maximum(h, 0.0) path
+    return np.sum(np.maximum(x, 0.0) * np.cos(x))
+
+
+def relu_ties(rng, shape):
+    """Entries at least 0.3 from 0, and exact zeros (where max(x, 0) has the 1/2 convention, which is
+    also what central differences give)."""
+    x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 2.0, shape)
+    x.flat[::3] = 0.0
+    return x
+
+
 VECTORS = [("vec", [(5,)], F64), ("f32 vec", [(6,)], F32), ("big", [(40,)], F64)]
 MATS = [("mat", [(3, 4)], F64), ("f32 mat", [(3, 4)], F32)]
 
@@ -59,6 +71,7 @@ RULES = [
     Rule("norm(axis=(-1,-2))", norm_pair_negative, (real,), [*RED2, *RED3]),
     Rule("norm(axis=-1) weighted", norm_rows_scaled, (real,), MATS),
     Rule("norm(ord=2) vector", norm_method_chain, (real,), VECTORS[:2]),
+    Rule("maximum(x, 0.0) with zeros", relu_weighted, (relu_ties,), [*VECTORS, *MATS]),
 ]
 
 # --- rows: scipy.special's softmax family (when SciPy is installed) -------------------------------
@@ -274,3 +287,36 @@ def test_extremum_adjoint_float32_allocates_its_result_and_one_row_array():
     m, g = z.max(axis=1, keepdims=True), np.ones((256, 1), dtype=np.float32)
     _, counts = _full_buffers(lambda: extremum_adjoint(g, z, m, 1, True, True), z.nbytes)
     assert counts.big == 2 and counts.bytes <= z.nbytes + 2 * m.nbytes  # (the row counts: 1 KiB)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_tie_share_against_zero_is_heaviside_of_the_difference(dtype):
+    from adtransform.runtime import tie_share
+
+    h = np.array([-1.0, -0.0, 0.0, 1e-7, np.nan, np.inf, -np.inf, 3.0], dtype=dtype)
+    for b in (0.0, np.float64(0.0), 0, np.zeros(1, dtype=dtype)):
+        want = np.heaviside(np.subtract(h, b), 0.5)
+        got = tie_share(h, b)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    assert tie_share(h, 0.0) is not h
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_det_adjoint_in_place_is_the_cofactor_formula(dtype):
+    from adtransform.runtime import det_adjoint
+
+    rng = np.random.default_rng(4)
+    a = (rng.standard_normal((2, 3, 3)) + 3.0 * np.eye(3)).astype(dtype)
+    y = np.linalg.det(a)
+    g = rng.standard_normal(2).astype(dtype)
+    for gv in (g, 2.0, g.astype(np.float64)):
+        got = det_adjoint(gv, a, y)
+        want = (np.asarray(gv) * y)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        assert got.dtype == want.dtype and got.shape == a.shape
+        np.testing.assert_array_equal(got, want)
+    big = (rng.standard_normal((2, 30, 30)) + 8.0 * np.eye(30)).astype(dtype)
+    det = np.linalg.det(big)
+    _, counts = _full_buffers(lambda: det_adjoint(g, big, det), big.nbytes)
+    _, inverse = _full_buffers(lambda: np.linalg.inv(big), big.nbytes)  # (float32: computed in float64)
+    assert counts.big == inverse.big and counts.bytes < inverse.bytes + 0.1 * big.nbytes  # scaled in place

@@ -68,6 +68,8 @@ def tie_share(a: Any, b: Any) -> Any:
     either is NaN (so is the maximum), for Python scalars as for arrays."""
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return 1.0 if a > b else (0.0 if a < b else (0.5 if a == b else _NAN))
+    if type(b) is float and b == 0.0 and type(a) is _NDARRAY and a.dtype.kind == "f":
+        return np.heaviside(a, 0.5)  # (np.maximum(h, 0.0): a - 0.0 is a, signed zeros and NaN alike)
     # heaviside(a - b, 1/2): two passes, and float32 stays float32; the second in the first's new array.
     diff = np.subtract(a, b)
     in_place = type(diff) is np.ndarray and diff.dtype.kind == "f"
@@ -114,11 +116,15 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     """Adjoint of max/min reductions: split equally among the elements that attain the extremum.
 
     None attains it where `initial=` wins (or the input holds a NaN): those outputs pass no
-    derivative to `x`. Elements a `where=` mask leaves out take no part.
+    derivative to `x`. Elements a `where=` mask leaves out take no part. An element that does not
+    attain it gets 0 even from an infinite `g` (`sqrt(max(x, initial=0))` at 0: x is constant there).
     """
     shape = _shape(x)
     if not shape:
-        return g * ((x == y) & where)
+        picked = (x == y) & where
+        if picked or np.all(np.isfinite(g)):
+            return g * picked
+        return 0.0 if isinstance(g, float) else np.zeros_like(g)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         y = np.expand_dims(y, axis)
@@ -133,9 +139,13 @@ def extremum_adjoint(g: Any, x: Any, y: Any, axis: Any = None, keepdims: bool = 
     count = np.sum(share, axis=axis, keepdims=True, dtype=counted if dtype.kind == "f" else None)
     np.maximum(count, 1, out=count)
     if count.dtype == dtype and np.shape(g) in ((), count.shape):
-        share *= np.divide(g, count, out=count)  # (`g / count` has count's shape and dtype)
+        part = np.divide(g, count, out=count)  # (`g / count` has count's shape and dtype)
     else:
-        share *= g / count.astype(dtype)
+        part = g / count.astype(dtype)
+    if np.all(np.isfinite(part)):  # (one value per output: cheap)
+        share *= part
+    else:  # 0 * inf is NaN: where the element does not attain the extremum, 0 instead
+        np.multiply(share, part, out=share, where=share != 0)
     return share
 
 

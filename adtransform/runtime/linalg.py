@@ -89,7 +89,12 @@ def det_adjoint(g: Any, a: Any, y: Any) -> Any:
     """d det(a) = det(a) tr(a^-1 da): a's cotangent is g det(a) a^-T, the cofactor matrix times g
     (from the SVD when a is singular, where the inverse does not exist but the derivative does)."""
     try:
-        return _scalar_axes(np.asarray(g) * y) * _t(np.linalg.inv(a))
+        inverse = np.linalg.inv(a)
+        scale = _scalar_axes(np.asarray(g) * y)
+        if np.broadcast_shapes(scale.shape, inverse.shape) == inverse.shape and \
+                np.result_type(scale, inverse) == inverse.dtype:
+            return _t(np.multiply(inverse, scale, out=inverse))  # (in place: the inverse is ours)
+        return scale * _t(inverse)
     except LinAlgError:
         return _scalar_axes(g) * _cofactors(a).astype(np.result_type(a, np.float32), copy=False)
 
