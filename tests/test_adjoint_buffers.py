@@ -29,6 +29,7 @@ OPERANDS = [
     (np.ones((3, 4), np.float32), np.float64(2.5)),                   # a NumPy float64 does not
     (np.ones(3, dtype=np.int64), np.arange(3.0)),                     # integers: not in place
     (np.float64(2.0), np.arange(3.0)),                                # a NumPy scalar has no buffer
+    (np.ones(()), np.ones(())),                                       # 0-d: the operator gives a NumPy scalar
     (2.0, 3.0),
     (np.ones((2, 2), np.complex128), np.ones((2, 2), np.complex128) * 1j),
 ]
@@ -45,7 +46,9 @@ def test_into_helpers_give_the_plain_operator(helper, plain, case):
     np.testing.assert_array_equal(got, expected)
     in_place = got is acc_copy
     assert in_place == (isinstance(acc, np.ndarray) and acc.dtype.kind in "fc" and expected.shape == acc.shape
-                        and expected.dtype == acc.dtype)
+                        and expected.dtype == acc.dtype and acc.ndim > 0)
+    if isinstance(acc, np.ndarray):
+        assert type(got) is type(expected)  # (a 0-d array's sum is a NumPy scalar)
 
 
 def test_into_helpers_never_write_a_read_only_array():

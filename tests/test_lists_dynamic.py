@@ -219,11 +219,11 @@ def test_appended_then_value_changed_is_seen():
 def test_list_passed_to_other_function_is_refused_located():
     def f(x):
         L = [x, x]
-        return np.sum(np.exp(L))
+        return np.sum(np.where(x > 0.0, L, 0.0))  # (np.exp(L) converts L with np.asarray: rules/conversions.py)
     with pytest.raises(ad.NoAdjointRuleError) as info:
         ad.grad(f)(X.copy())
     message = str(info.value)
-    assert "test_lists_dynamic.py" in message and "np.exp" in message and "np.stack" in message
+    assert "test_lists_dynamic.py" in message and "np.where" in message and "np.stack" in message
 
 
 def test_no_inputs_changed():

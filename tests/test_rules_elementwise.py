@@ -499,7 +499,7 @@ def exp_where(x):
 
 
 def exp_dtype(x):
-    return np.sum(np.exp(x, dtype=np.float64))
+    return np.sum(np.exp(x, dtype=np.int64, casting="unsafe"))  # (a floating dtype= is followed)
 
 
 def nan_to_num_in_place(x):

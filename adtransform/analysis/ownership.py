@@ -245,6 +245,28 @@ class Ownership:
         return False
 
 
+    def memory_of(self, value: Operand) -> set[Operand]:
+        """The values whose memory `value` may be: itself and, back through copies, views, branches
+        and loops as `may_alias_input` walks, every value it may be a view of. Two values whose
+        memories meet may share memory."""
+        pending, seen = [value], set()
+        while pending:
+            value = pending.pop()
+            if not isinstance(value, (Var, Global)) or value in seen:
+                continue
+            seen.add(value)
+            region = self.du.producers.get(value)
+            if isinstance(region, If):
+                i = region.results.index(value)
+                pending += [region.then_values[i], region.else_values[i]]
+            elif isinstance(region, Loop):
+                c = self.du.loop_results[value]
+                pending += [v for v in (c.init, c.next) if v is not c.param]
+            elif isinstance(region, Op):
+                pending += sources(region)
+        return seen
+
+
 def sources(op: Op) -> list[Operand]:
     """The operands `op`'s result may share memory with."""
     style = op.callee.style

@@ -179,14 +179,17 @@ def _binary(op: Op, block: list[Stmt], du: DefUse, own: Ownership, made: set[Var
     into a dead new array `t` of the block (the latest) that is not an operand."""
     inside = _inside_expression(op, du)
     helper, commutes = _INTO[op.callee.key]
-    # (`add_into(a, b)` computes `a + b` where it cannot write: `b + a` only for the backward sweep's
-    # numbers; the user's values may be strings or lists, whose `+` does not commute)
-    for at in ((0, 1) if commutes and op.sweep is Sweep.ADJOINT else (0,)):
+    for at in (0, 1):
         acc, other = op.args[at], op.args[1 - at]
         if isinstance(acc, Var) and acc in arrays and _last_read(acc, op, block, du, own, made, pullback) \
                 and (acc in made or du.defined_by[acc][0].callee.style is not Style.OPERATOR
                      or (op.callee.key is not operator.mul and not inside)):
-            op.callee, op.args = runtime_refs.callee(helper), [acc, other]
+            # `add_into(b, a)` computes `b + a` where it cannot write: only for the backward sweep's
+            # numbers; the user's `a + b` may join strings or lists. Elsewhere `add_in(b, a, b)`.
+            if at == 0 or (commutes and op.sweep is Sweep.ADJOINT):
+                op.callee, op.args = runtime_refs.callee(helper), [acc, other]
+            else:
+                op.callee, op.args = runtime_refs.callee(_IN[op.callee.key]), [acc, *op.args]
             made.add(op.result)
             _give_away(acc, hosts)
             return True
@@ -276,7 +279,7 @@ def _arrays(fn: Function, ranks: dict) -> set[Var]:
         style, key = op.callee.style, op.callee.key
         first, second = [*op.args, None, None][:2]
         helper = style is Style.FUNCTION and op.callee.ref is not None and op.callee.ref.scope is Scope.INJECTED
-        if (helper and (key in _ARRAY_MAKERS or is_fresh(op))) \
+        if (helper and (key in _ARRAY_MAKERS or (is_fresh(op) and op.sweep is Sweep.ADJOINT))) \
                 or (style is Style.OPERATOR and key is operator.matmul) \
                 or (style is Style.ATTRIBUTE and op.callee.symbol in ("T", "mT")) \
                 or (style is Style.FUNCTION and key in _PASSES_ON and isinstance(first, Var) and first in found

@@ -5,9 +5,9 @@ broadcast view, which the arithmetic reading it turns into a new array anyway, i
 array filled first. `add_into`, `sub_into` and `mul_into` compute `acc + b`, `acc - b`, `acc * b`
 in `acc`'s own buffer (`unary_into(np.exp, acc)`: `np.exp(acc)`): `acc` is a new array nobody else
 holds nor reads afterwards; `add_in(t, a, b)` (`sub_in`, `mul_in`) computes `a + b` in the buffer of a
-dead array `t` that is not an operand. Each checks at run time that the result has the buffer's shape
-and dtype (otherwise it is computed as written), so the values and their dtype are those of the plain
-operator.
+dead array `t` that is not an operand. Each checks at run time that the result has the buffer's shape,
+dtype and memory layout (otherwise it is computed as written), so the values, their dtype and their
+layout are those of the plain operator.
 """
 
 from __future__ import annotations
@@ -36,20 +36,34 @@ def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _fits(acc: Any, b: Any) -> bool:
-    """`acc <op> b` has `acc`'s shape and dtype, and `acc` is a float array that may be written."""
-    if type(acc) is not np.ndarray or acc.dtype.kind not in "fc" or not acc.flags.writeable:
+    """`acc <op> b` has `acc`'s shape and dtype, and `acc` is a float array with an axis that may be
+    written (on 0-d arrays the operator gives a NumPy scalar: `isinstance(r, float)` holds)."""
+    if type(acc) is not np.ndarray or acc.dtype.kind not in "fc" or not acc.ndim or not acc.flags.writeable:
         return False
     if type(b) is float:
-        return True  # a weak Python float keeps a float array's dtype
+        return _laid_out_as(acc)  # a weak Python float keeps a float array's dtype
     if type(b) is not np.ndarray and not isinstance(b, np.generic):
         return False
-    if b.dtype != acc.dtype:
+    if b.dtype != acc.dtype or not _laid_out_as(acc, acc, b):
         return False
     shape, big = b.shape, acc.shape
     if shape == big:
         return True
     lead = len(big) - len(shape)
     return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, big[lead:]))
+
+
+def _laid_out_as(buf: np.ndarray, *operands: Any) -> bool:
+    """NumPy lays an elementwise result out as `buf` (`ravel('K')`, `np.sum`'s order and `flags` read the
+    layout, so a result in `buf` must have the one the operator gives). The result follows the order of
+    its operands of two or more axes that are not broadcast views (with a zero stride): C where they are
+    all C-contiguous (or there are none), Fortran where they are all Fortran-contiguous and one is not
+    also C-contiguous. Anything else: no."""
+    full = [o for o in operands if type(o) is np.ndarray and o.ndim >= 2 and 0 not in o.strides]
+    if buf.flags.c_contiguous:
+        return all(o.flags.c_contiguous for o in full)
+    return buf.flags.f_contiguous and all(o.flags.f_contiguous for o in full) \
+        and any(not o.flags.c_contiguous for o in full)
 
 
 def add_into(acc: Any, b: Any) -> Any:
@@ -74,7 +88,7 @@ def _hosts(buf: Any, a: Any, b: Any) -> bool:
         return False
     shape = buf.shape
     return (getattr(a, "shape", None) == shape or getattr(b, "shape", None) == shape) \
-        and _fits(buf, a) and _fits(buf, b)
+        and _fits(buf, a) and _fits(buf, b) and _laid_out_as(buf, a, b)
 
 
 def add_in(buf: Any, a: Any, b: Any) -> Any:
@@ -96,6 +110,6 @@ def unary_into(f: Any, acc: Any) -> Any:
     """`f(acc)` for a unary ufunc keeping a real float dtype (`np.exp`), in `acc`'s buffer when `acc` is a
     writable real float array with an axis (otherwise, a number, a 0-d array, whose `f` is a NumPy scalar,
     an integer or complex array: as written)."""
-    if type(acc) is np.ndarray and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable:
+    if type(acc) is np.ndarray and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable and _laid_out_as(acc):
         return f(acc, out=acc)
     return f(acc)
