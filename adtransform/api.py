@@ -85,6 +85,9 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
     `pullback(cotangent)` returns a tuple with one entry per positional argument:
     the vector-Jacobian product for float arguments, None for the others
     (integers, booleans, other objects), which are not differentiated.
+    For a function returning a tuple, list or dict, each pullback call runs the function's computation
+    again, on copies of the arguments as they were and with the global generators where they were (the
+    same draws); an effect such as `print` runs again each time.
     """
     _require_function(fn)
     names = list(inspect.signature(fn).parameters)
@@ -98,23 +101,73 @@ def vjp(fn: Callable, *args: Any) -> tuple[Any, Callable]:
         # The pullback runs the function forward again: on copies of the arguments as they are now (each call
         # a fresh copy, so draws from a generator argument are those `out` was computed with), and so does
         # `out` (f changing an argument in place leaves the caller's as it is, as the generated code does).
+        # The global generators (np.random's, Python's random) are set back to where f started for each of
+        # those runs, and left where f's own run left them.
         kept, memo = _copied(args), {}
         run = _copied(args, memo)
+        start = _global_random_states()
         out = fn(*run)
         if pytrees.is_container(out):
             _wrt_indices(fn, wrt)
             _advance_generators(memo)
             out = _originals(out, {id(memo[id(o)]): o for o in memo.get(id(memo), ()) if id(o) in memo})
             inner = pytrees.output_pullback(fn, kept, wrt, out, _bound_gradient, Mode.GRAD)
-            return out, lambda cotangent: tuple(inner(cotangent)[positions[i]] if i in positions else None
-                                                for i in range(len(args)))
+
+            def container_pullback(cotangent: Any) -> tuple[Any, ...]:
+                now = _global_random_states()
+                _set_global_random_states(start)
+                try:
+                    grads = inner(cotangent)
+                finally:
+                    _set_global_random_states(now)
+                return tuple(_apart(grads[positions[i]], cotangent) if i in positions else None
+                             for i in range(len(args)))
+
+            return out, container_pullback
+        _set_global_random_states(start)  # (the generated code runs f's computation once more, below)
     out, inner = _differentiate(fn, wrt, Mode.VJP, structures=any(pytrees.is_container(a) for a in args))(*args)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         grads = inner(cotangent)
-        return tuple(grads[positions[i]] if i in positions else None for i in range(len(args)))
+        return tuple(_apart(grads[positions[i]], cotangent) if i in positions else None for i in range(len(args)))
 
     return out, pullback
+
+
+def _apart(grad: Any, cotangent: Any) -> Any:
+    """`grad` (or each array in it), copied if it may be (a view of) the caller's `cotangent` or an array in
+    it (the pullback of `x * 1.0` hands the cotangent back): adding into one must not change the other."""
+    import numpy as np
+
+    if type(grad) in (tuple, list):
+        return type(grad)(_apart(g, cotangent) for g in grad)
+    if type(grad) is dict:
+        return {k: _apart(g, cotangent) for k, g in grad.items()}
+    if not isinstance(grad, np.ndarray):
+        return grad
+    if isinstance(cotangent, (tuple, list, dict)):
+        parts = cotangent.values() if isinstance(cotangent, dict) else cotangent
+        return next((grad.copy() for c in parts if _apart(grad, c) is not grad), grad)
+    if isinstance(cotangent, np.ndarray) and np.may_share_memory(grad, cotangent):
+        return grad.copy()
+    return grad
+
+
+def _global_random_states() -> tuple[Any, Any]:
+    import random
+
+    import numpy as np
+
+    return np.random.get_state(), random.getstate()
+
+
+def _set_global_random_states(states: tuple[Any, Any]) -> None:
+    import random
+
+    import numpy as np
+
+    np.random.set_state(states[0])
+    random.setstate(states[1])
 
 
 def _copied(args: tuple, memo: dict | None = None) -> tuple:

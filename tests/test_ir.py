@@ -32,7 +32,8 @@ def test_lowered_ir_is_ssa_with_user_names():
         f"  %add = +(%matmul, %b)    # line {line + 1}",
         f"  %h = np.tanh(%add)    # line {line + 1}",
         f"  %h_1 = *(%h, 2.0)    # line {line + 2}",
-        f"  %h_2 = +(%h_1, @OFFSET)    # line {line + 3}",
+        f"  %add_1 = +(%h_1, @OFFSET)    # line {line + 3}",
+        f"  %h_2 = in_place_result(%add_1, %h_1, symbol='+')    # line {line + 3}",  # (NumPy's in-place contract)
         f"  %sum_1 = sum(%h_2, axis=0)    # line {line + 4}",
         f"  %max_1 = max(%sum_1)    # line {line + 4}",
         "  return %max_1",

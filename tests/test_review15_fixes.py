@@ -276,7 +276,22 @@ def power_and_floor_ops(x):
     return np.sum(y)
 
 
+def column_updates(x):
+    y = np.zeros((3, 4), order="F")[:, ::-1]
+    for j in range(4):
+        y[:, j] += np.sin(x[:, j]) * (j + 1.0)
+    y[1] *= x[0]
+    return np.sum(y.ravel("K") * W12) + np.sum(y.ravel("A") * W12[::-1])
+
+
+def strided_vector(x):
+    y = np.exp(x)[::-2]
+    y += x[:3]
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
 @pytest.mark.parametrize("f, build, shape", [
+    (column_updates, _c_order, (3, 4)), (strided_vector, _c_order, (6,)),
     (add_into_float32, _c_order, (3,)), (mul_into_float16, _c_order, (3,)), (sub_into_float32_copy, _c_order, (3,)),
     (div_into_slot_float32, _c_order, (3,)), (add_keeps_fortran, _fortran, (2, 3)),
     (mul_keeps_fortran_a, _fortran, (2, 3)), (add_in_loop, _c_order, (4, 3)), (add_into_zero_d, _c_order, (2, 3)),
@@ -481,3 +496,124 @@ def centered(x):
 @pytest.mark.parametrize("f", [normalized, centered])
 def test_prologue_with_a_dtype_global(f):
     _check(f, _c_order, np.array([0.3, 0.7, 1.2]))
+
+
+# --- 6 (m9), 6b. messages and buffers: a tuple returned to grad; a pullback's result apart from the cotangent ---
+
+
+def returns_a_pair(x):
+    return (np.sum(x), 2)
+
+
+def test_grad_of_a_function_returning_a_tuple_says_so():
+    with pytest.raises(ad.NonScalarOutputError, match="returned a tuple"):
+        ad.grad(returns_a_pair)(np.ones(2))
+
+
+def times_one(x):
+    return x * 1.0
+
+
+def test_pullback_result_does_not_share_the_cotangent():
+    x = np.array([0.5, 1.5])
+    _, pullback = ad.vjp(times_one, x)
+    ct = np.array([1.0, 2.0])
+    (g,) = pullback(ct)
+    g += 1.0
+    np.testing.assert_array_equal(ct, [1.0, 2.0])
+    np.testing.assert_array_equal(g, [2.0, 3.0])
+
+
+def draws_global(x):
+    e = np.random.normal(size=x.shape)
+    return (x * e, np.sum(x ** 2))
+
+
+def test_vjp_of_a_container_output_with_the_global_generator():
+    x = np.array([0.5, 1.5])
+    np.random.seed(0)
+    e0 = np.random.normal(size=2)
+    after = np.random.normal()
+    np.random.seed(0)
+    out, pullback = ad.vjp(draws_global, x)
+    np.testing.assert_array_equal(out[0], x * e0)
+    for _ in range(2):
+        np.testing.assert_allclose(pullback((np.ones(2), 0.0))[0], e0, rtol=1e-12)
+    assert np.random.normal() == after  # advanced once, by f's run
+
+
+# --- a vector read as Python floats (scalar code) where f's items are NumPy scalars: type tests see it ---------
+
+
+def floating_items(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] * (2.0 if isinstance(x[i] * 1.0, np.floating) else 1.0)
+    return s
+
+
+def floating_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i]
+    return s * (2.0 if isinstance(s, np.floating) else 1.0)
+
+
+@pytest.mark.parametrize("f", [floating_items, floating_sum])
+def test_type_tests_see_numpy_scalars(f):
+    _check(f, _c_order, np.array([0.5, 1.5, -0.25]))
+
+
+def max_of_three(x):
+    return max(x[0], x[1], x[2])
+
+
+def test_builtin_max_of_three_says_what_to_write():
+    with pytest.raises(ad.NoAdjointRuleError, match=r"test_review15_fixes.py:\d+.*two values.*np.max"):
+        ad.grad(max_of_three)(np.array([0.5, 1.5, 2.5]))
+
+
+def scalar_accumulation(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * w[i]
+        s *= 0.99
+    return s * s
+
+
+def zero_d_accumulation(x):
+    s = np.zeros((), dtype=np.float32)
+    for i in range(x.shape[0]):
+        s += x[i]
+    return float(s) * 2.0
+
+
+def test_numbers_need_no_in_place_contract():
+    x, w = np.array([0.5, 1.5, -0.25]), np.array([2.0, -1.0, 0.5])
+    source = ad.grad(scalar_accumulation).source
+    assert "in_place_result" not in source.split("_general")[0].split("has_ranks")[1]  # (the scalar version)
+    value, (gx, gw) = ad.value_and_grad(scalar_accumulation, wrt=(0, 1))(x, w)
+    assert value == scalar_accumulation(x, w)
+    s, ds = 0.0, np.zeros(3)  # d s_final / dx_i = w_i 0.99^(n - i)
+    for i in range(3):
+        s = (s + x[i] * w[i]) * 0.99
+    np.testing.assert_allclose(gx, 2 * s * w * 0.99 ** np.arange(3, 0, -1), rtol=1e-12)
+    np.testing.assert_allclose(gw, 2 * s * x * 0.99 ** np.arange(3, 0, -1), rtol=1e-12)
+    # A 0-d array keeps its contract: float32 rounding at each step, as f.
+    value = ad.value_and_grad(zero_d_accumulation)(np.array([0.1, 0.2, 0.3]))[0]
+    assert value == zero_d_accumulation(np.array([0.1, 0.2, 0.3]))
+
+
+def pair_identity(p):
+    return (p["a"] * 1.0, np.sum(p["b"]))
+
+
+def test_container_pullback_result_does_not_share_the_cotangent():
+    p = {"a": np.array([0.5, 1.5]), "b": np.array([1.0, 2.0])}
+    _, pullback = ad.vjp(pair_identity, p)
+    ct = (np.array([1.0, 2.0]), 1.0)
+    (g,) = pullback(ct)
+    g["a"] += 1.0
+    np.testing.assert_array_equal(ct[0], [1.0, 2.0])
+    np.testing.assert_array_equal(g["a"], [2.0, 3.0])
+    np.testing.assert_array_equal(g["b"], [1.0, 1.0])

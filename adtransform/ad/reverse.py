@@ -58,6 +58,15 @@ _COPY = Callee(None, Style.COPY)
 _DIVISIONS = (operator.truediv, operator.floordiv, operator.mod)
 
 
+
+# What to write instead, for the calls whose rules take fewer forms than the function (their parameters would leak).
+_UNBOUND_HINTS = {
+    f: f"the builtin `{f.__name__}` is differentiated for two values (`{f.__name__}(a, b)`) or a list; for an "
+       f"array use np.{'max' if f is max else 'min'}(x), for more values nest them "
+       f"(`{f.__name__}(a, {f.__name__}(b, c))`)"
+    for f in (max, min)
+}
+
 class Mode(enum.Enum):
     """What the generated function returns."""
 
@@ -268,9 +277,9 @@ class _Backward:
         try:
             bound = rule.bind(args, keywords.kwargs, RULE_OPERANDS)
         except TypeError as exc:
-            self.refuse(Problem(self.location(op), f"call of `{op.callee}`",
-                                f"the derivative rule for `{op.callee}` does not accept this call ({exc})"),
-                        op, active_inputs)
+            why = _UNBOUND_HINTS.get(op.callee.key) \
+                or f"the derivative rule for `{op.callee}` does not accept this call ({exc})"
+            self.refuse(Problem(self.location(op), f"call of `{op.callee}`", why), op, active_inputs)
             return
         # A `*args` parameter binds a tuple: it is wanted when any of its items is active.
         wanted = {name for name, operand in bound.items()

@@ -2,7 +2,7 @@
 
 Post-condition: no AugAssign remains; annotated assignments are plain ones.
 Requires: the fence (targets are names, or subscripts of a name: `y[i] += e` ->
-`y[i] = in_place_result(y[i] + e, y[i], symbol='+')`; it refuses an alias the update would change).
+`y[i] = in_place_result(y[i] + e, y[i], symbol='+', layout=False)`; it refuses an alias the update would change).
 Why: SSA lowering handles plain assignment only. NumPy's in-place `+=` mutates an array
 the caller may hold; as a new value it does not, which is the semantics a gradient can be
 defined for. The new value still keeps the in-place contract: on an array it has the array's
@@ -53,8 +53,10 @@ def _rewrite(stmt: gast.stmt, ctx: Context, containers: set[str]) -> list[gast.s
         if isinstance(target, gast.Name) and target.id in containers:
             return [gast.copy_location(build.assign_to(target, value), stmt)]  # a list, tuple or dict: `x = x op e`
         helper = build.name(ctx.helper_name(in_place_result))
-        symbol = gast.keyword("symbol", gast.Constant(_SYMBOLS[type(stmt.op)], None))
-        call = gast.Call(helper, [value, read()], [symbol])
+        keywords = [gast.keyword("symbol", gast.Constant(_SYMBOLS[type(stmt.op)], None))]
+        if isinstance(target, gast.Subscript):  # (written into the slot at once: its layout does not matter)
+            keywords.append(gast.keyword("layout", gast.Constant(False, None)))
+        call = gast.Call(helper, [value, read()], keywords)
         return [gast.copy_location(build.assign_to(target, call), stmt)]
     if isinstance(stmt, gast.AnnAssign):
         return [gast.copy_location(build.assign_to(stmt.target, stmt.value), stmt)]

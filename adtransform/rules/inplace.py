@@ -12,8 +12,8 @@ from .notation import adjoint, d, declare_facts
 from .registry import Returns
 
 
-@adjoint(in_place_result, nondiff=("old", "symbol"), returns=Returns.VIEW)
-def in_place_result_rule(y, new, old, symbol):
+@adjoint(in_place_result, nondiff=("old", "symbol", "layout"), returns=Returns.VIEW)
+def in_place_result_rule(y, new, old, symbol, layout=True):
     d[new] = d[y]
 
 

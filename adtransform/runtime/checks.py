@@ -234,6 +234,10 @@ def ensure_scalar(y: Any, function: str) -> None:
                                    f"so it has no gradient")
     if np.ndim(y) == 0:
         return
+    if type(y) in (tuple, list, dict):
+        raise NonScalarOutputError(
+            f"grad({function}) needs a function that returns a scalar, but it returned a {type(y).__name__}; "
+            f"use adtransform.vjp for several outputs, or return the one to differentiate")
     raise NonScalarOutputError(
         f"grad({function}) needs a function that returns a scalar, but it returned a value of shape "
         f"{np.shape(y)}. For vector outputs use adtransform.vjp (vector-Jacobian product), "

@@ -59,18 +59,20 @@ def copy_like(a: Any) -> Any:
     return out
 
 
-def in_place_result(new: Any, old: Any, symbol: str) -> Any:
+def in_place_result(new: Any, old: Any, symbol: str, layout: bool = True) -> Any:
     """What `old op= v` leaves in `old`, given `new = old op v` (computed functionally).
 
     Only an array has an in-place contract: the result has `old`'s shape, its dtype (cast from
     `new`'s under 'same_kind') and its layout; where `new` breaks it, NumPy's error (a cast it
     refuses first, then a non-broadcastable output). Anything else (numbers, NumPy scalars, tuples,
-    lists) gets `new`, as Python's `x = x op v`."""
+    lists) gets `new`, as Python's `x = x op v`. `layout=False`: the result is written into a slot at once
+    (`y[i] op= v`), so its own layout does not matter."""
     if not isinstance(old, _NDARRAY):
         return new
-    shape, dtype = old.shape, old.dtype
-    if type(new) is _NDARRAY and new.shape == shape and new.dtype == dtype and _same_layout(new, old):
+    if type(new) is _NDARRAY and new.shape == old.shape and (new.dtype is old.dtype or new.dtype == old.dtype) \
+            and (new.strides == old.strides or not layout or _same_layout(new, old)):
         return new  # the common case: one check, no copy
+    shape, dtype = old.shape, old.dtype
     if not np.can_cast(np.result_type(new), dtype, "same_kind"):
         _refuse_cast(old, np.result_type(new), symbol)
     if np.shape(new) != shape:
@@ -79,7 +81,7 @@ def in_place_result(new: Any, old: Any, symbol: str) -> Any:
                              f"of the array it is written into")
         raise ValueError(f"non-broadcastable output operand with shape {_spelled(shape)} doesn't match the "
                          f"broadcast shape {_spelled(np.shape(new))}")
-    out = _blank_like(old)
+    out = _blank_like(old) if layout else np.empty_like(old)
     out[...] = new  # (a cast to `old`'s dtype, which 'same_kind' allows)
     return out
 
@@ -102,8 +104,10 @@ def _spelled(shape: tuple[int, ...]) -> str:
 
 
 def _same_layout(new: np.ndarray, old: np.ndarray) -> bool:
-    """Whether orders 'A' and 'K' read `new` as they read `old` (both C-contiguous, or both
-    Fortran-contiguous; otherwise checked by the slower path)."""
+    """Whether orders 'A' and 'K' read `new` as they read `old` (a vector, both C-contiguous, or both
+    Fortran-contiguous; otherwise the slower path copies `new` into an array laid out like `old`)."""
+    if old.ndim < 2:
+        return True  # (every order reads a vector the same way)
     a, b = new.flags, old.flags
     return (a.c_contiguous and b.c_contiguous) or (a.f_contiguous and b.f_contiguous
                                                    and a.c_contiguous == b.c_contiguous)

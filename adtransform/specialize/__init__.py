@@ -28,6 +28,7 @@ from ..analysis import rank as rank_analysis
 from ..analysis.effects import observable
 from ..ir.nodes import Const, Function, Op, Sweep, Var, walk
 from ..syntax.naming import Namer
+from . import in_place
 from .floats import may_raise_on_floats, numpy_powers, protected_from, python_numbers
 
 __all__ = ["Fallback", "derive", "fallback"]
@@ -51,6 +52,9 @@ def derive(primal: Function, wrt: list[Var], namer: Namer, *, scalar_output: boo
     hypothesis = Hypothesis(assumed if scalar_code else ranks.get(scalar_output=scalar_output))
     check = Var(namer.fresh("scalars"))  # drawn even if unused: later names are numbered after it
     adjoint = differentiate(active, ranks, hypothesis)
+    in_place.resolve(adjoint, ranks.get(scalar_output=scalar_output))  # (`y op= v` of numbers: proven)
+    if scalar_code and in_place.resolve(adjoint, hypothesis.ranks):
+        hypothesis.used = True  # (numbers only where the check holds)
     if hypothesis.used:
         _place_check(adjoint, primal, hypothesis, check)
         if scalar_code:

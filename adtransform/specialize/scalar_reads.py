@@ -66,6 +66,13 @@ def transform(fn: Function, cx: PassContext) -> bool:
         if isinstance(stmt, Op) and stmt.callee.style in (Style.ATTRIBUTE, Style.METHOD) \
                 and isinstance(stmt.args[0], Var) and stmt.args[0] in items:
             in_loops.discard(items[stmt.args[0]])
+    # So does one whose type is observed, or that of arithmetic on it (`isinstance(x[t] * 2, np.floating)`).
+    derived = _derived(fn, items)
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Op) and stmt.callee.key in _OBSERVE_TYPES:
+            for arg in stmt.args:
+                if isinstance(arg, Var) and arg in derived:
+                    in_loops.discard(derived[arg])
     at = fn.body.index(guard) + 1
     listed_adjoints = _list_adjoints(fn, in_loops, namer)
     for vector in sorted(in_loops, key=lambda v: v.name, reverse=True):
@@ -75,6 +82,30 @@ def transform(fn: Function, cx: PassContext) -> bool:
             op.args[0] = listed
     return bool(in_loops) or listed_adjoints
 
+
+def _derived(fn: Function, items: dict[Var, Var]) -> dict[Var, Var]:
+    """The values computed from the items by arithmetic, through loops and branches: each with its vector."""
+    derived = dict(items)
+    changed = True
+    while changed:
+        changed = False
+        for stmt in walk(fn.body):
+            pairs: list[tuple[object, Var]] = []
+            if isinstance(stmt, Op) and stmt.result is not None and stmt.callee.style is Style.OPERATOR:
+                pairs = [(a, stmt.result) for a in stmt.args]
+            elif isinstance(stmt, Loop):
+                pairs = [(o, v) for c in stmt.carried for o in (c.init, c.next) for v in (c.param, c.result)]
+            elif isinstance(stmt, If):
+                pairs = [(o, r) for r, a, b in zip(stmt.results, stmt.then_values, stmt.else_values) for o in (a, b)]
+            for operand, result in pairs:
+                if isinstance(operand, Var) and operand in derived and result not in derived:
+                    derived[result] = derived[operand]
+                    changed = True
+    return derived
+
+
+# Calls that tell a NumPy scalar from a Python float (`np.float64` is a `float`, but not of type float).
+_OBSERVE_TYPES = frozenset({isinstance, type, repr, hasattr, getattr, dir, vars, id})
 
 _LOGICAL = (operator.and_, operator.or_, operator.xor, operator.invert, operator.not_)
 _BOOL_SENSITIVE = (operator.invert, operator.add, operator.sub, operator.neg, operator.pos)
