@@ -225,29 +225,12 @@ class Ownership:
         """Whether `value` may be (a view of) a parameter (of `params`) or a global: followed back
         through copies, views, branches and loops; a call whose facts do not say its result is new
         may return any argument."""
-        pending, seen = [value], set()
-        while pending:
-            value = pending.pop()
-            if not isinstance(value, (Var, Global)) or value in seen:
-                continue
-            seen.add(value)
-            if isinstance(value, Global) or value in params:
-                return True
-            region = self.du.producers.get(value)
-            if isinstance(region, If):
-                i = region.results.index(value)
-                pending += [region.then_values[i], region.else_values[i]]
-            elif isinstance(region, Loop):
-                c = self.du.loop_results[value]
-                pending += [v for v in (c.init, c.next) if v is not c.param]
-            elif isinstance(region, Op):
-                pending += sources(region)
-        return False
-
+        return any(isinstance(v, Global) or v in params for v in self.memory_of(value))
 
     def memory_of(self, value: Operand) -> set[Operand]:
         """The values whose memory `value` may be: itself and, back through copies, views, branches
-        and loops as `may_alias_input` walks, every value it may be a view of. Two values whose
+        and loops, every value it may be a view of (a call whose facts do not say its result is new: any
+        argument). Two values whose
         memories meet may share memory."""
         pending, seen = [value], set()
         while pending:
