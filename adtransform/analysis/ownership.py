@@ -230,8 +230,7 @@ class Ownership:
     def memory_of(self, value: Operand) -> set[Operand]:
         """The values whose memory `value` may be: itself and, back through copies, views, branches
         and loops, every value it may be a view of (a call whose facts do not say its result is new: any
-        argument). Two values whose
-        memories meet may share memory."""
+        argument). Two values whose memories meet may share memory."""
         pending, seen = [value], set()
         while pending:
             value = pending.pop()
