@@ -57,6 +57,7 @@ def python_numbers(fn: Function) -> set[Var]:
                 numpys.add(s.result)
                 changed = True
     every = {v for s in walk(fn.body) for v in s.defines()} | set(fn.param_vars()) | {fn.pullback_param}
+    every |= {v for s in walk(fn.body) if isinstance(s, Loop) for v in (s.target, *(c.param for c in s.carried))}
     return every - numpys - {None}
 
 
