@@ -250,3 +250,38 @@ def test_helpers_match_numpy_and_keep_dtypes(helper, op):
         assert helper(3, 2) == op(3, 2) and type(helper(3, 2)) is type(op(3, 2))
     half = np.array([1.0, 2.0], np.float32)
     assert helper(half, 2.0).dtype == np.float32 and helper(2.0, half).dtype == np.float32
+
+
+def over_zero_constant(x):
+    return np.sum(x) / 0
+
+
+def over_difference(x, n):
+    return np.sum(x) / (n - n)
+
+
+def log_of_python_float(x):
+    return np.log(float(np.sum(x)))
+
+
+def quotients_by_n(x, n):
+    return np.sum(x) // n + np.sum(x) % n + np.sum(x) / n
+
+
+def branch_quotient(x, k):
+    s = np.sum(x)
+    if k > 0:
+        return s / k
+    return s / (k * 0)
+
+
+@pytest.mark.parametrize("f, args, expected", [
+    (over_zero_constant, (np.array([1.0, 2.0]),), [INF, INF]),
+    (over_difference, (np.array([1.0]), 3.0), [INF]),
+    (log_of_python_float, (np.array([0.0]),), [INF]),
+    (quotients_by_n, (np.array([1.0]), 0), [INF]),  # // carries nothing, % passes 1, / gives inf
+    (branch_quotient, (np.array([1.0]), -1), [INF]),
+    (branch_quotient, (np.array([1.0]), 4), [0.25]),
+], ids=["constant", "difference", "log", "floordiv_mod", "branch_zero", "branch"])
+def test_more_python_divisors(f, args, expected):
+    np.testing.assert_array_equal(ad.grad(f)(*args), expected)

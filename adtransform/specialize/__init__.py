@@ -92,7 +92,8 @@ class Fallback:
 
     `name`: how the generated code spells `target` (the general version, compiled when first
     needed); `general`: this is the general version, whose fallback is itself, run again with
-    Python floats made NumPy scalars; `protect_from`: the body from this statement on runs inside
+    Python floats made NumPy scalars (no longer planned: the general version computes the operations
+    that could raise as NumPy does, `numpy_arithmetic`); `protect_from`: the body from this statement on runs inside
     `try`, its OverflowError or ZeroDivisionError (where NumPy gives inf or nan) sending the call
     on (None: no statement needs it).
     """

@@ -2,7 +2,8 @@
 
 Scalar code computes with Python floats (passed in, or read from vectors as lists of floats by
 scalar_reads.py); `1.0 / 0.0` or an overflowing `**` raise there, where the user's function,
-computing with NumPy scalars, did not. Such calls are handed to the general version.
+computing with NumPy scalars, did not. Such calls are handed to the general version, which computes
+the backward sweep's divisions and powers of Python numbers as NumPy does (runtime/floats.py).
 """
 
 from __future__ import annotations
