@@ -285,3 +285,19 @@ def branch_quotient(x, k):
 ], ids=["constant", "difference", "log", "floordiv_mod", "branch_zero", "branch"])
 def test_more_python_divisors(f, args, expected):
     np.testing.assert_array_equal(ad.grad(f)(*args), expected)
+
+
+def heat(k, mass):
+    T = 30.0
+    for _ in range(3):
+        power = k * (T - 5.0)
+        T = T - power / mass
+    return T
+
+
+def test_numpy_numerator_over_a_python_zero_in_a_loop():
+    # NumPy's own value: the same call with a NumPy zero
+    expected = ad.grad(heat, wrt=(0, 1))(np.float64(0.4), np.float64(0.0))
+    got = ad.grad(heat, wrt=(0, 1))(np.float64(0.4), 0.0)
+    np.testing.assert_array_equal(np.float64(got), np.float64(expected))
+    check_grad(heat, (0.4, 2.0), wrt=(0, 1))
