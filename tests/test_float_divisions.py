@@ -301,3 +301,18 @@ def test_numpy_numerator_over_a_python_zero_in_a_loop():
     got = ad.grad(heat, wrt=(0, 1))(np.float64(0.4), 0.0)
     np.testing.assert_array_equal(np.float64(got), np.float64(expected))
     check_grad(heat, (0.4, 2.0), wrt=(0, 1))
+
+
+def mean_cross_entropy(z, Y):
+    s = z - np.max(z, axis=1, keepdims=True)
+    logp = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))
+    return -np.sum(Y * logp) / z.shape[0]
+
+
+def test_an_empty_batch_divides_by_a_python_zero():
+    z = np.zeros((0, 3))
+    assert np.isnan(mean_cross_entropy(z, z))  # NumPy's 0.0 / 0
+    got = ad.grad(mean_cross_entropy)(z, z)
+    assert got.shape == (0, 3) and got.dtype == np.float64
+    z, Y = np.array([[0.2, -1.0, 0.5]]), np.array([[0.0, 1.0, 0.0]])
+    check_grad(mean_cross_entropy, (z, Y))
