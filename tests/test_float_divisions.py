@@ -316,3 +316,48 @@ def test_an_empty_batch_divides_by_a_python_zero():
     assert got.shape == (0, 3) and got.dtype == np.float64
     z, Y = np.array([[0.2, -1.0, 0.5]]), np.array([[0.0, 1.0, 0.0]])
     check_grad(mean_cross_entropy, (z, Y))
+
+
+def _expression(rng, depth, names):
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice([*names, "0.0", "1.0", "2.0"])
+    a, b = _expression(rng, depth - 1, names), _expression(rng, depth - 1, names)
+    return rng.choice([f"({a} + {b})", f"({a} - {b})", f"({a} * {b})", f"({a} / {b})", f"math.sqrt(abs({a}))",
+                       f"np.sqrt(abs({a}))", f"({a} ** 0.5 if {a} > 0 else {b})", f"np.log(abs({a}) + 1.0)"])
+
+
+def _random_programs(rng, count):
+    text = ["import math", "import numpy as np"]
+    for i in range(count):
+        body, names = [], ["p", "q"]
+        for j in range(rng.randrange(1, 4)):
+            body.append(f"    v{j} = {_expression(rng, 3, names)}")
+            names.append(f"v{j}")
+        if rng.random() < 0.4:
+            body.append(f"    for i in range(2):\n        v0 = v0 + {_expression(rng, 2, [*names, 'i'])}")
+        text.append(f"def f{i}(p, q):\n" + "\n".join(body) + f"\n    return {_expression(rng, 2, names)}\n")
+    return "\n\n".join(text)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_random_programs_give_numpys_gradient(seed, tmp_path, monkeypatch):
+    """Python and NumPy zeros mixed: where f returns, the gradient is the one the same call with
+    NumPy floats gets (which computes every division as NumPy does), never an exception."""
+    import importlib
+    import random
+    (tmp_path / f"float_programs_{seed}.py").write_text(_random_programs(random.Random(seed), 40))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    programs = importlib.import_module(f"float_programs_{seed}")
+    compared = 0
+    for i in range(40):
+        f = getattr(programs, f"f{i}")
+        for p, q in [(0.0, np.float64(0.0)), (0.0, np.float64(1.0)), (1.0, np.float64(0.0)), (0.0, 0.0)]:
+            try:
+                f(p, q)
+            except ZeroDivisionError:
+                continue  # the user's own Python arithmetic: the gradient raises too
+            expected = ad.grad(f, wrt=(0, 1))(np.float64(p), np.float64(q))
+            got = ad.grad(f, wrt=(0, 1))(p, q)
+            np.testing.assert_array_equal(np.float64(got), np.float64(expected), err_msg=f"f{i}({p}, {q})")
+            compared += 1
+    assert compared > 60
