@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..analysis import activity as activity_analysis
+from ..analysis import number_roots
 from ..analysis import rank as rank_analysis
 from ..analysis.sequences import mixed_sequences, sequence_values
 from ..errors import Location, NoAdjointRuleError, Problem
@@ -92,6 +94,7 @@ def reverse(primal: Function, wrt: list[int], namer: Namer, filename: str, *,
     check_runtime_dtypes(primal.body, filename)
     builder = _Backward(namer, ranks.get(scalar_output=mode is not Mode.VJP), filename, primal.readable)
     builder.hypothesis = hypothesis
+    builder.python_whenever = number_roots.python_whenever(primal)
     sequences.name_fields(primal.body)
     builder.sequences = sequence_values(primal)
     builder.mixed = mixed_sequences(primal)
@@ -179,6 +182,8 @@ class _Backward:
         self.sequences: set[Var] = set()  # the lists and tuples the function builds (their adjoints are lists)
         self.lengths: dict[int, Var] = {}  # by `id` of a read `L[i]`: the length of `L` taken before it
         self.mixed: set[Var] = set()  # lists that may hold both lists and other values
+        # whether an operand is a Python number wherever another is (analysis/number_roots.py)
+        self.python_whenever: Callable[[Operand, Operand], bool] = lambda x, y: False
 
     def child(self) -> _Backward:
         """A builder for one branch: its own ops, adjoints starting from the current ones."""
@@ -190,6 +195,7 @@ class _Backward:
         branch.sequences = self.sequences
         branch.lengths = self.lengths
         branch.mixed = self.mixed
+        branch.python_whenever = self.python_whenever
         return branch
 
     def sweep(self, body: list[Stmt], active: activity_analysis.Activity) -> None:
@@ -344,13 +350,20 @@ class _Backward:
                 hint = f"{input_var.name}_bar"
             new = Op(Var(self.namer.fresh(hint)), t_op.callee, list(t_op.args), dict(t_op.kwargs),
                      line=op.line, sweep=Sweep.ADJOINT,
-                     rule_division=op.callee.style is not Style.OPERATOR and t_op.callee.key in _DIVISIONS)
+                     rule_division=t_op.callee.key in _DIVISIONS and self.may_raise(op))
             new.replace_uses(mapping)
             mapping[t_op.result] = new.result
             if isinstance(input_var, Var) and input_var in self.user_vars:
                 self.readable.add(new.result)
             self.ops.append(new)
         return {name: substitute(v, mapping) for name, v in contributions.items()}
+
+    def may_raise(self, op: Op) -> bool:
+        """Whether a division of `op`'s rule may raise on Python numbers where `op` did not: a
+        function's (np.log's `g / x` at 0.0), or the adjoint `g / y` of the user's `x / y` that ran
+        at a Python zero `y` with a NumPy `x` (not when `x` is a Python number wherever `y` is)."""
+        return not (op.callee.style is Style.OPERATOR and op.callee.key is operator.truediv
+                    and self.python_whenever(op.args[0], op.args[1]))
 
     def pack(self, values: tuple[Operand, ...], line: int | None) -> Operand:
         """The arguments a rule's `*args` parameter collected, as one operand."""

@@ -122,8 +122,9 @@ class Op:
     line: int | None = None  # the user's source line this operation comes from
     col: int = 0
     sweep: Sweep = Sweep.PRIMAL
-    # A division a rule of a function (np.log, special.logit) wrote: on Python floats it may raise where
-    # the function gave inf (the user's own `/` raised first); specialize/floats.py protects it.
+    # A division of the backward sweep that may raise on Python floats where the function gave inf: a
+    # function's rule's (np.log, special.logit), the user's `x / y`'s unless `x` is a Python number
+    # wherever `y` is (then the user's own `/` raised first); specialize/floats.py protects it.
     rule_division: bool = False
     # An operation of the user's whose result nobody reads, kept because it may raise where f raises
     # (`_ = np.linalg.cholesky(S)` as a check): never removed (optimize/validations.py).

@@ -200,7 +200,7 @@ def _factor(loop: Loop, block: list[Stmt], uses: Counter, namer: Namer) -> bool:
         loop.carried[loop.carried.index(c)] = total
         scaled = Var(namer.fresh(f"{name}_total"))
         after.append(Op(scaled, first.callee, [total.result, fixed] if fixed_at == 1 else [fixed, total.result],
-                        line=first.line, col=first.col, sweep=first.sweep))
+                        line=first.line, col=first.col, sweep=first.sweep, rule_division=first.rule_division))
         after.append(Op(c.result, _ADD, [c.init, scaled], line=chain[0][0].line, sweep=first.sweep))
     if not after:
         return False

@@ -124,8 +124,9 @@ def hypot(z, x, y):
 @adjoint(math.pow, kind=scalar, returns=Returns.NUMBER)
 def pow(z, x, y):
     # The guards of the rule for `x ** y` (rules/operators.py): 0, not 0 * pow(0, -1) (an error
-    # for floats) at y == 0, and 0, not 0 * log(0), at x == 0.
-    d[x] = d[z] * y * math.pow(x, y - (y != 0))
+    # for floats) at y == 0, and 0, not 0 * log(0), at x == 0. `**`, not math.pow, whose ValueError
+    # at `pow(0.0, -0.5)` nothing would catch: `**`'s ZeroDivisionError gives inf (specialize/floats.py).
+    d[x] = d[z] * y * x ** (y - (y != 0))
     d[y] = d[z] * z * math.log(x + (x == 0))
 
 

@@ -91,6 +91,7 @@ declare_facts(_rt.reshape_adjoint, returns=Returns.VIEW)
 declare_facts(_rt.as_gradient, returns=Returns.VIEW, shape_only=("x",))
 declare_facts(_rt.numpy_float, returns=Returns.VIEW)
 declare_facts(_rt.has_python_floats, returns=Returns.NUMBER)
+declare_facts(_rt.divide_as_numpy, _rt.floor_divide_as_numpy, _rt.mod_as_numpy, _rt.power_as_numpy, returns=Returns.NEW)
 declare_facts(_rt.ensure_argument, _rt.ensure_arguments, _rt.ensure_distinct_slots, _rt.ensure_whole_write,
               returns=Returns.NUMBER,
               effects=True)

@@ -54,6 +54,7 @@ from .elementwise import (
     tie_share,
     zeros_like,
 )
+from .floats import divide_as_numpy, floor_divide_as_numpy, mod_as_numpy, power_as_numpy
 from .helpers import (
     ensure_distinct_slots,
     ensure_whole_write,
@@ -347,3 +348,4 @@ __all__ += ["copy_like", "in_place_result"]
 from .gaps import sequence_array  # noqa: E402
 
 __all__ += ["sequence_array"]
+__all__ += ["divide_as_numpy", "floor_divide_as_numpy", "mod_as_numpy", "power_as_numpy"]

@@ -29,7 +29,7 @@ from ..analysis.effects import observable
 from ..ir.nodes import Const, Function, Op, Sweep, Var, walk
 from ..syntax.naming import Namer
 from . import in_place
-from .floats import may_raise_on_floats, numpy_powers, protected_from, python_numbers
+from .floats import may_raise_on_floats, numpy_arithmetic, protected_from, python_numbers, user_divisors
 
 __all__ = ["Fallback", "derive", "fallback"]
 
@@ -96,7 +96,8 @@ class Fallback:
 
     `name`: how the generated code spells `target` (the general version, compiled when first
     needed); `general`: this is the general version, whose fallback is itself, run again with
-    Python floats made NumPy scalars; `protect_from`: the body from this statement on runs inside
+    Python floats made NumPy scalars (no longer planned: the general version computes the operations
+    that could raise as NumPy does, `numpy_arithmetic`); `protect_from`: the body from this statement on runs inside
     `try`, its OverflowError or ZeroDivisionError (where NumPy gives inf or nan) sending the call
     on (None: no statement needs it).
     """
@@ -111,9 +112,11 @@ def fallback(fn: Function, name: str, namer: Namer, *, versioned: bool,
              general: Callable[[], Any]) -> Fallback | None:
     """The fallback of the optimized derivative `fn` named `name`, if it needs one:
     `general()` makes the general version."""
-    if fn.pullback_param is not None or any(observable(op) for op in walk(fn.body) if isinstance(op, Op)):
-        # (run again, its effects would be seen twice; a pullback runs after the call has returned)
-        numpy_powers(fn.body, namer, python_numbers(fn))
+    if not versioned or fn.pullback_param is not None or any(
+            observable(op) for op in walk(fn.body) if isinstance(op, Op)):
+        # (the general version has no other to go to; run again, a function's effects would be seen
+        # twice; a pullback runs after the call has returned)
+        numpy_arithmetic(fn.body, python_numbers(fn), frozenset(user_divisors(fn)))
     if fn.guard is None and not may_raise_on_floats(fn):
         return None
     spelled = namer.fresh(f"{name}_general" if versioned else f"{name}_numpy")

@@ -2,12 +2,12 @@
 
 Scalar code computes with Python floats (passed in, or read from vectors as lists of floats by
 scalar_reads.py); `1.0 / 0.0` or an overflowing `**` raise there, where the user's function,
-computing with NumPy scalars, did not. Such calls are handed to the general version.
+computing with NumPy scalars, did not. Such calls are handed to the general version, which computes
+the backward sweep's divisions and powers of Python numbers as NumPy does (runtime/floats.py).
 """
 
 from __future__ import annotations
 
-import math
 import operator
 
 import numpy as np
@@ -15,35 +15,33 @@ import numpy as np
 from .. import runtime
 from ..ad import runtime_refs
 from ..ir.nodes import Const, Function, If, Loop, Op, Stmt, Style, Sweep, Var, walk
-from ..syntax.naming import Namer
 
 
 def may_raise_on_floats(fn: Function) -> bool:
-    """Whether the backward sweep raises a power of a Python float that NumPy computes: a rule's
-    `x ** (y - 1)` at `x = 0.0` (ZeroDivisionError) where the user's `x ** y` did not raise."""
-    made_numpy = {s.result for s in walk(fn.body) if isinstance(s, Op) and s.callee.key is runtime.numpy_float}
-    numbers, divisors = python_numbers(fn) - made_numpy, frozenset(user_divisors(fn))
-    return any(_risky_power(s, numbers, divisors) and s.args[0] not in made_numpy for s in walk(fn.body))
+    """Whether the backward sweep divides or raises to a power Python numbers where NumPy's would
+    give inf or nan: a rule's `x ** (y - 1)` or `0.5 / y` at 0.0, the adjoint `g / n` of the user's
+    `np.sum(x) / n` at `n = 0` (its NumPy numerator did not raise; `g` may be a Python float)."""
+    numbers, divisors = python_numbers(fn), frozenset(user_divisors(fn))
+    return any(_risky(s, numbers, divisors) for s in walk(fn.body))
 
 
-def _risky_power(s: Stmt, numbers: set[Var] | None = None, divisors: frozenset[Var] = frozenset()) -> bool:
-    """A power or a division of the backward sweep that raises on Python floats where NumPy gives inf
-    or nan: `x ** (y - 1)` at `x = 0.0`; a rule's `g / x` (np.log's) or `g / (x * (1 - x))` (logit's)
-    at the ends of the domain, where the user's call gave -inf or inf, when both operands may be Python
-    numbers (`numbers`: else a NumPy scalar or an array makes the division NumPy's)."""
-    if not (isinstance(s, Op) and s.sweep is Sweep.ADJOINT and len(s.args) == 2):
+def _risky(s: Stmt, numbers: set[Var], divisors: frozenset[Var] = frozenset()) -> bool:
+    """A power or a division of the backward sweep whose operands may both be Python numbers
+    (`numbers`: else a NumPy scalar or an array makes it NumPy's), unless it cannot raise: a
+    non-negative constant exponent (which overflows only where the user's own power did), a
+    nonzero constant divisor, or a divisor the user's own `1 / b` proved nonzero (`divisors`)."""
+    if not (isinstance(s, Op) and s.sweep is Sweep.ADJOINT and len(s.args) == 2
+            and any(s.callee.key is k for k in _HELPERS)):
         return False
-    if s.callee.key in (operator.pow, math.pow):
-        exponent = s.args[1]
-        return not (isinstance(exponent, Const) and isinstance(exponent.value, (int, float))
-                    and exponent.value >= 0)
-    if s.rule_division and s.callee.key in _DIVISIONS:
-        divisor = s.args[1]
-        if (isinstance(divisor, Const) and isinstance(divisor.value, (int, float)) and divisor.value != 0) \
-                or divisor in divisors:
-            return False
-        return numbers is None or all(isinstance(a, Const) or a in numbers for a in s.args)
-    return False
+    if not all(isinstance(a, Const) or a in numbers for a in s.args):
+        return False
+    right = s.args[1]
+    if s.callee.key is not operator.pow and not s.rule_division:
+        return False  # (the user's `x / y`'s, where `x` is a Python number wherever `y` is: ad/reverse.py)
+    if s.callee.key is operator.pow:
+        return not (isinstance(right, Const) and isinstance(right.value, (int, float)) and right.value >= 0)
+    return not ((isinstance(right, Const) and isinstance(right.value, (int, float)) and right.value != 0)
+                or right in divisors)
 
 
 def python_numbers(fn: Function) -> set[Var]:
@@ -60,14 +58,23 @@ def python_numbers(fn: Function) -> set[Var]:
                 numpys.add(s.result)
                 changed = True
     every = {v for s in walk(fn.body) for v in s.defines()} | set(fn.param_vars()) | {fn.pullback_param}
+    every |= {v for s in walk(fn.body) if isinstance(s, Loop) for v in (s.target, *(c.param for c in s.carried))}
     return every - numpys - {None}
 
 
 def user_divisors(fn: Function) -> set[Var]:
-    """What the user's own `/` divided by at the top level, run before the backward sweep: a zero there
-    raised in the user's function too (the lecture's `1 / x` before np.log's rule's `g / x`)."""
+    """What the user's own `/` divided a Python number by at the top level, run before the backward
+    sweep: `1 / x` raised there at a Python zero (and at a NumPy zero, a rule's `g / x` is NumPy's).
+    A NumPy numerator does not raise (`np.sum(x) / n` at `n = 0`): its divisor is not one."""
+    pythons = {s.result for s in fn.body if isinstance(s, Op) and s.callee.style is Style.FUNCTION and (
+        s.callee.key is float or s.callee.key is int or getattr(s.callee.key, "__module__", None) == "math")}
     return {s.args[1] for s in fn.body if isinstance(s, Op) and s.sweep is Sweep.PRIMAL and len(s.args) == 2
-            and s.callee.style is Style.OPERATOR and s.callee.key is operator.truediv and isinstance(s.args[1], Var)}
+            and s.callee.style is Style.OPERATOR and s.callee.key is operator.truediv and isinstance(s.args[1], Var)
+            and (_python_constant(s.args[0]) or s.args[0] in pythons)}
+
+
+def _python_constant(operand: object) -> bool:
+    return isinstance(operand, Const) and type(operand.value) in (int, float)
 
 
 def _numpy_result(s: Op) -> bool:
@@ -84,27 +91,25 @@ def _numpy_result(s: Op) -> bool:
 _PYTHON_RESULTS = (np.size, np.ndim, np.shape, np.isscalar, np.iterable)
 
 
-_DIVISIONS = (operator.truediv, operator.floordiv, operator.mod)
+#: the backward sweep's operators on Python numbers, and the helpers computing them as NumPy does
+_HELPERS = {operator.truediv: "divide_as_numpy", operator.floordiv: "floor_divide_as_numpy",
+            operator.mod: "mod_as_numpy", operator.pow: "power_as_numpy"}
 
 
-def numpy_powers(body: list[Stmt], namer: Namer, numbers: set[Var]) -> None:
-    """Make the base of each power `may_raise_on_floats` finds a NumPy float (`numpy_float`), which
-    gives inf or nan where a Python float raises: for a function run for its effect (it prints,
-    draws random numbers, raises), which cannot be run again from the start when a power raises,
-    as other calls are (its effects would be seen twice)."""
-    for at in reversed(range(len(body))):
-        s = body[at]
+def numpy_arithmetic(body: list[Stmt], numbers: set[Var], divisors: frozenset[Var] = frozenset()) -> None:
+    """Compute each power and division `may_raise_on_floats` finds as NumPy does (runtime/floats.py):
+    in the general version (no faster one to fall back from), and in a function run for its effect
+    (it prints, draws random numbers, raises) or a pullback, neither of which can be run again
+    from the start when an operation raises, as other calls are (effects would be seen twice)."""
+    for s in body:
         if isinstance(s, If):
-            numpy_powers(s.then_body, namer, numbers)
-            numpy_powers(s.else_body, namer, numbers)
+            numpy_arithmetic(s.then_body, numbers, divisors)
+            numpy_arithmetic(s.else_body, numbers, divisors)
         elif isinstance(s, Loop):
-            numpy_powers(s.cond_body, namer, numbers)
-            numpy_powers(s.body, namer, numbers)
-        elif _risky_power(s, numbers):
-            base = s.args[0]
-            made = Var(namer.fresh(f"{getattr(base, 'name', 'base')}_numpy"))
-            body.insert(at, Op(made, runtime_refs.callee("numpy_float"), [base], line=s.line, sweep=s.sweep))
-            s.args[0] = made
+            numpy_arithmetic(s.cond_body, numbers, divisors)
+            numpy_arithmetic(s.body, numbers, divisors)
+        elif _risky(s, numbers, divisors):
+            s.callee = runtime_refs.callee(_HELPERS[s.callee.key])
 
 
 def reads_python_floats(fn: Function) -> bool:
