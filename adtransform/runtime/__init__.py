@@ -347,3 +347,8 @@ __all__ += ["copy_like", "in_place_result"]
 from .gaps import sequence_array  # noqa: E402
 
 __all__ += ["sequence_array"]
+
+# isort: split
+from .picks import clip_adjoint, fmax_adjoint, tie_adjoint, times_share  # noqa: E402
+
+__all__ += ["clip_adjoint", "fmax_adjoint", "tie_adjoint", "times_share"]

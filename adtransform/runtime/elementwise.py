@@ -173,8 +173,12 @@ def python_max_share(a: Any, b: Any, smaller: bool = False) -> float:
 
 def python_pick_adjoint(g: Any, x: Any, share: float) -> Any:
     """`share` of `g` for `x`, one of the values `max(a, b)` chose between, in `x`'s shape (a size-1
-    array and a number may be compared, and the result is one of them, not their broadcast)."""
-    g = g * share
+    array and a number may be compared, and the result is one of them, not their broadcast). The value
+    not returned (share 0) gets exactly 0, even from an inf or NaN `g` (0 * inf would be NaN)."""
+    if share:
+        g = g * share
+    else:
+        g = np.zeros_like(g) if isinstance(g, _NDARRAY) else (type(g)(0) if isinstance(g, (float, np.generic)) else 0.0)
     if isinstance(x, (float, int)):
         return g.item() if isinstance(g, (np.ndarray, np.generic)) else g
     return np.reshape(g, np.shape(x))
