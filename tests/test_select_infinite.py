@@ -89,6 +89,9 @@ def test_maximum_passes_zero_where_the_bound_wins():
     _finite_parts_match_fd(relu_sqrt, x, got)
     _same(_grad(relu_first, x), [0.0, INF, 0.25, 0.0])
     _same(_grad(relu_pow, x), [0.0, INF, 0.25, 0.0])
+    for value, expected in ((-1.0, 0.0), (0.0, INF), (4.0, 0.25)):  # (0-d arrays: NumPy scalars inside)
+        _same(_grad(relu_sqrt, np.array(value)), expected)
+        _same(_grad(relu_sqrt, np.array(value, dtype=np.float32)), expected, np.float32)
 
 
 def test_maximum_log_upstream():

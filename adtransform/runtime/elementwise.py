@@ -79,6 +79,8 @@ def tie_share(a: Any, b: Any) -> Any:
 def _half_step(s: np.ndarray) -> np.ndarray:
     """heaviside(x, 1/2) from s = sign(x) (-1, 0, 1 or NaN), in `s`'s buffer: (s + 1) / 2, exact.
     (np.heaviside is a scalar loop: about 9x slower than these three vectorised passes on large arrays.)"""
+    if type(s) is not _NDARRAY:  # (a 0-d array's sign is a NumPy scalar)
+        return (s + 1.0) * 0.5
     np.add(s, 1.0, out=s)
     return np.multiply(s, 0.5, out=s)
 
