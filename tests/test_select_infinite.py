@@ -383,6 +383,15 @@ def test_times_share(dtype):
     got = times_share(np.full((2, 3), -INF), np.array([0.0, 1.0, 0.5], dtype=dtype))
     np.testing.assert_array_equal(got, [[0.0, -INF, -INF]] * 2)
     assert got.dtype == np.float64
+    for bad in (INF, -INF, np.nan):  # (each alone: the min and max see it)
+        g = np.ones((2, 3), dtype=dtype)
+        g[1, 2] = bad
+        got = times_share(g, np.array([[1.0, 1.0, 1.0], [1.0, 0.5, 0.0]], dtype=dtype))
+        np.testing.assert_array_equal(got, [[1.0, 1.0, 1.0], [1.0, 0.5, 0.0]])
+    empty = np.zeros((0, 3), dtype=dtype)
+    assert times_share(empty, empty.copy()).shape == (0, 3)
+    got = times_share(np.array([INF + 0j, 1j]), np.array([0.0, 1.0]))  # (complex: isfinite)
+    np.testing.assert_array_equal(got, [0.0, 1j])
     assert times_share(INF, 0.0) == 0.0 and times_share(np.nan, 0.0) == 0.0
     assert times_share(INF, 0.5) == INF
     assert times_share(np.float32(INF), np.asarray(0.0, dtype=np.float32)) == 0.0

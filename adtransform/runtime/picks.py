@@ -6,7 +6,8 @@ derivative is 0, not 0 * inf = NaN (the sqrt's adjoint at 0). Where the share is
 product is unchanged (inf stays inf, 1/2 of inf on a tie is inf).
 
 The common case stays one multiplication in the share's new buffer: only an adjoint that is not
-all finite (one `isfinite` pass over `g`, which is no larger than the share) takes the masked one.
+all finite (its min and max: two fast passes over `g`, which is no larger than the share) takes the
+masked one.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ _NDARRAY = np.ndarray
 
 
 def _finite(g: Any) -> bool:
-    """Whether every element of `g` is finite (a number, or an array of any shape)."""
+    """Whether every element of `g` is finite (a number, or an array of any shape). A real array by
+    its min and max, which propagate NaN: no boolean array of g's size is made."""
     if type(g) is float:
         return math.isfinite(g)
+    if type(g) is _NDARRAY and g.dtype.kind == "f":
+        return g.size == 0 or (math.isfinite(np.min(g)) and math.isfinite(np.max(g)))
     return bool(np.all(np.isfinite(g)))
 
 
