@@ -78,6 +78,10 @@ def fmin_recip(x):
     return np.sum(1.0 / np.fmin(x, 2.0))
 
 
+def fmin_sqrt(x):
+    return np.sum(np.sqrt(2.0 - np.fmin(x, 2.0)))
+
+
 def relu_pow(x):
     return np.sum(np.maximum(x, 0.0) ** 0.5)
 
@@ -116,6 +120,8 @@ def test_fmax_fmin():
     _same(got, [0.0, 0.25, 0.0])
     x = np.array([3.0, 0.5])
     _same(_grad(fmin_recip, x), [0.0, -4.0])
+    x = np.array([3.0, -2.0, np.nan, 2.0])  # (fmin(nan, 2) = 2: the NaN loses, and sqrt' is inf there)
+    _same(_grad(fmin_sqrt, x), [0.0, -0.25, 0.0, -INF])
 
 
 def both_sqrt(x, y):
