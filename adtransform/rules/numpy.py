@@ -16,7 +16,7 @@ from ..runtime import (
     dot_rhs_adjoint,
     extremum_adjoint,
     fill_adjoint,
-    fmax_share,
+    fmax_adjoint,
     getitem_adjoint,
     index_update,
     linspace_adjoint,
@@ -25,7 +25,7 @@ from ..runtime import (
     reduced_size,
     reshape_adjoint,
     slot_adjoint,
-    tie_share,
+    tie_adjoint,
     transpose_adjoint,
     unbroadcast,
     unreduce,
@@ -169,30 +169,31 @@ def arctanh(y, x):
 # --- elementwise functions of two or three arguments ----------------------------------------
 
 
+# Selections: the operand not chosen gets exactly 0, even from an inf or NaN adjoint (runtime/picks.py).
 @adjoint(np.maximum, elementwise=True, returns=Returns.NEW)
 def maximum(z, x1, x2):
-    d[x1] = d[z] * tie_share(x1, x2)
-    d[x2] = d[z] * tie_share(x2, x1)
+    d[x1] = tie_adjoint(d[z], x1, x2)
+    d[x2] = tie_adjoint(d[z], x2, x1)
 
 
 @adjoint(np.minimum, elementwise=True, returns=Returns.NEW)
 def minimum(z, x1, x2):
-    d[x1] = d[z] * tie_share(x2, x1)
-    d[x2] = d[z] * tie_share(x1, x2)
+    d[x1] = tie_adjoint(d[z], x2, x1)
+    d[x2] = tie_adjoint(d[z], x1, x2)
 
 
 @adjoint(np.fmax, elementwise=True, returns=Returns.NEW)
 def fmax(z, x1, x2):
     # Unlike maximum, fmax returns the other operand where one is NaN: that one gets the derivative.
-    d[x1] = d[z] * fmax_share(x1, x2)
-    d[x2] = d[z] * fmax_share(x2, x1)
+    d[x1] = fmax_adjoint(d[z], x1, x2)
+    d[x2] = fmax_adjoint(d[z], x2, x1)
 
 
 @adjoint(np.fmin, elementwise=True, returns=Returns.NEW)
 def fmin(z, x1, x2):
     # fmin(a, b) = -fmax(-a, -b).
-    d[x1] = d[z] * fmax_share(-x1, -x2)
-    d[x2] = d[z] * fmax_share(-x2, -x1)
+    d[x1] = fmax_adjoint(d[z], -x1, -x2)
+    d[x2] = fmax_adjoint(d[z], -x2, -x1)
 
 
 @adjoint(np.arctan2, elementwise=True, returns=Returns.NEW)

@@ -9,7 +9,7 @@ takes them out for every ufunc's rule (rules/keywords.py), and refuses a `where=
 
 import numpy as np
 
-from ..runtime import clip_share, unbroadcast
+from ..runtime import clip_adjoint, unbroadcast
 from ..runtime.ufuncs import astype_adjoint, clip_bound, item_adjoint, sinc_slope
 from .notation import Accepts, adjoint, d, declare_facts, nondifferentiable
 from .registry import Kind, Returns
@@ -65,12 +65,13 @@ def conjugate_method(y, a):
 @adjoint(np.clip, np.ndarray.clip, elementwise=True, returns=Returns.NEW)
 def clip(y, a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     # NumPy 2 names the bounds `min=` / `max=` too (and the method's positional ones): a call gives
-    # one of each pair. The shares are those of minimum(maximum(a, lo), hi): 1/2 on ties, as JAX.
-    d[a] = d[y] * clip_share(a, clip_bound(a_min, min), clip_bound(a_max, max), 0)
-    d[a_min] = d[y] * clip_share(a, a_min, clip_bound(a_max, max), 1)
-    d[min] = d[y] * clip_share(a, min, clip_bound(a_max, max), 1)
-    d[a_max] = d[y] * clip_share(a, clip_bound(a_min, min), a_max, 2)
-    d[max] = d[y] * clip_share(a, clip_bound(a_min, min), max, 2)
+    # one of each pair. The shares are those of minimum(maximum(a, lo), hi): 1/2 on ties, as JAX;
+    # an operand not returned gets exactly 0, even from an inf or NaN adjoint.
+    d[a] = clip_adjoint(d[y], a, clip_bound(a_min, min), clip_bound(a_max, max), 0)
+    d[a_min] = clip_adjoint(d[y], a, a_min, clip_bound(a_max, max), 1)
+    d[min] = clip_adjoint(d[y], a, min, clip_bound(a_max, max), 1)
+    d[a_max] = clip_adjoint(d[y], a, clip_bound(a_min, min), a_max, 2)
+    d[max] = clip_adjoint(d[y], a, clip_bound(a_min, min), max, 2)
 
 
 @adjoint(np.nan_to_num, returns=Returns.NEW)

@@ -83,6 +83,8 @@ declare_facts(_rt.ensure_scalar, _rt.ensure_differentiable, _rt.ensure_all_diffe
 # A new buffer each call, written into by the call that follows: never merged with another or moved.
 declare_facts(_rt.writable_copy, returns=Returns.NEW, effects=True)
 # The rules' own helpers: they read `y` for its dtype only; those that may hand `g` back are views.
+declare_facts(_rt.tie_adjoint, _rt.fmax_adjoint, _rt.clip_adjoint, returns=Returns.NEW)
+declare_facts(_rt.times_share, returns=Returns.VIEW, mutates=("share",))  # (the product in `share`'s buffer)
 declare_facts(_rt.fmax_share, _rt.clip_share, _rt.floor_quotient, _rt.arange_step_adjoint, returns=Returns.NEW)
 declare_facts(_rt.fill_adjoint, _rt.arange_start_adjoint, _rt.linspace_adjoint, returns=Returns.VIEW,
               shape_only=("y",))

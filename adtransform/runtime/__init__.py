@@ -349,3 +349,8 @@ from .gaps import sequence_array  # noqa: E402
 
 __all__ += ["sequence_array"]
 __all__ += ["divide_as_numpy", "floor_divide_as_numpy", "mod_as_numpy", "power_as_numpy"]
+
+# isort: split
+from .picks import clip_adjoint, fmax_adjoint, tie_adjoint, times_share  # noqa: E402
+
+__all__ += ["clip_adjoint", "fmax_adjoint", "tie_adjoint", "times_share"]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import adjoint_dtype
+from .picks import times_share
 from .reductions import _in_shape, kept, reduced_axes
 
 
@@ -61,7 +62,7 @@ def _vector(g: Any, x: np.ndarray, y: Any, ord: Any, axis: int, dtype: np.dtype)
     if ord is None or ord == 2:
         return _scaled(g, x, y, dtype)
     if ord == np.inf or ord == -np.inf:
-        return g * _ties(np.abs(x), axis, ord > 0) * np.sign(x)
+        return times_share(g, _ties(np.abs(x), axis, ord > 0) * np.sign(x))
     if ord == 0:
         return np.zeros_like(x)
     if ord == 1:
@@ -82,7 +83,7 @@ def _matrix(g: Any, x: np.ndarray, y: Any, ord: Any, rows: int, cols: int) -> An
     if ord in (1, -1, np.inf, -np.inf):
         summed, best = (rows, cols) if ord in (1, -1) else (cols, rows)  # 1: largest column sum
         sums = np.sum(np.abs(x), axis=summed, keepdims=True)
-        return g * _ties(sums, best, ord > 0) * np.sign(x)
+        return times_share(g, _ties(sums, best, ord > 0) * np.sign(x))
     if ord in (2, -2, "nuc"):
         m = np.moveaxis(x, (rows, cols), (-2, -1))
         u, s, vt = np.linalg.svd(m, full_matrices=False)

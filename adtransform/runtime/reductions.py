@@ -143,8 +143,8 @@ def median_adjoint(g: Any, a: Any, y: Any, axis: Any = None, keepdims: Any = Fal
     out = np.zeros(x.shape, dtype=dtype)
     for at in ((count - 1) // 2, count // 2):
         middle = np.take_along_axis(ordered, np.maximum(at, 0), axis=-1).reshape(shape)
-        hit = x == middle
-        out += hit * (0.5 * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1))
+        hit = x == middle  # (np.where, not a product: the others get 0 even from an inf or NaN `g`)
+        out += np.where(hit, 0.5 * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1), 0.0)
     return np.where(np.isnan(kept(y, x.ndim, axis, keepdims)), 0.0, out).astype(dtype, copy=False)
 
 
@@ -311,8 +311,10 @@ def quantile_adjoint(g: Any, a: Any, q: Any, axis: Any = None, keepdims: Any = F
     for index, lower, upper, t in found:
         gk = kept(g[index], x.ndim, axis, keepdims)
         for value, weight in ((lower, 1.0 - t), (upper, t)):
-            hit = x == value
-            out += hit * (weight * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1))
+            if weight == 0:  # (q falls on one element: the other gets nothing, even from an inf `g`)
+                continue
+            hit = x == value  # (np.where, not a product: the others get 0 even from an inf or NaN `g`)
+            out += np.where(hit, weight * gk / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1), 0.0)
     return out
 
 
