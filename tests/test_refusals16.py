@@ -119,3 +119,136 @@ def test_entry_shared_in_loop_still_refused(f):
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
         ad.grad(f)(X4.copy())
     assert f"test_refusals16.py:{_line_of(f, '+= 1.0')}:" in str(info.value) and "in-place update" in str(info.value)
+
+
+# -- 2. a list of differentiated values passed to a function NumPy converts with np.asarray --------------------
+
+X34 = np.random.default_rng(16).normal(size=(3, 4))
+W3 = np.array([0.5, -1.0, 2.0])
+W8 = np.arange(1.0, 9.0)
+
+
+def sort_list(x):
+    return np.sum(np.sort([x[0, 0], x[0, 1], x[0, 2]]) * W3)
+
+
+def sort_rows_axis0(x):
+    return np.sum(np.sin(np.sort([x[0], x[1], x[2]], axis=0)) * W8[:4])
+
+
+def dot_list_constant_matrix(x):
+    return np.sum(np.dot([x[0, 0], x[0, 1]], [[1.0, 2.0], [3.0, 4.0]]) ** 2)
+
+
+def dot_constant_matrix_list(x):
+    return np.sum(np.dot([[1.0, 2.0], [3.0, 4.0]], [x[0, 0], x[0, 1]]) ** 2)
+
+
+def dot_two_lists(x):
+    return np.dot([x[0, 0], x[0, 1]], [x[1, 0], 2.0]) ** 2
+
+
+def dot_list_of_rows(x):
+    return np.sum(np.sin(np.dot([x[0], x[1]], x[2])))
+
+
+def inner_list(x):
+    return np.sum(np.inner([x[0], x[1]], x[2]) ** 2)
+
+
+def outer_list(x):
+    return np.sum(np.sin(np.outer([x[0, 0], 2.0], x[1])))
+
+
+def vdot_lists(x):
+    return np.vdot([x[0, 0], x[0, 1]], [1.0, x[1, 1]])
+
+
+def kron_list(x):
+    return np.sum(np.sin(np.kron([x[0, 0], x[0, 1]], [1.0, 2.0])))
+
+
+def cross_list(x):
+    return np.sum(np.sin(np.cross([x[0, 0], x[0, 1], 1.0], x[1, :3])))
+
+
+def tensordot_lists(x):
+    return np.sum(np.sin(np.tensordot([x[0], x[1]], [x[2], x[0]], axes=([0], [0]))))
+
+
+def trace_list(x):
+    return np.trace([[x[0, 0], x[0, 1]], [x[1, 0], x[1, 1]]])
+
+
+def diagonal_list(x):
+    return np.sum(np.sin(np.diagonal([x[0], x[1]])))
+
+
+def diag_list(x):
+    return np.sum(np.sin(np.diag([x[0, 0], x[1, 1]])))
+
+
+def triu_list(x):
+    return np.sum(np.sin(np.triu([x[0], x[1]])))
+
+
+def tril_list(x):
+    return np.sum(np.sin(np.tril([x[0], x[1]], k=1)))
+
+
+def flip_list(x):
+    return np.sum(np.sin(np.flip([x[0, 0], x[1, 1], 3.0])) * W3)
+
+
+def roll_list(x):
+    return np.sum(np.sin(np.roll([x[0, 0], x[1, 1], 3.0], 1)) * W3)
+
+
+def ravel_list(x):
+    return np.sum(np.sin(np.ravel([x[0], x[1]])) * W8)
+
+
+def transpose_list(x):
+    return np.sum(np.sin(np.transpose([x[0], x[1]])) * W8.reshape(4, 2))
+
+
+def squeeze_list(x):
+    return np.sum(np.sin(np.squeeze([[x[0, 0], x[1, 1]]])) * W3[:2])
+
+
+def expand_dims_list(x):
+    return np.sum(np.sin(np.expand_dims([x[0, 0], x[1, 1]], 1)) * W3[:2, None])
+
+
+def tile_list(x):
+    return np.sum(np.sin(np.tile([x[0, 0], x[1, 1]], 2)) * W8[:4])
+
+
+def repeat_list(x):
+    return np.sum(np.sin(np.repeat([x[0, 0], x[1, 1]], 2)) * W8[:4])
+
+
+def reshape_list(x):
+    return np.sum(np.sin(np.reshape([x[0], x[1]], (4, 2))) * W8.reshape(4, 2))
+
+
+def matmul_constant_list(x):
+    return np.sum(np.sin(x[:, :2] @ [[1.0, 2.0], [3.0, 4.0]]))
+
+
+def dot_constant_list(x):
+    return np.sum(np.sin(np.dot([[1.0, 2.0], [3.0, 4.0]], x[:2, :3])))
+
+
+CONVERTED = [sort_list, sort_rows_axis0, dot_list_constant_matrix, dot_constant_matrix_list, dot_two_lists,
+             dot_list_of_rows, inner_list, outer_list, vdot_lists, kron_list, cross_list, tensordot_lists, trace_list,
+             diagonal_list, diag_list, triu_list, tril_list, flip_list, roll_list, ravel_list, transpose_list,
+             squeeze_list, expand_dims_list, tile_list, repeat_list, reshape_list, matmul_constant_list,
+             dot_constant_list]
+
+
+@pytest.mark.parametrize("f", CONVERTED)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_list_converted(f, dtype):
+    g = check_grad(f, (X34.astype(dtype),))
+    assert g.dtype == dtype

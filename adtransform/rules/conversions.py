@@ -1,5 +1,6 @@
 """Functions that convert a list argument with `np.asarray` first: `np.var([a, b])` is
-`np.var(np.asarray([a, b]))`, and so are NumPy's other reductions, the ufuncs and np.linalg.norm.
+`np.var(np.asarray([a, b]))`, and so are NumPy's other reductions, the ufuncs, np.linalg.norm, np.sort, the
+products (`np.dot([a, b], M)`) and the functions rearranging an array (`np.flip`, `np.reshape`, `np.tile`, ...).
 
 Reverse mode (ad/sequences.py) gives such a call, passed a list or tuple of differentiated values the
 function built, the array made of it (`sequence_array`, whose rule hands each item its part of the
@@ -57,3 +58,9 @@ declare_converts(np.cumulative_sum, np.cumulative_prod, parameters=(0, "x"))
 declare_converts(np.average, parameters=(0, "a", 2, "weights"))
 declare_converts(np.quantile, np.percentile, parameters=(0, "a", 1, "q"))
 declare_converts(np.linalg.norm, parameters=(0, "x"))
+declare_converts(np.sort, np.trace, np.diagonal, np.roll, np.ravel, np.transpose, np.squeeze, np.expand_dims,
+                 np.repeat, np.reshape)
+declare_converts(np.triu, np.tril, np.flip, parameters=(0, "m"))
+declare_converts(np.diag, parameters=(0, "v"))
+declare_converts(np.tile, parameters=(0, "A"))
+declare_converts(np.dot, np.inner, np.outer, np.vdot, np.kron, np.cross, np.tensordot, parameters=(0, "a", 1, "b"))
