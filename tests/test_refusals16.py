@@ -252,3 +252,86 @@ CONVERTED = [sort_list, sort_rows_axis0, dot_list_constant_matrix, dot_constant_
 def test_list_converted(f, dtype):
     g = check_grad(f, (X34.astype(dtype),))
     assert g.dtype == dtype
+
+
+# -- 3. a slice of a list parameter (or of a local list) by bounds known only at run time --------------------
+
+P4 = [np.random.default_rng(14 + k).normal(size=3) for k in range(4)]
+
+
+def slice_then_ends(p, i):
+    q = p[i:]
+    return np.sum(q[0] * q[-1])
+
+
+def stack_of_head(p, i):
+    return np.sum(np.stack(p[:i]) ** 2)
+
+
+def sum_over_window(p, i, j):
+    return sum(np.sum(np.sin(a)) for a in p[i:j])
+
+
+def loop_over_strided(p, i):
+    s = 0.0
+    for a in p[i::2]:
+        s = s + np.sum(a * a)
+    return s
+
+
+def mean_of_tail(p, i):
+    return np.sum(np.mean(p[i:], axis=0) ** 2)
+
+
+def local_list_sliced(p, i):
+    L = [p[0] * 2.0, p[1], p[2] * p[3]]
+    q = L[i:]
+    return np.sum(q[0] * q[-1]) + len(q)
+
+
+def _list_fd(f, P, args, h=1e-6):
+    """Central differences of f with respect to each element of each array of the list P (in float64)."""
+    out = []
+    for a in range(len(P)):
+        g = np.zeros(P[a].shape)
+        for b in range(P[a].size):
+            up, down = [p.astype(float) for p in P], [p.astype(float) for p in P]
+            up[a][b] += h
+            down[a][b] -= h
+            g[b] = (f(up, *args) - f(down, *args)) / (2 * h)
+        out.append(g)
+    return out
+
+
+@pytest.mark.parametrize("f, args", [(slice_then_ends, (1,)), (slice_then_ends, (-2,)), (stack_of_head, (2,)),
+                                     (sum_over_window, (1, 3)), (sum_over_window, (-3, -1)),
+                                     (loop_over_strided, (1,)), (loop_over_strided, (0,)), (mean_of_tail, (1,)),
+                                     (local_list_sliced, (1,)), (local_list_sliced, (-1,))])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("container", [list, tuple])
+def test_runtime_slice_of_list(f, args, dtype, container):
+    P = container(p.astype(dtype) for p in P4)
+    g = ad.grad(f)(P, *args)
+    assert type(g) is container and len(g) == len(P)
+    tol = 1e-4 if dtype == np.float32 else 1e-6
+    for got, want in zip(g, _list_fd(f, list(P), args)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, atol=tol, rtol=tol)
+    assert all(np.array_equal(a, b.astype(dtype)) for a, b in zip(P, P4))  # the arguments are unchanged
+
+
+def test_runtime_slice_of_array_parameter():
+    x = np.stack(P4)
+    check_grad(slice_then_ends, (x, 1))
+
+
+def dict_sliced_at_run_time(x, i):
+    D = {"a": x * 2.0, "b": x}
+    return np.sum(D[i:])
+
+
+def test_runtime_slice_of_dict_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(dict_sliced_at_run_time)(X4.copy(), 1)
+    line = _line_of(dict_sliced_at_run_time, "D[i:]")
+    assert f"test_refusals16.py:{line}:" in str(info.value) and "slice of a container" in str(info.value)
