@@ -62,5 +62,6 @@ declare_converts(np.sort, np.trace, np.diagonal, np.roll, np.ravel, np.transpose
                  np.repeat, np.reshape)
 declare_converts(np.triu, np.tril, np.flip, parameters=(0, "m"))
 declare_converts(np.diag, parameters=(0, "v"))
+declare_converts(np.diff, parameters=(0, "a", 3, "prepend", 4, "append"))
 declare_converts(np.tile, parameters=(0, "A"))
 declare_converts(np.dot, np.inner, np.outer, np.vdot, np.kron, np.cross, np.tensordot, parameters=(0, "a", 1, "b"))

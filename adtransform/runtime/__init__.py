@@ -347,3 +347,8 @@ __all__ += ["copy_like", "in_place_result"]
 from .gaps import sequence_array  # noqa: E402
 
 __all__ += ["sequence_array"]
+
+# isort: split
+from .diffs import diff_adjoint  # noqa: E402
+
+__all__ += ["diff_adjoint"]
