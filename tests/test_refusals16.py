@@ -184,10 +184,6 @@ def diagonal_list(x):
     return np.sum(np.sin(np.diagonal([x[0], x[1]])))
 
 
-def diag_list(x):
-    return np.sum(np.sin(np.diag([x[0, 0], x[1, 1]])))
-
-
 def triu_list(x):
     return np.sum(np.sin(np.triu([x[0], x[1]])))
 
@@ -242,7 +238,7 @@ def dot_constant_list(x):
 
 CONVERTED = [sort_list, sort_rows_axis0, dot_list_constant_matrix, dot_constant_matrix_list, dot_two_lists,
              dot_list_of_rows, inner_list, outer_list, vdot_lists, kron_list, cross_list, tensordot_lists, trace_list,
-             diagonal_list, diag_list, triu_list, tril_list, flip_list, roll_list, ravel_list, transpose_list,
+             diagonal_list, triu_list, tril_list, flip_list, roll_list, ravel_list, transpose_list,
              squeeze_list, expand_dims_list, tile_list, repeat_list, reshape_list, matmul_constant_list,
              dot_constant_list]
 

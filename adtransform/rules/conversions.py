@@ -1,6 +1,6 @@
 """Functions that convert a list argument with `np.asarray` first: `np.var([a, b])` is
-`np.var(np.asarray([a, b]))`, and so are NumPy's other reductions, the ufuncs, np.linalg.norm, np.sort, the
-products (`np.dot([a, b], M)`) and the functions rearranging an array (`np.flip`, `np.reshape`, `np.tile`, ...).
+`np.var(np.asarray([a, b]))`, and so are NumPy's other reductions, the ufuncs, np.linalg.norm, the
+products (`np.dot`, `np.cross`, ...) and the shape functions (`np.transpose`, `np.flip`, ...).
 
 Reverse mode (ad/sequences.py) gives such a call, passed a list or tuple of differentiated values the
 function built, the array made of it (`sequence_array`, whose rule hands each item its part of the
@@ -58,10 +58,11 @@ declare_converts(np.cumulative_sum, np.cumulative_prod, parameters=(0, "x"))
 declare_converts(np.average, parameters=(0, "a", 2, "weights"))
 declare_converts(np.quantile, np.percentile, parameters=(0, "a", 1, "q"))
 declare_converts(np.linalg.norm, parameters=(0, "x"))
-declare_converts(np.sort, np.trace, np.diagonal, np.roll, np.ravel, np.transpose, np.squeeze, np.expand_dims,
-                 np.repeat, np.reshape)
-declare_converts(np.triu, np.tril, np.flip, parameters=(0, "m"))
-declare_converts(np.diag, parameters=(0, "v"))
-declare_converts(np.diff, parameters=(0, "a", 3, "prepend", 4, "append"))
+# Products, and the shape functions, of arrays given as lists (`np.dot([a, b], w)`, `np.cross(u, [x, y, z])`).
+declare_converts(np.dot, np.inner, np.outer, np.tensordot, np.vdot, np.kron, np.cross, parameters=(0, "a", 1, "b"))
+declare_converts(np.transpose, np.reshape, np.ravel, np.squeeze, np.roll, np.sort, np.trace, np.expand_dims,
+                 np.swapaxes, np.moveaxis, np.repeat, np.diagonal)
+declare_converts(np.flip, np.tril, np.triu, parameters=(0, "m"))
 declare_converts(np.tile, parameters=(0, "A"))
-declare_converts(np.dot, np.inner, np.outer, np.vdot, np.kron, np.cross, np.tensordot, parameters=(0, "a", 1, "b"))
+declare_converts(np.pad, parameters=(0, "array"))
+declare_converts(np.append, parameters=(0, "arr", 1, "values"))

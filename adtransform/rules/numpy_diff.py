@@ -8,6 +8,7 @@ private sentinel; passing None itself makes NumPy raise)."""
 import numpy as np
 
 from ..runtime.diffs import diff_adjoint
+from .conversions import declare_converts
 from .notation import adjoint, d, declare_facts
 from .registry import Returns
 
@@ -20,3 +21,4 @@ def diff(y, a, n=1, axis=-1, prepend=None, append=None):
 
 
 declare_facts(diff_adjoint, returns=Returns.VIEW, shape_only=("a", "prepend", "append"))  # (`n=0`: `g` itself)
+declare_converts(np.diff, parameters=(0, "a", 3, "prepend", 4, "append"))  # (as NumPy does: np.asanyarray)
