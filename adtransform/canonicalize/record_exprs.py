@@ -369,12 +369,19 @@ class Exprs:
             entries[k.value] = self.element(val, entry_hint(hint, k.value))
         return Record("dict", entries)
 
-    def _slice(self, record: Record, node: gast.Subscript, hint: str) -> Record:
+    def _slice(self, record: Record, node: gast.Subscript, hint: str) -> Record | gast.expr:
         bounds = [None if b is None else self.static(b) for b in (node.slice.lower, node.slice.upper,
                                                                    node.slice.step)]
-        if record.kind not in (*SEQUENCES, "namedtuple") or any(
-                b is None and part is not None for b, part in zip(bounds, (node.slice.lower, node.slice.upper,
-                                                                          node.slice.step))):
+        runtime = any(b is None and part is not None
+                      for b, part in zip(bounds, (node.slice.lower, node.slice.upper, node.slice.step)))
+        if runtime and record.kind in SEQUENCES:
+            # `p[i:]`, `i` known at run time: a slice of the container made again here, as `t[i]` is read
+            # (a new list or tuple of the same elements: the IR's run-time list)
+            flat = all(isinstance(v, Leaf) for v in record.values())
+            node.value = rebuild(record) if flat else self.escape(record, node, False)
+            node.slice = self.plain(node.slice)
+            return node
+        if record.kind not in (*SEQUENCES, "namedtuple") or runtime:
             raise self.refuse(node, "slice of a container with bounds known only at run time",
                               "slice tuples and lists of arrays with constant bounds")
         picked = list(record.values())[slice(*(None if b is None else b.value for b in bounds))]

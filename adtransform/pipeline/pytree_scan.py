@@ -115,14 +115,25 @@ def _scan(fn: types.FunctionType, visiting: tuple[types.CodeType, ...]) -> dict[
 
 
 def _element_read(name: gast.Name, parent: gast.AST | None, fn: types.FunctionType) -> bool:
-    """`p[0]`, `p[i]`, `p[i - 1]` (an element by an integer or a name) or `len(p)`: what a list of arrays
-    is used for as well as an array (a parameter only read so may be either)."""
+    """`p[0]`, `p[i]`, `p[i - 1]` (an element by an integer or a name), `p[i:]` (a slice by such bounds, one
+    a name) or `len(p)`: what a list of arrays is used for as well as an array (a parameter only read so
+    may be either)."""
     if isinstance(parent, gast.Call) and parent.args == [name] and isinstance(parent.func, gast.Name) \
             and parent.func.id == "len" and _resolve(fn, "len") in (None, len):
         return True
     if not isinstance(parent, gast.Subscript) or parent.value is not name:
         return False
     index = parent.slice
+    if isinstance(index, gast.Slice):  # `p[i:]`, `p[:k]`: a list's slice is a list of its elements
+        bounds = [bound for bound in (index.lower, index.upper, index.step) if bound is not None]
+        # (constant bounds, `x[1:]`, are an array's reads far more often: those leave the parameter an array)
+        return all(_integer_index(bound) for bound in bounds) \
+            and any(isinstance(n, gast.Name) for bound in bounds for n in gast.walk(bound))
+    return _integer_index(index)
+
+
+def _integer_index(index: gast.expr) -> bool:
+    """An index by an integer constant or a name (`0`, `i`, `-1`, `i - 1`)."""
     while isinstance(index, (gast.UnaryOp, gast.BinOp)) and not isinstance(getattr(index, "op", None), gast.MatMult):
         index = index.operand if isinstance(index, gast.UnaryOp) else \
             (index.left if not isinstance(index.left, gast.Constant) else index.right)

@@ -15,4 +15,7 @@ from . import numpy_select, numpy_shape  # noqa: F401  (shapes, selection)
 from . import conversions, numpy_astype, numpy_gaps  # noqa: F401  (lists converted by NumPy; np.astype; masked reductions, ...)
 
 # isort: split
+from . import numpy_diff  # noqa: F401  (np.diff)
+
+# isort: split
 from . import effects, library  # noqa: F401  (last: facts of functions without rules, and refinements)

@@ -43,8 +43,8 @@ declare_facts(*_of(np, """
 declare_facts(*_of(np, "shape ndim size array_equal array_equiv allclose"), returns=NUMBER)
 declare_facts(*_of(np, "nonzero unique meshgrid indices gradient unravel_index diag_indices tril_indices "
                        "triu_indices"), returns=NEW_ITEMS)
-# `np.diff(a, 0)` is `a`; `histogram(a, bins=edges)` returns `edges`; `ix_` reshapes its arguments.
-declare_facts(*_of(np, "diff histogram_bin_edges"), returns=VIEW)
+# `histogram(a, bins=edges)` returns `edges`; `ix_` reshapes its arguments (np.diff: rules/numpy_diff.py).
+declare_facts(*_of(np, "histogram_bin_edges"), returns=VIEW)
 declare_facts(*_of(np, "histogram histogram2d histogramdd ix_"), returns=VIEWS)
 declare_facts(*_of(np, """
     asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require asmatrix reshape ravel

@@ -354,3 +354,8 @@ __all__ += ["divide_as_numpy", "floor_divide_as_numpy", "mod_as_numpy", "power_a
 from .picks import clip_adjoint, fmax_adjoint, tie_adjoint, times_share  # noqa: E402
 
 __all__ += ["clip_adjoint", "fmax_adjoint", "tie_adjoint", "times_share"]
+
+# isort: split
+from .diffs import diff_adjoint  # noqa: E402
+
+__all__ += ["diff_adjoint"]

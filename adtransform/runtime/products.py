@@ -14,11 +14,16 @@ from .broadcast import _shape, unbroadcast
 from .elementwise import zeros_like
 
 
+def _t(m: Any) -> Any:
+    """The transpose of a 2-D operand, an array or a constant nested list (`x @ [[1.0, 2.0], [3.0, 4.0]]`)."""
+    return m.T if isinstance(m, np.ndarray) else np.transpose(m)
+
+
 def matmul_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/da applied to g, for every combination of 1-D, 2-D and batched operands."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if b_nd == 2 and a_nd <= 2:
-        return g @ b.T                      # (m,k)@(k,n) and (k,)@(k,n)
+        return g @ _t(b)                    # (m,k)@(k,n) and (k,)@(k,n)
     if a_nd == 1 and b_nd == 1:
         return g * b
     if a_nd == 2 and b_nd == 1:
@@ -35,7 +40,7 @@ def matmul_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d(a @ b)/db applied to g."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd <= 2:
-        return a.T @ g                      # (m,k)@(k,n) and (m,k)@(k,)
+        return _t(a) @ g                    # (m,k)@(k,n) and (m,k)@(k,)
     if a_nd == 1 and b_nd == 1:
         return g * a
     if a_nd == 1 and b_nd == 2:
@@ -52,7 +57,7 @@ def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     """d np.dot(a, b)/da applied to g; a 0-d operand makes dot a product."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if b_nd == 2 and a_nd in (1, 2):
-        return g @ b.T                      # matmul_lhs_adjoint's first case, without a second dispatch
+        return g @ _t(b)                    # matmul_lhs_adjoint's first case, without a second dispatch
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
     if b_nd == 1 or (a_nd <= 2 and b_nd == 2):
@@ -65,7 +70,7 @@ def dot_lhs_adjoint(g: Any, a: Any, b: Any) -> Any:
 def dot_rhs_adjoint(g: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd in (1, 2):
-        return a.T @ g                      # matmul_rhs_adjoint's first case (a recurrence's W.T @ g)
+        return _t(a) @ g                    # matmul_rhs_adjoint's first case (a recurrence's W.T @ g)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
     if b_nd == 1 or (a_nd <= 2 and b_nd == 2):

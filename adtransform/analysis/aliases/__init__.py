@@ -55,7 +55,10 @@ only, `a, b = L` binds each name to its entry's, and `L[k] = v` changes the cont
 it holds (also for `dict(p)`, whose entries are not known one by one). A parameter's constant entries
 (`P["a"]`, `P[0]`) are disjoint parts of it (ensure_apart checks the leaves at call time). A stale
 name keeps the memory its updates changed: reading an entry apart from it (`P["b"]` after `P["a"]`
-changed) is fine.
+changed) is fine. Where two paths meet (a loop's head), a name holding a container made here on both keeps
+its entries, each holding what it holds on either path (`D["h"] = D["h"] * x[i]` in a loop rebinds the entry,
+it changes no array); with other indices or keys on the two paths, or after `L.append(v)`, the entries are
+no longer known one by one, but an entry write still changes the container only.
 
 Every update refused is reported, in one error (the first refusal of each update): the analysis
 goes on past each, reading the update as the compiler does.

@@ -11,7 +11,7 @@ import gast
 from ...frontend.calls import may_not_copy
 from ...rules.registry import RUNTIME, Returns
 from ...rules.tuples import tuple_result
-from .lattice import NUMBER, Older, Part, Sites, State, roots, sites_overlap
+from .lattice import NUMBER, REST, Older, Part, Sites, State, roots, sites_overlap
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -206,10 +206,6 @@ def _parameter_part(node: gast.expr, state: State) -> object | None:
         return None
     inner = _parameter_part(node.value, state)
     return Part(inner, key) if inner is not None else None
-
-
-# The key under which an entries map keeps what the entries not known one by one may hold (`dict(p)`).
-REST = ("rest",)
 
 
 def entry_key(node: gast.expr | None) -> object | None:

@@ -22,7 +22,7 @@ from ...frontend.source import SourceInfo
 from ...syntax.parse import to_source
 from .entries import EntryUpdates
 from .facts import ITERATION_WRAPPERS, CallFacts
-from .lattice import NUMBER, Part, Sites, State, View, bounded, join, root, roots
+from .lattice import NUMBER, REST, Part, Sites, State, View, bounded, join, root, roots
 from .loops import Loops
 from .refusals import Refusals
 
@@ -219,7 +219,10 @@ class Interpreter(EntryUpdates):
                         state.point(receiver.id, frozenset({("global", receiver.id)}))
                     changed = state.sites[receiver.id]
                     for name in self.list_sharers(receiver.id, changed, state) | {receiver.id}:
+                        made_here = name in state.entries
                         state.point(name, state.sites[name] | stored)
+                        if made_here:  # (still the container made here, its entries no longer known one by one)
+                            state.entries[name] = {REST: state.sites[name]}
                         state.held = state.held | {name}
                         state.relies.pop(name, None)
 
@@ -228,7 +231,8 @@ class Interpreter(EntryUpdates):
         the names sharing L's memory, only those that may be a list or tuple (L itself, one holding it)
         see the change; an array L holds stays as it is. L keeps sharing what it held."""
         changed = state.sites.get(name, frozenset())
-        state.entries.pop(name, None)  # (`L.insert(0, v)` moves its entries)
+        if name in state.entries:  # (`L.insert(0, v)` moves its entries)
+            state.entries[name] = {REST: changed}
         self.refuse.global_update(name, changed, update)
         for other in self.list_sharers(name, changed, state):
             if not state.paired(other, name):

@@ -56,6 +56,8 @@ class View:
 
 
 Sites = frozenset[object]
+# The key under which an entries map keeps what the entries not known one by one may hold (`dict(p)`).
+REST = ("rest",)
 _MAX_DEPTH = 4
 
 
@@ -274,7 +276,7 @@ class State:
         out.stale = {**other.stale, **self.stale}
         out.changed = {name: None if a is None or b is None else a | b for name in out.stale
                        for a, b in [(self.changed.get(name, frozenset()), other.changed.get(name, frozenset()))]}
-        out.entries = {name: where for name, where in out.entries.items() if other.entries.get(name) == where}
+        out.entries = _joined_entries(self.entries, other.entries)
         out.held = self.held | other.held
         out.relies = {**other.relies, **self.relies}
         for name, mine in self.relies.items() - other.relies.items():  # (set operations again)
@@ -326,6 +328,27 @@ class State:
     def unstale(self, name: str) -> None:
         self.stale.pop(name, None)
         self.changed.pop(name, None)
+
+
+def _joined_entries(a: dict[str, dict[object, Sites]],
+                    b: dict[str, dict[object, Sites]]) -> dict[str, dict[object, Sites]]:
+    """The entries after a join, for the names holding a container made here on both paths: with the same
+    constant indices or keys on both, each entry holds what it holds on either path (an entry rebound in a
+    loop, `D["h"] = D["h"] * x[i]`, stays apart from the other entries and from what they hold); else none
+    is known one by one (`REST` holds what any may hold), but the name still holds a container made here,
+    whose entry writes change no array."""
+    out: dict[str, dict[object, Sites]] = {}
+    for name, mine in a.items():
+        theirs = b.get(name)
+        if theirs is None:
+            continue
+        if mine == theirs:
+            out[name] = mine
+        elif mine.keys() == theirs.keys():
+            out[name] = {key: where | theirs[key] for key, where in mine.items()}
+        else:
+            out[name] = {REST: frozenset().union(*mine.values(), *theirs.values())}
+    return out
 
 
 def join(a: State | None, b: State | None) -> State | None:
