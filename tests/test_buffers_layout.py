@@ -92,3 +92,13 @@ def test_each_helper_gives_the_operators_layout(host, other):
 def test_a_strided_buffer_hosts_nothing():
     a = np.random.default_rng(0).random((3, 8))[:, ::2]
     assert unary_into(np.exp, a) is not a and mul_into(a, 2.0) is not a
+
+
+def test_small_arrays_get_a_new_array_large_ones_are_written_in_place(monkeypatch):
+    from adtransform.runtime import accumulate
+
+    monkeypatch.setattr(accumulate, "IN_PLACE_FROM", 1 << 17)
+    small, large = np.ones(1000), np.ones(1 << 14)
+    assert mul_into(small, 2.0) is not small and mul_into(large, 2.0) is large
+    assert unary_into(np.exp, small) is not small and unary_into(np.exp, large) is large
+    np.testing.assert_array_equal(mul_in(np.empty(1000), small, 3.0), small * 3.0)

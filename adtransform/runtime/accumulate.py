@@ -22,6 +22,16 @@ from .broadcast import _shape, adjoint_dtype, unreduce
 #: below this many elements (1 KiB of float64), filling an array costs less than making a broadcast view
 _VIEW_FROM = 128
 
+#: below this many bytes a new array costs no more than writing into an old one, so the helpers compute
+#: the plain operator: the C allocator reuses freed blocks below its mmap threshold (128 KiB), while
+#: `np.multiply(a, b, out=a)` parses its keyword and the checks below cost about a microsecond. Above
+#: it, each new array is fresh pages (measured: 500 KiB products 35% faster in place).
+IN_PLACE_FROM = 1 << 17
+
+
+def _small(acc: Any) -> bool:
+    return type(acc) is not np.ndarray or acc.nbytes < IN_PLACE_FROM
+
 
 def spread(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """`unreduce(g, x, axis, keepdims)` as a read-only view (no copy of `g` per element of `x`)."""
@@ -68,17 +78,17 @@ def _laid_out_as(buf: np.ndarray, *operands: Any) -> bool:
 
 def add_into(acc: Any, b: Any) -> Any:
     """`acc + b` (= `b + acc`: IEEE addition commutes), in `acc`'s buffer when it fits."""
-    return np.add(acc, b, out=acc) if _fits(acc, b) else acc + b
+    return acc + b if _small(acc) or not _fits(acc, b) else np.add(acc, b, out=acc)
 
 
 def sub_into(acc: Any, b: Any) -> Any:
     """`acc - b`, in `acc`'s buffer when it fits."""
-    return np.subtract(acc, b, out=acc) if _fits(acc, b) else acc - b
+    return acc - b if _small(acc) or not _fits(acc, b) else np.subtract(acc, b, out=acc)
 
 
 def mul_into(acc: Any, b: Any) -> Any:
     """`acc * b` (= `b * acc`), in `acc`'s buffer when it fits."""
-    return np.multiply(acc, b, out=acc) if _fits(acc, b) else acc * b
+    return acc * b if _small(acc) or not _fits(acc, b) else np.multiply(acc, b, out=acc)
 
 
 def _hosts(buf: Any, a: Any, b: Any) -> bool:
@@ -93,23 +103,23 @@ def _hosts(buf: Any, a: Any, b: Any) -> bool:
 
 def add_in(buf: Any, a: Any, b: Any) -> Any:
     """`a + b`, in the buffer of `buf` (a dead array) when the sum has its shape and dtype."""
-    return np.add(a, b, out=buf) if _hosts(buf, a, b) else a + b
+    return a + b if _small(buf) or not _hosts(buf, a, b) else np.add(a, b, out=buf)
 
 
 def sub_in(buf: Any, a: Any, b: Any) -> Any:
     """`a - b`, in the buffer of `buf` (a dead array) when the difference has its shape and dtype."""
-    return np.subtract(a, b, out=buf) if _hosts(buf, a, b) else a - b
+    return a - b if _small(buf) or not _hosts(buf, a, b) else np.subtract(a, b, out=buf)
 
 
 def mul_in(buf: Any, a: Any, b: Any) -> Any:
     """`a * b`, in the buffer of `buf` (a dead array) when the product has its shape and dtype."""
-    return np.multiply(a, b, out=buf) if _hosts(buf, a, b) else a * b
+    return a * b if _small(buf) or not _hosts(buf, a, b) else np.multiply(a, b, out=buf)
 
 
 def unary_into(f: Any, acc: Any) -> Any:
     """`f(acc)` for a unary ufunc keeping a real float dtype (`np.exp`), in `acc`'s buffer when `acc` is a
     writable real float array with an axis (otherwise, a number, a 0-d array, whose `f` is a NumPy scalar,
     an integer or complex array: as written)."""
-    if type(acc) is np.ndarray and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable and _laid_out_as(acc):
+    if not _small(acc) and acc.dtype.kind == "f" and acc.ndim and acc.flags.writeable and _laid_out_as(acc):
         return f(acc, out=acc)
     return f(acc)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from . import accumulate
+
 _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 #: Python integers this small convert to every float dtype (float16 included) without overflow
 _SMALL_INT = 1024
@@ -29,9 +31,14 @@ def _plain(v: Any) -> bool:
     return kind is float or kind is bool or isinstance(v, (np.floating, np.integer, np.bool_))
 
 
+def _large(v: Any) -> bool:
+    """An array whose operation costs more than making the view (a few microseconds): else computed."""
+    return type(v) is np.ndarray and v.nbytes >= accumulate.IN_PLACE_FROM
+
+
 def broadcast_like(symbol: str, a: Any, b: Any) -> Any:
     """Something with the shape and dtype of `a <symbol> b`, for reads of its shape and dtype only."""
-    if (type(a) is np.ndarray or type(b) is np.ndarray) and _plain(a) and _plain(b):
+    if (_large(a) or _large(b)) and _plain(a) and _plain(b):
         dtype = np.result_type(a, b)
         if dtype.kind == "f":
             shape = np.broadcast_shapes(np.shape(a), np.shape(b))
